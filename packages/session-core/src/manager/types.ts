@@ -1,0 +1,84 @@
+import type { Clock } from '../cache/types.js';
+import type { SessionData, Store } from '../store/types.js';
+
+export interface CookieOptions {
+  /** Default '/'. */
+  path?: string;
+  domain?: string;
+  /** true, false, or 'auto' (Secure when the request came over HTTPS). Default 'auto'. */
+  secure?: boolean | 'auto';
+  /** Default true. */
+  httpOnly?: boolean;
+  /** Default 'lax'. */
+  sameSite?: 'lax' | 'strict' | 'none' | boolean;
+  partitioned?: boolean;
+  /**
+   * Persistent cookie lifetime in ms. Default: the session `ttl`. null = a browser-session
+   * cookie (no Max-Age/Expires) while the server side still expires after `ttl`.
+   */
+  maxAge?: number | null;
+}
+
+export interface SessionManagerOptions {
+  /** HMAC-SHA256 key(s): sign with the first, accept all (rotation). At least 32 characters. */
+  secret: string | readonly string[];
+  /** Cookie name. Default 'fmsid'. */
+  name?: string;
+  cookie?: CookieOptions;
+  /** Server-side lifetime in ms from the last save or touch. Default 86_400_000 (one day). */
+  ttl?: number;
+  /** Re-send the cookie on every response and extend the expiry. Default false. */
+  rolling?: boolean;
+  /** An unchanged session is touched at most once per this many ms. Default ttl / 10. */
+  touchAfter?: number;
+  /** Save new sessions that nothing was written to. Default false. */
+  saveUninitialized?: boolean;
+  /** Id generator. Default: 32 random bytes (256 bits) from the OS CSPRNG, base64url. */
+  genid?: () => string;
+  /** Default: a FastMmapStore at the default path (embedded, shared by every local process). */
+  store?: Store;
+  clock?: Clock;
+}
+
+/** What the manager needs to know of the request besides its Cookie header. */
+export interface RequestInfo {
+  /** The request came over HTTPS (decides Secure when cookie.secure is 'auto'). */
+  secure?: boolean;
+}
+
+export interface Session<D extends object = SessionData> {
+  /** The current id (changes on regenerate). */
+  readonly id: string;
+  /** The user's data. Mutate freely; only changed top-level keys are written at commit. */
+  data: D;
+  /** True when no valid session cookie came with the request. */
+  readonly isNew: boolean;
+  readonly destroyed: boolean;
+  /** New id, same data; the old id stops working (session fixation defence). */
+  regenerate(): Promise<void>;
+  /** Deletes it, leaves a tombstone so in-flight requests cannot resurrect it, clears the cookie. */
+  destroy(): Promise<void>;
+  /** Extend the expiry at commit even when nothing changed. */
+  touch(): void;
+  /** Queue a one-shot message under key. */
+  flash(key: string, value: unknown): void;
+  /** Read and remove the flash messages under key. */
+  flashes(key: string): unknown[];
+  /**
+   * Writes what changed (through store.getAndSet) and returns the Set-Cookie header values
+   * to send (maybe none). Idempotent: a second call writes nothing new.
+   */
+  commit(): Promise<string[]>;
+}
+
+export interface SessionManager {
+  readonly store: Store;
+  readonly options: Readonly<SessionManagerOptions>;
+  /** Reads the session cookie from the Cookie header; never throws on a bad or unknown cookie. */
+  load<D extends object = SessionData>(
+    cookieHeader: string | undefined,
+    request?: RequestInfo,
+  ): Promise<Session<D>>;
+  /** Closes the store if the manager created it. */
+  close(): Promise<void>;
+}
