@@ -65,6 +65,12 @@ export interface Session<D extends object = SessionData> {
   /** Read and remove the flash messages under key. */
   flashes(key: string): unknown[];
   /**
+   * The Set-Cookie values the response should carry for the current state (what commit()
+   * will return), computed synchronously without I/O: for adapters that must set headers
+   * before a streamed body goes out, and then await commit() before ending the response.
+   */
+  cookieHeaders(): string[];
+  /**
    * Writes what changed (through store.getAndSet) and returns the Set-Cookie header values
    * to send (maybe none). Idempotent: a second call writes nothing new.
    */
