@@ -1,1 +1,8 @@
-export {};
+export {
+  type AppHandle,
+  type ConformanceOptions,
+  describeAdapterConformance,
+  type StartApp,
+} from './conformance.js';
+export { type CallOptions, call, parseSetCookie, type Reply, type SetCookie } from './http-client.js';
+export type { StoreKind } from './stores.js';

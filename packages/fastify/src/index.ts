@@ -1,1 +1,11 @@
-export {};
+export type {
+  CookieOptions,
+  Session,
+  SessionData,
+  SessionManager,
+  SessionManagerOptions,
+  Store,
+} from '@fastmmap/session-core';
+export { FastMmapStore, MemoryStore, SessionError } from '@fastmmap/session-core';
+export type { FastifySessionOptions } from './options.js';
+export { fastifySession as default, fastifySession } from './plugin.js';

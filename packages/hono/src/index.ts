@@ -1,1 +1,16 @@
-export {};
+export type {
+  CookieOptions,
+  Session,
+  SessionData,
+  SessionManager,
+  SessionManagerOptions,
+  Store,
+} from '@fastmmap/session-core';
+export { FastMmapStore, MemoryStore, SessionError } from '@fastmmap/session-core';
+export type {
+  HonoSessionOptions,
+  SessionEnv,
+  SessionMiddleware,
+  SessionVariables,
+} from './middleware.js';
+export { session } from './middleware.js';

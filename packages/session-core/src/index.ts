@@ -1,1 +1,16 @@
-export {};
+export type { Clock } from './cache/types.js';
+export { isSessionError, SessionError, type SessionErrorCode } from './errors.js';
+export { createSessionManager } from './manager/manager.js';
+export type {
+  CookieOptions,
+  RequestInfo,
+  Session,
+  SessionManager,
+  SessionManagerOptions,
+} from './manager/types.js';
+export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { startSweeper, type SweeperOptions } from './store/sweeper.js';
+export type { SessionData, Store, StoredData } from './store/types.js';
+// For Store authors: the checks every store applies, so all of them fail the same way.
+export { assertSupportedData, assertValidId, assertValidTtl } from './store/validate.js';

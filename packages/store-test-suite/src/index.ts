@@ -1,1 +1,10 @@
-export {};
+export { type TestClock, createTestClock } from './clock.js';
+export { describeStoreConformance, storeChecks } from './describe.js';
+export type {
+  Check,
+  CheckEnv,
+  ConformanceOptions,
+  CrossProcessOptions,
+  StoreFactory,
+  StoreFactoryContext,
+} from './types.js';

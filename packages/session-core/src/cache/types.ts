@@ -88,6 +88,11 @@ export interface CacheStats {
   /** Creation time (ms since epoch) and id written in the header. */
   createdAt: number;
   creationId: string;
+  /** The codec the file was created with (recorded in the header). */
+  codec: string;
+  /** Number of lock files the pages are striped over (part of the geometry). */
+  lockStripes: number;
+  /** Live records, expired ones not yet removed included. */
   items: number;
   bytesUsed: number;
   hits: number;

@@ -31,6 +31,11 @@ export interface SessionManagerOptions {
   rolling?: boolean;
   /** An unchanged session is touched at most once per this many ms. Default ttl / 10. */
   touchAfter?: number;
+  /**
+   * How long (ms) the tombstone left by destroy() and regenerate() refuses writes to the dead
+   * id, so a request still in flight cannot bring the session back. Default 300_000 (5 min).
+   */
+  tombstoneTtl?: number;
   /** Save new sessions that nothing was written to. Default false. */
   saveUninitialized?: boolean;
   /** Id generator. Default: 32 random bytes (256 bits) from the OS CSPRNG, base64url. */

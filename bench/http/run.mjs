@@ -1,0 +1,148 @@
+// pnpm bench:http: Express in a node:cluster of 2 workers, loaded from this process with one
+// session cookie per keep-alive connection, for five session setups measured in one run.
+// Each request increments a per-session counter; afterwards every counter is checked.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { runLoad } from './load.mjs';
+import { startRedis } from './redis.mjs';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000); // per connection, measured
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 150); // per connection, not measured
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2); // best round counts
+
+const VARIANTS = [
+  { id: 'fastmmap', label: '@fastmmap/express `session()` (FastMmapStore)' },
+  { id: 'es-fastmmap', label: 'express-session + `ExpressSessionStore`' },
+  { id: 'es-redis', label: 'express-session + connect-redis 9 (local redis-server)' },
+  { id: 'es-memory', label: 'express-session + its MemoryStore' },
+  { id: 'none', label: 'no session middleware' },
+];
+
+const serverScript = join(import.meta.dirname, 'server.mjs');
+
+/** One GET on a fresh connection (the cluster primary picks the worker). */
+function getOnce(port, path, cookie) {
+  return new Promise((resolve, reject) => {
+    const headers = cookie ? { cookie } : {};
+    request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () =>
+        resolve({ json: JSON.parse(body), setCookie: res.headers['set-cookie']?.[0]?.split(';')[0] }),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function startServer(variant, dir, redisUrl) {
+  const child = spawn(process.execPath, [serverScript, variant, dir, redisUrl ?? ''], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${variant} server exited (${code})`)));
+  });
+  return {
+    port: JSON.parse(line).port,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function measure(variant, dir, redisUrl) {
+  const server = await startServer(variant.id, dir, redisUrl);
+  try {
+    // One session per connection, created on its own connection: the load connection may
+    // well land on the other worker, which must then find the session in the shared store.
+    const cookies = [];
+    const expected = [];
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const { setCookie } = await getOnce(server.port, '/inc');
+      cookies.push(variant.id === 'none' ? '' : setCookie);
+      expected.push(1);
+    }
+    const add = (result) => {
+      result.perConnection.forEach((c, i) => {
+        expected[i] += c.ok;
+      });
+    };
+    add(await runLoad({ port: server.port, path: '/inc', cookies, requests: WARMUP }));
+    let best;
+    for (let round = 0; round < ROUNDS; round++) {
+      const result = await runLoad({ port: server.port, path: '/inc', cookies, requests: REQUESTS });
+      add(result);
+      if (!best || result.rps > best.rps) best = result;
+    }
+    let consistent = 0;
+    if (variant.id !== 'none') {
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const { json } = await getOnce(server.port, '/count', cookies[i]);
+        if (json.count === expected[i]) consistent++;
+      }
+    }
+    return { ...best, consistent };
+  } finally {
+    await server.stop();
+  }
+}
+
+function fmt(n, digits = 0) {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fastmmap-bench-http-'));
+const redis = await startRedis();
+const results = new Map();
+const started = Date.now();
+try {
+  for (const variant of VARIANTS) {
+    process.stderr.write(`measuring: ${variant.label}\n`);
+    results.set(variant.id, await measure(variant, dir, redis.url));
+  }
+} finally {
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const ours = results.get('fastmmap');
+const cpu = cpus();
+console.log(
+  `\nExpress 5 in node:cluster (2 workers); load from a separate process, ${CONNECTIONS} keep-alive` +
+    ` connections, one session cookie each, ${fmt(CONNECTIONS * REQUESTS)} measured requests per` +
+    ` setup (best of ${ROUNDS}); GET /inc increments a per-session counter.`,
+);
+console.log(
+  `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30)} GiB,` +
+    ` Linux ${release()}, Node ${process.version}.\n`,
+);
+console.log('| setup | req/s | p50 ms | p99 ms | vs ours | counters exact |');
+console.log('|---|---:|---:|---:|---:|---|');
+for (const variant of VARIANTS) {
+  const r = results.get(variant.id);
+  const exact = variant.id === 'none' ? 'n/a' : `${r.consistent}/${CONNECTIONS}`;
+  const failed = r.failed > 0 ? ` (${r.failed} non-200)` : '';
+  console.log(
+    `| ${variant.label} | ${fmt(r.rps)}${failed} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.rps / ours.rps, 2)}x | ${exact} |`,
+  );
+}
+const vsRedis = ours.rps / results.get('es-redis').rps;
+const vsNone = ours.rps / results.get('none').rps;
+console.log(
+  `\nours / express-session+connect-redis = ${fmt(vsRedis, 2)}x (target >= 1.6x: ${vsRedis >= 1.6 ? 'met' : 'NOT met'})`,
+);
+console.log(
+  `ours / no session = ${fmt(vsNone, 2)}x (target >= 0.7x: ${vsNone >= 0.7 ? 'met' : 'NOT met'})`,
+);
+console.log(`whole run: ${fmt((Date.now() - started) / 1000, 1)} s`);

@@ -1,0 +1,75 @@
+// One benchmark target: a node:cluster primary with two Express workers, all running the
+// same counter app with one session setup (argv[2]). Prints {"port":n} when both listen.
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import express from 'express';
+
+const [variant, dir, redisUrl] = process.argv.slice(2);
+const secret = 'http-bench-secret-0123456789-abcdefghijklmnopqrstuv';
+const WORKERS = 2;
+
+async function sessionMiddleware() {
+  switch (variant) {
+    case 'none':
+      return undefined;
+    case 'fastmmap': {
+      const { session } = await import('@fastmmap/express');
+      const { FastMmapStore } = await import('@fastmmap/session-core');
+      return session({ secret, store: new FastMmapStore({ storage: join(dir, 'ours.fmcache') }) });
+    }
+    case 'es-fastmmap':
+    case 'es-memory':
+    case 'es-redis': {
+      const { default: expressSession } = await import('express-session');
+      let store;
+      if (variant === 'es-fastmmap') {
+        const { ExpressSessionStore } = await import('@fastmmap/express/store');
+        store = new ExpressSessionStore({ path: join(dir, 'es.fmcache') });
+      } else if (variant === 'es-redis') {
+        const { createClient } = await import('redis');
+        const { RedisStore } = await import('connect-redis');
+        const client = createClient({ url: redisUrl });
+        await client.connect();
+        store = new RedisStore({ client });
+      }
+      return expressSession({ secret, store, resave: false, saveUninitialized: false });
+    }
+    default:
+      throw new Error(`unknown variant ${variant}`);
+  }
+}
+
+// express-session keeps data on req.session; @fastmmap/express on req.session.data.
+function sessionData(req) {
+  if (variant === 'none') return {};
+  return variant === 'fastmmap' ? req.session.data : req.session;
+}
+
+if (cluster.isPrimary) {
+  let listening = 0;
+  cluster.on('listening', (_w, address) => {
+    if (++listening === WORKERS) console.log(JSON.stringify({ port: address.port }));
+  });
+  for (let i = 0; i < WORKERS; i++) cluster.fork();
+  process.on('SIGTERM', () => {
+    for (const w of Object.values(cluster.workers)) w.kill('SIGTERM');
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers).length === 0) process.exit(0);
+    });
+  });
+} else {
+  const app = express();
+  app.set('etag', false);
+  const middleware = await sessionMiddleware();
+  if (middleware) app.use(middleware);
+  app.get('/inc', (req, res) => {
+    const data = sessionData(req);
+    data.count = (data.count ?? 0) + 1;
+    res.json({ count: data.count });
+  });
+  app.get('/count', (req, res) => {
+    res.json({ count: sessionData(req).count ?? 0 });
+  });
+  app.listen(0, '127.0.0.1');
+  process.on('SIGTERM', () => process.exit(0));
+}

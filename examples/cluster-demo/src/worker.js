@@ -1,0 +1,43 @@
+import { session } from '@fastmmap/express';
+import express from 'express';
+import { config } from './config.js';
+
+/** One Express worker. Its sessions live in the file every worker maps: nothing sticky. */
+export async function runWorker() {
+  // No store option: the embedded FastMmapStore at the default path, shared by all workers.
+  const sessions = session({ secret: config.secret });
+  const app = express();
+  app.use(sessions);
+
+  app.get('/visit.json', (req, res) => {
+    const data = req.session.data;
+    data.visits = (data.visits ?? 0) + 1;
+    res.json({ worker: process.pid, visits: data.visits });
+  });
+
+  app.get('/', (req, res) => {
+    const data = req.session.data;
+    data.visits = (data.visits ?? 0) + 1;
+    res.type('html').send(
+      `<!doctype html><title>fastmmap cluster demo</title>
+<h1>Visit ${data.visits}</h1>
+<p>Answered by worker <b>${process.pid}</b>. Reload: another worker answers, and the count
+goes on, because every worker reads the same memory-mapped session file.</p>`,
+    );
+  });
+
+  const server = app.listen(Number(process.env.DEMO_PORT), '127.0.0.1');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections();
+    await sessions.close();
+    process.exit(0);
+  };
+  // Ctrl-C reaches the whole process group: workers stop cleanly by themselves too.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

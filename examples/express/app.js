@@ -1,0 +1,50 @@
+import { session } from '@fastmmap/express';
+import express from 'express';
+import { page } from './html.js';
+
+/**
+ * The app: login, logout, a counter and flash messages. With no `store` option, sessions
+ * live in the embedded memory-mapped store, shared by every process of this app on the host.
+ */
+export function createApp({ secret, store } = {}) {
+  const sessions = session({ secret, store });
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.use(sessions);
+
+  app.get('/', (req, res) => {
+    const { user, count = 0 } = req.session.data;
+    res.type('html').send(page({ user, count, messages: req.session.flashes('info') }));
+  });
+
+  app.get('/api/me', (req, res) => {
+    const { user = null, count = 0 } = req.session.data;
+    res.json({ user, count });
+  });
+
+  // Express 5 sends a rejected handler to the error handler itself: no try/catch needed.
+  app.post('/login', async (req, res) => {
+    const username = String(req.body.username ?? '').trim();
+    if (!username) {
+      req.session.flash('info', 'Please enter a name.');
+      return res.redirect(303, '/');
+    }
+    // A new id at every privilege change: an id planted before login is worthless after it.
+    await req.session.regenerate();
+    req.session.data.user = username;
+    req.session.flash('info', `Welcome, ${username}!`);
+    res.redirect(303, '/');
+  });
+
+  app.post('/logout', async (req, res) => {
+    await req.session.destroy();
+    res.redirect(303, '/');
+  });
+
+  app.post('/count', (req, res) => {
+    req.session.data.count = (req.session.data.count ?? 0) + 1;
+    res.redirect(303, '/');
+  });
+
+  return { app, close: () => sessions.close() };
+}

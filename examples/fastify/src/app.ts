@@ -1,0 +1,69 @@
+import { fastifySession, type Store } from '@fastmmap/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { renderPage } from './page.js';
+
+// Session data is typed once, for the whole app, by declaration merging.
+declare module '@fastmmap/session-core' {
+  interface SessionData {
+    user?: string;
+    views?: number;
+  }
+}
+
+export interface AppOptions {
+  secret: string | string[];
+  store: Store;
+  logger?: boolean;
+}
+
+export async function buildApp({
+  secret,
+  store,
+  logger = false,
+}: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger });
+  // HTML forms post application/x-www-form-urlencoded; Fastify parses only JSON by itself.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
+  // the cheap second line of defence against CSRF.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (request.method === 'POST' && origin && new URL(origin).host !== request.headers.host) {
+      return reply.code(403).send('cross-site request refused');
+    }
+  });
+  await app.register(fastifySession, { secret, store });
+
+  app.get('/', async (request, reply) => {
+    const { data } = request.session;
+    data.views = (data.views ?? 0) + 1;
+    const messages = request.session.flashes('info') as string[];
+    return reply
+      .type('text/html')
+      .send(renderPage({ user: data.user, views: data.views, messages }));
+  });
+
+  app.post<{ Body: { username?: string } }>('/login', async (request, reply) => {
+    const username = request.body?.username?.trim();
+    if (!username) {
+      request.session.flash('info', 'Please enter a name.');
+      return reply.redirect('/', 303);
+    }
+    // A new id whenever the privilege changes: a planted cookie cannot ride the login.
+    await request.session.regenerate();
+    request.session.data.user = username;
+    request.session.flash('info', `Welcome, ${username}!`);
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', async (request, reply) => {
+    await request.session.destroy();
+    return reply.redirect('/', 303);
+  });
+
+  return app;
+}

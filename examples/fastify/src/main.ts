@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { FastMmapStore } from '@fastmmap/fastify';
+import { buildApp } from './app.js';
+
+const secret = process.env.SESSION_SECRET ?? randomSecret();
+// Every process started with the same SESSION_FILE (or none: the default path for the
+// appName) shares the sessions.
+const store = new FastMmapStore({ appName: 'example-fastify', storage: process.env.SESSION_FILE });
+const app = await buildApp({ secret, store, logger: process.env.LOG === '1' });
+
+const url = await app.listen({
+  port: Number(process.env.PORT ?? 3000),
+  host: process.env.HOST ?? '127.0.0.1',
+});
+console.log(`listening on ${url}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    await app.close();
+    // The app did not create the store, so it is ours to close.
+    await store.close();
+  });
+}
+
+function randomSecret(): string {
+  console.warn(
+    'SESSION_SECRET is not set: using a random one, so sessions end with this process and ' +
+      'other processes cannot read them. Set SESSION_SECRET (32+ characters) to share them.',
+  );
+  return randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,66 @@
+import { type SessionMiddleware, type SessionVariables, type Store, session } from '@fastmmap/hono';
+import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { renderPage } from './page.js';
+
+// Session data is typed once, for the whole app, by declaration merging.
+declare module '@fastmmap/session-core' {
+  interface SessionData {
+    user?: string;
+    views?: number;
+  }
+}
+
+export interface AppOptions {
+  secret: string | string[];
+  store: Store;
+}
+
+export function buildApp({ secret, store }: AppOptions): {
+  app: Hono<{ Variables: SessionVariables }>;
+  sessions: SessionMiddleware;
+} {
+  const sessions = session({ secret, store });
+  const app = new Hono<{ Variables: SessionVariables }>();
+  // SameSite=Lax already keeps other sites' POSTs cookie-less; hono/csrf (an Origin check)
+  // is the cheap second line of defence.
+  app.use(csrf());
+  app.use(sessions);
+
+  app.get('/', (c) => {
+    const s = c.get('session');
+    s.data.views = (s.data.views ?? 0) + 1;
+    const messages = s.flashes('info') as string[];
+    return c.html(renderPage({ user: s.data.user, views: s.data.views, messages }));
+  });
+
+  app.post('/login', async (c) => {
+    const s = c.get('session');
+    const form = await c.req.parseBody();
+    const username = typeof form.username === 'string' ? form.username.trim() : '';
+    if (!username) {
+      s.flash('info', 'Please enter a name.');
+      return c.redirect('/', 303);
+    }
+    // A new id whenever the privilege changes: a planted cookie cannot ride the login.
+    await s.regenerate();
+    s.data.user = username;
+    s.flash('info', `Welcome, ${username}!`);
+    return c.redirect('/', 303);
+  });
+
+  app.post('/logout', async (c) => {
+    await c.get('session').destroy();
+    return c.redirect('/', 303);
+  });
+
+  app.onError((err, c) => {
+    // Deliberate HTTP errors (such as the 403 of hono/csrf) keep their own response.
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(err);
+    return c.text('Internal Server Error', 500);
+  });
+
+  return { app, sessions };
+}

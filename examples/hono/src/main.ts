@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { FastMmapStore } from '@fastmmap/hono';
+import { serve } from '@hono/node-server';
+import { buildApp } from './app.js';
+
+const secret = process.env.SESSION_SECRET ?? randomSecret();
+// Every process started with the same SESSION_FILE (or none: the default path for the
+// appName) shares the sessions.
+const store = new FastMmapStore({ appName: 'example-hono', storage: process.env.SESSION_FILE });
+const { app, sessions } = buildApp({ secret, store });
+
+const hostname = process.env.HOST ?? '127.0.0.1';
+const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname }, () => {
+  const { port } = server.address() as AddressInfo;
+  console.log(`listening on http://${hostname}:${port}`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(async () => {
+      await sessions.close();
+      // The middleware did not create the store, so it is ours to close.
+      await store.close();
+    });
+  });
+}
+
+function randomSecret(): string {
+  console.warn(
+    'SESSION_SECRET is not set: using a random one, so sessions end with this process and ' +
+      'other processes cannot read them. Set SESSION_SECRET (32+ characters) to share them.',
+  );
+  return randomBytes(32).toString('base64url');
+}

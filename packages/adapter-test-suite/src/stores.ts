@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Clock, FastMmapStore, MemoryStore, type Store } from '@fastmmap/session-core';
+
+export type StoreKind = 'fastmmap' | 'memory';
+
+export interface TestStore {
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+/** A fresh store per test: a FastMmapStore on a small file in its own temp dir, or a MemoryStore. */
+export function createTestStore(kind: StoreKind, clock: Clock): TestStore {
+  if (kind === 'memory') {
+    const store = new MemoryStore({ clock });
+    return { store, dispose: () => store.close() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'fastmmap-adapter-'));
+  const store = new FastMmapStore({
+    storage: join(dir, 'sessions.fmcache'),
+    pageSize: 65536,
+    numPages: 8,
+    clock,
+  });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Command } from '../command.js';
+import { clearCommand } from './clear.js';
+import { deleteCommand } from './delete.js';
+import { getCommand } from './get.js';
+import { keysCommand } from './keys.js';
+import { purgeCommand } from './purge.js';
+import { statsCommand } from './stats.js';
+import { watchCommand } from './watch.js';
+
+/** In the order `fastmmap --help` lists them: read commands first. */
+export const commands: readonly Command[] = [
+  statsCommand,
+  keysCommand,
+  getCommand,
+  watchCommand,
+  deleteCommand,
+  purgeCommand,
+  clearCommand,
+];

@@ -1,0 +1,177 @@
+import { statSync } from 'node:fs';
+import type { CacheStats } from '@fastmmap/session-core/cache';
+import { expectPositionals, integerOption, parseCommandArgs } from '../args.js';
+import { type Command, helpPage } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatPercent, formatRate } from '../format.js';
+import { type CliIo, type Style, styleFor } from '../io.js';
+import { formatJson } from '../json-output.js';
+import { openCacheFile } from '../open-cache.js';
+import { hitRatio, renderStats, statsJson } from '../stats-report.js';
+
+const name = 'watch';
+const synopsis = 'watch FILE [--interval MS] [--json]';
+
+const rateCounters = [
+  'hits',
+  'misses',
+  'sets',
+  'deletes',
+  'expiredRemovals',
+  'evictions',
+  'evictionsUnexpired',
+] as const;
+type Rates = Record<(typeof rateCounters)[number], number>;
+
+/** Counter increase per second; a counter that went down means the file was recreated. */
+function ratesBetween(previous: CacheStats, current: CacheStats, seconds: number): Rates {
+  const rates = {} as Rates;
+  for (const counter of rateCounters) {
+    rates[counter] = Math.max(0, current[counter] - previous[counter]) / seconds;
+  }
+  return rates;
+}
+
+function rateLines(rates: Rates | null, seconds: number, style: Style): string[] {
+  const title = style('bold', `Rates (per second, over the last ${seconds.toFixed(1)}s)`);
+  if (rates === null) return [title, '  (from the next refresh on)'];
+  const ratio = hitRatio(rates.hits, rates.misses);
+  const cell = (label: string, value: string) => `${label} ${value}`.padEnd(22);
+  return [
+    title,
+    `  ${cell('hits', formatRate(rates.hits))}${cell('misses', formatRate(rates.misses))}hit ratio ${ratio === null ? '-' : formatPercent(ratio)}`,
+    `  ${cell('sets', formatRate(rates.sets))}${cell('deletes', formatRate(rates.deletes))}expired ${formatRate(rates.expiredRemovals)}`,
+    `  ${cell('evictions', formatRate(rates.evictions))}unexpired evictions ${
+      rates.evictionsUnexpired > 0
+        ? style(['bold', 'yellow'], formatRate(rates.evictionsUnexpired))
+        : formatRate(0)
+    }`,
+  ];
+}
+
+/** Same inode as when we mapped it? A replaced file is no longer the one we are showing. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+export const watchCommand: Command = {
+  name,
+  synopsis,
+  summary: 'live stats with rates per second, until Ctrl-C',
+  help: helpPage({
+    synopsis,
+    description:
+      'Redraws the stats every interval, with counter rates per second, until Ctrl-C (exit 0).\n' +
+      'Opens the file read-only. When stdout is not a terminal, frames are appended instead of\n' +
+      'redrawn. With --json prints one JSON object per line and interval:\n' +
+      '{ time, stats (as stats --json, without pages), rates (null in the first line) }.',
+    options: [
+      ['--interval MS', 'refresh period in milliseconds (default 1000, minimum 100)'],
+      ['--json', 'print one JSON line per refresh'],
+    ],
+    examples: [
+      'fastmmap watch sessions.fmcache',
+      'fastmmap watch sessions.fmcache --interval 5000 --json >> stats.ndjson',
+    ],
+  }),
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(name, argv, {
+      interval: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout.write(this.help);
+      return ExitCode.ok;
+    }
+    const [file] = expectPositionals(name, positionals, ['FILE']);
+    const interval = integerOption(name, 'interval', values.interval, { min: 100, fallback: 1000 });
+    const { cache } = openCacheFile(file!, 'read');
+    return watchLoop(cache.path, () => cache.stats(), {
+      interval,
+      json: values.json === true,
+      io,
+    }).finally(() => cache.close());
+  },
+};
+
+interface WatchOptions {
+  interval: number;
+  json: boolean;
+  io: CliIo;
+}
+
+function watchLoop(
+  path: string,
+  readStats: () => CacheStats,
+  { interval, json, io }: WatchOptions,
+): Promise<number> {
+  const style = styleFor(io.stdout);
+  const redraw = io.stdout.isTTY === true && !json;
+  const identity = fileIdentity(path);
+  let previous: { stats: CacheStats; at: number } | undefined;
+
+  const frame = () => {
+    const at = Date.now();
+    const stats = readStats();
+    const seconds = previous ? (at - previous.at) / 1000 : interval / 1000;
+    const rates = previous && seconds > 0 ? ratesBetween(previous.stats, stats, seconds) : null;
+    previous = { stats, at };
+    if (json) {
+      const { pages: _pages, ...withoutPages } = statsJson(stats);
+      io.stdout.write(
+        `${formatJson({ time: new Date(at).toISOString(), stats: withoutPages, rates }, { compact: true })}\n`,
+      );
+      return;
+    }
+    const lines = [
+      style(
+        'dim',
+        `fastmmap watch · every ${interval} ms · Ctrl-C to quit · ${new Date(at).toISOString()}`,
+      ),
+      '',
+      ...renderStats(stats, style, at),
+      '',
+      ...rateLines(rates, seconds, style),
+    ];
+    if (fileIdentity(path) !== identity) {
+      lines.push(
+        '',
+        style('yellow', '! the file was replaced or removed; restart watch to follow the new one'),
+      );
+    }
+    // Home, rewrite each line clearing its tail, clear below: no flicker on a terminal.
+    io.stdout.write(
+      redraw
+        ? `\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`
+        : `${lines.join('\n')}\n\n`,
+    );
+  };
+
+  return new Promise<number>((resolve, reject) => {
+    if (redraw) io.stdout.write('\x1b[?25l\x1b[2J');
+    const stop = (result: () => void) => {
+      clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (redraw) io.stdout.write('\x1b[?25h');
+      result();
+    };
+    const tick = () => {
+      try {
+        frame();
+      } catch (err) {
+        stop(() => reject(err));
+      }
+    };
+    const onSignal = () => stop(() => resolve(ExitCode.ok));
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const timer = setInterval(tick, interval);
+    tick();
+  });
+}

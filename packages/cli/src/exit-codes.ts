@@ -1,0 +1,14 @@
+/** Process exit codes, documented in the README and `fastmmap --help`. Scripts rely on them. */
+export const ExitCode = {
+  ok: 0,
+  /** Anything that went wrong at run time: missing file, permission, lock timeout... */
+  error: 1,
+  /** Unknown command or option, missing argument, `clear` without `--yes`. */
+  usage: 2,
+  /** The file is not a fastmmap cache file, or one of another format version. */
+  notACacheFile: 3,
+  /** `get` or `delete` of a key that is not in the cache. */
+  notFound: 4,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,107 @@
+import type { CacheStats, PageStats } from '@fastmmap/session-core/cache';
+import { drawFillHistogram, type FillBucket, fillHistogram } from './fill-histogram.js';
+import { formatBytes, formatCount, formatInstant, formatPercent, safeText } from './format.js';
+import type { Style } from './io.js';
+
+/** What `stats --json` prints: the cache's own `CacheStats` plus a few derived figures. */
+export interface StatsJson extends CacheStats {
+  /** Mean fill of the pages, 0..1 (pages all have the same capacity). */
+  fill: number;
+  /** hits / (hits + misses), or null before the first read. */
+  hitRatio: number | null;
+  fillHistogram: FillBucket[];
+}
+
+export function meanFill(pages: readonly PageStats[]): number {
+  if (pages.length === 0) return 0;
+  return pages.reduce((sum, page) => sum + page.fill, 0) / pages.length;
+}
+
+export function hitRatio(hits: number, misses: number): number | null {
+  return hits + misses === 0 ? null : hits / (hits + misses);
+}
+
+export function statsJson(stats: CacheStats): StatsJson {
+  return {
+    ...stats,
+    fill: meanFill(stats.pages),
+    hitRatio: hitRatio(stats.hits, stats.misses),
+    fillHistogram: fillHistogram(stats.pages),
+  };
+}
+
+/** Right-aligned label/value rows. */
+function rows(entries: Array<[string, string]>, indent = '  '): string[] {
+  const width = Math.max(...entries.map(([label]) => label.length));
+  return entries.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`);
+}
+
+export function renderStats(stats: CacheStats, style: Style, now: number): string[] {
+  const pageArea = stats.numPages * stats.pageSize;
+  const ratio = hitRatio(stats.hits, stats.misses);
+  const lines: string[] = [
+    style('bold', safeText(stats.path)),
+    ...rows([
+      ['format', `version ${stats.formatVersion}, id ${safeText(stats.creationId)}`],
+      ['created', formatInstant(stats.createdAt, now)],
+      [
+        'geometry',
+        `${formatCount(stats.numPages)} pages × ${formatBytes(stats.pageSize)} = ${formatBytes(pageArea)} (file ${formatBytes(stats.fileSize)})`,
+      ],
+      ['items', formatCount(stats.items)],
+      [
+        'used',
+        `${formatBytes(stats.bytesUsed)}, pages ${formatPercent(meanFill(stats.pages))} full on average`,
+      ],
+    ]),
+    '',
+    style('bold', `Page fill (${formatCount(stats.pages.length)} pages)`),
+    ...drawFillHistogram(fillHistogram(stats.pages)).map((line) => `  ${line}`),
+    '',
+    style('bold', 'Activity (all processes, since the file was created)'),
+  ];
+
+  const highlight = (n: number) =>
+    n > 0 ? style(['bold', 'yellow'], formatCount(n)) : formatCount(n);
+  lines.push(
+    ...rows([
+      ['hits', formatCount(stats.hits)],
+      ['misses', formatCount(stats.misses)],
+      ['hit ratio', ratio === null ? '-' : formatPercent(ratio)],
+      ['sets', formatCount(stats.sets)],
+      ['deletes', formatCount(stats.deletes)],
+      ['expired removals', formatCount(stats.expiredRemovals)],
+      ['evictions', formatCount(stats.evictions)],
+      ['unexpired evictions', highlight(stats.evictionsUnexpired)],
+      ['repaired pages', highlight(stats.repairedPages)],
+      ['dropped corrupt records', highlight(stats.droppedCorruptRecords)],
+    ]),
+  );
+
+  const advice = adviceLines(stats);
+  if (advice.length > 0) lines.push('', ...advice.map((line) => style('yellow', line)));
+  return lines;
+}
+
+/** What the counters ask the operator to do, if anything. */
+export function adviceLines(stats: CacheStats): string[] {
+  const advice: string[] = [];
+  const pageArea = stats.numPages * stats.pageSize;
+  if (stats.evictionsUnexpired > 0) {
+    advice.push(
+      `! ${formatCount(stats.evictionsUnexpired)} items were evicted before they expired: live data (sessions) lost for lack of room.`,
+      `  Raise cacheSize (now ${formatBytes(pageArea)}), e.g. to ${formatBytes(pageArea * 2)}, or shorten the expiry.`,
+    );
+  }
+  if (stats.repairedPages > 0) {
+    advice.push(
+      `! ${formatCount(stats.repairedPages)} pages were repaired after a process died while writing them.`,
+    );
+  }
+  if (stats.droppedCorruptRecords > 0) {
+    advice.push(
+      `! ${formatCount(stats.droppedCorruptRecords)} records failed their checksum or decoding and were dropped.`,
+    );
+  }
+  return advice;
+}

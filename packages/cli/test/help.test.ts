@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/run-cli.js';
+
+const commandNames = ['stats', 'keys', 'get', 'watch', 'delete', 'purge', 'clear'];
+
+describe('fastmmap help and usage', () => {
+  it('prints the top-level help with every command and the exit codes', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout, stderr } = await runCli([flag]);
+      expect(code).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^fastmmap: /);
+      for (const name of commandNames) expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+      expect(stdout).toMatch(/^ {2}3 {2}not a fastmmap cache file/m);
+    }
+  });
+
+  it('prints the version of the package', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('has a --help page for every command, whatever else is on the line', async () => {
+    const results = await Promise.all(
+      commandNames.map((name) => runCli([name, '--help', 'ignored-file'])),
+    );
+    results.forEach(({ code, stdout }, i) => {
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^Usage: fastmmap ${commandNames[i]} `));
+      expect(stdout).toContain('Examples:');
+    });
+  });
+
+  it('exits 2 with a one-line hint on usage errors', async () => {
+    const cases = [
+      [[], 'Usage: fastmmap <command>'],
+      [['frobnicate'], 'unknown command "frobnicate"'],
+      [['--bogus'], "Unknown option '--bogus'"],
+      [['stats', 'file', '--bogus'], "Unknown option '--bogus'"],
+      [['stats'], 'stats: missing FILE'],
+      [['get', 'file'], 'get: missing KEY'],
+      [['keys', 'a', 'b'], 'unexpected argument "b"'],
+      [['keys', 'file', '--limit', 'ten'], '--limit must be a whole number'],
+      [['get', 'file', 'key', '--codec', 'xml'], '--codec must be one of cbor, json, raw'],
+      [['watch', 'file', '--interval', '5'], '--interval must be a whole number >= 100'],
+    ] as const;
+    const results = await Promise.all(cases.map(([args]) => runCli([...args])));
+    results.forEach(({ code, stdout, stderr }, i) => {
+      const expected = cases[i]![1];
+      expect(code, String(cases[i]![0])).toBe(2);
+      expect(stdout + stderr).toContain(expected);
+    });
+    expect(results[1]!.stderr).toBe(
+      'fastmmap: unknown command "frobnicate"\nRun \'fastmmap --help\' for usage.\n',
+    );
+    expect(results[4]!.stderr).toContain("Run 'fastmmap stats --help' for usage.");
+  });
+});

@@ -1,0 +1,35 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built bin, run exactly as `npx fastmmap` runs it. */
+export const binPath = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// NO_COLOR keeps the output plain even if a developer forces colours in their shell.
+const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, FASTMMAP_DEBUG: undefined };
+
+export function runCli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [binPath, ...args],
+      { env, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') return reject(err);
+        resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function spawnCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, [binPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A stack trace line, as Node prints them: nothing the CLI prints may contain one. */
+export const stackLine = /^\s+at .+:\d+:\d+\)?$/m;

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  evilKey,
+  type Fixture,
+  HOUR,
+  jsonFixture,
+  loginAt,
+  overfullFixture,
+  sessionsFixture,
+} from './helpers/fixtures.js';
+import { runCli, stackLine } from './helpers/run-cli.js';
+
+let sessions: Fixture;
+let overfull: Fixture;
+let json: Fixture;
+
+beforeAll(() => {
+  sessions = sessionsFixture();
+  overfull = overfullFixture();
+  json = jsonFixture();
+});
+afterAll(() => {
+  for (const fixture of [sessions, overfull, json]) fixture?.cleanup();
+});
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('fastmmap stats', () => {
+  it('--json reports what the writer saw, plus derived figures', async () => {
+    const { code, stdout, stderr } = await runCli(['stats', sessions.path, '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    const { pages, ...scalars } = sessions.stats;
+    expect(out).toMatchObject(scalars);
+    expect(out.pages).toEqual(pages);
+    expect(out.numPages).toBe(4);
+    expect(out.pageSize).toBe(8192);
+    expect(out.hitRatio).toBeCloseTo(scalars.hits / (scalars.hits + scalars.misses));
+    expect(out.fill).toBeCloseTo(pages.reduce((s, p) => s + p.fill, 0) / pages.length);
+    expect(out.fillHistogram).toHaveLength(10);
+    expect(out.fillHistogram.reduce((s: number, b: { pages: number }) => s + b.pages, 0)).toBe(4);
+    expect(Object.keys(out).sort()).toEqual(
+      [...Object.keys(sessions.stats), 'fill', 'hitRatio', 'fillHistogram'].sort(),
+    );
+  });
+
+  it('draws the page fill histogram and the counters', async () => {
+    const { code, stdout } = await runCli(['stats', sessions.path]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(sessions.path);
+    expect(stdout).toMatch(/4 pages × 8 KiB = 32 KiB/);
+    for (const bucket of ['0-10%', '50-60%', '90-100%']) expect(stdout).toContain(bucket);
+    expect(stdout).toMatch(new RegExp(`^ {2}hits +${sessions.stats.hits}$`, 'm'));
+    expect(stdout).toMatch(/^ {2}hit ratio +\d+\.\d%$/m);
+    expect(stdout).not.toContain('Raise cacheSize');
+  });
+
+  it('highlights evictions of unexpired items with advice to raise cacheSize', async () => {
+    expect(overfull.stats.evictionsUnexpired).toBeGreaterThan(0);
+    const human = await runCli(['stats', overfull.path]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(
+      new RegExp(`^ {2}unexpired evictions +${overfull.stats.evictionsUnexpired}$`, 'm'),
+    );
+    expect(human.stdout).toContain(
+      `! ${overfull.stats.evictionsUnexpired} items were evicted before they expired`,
+    );
+    expect(human.stdout).toContain('Raise cacheSize (now 4 KiB), e.g. to 8 KiB');
+    const out = JSON.parse((await runCli(['stats', overfull.path, '--json'])).stdout);
+    expect(out.evictionsUnexpired).toBe(overfull.stats.evictionsUnexpired);
+    expect(out.fillHistogram.reduce((s: number, b: { pages: number }) => s + b.pages, 0)).toBe(1);
+  });
+});
+
+describe('fastmmap keys', () => {
+  it('lists the live keys sorted, without the expired ones', async () => {
+    const { code, stdout } = await runCli(['keys', sessions.path, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(['config', evilKey, 'sess:alice', 'sess:bob']);
+  });
+
+  it('filters by prefix and limits, telling on stderr how many were left out', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'keys',
+      sessions.path,
+      '--prefix',
+      'sess:',
+      '--limit',
+      '1',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('sess:alice\n');
+    expect(stderr).toBe('(1 of 2 keys shown)\n');
+  });
+
+  it('never prints control characters from a key to the terminal', async () => {
+    const { stdout } = await runCli(['keys', sessions.path, '--prefix', 'evil']);
+    expect(stdout).toBe('"evil\\u001b[2J\\u009bkey"\n');
+    expect(stdout.includes('\u001b') || stdout.includes('\u009b')).toBe(false);
+  });
+});
+
+describe('fastmmap get', () => {
+  it('--json gives the decoded value with Dates as ISO strings and the expiry', async () => {
+    const { code, stdout } = await runCli(['get', sessions.path, 'sess:alice', '--json']);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.key).toBe('sess:alice');
+    expect(out.value).toEqual({ user: 'alice', roles: ['admin'], loginAt: loginAt.toISOString() });
+    expect(out.codec).toBe('cbor');
+    const expiresIn = Date.parse(out.expiresAt) - Date.now();
+    expect(expiresIn).toBeGreaterThan(HOUR - 5 * 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(HOUR);
+    expect(Number.isNaN(Date.parse(out.lastAccess))).toBe(false);
+    expect(out.size).toBeGreaterThan(10);
+  });
+
+  it('pretty prints the value the way Node inspects it, Dates included', async () => {
+    const { code, stdout } = await runCli(['get', sessions.path, 'sess:alice']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^expires +\S+Z \(in (59m|1h)/m);
+    expect(stdout).toContain(`loginAt: ${loginAt.toISOString()}`);
+    expect(stdout).toContain("roles: [ 'admin' ]");
+    const never = await runCli(['get', sessions.path, 'sess:bob']);
+    expect(never.stdout).toMatch(/^expires +never$/m);
+    expect((await runCli(['get', sessions.path, 'sess:bob', '--json'])).stdout).toContain(
+      '"expiresAt": null',
+    );
+  });
+
+  it('exits 4 for a missing or expired key', async () => {
+    for (const key of ['nope', 'old:1']) {
+      const { code, stdout, stderr } = await runCli(['get', sessions.path, key]);
+      expect(code).toBe(4);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`fastmmap: key not found: ${key}\n`);
+    }
+  });
+
+  it('decodes with --codec, and says so clearly when the codec is wrong', async () => {
+    const ok = await runCli(['get', json.path, 'doc', '--codec', 'json', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).value).toEqual({ a: [1, 'two'], when: '2026-01-02' });
+    const raw = await runCli(['get', json.path, 'doc', '--codec', 'raw', '--json']);
+    const bytes = Buffer.from(JSON.parse(raw.stdout).value.$bytes, 'base64');
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual({ a: [1, 'two'], when: '2026-01-02' });
+    const wrong = await runCli(['get', sessions.path, 'sess:alice', '--codec', 'json']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(
+      /^fastmmap: cannot decode the value of "sess:alice" as json: .* \(try --codec cbor or --codec raw\)\n$/,
+    );
+    expect(wrong.stderr).not.toMatch(stackLine);
+  });
+});
+
+describe('read commands', () => {
+  it('leave the file byte for byte as it was', async () => {
+    const before = sha(sessions.path);
+    await runCli(['stats', sessions.path]);
+    await runCli(['keys', sessions.path]);
+    await runCli(['get', sessions.path, 'sess:alice']);
+    await runCli(['get', sessions.path, 'nope']);
+    expect(sha(sessions.path)).toBe(before);
+  });
+});

@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, sessionsFixture } from './helpers/fixtures.js';
+import { runCli } from './helpers/run-cli.js';
+
+let fixture: Fixture;
+beforeEach(() => {
+  fixture = sessionsFixture();
+});
+afterEach(() => fixture.cleanup());
+
+async function liveKeys(): Promise<string[]> {
+  return JSON.parse((await runCli(['keys', fixture.path, '--json'])).stdout);
+}
+
+describe('fastmmap delete', () => {
+  it('deletes one key for everyone, and exits 4 when it was not there', async () => {
+    const first = await runCli(['delete', fixture.path, 'sess:bob']);
+    expect(first).toEqual({ code: 0, stdout: 'deleted sess:bob\n', stderr: '' });
+    expect(await liveKeys()).not.toContain('sess:bob');
+    expect((await runCli(['get', fixture.path, 'sess:bob'])).code).toBe(4);
+
+    const again = await runCli(['delete', fixture.path, 'sess:bob']);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toBe('fastmmap: key not found: sess:bob\n');
+    const json = await runCli(['delete', fixture.path, 'sess:bob', '--json']);
+    expect(json.code).toBe(4);
+    expect(JSON.parse(json.stdout)).toEqual({ key: 'sess:bob', deleted: false });
+  });
+
+  it('takes a key that starts with a dash after --', async () => {
+    const { code, stderr } = await runCli(['delete', fixture.path, '--', '-dash']);
+    expect(code).toBe(4);
+    expect(stderr).toContain('key not found: -dash');
+  });
+});
+
+describe('fastmmap purge', () => {
+  it('removes the expired items only and prints the count', async () => {
+    const { code, stdout } = await runCli(['purge', fixture.path]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('removed 2 expired items\n');
+    const again = await runCli(['purge', fixture.path, '--json']);
+    expect(JSON.parse(again.stdout)).toEqual({ removed: 0 });
+    expect(await liveKeys()).toHaveLength(4);
+  });
+});
+
+describe('fastmmap clear', () => {
+  it('refuses without --yes (exit 2) and keeps every item', async () => {
+    const { code, stdout, stderr } = await runCli(['clear', fixture.path]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('add --yes to confirm');
+    expect(await liveKeys()).toHaveLength(4);
+  });
+
+  it('removes every item with --yes', async () => {
+    const { code, stdout } = await runCli(['clear', fixture.path, '--yes', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ cleared: true, items: fixture.stats.items });
+    expect(await liveKeys()).toEqual([]);
+    const stats = JSON.parse((await runCli(['stats', fixture.path, '--json'])).stdout);
+    expect(stats.items).toBe(0);
+    expect(stats.creationId).toBe(fixture.stats.creationId);
+  });
+});

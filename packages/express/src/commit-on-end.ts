@@ -1,0 +1,56 @@
+import type { ServerResponse } from 'node:http';
+import type { Session } from '@fastmmap/session-core';
+
+function appendSetCookie(res: ServerResponse, values: readonly string[]): void {
+  // Appended, never replacing: other middleware may have set cookies of their own.
+  for (const value of values) res.appendHeader('set-cookie', value);
+}
+
+/**
+ * Makes the response carry the session's cookies and finish only after the session is
+ * committed, so the client's next request (say, after a redirect) sees the change.
+ *
+ * - `res.end` is held until `session.commit()` resolves; its cookies are added if the headers
+ *   are still unsent (the usual `res.json()`/`res.redirect()` path).
+ * - `res.writeHead` (explicit, or Node's implicit one when a body is streamed) adds the
+ *   cookies `cookieHeaders()` predicts, synchronously, since headers cannot wait.
+ * - A failed commit goes to `onError` (Express `next(err)`); if the headers are still unsent
+ *   the error handler can answer with a clean 500.
+ */
+export function commitOnEnd(
+  res: ServerResponse,
+  session: Session,
+  onError: (err: unknown) => void,
+): void {
+  const originalEnd = res.end;
+  const originalWriteHead = res.writeHead;
+  let cookiesDone = false;
+
+  const addCookies = (values: readonly string[]) => {
+    if (cookiesDone || res.headersSent) return;
+    cookiesDone = true;
+    appendSetCookie(res, values);
+  };
+
+  res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
+    addCookies(session.cookieHeaders());
+    return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+
+  res.end = function end(this: ServerResponse, ...args: unknown[]) {
+    // One pass only: the error handler's own end() (or a second end()) goes straight through.
+    res.end = originalEnd;
+    session.commit().then(
+      (cookies) => {
+        addCookies(cookies);
+        (originalEnd as (...a: unknown[]) => ServerResponse).apply(res, args);
+      },
+      (err: unknown) => {
+        // Nothing was stored: announce no cookie for it on the error response.
+        cookiesDone = true;
+        onError(err);
+      },
+    );
+    return res;
+  } as ServerResponse['end'];
+}

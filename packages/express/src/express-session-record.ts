@@ -1,0 +1,45 @@
+/** The cookie part of an express-session session, as `Cookie#toJSON()` gives it. */
+export interface ExpressSessionCookie {
+  originalMaxAge?: number | null;
+  /** A Date on the live session and after `get`; an ISO string inside the file. */
+  expires?: Date | string | null;
+  /** The live `Cookie` has this getter (remaining ms); it is not stored. */
+  maxAge?: number | null;
+  secure?: boolean | 'auto';
+  httpOnly?: boolean;
+  domain?: string;
+  path?: string;
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto';
+  partitioned?: boolean;
+  priority?: 'low' | 'medium' | 'high';
+}
+
+/** What express-session hands a store: its live Session (user data plus `cookie`). */
+export interface ExpressSessionInput {
+  cookie: ExpressSessionCookie;
+}
+
+/** A session as stored and read back: the user's data plus `cookie`. */
+export interface ExpressSessionRecord extends ExpressSessionInput {
+  [key: string]: unknown;
+}
+
+/** express-session's `Cookie#expires` comes back as a Date, as the live session had it. */
+export function reviveRecord(value: unknown): ExpressSessionRecord | null {
+  if (value === null || typeof value !== 'object') return null;
+  const record = value as ExpressSessionRecord;
+  const expires = record.cookie?.expires;
+  if (typeof expires === 'string') record.cookie.expires = new Date(expires);
+  return record;
+}
+
+/**
+ * How long a session lives in the store, in ms: until its cookie expires, or `fallbackMs`
+ * for a browser-session cookie (no expiry). 0 or less means "already expired".
+ */
+export function ttlOf(record: ExpressSessionInput, now: number, fallbackMs: number): number {
+  const cookie = record.cookie;
+  if (cookie?.expires != null) return new Date(cookie.expires).getTime() - now;
+  if (typeof cookie?.maxAge === 'number') return cookie.maxAge;
+  return fallbackMs;
+}

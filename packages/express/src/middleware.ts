@@ -1,0 +1,38 @@
+import './augment.js';
+import { createSessionManager, type Session, type SessionManager } from '@fastmmap/session-core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { commitOnEnd } from './commit-on-end.js';
+import type { ExpressSessionOptions } from './options.js';
+
+export interface SessionMiddleware extends RequestHandler {
+  /** The manager behind the middleware (its store, its options). */
+  readonly manager: SessionManager;
+  /** Closes the manager (and the store it created); a manager passed in is left open. */
+  close(): Promise<void>;
+}
+
+/**
+ * Express middleware: `app.use(session({ secret }))`, then `req.session` in handlers.
+ * Loads the session from the Cookie header and commits it before the response is complete.
+ * `req.secure` (which follows Express's `trust proxy` setting) decides `Secure` cookies when
+ * `cookie.secure` is `'auto'`.
+ */
+export function session(options: ExpressSessionOptions): SessionMiddleware {
+  const owned = !('manager' in options);
+  const manager = 'manager' in options ? options.manager : createSessionManager(options);
+
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // Mounted twice (say, app-wide and on a router): the first one wins.
+    if ((req.session as Session | undefined) !== undefined) return next();
+    manager.load(req.headers.cookie, { secure: req.secure }).then((session) => {
+      req.session = session;
+      commitOnEnd(res, session, next);
+      next();
+    }, next);
+  };
+
+  return Object.assign(middleware, {
+    manager,
+    close: () => (owned ? manager.close() : Promise.resolve()),
+  });
+}

@@ -1,0 +1,188 @@
+import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
+import {
+  type ExpressSessionInput,
+  type ExpressSessionRecord,
+  reviveRecord,
+  ttlOf,
+} from './express-session-record.js';
+
+export type {
+  ExpressSessionCookie,
+  ExpressSessionInput,
+  ExpressSessionRecord,
+} from './express-session-record.js';
+
+const ONE_DAY = 86_400_000;
+
+export interface ExpressSessionStoreOptions
+  extends Omit<CacheOptions, 'codec' | 'expireTime' | 'readOnly'> {
+  /**
+   * Cache file name under the private per-user directory when `path` is not given.
+   * Default 'express-session'.
+   */
+  appName?: string;
+  /** Key prefix inside the file. Default 'sess:'. */
+  prefix?: string;
+  /**
+   * Lifetime in ms of a session whose cookie has no expiry (a browser-session cookie), or a
+   * function of the session that decides every lifetime. Default one day; otherwise the
+   * lifetime runs to `cookie.expires`, like connect-redis.
+   */
+  ttl?: number | ((session: ExpressSessionInput) => number);
+  /** Make `touch` a no-op (the expiry then moves only when the session is saved). */
+  disableTouch?: boolean;
+}
+
+type Callback<T = void> = (err?: unknown, value?: T) => void;
+// What get/all hand back is plain JSON (cookie included), while @types/express-session types
+// it as its live Session/Cookie classes: `any` keeps the store assignable to theirs.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type LooseCallback = (err?: unknown, value?: any) => void;
+
+/** The part of express-session's `Store` base class this subclass relies on. */
+interface ExpressSessionStoreBase extends EventEmitter {
+  regenerate(req: unknown, callback: (err?: unknown) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: typed as express-session's own Session in its typings
+  load(sid: string, callback: (err: unknown, session?: any) => void): void;
+  // biome-ignore lint/suspicious/noExplicitAny: typed as express-session's own Session in its typings
+  createSession(req: unknown, session: unknown): any;
+}
+
+function loadExpressSessionStore(): new () => ExpressSessionStoreBase {
+  try {
+    // CommonJS and an optional peer: resolved only when this entry point is imported.
+    const require = createRequire(import.meta.url);
+    return (require('express-session') as { Store: new () => ExpressSessionStoreBase }).Store;
+  } catch (cause) {
+    throw Object.assign(
+      new Error(
+        '@fastmmap/express/store needs express-session: install it (npm i express-session)',
+        { cause },
+      ),
+      { code: 'MODULE_NOT_FOUND' },
+    );
+  }
+}
+
+/**
+ * An express-session store on a shared memory-mapped file: every worker process on the
+ * machine sees the same sessions. Drop-in:
+ *
+ *   app.use(expressSession({ store: new ExpressSessionStore(), secret, resave: false, ... }))
+ *
+ * Sessions are kept as express-session's JSON (like its MemoryStore and connect-redis), so
+ * `cookie.expires` comes back as a Date and other values as JSON gives them.
+ * Calls without a callback run synchronously and throw.
+ */
+export class ExpressSessionStore extends loadExpressSessionStore() {
+  /** Patched onto the instance by express-session's middleware. */
+  declare generate: (req: unknown) => void;
+  readonly cache: FastMmapCache<ExpressSessionRecord>;
+  private readonly prefix: string;
+  private readonly ttl: number | ((session: ExpressSessionInput) => number);
+  private readonly disableTouch: boolean;
+  private readonly now: () => number;
+
+  constructor(options: ExpressSessionStoreOptions = {}) {
+    super();
+    const { prefix = 'sess:', ttl = ONE_DAY, disableTouch = false, ...cacheOptions } = options;
+    if (typeof ttl === 'number' && !(Number.isFinite(ttl) && ttl > 0)) {
+      throw new RangeError(`ttl must be a positive number of ms, got ${ttl}`);
+    }
+    this.cache = FastMmapCache.open<ExpressSessionRecord>({
+      appName: 'express-session',
+      ...cacheOptions,
+      // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.
+      codec: 'json',
+    });
+    this.prefix = prefix;
+    this.ttl = ttl;
+    this.disableTouch = disableTouch;
+    this.now = options.clock ?? Date.now;
+    // express-session listens for readiness; the file is mapped already, so say so.
+    process.nextTick(() => this.emit('connect'));
+  }
+
+  get(sid: string, callback?: LooseCallback): void {
+    this.run(callback, () => reviveRecord(this.cache.get(this.prefix + sid)));
+  }
+
+  set(sid: string, session: ExpressSessionInput, callback?: Callback): void {
+    this.run(callback, () => {
+      const ttl = this.lifetime(session);
+      // A cookie that already expired: store nothing (what connect-redis does).
+      if (ttl <= 0) this.cache.delete(this.prefix + sid);
+      else this.cache.set(this.prefix + sid, session as ExpressSessionRecord, { ttl });
+    });
+  }
+
+  /** Moves the expiry without rewriting the data (the stored cookie is refreshed on save). */
+  touch(sid: string, session: ExpressSessionInput, callback?: Callback): void {
+    this.run(callback, () => {
+      if (this.disableTouch) return;
+      const ttl = this.lifetime(session);
+      if (ttl <= 0) this.cache.delete(this.prefix + sid);
+      else this.cache.touch(this.prefix + sid, { ttl });
+    });
+  }
+
+  destroy(sid: string, callback?: Callback): void {
+    this.run(callback, () => {
+      this.cache.delete(this.prefix + sid);
+    });
+  }
+
+  /** Every live session keyed by id, as express-session's MemoryStore returns them. */
+  all(callback?: LooseCallback): void {
+    this.run(callback, () => {
+      const sessions: Record<string, ExpressSessionRecord> = {};
+      for (const [key, value] of this.cache.entries()) {
+        const record = key.startsWith(this.prefix) ? reviveRecord(value) : null;
+        if (record) sessions[key.slice(this.prefix.length)] = record;
+      }
+      return sessions;
+    });
+  }
+
+  length(callback?: Callback<number>): void {
+    this.run(callback, () => this.ownKeys().length);
+  }
+
+  /** Removes every session under this store's prefix (other keys in the file stay). */
+  clear(callback?: Callback): void {
+    this.run(callback, () => {
+      for (const key of this.ownKeys()) this.cache.delete(key);
+    });
+  }
+
+  /** Unmaps nothing (the mapping lives until exit) but releases the file; emits 'disconnect'. */
+  close(): void {
+    this.cache.close();
+    this.emit('disconnect');
+  }
+
+  private ownKeys(): string[] {
+    return [...this.cache.keys()].filter((key) => key.startsWith(this.prefix));
+  }
+
+  private lifetime(session: ExpressSessionInput): number {
+    return typeof this.ttl === 'function' ? this.ttl(session) : ttlOf(session, this.now(), this.ttl);
+  }
+
+  private run<T>(callback: Callback<T> | undefined, op: () => T): void {
+    if (!callback) {
+      op();
+      return;
+    }
+    let value: T;
+    try {
+      value = op();
+    } catch (err) {
+      process.nextTick(callback, err);
+      return;
+    }
+    process.nextTick(callback, null, value);
+  }
+}

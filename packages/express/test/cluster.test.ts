@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const fixture = join(import.meta.dirname, 'fixtures', 'cluster-app.mjs');
+
+/** A POST on a fresh connection (no keep-alive), so the cluster primary hands each to a worker in turn. */
+function post(url: string, cookie?: string): Promise<{ body: { pid: number; count: number }; setCookie?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: cookie ? { cookie } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`${res.statusCode}: ${text}`));
+          resolve({ body: JSON.parse(text), setCookie: res.headers['set-cookie']?.[0]?.split(';')[0] });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('two cluster workers share one session through a FastMmapStore file', () => {
+  let dir: string;
+  let primary: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fastmmap-cluster-'));
+    primary = spawn(process.execPath, [fixture, join(dir, 'sessions.fmcache')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: primary.stdout! });
+    const first = await new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      primary.once('exit', (code) => reject(new Error(`cluster exited early (${code})`)));
+    });
+    url = `http://127.0.0.1:${JSON.parse(first).port}`;
+  });
+
+  afterAll(async () => {
+    if (primary.exitCode === null) {
+      const exited = new Promise((resolve) => primary.once('exit', resolve));
+      primary.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('requests of one client spread over both workers see one counter', async () => {
+    const first = await post(`${url}/count`);
+    expect(first.body.count).toBe(1);
+    const cookie = first.setCookie!;
+    expect(cookie).toMatch(/^fmsid=/);
+    const pids = new Set([first.body.pid]);
+    const requests = 20;
+    for (let i = 2; i <= requests; i++) {
+      const { body } = await post(`${url}/count`, cookie);
+      // Each worker sees the write the other one made on the previous request.
+      expect(body.count).toBe(i);
+      pids.add(body.pid);
+    }
+    expect(pids.size).toBe(2);
+    expect(pids.has(primary.pid!)).toBe(false);
+  });
+});

@@ -1,0 +1,186 @@
+import { type Server, request } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { session } from '@fastmmap/express';
+import { MemoryStore, type Store, type StoredData } from '@fastmmap/session-core';
+import express, { type ErrorRequestHandler } from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, listen } from './helpers/conformance-app.js';
+
+const secret = 'express-middleware-test-secret-0123456789abcdef';
+type Data = Record<string, unknown>;
+
+/** A MemoryStore whose writes can be slowed down or made to fail, and that logs them. */
+class InstrumentedStore extends MemoryStore {
+  writeDelayMs = 0;
+  failGet = false;
+  readonly log: string[] = [];
+
+  override async get(id: string): Promise<StoredData | undefined> {
+    if (this.failGet) throw new Error('backend down');
+    return super.get(id);
+  }
+
+  override async getAndSet(
+    id: string,
+    fn: (current: StoredData | undefined) => StoredData | undefined,
+    ttlMs: number,
+  ): Promise<StoredData | undefined> {
+    if (this.writeDelayMs > 0) await delay(this.writeDelayMs);
+    const result = await super.getAndSet(id, fn, ttlMs);
+    this.log.push('committed');
+    return result;
+  }
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await closeServer(s);
+});
+
+async function serve(app: express.Express): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  return listen(server);
+}
+
+function cookieOf(res: Response): string {
+  const value = res.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+  if (!value) throw new Error('no session cookie');
+  return value.split(';')[0]!;
+}
+
+describe('@fastmmap/express session()', () => {
+  it('finishes the response only after the commit (no lost write after a redirect)', async () => {
+    const store = new InstrumentedStore();
+    store.writeDelayMs = 150;
+    const app = express();
+    app.use(session({ secret, store }));
+    app.post('/login', (req, res) => {
+      (req.session.data as Data).user = 'ann';
+      res.redirect(303, '/me');
+    });
+    app.get('/me', (req, res) => {
+      res.json(req.session.data);
+    });
+    const url = await serve(app);
+    const res = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual' });
+    // The response (status line included) arrives only once the store has the write.
+    expect(store.log).toEqual(['committed']);
+    expect(res.status).toBe(303);
+    const me = await fetch(`${url}/me`, { headers: { cookie: cookieOf(res) } });
+    expect(await me.json()).toEqual({ user: 'ann' });
+  });
+
+  it('sets the cookie on streamed bodies and keeps other Set-Cookie headers', async () => {
+    const store = new InstrumentedStore();
+    const app = express();
+    app.use(session({ secret, store }));
+    app.get('/stream', (req, res) => {
+      res.cookie('theme', 'dark');
+      (req.session.data as Data).streamed = true;
+      res.write('a');
+      setTimeout(() => res.end('b'), 20);
+    });
+    app.get('/me', (req, res) => {
+      res.json(req.session.data);
+    });
+    const url = await serve(app);
+    const res = await fetch(`${url}/stream`);
+    expect(await res.text()).toBe('ab');
+    const names = res.headers.getSetCookie().map((c) => c.split('=')[0]);
+    expect(names.sort()).toEqual(['fmsid', 'theme']);
+    const me = await fetch(`${url}/me`, { headers: { cookie: cookieOf(res) } });
+    expect(await me.json()).toEqual({ streamed: true });
+  });
+
+  it("hands a too-large session to the app's error handler with a typed error", async () => {
+    const store = new InstrumentedStore();
+    const app = express();
+    app.use(session({ secret, store }));
+    app.get('/big', (req, res) => {
+      (req.session.data as Data).big = 'x'.repeat(2 * 1024 * 1024);
+      res.json({ ok: true });
+    });
+    const seen: unknown[] = [];
+    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+      seen.push(err);
+      res.status(500).json({ error: 'internal' });
+    };
+    app.use(onError);
+    const url = await serve(app);
+    const res = await fetch(`${url}/big`);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: 'internal' });
+    // No cookie for a session that was never stored.
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
+  });
+
+  it('a store that throws on load gives a 500 without the secret', async () => {
+    const store = new InstrumentedStore();
+    const app = express();
+    app.use(session({ secret, store }));
+    app.get('/set', (req, res) => {
+      (req.session.data as Data).n = 1;
+      res.json({ ok: true });
+    });
+    const url = await serve(app);
+    const cookie = cookieOf(await fetch(`${url}/set`));
+    store.failGet = true;
+    const res = await fetch(`${url}/set`, { headers: { cookie } });
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain(secret);
+    store.failGet = false;
+    expect((await fetch(`${url}/set`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it('mounted twice, the first middleware wins and commits once', async () => {
+    const store = new InstrumentedStore();
+    const app = express();
+    const first = session({ secret, store });
+    const router = express.Router();
+    router.use(session({ secret, store }));
+    router.get('/x', (req, res) => {
+      (req.session.data as Data).x = 1;
+      res.json({ id: req.session.id });
+    });
+    app.use(first, router);
+    const url = await serve(app);
+    const res = await fetch(`${url}/x`);
+    expect(res.headers.getSetCookie()).toHaveLength(1);
+    expect(store.log).toEqual(['committed']);
+  });
+
+  it('marks the cookie Secure behind a trusted HTTPS proxy', async () => {
+    const app = express();
+    app.set('trust proxy', 'loopback');
+    app.use(session({ secret, store: new InstrumentedStore() }));
+    app.get('/x', (req, res) => {
+      (req.session.data as Data).x = 1;
+      res.end();
+    });
+    const url = await serve(app);
+    const viaProxy = await new Promise<string[]>((resolve, reject) => {
+      request(`${url}/x`, { headers: { 'x-forwarded-proto': 'https' } }, (res) => {
+        res.resume();
+        resolve(res.headers['set-cookie'] ?? []);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(viaProxy[0]).toMatch(/; Secure/i);
+    const direct = await fetch(`${url}/x`);
+    expect(direct.headers.getSetCookie()[0]).not.toMatch(/; Secure/i);
+  });
+
+  it('close() leaves a shared manager open', async () => {
+    const store: Store = new InstrumentedStore();
+    const owner = session({ secret, store });
+    const borrower = session({ manager: owner.manager });
+    expect(borrower.manager).toBe(owner.manager);
+    await borrower.close();
+    const s = await owner.manager.load(undefined);
+    expect(s.isNew).toBe(true);
+  });
+});

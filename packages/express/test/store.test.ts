@@ -1,0 +1,206 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExpressSessionStore } from '@fastmmap/express/store';
+import express from 'express';
+import expressSession from 'express-session';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeServer, listen } from './helpers/conformance-app.js';
+
+const secret = 'express-session-store-test-secret-0123456789';
+type Sess = Record<string, unknown> & { cookie: { expires?: unknown } };
+
+let dir: string;
+let offset = 0;
+const clock = () => Date.now() + offset;
+const servers: Server[] = [];
+const stores: ExpressSessionStore[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fastmmap-es-store-'));
+  offset = 0;
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) await closeServer(s);
+  for (const s of stores.splice(0)) if (!closed.has(s)) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+const closed = new WeakSet<ExpressSessionStore>();
+
+function openStore(options: ConstructorParameters<typeof ExpressSessionStore>[0] = {}) {
+  const store = new ExpressSessionStore({ path: join(dir, 'es.fmcache'), numPages: 4, clock, ...options });
+  stores.push(store);
+  return store;
+}
+
+function cb<T>(fn: (done: (err?: unknown, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+}
+
+/** An express-session app the way existing apps are written, with the store swapped in. */
+async function startApp(store: ExpressSessionStore, cookie: expressSession.CookieOptions = { maxAge: 60_000 }) {
+  const app = express();
+  app.use(expressSession({ store, secret, resave: false, saveUninitialized: false, cookie }));
+  app.get('/inc', (req, res) => {
+    const s = req.session as unknown as { views?: number };
+    s.views = (s.views ?? 0) + 1;
+    res.json({ id: req.sessionID, views: s.views });
+  });
+  app.get('/me', (req, res) => {
+    res.json({ has: req.session !== undefined, id: req.sessionID, session: req.session ?? null });
+  });
+  // What passport >= 0.6 does on logIn.
+  app.post('/login', (req, res, next) => {
+    req.session.regenerate((err) => {
+      if (err) return next(err);
+      (req.session as unknown as Sess).passport = { user: 'ann' };
+      req.session.save((err2) => (err2 ? next(err2) : res.json({ id: req.sessionID })));
+    });
+  });
+  app.post('/logout', (req, res, next) => {
+    req.session.destroy((err) => (err ? next(err) : res.json({ ok: true })));
+  });
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  const url = await listen(server);
+  let jar: string | undefined;
+  const go = async (method: string, path: string, cookie = jar) => {
+    const res = await fetch(url + path, { method, headers: cookie ? { cookie } : {} });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('connect.sid='));
+    if (set && cookie === jar) jar = set.split(';')[0];
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return { go, cookie: () => jar };
+}
+
+describe('ExpressSessionStore with the real express-session', () => {
+  it('keeps express-session sessions; cookie.expires comes back as a Date; ttl from the cookie', async () => {
+    const store = openStore();
+    const app = await startApp(store);
+    await app.go('GET', '/inc');
+    const second = await app.go('GET', '/inc');
+    expect(second.body.views).toBe(2);
+    const sid = String(second.body.id);
+    const stored = await cb<Sess>((done) => store.get(sid, done));
+    expect(stored.views).toBe(2);
+    expect(stored.cookie.expires).toBeInstanceOf(Date);
+    const entry = store.cache.getEntry(`sess:${sid}`)!;
+    expect(Math.abs(entry.expiresAt - (clock() + 60_000))).toBeLessThan(2_000);
+    // The cookie's lifetime is the store's: past it, the session is gone.
+    offset += 61_000;
+    expect(await cb((done) => store.get(sid, done))).toBeFalsy();
+  });
+
+  it('survives the passport login sequence: regenerate(cb), then set, then save(cb)', async () => {
+    const store = openStore();
+    const app = await startApp(store);
+    const anon = await app.go('GET', '/inc');
+    const oldCookie = app.cookie();
+    const login = await app.go('POST', '/login');
+    expect(login.body.id).not.toBe(anon.body.id);
+    expect(await cb((done) => store.get(String(anon.body.id), done))).toBeFalsy();
+    const me = await app.go('GET', '/me');
+    expect(me.body.id).toBe(login.body.id);
+    expect((me.body.session as Sess).passport).toEqual({ user: 'ann' });
+    const stale = await app.go('GET', '/me', oldCookie);
+    expect((stale.body.session as Sess | null)?.passport).toBeUndefined();
+    expect(stale.body.id).not.toBe(anon.body.id);
+  });
+
+  it('destroy removes the session', async () => {
+    const store = openStore();
+    const app = await startApp(store);
+    const { body } = await app.go('GET', '/inc');
+    expect(await cb<number>((done) => store.length(done))).toBe(1);
+    await app.go('POST', '/logout');
+    expect(await cb((done) => store.get(String(body.id), done))).toBeFalsy();
+    expect(await cb<number>((done) => store.length(done))).toBe(0);
+  });
+
+  it('touch moves the expiry of an unchanged session without rewriting it', async () => {
+    // A browser-session cookie: the store's own ttl (90 s here) decides the lifetime.
+    const store = openStore({ ttl: 90_000 });
+    const app = await startApp(store, {});
+    const { body } = await app.go('GET', '/inc');
+    const key = `sess:${String(body.id)}`;
+    const before = store.cache.getEntry(key)!;
+    offset += 60_000;
+    await app.go('GET', '/me'); // unmodified: express-session calls store.touch
+    const after = store.cache.getEntry(key)!;
+    expect(after.expiresAt - before.expiresAt).toBeGreaterThanOrEqual(59_000);
+    offset += 60_000; // 120 s after the write, 60 s after the touch
+    expect(((await app.go('GET', '/inc')).body.views as number) > 1).toBe(true);
+  });
+
+  it('all, length and clear cover its own sessions only', async () => {
+    const store = openStore();
+    const app = await startApp(store);
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) ids.add(String((await app.go('GET', '/inc', '')).body.id));
+    store.cache.set('not-a-session', { cookie: {}, x: 1 });
+    const all = await cb<Record<string, Sess>>((done) => store.all(done));
+    expect(new Set(Object.keys(all))).toEqual(ids);
+    for (const s of Object.values(all)) expect(s.cookie.expires).toBeInstanceOf(Date);
+    expect(await cb<number>((done) => store.length(done))).toBe(3);
+    await cb((done) => store.clear(done));
+    expect(await cb<number>((done) => store.length(done))).toBe(0);
+    expect(store.cache.get('not-a-session')).toEqual({ cookie: {}, x: 1 });
+  });
+
+  it('a session too large for a page is refused with a typed error and the old one stays', async () => {
+    const store = openStore();
+    const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) };
+    await cb((done) => store.set('sid1', { cookie, n: 1 }, done));
+    const err = await cb((done) => store.set('sid1', { cookie, big: 'x'.repeat(2 ** 21) }, done)).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'ERR_FASTMMAP_VALUE_TOO_LARGE' });
+    expect((await cb<Sess>((done) => store.get('sid1', done))).n).toBe(1);
+  });
+
+  it('a cookie that already expired is not stored', async () => {
+    const store = openStore();
+    const expired = { cookie: { expires: new Date(Date.now() - 1_000) }, n: 1 };
+    await cb((done) => store.set('old', expired, done));
+    expect(await cb((done) => store.get('old', done))).toBeFalsy();
+  });
+
+  it('two stores on one file (two processes, in effect) share sessions', async () => {
+    const a = await startApp(openStore());
+    const b = await startApp(openStore());
+    const { body } = await a.go('GET', '/inc');
+    const onB = await b.go('GET', '/inc', a.cookie());
+    expect(onB.body).toEqual({ id: body.id, views: 2 });
+  });
+
+  it("emits 'connect', and 'disconnect' on close (express-session then skips sessions)", async () => {
+    const store = openStore();
+    await new Promise((resolve) => store.once('connect', resolve));
+    const app = await startApp(store);
+    const disconnected = new Promise((resolve) => store.once('disconnect', resolve));
+    store.close();
+    closed.add(store);
+    await disconnected;
+    expect((await app.go('GET', '/me')).body.has).toBe(false);
+  });
+});
+
+describe('the express-session dependency stays optional', () => {
+  it('importing @fastmmap/express loads no express-session; the /store entry does', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('express-session'));
+      const root = await import('@fastmmap/express');
+      const before = loaded();
+      await import('@fastmmap/express/store');
+      console.log(JSON.stringify({ session: typeof root.session, before, after: loaded() }));`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+      encoding: 'utf8',
+    });
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toEqual({ session: 'function', before: false, after: true });
+  });
+});

@@ -1,0 +1,96 @@
+import { type Clock, FastMmapStore, type Store, type StoredData } from '@fastmmap/session-core';
+
+type Callback = (err?: Error | null) => void;
+// biome-ignore lint/suspicious/noExplicitAny: @fastify/session types the result as its own Session
+type GetCallback = (err: Error | null, session?: any) => void;
+
+export interface FastifySessionStoreOptions {
+  /** Where the sessions live. Default: a FastMmapStore at the default path. */
+  store?: Store;
+  /** Lifetime in ms of sessions whose cookie has no expiry (browser-session cookies). Default one day. */
+  ttl?: number;
+  clock?: Clock;
+}
+
+const ONE_DAY = 86_400_000;
+
+/**
+ * A store for @fastify/session (with @fastify/cookie) over any `Store`, by default the shared
+ * memory-mapped file, so every worker on the machine sees the same sessions:
+ *
+ *   app.register(fastifySession, { secret, store: new FastifySessionStore() })
+ *
+ * A session expires with its cookie (`cookie.expires`, or `originalMaxAge` from now).
+ */
+export class FastifySessionStore {
+  readonly store: Store;
+  readonly #owned: boolean;
+  readonly #ttl: number;
+  readonly #clock: Clock;
+
+  constructor(options: FastifySessionStoreOptions = {}) {
+    this.#owned = options.store === undefined;
+    this.store = options.store ?? new FastMmapStore();
+    this.#ttl = options.ttl ?? ONE_DAY;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  set(sessionId: string, session: object, callback: Callback): void {
+    let record: StoredData;
+    let ttl: number;
+    try {
+      // The Session instance becomes plain JSON, as every @fastify/session store keeps it;
+      // the plugin rebuilds the Session (and its cookie dates) from that on get.
+      record = JSON.parse(JSON.stringify(session)) as StoredData;
+      ttl = this.#ttlOf(record);
+    } catch (err) {
+      defer(callback, toError(err));
+      return;
+    }
+    // An already expired cookie: nothing worth keeping.
+    const write = ttl > 0 ? this.store.store(sessionId, record, ttl) : this.store.delete(sessionId);
+    settle(write, callback);
+  }
+
+  get(sessionId: string, callback: GetCallback): void {
+    this.store.get(sessionId).then(
+      (record) => defer(callback, null, record ?? null),
+      (err: unknown) => defer(callback, toError(err)),
+    );
+  }
+
+  destroy(sessionId: string, callback: Callback): void {
+    settle(this.store.delete(sessionId), callback);
+  }
+
+  /** Closes the store if this instance created it. */
+  async close(): Promise<void> {
+    if (this.#owned) await this.store.close();
+  }
+
+  #ttlOf(record: StoredData): number {
+    const cookie = record.cookie as { expires?: unknown; originalMaxAge?: unknown } | undefined;
+    if (typeof cookie?.expires === 'string') {
+      const expires = Date.parse(cookie.expires);
+      if (!Number.isNaN(expires)) return expires - this.#clock();
+    }
+    if (typeof cookie?.originalMaxAge === 'number') return cookie.originalMaxAge;
+    return this.#ttl;
+  }
+}
+
+function settle(promise: Promise<unknown>, callback: Callback): void {
+  promise.then(
+    () => defer(callback, null),
+    (err: unknown) => defer(callback, toError(err)),
+  );
+}
+
+/** Calls back outside the promise chain, so an exception in the callback is not swallowed. */
+function defer<A extends unknown[]>(callback: (...args: A) => void, ...args: A): void {
+  process.nextTick(callback, ...args);
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,148 @@
+import fastifyCookie from '@fastify/cookie';
+import { MemoryStore, type SessionManagerOptions } from '@fastmmap/session-core';
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fastifySession } from '../src/index.js';
+
+const secret = 'a-secret-of-at-least-32-characters!!';
+const apps: FastifyInstance[] = [];
+
+async function build(options: Partial<SessionManagerOptions> = {}, fastifyOptions = {}) {
+  const app = Fastify(fastifyOptions);
+  apps.push(app);
+  await app.register(fastifySession, { secret, store: new MemoryStore(), ...options });
+  app.post('/login', (request) => {
+    (request.session.data as Record<string, unknown>).user = 'ann';
+    return { ok: true };
+  });
+  app.get('/me', (request) => ({ data: request.session.data, isNew: request.session.isNew }));
+  return app;
+}
+
+const setCookies = (res: LightMyRequestResponse) => [res.headers['set-cookie'] ?? []].flat();
+const cookiePair = (setCookie: string) => setCookie.split(';', 1)[0]!;
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+describe('@fastmmap/fastify plugin', () => {
+  it('sets a signed HttpOnly SameSite=Lax cookie once data is written, and reads it back', async () => {
+    const app = await build();
+    const anonymous = await app.inject({ url: '/me' });
+    expect(setCookies(anonymous)).toEqual([]);
+
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const [cookie] = setCookies(login);
+    expect(cookie).toMatch(/^fmsid=[\w-]+\.[\w-]+;/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+
+    const me = await app.inject({ url: '/me', headers: { cookie: cookiePair(cookie!) } });
+    expect(me.json()).toEqual({ data: { user: 'ann' }, isNew: false });
+  });
+
+  it('appends its Set-Cookie next to cookies set by the route or @fastify/cookie', async () => {
+    const app = Fastify();
+    apps.push(app);
+    await app.register(fastifyCookie);
+    await app.register(fastifySession, { secret, store: new MemoryStore() });
+    app.get('/both', (request, reply) => {
+      (request.session.data as Record<string, unknown>).seen = true;
+      reply.header('set-cookie', 'raw=1; Path=/');
+      reply.setCookie('theme', 'dark', { path: '/' });
+      return 'ok';
+    });
+    const res = await app.inject({ url: '/both' });
+    const names = setCookies(res).map((c) => c.split('=', 1)[0]);
+    expect(names.sort()).toEqual(['fmsid', 'raw', 'theme']);
+  });
+
+  it('sends a store error through the error handler once: 500, secret not in the body', async () => {
+    const app = await build({ store: new MemoryStore({ maxSize: 1024 }) });
+    const errors: unknown[] = [];
+    app.setErrorHandler((err, _request, reply) => {
+      errors.push(err);
+      reply.code(500).send({ error: 'internal', code: (err as { code?: string }).code });
+    });
+    app.get('/big', (request) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      return { ok: true };
+    });
+    const res = await app.inject({ url: '/big' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: 'internal', code: 'ERR_SESSION_TOO_LARGE' });
+    expect(res.body).not.toContain(secret);
+    expect(setCookies(res)).toEqual([]);
+    expect(errors).toHaveLength(1);
+
+    // The default handler too: a 500 without the secret; other sessions keep working.
+    const other = await build({ store: new MemoryStore({ maxSize: 1024 }) });
+    other.get('/big', (request) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      return { ok: true };
+    });
+    const plain = await other.inject({ url: '/big' });
+    expect(plain.statusCode).toBe(500);
+    expect(plain.body).not.toContain(secret);
+    const login = await other.inject({ method: 'POST', url: '/login' });
+    expect(login.statusCode).toBe(200);
+    expect(setCookies(login)).toHaveLength(1);
+  });
+
+  it('lets an earlier onRequest hook answer before any session is loaded', async () => {
+    const app = Fastify();
+    apps.push(app);
+    app.addHook('onRequest', async (_request, reply) => reply.code(403).send('no'));
+    await app.register(fastifySession, { secret, store: new MemoryStore() });
+    app.get('/', () => 'unreachable');
+    const res = await app.inject({ url: '/' });
+    expect(res.statusCode).toBe(403);
+    expect(setCookies(res)).toEqual([]);
+  });
+
+  it('decides Secure for secure:"auto" from request.protocol, which follows trustProxy', async () => {
+    const direct = await build();
+    const proxied = await build({}, { trustProxy: true });
+    const headers = { 'x-forwarded-proto': 'https' };
+    const ignored = await direct.inject({ method: 'POST', url: '/login', headers });
+    const trusted = await proxied.inject({ method: 'POST', url: '/login', headers });
+    const plain = await proxied.inject({ method: 'POST', url: '/login' });
+    expect(setCookies(ignored)[0]).not.toMatch(/;\s*Secure/i);
+    expect(setCookies(trusted)[0]).toMatch(/;\s*Secure/i);
+    expect(setCookies(plain)[0]).not.toMatch(/;\s*Secure/i);
+  });
+
+  it('applies only to the context it is registered in (and its children)', async () => {
+    const app = Fastify();
+    apps.push(app);
+    app.get('/outside', (request) => ({ hasSession: request.session != null }));
+    await app.register(async (child) => {
+      await child.register(fastifySession, { secret, store: new MemoryStore() });
+      child.get('/inside', (request) => ({ hasSession: request.session != null }));
+    });
+    expect((await app.inject({ url: '/outside' })).json()).toEqual({ hasSession: false });
+    expect((await app.inject({ url: '/inside' })).json()).toEqual({ hasSession: true });
+  });
+
+  it('closes the manager it created on app.close(), and leaves a shared one open', async () => {
+    const owner = await build();
+    const close = vi.spyOn(owner.sessionManager, 'close');
+    await owner.close();
+    expect(close).toHaveBeenCalledTimes(1);
+
+    const borrower = Fastify();
+    apps.push(borrower);
+    await borrower.register(fastifySession, { manager: owner.sessionManager });
+    await borrower.close();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses to register twice in one context (one request.session owner)', async () => {
+    const app = Fastify();
+    apps.push(app);
+    app.register(fastifySession, { secret, store: new MemoryStore() });
+    app.register(fastifySession, { secret, store: new MemoryStore() });
+    await expect(app.ready()).rejects.toThrow();
+  });
+});

@@ -1,0 +1,215 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import { FastMmapStore, MemoryStore, type Store } from '@fastmmap/session-core';
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FastifySessionStore } from '../src/store.js';
+
+declare module 'fastify' {
+  interface Session {
+    user?: string;
+    views?: number;
+  }
+}
+
+const secret = 'a-secret-of-at-least-32-characters!!';
+const apps: FastifyInstance[] = [];
+
+/** A Store that records the ttl of every write, around a real MemoryStore. */
+function recordingStore(inner: Store = new MemoryStore()) {
+  const ttls: number[] = [];
+  const store: Store = {
+    get: (id) => inner.get(id),
+    store: (id, data, ttl) => {
+      ttls.push(ttl);
+      return inner.store(id, data, ttl);
+    },
+    delete: (id) => inner.delete(id),
+    deleteExpired: () => inner.deleteExpired(),
+    getAndSet: (id, fn, ttl) => inner.getAndSet(id, fn, ttl),
+    close: () => inner.close(),
+  };
+  return { store, ttls };
+}
+
+/** One "worker": @fastify/cookie + @fastify/session with our store, as a user would write it. */
+async function worker(store: FastifySessionStore, maxAge = 60_000) {
+  const app = Fastify();
+  apps.push(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret,
+    store,
+    saveUninitialized: false,
+    cookie: { secure: false, maxAge },
+  });
+  app.post('/login', async (request) => {
+    await request.session.regenerate();
+    request.session.user = 'ann';
+    return { id: request.session.sessionId };
+  });
+  app.post('/view', (request) => {
+    request.session.views = (request.session.views ?? 0) + 1;
+    return { views: request.session.views };
+  });
+  app.get('/me', (request) => ({
+    user: request.session.user ?? null,
+    id: request.session.sessionId,
+  }));
+  app.post('/regenerate', async (request) => {
+    await request.session.regenerate(['user']);
+    return { id: request.session.sessionId };
+  });
+  app.post('/logout', async (request) => {
+    await request.session.destroy();
+    return { ok: true };
+  });
+  return app;
+}
+
+const cookieOf = (res: LightMyRequestResponse) => {
+  const header = [res.headers['set-cookie'] ?? []].flat()[0];
+  if (header === undefined) throw new Error(`no Set-Cookie on ${res.statusCode} ${res.body}`);
+  return header.split(';', 1)[0]!;
+};
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+describe('FastifySessionStore with the real @fastify/session', () => {
+  it('logs in, persists across two app instances sharing the store, and counts', async () => {
+    const { store } = recordingStore();
+    const a = await worker(new FastifySessionStore({ store }));
+    const b = await worker(new FastifySessionStore({ store }));
+
+    const login = await a.inject({ method: 'POST', url: '/login' });
+    const cookie = cookieOf(login);
+    const { id } = login.json<{ id: string }>();
+    expect(await store.get(id)).toMatchObject({ user: 'ann' });
+
+    const me = await b.inject({ url: '/me', headers: { cookie } });
+    expect(me.json()).toEqual({ user: 'ann', id });
+    await a.inject({ method: 'POST', url: '/view', headers: { cookie } });
+    const second = await b.inject({ method: 'POST', url: '/view', headers: { cookie } });
+    expect(second.json()).toEqual({ views: 2 });
+  });
+
+  it('shares sessions between two FastMmapStores on one file (two workers)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fastmmap-fastify-store-'));
+    const file = join(dir, 'sessions.fmcache');
+    const stores = [0, 1].map(() => new FastMmapStore({ storage: file, numPages: 8 }));
+    try {
+      const [a, b] = await Promise.all(
+        stores.map((store) => worker(new FastifySessionStore({ store }))),
+      );
+      const login = await a!.inject({ method: 'POST', url: '/login' });
+      const cookie = cookieOf(login);
+      await b!.inject({ method: 'POST', url: '/view', headers: { cookie } });
+      const me = await a!.inject({ url: '/me', headers: { cookie } });
+      expect(me.json()).toEqual({ user: 'ann', id: login.json<{ id: string }>().id });
+      expect(
+        (await a!.inject({ method: 'POST', url: '/view', headers: { cookie } })).json(),
+      ).toEqual({
+        views: 2,
+      });
+      await b!.inject({ method: 'POST', url: '/logout', headers: { cookie } });
+      expect((await a!.inject({ url: '/me', headers: { cookie } })).json()).toMatchObject({
+        user: null,
+      });
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      await Promise.all(stores.map((store) => store.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a session as long as its cookie: ttl from cookie.expires, ISO dates restored', async () => {
+    const { store, ttls } = recordingStore();
+    const app = await worker(new FastifySessionStore({ store }), 120_000);
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const { id } = login.json<{ id: string }>();
+    expect(ttls.at(-1)).toBeGreaterThan(110_000);
+    expect(ttls.at(-1)).toBeLessThanOrEqual(120_000);
+    const record = (await store.get(id)) as {
+      cookie: { expires: unknown; originalMaxAge: unknown };
+    };
+    expect(typeof record.cookie.expires).toBe('string');
+    expect(record.cookie.originalMaxAge).toBe(120_000);
+    // The restored session is usable (its cookie dates were rebuilt from the ISO string).
+    const me = await app.inject({ url: '/me', headers: { cookie: cookieOf(login) } });
+    expect(me.json()).toEqual({ user: 'ann', id });
+  });
+
+  it('computes the ttl with its own clock, uses `ttl` without expiry, and drops expired ones', async () => {
+    const { store, ttls } = recordingStore();
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    const sessions = new FastifySessionStore({ store, clock: () => now, ttl: 5_000 });
+    const call = (session: object) =>
+      new Promise<void>((resolve, reject) =>
+        sessions.set('id-1', session, (err) => (err ? reject(err) : resolve())),
+      );
+    await call({ cookie: { expires: '2030-01-01T00:01:00.000Z', originalMaxAge: 60_000 }, a: 1 });
+    await call({ cookie: { expires: null, originalMaxAge: 30_000 }, a: 2 });
+    await call({ cookie: { expires: null, originalMaxAge: null }, a: 3 });
+    expect(ttls).toEqual([60_000, 30_000, 5_000]);
+    expect(await store.get('id-1')).toMatchObject({ a: 3 });
+    await call({ cookie: { expires: '2029-12-31T23:59:59.000Z' }, a: 4 });
+    expect(await store.get('id-1')).toBeUndefined();
+    expect(ttls).toHaveLength(3);
+  });
+
+  it('regenerate moves the data to a new id and removes the old one', async () => {
+    const { store } = recordingStore();
+    const app = await worker(new FastifySessionStore({ store }));
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const { id: oldId } = login.json<{ id: string }>();
+    const regenerated = await app.inject({
+      method: 'POST',
+      url: '/regenerate',
+      headers: { cookie: cookieOf(login) },
+    });
+    const { id: newId } = regenerated.json<{ id: string }>();
+    expect(newId).not.toBe(oldId);
+    expect(await store.get(oldId)).toBeUndefined();
+    expect(await store.get(newId)).toMatchObject({ user: 'ann' });
+    const me = await app.inject({ url: '/me', headers: { cookie: cookieOf(regenerated) } });
+    expect(me.json()).toEqual({ user: 'ann', id: newId });
+  });
+
+  it('destroy removes the session: the old cookie gets an empty one', async () => {
+    const { store } = recordingStore();
+    const app = await worker(new FastifySessionStore({ store }));
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const cookie = cookieOf(login);
+    const { id } = login.json<{ id: string }>();
+    await app.inject({ method: 'POST', url: '/logout', headers: { cookie } });
+    expect(await store.get(id)).toBeUndefined();
+    const me = await app.inject({ url: '/me', headers: { cookie } });
+    expect(me.json<{ user: unknown; id: string }>().user).toBeNull();
+    expect(me.json<{ id: string }>().id).not.toBe(id);
+  });
+
+  it('passes store errors to @fastify/session, which answers 500', async () => {
+    const failing: Store = {
+      ...recordingStore().store,
+      get: () => Promise.reject(new Error('disk on fire')),
+    };
+    const app = await worker(new FastifySessionStore({ store: failing }));
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const res = await app.inject({ url: '/me', headers: { cookie: cookieOf(login) } });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain(secret);
+  });
+
+  it('closes only a store it created', async () => {
+    let closed = 0;
+    const { store } = recordingStore();
+    const counted: Store = { ...store, close: async () => void closed++ };
+    await new FastifySessionStore({ store: counted }).close();
+    expect(closed).toBe(0);
+  });
+});

@@ -1,0 +1,78 @@
+import {
+  createSessionManager,
+  type Session,
+  type SessionData,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '@fastmmap/session-core';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** The context variables the middleware sets: `new Hono<{ Variables: SessionVariables }>()`. */
+export interface SessionVariables<D extends object = SessionData> {
+  session: Session<D>;
+}
+
+/** A Hono `Env` with the session variable, for `createMiddleware<SessionEnv>` and friends. */
+export interface SessionEnv<D extends object = SessionData> {
+  Variables: SessionVariables<D>;
+}
+
+interface ProxyOptions {
+  /**
+   * Believe the `X-Forwarded-Proto` header when deciding whether the request came over
+   * HTTPS (for `cookie.secure: 'auto'`). Only turn on behind a proxy that sets it. Default false:
+   * the request URL's own protocol decides.
+   */
+  trustProxy?: boolean;
+}
+
+/**
+ * The session manager's options (secret, name, cookie, ttl, rolling, touchAfter,
+ * saveUninitialized, genid, store, clock), or an existing `manager` to share.
+ */
+export type HonoSessionOptions =
+  | (SessionManagerOptions & ProxyOptions & { manager?: undefined })
+  | (ProxyOptions & { manager: SessionManager });
+
+export interface SessionMiddleware extends MiddlewareHandler<SessionEnv> {
+  readonly manager: SessionManager;
+  /** Closes the manager (and the store it created) unless it was passed in. */
+  close(): Promise<void>;
+}
+
+/**
+ * Sessions for Hono: `app.use(session({ secret }))`, then `c.get('session')`. The session is
+ * loaded from the Cookie header before the handler and committed after it, before the
+ * response leaves the middleware; a store error goes to `app.onError`.
+ */
+export function session(options: HonoSessionOptions): SessionMiddleware {
+  const owned = options.manager === undefined;
+  const manager = options.manager ?? createSessionManager(options);
+  const trustProxy = options.trustProxy === true;
+
+  const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
+    const current = await manager.load(c.req.header('cookie'), {
+      secure: isHttps(c, trustProxy),
+    });
+    c.set('session', current);
+    await next();
+    // Hono clones a finalized response when a header is added, so this works after next().
+    for (const cookie of await current.commit()) c.header('Set-Cookie', cookie, { append: true });
+  };
+
+  return Object.assign(middleware, {
+    manager,
+    close: async () => {
+      if (owned) await manager.close();
+    },
+  });
+}
+
+function isHttps(c: Context, trustProxy: boolean): boolean {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-proto');
+    // The first value is what the client used (the closest proxy appends after it).
+    if (forwarded) return forwarded.split(',', 1)[0]!.trim().toLowerCase() === 'https';
+  }
+  return c.req.url.startsWith('https:');
+}

@@ -1,0 +1,116 @@
+import type { AddressInfo } from 'node:net';
+import { MemoryStore, type SessionManagerOptions } from '@fastmmap/session-core';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
+import { describe, expect, it, vi } from 'vitest';
+import { type HonoSessionOptions, type SessionVariables, session } from '../src/index.js';
+
+const secret = 'a-secret-of-at-least-32-characters!!';
+
+function build(options: Partial<SessionManagerOptions> & { trustProxy?: boolean } = {}) {
+  const middleware = session({
+    secret,
+    store: new MemoryStore(),
+    ...options,
+  } as HonoSessionOptions);
+  const app = new Hono<{ Variables: SessionVariables }>();
+  app.use(middleware);
+  app.post('/login', (c) => {
+    (c.get('session').data as Record<string, unknown>).user = 'ann';
+    setCookie(c, 'theme', 'dark', { path: '/' });
+    return c.json({ id: c.get('session').id });
+  });
+  app.get('/me', (c) => c.json({ data: c.get('session').data, isNew: c.get('session').isNew }));
+  app.get('/big', (c) => {
+    (c.get('session').data as Record<string, unknown>).big = 'x'.repeat(4096);
+    return c.json({ ok: true });
+  });
+  const errors: unknown[] = [];
+  app.onError((err, c) => {
+    errors.push(err);
+    return c.json({ error: 'internal', code: (err as { code?: string }).code }, 500);
+  });
+  return { app, middleware, errors };
+}
+
+const sessionCookie = (res: Response) =>
+  res.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+const pair = (setCookie: string | undefined) => setCookie?.split(';', 1)[0] ?? '';
+
+describe('@fastmmap/hono through app.request()', () => {
+  it('sets a signed HttpOnly SameSite=Lax cookie once data is written, and reads it back', async () => {
+    const { app } = build();
+    const anonymous = await app.request('/me');
+    expect(anonymous.headers.getSetCookie()).toEqual([]);
+    expect(await anonymous.json()).toEqual({ data: {}, isNew: true });
+
+    const login = await app.request('/login', { method: 'POST' });
+    const cookie = sessionCookie(login);
+    expect(cookie).toMatch(/^fmsid=[\w-]+\.[\w-]+;/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    // The handler's own cookie survives next to the session's.
+    expect(login.headers.getSetCookie().map((c) => c.split('=', 1)[0])).toEqual(['theme', 'fmsid']);
+
+    const me = await app.request('/me', { headers: { cookie: pair(cookie) } });
+    expect(await me.json()).toEqual({ data: { user: 'ann' }, isNew: false });
+  });
+
+  it('sends a store error to app.onError: 500, secret not in the body, no cookie', async () => {
+    const { app, errors } = build({ store: new MemoryStore({ maxSize: 1024 }) });
+    const res = await app.request('/big');
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: 'internal', code: 'ERR_SESSION_TOO_LARGE' });
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(errors).toHaveLength(1);
+    // The app keeps serving other sessions.
+    expect(sessionCookie(await app.request('/login', { method: 'POST' }))).toBeDefined();
+  });
+
+  it('decides Secure for secure:"auto" from the URL, or X-Forwarded-Proto only with trustProxy', async () => {
+    const direct = build().app;
+    const proxied = build({ trustProxy: true }).app;
+    const post = { method: 'POST' };
+    const forwarded = { method: 'POST', headers: { 'x-forwarded-proto': 'https, http' } };
+    const secure = /;\s*Secure/i;
+    expect(sessionCookie(await direct.request('https://example.com/login', post))).toMatch(secure);
+    expect(sessionCookie(await direct.request('http://example.com/login', post))).not.toMatch(
+      secure,
+    );
+    expect(sessionCookie(await direct.request('/login', forwarded))).not.toMatch(secure);
+    expect(sessionCookie(await proxied.request('/login', forwarded))).toMatch(secure);
+    expect(sessionCookie(await proxied.request('/login', post))).not.toMatch(secure);
+  });
+
+  it('close() closes the manager it created, not a shared one', async () => {
+    const owner = build().middleware;
+    const close = vi.spyOn(owner.manager, 'close');
+    const borrower = session({ manager: owner.manager });
+    await borrower.close();
+    expect(close).not.toHaveBeenCalled();
+    await owner.close();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('@fastmmap/hono on @hono/node-server', () => {
+  it('sends both Set-Cookie headers over the wire and reads the session back', async () => {
+    const { app, middleware } = build();
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const login = await fetch(`${url}/login`, { method: 'POST' });
+      expect(login.headers.getSetCookie()).toHaveLength(2);
+      const cookie = sessionCookie(login);
+      // Over real HTTP on 127.0.0.1 the URL is http:, so 'auto' gives no Secure flag.
+      expect(cookie).not.toMatch(/;\s*Secure/i);
+      const me = await fetch(`${url}/me`, { headers: { cookie: pair(cookie) } });
+      expect(await me.json()).toEqual({ data: { user: 'ann' }, isNew: false });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await middleware.close();
+    }
+  });
+});

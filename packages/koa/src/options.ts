@@ -1,0 +1,7 @@
+import type { SessionManager, SessionManagerOptions } from '@fastmmap/session-core';
+
+/**
+ * The session manager's options (secret, name, cookie, ttl, rolling, touchAfter,
+ * saveUninitialized, genid, store, clock), or an existing manager to share.
+ */
+export type KoaSessionOptions = SessionManagerOptions | { manager: SessionManager };

@@ -1,0 +1,71 @@
+import { type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
+
+const ONE_DAY = 86_400_000;
+
+/** What koa-session stores: the user's data plus its `_expire`/`_maxAge` (or `_session`). */
+export type KoaSessionRecord = Record<string, unknown>;
+
+export interface KoaSessionStoreOptions
+  extends Omit<CacheOptions, 'codec' | 'expireTime' | 'readOnly'> {
+  /** Cache file name under the private per-user directory when `path` is not given. Default 'koa-session'. */
+  appName?: string;
+  /** Key prefix inside the file. Default 'sess:'. */
+  prefix?: string;
+  /**
+   * Server-side lifetime in ms of sessions configured with `maxAge: 'session'` (a browser
+   * session cookie: koa-session then gives the store no number). Default one day.
+   */
+  sessionTtl?: number;
+}
+
+/**
+ * A koa-session external store on a shared memory-mapped file: every worker process on the
+ * machine sees the same sessions.
+ *
+ *   app.use(koaSession({ store: new KoaSessionStore(), ... }, app))
+ *
+ * Entries live for the `maxAge` koa-session passes (its maxAge + 10 s); koa-session still
+ * checks its own `_expire`. Values are kept as JSON, like koa-session's cookie mode.
+ */
+export class KoaSessionStore {
+  readonly cache: FastMmapCache<KoaSessionRecord>;
+  private readonly prefix: string;
+  private readonly sessionTtl: number;
+
+  constructor(options: KoaSessionStoreOptions = {}) {
+    const { prefix = 'sess:', sessionTtl = ONE_DAY, ...cacheOptions } = options;
+    if (!(Number.isFinite(sessionTtl) && sessionTtl > 0)) {
+      throw new RangeError(`sessionTtl must be a positive number of ms, got ${sessionTtl}`);
+    }
+    this.cache = FastMmapCache.open<KoaSessionRecord>({
+      appName: 'koa-session',
+      ...cacheOptions,
+      codec: 'json',
+    });
+    this.prefix = prefix;
+    this.sessionTtl = sessionTtl;
+  }
+
+  async get(key: string, _maxAge?: number | 'session', _options?: unknown): Promise<KoaSessionRecord | undefined> {
+    return this.cache.get(this.prefix + key);
+  }
+
+  async set(
+    key: string,
+    session: KoaSessionRecord,
+    maxAge?: number | 'session',
+    _options?: { changed?: boolean; rolling?: boolean },
+  ): Promise<void> {
+    // Always a full write, even when unchanged: the record carries koa-session's own `_expire`.
+    const ttl = typeof maxAge === 'number' && maxAge > 0 ? maxAge : this.sessionTtl;
+    this.cache.set(this.prefix + key, session, { ttl });
+  }
+
+  async destroy(key: string, _options?: unknown): Promise<void> {
+    this.cache.delete(this.prefix + key);
+  }
+
+  close(): void {
+    this.cache.close();
+  }
+}

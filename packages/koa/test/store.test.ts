@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KoaSessionStore, type KoaSessionStoreOptions } from '@fastmmap/koa';
+import Koa from 'koa';
+import koaSession from 'koa-session';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeServer, listen } from './helpers/conformance-app.js';
+
+let dir: string;
+let offset = 0;
+const clock = () => Date.now() + offset;
+const servers: Server[] = [];
+const stores: KoaSessionStore[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fastmmap-koa-store-'));
+  offset = 0;
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) await closeServer(s);
+  for (const s of stores.splice(0)) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function openStore(options: KoaSessionStoreOptions = {}) {
+  const store = new KoaSessionStore({ path: join(dir, 'koa.fmcache'), numPages: 4, clock, ...options });
+  stores.push(store);
+  return store;
+}
+
+/** A koa-session app the way existing apps are written, with the store swapped in. */
+async function startApp(store: KoaSessionStore, maxAge: number | 'session' = 60_000) {
+  const app = new Koa();
+  app.keys = ['koa-store-test-key-0123456789abcdefghijkl'];
+  app.silent = true;
+  app.use(koaSession({ store, maxAge }, app));
+  app.use(async (ctx) => {
+    const s = ctx.session as Record<string, unknown> & { regenerate(): Promise<void> } | null;
+    if (ctx.path === '/inc') {
+      s!.views = ((s!.views as number | undefined) ?? 0) + 1;
+      ctx.body = { views: s!.views };
+    } else if (ctx.path === '/regenerate') {
+      await s!.regenerate();
+      ctx.body = { ok: true };
+    } else if (ctx.path === '/logout') {
+      ctx.session = null;
+      ctx.body = { ok: true };
+    } else {
+      ctx.body = { views: s?.views ?? null };
+    }
+  });
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  const url = await listen(server);
+  let jar = '';
+  const go = async (path: string, cookie = jar) => {
+    const res = await fetch(url + path, { headers: cookie ? { cookie } : {} });
+    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    if (set.length > 0 && cookie === jar) jar = set.join('; ');
+    return (await res.json()) as { views: number | null };
+  };
+  const key = () => /koa\.sess=([^;]+)/.exec(jar)?.[1] ?? '';
+  return { go, key, cookie: () => jar };
+}
+
+describe('KoaSessionStore with the real koa-session 7', () => {
+  it("keeps koa-session's record (_expire, _maxAge) for its maxAge + 10 s", async () => {
+    const store = openStore();
+    const app = await startApp(store);
+    await app.go('/inc');
+    expect(await app.go('/inc')).toEqual({ views: 2 });
+    const key = `sess:${app.key()}`;
+    const record = store.cache.get(key)!;
+    expect(record.views).toBe(2);
+    expect(typeof record._expire).toBe('number');
+    expect(record._maxAge).toBe(60_000);
+    const ttl = store.cache.getEntry(key)!.expiresAt - clock();
+    expect(Math.abs(ttl - 70_000)).toBeLessThan(2_000);
+    offset += 71_000;
+    expect(store.cache.get(key)).toBeUndefined();
+  });
+
+  it("maxAge 'session' gets the store's sessionTtl", async () => {
+    const store = openStore({ sessionTtl: 30 * 60_000 });
+    const app = await startApp(store, 'session');
+    await app.go('/inc');
+    const key = `sess:${app.key()}`;
+    expect(store.cache.get(key)!._session).toBe(true);
+    const ttl = store.cache.getEntry(key)!.expiresAt - clock();
+    expect(Math.abs(ttl - 30 * 60_000)).toBeLessThan(2_000);
+    expect(await app.go('/inc')).toEqual({ views: 2 });
+  });
+
+  it('ctx.session = null destroys it; regenerate moves the data to a new key', async () => {
+    const store = openStore();
+    const app = await startApp(store);
+    await app.go('/inc');
+    const first = app.key();
+    await app.go('/regenerate');
+    const second = app.key();
+    expect(second).not.toBe(first);
+    expect(store.cache.get(`sess:${first}`)).toBeUndefined();
+    expect(store.cache.get(`sess:${second}`)!.views).toBe(1);
+    await app.go('/logout');
+    expect(store.cache.get(`sess:${second}`)).toBeUndefined();
+  });
+
+  it('two stores on one file (two processes, in effect) share sessions', async () => {
+    const a = await startApp(openStore());
+    const b = await startApp(openStore());
+    await a.go('/inc');
+    expect(await b.go('/inc', a.cookie())).toEqual({ views: 2 });
+  });
+
+  it('rejects a bad sessionTtl', () => {
+    expect(() => openStore({ sessionTtl: 0 })).toThrow(RangeError);
+  });
+});

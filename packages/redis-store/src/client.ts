@@ -1,0 +1,99 @@
+import { AbortError, ErrorReply, RESP_TYPES, type RedisArgument, type TypeMapping } from 'redis';
+import { RedisStoreError } from './errors.js';
+
+/**
+ * The part of a node-redis v5 client the store uses. Any `createClient()` result fits
+ * (with or without modules, scripts, RESP2 or RESP3); we only send raw commands.
+ */
+export interface RedisClientLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  sendCommand<T = unknown>(
+    args: ReadonlyArray<RedisArgument>,
+    options?: { abortSignal?: AbortSignal; typeMapping?: TypeMapping },
+  ): Promise<T>;
+  close(): Promise<void>;
+  destroy(): void;
+  on(event: 'error' | 'ready', listener: (err: Error) => void): unknown;
+  off(event: 'error' | 'ready', listener: (err: Error) => void): unknown;
+}
+
+/** Bulk strings come back as Buffers: records are binary (cbor). */
+export const BUFFER_REPLIES: TypeMapping = { [RESP_TYPES.BLOB_STRING]: Buffer };
+
+class DeadlineExceeded extends Error {}
+
+/**
+ * Sends one command and settles within `timeoutMs`, whatever the connection does.
+ * node-redis queues commands while it reconnects (the offline queue) and only bounds the time
+ * a command waits in that queue, not the wait for a reply; this bounds both. On the deadline
+ * the command is aborted: still queued, it is dropped and never runs later (a stale write
+ * replayed after a reconnect could overwrite newer data); already sent, its outcome is unknown.
+ */
+export function sendWithDeadline<T>(
+  client: RedisClientLike,
+  args: ReadonlyArray<RedisArgument>,
+  timeoutMs: number,
+  typeMapping?: TypeMapping,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      // Aborting rejects a still-queued command with AbortError (handled below, first);
+      // a command already on the wire ignores the abort and times out here instead.
+      abort.abort();
+      setImmediate(() => reject(toStoreError(new DeadlineExceeded(), args, timeoutMs)));
+    }, timeoutMs);
+    let sent: Promise<T>;
+    try {
+      sent = client.sendCommand<T>(args, { abortSignal: abort.signal, typeMapping });
+    } catch (err) {
+      clearTimeout(timer);
+      reject(toStoreError(err, args, timeoutMs));
+      return;
+    }
+    sent.then(
+      (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(toStoreError(err, args, timeoutMs));
+      },
+    );
+  });
+}
+
+/** Turns whatever node-redis threw into a RedisStoreError with a stable code. */
+export function toStoreError(
+  err: unknown,
+  args: ReadonlyArray<RedisArgument>,
+  timeoutMs: number,
+): RedisStoreError {
+  const command = String(args[0]);
+  if (err instanceof RedisStoreError) return err;
+  if (err instanceof ErrorReply) {
+    return new RedisStoreError('ERR_REDIS_REPLY', `Redis refused ${command}: ${err.message}`, {
+      cause: err,
+    });
+  }
+  if (err instanceof DeadlineExceeded) {
+    return new RedisStoreError(
+      'ERR_REDIS_TIMEOUT',
+      `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout); it may or may not have been applied`,
+    );
+  }
+  if (err instanceof AbortError) {
+    return new RedisStoreError(
+      'ERR_REDIS_UNAVAILABLE',
+      `no connection to Redis within ${timeoutMs} ms (commandTimeout); ${command} was not sent`,
+      { cause: err },
+    );
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  return new RedisStoreError('ERR_REDIS_UNAVAILABLE', `Redis is unavailable (${reason})`, {
+    cause: err,
+  });
+}

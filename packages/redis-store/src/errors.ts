@@ -1,0 +1,55 @@
+import { SessionError, type SessionErrorCode } from '@fastmmap/session-core';
+
+/**
+ * What went wrong on the Redis side, finer than the portable `code`:
+ * - ERR_REDIS_UNAVAILABLE: no connection (down, refused, reset, offline too long). A command
+ *   that was never sent wrote nothing; one that was in flight may or may not have applied.
+ * - ERR_REDIS_TIMEOUT: sent, but no reply within `commandTimeout`; the outcome is unknown.
+ * - ERR_REDIS_CONFLICT: getAndSet lost the compare-and-set race more than `maxRetries` times.
+ * - ERR_REDIS_TOO_LARGE: the encoded record exceeds `maxBytes`; the old record is kept.
+ * - ERR_REDIS_CORRUPT_RECORD: the key holds something that is not a record of this store.
+ * - ERR_REDIS_REPLY: Redis answered with an error (WRONGTYPE, OOM, READONLY, NOAUTH...).
+ * - ERR_REDIS_CLOSED: a call after `close()`.
+ */
+export type RedisStoreErrorCode =
+  | 'ERR_REDIS_UNAVAILABLE'
+  | 'ERR_REDIS_TIMEOUT'
+  | 'ERR_REDIS_CONFLICT'
+  | 'ERR_REDIS_TOO_LARGE'
+  | 'ERR_REDIS_CORRUPT_RECORD'
+  | 'ERR_REDIS_REPLY'
+  | 'ERR_REDIS_CLOSED';
+
+/** Each Redis reason maps onto the portable SessionError code every store shares. */
+const SESSION_CODE: Record<RedisStoreErrorCode, SessionErrorCode> = {
+  ERR_REDIS_UNAVAILABLE: 'ERR_SESSION_STORE_UNAVAILABLE',
+  ERR_REDIS_TIMEOUT: 'ERR_SESSION_STORE_UNAVAILABLE',
+  ERR_REDIS_CONFLICT: 'ERR_SESSION_STORE_UNAVAILABLE',
+  ERR_REDIS_TOO_LARGE: 'ERR_SESSION_TOO_LARGE',
+  ERR_REDIS_CORRUPT_RECORD: 'ERR_SESSION_STORE_UNAVAILABLE',
+  ERR_REDIS_REPLY: 'ERR_SESSION_STORE_UNAVAILABLE',
+  ERR_REDIS_CLOSED: 'ERR_SESSION_STORE_UNAVAILABLE',
+};
+
+/**
+ * A `SessionError` (so code written against any store keeps working: `err.code` is the
+ * portable code such as ERR_SESSION_STORE_UNAVAILABLE) that also says the Redis reason in
+ * `redisCode`. Bad ids, ttls and data are plain `SessionError`s, exactly as in every store.
+ */
+export class RedisStoreError extends SessionError {
+  readonly redisCode: RedisStoreErrorCode;
+
+  constructor(redisCode: RedisStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(SESSION_CODE[redisCode], message, options);
+    // name stays 'SessionError' (set by the parent): it logs and matches like every store's
+    // errors; `instanceof RedisStoreError` and `redisCode` tell the Redis side apart.
+    this.redisCode = redisCode;
+  }
+}
+
+export function isRedisStoreError(
+  err: unknown,
+  redisCode?: RedisStoreErrorCode,
+): err is RedisStoreError {
+  return err instanceof RedisStoreError && (redisCode === undefined || err.redisCode === redisCode);
+}

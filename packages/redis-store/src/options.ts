@@ -1,0 +1,43 @@
+import type { Clock } from '@fastmmap/session-core';
+import type { RedisClientLike } from './client.js';
+import type { CodecName } from './record.js';
+
+export interface RedisStoreOptions {
+  /**
+   * An existing node-redis v5 client (`createClient()`), connected or not; the store connects
+   * it if needed. It is yours: `close()` leaves it open unless `closeClient: true`.
+   */
+  client?: RedisClientLike;
+  /** Or a URL (`redis://user:pass@host:6379/0`): the store creates, owns and closes the client. */
+  url?: string;
+  /** Close the client on `close()`. Default: true for a client the store created, else false. */
+  closeClient?: boolean;
+  /** Prepended to every session id to form the Redis key. Default 'fmsess:'. */
+  prefix?: string;
+  /**
+   * 'cbor' (default, as FastMmapStore: Date, Map, Set, bigint, typed arrays survive) or 'json'
+   * (readable with redis-cli; Dates come back as strings). Records carry their codec, so
+   * changing this option later still reads the sessions written before.
+   */
+  codec?: CodecName;
+  /** Time source for every expiry decision (ms since the epoch). Default `Date.now`. */
+  clock?: Clock;
+  /** getAndSet retries after losing a compare-and-set race, then ERR_REDIS_CONFLICT. Default 10. */
+  maxRetries?: number;
+  /** Longest wait for any one Redis command, queued or in flight. Default 2000 ms. */
+  commandTimeout?: number;
+  /** Longest wait for a connection in `ready()` and per TCP connect attempt. Default 5000 ms. */
+  connectTimeout?: number;
+  /** Largest record (header + encoded data) accepted, in bytes. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+export const DEFAULTS = {
+  prefix: 'fmsess:',
+  codec: 'cbor',
+  maxRetries: 10,
+  commandTimeout: 2000,
+  connectTimeout: 5000,
+  maxBytes: 1024 * 1024,
+  url: 'redis://127.0.0.1:6379',
+} as const;

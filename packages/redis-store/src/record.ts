@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { Decoder, Encoder } from 'cbor-x';
+import { RedisStoreError } from './errors.js';
+
+/**
+ * One session is one Redis string: a 33-byte ASCII header, then the encoded data.
+ *
+ *   offset 0      'f'                format marker (version 1)
+ *   offset 1      'c' | 'j'          codec of the payload (cbor or json)
+ *   offset 2-16   15 decimal digits  absolute expiry, ms since the epoch, zero-padded
+ *   offset 17-32  16 hex digits      write tag: random, new on every data write
+ *   offset 33-    payload
+ *
+ * ASCII, fixed offsets: the Lua scripts read and patch the expiry with GETRANGE/SETRANGE
+ * (touch never rewrites the data) and compare the write tag for compare-and-set.
+ */
+export const HEADER_LENGTH = 33;
+export const EXPIRY_OFFSET = 2;
+export const EXPIRY_DIGITS = 15;
+export const TAG_OFFSET = 17;
+export const TAG_LENGTH = 16;
+const FORMAT_MARK = 0x66; // 'f'
+const MAX_EXPIRY = 10 ** EXPIRY_DIGITS - 1;
+
+export type CodecName = 'cbor' | 'json';
+const CODEC_MARK: Record<CodecName, number> = { cbor: 0x63, json: 0x6a }; // 'c', 'j'
+
+// No records/structures (a reader without them would decode garbage), copied buffers.
+const cborEncoder = new Encoder({ useRecords: false });
+const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
+
+export interface DecodedRecord {
+  data: Record<string, unknown>;
+  expiresAt: number;
+  tag: string;
+}
+
+export function newTag(): string {
+  return randomBytes(TAG_LENGTH / 2).toString('hex');
+}
+
+export function formatExpiry(expiresAt: number): string {
+  return String(Math.min(expiresAt, MAX_EXPIRY)).padStart(EXPIRY_DIGITS, '0');
+}
+
+/** Encodes only the payload, so a size check can run before anything is sent. */
+export function encodePayload(codec: CodecName, data: Record<string, unknown>): Uint8Array {
+  return codec === 'cbor' ? cborEncoder.encode(data) : Buffer.from(JSON.stringify(data), 'utf8');
+}
+
+export function buildRecord(
+  codec: CodecName,
+  payload: Uint8Array,
+  expiresAt: number,
+  tag: string,
+): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_LENGTH + payload.byteLength);
+  out[0] = FORMAT_MARK;
+  out[1] = CODEC_MARK[codec];
+  out.write(formatExpiry(expiresAt), EXPIRY_OFFSET, 'latin1');
+  out.write(tag, TAG_OFFSET, 'latin1');
+  out.set(payload, HEADER_LENGTH);
+  return out;
+}
+
+function corrupt(key: string, why: string, cause?: unknown): RedisStoreError {
+  return new RedisStoreError(
+    'ERR_REDIS_CORRUPT_RECORD',
+    `the Redis key ${JSON.stringify(key)} does not hold a session record of this store (${why})`,
+    { cause },
+  );
+}
+
+/** Reads a record; anything that is not one (another app's value, damage) is a typed error. */
+export function decodeRecord(key: string, bytes: Buffer): DecodedRecord {
+  if (bytes.length < HEADER_LENGTH || bytes[0] !== FORMAT_MARK) throw corrupt(key, 'bad header');
+  const expiryText = bytes.toString('latin1', EXPIRY_OFFSET, EXPIRY_OFFSET + EXPIRY_DIGITS);
+  if (!/^\d+$/.test(expiryText)) throw corrupt(key, 'bad expiry');
+  const tag = bytes.toString('latin1', TAG_OFFSET, TAG_OFFSET + TAG_LENGTH);
+  const payload = bytes.subarray(HEADER_LENGTH);
+  let data: unknown;
+  try {
+    if (bytes[1] === CODEC_MARK.cbor) data = cborDecoder.decode(payload);
+    else if (bytes[1] === CODEC_MARK.json) data = JSON.parse(payload.toString('utf8'));
+    else throw corrupt(key, 'unknown codec');
+  } catch (err) {
+    if (err instanceof RedisStoreError) throw err;
+    throw corrupt(key, 'payload does not decode', err);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw corrupt(key, 'payload is not an object');
+  }
+  return { data: data as Record<string, unknown>, expiresAt: Number(expiryText), tag };
+}

@@ -1,0 +1,329 @@
+import {
+  assertSupportedData,
+  assertValidId,
+  assertValidTtl,
+  type Clock,
+  SessionError,
+  type Store,
+  type StoredData,
+} from '@fastmmap/session-core';
+import { createClient, type RedisArgument, type TypeMapping } from 'redis';
+import { BUFFER_REPLIES, type RedisClientLike, sendWithDeadline } from './client.js';
+import { RedisStoreError } from './errors.js';
+import { DEFAULTS, type RedisStoreOptions } from './options.js';
+import {
+  buildRecord,
+  type CodecName,
+  type DecodedRecord,
+  decodeRecord,
+  encodePayload,
+  formatExpiry,
+  HEADER_LENGTH,
+  newTag,
+} from './record.js';
+import { COMPARE_AND_SET, type LuaScript, runScript, TOUCH } from './scripts.js';
+
+/**
+ * The Store contract on Redis: one string key per session (`prefix + id`) holding a small
+ * header (absolute expiry, write tag, codec) and the encoded data. Redis deletes the key at
+ * the same absolute time through PXAT, so it needs no sweeper.
+ */
+export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
+  readonly prefix: string;
+  readonly client: RedisClientLike;
+  readonly codec: CodecName;
+  readonly maxBytes: number;
+  readonly #clock: Clock;
+  readonly #realClock: boolean;
+  readonly #closeClient: boolean;
+  readonly #maxRetries: number;
+  readonly #commandTimeout: number;
+  readonly #connectTimeout: number;
+  #lastConnectionError: Error | undefined;
+  #closed = false;
+  #connectStarted = false;
+  // Without a listener an 'error' event (every failed reconnect) would crash the process.
+  readonly #onError = (err: Error): void => {
+    this.#lastConnectionError = err;
+  };
+  readonly #onReady = (): void => {
+    this.#lastConnectionError = undefined;
+  };
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.prefix = options.prefix ?? DEFAULTS.prefix;
+    this.codec = options.codec ?? DEFAULTS.codec;
+    this.maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
+    this.#maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
+    this.#commandTimeout = options.commandTimeout ?? DEFAULTS.commandTimeout;
+    this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
+    this.#clock = options.clock ?? Date.now;
+    this.#realClock = options.clock === undefined || options.clock === Date.now;
+    checkOptions(options, this);
+
+    if (options.client !== undefined) {
+      this.client = options.client;
+      this.#closeClient = options.closeClient ?? false;
+    } else {
+      this.client = createClient({
+        url: options.url ?? DEFAULTS.url,
+        socket: { connectTimeout: this.#connectTimeout, reconnectStrategy: reconnectDelay },
+      }) as unknown as RedisClientLike;
+      this.#closeClient = options.closeClient ?? true;
+    }
+    this.client.on('error', this.#onError);
+    this.client.on('ready', this.#onReady);
+  }
+
+  /**
+   * Connects (if needed) and resolves once Redis answers. Optional: every call connects on its
+   * own. Rejects with ERR_REDIS_UNAVAILABLE after `connectTimeout`, so a start-up against a
+   * Redis that is down fails fast and clearly instead of hanging.
+   */
+  async ready(): Promise<void> {
+    try {
+      await this.#send(['PING'], this.#connectTimeout);
+    } catch (err) {
+      if (err instanceof RedisStoreError && err.redisCode === 'ERR_REDIS_UNAVAILABLE') {
+        throw new RedisStoreError(
+          'ERR_REDIS_UNAVAILABLE',
+          `could not reach Redis within ${this.#connectTimeout} ms (connectTimeout)${this.#lastErrorText()}`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<D | undefined> {
+    const key = this.#key(id);
+    const record = await this.#read(key);
+    return record === undefined || this.#expired(record) ? undefined : (record.data as D);
+  }
+
+  async store(id: string, data: D, ttlMs: number): Promise<void> {
+    const key = this.#key(id);
+    assertValidTtl(ttlMs);
+    const payload = this.#encode(key, data);
+    const { expiresAt, deadline } = this.#expiry(ttlMs);
+    await this.#send([
+      'SET',
+      key,
+      buildRecord(this.codec, payload, expiresAt, newTag()),
+      'PXAT',
+      deadline,
+    ]);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#send(['DEL', this.#key(id)]);
+  }
+
+  /** Always 0: Redis deletes expired keys itself (each key carries its PXAT deadline). */
+  async deleteExpired(): Promise<number> {
+    this.#assertOpen();
+    return 0;
+  }
+
+  /**
+   * Optimistic and atomic across processes and machines: read the record and its write tag,
+   * run fn, then a Lua compare-and-set writes only if the tag is unchanged; otherwise re-read
+   * and re-run fn, at most `maxRetries` more times, then ERR_REDIS_CONFLICT.
+   */
+  async getAndSet(
+    id: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+  ): Promise<D | undefined> {
+    const key = this.#key(id);
+    assertValidTtl(ttlMs);
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.#read(key);
+      const current =
+        record === undefined || this.#expired(record) ? undefined : (record.data as D);
+      const next = fn(current);
+      if (next === undefined && record === undefined) return undefined; // nothing to delete
+      let value: Buffer = Buffer.alloc(0); // empty = delete
+      const { expiresAt, deadline } = this.#expiry(ttlMs);
+      if (next !== undefined) {
+        value = buildRecord(this.codec, this.#encode(key, next), expiresAt, newTag());
+      }
+      const applied = await this.#script(COMPARE_AND_SET, key, [
+        record?.tag ?? '',
+        value,
+        deadline,
+      ]);
+      if (applied === 1) return next;
+      if (attempt >= this.#maxRetries) {
+        throw new RedisStoreError(
+          'ERR_REDIS_CONFLICT',
+          `getAndSet on ${JSON.stringify(key)} lost to concurrent writers ${attempt + 1} times (maxRetries ${this.#maxRetries}); nothing was written`,
+        );
+      }
+      await backoff(attempt);
+    }
+  }
+
+  /** New expiry ttlMs from now; patches 15 header bytes and the key's PXAT, not the data. */
+  async touch(id: string, ttlMs: number): Promise<boolean> {
+    const key = this.#key(id);
+    assertValidTtl(ttlMs);
+    const now = this.#clock();
+    const { expiresAt, deadline } = this.#expiry(ttlMs, now);
+    const touched = await this.#script(TOUCH, key, [
+      String(now),
+      formatExpiry(expiresAt),
+      deadline,
+    ]);
+    return touched === 1;
+  }
+
+  /** Idempotent. Closes the client only if the store created it (or `closeClient: true`). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#closeClient) {
+        if (this.client.isReady) await this.client.close();
+        else if (this.client.isOpen) this.client.destroy(); // reconnecting: nothing to flush
+      }
+    } finally {
+      this.client.off('error', this.#onError);
+      this.client.off('ready', this.#onReady);
+    }
+  }
+
+  #key(id: string): string {
+    this.#assertOpen();
+    assertValidId(id);
+    return this.prefix + id;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RedisStoreError('ERR_REDIS_CLOSED', 'the RedisStore is closed');
+  }
+
+  #expired(record: DecodedRecord): boolean {
+    return record.expiresAt <= this.#clock();
+  }
+
+  /**
+   * `expiresAt` (in the record, judged by the store's clock) is clock() + ttl. Redis's own
+   * deadline is the same instant when the clock is the real one; with an injected clock it is
+   * the real-time equivalent (Date.now() + ttl), because Redis judges PXAT by its own clock
+   * and a test clock set in the past would make it delete the key at once.
+   */
+  #expiry(ttlMs: number, now = this.#clock()): { expiresAt: number; deadline: string } {
+    const expiresAt = Math.ceil(now + ttlMs);
+    const deadline = this.#realClock ? expiresAt : Math.ceil(Date.now() + ttlMs);
+    return { expiresAt, deadline: String(deadline) };
+  }
+
+  #encode(key: string, data: D): Uint8Array {
+    assertSupportedData(data);
+    let payload: Uint8Array;
+    try {
+      payload = encodePayload(this.codec, data);
+    } catch (err) {
+      throw new SessionError(
+        'ERR_SESSION_UNSUPPORTED_DATA',
+        `the ${this.codec} codec cannot encode this session: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    const size = HEADER_LENGTH + payload.byteLength;
+    if (size > this.maxBytes) {
+      throw new RedisStoreError(
+        'ERR_REDIS_TOO_LARGE',
+        `the session for ${JSON.stringify(key)} is ${size} bytes encoded, more than maxBytes (${this.maxBytes}); the stored session is unchanged`,
+      );
+    }
+    return payload;
+  }
+
+  async #read(key: string): Promise<DecodedRecord | undefined> {
+    const bytes = await this.#send<Buffer | null>(
+      ['GET', key],
+      this.#commandTimeout,
+      BUFFER_REPLIES,
+    );
+    return bytes === null ? undefined : decodeRecord(key, bytes);
+  }
+
+  #script(lua: LuaScript, key: string, args: RedisArgument[]): Promise<unknown> {
+    return this.#withConnection(() =>
+      runScript(this.client, lua, [key], args, this.#commandTimeout),
+    );
+  }
+
+  #send<T>(
+    args: RedisArgument[],
+    timeoutMs = this.#commandTimeout,
+    typeMapping?: TypeMapping,
+  ): Promise<T> {
+    return this.#withConnection(() =>
+      sendWithDeadline<T>(this.client, args, timeoutMs, typeMapping),
+    );
+  }
+
+  /** Starts connecting on first use (commands wait in node-redis's offline queue meanwhile). */
+  async #withConnection<T>(run: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    // A given client is connected once, at most: if its owner closes it later, we do not
+    // reopen it behind their back. connect() resolves only once connected and keeps retrying;
+    // failures surface through 'error' events and, for our commands, through their deadline.
+    if (!this.client.isOpen && (this.#closeClient || !this.#connectStarted)) {
+      this.#connectStarted = true;
+      this.client.connect().catch((err: unknown) => {
+        this.#lastConnectionError = err instanceof Error ? err : new Error(String(err));
+      });
+    }
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof RedisStoreError && err.redisCode === 'ERR_REDIS_UNAVAILABLE') {
+        throw new RedisStoreError('ERR_REDIS_UNAVAILABLE', err.message + this.#lastErrorText(), {
+          cause: err.cause ?? err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  #lastErrorText(): string {
+    const err = this.#lastConnectionError;
+    return err === undefined ? '' : ` (last connection error: ${err.message || err.name})`;
+  }
+}
+
+/** Reconnect quickly after a restart, without hammering a server that stays down. */
+function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** retries, 1000) + Math.floor(Math.random() * 50);
+}
+
+/** First retry at once (the usual case is one racing request), then short random waits. */
+function backoff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const ms = Math.random() * Math.min(2 ** attempt, 50);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function checkOptions(options: RedisStoreOptions, store: RedisStore): void {
+  const bad = (message: string): never => {
+    throw new SessionError('ERR_SESSION_OPTIONS', `RedisStore: ${message}`);
+  };
+  if (options.client !== undefined && options.url !== undefined)
+    bad('give `client` or `url`, not both');
+  if (typeof store.prefix !== 'string') bad('prefix must be a string');
+  if (store.codec !== 'cbor' && store.codec !== 'json') bad("codec must be 'cbor' or 'json'");
+  if (typeof options.clock !== 'undefined' && typeof options.clock !== 'function')
+    bad('clock must be a function');
+  const positive = (name: string, v: unknown, min: number): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      bad(`${name} must be an integer >= ${min}`);
+  };
+  positive('maxRetries', options.maxRetries ?? DEFAULTS.maxRetries, 0);
+  positive('commandTimeout', options.commandTimeout ?? DEFAULTS.commandTimeout, 1);
+  positive('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout, 1);
+  positive('maxBytes', store.maxBytes, HEADER_LENGTH + 1);
+}

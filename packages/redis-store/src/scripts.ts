@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { ErrorReply, type RedisArgument } from 'redis';
+import { type RedisClientLike, sendWithDeadline } from './client.js';
+import { RedisStoreError } from './errors.js';
+import { EXPIRY_DIGITS, EXPIRY_OFFSET, HEADER_LENGTH, TAG_LENGTH, TAG_OFFSET } from './record.js';
+
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+function script(source: string): LuaScript {
+  return { source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+// Lua strings are 1-based and inclusive; GETRANGE/SETRANGE offsets are 0-based.
+const expiryFirst = EXPIRY_OFFSET + 1;
+const expiryLast = EXPIRY_OFFSET + EXPIRY_DIGITS;
+
+/**
+ * touch: KEYS[1]; ARGV now, new expiry (15 digits), Redis deadline (ms epoch).
+ * Only a live record (by the store's clock) is touched: its 15 expiry digits are patched in
+ * place and the key's own deadline moved; the data is neither read out nor rewritten.
+ */
+export const TOUCH = script(`
+local h = redis.call('GETRANGE', KEYS[1], 0, ${HEADER_LENGTH - 1})
+if #h < ${HEADER_LENGTH} or string.sub(h, 1, 1) ~= 'f' then return 0 end
+local exp = tonumber(string.sub(h, ${expiryFirst}, ${expiryLast}))
+if exp == nil or exp <= tonumber(ARGV[1]) then return 0 end
+redis.call('SETRANGE', KEYS[1], ${EXPIRY_OFFSET}, ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1
+`);
+
+/**
+ * compare-and-set: KEYS[1]; ARGV expected write tag ('' = the key must not exist), new record
+ * ('' = delete), Redis deadline. Returns 1 when applied, 0 when someone wrote in between.
+ * A script runs atomically: the record is either fully replaced or left as it was.
+ */
+export const COMPARE_AND_SET = script(`
+if ARGV[1] == '' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+elseif redis.call('GETRANGE', KEYS[1], ${TAG_OFFSET}, ${TAG_OFFSET + TAG_LENGTH - 1}) ~= ARGV[1] then
+  return 0
+end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+end
+return 1
+`);
+
+/**
+ * EVALSHA, falling back to EVAL when the server does not know the script (first use, or a
+ * restarted server whose script cache is empty), so nothing needs loading up front.
+ */
+export async function runScript(
+  client: RedisClientLike,
+  lua: LuaScript,
+  keys: readonly RedisArgument[],
+  args: readonly RedisArgument[],
+  timeoutMs: number,
+): Promise<unknown> {
+  const tail = [String(keys.length), ...keys, ...args];
+  try {
+    return await sendWithDeadline(client, ['EVALSHA', lua.sha1, ...tail], timeoutMs);
+  } catch (err) {
+    const reply = err instanceof RedisStoreError ? err.cause : undefined;
+    if (!(reply instanceof ErrorReply) || !reply.message.startsWith('NOSCRIPT')) throw err;
+    return await sendWithDeadline(client, ['EVAL', lua.source, ...tail], timeoutMs);
+  }
+}

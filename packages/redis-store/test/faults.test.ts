@@ -1,0 +1,175 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isRedisStoreError, RedisStore } from '../src/index.js';
+import { freeLoopbackPort, RedisServer } from './helpers/redis-server.js';
+import { redisBinary, skipReason, startRedis } from './helpers/setup.js';
+
+const HOUR = 3_600_000;
+const FAST = { commandTimeout: 500, connectTimeout: 500 };
+
+/** Polls until fn resolves (the store recovering by itself), failing after limitMs. */
+async function eventually<T>(fn: () => Promise<T>, limitMs = 15_000): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+/** The store must only ever fail with its own typed errors: anything else fails the test. */
+function expectTyped(err: unknown): void {
+  if (!isRedisStoreError(err)) throw err;
+  expect(['ERR_REDIS_UNAVAILABLE', 'ERR_REDIS_TIMEOUT']).toContain(err.redisCode);
+}
+
+describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  afterAll(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  it('Redis down at start-up: ready() and calls fail fast with ERR_REDIS_UNAVAILABLE, then it connects by itself', {
+    timeout: 30_000,
+  }, async () => {
+    const port = await freeLoopbackPort(); // nothing listens there
+    const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, ...FAST });
+    cleanup.push(() => store.close());
+
+    const err = await store.ready().catch((e: unknown) => e);
+    expect(isRedisStoreError(err, 'ERR_REDIS_UNAVAILABLE')).toBe(true);
+    expect((err as Error).message).toMatch(/within 500 ms.*ECONNREFUSED/);
+    await expect(store.get('a')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_UNAVAILABLE' });
+    await expect(store.store('a', { a: 1 }, HOUR)).rejects.toMatchObject({
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+    });
+
+    if (!redisBinary.found) return;
+    const server = await startOn(redisBinary.path, port);
+    cleanup.push(() => server.dispose());
+    await eventually(() => store.ready());
+    await store.store('a', { a: 1 }, HOUR);
+    expect(await store.get('a')).toEqual({ a: 1 });
+  });
+
+  it('Redis restarted mid-run: calls fail with typed errors, then the same store recovers', {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const store = new RedisStore({ url: server.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.store('s', { n: 1 }, HOUR);
+
+    await server.stop();
+    const calls = [
+      store.get('s'),
+      store.store('s', { n: 2 }, HOUR),
+      store.getAndSet('s', () => ({ n: 3 }), HOUR),
+      store.touch('s', HOUR),
+      store.delete('s'),
+    ];
+    for (const result of await Promise.allSettled(calls)) {
+      expect(result.status).toBe('rejected');
+      if (result.status === 'rejected') expectTyped(result.reason);
+    }
+
+    await server.start();
+    await eventually(() => store.store('s', { n: 4 }, HOUR));
+    expect(await store.get('s')).toEqual({ n: 4 });
+    expect(await store.getAndSet('s', (cur) => ({ n: (cur?.n as number) + 1 }), HOUR)).toEqual({
+      n: 5,
+    });
+  });
+
+  it('a write that timed out while Redis was down is dropped, never replayed after the reconnect', {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const store = new RedisStore({ url: server.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.ready();
+    await server.stop();
+    const err = await store.store('late', { stale: true }, HOUR).catch((e: unknown) => e);
+    expect(isRedisStoreError(err, 'ERR_REDIS_UNAVAILABLE')).toBe(true);
+    await server.start();
+    await eventually(() => store.ready());
+    await sleep(200); // room for a replay, if the queue still held the write
+    expect(await store.get('late')).toBeUndefined();
+  });
+
+  it('Redis killed (SIGKILL) during getAndSet traffic: every session is whole, every acknowledged write kept', {
+    timeout: 60_000,
+  }, async () => {
+    // appendfsync always: an acknowledged write is in the AOF before the reply is sent.
+    const server = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
+    cleanup.push(() => server.dispose());
+    const store = new RedisStore({ url: server.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.ready();
+
+    // One sequential increment loop per session: each record carries n twice plus padding,
+    // so a half-applied write would show as a != b or as an undecodable record.
+    const ids = Array.from({ length: 8 }, (_, i) => `crash-${i}`);
+    const acked = new Map(ids.map((id) => [id, 0]));
+    const failed = new Map(ids.map((id) => [id, 0]));
+    let running = true;
+    const loops = ids.map(async (id) => {
+      while (running) {
+        try {
+          await store.getAndSet(
+            id,
+            (cur) => {
+              const n = ((cur?.a as number) ?? 0) + 1;
+              return { a: n, pad: 'p'.repeat(2000 + n), b: n };
+            },
+            HOUR,
+          );
+          acked.set(id, (acked.get(id) ?? 0) + 1);
+        } catch (err) {
+          expectTyped(err);
+          failed.set(id, (failed.get(id) ?? 0) + 1);
+          await sleep(20);
+        }
+      }
+    });
+    const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+    await eventually(async () => {
+      if (total(acked) < 200) throw new Error('warming up');
+    });
+    await server.kill();
+    await eventually(async () => {
+      if (ids.some((id) => (failed.get(id) ?? 0) === 0))
+        throw new Error('not every loop has failed yet');
+    });
+    const ackedBeforeRestart = total(acked);
+    await server.start();
+    await eventually(async () => {
+      if (total(acked) < ackedBeforeRestart + 100) throw new Error('not recovered yet');
+    });
+    running = false;
+    await Promise.all(loops);
+
+    for (const id of ids) {
+      const data = await store.get(id);
+      expect(data?.a).toBe(data?.b);
+      expect(data?.pad).toBe('p'.repeat(2000 + (data?.a as number)));
+      // Nothing acknowledged was lost; at most the writes whose outcome was unknown were added.
+      expect(data?.a).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
+      expect(data?.a).toBeLessThanOrEqual((acked.get(id) ?? 0) + (failed.get(id) ?? 0));
+    }
+  });
+});
+
+/** A server on a given port (the "comes up later" case). */
+async function startOn(bin: string, port: number): Promise<RedisServer> {
+  return await RedisServer.startOnPort(bin, port);
+}

@@ -1,0 +1,62 @@
+import type { FlashMessages } from './record.js';
+
+/**
+ * One request's view of the flash messages: what was loaded, what it added and how many of
+ * the loaded ones it consumed. Commit replays the adds and consumptions onto whatever is
+ * stored then, so a message queued by a concurrent request is neither lost nor shown twice.
+ */
+export class FlashBox {
+  #loaded: FlashMessages;
+  #added: FlashMessages = {};
+  #consumed: Record<string, number> = {};
+
+  constructor(loaded: FlashMessages | undefined) {
+    this.#loaded = structuredClone(loaded ?? {});
+  }
+
+  add(key: string, value: unknown): void {
+    (this.#added[key] ??= []).push(value);
+  }
+
+  take(key: string): unknown[] {
+    const loaded = this.#loaded[key] ?? [];
+    const added = this.#added[key] ?? [];
+    if (loaded.length > 0) this.#consumed[key] = (this.#consumed[key] ?? 0) + loaded.length;
+    delete this.#loaded[key];
+    delete this.#added[key];
+    return [...loaded, ...added];
+  }
+
+  get changed(): boolean {
+    return Object.keys(this.#added).length > 0 || Object.keys(this.#consumed).length > 0;
+  }
+
+  /** The stored messages after this request's consumptions and additions. */
+  apply(stored: FlashMessages | undefined): FlashMessages {
+    const next: FlashMessages = {};
+    for (const [key, messages] of Object.entries(stored ?? {})) {
+      const rest = messages.slice(this.#consumed[key] ?? 0);
+      if (rest.length > 0) next[key] = rest;
+    }
+    for (const [key, messages] of Object.entries(this.#added)) {
+      next[key] = [...(next[key] ?? []), ...messages];
+    }
+    return next;
+  }
+
+  /** After a successful commit: the stored state is the new baseline. */
+  rebase(stored: FlashMessages | undefined): void {
+    this.#loaded = structuredClone(stored ?? {});
+    this.#added = {};
+    this.#consumed = {};
+  }
+
+  /** For regenerate: the new record starts empty, so every unread message becomes an add. */
+  carryOver(): void {
+    for (const [key, messages] of Object.entries(this.#loaded)) {
+      this.#added[key] = [...messages, ...(this.#added[key] ?? [])];
+    }
+    this.#loaded = {};
+    this.#consumed = {};
+  }
+}

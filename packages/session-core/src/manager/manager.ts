@@ -1,0 +1,97 @@
+import type { SessionData, Store } from '../store/types.js';
+import { readCookieValue } from './cookies.js';
+import { createDefaultStore } from './default-store.js';
+import { newSessionId } from './id.js';
+import { resolveOptions } from './options.js';
+import { openRecord } from './record.js';
+import { ManagedSession, type SessionContext } from './session.js';
+import { verifySignedId } from './signing.js';
+import type {
+  RequestInfo,
+  Session,
+  SessionManager,
+  SessionManagerOptions,
+} from './types.js';
+
+/**
+ * The framework-agnostic session manager: adapters hand it the Cookie header, expose the
+ * session, and send the Set-Cookie values that `commit()` returns. Throws a SessionError
+ * with code ERR_SESSION_OPTIONS when an option is missing or unsafe (e.g. a short secret).
+ */
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const resolved = resolveOptions(options);
+  let store: Store | undefined = resolved.store;
+  let ownsStore = false;
+  let closed = false;
+
+  // The default FastMmapStore opens a file: do it on first use, not at import or creation.
+  const getStore = (): Store => {
+    if (store === undefined) {
+      store = createDefaultStore(resolved.clock);
+      ownsStore = true;
+    }
+    return store;
+  };
+
+  const publicOptions: Readonly<SessionManagerOptions> = Object.freeze({
+    ...options,
+    name: resolved.name,
+    cookie: Object.freeze({ ...resolved.cookie }),
+    ttl: resolved.ttl,
+    rolling: resolved.rolling,
+    touchAfter: resolved.touchAfter,
+    saveUninitialized: resolved.saveUninitialized,
+    tombstoneTtl: resolved.tombstoneTtl,
+  });
+
+  async function load<D extends object = SessionData>(
+    cookieHeader: string | undefined,
+    request?: RequestInfo,
+  ): Promise<Session<D>> {
+    const ctx: SessionContext = {
+      options: resolved,
+      store: getStore(),
+      requestSecure: request?.secure === true,
+    };
+    const now = resolved.clock();
+    const raw = readCookieValue(cookieHeader, resolved.name);
+    const verified = raw === undefined ? undefined : verifySignedId(raw, resolved.secrets);
+    if (verified !== undefined) {
+      const record = openRecord(await ctx.store.get(verified.id), now);
+      if (record !== undefined) {
+        const session = new ManagedSession(ctx, {
+          id: verified.id,
+          isNew: false,
+          persisted: true,
+          data: record.data,
+          meta: record.meta,
+          resign: verified.secretIndex > 0,
+        });
+        return session as unknown as Session<D>;
+      }
+    }
+    // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
+    const session = new ManagedSession(ctx, {
+      id: newSessionId(resolved.genid),
+      isNew: true,
+      persisted: false,
+      data: {},
+      meta: { created: now, touched: now },
+      resign: false,
+    });
+    return session as unknown as Session<D>;
+  }
+
+  return {
+    get store() {
+      return getStore();
+    },
+    options: publicOptions,
+    load,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ownsStore && store !== undefined) await store.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type { Clock } from '../cache/types.js';
+import { SessionError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { generateSessionId } from './id.js';
+import type { CookieOptions, SessionManagerOptions } from './types.js';
+
+export const MIN_SECRET_LENGTH = 32;
+
+export interface ResolvedCookieOptions {
+  path: string;
+  domain: string | undefined;
+  secure: boolean | 'auto';
+  httpOnly: boolean;
+  sameSite: 'lax' | 'strict' | 'none' | boolean;
+  partitioned: boolean;
+  maxAge: number | null;
+}
+
+export interface ResolvedOptions {
+  secrets: readonly string[];
+  name: string;
+  cookie: ResolvedCookieOptions;
+  ttl: number;
+  rolling: boolean;
+  touchAfter: number;
+  saveUninitialized: boolean;
+  tombstoneTtl: number;
+  genid: () => string;
+  store: Store | undefined;
+  clock: Clock;
+}
+
+function fail(message: string): never {
+  throw new SessionError('ERR_SESSION_OPTIONS', message);
+}
+
+function positiveMs(value: unknown, name: string, allowZero = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    fail(`${name} must be a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'}`);
+  }
+  return value;
+}
+
+function resolveSecrets(secret: unknown): string[] {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    fail('secret is required: a string or a non-empty array of strings (the first one signs)');
+  }
+  for (const s of secrets) {
+    if (typeof s !== 'string' || s.length < MIN_SECRET_LENGTH) {
+      fail(`every secret must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+    }
+  }
+  return [...secrets];
+}
+
+// RFC 6265 token characters: what a cookie name may contain.
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function resolveCookie(name: string, cookie: CookieOptions, ttl: number): ResolvedCookieOptions {
+  const resolved: ResolvedCookieOptions = {
+    path: cookie.path ?? '/',
+    domain: cookie.domain,
+    secure: cookie.secure ?? 'auto',
+    httpOnly: cookie.httpOnly ?? true,
+    sameSite: cookie.sameSite ?? 'lax',
+    partitioned: cookie.partitioned ?? false,
+    maxAge: cookie.maxAge === undefined ? ttl : cookie.maxAge,
+  };
+  if (resolved.maxAge !== null) positiveMs(resolved.maxAge, 'cookie.maxAge');
+  if (!resolved.path.startsWith('/')) fail('cookie.path must start with "/"');
+  // Browsers reject these combinations silently; fail loudly at startup instead.
+  if (resolved.sameSite === 'none' && resolved.secure === false) {
+    fail('cookie.sameSite "none" requires cookie.secure true or "auto"');
+  }
+  if (name.startsWith('__Secure-') || name.startsWith('__Host-')) {
+    if (resolved.secure !== true) fail(`a cookie named ${name} requires cookie.secure: true`);
+  }
+  if (name.startsWith('__Host-') && (resolved.domain !== undefined || resolved.path !== '/')) {
+    fail(`a cookie named ${name} requires path "/" and no domain`);
+  }
+  return resolved;
+}
+
+export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') fail('options must be an object');
+  const secrets = resolveSecrets(options.secret);
+  const name = options.name ?? 'fmsid';
+  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+    fail(`name must be a valid cookie name, got ${JSON.stringify(name)}`);
+  }
+  const ttl = positiveMs(options.ttl ?? 86_400_000, 'ttl');
+  const touchAfter = positiveMs(options.touchAfter ?? Math.floor(ttl / 10), 'touchAfter', true);
+  const tombstoneTtl = positiveMs(options.tombstoneTtl ?? 5 * 60_000, 'tombstoneTtl');
+  if (options.genid !== undefined && typeof options.genid !== 'function') {
+    fail('genid must be a function returning a new id');
+  }
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    fail('clock must be a function returning ms since the epoch');
+  }
+  const store = options.store;
+  if (store !== undefined && (store === null || typeof store.getAndSet !== 'function')) {
+    fail('store must implement the Store contract (get, store, delete, deleteExpired, getAndSet, close)');
+  }
+  return {
+    secrets,
+    name,
+    cookie: resolveCookie(name, options.cookie ?? {}, ttl),
+    ttl,
+    rolling: options.rolling ?? false,
+    touchAfter,
+    saveUninitialized: options.saveUninitialized ?? false,
+    tombstoneTtl,
+    genid: options.genid ?? generateSessionId,
+    store,
+    clock: options.clock ?? Date.now,
+  };
+}

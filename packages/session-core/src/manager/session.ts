@@ -1,0 +1,265 @@
+import { SessionError } from '../errors.js';
+import type { Store, StoredData } from '../store/types.js';
+import { applyChanges, type Changes, diffSnapshot, hasChanges, type Snapshot, takeSnapshot } from './changes.js';
+import { serializeClearingCookie, serializeSessionCookie } from './cookies.js';
+import { FlashBox } from './flash.js';
+import { newSessionId } from './id.js';
+import type { ResolvedOptions } from './options.js';
+import { buildRecord, isTombstone, openRecord, type SessionMeta, tombstone } from './record.js';
+import { signId } from './signing.js';
+import type { Session } from './types.js';
+
+export interface SessionContext {
+  options: ResolvedOptions;
+  store: Store;
+  requestSecure: boolean;
+}
+
+export interface SessionInit {
+  id: string;
+  isNew: boolean;
+  /** A record for this id is expected in the store (loaded, or written by a commit). */
+  persisted: boolean;
+  data: Record<string, unknown>;
+  meta: SessionMeta;
+  /** The cookie was signed with an older secret: send it again signed with the first. */
+  resign: boolean;
+}
+
+interface CommitPlan {
+  now: number;
+  changes: Changes;
+  write: boolean;
+  touch: boolean;
+}
+
+type Outcome = { dead: boolean };
+
+/** One request's session. Created by `SessionManager.load`; see `Session` for the contract. */
+export class ManagedSession implements Session<Record<string, unknown>> {
+  readonly isNew: boolean;
+  readonly #ctx: SessionContext;
+  #id: string;
+  #persisted: boolean;
+  #data: Record<string, unknown>;
+  #snapshot: Snapshot;
+  #meta: SessionMeta;
+  readonly #flash: FlashBox;
+  #resign: boolean;
+  #mustCreate = false;
+  #touchRequested = false;
+  #cookieSent = false;
+  #destroyed = false;
+  /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
+  #lost = false;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: SessionContext, init: SessionInit) {
+    this.#ctx = ctx;
+    this.#id = init.id;
+    this.isNew = init.isNew;
+    this.#persisted = init.persisted;
+    this.#data = init.data;
+    this.#snapshot = takeSnapshot(init.data);
+    this.#meta = init.meta;
+    this.#flash = new FlashBox(init.meta.flash);
+    this.#resign = init.resign;
+  }
+
+  get id(): string {
+    return this.#id;
+  }
+
+  get data(): Record<string, unknown> {
+    return this.#data;
+  }
+
+  set data(value: Record<string, unknown>) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'session.data must be a plain object');
+    }
+    this.#data = value;
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  touch(): void {
+    this.#touchRequested = true;
+  }
+
+  flash(key: string, value: unknown): void {
+    if (this.#destroyed) {
+      throw new SessionError('ERR_SESSION_DESTROYED', 'flash() on a destroyed session');
+    }
+    this.#flash.add(key, value);
+  }
+
+  flashes(key: string): unknown[] {
+    return this.#destroyed ? [] : this.#flash.take(key);
+  }
+
+  regenerate(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#destroyed) {
+        throw new SessionError('ERR_SESSION_DESTROYED', 'regenerate() on a destroyed session');
+      }
+      const { options, store } = this.#ctx;
+      const oldId = this.#id;
+      const hadRecord = this.#persisted;
+      const newId = newSessionId(options.genid);
+      // Kill the old id first: if that fails, the session keeps its id and nothing is half-done.
+      if (hadRecord) await store.store(oldId, tombstone(options.clock()), options.tombstoneTtl);
+      this.#id = newId;
+      this.#persisted = false;
+      this.#lost = false;
+      this.#mustCreate = true;
+      this.#snapshot = new Map();
+      this.#flash.carryOver();
+      this.#resign = false;
+      this.#cookieSent = false;
+    });
+  }
+
+  destroy(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#destroyed) return;
+      const { options, store } = this.#ctx;
+      // A tombstone, not a delete: a request that loaded the session earlier and commits later
+      // finds it in getAndSet and does not bring the session back.
+      if (this.#persisted) await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
+      this.#destroyed = true;
+      this.#data = {};
+      this.#snapshot = new Map();
+    });
+  }
+
+  cookieHeaders(): string[] {
+    if (this.#destroyed) return [this.#clearingCookie()];
+    if (this.#lost) return [];
+    const plan = this.#plan();
+    return this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
+  }
+
+  commit(): Promise<string[]> {
+    return this.#serial(() => this.#commitNow());
+  }
+
+  async #commitNow(): Promise<string[]> {
+    if (this.#destroyed) return [this.#clearingCookie()];
+    if (this.#lost) return [];
+    const plan = this.#plan();
+    const headers = this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
+    if (plan.write) await this.#write(plan);
+    else if (plan.touch) await this.#touchRecord(plan.now);
+    if (this.#lost) return [];
+    if (headers.length > 0) this.#cookieSent = true;
+    return headers;
+  }
+
+  #plan(): CommitPlan {
+    const { options } = this.#ctx;
+    const now = options.clock();
+    const changes = diffSnapshot(this.#snapshot, this.#data);
+    const write =
+      hasChanges(changes) ||
+      this.#flash.changed ||
+      this.#mustCreate ||
+      (!this.#persisted && options.saveUninitialized);
+    const touch =
+      !write &&
+      this.#persisted &&
+      (this.#touchRequested || now - this.#meta.touched >= options.touchAfter);
+    return { now, changes, write, touch };
+  }
+
+  #cookieDue(plan: CommitPlan): boolean {
+    if (this.#cookieSent) return true;
+    // A new (or regenerated) id goes to the browser only once something is stored under it.
+    if (!this.#persisted) return plan.write;
+    const { rolling, cookie } = this.#ctx.options;
+    return rolling || this.#resign || (cookie.maxAge !== null && (plan.write || plan.touch));
+  }
+
+  async #write(plan: CommitPlan): Promise<void> {
+    const { options, store } = this.#ctx;
+    const expectExisting = this.#persisted;
+    const outcome: Outcome = { dead: false };
+    let written: SessionMeta | undefined;
+    await store.getAndSet(
+      this.#id,
+      (current) => {
+        if (current !== undefined && isTombstone(current)) {
+          outcome.dead = true;
+          return current;
+        }
+        // Deleted behind our back (logout elsewhere, admin purge): do not resurrect it.
+        if (current === undefined && expectExisting) {
+          outcome.dead = true;
+          return undefined;
+        }
+        const opened = openRecord(current, plan.now);
+        const meta: SessionMeta = {
+          created: opened?.meta.created ?? this.#meta.created,
+          touched: plan.now,
+          flash: this.#flash.apply(opened?.meta.flash),
+        };
+        written = meta;
+        return buildRecord(applyChanges(opened?.data ?? {}, plan.changes), meta);
+      },
+      options.ttl,
+    );
+    if (outcome.dead || written === undefined) {
+      this.#lost = true;
+      return;
+    }
+    this.#persisted = true;
+    this.#mustCreate = false;
+    this.#touchRequested = false;
+    this.#meta = written;
+    this.#snapshot = takeSnapshot(this.#data);
+    this.#flash.rebase(written.flash);
+  }
+
+  async #touchRecord(now: number): Promise<void> {
+    const { options, store } = this.#ctx;
+    const outcome: Outcome = { dead: false };
+    await store.getAndSet(
+      this.#id,
+      (current): StoredData | undefined => {
+        const opened = openRecord(current, now);
+        if (opened === undefined) {
+          outcome.dead = true;
+          return current;
+        }
+        return buildRecord(opened.data, { ...opened.meta, touched: now });
+      },
+      options.ttl,
+    );
+    if (outcome.dead) {
+      this.#lost = true;
+      return;
+    }
+    this.#meta = { ...this.#meta, touched: now };
+    this.#touchRequested = false;
+  }
+
+  #sessionCookie(now: number): string {
+    const { options, requestSecure } = this.#ctx;
+    const value = signId(this.#id, options.secrets[0]!);
+    return serializeSessionCookie(options.name, value, options.cookie, requestSecure, now);
+  }
+
+  #clearingCookie(): string {
+    const { options, requestSecure } = this.#ctx;
+    return serializeClearingCookie(options.name, options.cookie, requestSecure);
+  }
+
+  // Commit, regenerate and destroy run one at a time, in call order.
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(task);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,177 @@
+import { defaultCachePath, FastMmapCache, isFastMmapError } from '../cache/index.js';
+import type { CacheOptions, Clock } from '../cache/types.js';
+import { SessionError } from '../errors.js';
+import { mapCacheError } from './cache-errors.js';
+import type { Store, StoredData } from './types.js';
+import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
+
+export interface FastMmapStoreOptions {
+  /** Cache file path (Catalyst's `storage`). Default: `defaultCachePath(appName)`. */
+  storage?: string;
+  /** Names the default file. Default 'sessions'. */
+  appName?: string;
+  /**
+   * Default session lifetime in ms (Catalyst's `expires`, which was in seconds): used for
+   * writes that come without a ttl of their own, e.g. from framework stores. Default one day.
+   */
+  expires?: number;
+  /** Total size of the page area in bytes. Give this or `numPages`. Default 512 pages (32 MiB). */
+  cacheSize?: number;
+  /** Bytes per page, a multiple of 4096. Default 65536: also the largest session it can hold. */
+  pageSize?: number;
+  numPages?: number;
+  /** Start empty: clear every page at open. Default false (sessions survive restarts). */
+  initFile?: boolean;
+  /** File mode at creation. Default 0o600. */
+  mode?: number;
+  /** Injected time source (ms). Default `Date.now`. */
+  clock?: Clock;
+  /** Longest wait for a page lock before ERR_SESSION_STORE_UNAVAILABLE. Default 5000 ms. */
+  lockTimeout?: number;
+  /** An already-open cache to keep sessions in (under `sess:` keys). The store does not close it. */
+  cache?: FastMmapCache;
+}
+
+const KEY_PREFIX = 'sess:';
+const DEFAULT_NUM_PAGES = 512;
+
+/**
+ * Sessions in a memory-mapped file that every process on the machine shares. Each session is
+ * one cache record, `sess:<id>`, holding the data and its absolute expiry together, so the
+ * two cannot be evicted apart. getAndSet holds the page lock across read and write: atomic
+ * across processes.
+ */
+export class FastMmapStore<D extends StoredData = StoredData> implements Store<D> {
+  /** The cache underneath: for stats() and inspection. */
+  readonly cache: FastMmapCache;
+  /** Default lifetime in ms, for callers that have none. */
+  readonly expires: number;
+  readonly #ownsCache: boolean;
+  #closed = false;
+
+  constructor(options: FastMmapStoreOptions = {}) {
+    this.expires = options.expires ?? 86_400_000;
+    assertOption(Number.isFinite(this.expires) && this.expires > 0, 'expires must be a number of ms > 0');
+    if (options.cache !== undefined) {
+      this.cache = options.cache;
+      this.#ownsCache = false;
+      return;
+    }
+    const appName = options.appName ?? 'sessions';
+    defaultCachePathFor(appName); // validates the name early, as a SessionError
+    const cacheOptions: CacheOptions = {
+      // No path: the cache itself picks the default one and creates its private 0700 dir.
+      ...(options.storage !== undefined ? { path: options.storage } : { appName }),
+      expireTime: this.expires,
+      pageSize: options.pageSize,
+      initFile: options.initFile,
+      mode: options.mode,
+      clock: options.clock,
+      lockTimeout: options.lockTimeout,
+    };
+    if (options.cacheSize !== undefined) cacheOptions.cacheSize = options.cacheSize;
+    else cacheOptions.numPages = options.numPages ?? DEFAULT_NUM_PAGES;
+    try {
+      this.cache = FastMmapCache.open(cacheOptions);
+    } catch (err) {
+      throw mapCacheError(err, 'open the session file');
+    }
+    this.#ownsCache = true;
+  }
+
+  /** The cache file's path. */
+  get path(): string {
+    return this.cache.path;
+  }
+
+  async get(id: string): Promise<D | undefined> {
+    const key = this.#key(id);
+    return this.#call('read a session', () => this.cache.get(key) as D | undefined);
+  }
+
+  async store(id: string, data: D, ttlMs: number): Promise<void> {
+    const key = this.#key(id);
+    assertValidTtl(ttlMs);
+    assertSupportedData(data);
+    this.#call('store a session', () => this.cache.set(key, data, { ttl: Math.ceil(ttlMs) }));
+  }
+
+  async delete(id: string): Promise<void> {
+    const key = this.#key(id);
+    this.#call('delete a session', () => this.cache.delete(key));
+  }
+
+  /** Purges every expired record of the cache file (sessions and anything else in it). */
+  async deleteExpired(): Promise<number> {
+    this.#assertOpen();
+    return this.#call('purge expired sessions', () => this.cache.purge());
+  }
+
+  async getAndSet(
+    id: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+  ): Promise<D | undefined> {
+    const key = this.#key(id);
+    assertValidTtl(ttlMs);
+    let next: D | undefined;
+    this.#call('update a session', () =>
+      this.cache.getAndSet(
+        key,
+        (current) => {
+          next = fn(current as D | undefined);
+          if (next !== undefined) assertSupportedData(next);
+          return next;
+        },
+        { ttl: Math.ceil(ttlMs) },
+      ),
+    );
+    return next;
+  }
+
+  async touch(id: string, ttlMs: number): Promise<boolean> {
+    const key = this.#key(id);
+    assertValidTtl(ttlMs);
+    return this.#call('touch a session', () => this.cache.touch(key, { ttl: Math.ceil(ttlMs) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsCache) this.cache.close();
+  }
+
+  #key(id: string): string {
+    this.#assertOpen();
+    assertValidId(id);
+    return KEY_PREFIX + id;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'the FastMmapStore is closed');
+    }
+  }
+
+  // Cache errors become SessionErrors (cause attached); anything else, like an error thrown
+  // by a getAndSet callback, passes through untouched.
+  #call<T>(action: string, run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      throw isFastMmapError(err) ? mapCacheError(err, action) : err;
+    }
+  }
+}
+
+function assertOption(ok: boolean, message: string): void {
+  if (!ok) throw new SessionError('ERR_SESSION_OPTIONS', `FastMmapStore: ${message}`);
+}
+
+function defaultCachePathFor(appName: string): string {
+  try {
+    return defaultCachePath(appName);
+  } catch (cause) {
+    throw new SessionError('ERR_SESSION_OPTIONS', `FastMmapStore: ${(cause as Error).message}`, { cause });
+  }
+}

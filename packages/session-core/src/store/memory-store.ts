@@ -1,0 +1,150 @@
+import { deserialize, serialize } from 'node:v8';
+import type { Clock } from '../cache/types.js';
+import { SessionError } from '../errors.js';
+import type { Store, StoredData } from './types.js';
+import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
+
+export interface MemoryStoreOptions {
+  /** Injected time source (ms since the epoch). Default `Date.now`. */
+  clock?: Clock;
+  /**
+   * Largest session accepted, in bytes of its structured-clone encoding. Default 1 MiB, so an
+   * app developed against MemoryStore meets a size limit as it will with FastMmapStore.
+   */
+  maxSize?: number;
+}
+
+interface Item {
+  bytes: Buffer;
+  expiresAt: number;
+}
+
+/**
+ * The in-process reference store: one process only, nothing survives a restart. Sessions are
+ * kept encoded with the structured-clone algorithm (v8.serialize), so a caller never shares
+ * an object with the store: mutating what went in or came out changes nothing stored.
+ */
+export class MemoryStore<D extends StoredData = StoredData> implements Store<D> {
+  readonly maxSize: number;
+  readonly #clock: Clock;
+  readonly #items = new Map<string, Item>();
+  #closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxSize = options.maxSize ?? 1024 * 1024;
+    if (!Number.isInteger(maxSize) || maxSize <= 0) {
+      throw new SessionError('ERR_SESSION_OPTIONS', 'maxSize must be a positive integer of bytes');
+    }
+    this.maxSize = maxSize;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Number of live (unexpired) sessions. */
+  get size(): number {
+    const now = this.#clock();
+    let n = 0;
+    for (const item of this.#items.values()) if (item.expiresAt > now) n++;
+    return n;
+  }
+
+  async get(id: string): Promise<D | undefined> {
+    this.#assertOpen();
+    assertValidId(id);
+    const item = this.#live(id);
+    return item === undefined ? undefined : (deserialize(item.bytes) as D);
+  }
+
+  async store(id: string, data: D, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    assertValidId(id);
+    assertValidTtl(ttlMs);
+    this.#items.set(id, { bytes: this.#encode(data), expiresAt: this.#clock() + ttlMs });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#assertOpen();
+    assertValidId(id);
+    this.#items.delete(id);
+  }
+
+  async deleteExpired(): Promise<number> {
+    this.#assertOpen();
+    const now = this.#clock();
+    let removed = 0;
+    for (const [id, item] of this.#items) {
+      if (item.expiresAt <= now) {
+        this.#items.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  // Atomic within the process: nothing awaits between the read and the write.
+  async getAndSet(
+    id: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+  ): Promise<D | undefined> {
+    this.#assertOpen();
+    assertValidId(id);
+    assertValidTtl(ttlMs);
+    const item = this.#live(id);
+    const next = fn(item === undefined ? undefined : (deserialize(item.bytes) as D));
+    if (next === undefined) {
+      this.#items.delete(id);
+    } else {
+      this.#items.set(id, { bytes: this.#encode(next), expiresAt: this.#clock() + ttlMs });
+    }
+    return next;
+  }
+
+  async touch(id: string, ttlMs: number): Promise<boolean> {
+    this.#assertOpen();
+    assertValidId(id);
+    assertValidTtl(ttlMs);
+    const item = this.#live(id);
+    if (item === undefined) return false;
+    item.expiresAt = this.#clock() + ttlMs;
+    return true;
+  }
+
+  /** Removes every session. */
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    this.#items.clear();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#items.clear();
+  }
+
+  #live(id: string): Item | undefined {
+    const item = this.#items.get(id);
+    if (item === undefined) return undefined;
+    if (item.expiresAt <= this.#clock()) {
+      this.#items.delete(id);
+      return undefined;
+    }
+    return item;
+  }
+
+  #encode(data: D): Buffer {
+    assertSupportedData(data);
+    const bytes = serialize(data);
+    if (bytes.length > this.maxSize) {
+      throw new SessionError(
+        'ERR_SESSION_TOO_LARGE',
+        `the session is ${bytes.length} bytes encoded, more than this store's maxSize of ${this.maxSize}`,
+      );
+    }
+    return bytes;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'the MemoryStore is closed');
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh private directory per test (mkdtemp creates it 0700). */
+export function makeTempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fmm-rel-'));
+}
+
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface Fingerprint {
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  uid: number;
+  ino: number;
+  sha256: string;
+}
+
+/** Everything that must stay the same when the cache refuses a file. Does not follow symlinks. */
+export function fingerprint(path: string): Fingerprint {
+  const st = lstatSync(path);
+  const sha256 = st.isFile()
+    ? createHash('sha256').update(readFileSync(path)).digest('hex')
+    : st.isSymbolicLink()
+      ? 'symlink'
+      : 'not-a-file';
+  return { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, uid: st.uid, ino: st.ino, sha256 };
+}

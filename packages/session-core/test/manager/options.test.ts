@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { createSessionManager, MemoryStore, type SessionManagerOptions } from '../../src/index.js';
+import { SECRET } from '../helpers.js';
+
+function optionsError(options: Partial<SessionManagerOptions>) {
+  try {
+    createSessionManager({ store: new MemoryStore(), ...options } as SessionManagerOptions);
+  } catch (err) {
+    return err as { name: string; code: string; message: string };
+  }
+  throw new Error('createSessionManager accepted the options');
+}
+
+describe('createSessionManager options', () => {
+  it.each([
+    ['no secret', {}],
+    ['a short secret', { secret: 'too-short' }],
+    ['a 31-character secret', { secret: 'x'.repeat(31) }],
+    ['an empty secret array', { secret: [] }],
+    ['a short secret among good ones', { secret: [SECRET, 'short'] }],
+    ['a non-string secret', { secret: [42] as unknown as string[] }],
+  ])('rejects %s with ERR_SESSION_OPTIONS', (_, options) => {
+    const err = optionsError(options);
+    expect(err.name).toBe('SessionError');
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+  });
+
+  it.each([
+    ['a cookie name with a space', { name: 'my sid' }],
+    ['a zero ttl', { ttl: 0 }],
+    ['an infinite ttl', { ttl: Number.POSITIVE_INFINITY }],
+    ['a negative touchAfter', { touchAfter: -1 }],
+    ['SameSite=None without Secure', { cookie: { sameSite: 'none', secure: false } }],
+    ['__Host- without Secure', { name: '__Host-sid', cookie: { secure: 'auto' } }],
+    ['__Host- with a domain', { name: '__Host-sid', cookie: { secure: true, domain: 'a.example' } }],
+    ['__Secure- without Secure', { name: '__Secure-sid', cookie: { secure: false } }],
+    ['a relative cookie path', { cookie: { path: 'app' } }],
+    ['a store that is not a Store', { store: {} as never }],
+  ] as [string, Partial<SessionManagerOptions>][])('rejects %s', (_, options) => {
+    expect(optionsError({ secret: SECRET, ...options }).code).toBe('ERR_SESSION_OPTIONS');
+  });
+
+  it('accepts one secret or several, and exposes the resolved defaults', () => {
+    const manager = createSessionManager({ secret: [SECRET, SECRET.toUpperCase()], store: new MemoryStore() });
+    expect(manager.options).toMatchObject({
+      name: 'fmsid',
+      ttl: 86_400_000,
+      touchAfter: 8_640_000,
+      rolling: false,
+      saveUninitialized: false,
+      cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 86_400_000 },
+    });
+    expect(Object.isFrozen(manager.options)).toBe(true);
+  });
+
+  it('accepts a __Host- cookie with Secure, path / and no domain', () => {
+    const manager = createSessionManager({
+      secret: SECRET,
+      name: '__Host-sid',
+      cookie: { secure: true },
+      store: new MemoryStore(),
+    });
+    expect(manager.options.name).toBe('__Host-sid');
+  });
+});

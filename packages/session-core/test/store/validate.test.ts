@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { assertSupportedData, assertValidId, assertValidTtl } from '../../src/index.js';
+
+describe('assertSupportedData', () => {
+  it('accepts JSON-like data, Dates, Maps, Sets, bigint, typed arrays and shared (acyclic) references', () => {
+    const shared = { n: 1 };
+    expect(() =>
+      assertSupportedData({
+        a: [shared, shared],
+        when: new Date(),
+        map: new Map([['k', { deep: new Set([1n]) }]]),
+        bytes: new Uint8Array(2),
+        view: new DataView(new ArrayBuffer(2)),
+        nothing: null,
+        missing: undefined,
+        bare: Object.create(null),
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['a top-level array', [1]],
+    ['a top-level Date', new Date()],
+    ['null', null],
+    ['a Map at the top', new Map()],
+    ['a function inside a Map', { m: new Map([['f', () => 1]]) }],
+    ['a symbol inside a Set', { s: new Set([Symbol('x')]) }],
+    ['a RegExp', { r: /x/ }],
+    ['an Error', { e: new Error('x') }],
+    ['a Promise', { p: Promise.resolve() }],
+    ['a lone surrogate in a key', { '\uD800': 1 }],
+    ['a cycle through an array', (() => {
+      const a: unknown[] = [];
+      a.push({ a });
+      return { a };
+    })()],
+  ])('refuses %s with ERR_SESSION_UNSUPPORTED_DATA', (_, data) => {
+    expect(() => assertSupportedData(data)).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }),
+    );
+  });
+
+  it('names the path of the offending value', () => {
+    expect(() => assertSupportedData({ user: { prefs: [1, () => 2] } })).toThrow(/data\.user\.prefs\[1\] is a function/);
+  });
+});
+
+describe('assertValidId / assertValidTtl', () => {
+  it('bounds ids at 512 characters', () => {
+    expect(() => assertValidId('x'.repeat(512))).not.toThrow();
+    expect(() => assertValidId('x'.repeat(513))).toThrow(expect.objectContaining({ code: 'ERR_SESSION_INVALID_ID' }));
+  });
+
+  it('accepts fractional ms but not 0', () => {
+    expect(() => assertValidTtl(0.5)).not.toThrow();
+    expect(() => assertValidTtl(0)).toThrow(expect.objectContaining({ code: 'ERR_SESSION_INVALID_TTL' }));
+  });
+});

@@ -1,0 +1,22 @@
+// Compiled by declaration-merging.test.ts with the TypeScript API; never run.
+import { createSessionManager, MemoryStore, type Session } from '@fastmmap/session-core';
+
+declare module '@fastmmap/session-core' {
+  interface SessionData {
+    userId?: string;
+    cart?: { sku: string; qty: number }[];
+  }
+}
+
+export async function handler(cookie: string | undefined): Promise<string[]> {
+  const manager = createSessionManager({ secret: 'x'.repeat(32), store: new MemoryStore() });
+  const session = await manager.load(cookie);
+  const userId: string | undefined = session.data.userId;
+  session.data.cart = [{ sku: 'a', qty: userId === undefined ? 0 : 1 }];
+  // @ts-expect-error userId is a string, merged from the augmentation above
+  session.data.userId = 42;
+  // @ts-expect-error keys that were not declared do not exist
+  session.data.unknownKey = true;
+  const typed: Session = session;
+  return typed.commit();
+}
