@@ -86,16 +86,23 @@ console.log(
     `redis-server ${redis.version} on loopback. ${ITERATIONS} sequential awaited calls per ` +
     `process and operation, ${SESSIONS} sessions of ~1 KiB each.\n`,
 );
-console.log('| store | procs | get ops/s | p50 µs | p99 µs | store ops/s | p50 µs | p99 µs | getAndSet ops/s | p50 µs | p99 µs |');
+console.log(
+  '| store | procs | get ops/s | p50 µs | p99 µs | store ops/s | p50 µs | p99 µs | getAndSet ops/s | p50 µs | p99 µs |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const { peer, processes, result } of rows) {
-  const cells = OPS.flatMap((op) => [fmtOps(result[op].opsPerSec), fmtUs(result[op].p50us), fmtUs(result[op].p99us)]);
+  const cells = OPS.flatMap((op) => [
+    fmtOps(result[op].opsPerSec),
+    fmtUs(result[op].p50us),
+    fmtUs(result[op].p99us),
+  ]);
   const name = peer.atomic ? peer.name : `${peer.name} *`;
   console.log(`| ${name} | ${processes} | ${cells.join(' | ')} |`);
 }
 console.log('\n\\* getAndSet is get + set, not atomic: the store has no read-modify-write.\n');
 
-const find = (name, processes) => rows.find((r) => r.peer.name === name && r.processes === processes)?.result;
+const find = (name, processes) =>
+  rows.find((r) => r.peer.name === name && r.processes === processes)?.result;
 const ours1 = find('FastMmapStore', 1);
 const ours2 = find('FastMmapStore', 2);
 const express = find('express-session MemoryStore', 1);
@@ -104,15 +111,22 @@ const ratio = (a, b) => (a && b ? a.opsPerSec / b.opsPerSec : Number.NaN);
 const checks = [];
 if (ours1 && express) {
   const r = ratio(ours1.get, express.get);
-  checks.push([`get: FastMmapStore / express-session MemoryStore = ${r.toFixed(2)}x (target >= 1.5x)`, r >= 1.5]);
+  checks.push([
+    `get: FastMmapStore / express-session MemoryStore = ${r.toFixed(2)}x (target >= 1.5x)`,
+    r >= 1.5,
+  ]);
 }
 for (const [ours, processes] of [
   [ours1, 1],
   [ours2, 2],
 ]) {
-  const sharedPeers = rows.filter((r) => r.peer.shared && r.peer.name !== 'FastMmapStore' && r.processes === processes);
+  const sharedPeers = rows.filter(
+    (r) => r.peer.shared && r.peer.name !== 'FastMmapStore' && r.processes === processes,
+  );
   if (!ours || sharedPeers.length === 0) continue;
-  const fastest = sharedPeers.reduce((a, b) => (a.result.store.opsPerSec >= b.result.store.opsPerSec ? a : b));
+  const fastest = sharedPeers.reduce((a, b) =>
+    a.result.store.opsPerSec >= b.result.store.opsPerSec ? a : b,
+  );
   const r = ratio(ours.store, fastest.result.store);
   checks.push([
     `store, ${processes} process${processes > 1 ? 'es' : ''}: FastMmapStore / fastest shared peer (${fastest.peer.name}) = ${r.toFixed(2)}x (target >= 3x)`,

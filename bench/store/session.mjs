@@ -30,5 +30,8 @@ export function sampleSession(i) {
 }
 
 export function sessionIds(prefix, count) {
-  return Array.from({ length: count }, (_, i) => `${prefix}${randomBytes(24).toString('base64url')}${i}`);
+  return Array.from(
+    { length: count },
+    (_, i) => `${prefix}${randomBytes(24).toString('base64url')}${i}`,
+  );
 }

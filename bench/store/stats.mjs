@@ -16,7 +16,11 @@ export function summarize(results) {
 }
 
 export function fmtOps(n) {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
+  return n >= 1e6
+    ? `${(n / 1e6).toFixed(2)} M`
+    : n >= 1e3
+      ? `${(n / 1e3).toFixed(1)} k`
+      : n.toFixed(0);
 }
 
 export function fmtUs(n) {

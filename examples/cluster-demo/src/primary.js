@@ -44,8 +44,12 @@ export async function runPrimary() {
     await stopWorkers(signal);
     process.exit(exitCode);
   };
-  process.on('SIGINT', () => shutdown('SIGTERM'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const onSignal = (name) => {
+    console.log(`\n${name}: stopping the workers`);
+    shutdown('SIGTERM');
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   const ready = waitForListening(config.workers);
   for (let i = 0; i < config.workers; i++) cluster.fork({ DEMO_PORT: String(port) });

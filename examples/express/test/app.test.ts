@@ -27,7 +27,7 @@ afterAll(async () => {
 /** A browser-like client: keeps the session cookie, does not follow redirects. */
 function client() {
   let cookie = '';
-  return async (method: string, path: string, form?: Record<string, string>) => {
+  const go = async (method: string, path: string, form?: Record<string, string>) => {
     const res = await fetch(url + path, {
       method,
       redirect: 'manual',
@@ -38,21 +38,27 @@ function client() {
     if (set) cookie = set.startsWith('fmsid=;') ? '' : set.split(';')[0]!;
     return { status: res.status, location: res.headers.get('location'), text: await res.text() };
   };
+  return Object.assign(go, { cookie: () => cookie });
 }
 
 describe('examples/express', () => {
   it('logs in with a new session id, counts, flashes once, logs out', async () => {
     const go = client();
     expect((await go('GET', '/')).text).toContain('Log in');
+    await go('POST', '/count');
+    const anonymous = go.cookie();
     const login = await go('POST', '/login', { username: '<ann>' });
     expect(login).toMatchObject({ status: 303, location: '/' });
+    // Login regenerates: a new id (so a new cookie), the data kept.
+    expect(go.cookie()).toMatch(/^fmsid=/);
+    expect(go.cookie()).not.toBe(anonymous);
     const home = await go('GET', '/');
     expect(home.text).toContain('Welcome, &lt;ann&gt;!');
     expect(home.text).toContain('Signed in as <b>&lt;ann&gt;</b>');
     expect((await go('GET', '/')).text).not.toContain('Welcome');
     await go('POST', '/count');
     await go('POST', '/count');
-    expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: '<ann>', count: 2 });
+    expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: '<ann>', count: 3 });
     expect((await go('POST', '/logout')).status).toBe(303);
     expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 0 });
   });

@@ -10,7 +10,7 @@ export type {
 } from './manager/types.js';
 export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export { startSweeper, type SweeperOptions } from './store/sweeper.js';
+export { type SweeperOptions, startSweeper } from './store/sweeper.js';
 export type { SessionData, Store, StoredData } from './store/types.js';
 // For Store authors: the checks every store applies, so all of them fail the same way.
 export { assertSupportedData, assertValidId, assertValidTtl } from './store/validate.js';

@@ -16,7 +16,9 @@ export function fakeClock(start = 1_700_000_000_000) {
 export type StoreCall = [method: string, id?: string];
 
 /** Wraps a store and records every call, so tests can assert what was (not) written. */
-export function recordingStore<S extends Store>(inner: S): S & { calls: StoreCall[]; writes(): StoreCall[] } {
+export function recordingStore<S extends Store>(
+  inner: S,
+): S & { calls: StoreCall[]; writes(): StoreCall[] } {
   const calls: StoreCall[] = [];
   const wrapper = {
     calls,

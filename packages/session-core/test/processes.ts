@@ -16,7 +16,9 @@ function waitFor(child: ChildProcess, type: string): Promise<void> {
  * once so their work overlaps; resolves when every child reported done.
  */
 export async function runTogether(module: string, argvs: string[][]): Promise<void> {
-  const children = argvs.map((argv) => fork(module, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = argvs.map((argv) =>
+    fork(module, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   try {
     await Promise.all(children.map((c) => waitFor(c, 'ready')));
     const done = children.map((c) => waitFor(c, 'done'));

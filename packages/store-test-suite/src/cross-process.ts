@@ -23,7 +23,9 @@ function waitFor(child: ChildProcess, type: ChildMessage['type']): Promise<Child
     };
     const onExit = (code: number | null, signal: string | null) => {
       cleanup();
-      reject(new Error(`conformance child exited (code ${code}, signal ${signal}) before "${type}"`));
+      reject(
+        new Error(`conformance child exited (code ${code}, signal ${signal}) before "${type}"`),
+      );
     };
     const cleanup = () => {
       child.off('message', onMessage);
@@ -45,7 +47,12 @@ export async function runCrossProcessIncrements(run: CrossProcessRun): Promise<v
   try {
     await Promise.all(children.map((child) => waitFor(child, 'ready')));
     const done = children.map((child) => waitFor(child, 'done'));
-    const go: ParentMessage = { type: 'increment', id: run.id, count: run.increments, ttlMs: run.ttlMs };
+    const go: ParentMessage = {
+      type: 'increment',
+      id: run.id,
+      count: run.increments,
+      ttlMs: run.ttlMs,
+    };
     for (const child of children) child.send(go);
     await Promise.all(done);
   } finally {

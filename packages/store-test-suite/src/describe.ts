@@ -4,7 +4,7 @@ import { errorChecks, oversizeCheck } from './checks/errors.js';
 import { expiryChecks } from './checks/expiry.js';
 import { crossProcessChecks, getAndSetChecks } from './checks/get-and-set.js';
 import { richTypeChecks, roundTripChecks } from './checks/round-trip.js';
-import { type TestClock, createTestClock } from './clock.js';
+import { createTestClock, type TestClock } from './clock.js';
 import type { Check, ConformanceOptions, StoreFactory } from './types.js';
 
 /** Every check by name, for running one directly (e.g. to prove it fails on a broken store). */

@@ -1,4 +1,4 @@
-export { type TestClock, createTestClock } from './clock.js';
+export { createTestClock, type TestClock } from './clock.js';
 export { describeStoreConformance, storeChecks } from './describe.js';
 export type {
   Check,

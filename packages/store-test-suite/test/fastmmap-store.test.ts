@@ -12,7 +12,8 @@ let files = 0;
 
 describeStoreConformance(
   'FastMmapStore',
-  ({ clock }) => new FastMmapStore({ storage: join(dir, `${++files}.fmcache`), numPages: 8, clock }),
+  ({ clock }) =>
+    new FastMmapStore({ storage: join(dir, `${++files}.fmcache`), numPages: 8, clock }),
   {
     // A session must fit in one 64 KiB page.
     maxSize: 65_536,

@@ -4,11 +4,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   assertSupportedData,
-  FastMmapStore, assertValidId, assertValidTtl, MemoryStore, type Store, type StoredData } from '@fastmmap/session-core';
+  assertValidId,
+  assertValidTtl,
+  FastMmapStore,
+  MemoryStore,
+  type Store,
+  type StoredData,
+} from '@fastmmap/session-core';
 import { describe, expect, it } from 'vitest';
-import { type CheckEnv, type ConformanceOptions, createTestClock, storeChecks } from '../src/index.js';
+import {
+  type CheckEnv,
+  type ConformanceOptions,
+  createTestClock,
+  storeChecks,
+} from '../src/index.js';
 
-type Flaw = 'aliases' | 'non-atomic' | 'ignores-ttl' | 'no-validation' | 'drops-oversized' | 'upserts-on-touch';
+type Flaw =
+  | 'aliases'
+  | 'non-atomic'
+  | 'ignores-ttl'
+  | 'no-validation'
+  | 'drops-oversized'
+  | 'upserts-on-touch';
 
 /** A store with exactly one deliberate flaw; otherwise it follows the contract. */
 class FlawedStore implements Store {
@@ -37,7 +54,10 @@ class FlawedStore implements Store {
   #put(id: string, data: StoredData, ttl: number) {
     if (JSON.stringify(data).length > this.maxSize) {
       if (this.flaw === 'drops-oversized') return;
-      const err = Object.assign(new Error('too large'), { name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
+      const err = Object.assign(new Error('too large'), {
+        name: 'SessionError',
+        code: 'ERR_SESSION_TOO_LARGE',
+      });
       throw err;
     }
     this.#items.set(id, { data: this.#copy(data), expiresAt: this.clock() + ttl });
@@ -58,7 +78,11 @@ class FlawedStore implements Store {
   async deleteExpired() {
     return 0;
   }
-  async getAndSet(id: string, fn: (c: StoredData | undefined) => StoredData | undefined, ttl: number) {
+  async getAndSet(
+    id: string,
+    fn: (c: StoredData | undefined) => StoredData | undefined,
+    ttl: number,
+  ) {
     this.#check(id, ttl);
     const current = await this.get(id);
     // The classic lost update: another caller runs between the read and the write.
@@ -75,7 +99,8 @@ class FlawedStore implements Store {
     this.#check(id, ttl);
     const item = this.#live(id);
     if (item === undefined) {
-      if (this.flaw === 'upserts-on-touch') this.#items.set(id, { data: {}, expiresAt: this.clock() + ttl });
+      if (this.flaw === 'upserts-on-touch')
+        this.#items.set(id, { data: {}, expiresAt: this.clock() + ttl });
       return this.flaw === 'upserts-on-touch';
     }
     item.expiresAt = this.clock() + ttl;
@@ -96,13 +121,28 @@ describe('the conformance suite fails a store that breaks the contract', () => {
     ['aliases', 'copies data on the way in: mutating after store() changes nothing stored'],
     ['aliases', 'copies data on the way out: mutating what get() returned changes nothing stored'],
     ['non-atomic', 'getAndSet: concurrent increments in one process lose none'],
-    ['ignores-ttl', 'store: the session lives until ttlMs has passed on the injected clock, then is gone'],
-    ['ignores-ttl', 'getAndSet: what it writes expires ttlMs from now, and it sees an expired session as missing'],
-    ['no-validation', 'bad ids (empty, not a string, lone surrogate) are ERR_SESSION_INVALID_ID in every method'],
-    ['no-validation', 'data that cannot round-trip is ERR_SESSION_UNSUPPORTED_DATA, and the old value stays'],
+    [
+      'ignores-ttl',
+      'store: the session lives until ttlMs has passed on the injected clock, then is gone',
+    ],
+    [
+      'ignores-ttl',
+      'getAndSet: what it writes expires ttlMs from now, and it sees an expired session as missing',
+    ],
+    [
+      'no-validation',
+      'bad ids (empty, not a string, lone surrogate) are ERR_SESSION_INVALID_ID in every method',
+    ],
+    [
+      'no-validation',
+      'data that cannot round-trip is ERR_SESSION_UNSUPPORTED_DATA, and the old value stays',
+    ],
     ['drops-oversized', 'oversized data is ERR_SESSION_TOO_LARGE, and the old value stays'],
     ['upserts-on-touch', 'touch: returns false for a missing or expired id and creates nothing'],
-    ['ignores-ttl', 'deleteExpired: removes expired sessions, keeps live ones and returns how many'],
+    [
+      'ignores-ttl',
+      'deleteExpired: removes expired sessions, keeps live ones and returns how many',
+    ],
   ] as [Flaw, keyof typeof storeChecks][])('flaw "%s" fails "%s"', async (flaw, check) => {
     await expect(storeChecks[check](envFor(flaw))).rejects.toThrow();
   });
@@ -111,7 +151,11 @@ describe('the conformance suite fails a store that breaks the contract', () => {
     for (const check of Object.keys(storeChecks) as (keyof typeof storeChecks)[]) {
       if (check.startsWith('getAndSet: increments from several')) continue;
       const clock = createTestClock();
-      await storeChecks[check]({ store: new MemoryStore({ clock, maxSize: 1024 }), clock, options });
+      await storeChecks[check]({
+        store: new MemoryStore({ clock, maxSize: 1024 }),
+        clock,
+        options,
+      });
     }
   });
 
@@ -123,9 +167,9 @@ describe('the conformance suite fails a store that breaks the contract', () => {
       clock,
       options: { maxSize: null, crossProcess: { childModule, processes: 2, increments: 10 } },
     };
-    await expect(storeChecks['getAndSet: increments from several real processes at once lose none'](env)).rejects.toThrow(
-      /expected undefined to strictly equal/,
-    );
+    await expect(
+      storeChecks['getAndSet: increments from several real processes at once lose none'](env),
+    ).rejects.toThrow(/expected undefined to strictly equal/);
   });
 
   it('fails processes that share a file but update it without the lock (the check sees real overlap)', async () => {
@@ -133,13 +177,20 @@ describe('the conformance suite fails a store that breaks the contract', () => {
     try {
       const clock = createTestClock();
       const store = new FastMmapStore({ storage: join(dir, 'racy.fmcache'), numPages: 8, clock });
-      const childModule = fileURLToPath(new URL('./fixtures/fastmmap-racy-child.mjs', import.meta.url));
+      const childModule = fileURLToPath(
+        new URL('./fixtures/fastmmap-racy-child.mjs', import.meta.url),
+      );
       const env: CheckEnv = {
         store,
         clock,
         options: {
           maxSize: null,
-          crossProcess: { childModule, childArgs: () => [store.path, '8'], processes: 4, increments: 300 },
+          crossProcess: {
+            childModule,
+            childArgs: () => [store.path, '8'],
+            processes: 4,
+            increments: 300,
+          },
         },
       };
       await expect(

@@ -15,7 +15,9 @@ export class FlashBox {
   }
 
   add(key: string, value: unknown): void {
-    (this.#added[key] ??= []).push(value);
+    const queue = this.#added[key] ?? [];
+    queue.push(value);
+    this.#added[key] = queue;
   }
 
   take(key: string): unknown[] {

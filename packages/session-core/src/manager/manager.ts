@@ -6,12 +6,7 @@ import { resolveOptions } from './options.js';
 import { openRecord } from './record.js';
 import { ManagedSession, type SessionContext } from './session.js';
 import { verifySignedId } from './signing.js';
-import type {
-  RequestInfo,
-  Session,
-  SessionManager,
-  SessionManagerOptions,
-} from './types.js';
+import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from './types.js';
 
 /**
  * The framework-agnostic session manager: adapters hand it the Cookie header, expose the

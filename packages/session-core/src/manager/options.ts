@@ -35,7 +35,12 @@ function fail(message: string): never {
 }
 
 function positiveMs(value: unknown, name: string, allowZero = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0)
+  ) {
     fail(`${name} must be a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'}`);
   }
   return value;
@@ -100,7 +105,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   }
   const store = options.store;
   if (store !== undefined && (store === null || typeof store.getAndSet !== 'function')) {
-    fail('store must implement the Store contract (get, store, delete, deleteExpired, getAndSet, close)');
+    fail(
+      'store must implement the Store contract (get, store, delete, deleteExpired, getAndSet, close)',
+    );
   }
   return {
     secrets,

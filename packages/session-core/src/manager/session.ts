@@ -1,6 +1,13 @@
 import { SessionError } from '../errors.js';
 import type { Store, StoredData } from '../store/types.js';
-import { applyChanges, type Changes, diffSnapshot, hasChanges, type Snapshot, takeSnapshot } from './changes.js';
+import {
+  applyChanges,
+  type Changes,
+  diffSnapshot,
+  hasChanges,
+  type Snapshot,
+  takeSnapshot,
+} from './changes.js';
 import { serializeClearingCookie, serializeSessionCookie } from './cookies.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
@@ -128,7 +135,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       const { options, store } = this.#ctx;
       // A tombstone, not a delete: a request that loaded the session earlier and commits later
       // finds it in getAndSet and does not bring the session back.
-      if (this.#persisted) await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
+      if (this.#persisted)
+        await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
       this.#destroyed = true;
       this.#data = {};
       this.#snapshot = new Map();

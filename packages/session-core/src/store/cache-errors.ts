@@ -18,5 +18,7 @@ const CODES: Partial<Record<FastMmapErrorCode, SessionErrorCode>> = {
 export function mapCacheError(err: unknown, action: string): SessionError | unknown {
   if (!isFastMmapError(err)) return err;
   const code = CODES[err.code] ?? 'ERR_SESSION_STORE_UNAVAILABLE';
-  return new SessionError(code, `FastMmapStore could not ${action}: ${err.message}`, { cause: err });
+  return new SessionError(code, `FastMmapStore could not ${action}: ${err.message}`, {
+    cause: err,
+  });
 }

@@ -51,7 +51,10 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
 
   constructor(options: FastMmapStoreOptions = {}) {
     this.expires = options.expires ?? 86_400_000;
-    assertOption(Number.isFinite(this.expires) && this.expires > 0, 'expires must be a number of ms > 0');
+    assertOption(
+      Number.isFinite(this.expires) && this.expires > 0,
+      'expires must be a number of ms > 0',
+    );
     if (options.cache !== undefined) {
       this.cache = options.cache;
       this.#ownsCache = false;
@@ -172,6 +175,8 @@ function defaultCachePathFor(appName: string): string {
   try {
     return defaultCachePath(appName);
   } catch (cause) {
-    throw new SessionError('ERR_SESSION_OPTIONS', `FastMmapStore: ${(cause as Error).message}`, { cause });
+    throw new SessionError('ERR_SESSION_OPTIONS', `FastMmapStore: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }

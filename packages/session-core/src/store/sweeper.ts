@@ -26,7 +26,10 @@ export function startSweeper(
     ((err: unknown) => {
       if (warned) return;
       warned = true;
-      console.warn('[fastmmap-session] deleteExpired failed (further failures are not logged):', err);
+      console.warn(
+        '[fastmmap-session] deleteExpired failed (further failures are not logged):',
+        err,
+      );
     });
   let running = false;
   let stopped = false;

@@ -29,15 +29,12 @@ export function assertValidTtl(ttlMs: unknown): asserts ttlMs is number {
   }
 }
 
-function isTypedArrayOrView(value: object): boolean {
-  return ArrayBuffer.isView(value);
-}
-
 /**
  * Rejects what would not come back from a store exactly as it went in, so every store fails
- * the same way instead of one silently dropping a function and another throwing later.
- * Accepted: null, boolean, number, string, bigint, undefined (object values only; JSON-based
- * stores drop them), Date, arrays, plain objects, Map, Set, typed arrays and DataViews.
+ * the same way instead of one silently turning a class instance into a plain object and
+ * another throwing later. Accepted: null, boolean, number, string, bigint, undefined (object
+ * values only; JSON-based stores drop them), Date, arrays, plain objects, Map, Set, typed
+ * arrays and DataViews. Runs on every write, so the walk allocates nothing on success.
  */
 export function assertSupportedData(data: unknown): asserts data is Record<string, unknown> {
   if (!isPlainObject(data)) {
@@ -46,7 +43,19 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
       'session data must be a plain object (created by {} or Object.create(null))',
     );
   }
-  checkValue(data, 'data', new Set());
+  const problem = checkValue(data, []);
+  if (problem !== undefined) {
+    throw new SessionError(
+      'ERR_SESSION_UNSUPPORTED_DATA',
+      `session data at ${['data', ...problem.path].join('')} is ${problem.what}, which a store cannot keep`,
+    );
+  }
+}
+
+interface Problem {
+  what: string;
+  /** Built only on failure, innermost segment first added last (unshift on the way out). */
+  path: string[];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -55,57 +64,68 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function unsupported(path: string, what: string): SessionError {
-  return new SessionError(
-    'ERR_SESSION_UNSUPPORTED_DATA',
-    `session data at ${path} is ${what}, which a store cannot keep`,
-  );
+function at(problem: Problem | undefined, segment: string): Problem | undefined {
+  problem?.path.unshift(segment);
+  return problem;
 }
 
-function checkString(value: string, path: string): void {
-  if (!isWellFormed(value)) throw unsupported(path, 'a string with a lone surrogate');
-}
-
-function checkValue(value: unknown, path: string, seen: Set<object>): void {
+/** `ancestors` holds the objects on the current path: a value found there is a cycle. */
+function checkValue(value: unknown, ancestors: object[]): Problem | undefined {
   switch (typeof value) {
     case 'string':
-      checkString(value, path);
-      return;
+      return isWellFormed(value) ? undefined : { what: 'a string with a lone surrogate', path: [] };
     case 'number':
     case 'boolean':
     case 'bigint':
     case 'undefined':
-      return;
+      return undefined;
     case 'function':
-      throw unsupported(path, 'a function');
+      return { what: 'a function', path: [] };
     case 'symbol':
-      throw unsupported(path, 'a symbol');
+      return { what: 'a symbol', path: [] };
   }
-  if (value === null) return;
+  if (value === null) return undefined;
   const obj = value as object;
-  if (obj instanceof Date || isTypedArrayOrView(obj)) return;
-  if (seen.has(obj)) throw unsupported(path, 'a circular reference');
-  seen.add(obj);
-  if (Array.isArray(obj)) {
-    obj.forEach((item, i) => {
-      checkValue(item, `${path}[${i}]`, seen);
-    });
-  } else if (obj instanceof Map) {
-    for (const [k, v] of obj) {
-      checkValue(k, `${path} (Map key)`, seen);
-      checkValue(v, `${path}.get(${String(k)})`, seen);
-    }
-  } else if (obj instanceof Set) {
-    for (const item of obj) checkValue(item, `${path} (Set item)`, seen);
-  } else if (isPlainObject(obj)) {
-    for (const key of Object.keys(obj)) {
-      checkString(key, `${path} (key)`);
-      checkValue(obj[key], `${path}.${key}`, seen);
-    }
-  } else {
-    const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-    throw unsupported(path, `an instance of ${name}`);
-  }
+  if (obj instanceof Date || ArrayBuffer.isView(obj)) return undefined;
   // A value may appear twice (a DAG); only a path back to itself is a cycle.
-  seen.delete(obj);
+  if (ancestors.includes(obj)) return { what: 'a circular reference', path: [] };
+  ancestors.push(obj);
+  const problem = checkContainer(obj, ancestors);
+  ancestors.pop();
+  return problem;
+}
+
+function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) {
+      const problem = checkValue(obj[i], ancestors);
+      if (problem) return at(problem, `[${i}]`);
+    }
+    return undefined;
+  }
+  if (isPlainObject(obj)) {
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      if (!isWellFormed(key)) return { what: 'a key with a lone surrogate', path: [] };
+      const problem = checkValue(obj[key], ancestors);
+      if (problem) return at(problem, `.${key}`);
+    }
+    return undefined;
+  }
+  if (obj instanceof Map) {
+    for (const [key, value] of obj) {
+      const problem = checkValue(key, ancestors) ?? checkValue(value, ancestors);
+      if (problem) return at(problem, `.get(${String(key)})`);
+    }
+    return undefined;
+  }
+  if (obj instanceof Set) {
+    for (const item of obj) {
+      const problem = checkValue(item, ancestors);
+      if (problem) return at(problem, ' (a Set item)');
+    }
+    return undefined;
+  }
+  const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+  return { what: `an instance of ${name}`, path: [] };
 }

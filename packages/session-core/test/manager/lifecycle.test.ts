@@ -20,7 +20,10 @@ function setup(options: Partial<SessionManagerOptions> = {}) {
 }
 
 /** A request that writes `data` into a new session; returns the cookie the browser keeps. */
-async function startSession(manager: SessionManager, data: Record<string, unknown> = { user: 'ann' }) {
+async function startSession(
+  manager: SessionManager,
+  data: Record<string, unknown> = { user: 'ann' },
+) {
   const session = await manager.load<Record<string, unknown>>(undefined);
   Object.assign(session.data, data);
   const headers = await session.commit();
@@ -182,7 +185,10 @@ describe('commit', () => {
   it('keeps both changes when two requests change different keys of one session', async () => {
     const { manager, memory } = setup();
     const { cookie, id } = await startSession(manager, { base: true });
-    const [one, two] = await Promise.all([manager.load<Record<string, unknown>>(cookie), manager.load<Record<string, unknown>>(cookie)]);
+    const [one, two] = await Promise.all([
+      manager.load<Record<string, unknown>>(cookie),
+      manager.load<Record<string, unknown>>(cookie),
+    ]);
     one.data.cart = ['apple'];
     two.data.theme = 'dark';
     await Promise.all([two.commit(), one.commit()]);
@@ -282,7 +288,12 @@ describe('secret rotation', () => {
     const store = new MemoryStore({ clock });
     const before = createSessionManager({ secret: SECRET, store, clock, cookie: { maxAge: null } });
     const { cookie, id } = await startSession(before);
-    const after = createSessionManager({ secret: [NEW, SECRET], store, clock, cookie: { maxAge: null } });
+    const after = createSessionManager({
+      secret: [NEW, SECRET],
+      store,
+      clock,
+      cookie: { maxAge: null },
+    });
     const session = await after.load(cookie);
     expect(session.isNew).toBe(false);
     const [header] = await session.commit();
@@ -387,7 +398,9 @@ describe('destroy', () => {
     const session = await manager.load(cookie);
     await session.destroy();
     await session.destroy();
-    expect(() => session.flash('k', 1)).toThrow(expect.objectContaining({ code: 'ERR_SESSION_DESTROYED' }));
+    expect(() => session.flash('k', 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_DESTROYED' }),
+    );
     await expect(session.regenerate()).rejects.toMatchObject({ code: 'ERR_SESSION_DESTROYED' });
     expect(session.flashes('k')).toEqual([]);
   });
@@ -456,7 +469,9 @@ describe('manager', () => {
     const { manager, memory } = setup();
     const { cookie } = await startSession(manager);
     await memory.close();
-    await expect(manager.load(cookie)).rejects.toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
+    await expect(manager.load(cookie)).rejects.toMatchObject({
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+    });
   });
 
   it('refuses a genid that returns a weak id', async () => {

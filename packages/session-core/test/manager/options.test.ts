@@ -32,7 +32,10 @@ describe('createSessionManager options', () => {
     ['a negative touchAfter', { touchAfter: -1 }],
     ['SameSite=None without Secure', { cookie: { sameSite: 'none', secure: false } }],
     ['__Host- without Secure', { name: '__Host-sid', cookie: { secure: 'auto' } }],
-    ['__Host- with a domain', { name: '__Host-sid', cookie: { secure: true, domain: 'a.example' } }],
+    [
+      '__Host- with a domain',
+      { name: '__Host-sid', cookie: { secure: true, domain: 'a.example' } },
+    ],
     ['__Secure- without Secure', { name: '__Secure-sid', cookie: { secure: false } }],
     ['a relative cookie path', { cookie: { path: 'app' } }],
     ['a store that is not a Store', { store: {} as never }],
@@ -41,7 +44,10 @@ describe('createSessionManager options', () => {
   });
 
   it('accepts one secret or several, and exposes the resolved defaults', () => {
-    const manager = createSessionManager({ secret: [SECRET, SECRET.toUpperCase()], store: new MemoryStore() });
+    const manager = createSessionManager({
+      secret: [SECRET, SECRET.toUpperCase()],
+      store: new MemoryStore(),
+    });
     expect(manager.options).toMatchObject({
       name: 'fmsid',
       ttl: 86_400_000,

@@ -26,7 +26,9 @@ describe('FastMmapStore', () => {
   it('reports a session too large for a page as ERR_SESSION_TOO_LARGE with the cache error as cause, keeping the old one', async () => {
     const store = new FastMmapStore({ storage: file(), numPages: 2, pageSize: 4096 });
     await store.store('s', { keep: 1 }, 60_000);
-    const err = await store.store('s', { big: 'x'.repeat(10_000) }, 60_000).catch((e: unknown) => e);
+    const err = await store
+      .store('s', { big: 'x'.repeat(10_000) }, 60_000)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
     expect((err as Error).cause).toBeInstanceOf(FastMmapError);
     expect((err as { cause: FastMmapError }).cause.code).toBe('ERR_FASTMMAP_VALUE_TOO_LARGE');

@@ -24,6 +24,8 @@ describe('MemoryStore', () => {
   });
 
   it('rejects a nonsensical maxSize', () => {
-    expect(() => new MemoryStore({ maxSize: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }));
+    expect(() => new MemoryStore({ maxSize: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),
+    );
   });
 });

@@ -29,11 +29,14 @@ describe('assertSupportedData', () => {
     ['an Error', { e: new Error('x') }],
     ['a Promise', { p: Promise.resolve() }],
     ['a lone surrogate in a key', { '\uD800': 1 }],
-    ['a cycle through an array', (() => {
-      const a: unknown[] = [];
-      a.push({ a });
-      return { a };
-    })()],
+    [
+      'a cycle through an array',
+      (() => {
+        const a: unknown[] = [];
+        a.push({ a });
+        return { a };
+      })(),
+    ],
   ])('refuses %s with ERR_SESSION_UNSUPPORTED_DATA', (_, data) => {
     expect(() => assertSupportedData(data)).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }),
@@ -41,18 +44,24 @@ describe('assertSupportedData', () => {
   });
 
   it('names the path of the offending value', () => {
-    expect(() => assertSupportedData({ user: { prefs: [1, () => 2] } })).toThrow(/data\.user\.prefs\[1\] is a function/);
+    expect(() => assertSupportedData({ user: { prefs: [1, () => 2] } })).toThrow(
+      /data\.user\.prefs\[1\] is a function/,
+    );
   });
 });
 
 describe('assertValidId / assertValidTtl', () => {
   it('bounds ids at 512 characters', () => {
     expect(() => assertValidId('x'.repeat(512))).not.toThrow();
-    expect(() => assertValidId('x'.repeat(513))).toThrow(expect.objectContaining({ code: 'ERR_SESSION_INVALID_ID' }));
+    expect(() => assertValidId('x'.repeat(513))).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_INVALID_ID' }),
+    );
   });
 
   it('accepts fractional ms but not 0', () => {
     expect(() => assertValidTtl(0.5)).not.toThrow();
-    expect(() => assertValidTtl(0)).toThrow(expect.objectContaining({ code: 'ERR_SESSION_INVALID_TTL' }));
+    expect(() => assertValidTtl(0)).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_INVALID_TTL' }),
+    );
   });
 });

@@ -10,20 +10,19 @@ class Point {
 }
 
 export const errorChecks = {
-  'bad ids (empty, not a string, lone surrogate) are ERR_SESSION_INVALID_ID in every method': async ({
-    store,
-  }) => {
-    for (const bad of ['', '\uD800', 'ok\uDC00', 42 as unknown as string]) {
-      await expectCode(store.get(bad), 'ERR_SESSION_INVALID_ID');
-      await expectCode(store.store(bad, { n: 1 }, HOUR), 'ERR_SESSION_INVALID_ID');
-      await expectCode(store.delete(bad), 'ERR_SESSION_INVALID_ID');
-      await expectCode(
-        store.getAndSet(bad, () => ({ n: 1 }), HOUR),
-        'ERR_SESSION_INVALID_ID',
-      );
-      if (store.touch) await expectCode(store.touch(bad, HOUR), 'ERR_SESSION_INVALID_ID');
-    }
-  },
+  'bad ids (empty, not a string, lone surrogate) are ERR_SESSION_INVALID_ID in every method':
+    async ({ store }) => {
+      for (const bad of ['', '\uD800', 'ok\uDC00', 42 as unknown as string]) {
+        await expectCode(store.get(bad), 'ERR_SESSION_INVALID_ID');
+        await expectCode(store.store(bad, { n: 1 }, HOUR), 'ERR_SESSION_INVALID_ID');
+        await expectCode(store.delete(bad), 'ERR_SESSION_INVALID_ID');
+        await expectCode(
+          store.getAndSet(bad, () => ({ n: 1 }), HOUR),
+          'ERR_SESSION_INVALID_ID',
+        );
+        if (store.touch) await expectCode(store.touch(bad, HOUR), 'ERR_SESSION_INVALID_ID');
+      }
+    },
 
   'a ttl that is not a finite number > 0 is ERR_SESSION_INVALID_TTL': async ({ store }) => {
     const id = freshId('ttl-bad');
@@ -63,14 +62,16 @@ export const errorChecks = {
     expect(await store.get(id)).toStrictEqual({ keep: 'me' });
   },
 
-  'after close() every call rejects with ERR_SESSION_STORE_UNAVAILABLE; close is idempotent': async ({
-    store,
-  }) => {
-    await store.close();
-    await store.close();
-    await expectCode(store.get(freshId('closed')), 'ERR_SESSION_STORE_UNAVAILABLE');
-    await expectCode(store.store(freshId('closed'), { n: 1 }, HOUR), 'ERR_SESSION_STORE_UNAVAILABLE');
-  },
+  'after close() every call rejects with ERR_SESSION_STORE_UNAVAILABLE; close is idempotent':
+    async ({ store }) => {
+      await store.close();
+      await store.close();
+      await expectCode(store.get(freshId('closed')), 'ERR_SESSION_STORE_UNAVAILABLE');
+      await expectCode(
+        store.store(freshId('closed'), { n: 1 }, HOUR),
+        'ERR_SESSION_STORE_UNAVAILABLE',
+      );
+    },
 } satisfies Record<string, Check>;
 
 /** Built per store: needs the store's declared maxSize. */
@@ -80,7 +81,11 @@ export const oversizeCheck: Check = async ({ store, options }) => {
   const id = freshId('oversize');
   await store.store(id, { keep: 'me' }, HOUR);
   // Incompressible-looking ASCII: more bytes than maxSize in any encoding.
-  const big = { blob: Array.from({ length: maxSize + 1 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join('') };
+  const big = {
+    blob: Array.from({ length: maxSize + 1 }, (_, i) =>
+      String.fromCharCode(33 + ((i * 7919) % 90)),
+    ).join(''),
+  };
   await expectCode(store.store(id, big, HOUR), 'ERR_SESSION_TOO_LARGE');
   await expectCode(
     store.getAndSet(id, () => big, HOUR),

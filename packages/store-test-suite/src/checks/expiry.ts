@@ -5,7 +5,10 @@ import { freshId } from './helpers.js';
 const TTL = 60_000;
 
 export const expiryChecks = {
-  'store: the session lives until ttlMs has passed on the injected clock, then is gone': async ({ store, clock }) => {
+  'store: the session lives until ttlMs has passed on the injected clock, then is gone': async ({
+    store,
+    clock,
+  }) => {
     const id = freshId('ttl');
     await store.store(id, { n: 1 }, TTL);
     clock.advance(TTL - 1);
@@ -25,7 +28,10 @@ export const expiryChecks = {
     expect(await store.get(id)).toBeUndefined();
   },
 
-  'touch: extends the expiry to ttlMs from now without changing the data': async ({ store, clock }) => {
+  'touch: extends the expiry to ttlMs from now without changing the data': async ({
+    store,
+    clock,
+  }) => {
     const id = freshId('touch');
     await store.store(id, { n: 1, when: new Date(7) }, TTL);
     clock.advance(TTL - 1000);
@@ -36,7 +42,10 @@ export const expiryChecks = {
     expect(await store.get(id)).toBeUndefined();
   },
 
-  'touch: returns false for a missing or expired id and creates nothing': async ({ store, clock }) => {
+  'touch: returns false for a missing or expired id and creates nothing': async ({
+    store,
+    clock,
+  }) => {
     const missing = freshId('touch-missing');
     expect(await store.touch!(missing, TTL)).toBe(false);
     expect(await store.get(missing)).toBeUndefined();
@@ -47,28 +56,26 @@ export const expiryChecks = {
     expect(await store.get(expired)).toBeUndefined();
   },
 
-  'getAndSet: what it writes expires ttlMs from now, and it sees an expired session as missing': async ({
-    store,
-    clock,
-  }) => {
-    const id = freshId('gas-ttl');
-    await store.store(id, { n: 1 }, TTL);
-    clock.advance(TTL / 2);
-    await store.getAndSet(id, (current) => ({ n: Number(current?.n) + 1 }), TTL);
-    clock.advance(TTL - 1);
-    expect(await store.get(id)).toStrictEqual({ n: 2 });
-    clock.advance(1);
-    let seen: unknown = 'fn not called';
-    await store.getAndSet(
-      id,
-      (current) => {
-        seen = current;
-        return undefined;
-      },
-      TTL,
-    );
-    expect(seen).toBeUndefined();
-  },
+  'getAndSet: what it writes expires ttlMs from now, and it sees an expired session as missing':
+    async ({ store, clock }) => {
+      const id = freshId('gas-ttl');
+      await store.store(id, { n: 1 }, TTL);
+      clock.advance(TTL / 2);
+      await store.getAndSet(id, (current) => ({ n: Number(current?.n) + 1 }), TTL);
+      clock.advance(TTL - 1);
+      expect(await store.get(id)).toStrictEqual({ n: 2 });
+      clock.advance(1);
+      let seen: unknown = 'fn not called';
+      await store.getAndSet(
+        id,
+        (current) => {
+          seen = current;
+          return undefined;
+        },
+        TTL,
+      );
+      expect(seen).toBeUndefined();
+    },
 
   'deleteExpired: removes expired sessions, keeps live ones and returns how many': async ({
     store,

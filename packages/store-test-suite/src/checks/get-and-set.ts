@@ -17,7 +17,9 @@ export const getAndSetChecks = {
     await expect(store.delete(freshId('never'))).resolves.toBeUndefined();
   },
 
-  'getAndSet: fn gets undefined for a missing id; the result is stored and returned': async ({ store }) => {
+  'getAndSet: fn gets undefined for a missing id; the result is stored and returned': async ({
+    store,
+  }) => {
     const id = freshId('gas');
     let seen: unknown = 'fn not called';
     const result = await store.getAndSet(
@@ -80,7 +82,10 @@ export const getAndSetChecks = {
 } satisfies Record<string, Check>;
 
 export const crossProcessChecks = {
-  'getAndSet: increments from several real processes at once lose none': async ({ store, options }) => {
+  'getAndSet: increments from several real processes at once lose none': async ({
+    store,
+    options,
+  }) => {
     const cross = options.crossProcess;
     if (cross === undefined) throw new Error('this check needs the crossProcess option');
     const id = freshId('gas-processes');

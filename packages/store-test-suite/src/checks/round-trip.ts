@@ -76,10 +76,16 @@ export const roundTripChecks = {
     data.list.push(2);
     data.nested.n = 2;
     data.when.setTime(6);
-    expect(await env.store.get(id)).toStrictEqual({ list: [1], nested: { n: 1 }, when: new Date(5) });
+    expect(await env.store.get(id)).toStrictEqual({
+      list: [1],
+      nested: { n: 1 },
+      when: new Date(5),
+    });
   },
 
-  'copies data on the way out: mutating what get() returned changes nothing stored': async (env) => {
+  'copies data on the way out: mutating what get() returned changes nothing stored': async (
+    env,
+  ) => {
     const id = freshId('out');
     await env.store.store(id, { list: [1], nested: { n: 1 } }, HOUR);
     const first = (await env.store.get(id)) as { list: number[]; nested: { n: number } };

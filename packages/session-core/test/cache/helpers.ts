@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CacheOptions, FastMmapCache } from '../../src/cache/index.js';
+
+/** A fresh private directory per test; `cleanup` closes every cache opened through `open`. */
+export function scratchDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'fastmmap-test-'));
+  const opened: FastMmapCache<unknown>[] = [];
+  return {
+    dir,
+    path: join(dir, 'cache.fmc'),
+    open<V = unknown>(options: CacheOptions = {}): FastMmapCache<V> {
+      const cache = FastMmapCache.open<V>({ path: join(dir, 'cache.fmc'), ...options });
+      opened.push(cache as FastMmapCache<unknown>);
+      return cache;
+    },
+    cleanup() {
+      for (const cache of opened) cache.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A clock the test moves by hand: expiry is tested without sleeping. */
+export function manualClock(start = Date.UTC(2026, 0, 1)) {
+  const clock = { now: start, fn: () => clock.now, advance: (ms: number) => (clock.now += ms) };
+  return clock;
+}
+
+/** Small geometry so tests fill pages quickly. */
+export const SMALL = { pageSize: 4096, numPages: 3 } as const;
