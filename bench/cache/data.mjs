@@ -24,7 +24,10 @@ function randomBytes(rnd, n) {
 /** 22-character base64url ids, like the session manager's 128-bit ids. */
 export function makeKeys(seed = 1) {
   const rnd = mulberry32(seed);
-  return Array.from({ length: KEY_COUNT }, () => `sess:${randomBytes(rnd, 16).toString('base64url')}`);
+  return Array.from(
+    { length: KEY_COUNT },
+    () => `sess:${randomBytes(rnd, 16).toString('base64url')}`,
+  );
 }
 
 export function makeRawValues(seed = 2) {
@@ -53,7 +56,8 @@ export function makeSession(rnd, i) {
     loginAt: 1_799_990_000_000 + i,
     lastSeen: 1_799_999_000_000 + i,
     ip: `10.${i & 255}.${(i >> 8) & 255}.7`,
-    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+    userAgent:
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
     prefs: { theme: i % 2 ? 'dark' : 'light', lang: 'en-GB', tz: 'Europe/London', pageSize: 25 },
     cart: Array.from({ length: 5 }, (_, j) => ({
       sku: `SKU-${hex(4)}`,

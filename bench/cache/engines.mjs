@@ -30,7 +30,9 @@ export const ENGINES = {
     // The raw case compares with lmdb's fastest binary path; the object case with its default
     // msgpack encoding. noSync: like the cache, durability is not part of the comparison.
     const db =
-      kind === 'raw' ? open({ path, noSync: true, encoding: 'binary' }) : open({ path, noSync: true });
+      kind === 'raw'
+        ? open({ path, noSync: true, encoding: 'binary' })
+        : open({ path, noSync: true });
     return {
       get: kind === 'raw' ? (k) => db.getBinary(k) : (k) => db.get(k),
       set: (k, v) => db.putSync(k, v),

@@ -4,8 +4,8 @@
 // itself costs a few ns per op instead of dominating sub-microsecond calls.
 // argv[2]: JSON { engine, kind, op: 'get'|'set'|'populate', dir, warmupMs, durationMs, seed }
 import { createInterface } from 'node:readline';
-import { ENGINES } from './engines.mjs';
 import { KEY_COUNT, makeAccessOrder, makeKeys, makeRawValues, makeSessions } from './data.mjs';
+import { ENGINES } from './engines.mjs';
 
 const BATCH = 32;
 const cfg = JSON.parse(process.argv[2]);
@@ -20,7 +20,8 @@ if (cfg.op === 'populate') {
     cfg.kind === 'raw'
       ? Buffer.compare(Buffer.from(back), values[7]) === 0
       : JSON.stringify(back) === JSON.stringify(values[7]);
-  if (!same) throw new Error(`${cfg.engine}/${cfg.kind}: value read back differs from the one written`);
+  if (!same)
+    throw new Error(`${cfg.engine}/${cfg.kind}: value read back differs from the one written`);
   console.log(JSON.stringify({ populated: KEY_COUNT, stats: engine.stats() }));
   engine.close();
   process.exit(0);

@@ -11,9 +11,9 @@ import { runLoad } from './load.mjs';
 import { startRedis } from './redis.mjs';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000); // per connection, measured
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500); // per connection and round, measured
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 150); // per connection, not measured
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2); // best round counts
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3); // the best round of each setup counts
 
 const VARIANTS = [
   { id: 'fastmmap', label: '@fastmmap/express `session()` (FastMmapStore)' },
@@ -35,7 +35,10 @@ function getOnce(port, path, cookie) {
         body += c;
       });
       res.on('end', () =>
-        resolve({ json: JSON.parse(body), setCookie: res.headers['set-cookie']?.[0]?.split(';')[0] }),
+        resolve({
+          json: JSON.parse(body),
+          setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
+        }),
       );
     })
       .on('error', reject)
@@ -61,57 +64,73 @@ async function startServer(variant, dir, redisUrl) {
   };
 }
 
-async function measure(variant, dir, redisUrl) {
+/** Starts a variant's cluster and gives it one session per connection, created on its own connection. */
+async function prepare(variant, dir, redisUrl) {
   const server = await startServer(variant.id, dir, redisUrl);
-  try {
-    // One session per connection, created on its own connection: the load connection may
-    // well land on the other worker, which must then find the session in the shared store.
-    const cookies = [];
-    const expected = [];
-    for (let i = 0; i < CONNECTIONS; i++) {
-      const { setCookie } = await getOnce(server.port, '/inc');
-      cookies.push(variant.id === 'none' ? '' : setCookie);
-      expected.push(1);
-    }
-    const add = (result) => {
-      result.perConnection.forEach((c, i) => {
-        expected[i] += c.ok;
-      });
-    };
-    add(await runLoad({ port: server.port, path: '/inc', cookies, requests: WARMUP }));
-    let best;
-    for (let round = 0; round < ROUNDS; round++) {
-      const result = await runLoad({ port: server.port, path: '/inc', cookies, requests: REQUESTS });
-      add(result);
-      if (!best || result.rps > best.rps) best = result;
-    }
-    let consistent = 0;
-    if (variant.id !== 'none') {
-      for (let i = 0; i < CONNECTIONS; i++) {
-        const { json } = await getOnce(server.port, '/count', cookies[i]);
-        if (json.count === expected[i]) consistent++;
-      }
-    }
-    return { ...best, consistent };
-  } finally {
-    await server.stop();
+  // The load connection of a cookie may well land on the other worker than the one that
+  // created it: that worker must then find the session in the shared store.
+  const cookies = [];
+  const expected = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const { setCookie } = await getOnce(server.port, '/inc');
+    cookies.push(variant.id === 'none' ? '' : setCookie);
+    expected.push(1);
   }
+  return { variant, server, cookies, expected, best: undefined };
+}
+
+async function load(target, requests) {
+  const result = await runLoad({
+    port: target.server.port,
+    path: '/inc',
+    cookies: target.cookies,
+    requests,
+  });
+  result.perConnection.forEach((c, i) => {
+    target.expected[i] += c.ok;
+  });
+  return result;
+}
+
+/** Every counter read back on a fresh connection must equal the requests made with its cookie. */
+async function countConsistent(target) {
+  if (target.variant.id === 'none') return undefined;
+  let consistent = 0;
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const { json } = await getOnce(target.server.port, '/count', target.cookies[i]);
+    if (json.count === target.expected[i]) consistent++;
+  }
+  return consistent;
 }
 
 function fmt(n, digits = 0) {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return n.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fastmmap-bench-http-'));
 const redis = await startRedis();
 const results = new Map();
 const started = Date.now();
+const targets = [];
 try {
-  for (const variant of VARIANTS) {
-    process.stderr.write(`measuring: ${variant.label}\n`);
-    results.set(variant.id, await measure(variant, dir, redis.url));
+  for (const variant of VARIANTS) targets.push(await prepare(variant, dir, redis.url));
+  for (const target of targets) await load(target, WARMUP);
+  // Rounds interleave the setups, so a noisy moment on the machine hits them all alike.
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const target of targets) {
+      process.stderr.write(`round ${round}/${ROUNDS}: ${target.variant.label}\n`);
+      const result = await load(target, REQUESTS);
+      if (!target.best || result.rps > target.best.rps) target.best = result;
+    }
+  }
+  for (const target of targets) {
+    results.set(target.variant.id, { ...target.best, consistent: await countConsistent(target) });
   }
 } finally {
+  for (const target of targets) await target.server.stop();
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -121,7 +140,7 @@ const cpu = cpus();
 console.log(
   `\nExpress 5 in node:cluster (2 workers); load from a separate process, ${CONNECTIONS} keep-alive` +
     ` connections, one session cookie each, ${fmt(CONNECTIONS * REQUESTS)} measured requests per` +
-    ` setup (best of ${ROUNDS}); GET /inc increments a per-session counter.`,
+    ` setup and round (best of ${ROUNDS} interleaved rounds); GET /inc increments a per-session counter.`,
 );
 console.log(
   `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30)} GiB,` +

@@ -32,7 +32,15 @@ async function sessionMiddleware() {
         await client.connect();
         store = new RedisStore({ client });
       }
-      return expressSession({ secret, store, resave: false, saveUninitialized: false });
+      // A one-day persistent cookie, like session()'s default: both then re-send the cookie
+      // whenever the session changes, which every request here does.
+      return expressSession({
+        secret,
+        store,
+        resave: false,
+        saveUninitialized: false,
+        cookie: { maxAge: 86_400_000 },
+      });
     }
     default:
       throw new Error(`unknown variant ${variant}`);

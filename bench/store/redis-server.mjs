@@ -36,7 +36,12 @@ export async function startRedis() {
     { stdio: 'ignore' },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  let spawnError;
+  child.once('error', (err) => {
+    spawnError = err;
+  });
   for (let i = 0; i < 100; i++) {
+    if (spawnError) throw spawnError;
     if (await ping(port)) {
       return {
         url: `redis://127.0.0.1:${port}`,
@@ -56,6 +61,7 @@ export async function startRedis() {
 
 async function redisVersion() {
   const child = spawn('redis-server', ['--version']);
+  child.once('error', () => {});
   let out = '';
   child.stdout.on('data', (d) => {
     out += d;

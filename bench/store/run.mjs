@@ -5,14 +5,15 @@
 // (comma-separated names to run only those, e.g. "FastMmapStore,lmdb").
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { peers } from './peers.mjs';
 import { startRedis } from './redis-server.mjs';
-import { fmtOps, fmtUs, summarize } from './stats.mjs';
+import { fmtOps, fmtUs, roundOpsPerSec, summarize } from './stats.mjs';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
+const ROUNDS = 5;
 const SESSIONS = 1000;
 const OPS = ['get', 'store', 'getAndSet'];
 const workerPath = fileURLToPath(new URL('./worker.mjs', import.meta.url));
@@ -32,59 +33,84 @@ function once(child, type) {
   });
 }
 
-async function benchPeer(peer, processes, baseCtx) {
+async function startConfig(peer, processes, baseCtx) {
   const dir = mkdtempSync(join(baseCtx.tmp, 'peer-'));
   const workers = Array.from({ length: processes }, (_, worker) =>
     fork(workerPath, [peer.name, JSON.stringify({ ...baseCtx, dir, worker, sessions: SESSIONS })], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
-  try {
-    await Promise.all(workers.map((w) => once(w, 'ready')));
-    const row = {};
-    for (const op of OPS) {
-      const results = workers.map((w) => once(w, 'result'));
-      for (const w of workers) w.send({ type: 'run', op, iterations: ITERATIONS });
-      row[op] = summarize(await Promise.all(results));
-    }
-    for (const w of workers) w.send({ type: 'exit' });
-    await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
-    return row;
-  } finally {
-    for (const w of workers) if (w.exitCode === null) w.kill();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await Promise.all(workers.map((w) => once(w, 'ready')));
+  return { peer, processes, workers, dir, rounds: Object.fromEntries(OPS.map((op) => [op, []])) };
 }
 
+async function runRound(config, op, iterations, warmUp) {
+  const results = config.workers.map((w) => once(w, 'result'));
+  for (const w of config.workers) w.send({ type: 'run', op, iterations, warmUp });
+  const done = await Promise.all(results);
+  config.rounds[op].push({
+    opsPerSec: roundOpsPerSec(done),
+    latencies: done.flatMap((r) => r.latencies),
+  });
+}
+
+async function stopConfig(config) {
+  for (const w of config.workers) if (w.connected) w.send({ type: 'exit' });
+  await Promise.all(
+    config.workers.map((w) =>
+      w.exitCode === null ? new Promise((resolve) => w.once('exit', resolve)) : undefined,
+    ),
+  );
+  rmSync(config.dir, { recursive: true, force: true });
+}
+
+const loadBefore = loadavg()[0];
 const tmp = mkdtempSync(join(tmpdir(), 'fastmmap-bench-store-'));
-const redis = await startRedis();
-const rows = [];
+const redis = await startRedis().catch((err) => {
+  console.log(`no redis-server (${err.message}): Redis peers are skipped`);
+  return undefined;
+});
+const configs = [];
 try {
   const only = process.env.BENCH_PEERS?.split(',').map((s) => s.trim());
   for (const peer of peers) {
     if (only && !only.includes(peer.name)) continue;
-    const available = peer.available ? await peer.available() : true;
+    let available = peer.available ? await peer.available() : true;
+    if (peer.needsRedis && redis === undefined) available = 'no redis-server';
     if (available !== true) {
       console.log(`skip ${peer.name}: ${available}`);
       continue;
     }
     for (const processes of peer.shared ? [1, 2] : [1]) {
-      process.stdout.write(`${peer.name}, ${processes} process${processes > 1 ? 'es' : ''}... `);
-      const result = await benchPeer(peer, processes, { tmp, redisUrl: redis.url });
-      rows.push({ peer, processes, result });
-      console.log('done');
+      configs.push(await startConfig(peer, processes, { tmp, redisUrl: redis?.url }));
     }
   }
+  // Rounds interleave the stores, so a busy moment on the machine hits all of them alike.
+  const perRound = Math.ceil(ITERATIONS / ROUNDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stdout.write(`round ${round + 1}/${ROUNDS}... `);
+    for (const op of OPS) {
+      for (const config of configs) await runRound(config, op, perRound, round === 0);
+    }
+  }
+  console.log('done');
 } finally {
-  await redis.stop();
+  for (const config of configs) await stopConfig(config).catch(() => {});
+  await redis?.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
+const rows = configs.map((config) => ({
+  peer: config.peer,
+  processes: config.processes,
+  result: Object.fromEntries(OPS.map((op) => [op, summarize(config.rounds[op])])),
+}));
 
 const cpu = cpus();
 console.log(
   `\nMachine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, ` +
-    `redis-server ${redis.version} on loopback. ${ITERATIONS} sequential awaited calls per ` +
-    `process and operation, ${SESSIONS} sessions of ~1 KiB each.\n`,
+    `redis-server ${redis?.version ?? 'absent'} on loopback. ${ITERATIONS} sequential awaited calls per ` +
+    `process and operation in ${ROUNDS} interleaved rounds (ops/s: the median round), ${SESSIONS} sessions of ~1 KiB each. ` +
+    `Load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after.\n`,
 );
 console.log(
   '| store | procs | get ops/s | p50 µs | p99 µs | store ops/s | p50 µs | p99 µs | getAndSet ops/s | p50 µs | p99 µs |',

@@ -4,12 +4,23 @@ export function percentile(sorted, p) {
   return sorted[index];
 }
 
-/** Merges the workers' results: ops/s over the slowest worker's wall time, pooled percentiles. */
-export function summarize(results) {
-  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const elapsedNs = Math.max(...results.map((r) => r.elapsedNs));
+/** One round of one configuration: all its workers' calls over the slowest worker's time. */
+export function roundOpsPerSec(results) {
+  const calls = results.reduce((n, r) => n + r.latencies.length, 0);
+  return (calls / Math.max(...results.map((r) => r.elapsedNs))) * 1e9;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Rounds merged: the median round's ops/s (robust to a noisy neighbour), pooled percentiles. */
+export function summarize(rounds) {
+  const latencies = rounds.flatMap((round) => round.latencies).sort((a, b) => a - b);
   return {
-    opsPerSec: (latencies.length / elapsedNs) * 1e9,
+    opsPerSec: median(rounds.map((round) => round.opsPerSec)),
     p50us: percentile(latencies, 50) / 1000,
     p99us: percentile(latencies, 99) / 1000,
   };

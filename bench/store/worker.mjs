@@ -29,7 +29,7 @@ async function run(op, iterations) {
 
 process.on('message', async (message) => {
   if (message.type === 'run') {
-    await run(message.op, Math.min(1000, message.iterations)); // warm-up
+    if (message.warmUp) await run(message.op, 1000);
     process.send({ type: 'result', ...(await run(message.op, message.iterations)) });
   } else if (message.type === 'exit') {
     await adapter.close();

@@ -1,12 +1,12 @@
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML: user names come from a form. */
-export const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+export const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 export function page({ user, count, messages }) {
-  const flash = messages.map((m) => `<p class="flash">${escape(m)}</p>`).join('');
+  const flash = messages.map((m) => `<p class="flash">${escapeHtml(m)}</p>`).join('');
   const account = user
-    ? `<p>Signed in as <b>${escape(user)}</b>.</p>
+    ? `<p>Signed in as <b>${escapeHtml(user)}</b>.</p>
 <form method="post" action="/logout"><button>Log out</button></form>`
     : `<form method="post" action="/login">
 <input name="username" placeholder="name" required> <button>Log in</button></form>`;

@@ -32,7 +32,9 @@ export async function selfTest(baseUrl, count) {
     workers.add(json.worker);
     const mark = json.visits === i ? '' : `   <- expected ${i}`;
     if (mark) ok = false;
-    console.log(`  request ${i}: worker ${json.worker} answered, shared visit counter = ${json.visits}${mark}`);
+    console.log(
+      `  request ${i}: worker ${json.worker} answered, shared visit counter = ${json.visits}${mark}`,
+    );
   }
   console.log(
     ok

@@ -28,7 +28,9 @@ describe('examples/cluster-demo', () => {
     const { code, out } = await runDemo();
     expect(code, out).toBe(0);
     expect(out).toMatch(/at http:\/\/127\.0\.0\.1:\d+/);
-    const answers = [...out.matchAll(/request (\d+): worker (\d+) answered, shared visit counter = (\d+)/g)];
+    const answers = [
+      ...out.matchAll(/request (\d+): worker (\d+) answered, shared visit counter = (\d+)/g),
+    ];
     expect(answers).toHaveLength(6);
     for (const [, n, , visits] of answers) expect(visits).toBe(n);
     expect(new Set(answers.map((m) => m[2])).size).toBe(2);

@@ -4,5 +4,11 @@ export {
   describeAdapterConformance,
   type StartApp,
 } from './conformance.js';
-export { type CallOptions, call, parseSetCookie, type Reply, type SetCookie } from './http-client.js';
+export {
+  type CallOptions,
+  call,
+  parseSetCookie,
+  type Reply,
+  type SetCookie,
+} from './http-client.js';
 export type { StoreKind } from './stores.js';

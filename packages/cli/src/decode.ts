@@ -1,18 +1,31 @@
-import { Decoder } from 'cbor-x';
+import type { Decoder } from 'cbor-x';
 import { CliError } from './errors.js';
 
 export const codecNames = ['cbor', 'json', 'raw'] as const;
 export type CodecName = (typeof codecNames)[number];
 
-// The same cbor-x settings the cache writes with: no records, plain objects for maps.
-const cbor = new Decoder({ useRecords: false, mapsAsObjects: true });
+let cbor: Decoder | undefined;
+
+/** The same cbor-x settings the cache writes with: no records, plain objects for maps. */
+async function cborDecoder(): Promise<Decoder> {
+  if (!cbor) {
+    const { Decoder } = await import('cbor-x');
+    cbor = new Decoder({ useRecords: false, mapsAsObjects: true });
+  }
+  return cbor;
+}
 
 /** Decodes a stored value as the user said it was written; raw returns the bytes. */
-export function decodeValue(bytes: Uint8Array, codec: CodecName, key: string): unknown {
+export async function decodeValue(
+  bytes: Uint8Array,
+  codec: CodecName,
+  key: string,
+): Promise<unknown> {
+  const decoder = codec === 'cbor' ? await cborDecoder() : undefined;
   try {
     switch (codec) {
       case 'cbor':
-        return cbor.decode(bytes);
+        return decoder!.decode(bytes);
       case 'json':
         return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
       case 'raw':

@@ -9,6 +9,8 @@ export const ExitCode = {
   notACacheFile: 3,
   /** `get` or `delete` of a key that is not in the cache. */
   notFound: 4,
+  /** `verify` found bad records or pages. */
+  verifyFailed: 5,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

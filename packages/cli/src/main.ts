@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isFastMmapError } from '@fastmmap/session-core/cache';
+import type { FastMmapError } from '@fastmmap/session-core/cache';
 import { commands } from './commands/index.js';
 import { CliError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -20,7 +20,7 @@ function topLevelHelp(): string {
     '  -h, --help     show this help; `fastmmap <command> --help` for a command',
     '  -v, --version  print the version',
     '',
-    'stats, keys, get and watch open the file read-only; no command ever creates a file.',
+    'stats, keys, get, watch and verify open the file read-only; no command creates a file.',
     '',
     'Exit codes:',
     '  0  success',
@@ -28,12 +28,22 @@ function topLevelHelp(): string {
     '  2  usage error (unknown command or option, missing argument, clear without --yes)',
     '  3  not a fastmmap cache file, or one of another format version',
     '  4  key not found (get, delete)',
+    '  5  verify found damaged records or pages',
     '',
   ].join('\n');
 }
 
 // Cache errors that mean "this file is not something we can read".
 const notACacheFileCodes = new Set(['ERR_FASTMMAP_NOT_A_CACHE_FILE', 'ERR_FASTMMAP_VERSION']);
+
+/** By shape, not instanceof: the cache module is loaded lazily and may not be loaded at all. */
+function isCacheError(err: unknown): err is FastMmapError {
+  return (
+    err instanceof Error &&
+    typeof (err as { code?: unknown }).code === 'string' &&
+    err.name === 'FastMmapError'
+  );
+}
 
 /** One line on stderr and the exit code; a stack trace only with FASTMMAP_DEBUG=1. */
 function report(err: unknown, io: CliIo): number {
@@ -48,7 +58,7 @@ function report(err: unknown, io: CliIo): number {
     writeLine(io.stderr, `fastmmap: ${err.message}`);
     return err.exitCode;
   }
-  if (isFastMmapError(err)) {
+  if (isCacheError(err)) {
     writeLine(io.stderr, `fastmmap: ${err.message} (${err.code})`);
     return notACacheFileCodes.has(err.code) ? ExitCode.notACacheFile : ExitCode.error;
   }

@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FastMmapCache } from '@fastmmap/session-core/cache';
+import type { FastMmapCache } from '@fastmmap/session-core/cache';
 import { CliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 
 export type OpenMode = 'read' | 'write';
+
+type CacheClass = typeof FastMmapCache;
 
 /** A cache whose values are the stored bytes, and the codec the file says they are in. */
 export interface OpenedCache {
@@ -13,7 +15,7 @@ export interface OpenedCache {
 }
 
 /** The codec recorded in the file; opening read-only also vets the file (magic, version...). */
-function recordedCodec(path: string): string {
+function recordedCodec(FastMmapCache: CacheClass, path: string): string {
   const probe = FastMmapCache.open({ path, readOnly: true, adoptGeometry: true });
   try {
     return probe.stats().codec;
@@ -30,7 +32,7 @@ function recordedCodec(path: string): string {
  * for writers): values come back as bytes, and `get` decodes them itself so that a wrong
  * `--codec` is a clear decode error rather than a miss. delete, purge and clear never decode.
  */
-export function openCacheFile(file: string, mode: OpenMode): OpenedCache {
+export async function openCacheFile(file: string, mode: OpenMode): Promise<OpenedCache> {
   const path = resolve(file);
   let isFile: boolean;
   try {
@@ -44,7 +46,9 @@ export function openCacheFile(file: string, mode: OpenMode): OpenedCache {
   if (!isFile) {
     throw new CliError(`not a cache file: ${file} (not a regular file)`, ExitCode.notACacheFile);
   }
-  const codec = recordedCodec(path);
+  // Loaded on first use: `--help` and usage errors stay fast without the native modules.
+  const { FastMmapCache } = await import('@fastmmap/session-core/cache');
+  const codec = recordedCodec(FastMmapCache, path);
   const cache = FastMmapCache.open<Uint8Array>({
     path,
     adoptGeometry: true,
@@ -60,7 +64,7 @@ export async function withCache<T>(
   mode: OpenMode,
   fn: (cache: FastMmapCache<Uint8Array>, codec: string) => T | Promise<T>,
 ): Promise<T> {
-  const { cache, codec } = openCacheFile(file, mode);
+  const { cache, codec } = await openCacheFile(file, mode);
   try {
     return await fn(cache, codec);
   } finally {

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { CacheStats, PageStats } from '@fastmmap/session-core/cache';
 import { drawFillHistogram, type FillBucket, fillHistogram } from './fill-histogram.js';
 import { formatBytes, formatCount, formatInstant, formatPercent, safeText } from './format.js';
@@ -30,10 +31,19 @@ export function statsJson(stats: CacheStats): StatsJson {
   };
 }
 
-/** Right-aligned label/value rows. */
-function rows(entries: Array<[string, string]>, indent = '  '): string[] {
+/** Label/value rows; `alignRight` lines the values up on their last digit. */
+function rows(entries: Array<[string, string]>, alignRight = false): string[] {
   const width = Math.max(...entries.map(([label]) => label.length));
-  return entries.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`);
+  const valueWidth = Math.max(...entries.map(([, value]) => visibleLength(value)));
+  return entries.map(([label, value]) => {
+    const pad = alignRight ? ' '.repeat(valueWidth - visibleLength(value)) : '';
+    return `  ${label.padEnd(width)}  ${pad}${value}`;
+  });
+}
+
+/** Length without ANSI colour codes, for alignment. */
+function visibleLength(text: string): number {
+  return stripVTControlCharacters(text).length;
 }
 
 export function renderStats(stats: CacheStats, style: Style, now: number): string[] {
@@ -42,11 +52,14 @@ export function renderStats(stats: CacheStats, style: Style, now: number): strin
   const lines: string[] = [
     style('bold', safeText(stats.path)),
     ...rows([
-      ['format', `version ${stats.formatVersion}, id ${safeText(stats.creationId)}`],
+      [
+        'format',
+        `version ${stats.formatVersion}, codec ${safeText(stats.codec)}, id ${safeText(stats.creationId)}`,
+      ],
       ['created', formatInstant(stats.createdAt, now)],
       [
         'geometry',
-        `${formatCount(stats.numPages)} pages × ${formatBytes(stats.pageSize)} = ${formatBytes(pageArea)} (file ${formatBytes(stats.fileSize)})`,
+        `${formatCount(stats.numPages)} pages × ${formatBytes(stats.pageSize)} = ${formatBytes(pageArea)}, ${stats.lockStripes} lock stripes, file ${formatBytes(stats.fileSize)}`,
       ],
       ['items', formatCount(stats.items)],
       [
@@ -64,18 +77,21 @@ export function renderStats(stats: CacheStats, style: Style, now: number): strin
   const highlight = (n: number) =>
     n > 0 ? style(['bold', 'yellow'], formatCount(n)) : formatCount(n);
   lines.push(
-    ...rows([
-      ['hits', formatCount(stats.hits)],
-      ['misses', formatCount(stats.misses)],
-      ['hit ratio', ratio === null ? '-' : formatPercent(ratio)],
-      ['sets', formatCount(stats.sets)],
-      ['deletes', formatCount(stats.deletes)],
-      ['expired removals', formatCount(stats.expiredRemovals)],
-      ['evictions', formatCount(stats.evictions)],
-      ['unexpired evictions', highlight(stats.evictionsUnexpired)],
-      ['repaired pages', highlight(stats.repairedPages)],
-      ['dropped corrupt records', highlight(stats.droppedCorruptRecords)],
-    ]),
+    ...rows(
+      [
+        ['hits', formatCount(stats.hits)],
+        ['misses', formatCount(stats.misses)],
+        ['hit ratio', ratio === null ? '-' : formatPercent(ratio)],
+        ['sets', formatCount(stats.sets)],
+        ['deletes', formatCount(stats.deletes)],
+        ['expired removals', formatCount(stats.expiredRemovals)],
+        ['evictions', formatCount(stats.evictions)],
+        ['unexpired evictions', highlight(stats.evictionsUnexpired)],
+        ['repaired pages', highlight(stats.repairedPages)],
+        ['dropped corrupt records', highlight(stats.droppedCorruptRecords)],
+      ],
+      true,
+    ),
   );
 
   const advice = adviceLines(stats);

@@ -51,7 +51,15 @@ describe('files the CLI cannot use', () => {
     mkdirSync(folder);
     for (const file of [garbage, empty, text, folder]) {
       const before = file === folder ? null : readFileSync(file);
-      const results = await Promise.all(everyCommand(file).map((args) => runCli(args)));
+      // Every command on the garbage file; one reader and one writer on the others.
+      const commands =
+        file === garbage
+          ? everyCommand(file)
+          : [
+              ['stats', file],
+              ['purge', file],
+            ];
+      const results = await Promise.all(commands.map((args) => runCli(args)));
       for (const { code, stderr } of results) {
         expect(code, `${file}: ${stderr}`).toBe(3);
         expectOneLine(stderr, /^fastmmap: .*not a (fastmmap )?cache file/);

@@ -23,7 +23,10 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (say, app-wide and on a router): the first one wins.
-    if ((req.session as Session | undefined) !== undefined) return next();
+    if ((req.session as Session | undefined) !== undefined) {
+      next();
+      return;
+    }
     manager.load(req.headers.cookie, { secure: req.secure }).then((session) => {
       req.session = session;
       commitOnEnd(res, session, next);

@@ -168,7 +168,9 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
   }
 
   private lifetime(session: ExpressSessionInput): number {
-    return typeof this.ttl === 'function' ? this.ttl(session) : ttlOf(session, this.now(), this.ttl);
+    return typeof this.ttl === 'function'
+      ? this.ttl(session)
+      : ttlOf(session, this.now(), this.ttl);
   }
 
   private run<T>(callback: Callback<T> | undefined, op: () => T): void {

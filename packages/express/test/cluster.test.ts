@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const fixture = join(import.meta.dirname, 'fixtures', 'cluster-app.mjs');
 
 /** A POST on a fresh connection (no keep-alive), so the cluster primary hands each to a worker in turn. */
-function post(url: string, cookie?: string): Promise<{ body: { pid: number; count: number }; setCookie?: string }> {
+function post(
+  url: string,
+  cookie?: string,
+): Promise<{ body: { pid: number; count: number }; setCookie?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -22,7 +25,10 @@ function post(url: string, cookie?: string): Promise<{ body: { pid: number; coun
         });
         res.on('end', () => {
           if (res.statusCode !== 200) return reject(new Error(`${res.statusCode}: ${text}`));
-          resolve({ body: JSON.parse(text), setCookie: res.headers['set-cookie']?.[0]?.split(';')[0] });
+          resolve({
+            body: JSON.parse(text),
+            setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
+          });
         });
       },
     );

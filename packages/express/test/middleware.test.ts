@@ -1,4 +1,4 @@
-import { type Server, request } from 'node:http';
+import { request, type Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { session } from '@fastmmap/express';
 import { MemoryStore, type Store, type StoredData } from '@fastmmap/session-core';

@@ -30,17 +30,27 @@ afterEach(async () => {
 const closed = new WeakSet<ExpressSessionStore>();
 
 function openStore(options: ConstructorParameters<typeof ExpressSessionStore>[0] = {}) {
-  const store = new ExpressSessionStore({ path: join(dir, 'es.fmcache'), numPages: 4, clock, ...options });
+  const store = new ExpressSessionStore({
+    path: join(dir, 'es.fmcache'),
+    numPages: 4,
+    clock,
+    ...options,
+  });
   stores.push(store);
   return store;
 }
 
 function cb<T>(fn: (done: (err?: unknown, value?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+  return new Promise((resolve, reject) =>
+    fn((err, value) => (err ? reject(err) : resolve(value as T))),
+  );
 }
 
 /** An express-session app the way existing apps are written, with the store swapped in. */
-async function startApp(store: ExpressSessionStore, cookie: expressSession.CookieOptions = { maxAge: 60_000 }) {
+async function startApp(
+  store: ExpressSessionStore,
+  cookie: expressSession.CookieOptions = { maxAge: 60_000 },
+) {
   const app = express();
   app.use(expressSession({ store, secret, resave: false, saveUninitialized: false, cookie }));
   app.get('/inc', (req, res) => {
@@ -153,10 +163,14 @@ describe('ExpressSessionStore with the real express-session', () => {
     const store = openStore();
     const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) };
     await cb((done) => store.set('sid1', { cookie, n: 1 }, done));
-    const err = await cb((done) => store.set('sid1', { cookie, big: 'x'.repeat(2 ** 21) }, done)).catch(
-      (e: unknown) => e,
-    );
+    const err = await cb((done) =>
+      store.set('sid1', { cookie, big: 'x'.repeat(2 ** 21) }, done),
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_FASTMMAP_VALUE_TOO_LARGE' });
+    // Without a callback the call is synchronous and throws.
+    expect(() => store.set('sid1', { cookie, big: 'x'.repeat(2 ** 21) } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_FASTMMAP_VALUE_TOO_LARGE' }),
+    );
     expect((await cb<Sess>((done) => store.get('sid1', done))).n).toBe(1);
   });
 

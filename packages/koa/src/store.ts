@@ -46,7 +46,11 @@ export class KoaSessionStore {
     this.sessionTtl = sessionTtl;
   }
 
-  async get(key: string, _maxAge?: number | 'session', _options?: unknown): Promise<KoaSessionRecord | undefined> {
+  async get(
+    key: string,
+    _maxAge?: number | 'session',
+    _options?: unknown,
+  ): Promise<KoaSessionRecord | undefined> {
     return this.cache.get(this.prefix + key);
   }
 

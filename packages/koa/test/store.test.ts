@@ -25,7 +25,12 @@ afterEach(async () => {
 });
 
 function openStore(options: KoaSessionStoreOptions = {}) {
-  const store = new KoaSessionStore({ path: join(dir, 'koa.fmcache'), numPages: 4, clock, ...options });
+  const store = new KoaSessionStore({
+    path: join(dir, 'koa.fmcache'),
+    numPages: 4,
+    clock,
+    ...options,
+  });
   stores.push(store);
   return store;
 }
@@ -37,7 +42,7 @@ async function startApp(store: KoaSessionStore, maxAge: number | 'session' = 60_
   app.silent = true;
   app.use(koaSession({ store, maxAge }, app));
   app.use(async (ctx) => {
-    const s = ctx.session as Record<string, unknown> & { regenerate(): Promise<void> } | null;
+    const s = ctx.session as (Record<string, unknown> & { regenerate(): Promise<void> }) | null;
     if (ctx.path === '/inc') {
       s!.views = ((s!.views as number | undefined) ?? 0) + 1;
       ctx.body = { views: s!.views };

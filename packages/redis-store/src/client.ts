@@ -1,4 +1,12 @@
-import { AbortError, ErrorReply, RESP_TYPES, type RedisArgument, type TypeMapping } from 'redis';
+import {
+  AbortError,
+  BlobError,
+  ErrorReply,
+  RESP_TYPES,
+  type RedisArgument,
+  SimpleError,
+  type TypeMapping,
+} from 'redis';
 import { RedisStoreError } from './errors.js';
 
 /**
@@ -70,6 +78,17 @@ export function sendWithDeadline<T>(
   });
 }
 
+/**
+ * instanceof, or the same class name: a client given by the app may come from another copy
+ * of @redis/client (a different version installed next to ours), whose classes differ.
+ */
+function isErrorOf(err: unknown, cls: abstract new (...args: never[]) => Error): boolean {
+  return err instanceof cls || (err instanceof Error && err.constructor.name === cls.name);
+}
+
+export const isErrorReply = (err: unknown): err is Error =>
+  isErrorOf(err, ErrorReply) || isErrorOf(err, SimpleError) || isErrorOf(err, BlobError);
+
 /** Turns whatever node-redis threw into a RedisStoreError with a stable code. */
 export function toStoreError(
   err: unknown,
@@ -78,7 +97,7 @@ export function toStoreError(
 ): RedisStoreError {
   const command = String(args[0]);
   if (err instanceof RedisStoreError) return err;
-  if (err instanceof ErrorReply) {
+  if (isErrorReply(err)) {
     return new RedisStoreError('ERR_REDIS_REPLY', `Redis refused ${command}: ${err.message}`, {
       cause: err,
     });
@@ -89,7 +108,7 @@ export function toStoreError(
       `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout); it may or may not have been applied`,
     );
   }
-  if (err instanceof AbortError) {
+  if (isErrorOf(err, AbortError)) {
     return new RedisStoreError(
       'ERR_REDIS_UNAVAILABLE',
       `no connection to Redis within ${timeoutMs} ms (commandTimeout); ${command} was not sent`,

@@ -104,7 +104,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   async store(id: string, data: D, ttlMs: number): Promise<void> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
-    const payload = this.#encode(key, data);
+    const payload = this.#encode(data);
     const { expiresAt, deadline } = this.#expiry(ttlMs);
     await this.#send([
       'SET',
@@ -146,7 +146,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       let value: Buffer = Buffer.alloc(0); // empty = delete
       const { expiresAt, deadline } = this.#expiry(ttlMs);
       if (next !== undefined) {
-        value = buildRecord(this.codec, this.#encode(key, next), expiresAt, newTag());
+        value = buildRecord(this.codec, this.#encode(next), expiresAt, newTag());
       }
       const applied = await this.#script(COMPARE_AND_SET, key, [
         record?.tag ?? '',
@@ -157,7 +157,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       if (attempt >= this.#maxRetries) {
         throw new RedisStoreError(
           'ERR_REDIS_CONFLICT',
-          `getAndSet on ${JSON.stringify(key)} lost to concurrent writers ${attempt + 1} times (maxRetries ${this.#maxRetries}); nothing was written`,
+          `getAndSet lost to concurrent writers of the same session ${attempt + 1} times (maxRetries ${this.#maxRetries}); nothing was written`,
         );
       }
       await backoff(attempt);
@@ -193,6 +193,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     }
   }
 
+  // Error messages never carry the id: a session id in a log is a usable credential.
   #key(id: string): string {
     this.#assertOpen();
     assertValidId(id);
@@ -219,7 +220,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     return { expiresAt, deadline: String(deadline) };
   }
 
-  #encode(key: string, data: D): Uint8Array {
+  #encode(data: D): Uint8Array {
     assertSupportedData(data);
     let payload: Uint8Array;
     try {
@@ -235,7 +236,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (size > this.maxBytes) {
       throw new RedisStoreError(
         'ERR_REDIS_TOO_LARGE',
-        `the session for ${JSON.stringify(key)} is ${size} bytes encoded, more than maxBytes (${this.maxBytes}); the stored session is unchanged`,
+        `the session is ${size} bytes encoded, more than maxBytes (${this.maxBytes}); the stored session is unchanged`,
       );
     }
     return payload;
@@ -247,7 +248,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       this.#commandTimeout,
       BUFFER_REPLIES,
     );
-    return bytes === null ? undefined : decodeRecord(key, bytes);
+    return bytes === null ? undefined : decodeRecord(this.prefix, bytes);
   }
 
   #script(lua: LuaScript, key: string, args: RedisArgument[]): Promise<unknown> {

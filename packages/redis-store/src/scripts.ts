@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ErrorReply, type RedisArgument } from 'redis';
-import { type RedisClientLike, sendWithDeadline } from './client.js';
+import type { RedisArgument } from 'redis';
+import { isErrorReply, type RedisClientLike, sendWithDeadline } from './client.js';
 import { RedisStoreError } from './errors.js';
 import { EXPIRY_DIGITS, EXPIRY_OFFSET, HEADER_LENGTH, TAG_LENGTH, TAG_OFFSET } from './record.js';
 
@@ -67,7 +67,7 @@ export async function runScript(
     return await sendWithDeadline(client, ['EVALSHA', lua.sha1, ...tail], timeoutMs);
   } catch (err) {
     const reply = err instanceof RedisStoreError ? err.cause : undefined;
-    if (!(reply instanceof ErrorReply) || !reply.message.startsWith('NOSCRIPT')) throw err;
+    if (!isErrorReply(reply) || !reply.message.startsWith('NOSCRIPT')) throw err;
     return await sendWithDeadline(client, ['EVAL', lua.source, ...tail], timeoutMs);
   }
 }

@@ -42,7 +42,9 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, ...FAST });
     cleanup.push(() => store.close());
 
+    const started = Date.now();
     const err = await store.ready().catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5000); // connectTimeout is 500 ms: no hang
     expect(isRedisStoreError(err, 'ERR_REDIS_UNAVAILABLE')).toBe(true);
     expect((err as Error).message).toMatch(/within 500 ms.*ECONNREFUSED/);
     await expect(store.get('a')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_UNAVAILABLE' });
@@ -68,6 +70,7 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     await store.store('s', { n: 1 }, HOUR);
 
     await server.stop();
+    const started = Date.now();
     const calls = [
       store.get('s'),
       store.store('s', { n: 2 }, HOUR),
@@ -79,6 +82,8 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
       expect(result.status).toBe('rejected');
       if (result.status === 'rejected') expectTyped(result.reason);
     }
+    // Bounded by commandTimeout (500 ms); the limit is generous so that only a hang fails it.
+    expect(Date.now() - started).toBeLessThan(5000);
 
     await server.start();
     await eventually(() => store.store('s', { n: 4 }, HOUR));
@@ -97,6 +102,10 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     cleanup.push(() => store.close());
     await store.ready();
     await server.stop();
+    // The client has noticed: the write goes into node-redis's offline queue.
+    await eventually(async () => {
+      if (store.client.isReady) throw new Error('the client has not seen the disconnect yet');
+    });
     const err = await store.store('late', { stale: true }, HOUR).catch((e: unknown) => e);
     expect(isRedisStoreError(err, 'ERR_REDIS_UNAVAILABLE')).toBe(true);
     await server.start();

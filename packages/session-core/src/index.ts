@@ -8,6 +8,13 @@ export type {
   SessionManager,
   SessionManagerOptions,
 } from './manager/types.js';
+export {
+  type LabeledMetricsSource,
+  type MetricsSource,
+  prometheusContentType,
+  type RenderPrometheusOptions,
+  renderPrometheus,
+} from './metrics/index.js';
 export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type SweeperOptions, startSweeper } from './store/sweeper.js';

@@ -53,7 +53,10 @@ export const getCommand: Command = {
       return ExitCode.ok;
     }
     const [file, key] = expectPositionals(name, positionals, ['FILE', 'KEY']);
-    const chosen = values.codec === undefined ? undefined : choiceOption(name, 'codec', values.codec, codecNames, 'cbor');
+    const chosen =
+      values.codec === undefined
+        ? undefined
+        : choiceOption(name, 'codec', values.codec, codecNames, 'cbor');
 
     const { entry, fileCodec } = await withCache(file!, 'read', (cache, fileCodec) => ({
       entry: cache.getEntry(key!),
@@ -62,7 +65,7 @@ export const getCommand: Command = {
     const codec = chosen ?? defaultCodec(fileCodec);
     if (entry === undefined)
       throw new CliError(`key not found: ${safeText(key!)}`, ExitCode.notFound);
-    const value = decodeValue(entry.value, codec, key!);
+    const value = await decodeValue(entry.value, codec, key!);
     const now = Date.now();
 
     if (values.json) {

@@ -5,6 +5,7 @@ import { getCommand } from './get.js';
 import { keysCommand } from './keys.js';
 import { purgeCommand } from './purge.js';
 import { statsCommand } from './stats.js';
+import { verifyCommand } from './verify.js';
 import { watchCommand } from './watch.js';
 
 /** In the order `fastmmap --help` lists them: read commands first. */
@@ -13,6 +14,7 @@ export const commands: readonly Command[] = [
   keysCommand,
   getCommand,
   watchCommand,
+  verifyCommand,
   deleteCommand,
   purgeCommand,
   clearCommand,

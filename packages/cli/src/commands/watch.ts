@@ -90,7 +90,7 @@ export const watchCommand: Command = {
     }
     const [file] = expectPositionals(name, positionals, ['FILE']);
     const interval = integerOption(name, 'interval', values.interval, { min: 100, fallback: 1000 });
-    const { cache } = openCacheFile(file!, 'read');
+    const { cache } = await openCacheFile(file!, 'read');
     return watchLoop(cache.path, () => cache.stats(), {
       interval,
       json: values.json === true,

@@ -41,6 +41,9 @@ let lockHeld = false;
 /** Sub-millisecond reads from the same record retry this often before taking the lock. */
 const SEQLOCK_TRIES = 4;
 
+/** No key is prepared in the key buffer (a value no caller can pass). */
+const NO_KEY: unique symbol = Symbol('no key');
+
 /** A read found nothing (distinct from a stored value). */
 const MISS: unique symbol = Symbol('miss');
 
@@ -74,7 +77,8 @@ export class FastMmapCache<V = unknown> {
   private closed = false;
   /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
   private readonly keyBuf: Utf8Writer = Buffer.alloc(MAX_KEY_BYTES * 3) as Utf8Writer;
-  private kKey: string | undefined;
+  private readonly keyWords = new Uint32Array(this.keyBuf.buffer, this.keyBuf.byteOffset, (MAX_KEY_BYTES * 3) >>> 2);
+  private kKey: unknown = NO_KEY;
   private kLen = 0;
   private kHash = 0;
   private kPage = 0;
@@ -176,7 +180,7 @@ export class FastMmapCache<V = unknown> {
       store.ensurePage(page, now);
       const found = this.findForWrite(base, page, now);
       store.beginWrite(base);
-      store.put(page, found, this.keyBuf, this.kLen, this.kHash, bytes, expiresAt, now, this.effects);
+      store.put(page, found, this.keyBuf, this.keyWords, this.kLen, this.kHash, bytes, expiresAt, now, this.effects);
       store.endWrite(base);
     } finally {
       this.unlock(page);
@@ -231,14 +235,14 @@ export class FastMmapCache<V = unknown> {
         );
       }
       if (next === undefined) {
-        const live = store.find(base, this.keyBuf, this.kLen, this.kHash);
+        const live = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
         if (live >= 0) this.removeFound(base, live, P_DELETES);
       } else {
         const bytes = this.encode(next);
         this.checkSize(key, bytes.length);
         const found = this.findForWrite(base, page, now);
         store.beginWrite(base);
-        store.put(page, found, this.keyBuf, this.kLen, this.kHash, bytes, expiresAt, now, this.effects);
+        store.put(page, found, this.keyBuf, this.keyWords, this.kLen, this.kHash, bytes, expiresAt, now, this.effects);
         store.endWrite(base);
       }
     } finally {
@@ -261,7 +265,7 @@ export class FastMmapCache<V = unknown> {
       if (off < 0) return undefined;
       const value = this.decodeLocked(base, off);
       if (value === MISS) return undefined;
-      const live = this.store.find(base, this.keyBuf, this.kLen, this.kHash);
+      const live = this.store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
       if (live >= 0) this.removeFound(base, live, P_DELETES);
       return value;
     } finally {
@@ -477,7 +481,7 @@ export class FastMmapCache<V = unknown> {
 
   private prepareKey(key: string): void {
     if (key === this.kKey) return;
-    this.kKey = undefined;
+    this.kKey = NO_KEY;
     if (
       typeof key !== 'string' ||
       key.length === 0 ||
@@ -545,7 +549,7 @@ export class FastMmapCache<V = unknown> {
     for (let attempt = 0; attempt < SEQLOCK_TRIES; attempt++) {
       const gen = Atomics.load(i32, gi);
       if ((gen & 1) !== 0) break;
-      const off = store.find(base, this.keyBuf, this.kLen, this.kHash);
+      const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
       if (off === NOT_FOUND) {
         if (Atomics.load(i32, gi) !== gen) continue;
         if (counting) store.countRead(base, false);
@@ -623,12 +627,12 @@ export class FastMmapCache<V = unknown> {
    */
   private findLive(base: number, page: number, now: number): number {
     const store = this.store;
-    let off = store.find(base, this.keyBuf, this.kLen, this.kHash);
+    let off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
     if (off === NOT_FOUND) return -1;
     if (off < 0) {
       if (this.readOnly) return -1;
       store.repairPage(page, now); // a slot or record is garbage: rebuild from what checks out
-      off = store.find(base, this.keyBuf, this.kLen, this.kHash);
+      off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
       if (off < 0) return -1;
     }
     const len = store.copyRecord(base, off);
@@ -647,10 +651,10 @@ export class FastMmapCache<V = unknown> {
   /** find() for a write: repairs a broken page first. */
   private findForWrite(base: number, page: number, now: number): number {
     const store = this.store;
-    const off = store.find(base, this.keyBuf, this.kLen, this.kHash);
+    const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
     if (off !== BROKEN) return off;
     store.repairPage(page, now);
-    return store.find(base, this.keyBuf, this.kLen, this.kHash);
+    return store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
   }
 
   private removeFound(base: number, off: number, counter: typeof P_DELETES | typeof P_EXPIRED | typeof P_DROPPED): void {

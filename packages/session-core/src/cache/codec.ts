@@ -42,7 +42,7 @@ const rawCodec: Codec = {
     return value;
   },
   decode(bytes) {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   },
 };
 

@@ -196,7 +196,7 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
         size = checkOpenedFile(fd, req.path, req.readOnly);
       } catch (err) {
         // A racing creator links its temp file in, then unlinks the temp: nlink is 2 briefly.
-        if (isFastMmapNlink(err) && attempt < 50) {
+        if (isFastMmapNlink(err) && attempt < 10) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
           continue;
         }

@@ -50,6 +50,10 @@ const W_KEY_LEN = 5;
 const W_VALUE_LEN = 6;
 const W_FLAGS = 7;
 
+/** Entries of the memo of verified records: about one per KiB of file, within these bounds. */
+const MEMO_MIN_BITS = 12;
+const MEMO_MAX_BITS = 18;
+
 /** Slots are kept at most 3/4 full (items + tombstones), and sized for 1/2 after compaction. */
 const MAX_LOAD = 0.75;
 /** Compaction evicts only when the survivors would fill more than this share of the data area... */
@@ -100,6 +104,13 @@ export class PageStore {
   private readonly rels: Uint32Array;
   private readonly order: Float64Array;
   private readonly dropped: Uint8Array;
+  /** Direct-mapped memo of records whose checksum this instance has verified (offset, crc). */
+  private readonly verifiedAt: Int32Array;
+  private readonly verifiedCrc: Int32Array;
+  private readonly memoShift: number;
+  /** An aligned copy of a key found in the mapping, for `check`. */
+  private readonly checkKey = Buffer.alloc(RECORD_HEADER_SIZE + 4096);
+  private readonly checkKeyWords = new Uint32Array(this.checkKey.buffer, this.checkKey.byteOffset, this.checkKey.length >>> 2);
   /** Set by `find`: the slot index of the match, or the first slot a new key may use. */
   foundSlot = -1;
   insertSlot = -1;
@@ -121,8 +132,12 @@ export class PageStore {
     this.scratch = Buffer.allocUnsafeSlow(pageSize);
     this.scratchU32 = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, pageSize >>> 2);
     this.scratchF64 = new Float64Array(this.scratch.buffer, this.scratch.byteOffset, pageSize >>> 3);
+    const memoBits = Math.min(MEMO_MAX_BITS, Math.max(MEMO_MIN_BITS, Math.ceil(Math.log2(map.length / 1024))));
+    this.verifiedAt = new Int32Array(2 ** memoBits).fill(-1);
+    this.verifiedCrc = new Int32Array(2 ** memoBits);
+    this.memoShift = 32 - memoBits;
     this.rels = new Uint32Array(this.maxSlots);
-    this.order = new Float64Array(this.maxSlots);
+    this.order = new Float64Array(this.maxSlots + 1);
     this.dropped = new Uint8Array(this.maxSlots);
   }
 
@@ -140,7 +155,7 @@ export class PageStore {
    * Locates `key` in the page at `base`: its absolute record offset, NOT_FOUND or BROKEN.
    * Every offset is bound-checked, so garbage or a concurrent writer cannot make it throw.
    */
-  find(base: number, key: Uint8Array, klen: number, hash: number): number {
+  find(base: number, key: Uint8Array, keyWords: Uint32Array, klen: number, hash: number): number {
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
@@ -168,7 +183,13 @@ export class PageStore {
       if (u32[w + W_HASH] !== hash || u32[w + W_KEY_LEN] !== klen) continue;
       const k = base + rel + RECORD_HEADER_SIZE;
       if (rel + RECORD_HEADER_SIZE + klen > freeData) return BROKEN;
+      // Keys start 8-aligned in records and at 0 in the key buffer: compare 4 bytes at a time.
+      const words = klen >>> 2;
+      const kw = k >>> 2;
       let j = 0;
+      while (j < words && u32[kw + j] === keyWords[j]) j++;
+      if (j < words) continue;
+      j <<= 2;
       while (j < klen && map[k + j] === key[j]) j++;
       if (j === klen) {
         this.foundSlot = i;
@@ -186,9 +207,20 @@ export class PageStore {
     return off + len > base + this.u32[(base + P_FREE_DATA) >>> 2]! ? -1 : len;
   }
 
-  /** Checks the CRC of a record in the mapping (the caller re-checks the generation after). */
+  /**
+   * Checks the CRC of a record in the mapping (the caller re-checks the generation after).
+   * Records are never changed in place except to re-seal them (touch), so a record this
+   * instance has verified, still at the same offset with the same checksum word, is not hashed
+   * again: the hot read path pays for a CRC once per record version, not once per read.
+   */
   crcOkAt(off: number, len: number): boolean {
-    return this.u32[off >>> 2] === crc32(this.map.subarray(off + R_CRC_FROM, off + len));
+    const word = this.i32[off >>> 2]!;
+    const memo = Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift;
+    if (this.verifiedAt[memo] === off && this.verifiedCrc[memo] === word) return true;
+    if (word >>> 0 !== crc32(this.map.subarray(off + R_CRC_FROM, off + len))) return false;
+    this.verifiedAt[memo] = off;
+    this.verifiedCrc[memo] = word;
+    return true;
   }
 
   /**
@@ -196,11 +228,10 @@ export class PageStore {
    * -1 if its lengths run past the page's data. The caller checks the generation, then `crcOk`.
    */
   copyRecord(base: number, off: number): number {
-    const w = off >>> 2;
-    const klen = this.u32[w + W_KEY_LEN]!;
-    const vlen = this.u32[w + W_VALUE_LEN]!;
-    const len = RECORD_HEADER_SIZE + klen + vlen;
     const freeData = this.u32[(base + P_FREE_DATA) >>> 2]!;
+    if (off < base || off + RECORD_HEADER_SIZE > base + freeData || freeData > this.pageSize) return -1;
+    const w = off >>> 2;
+    const len = RECORD_HEADER_SIZE + this.u32[w + W_KEY_LEN]! + this.u32[w + W_VALUE_LEN]!;
     if (len > this.pageSize || off + len > base + freeData) return -1;
     this.map.copy(this.scratch, 0, off, off + len);
     return len;
@@ -315,7 +346,9 @@ export class PageStore {
       const w = (base + rel) >>> 2;
       const klen = u32[w + W_KEY_LEN]!;
       // The record must be reachable by probing from its key's start slot.
-      if (this.find(base, this.map.subarray(base + rel + RECORD_HEADER_SIZE, base + rel + RECORD_HEADER_SIZE + klen), klen, u32[w + W_HASH]!) !== base + rel) {
+      const keyAt = base + rel + RECORD_HEADER_SIZE;
+      this.map.copy(this.checkKey, 0, keyAt, keyAt + klen);
+      if (this.find(base, this.checkKey, this.checkKeyWords, klen, u32[w + W_HASH]!) !== base + rel) {
         badRecords++;
         continue;
       }
@@ -347,6 +380,7 @@ export class PageStore {
     page: number,
     found: number,
     key: Uint8Array,
+    keyWords: Uint32Array,
     klen: number,
     hash: number,
     value: Uint8Array,
@@ -369,11 +403,12 @@ export class PageStore {
         slot < 0 || (u32[((base + PAGE_HEADER_SIZE) >>> 2) + slot] === SLOT_EMPTY && used + 1 > numSlots * MAX_LOAD);
     }
     if (compactNow) {
-      // Compaction drops the old record of this key (it is being replaced, not evicted).
+      // The old record of this key survives compaction (a death before the new one is written
+      // must leave the old value), but it is never evicted for its own replacement.
       effects.evictedUnexpired += this.compact(page, need, found < 0 ? -1 : found - base, now, false);
-      found = this.find(base, key, klen, hash);
+      found = this.find(base, key, keyWords, klen, hash);
       freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-      if (found !== NOT_FOUND || this.insertSlot < 0 || freeData + need > this.pageSize) {
+      if (found === BROKEN || (found < 0 && this.insertSlot < 0) || freeData + need > this.pageSize) {
         throw new Error(`fastmmap: page ${page} has no room after compaction (internal error)`);
       }
     }
@@ -469,10 +504,12 @@ export class PageStore {
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+    const start = dataStart(numSlots);
+    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
     let removed = 0;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
-      if (rel <= SLOT_TOMBSTONE) continue;
+      if (rel <= SLOT_TOMBSTONE || !this.inBounds(base, rel, start, freeData)) continue;
       const exp = this.f64[(base + rel + 8) >>> 3]!;
       if (exp === 0 || now < exp) continue;
       u32[slots + i] = SLOT_TOMBSTONE;
@@ -498,28 +535,31 @@ export class PageStore {
     u32[(base + P_FREE_DATA) >>> 2] = dataStart(slots);
   }
 
-  /** Calls `fn(offset)` for every live record of a page (expired ones included). */
+  /** Calls `fn(offset)` for every live record of a page in bounds (expired ones included). */
   forEachRecord(page: number, fn: (off: number) => void): void {
     const base = this.base(page);
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
+    const start = dataStart(numSlots);
+    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
     const slots = (base + PAGE_HEADER_SIZE) >>> 2;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
-      if (rel > SLOT_TOMBSTONE) fn(base + rel);
+      if (rel > SLOT_TOMBSTONE && this.inBounds(base, rel, start, freeData)) fn(base + rel);
     }
   }
 
   // ---- compaction ----------------------------------------------------------------------------
 
   /**
-   * Rebuilds a page without garbage, expired records and `excludeRel`, evicting least recently
-   * used records if the survivors plus `need` bytes would not leave enough room. With
+   * Rebuilds a page without garbage and expired records, evicting least recently used records
+   * if the survivors plus `need` bytes would not leave enough room. `keepRel` (the record being
+   * replaced) is evicted last, and only if the new record cannot fit beside it. With
    * `validate`, records failing their checks are dropped and counted. The new image goes to the
    * stripe's spare page first, so a death while it is copied into place can be redone.
    * Returns the number of unexpired records evicted.
    */
-  compact(page: number, need: number, excludeRel: number, now: number, validate: boolean): number {
+  compact(page: number, need: number, keepRel: number, now: number, validate: boolean): number {
     const base = this.base(page);
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
@@ -533,7 +573,7 @@ export class PageStore {
     let bad = 0;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
-      if (rel <= SLOT_TOMBSTONE || rel === excludeRel) continue;
+      if (rel <= SLOT_TOMBSTONE) continue;
       if (validate ? !this.recordOk(base, page, rel, start, freeData) : !this.inBounds(base, rel, start, freeData)) {
         bad++;
         continue;
@@ -555,24 +595,31 @@ export class PageStore {
       const order = this.order;
       const dropped = this.dropped;
       dropped.fill(0, 0, kept);
-      for (let j = 0; j < kept; j++) order[j] = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]! * 2 ** 21 + j;
-      order.subarray(0, kept).sort();
-      let survivors = kept;
+      let keepIdx = -1;
       for (let j = 0; j < kept; j++) {
+        if (rels[j] === keepRel) keepIdx = j;
+        order[j] = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]! * 2 ** 21 + j;
+      }
+      order.subarray(0, kept).sort();
+      if (keepIdx >= 0) order[kept] = keepIdx; // the record being replaced goes last
+      let survivors = kept;
+      for (let j = 0; j <= kept; j++) {
         slotCount = this.slotsFor(survivors, keptBytes, need);
         const cap = capacity(slotCount);
         // A record over half a page evicts only what it needs (otherwise it would empty the page).
         const roomy = keptBytes + need <= cap * EVICT_DOWN_TO || (need > cap / 2 && keptBytes + need <= cap);
         const fits = roomy && survivors + 1 <= slotCount * MAX_LOAD;
         if (fits) break;
+        if (j === kept && keepIdx < 0) break;
         const victim = order[j]! % 2 ** 21;
+        if (victim === keepIdx && j < kept) continue;
         dropped[victim] = 1;
         keptBytes -= this.sizeAt(base + rels[victim]!);
         survivors--;
-        evicted++;
+        if (victim !== keepIdx) evicted++; // replacing a value is not losing it
       }
       slotCount = this.slotsFor(survivors, keptBytes, need);
-      if (evicted > 0) {
+      if (survivors < kept) {
         let k = 0;
         for (let j = 0; j < kept; j++) if (dropped[j] === 0) rels[k++] = rels[j]!;
         kept = k;

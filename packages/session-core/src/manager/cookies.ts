@@ -4,19 +4,31 @@ import type { ResolvedCookieOptions } from './options.js';
 /** Longer cookie values are hostile or foreign: never parsed further. */
 export const MAX_COOKIE_VALUE_LENGTH = 4096;
 
-/** The raw value of the session cookie, or undefined when absent or implausible. */
-export function readCookieValue(header: string | undefined, name: string): string | undefined {
-  if (typeof header !== 'string' || header.length === 0) return undefined;
-  let value: string | undefined;
-  try {
-    value = parseCookie(header)[name];
-  } catch {
-    return undefined;
+/** How many same-named cookies are tried (a parent domain may send its own, say). */
+const MAX_CANDIDATES = 4;
+
+/**
+ * The values of every cookie called `name` in the header, in order, at most four, dropping
+ * empty and implausibly long ones. Browsers send several cookies of one name
+ * when paths or domains differ, and the first is not always ours.
+ */
+export function readCookieValues(header: string | undefined, name: string): string[] {
+  if (typeof header !== 'string' || header.length === 0) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    // The cookie package percent-decodes; RFC 6265 also allows a value in double quotes.
+    let value = parseCookie(pair)[name];
+    if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+      value = value.slice(1, -1);
+    }
+    if (value === undefined || value.length === 0 || value.length > MAX_COOKIE_VALUE_LENGTH)
+      continue;
+    values.push(value);
+    if (values.length === MAX_CANDIDATES) break;
   }
-  if (value === undefined || value.length === 0 || value.length > MAX_COOKIE_VALUE_LENGTH) {
-    return undefined;
-  }
-  return value;
+  return values;
 }
 
 function isSecure(options: ResolvedCookieOptions, requestSecure: boolean): boolean {

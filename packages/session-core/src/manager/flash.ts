@@ -53,12 +53,22 @@ export class FlashBox {
     this.#consumed = {};
   }
 
-  /** For regenerate: the new record starts empty, so every unread message becomes an add. */
-  carryOver(): void {
-    for (const [key, messages] of Object.entries(this.#loaded)) {
-      this.#added[key] = [...messages, ...(this.#added[key] ?? [])];
-    }
+  /**
+   * For regenerate: the new record starts empty, so every unread message becomes an add.
+   * `stored` is what the old record held at that moment (concurrent requests' messages too).
+   */
+  carryOver(stored: FlashMessages | undefined): void {
+    this.#added = stored === undefined ? this.#unread() : this.apply(stored);
     this.#loaded = {};
     this.#consumed = {};
+  }
+
+  #unread(): FlashMessages {
+    const unread: FlashMessages = {};
+    for (const [key, messages] of Object.entries(this.#loaded)) unread[key] = [...messages];
+    for (const [key, messages] of Object.entries(this.#added)) {
+      unread[key] = [...(unread[key] ?? []), ...messages];
+    }
+    return unread;
   }
 }

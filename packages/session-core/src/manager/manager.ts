@@ -1,5 +1,5 @@
 import type { SessionData, Store } from '../store/types.js';
-import { readCookieValue } from './cookies.js';
+import { readCookieValues } from './cookies.js';
 import { createDefaultStore } from './default-store.js';
 import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
@@ -37,6 +37,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     touchAfter: resolved.touchAfter,
     saveUninitialized: resolved.saveUninitialized,
     tombstoneTtl: resolved.tombstoneTtl,
+    absoluteTimeout: resolved.absoluteTimeout,
   });
 
   async function load<D extends object = SessionData>(
@@ -49,21 +50,22 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       requestSecure: request?.secure === true,
     };
     const now = resolved.clock();
-    const raw = readCookieValue(cookieHeader, resolved.name);
-    const verified = raw === undefined ? undefined : verifySignedId(raw, resolved.secrets);
-    if (verified !== undefined) {
+    for (const value of readCookieValues(cookieHeader, resolved.name)) {
+      const verified = verifySignedId(value, resolved.secrets);
+      if (verified === undefined) continue;
       const record = openRecord(await ctx.store.get(verified.id), now);
-      if (record !== undefined) {
-        const session = new ManagedSession(ctx, {
-          id: verified.id,
-          isNew: false,
-          persisted: true,
-          data: record.data,
-          meta: record.meta,
-          resign: verified.secretIndex > 0,
-        });
-        return session as unknown as Session<D>;
-      }
+      if (record === undefined) continue;
+      const { absoluteTimeout } = resolved;
+      if (absoluteTimeout !== undefined && now - record.meta.created >= absoluteTimeout) continue;
+      const session = new ManagedSession(ctx, {
+        id: verified.id,
+        isNew: false,
+        persisted: true,
+        data: record.data,
+        meta: record.meta,
+        resign: verified.secretIndex > 0,
+      });
+      return session as unknown as Session<D>;
     }
     // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
     const session = new ManagedSession(ctx, {

@@ -25,6 +25,7 @@ export interface ResolvedOptions {
   touchAfter: number;
   saveUninitialized: boolean;
   tombstoneTtl: number;
+  absoluteTimeout: number | undefined;
   genid: () => string;
   store: Store | undefined;
   clock: Clock;
@@ -97,6 +98,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   const ttl = positiveMs(options.ttl ?? 86_400_000, 'ttl');
   const touchAfter = positiveMs(options.touchAfter ?? Math.floor(ttl / 10), 'touchAfter', true);
   const tombstoneTtl = positiveMs(options.tombstoneTtl ?? 5 * 60_000, 'tombstoneTtl');
+  const absoluteTimeout =
+    options.absoluteTimeout === undefined
+      ? undefined
+      : positiveMs(options.absoluteTimeout, 'absoluteTimeout');
   if (options.genid !== undefined && typeof options.genid !== 'function') {
     fail('genid must be a function returning a new id');
   }
@@ -118,6 +123,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     touchAfter,
     saveUninitialized: options.saveUninitialized ?? false,
     tombstoneTtl,
+    absoluteTimeout,
     genid: options.genid ?? generateSessionId,
     store,
     clock: options.clock ?? Date.now,

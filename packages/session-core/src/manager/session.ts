@@ -114,16 +114,36 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       const { options, store } = this.#ctx;
       const oldId = this.#id;
-      const hadRecord = this.#persisted;
       const newId = newSessionId(options.genid);
-      // Kill the old id first: if that fails, the session keeps its id and nothing is half-done.
-      if (hadRecord) await store.store(oldId, tombstone(options.clock()), options.tombstoneTtl);
+      let current: StoredData | undefined;
+      // Kill the old id first, atomically reading what it held: if this fails, the session
+      // keeps its id and nothing is half-done.
+      if (this.#persisted) {
+        await store.getAndSet(
+          oldId,
+          (stored) => {
+            current = stored;
+            return tombstone(options.clock());
+          },
+          options.tombstoneTtl,
+        );
+      }
+      const opened = openRecord(current, options.clock());
+      // The new id gets what commit would have written: the stored data (with other
+      // requests' changes since our load) plus ours. Updated in place: callers may hold `data`.
+      if (opened !== undefined) {
+        const merged = applyChanges(opened.data, diffSnapshot(this.#snapshot, this.#data));
+        for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
+        Object.assign(this.#data, merged);
+      }
+      this.#flash.carryOver(opened?.meta.flash);
+      // A new id starts a new absolute lifetime (regenerate is what a login does).
+      this.#meta = { ...this.#meta, created: options.clock() };
       this.#id = newId;
       this.#persisted = false;
       this.#lost = false;
       this.#mustCreate = true;
       this.#snapshot = new Map();
-      this.#flash.carryOver();
       this.#resign = false;
       this.#cookieSent = false;
     });

@@ -27,6 +27,11 @@ export interface SessionManagerOptions {
   cookie?: CookieOptions;
   /** Server-side lifetime in ms from the last save or touch. Default 86_400_000 (one day). */
   ttl?: number;
+  /**
+   * Absolute lifetime in ms from when the id was issued (at creation or regenerate), however
+   * active the session: older sessions load as new ones (OWASP absolute timeout). Default none.
+   */
+  absoluteTimeout?: number;
   /** Re-send the cookie on every response and extend the expiry. Default false. */
   rolling?: boolean;
   /** An unchanged session is touched at most once per this many ms. Default ttl / 10. */

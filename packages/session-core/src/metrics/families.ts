@@ -132,10 +132,11 @@ export const cacheFamilies: readonly FamilyDefinition[] = [
 /** An info metric (always 1) that carries the file's identity as labels. */
 export const infoFamily = {
   name: 'cache_info',
-  help: 'Identity of the cache file: path, format version and creation id. Always 1.',
+  help: 'Identity of the cache file: path, format version, codec and creation id. Always 1.',
   labels: (s: CacheStats): Array<[string, string]> => [
     ['path', s.path],
     ['format_version', String(s.formatVersion)],
+    ['codec', s.codec],
     ['creation_id', s.creationId],
   ],
 } as const;

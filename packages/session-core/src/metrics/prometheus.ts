@@ -9,8 +9,14 @@ import {
 } from './exposition.js';
 import { cacheFamilies, infoFamily } from './families.js';
 
-/** A `FastMmapCache`, a store whose `stats()` delegates to its cache, or the stats themselves. */
-export type MetricsSource = CacheStats | { stats(): CacheStats };
+/**
+ * A `FastMmapCache`, anything whose `stats()` delegates to one, a store that exposes its cache
+ * as `cache` (like `FastMmapStore`), or the stats themselves.
+ */
+export type MetricsSource =
+  | CacheStats
+  | { stats(): CacheStats }
+  | { readonly cache: { stats(): CacheStats } };
 
 /** One of several caches rendered together; `labels` tell their series apart. */
 export interface LabeledMetricsSource {
@@ -35,7 +41,12 @@ function readStats(source: MetricsSource): CacheStats {
   if (source === null || typeof source !== 'object') {
     throw invalid('renderPrometheus: source must be a cache, a store with stats(), or CacheStats');
   }
-  const stats = 'stats' in source && typeof source.stats === 'function' ? source.stats() : source;
+  const stats =
+    'stats' in source && typeof source.stats === 'function'
+      ? source.stats()
+      : 'cache' in source && typeof source.cache?.stats === 'function'
+        ? source.cache.stats()
+        : source;
   if (typeof (stats as { then?: unknown }).then === 'function') {
     throw invalid('renderPrometheus: stats() returned a promise; await it and pass the result');
   }
@@ -117,6 +128,7 @@ export function renderPrometheus(
   const infoName = prefix + infoFamily.name;
   lines.push(`# HELP ${infoName} ${escapeHelp(infoFamily.help)}`, `# TYPE ${infoName} gauge`);
   for (const { stats, labels } of series) {
+    // A user label of the same name (say `path`) wins over the file's own.
     const identity = infoFamily.labels(stats).filter(([name]) => !labels.some(([n]) => n === name));
     lines.push(`${infoName}${formatLabels([...labels, ...identity])} 1`);
   }

@@ -72,8 +72,11 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
       clock: options.clock,
       lockTimeout: options.lockTimeout,
     };
+    // Both given is the cache's ERR_FASTMMAP_INVALID_OPTION (mapped below), not a silent pick.
     if (options.cacheSize !== undefined) cacheOptions.cacheSize = options.cacheSize;
-    else cacheOptions.numPages = options.numPages ?? DEFAULT_NUM_PAGES;
+    if (options.numPages !== undefined || options.cacheSize === undefined) {
+      cacheOptions.numPages = options.numPages ?? DEFAULT_NUM_PAGES;
+    }
     try {
       this.cache = FastMmapCache.open(cacheOptions);
     } catch (err) {

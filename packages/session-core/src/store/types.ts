@@ -12,8 +12,12 @@ export type StoredData = Record<string, unknown>;
 
 /**
  * The Store contract. Required: get, store, delete, deleteExpired, getAndSet, close.
- * Optional: touch. All methods are async so networked stores fit. Expiry is absolute and is
- * kept in the same record as the data, so the two cannot drift apart.
+ * Optional: touch. All methods are async so networked stores fit. Times are milliseconds.
+ * Expiry is absolute and is kept in the same record as the data, so the two cannot drift
+ * apart. Values go in and come out as copies: a caller never shares an object with a store.
+ * Failures reject with a SessionError (or subclass) whose `code` is one of ERR_SESSION_*:
+ * INVALID_ID, INVALID_TTL, TOO_LARGE, UNSUPPORTED_DATA, STORE_UNAVAILABLE. A failed write
+ * leaves the stored value as it was.
  */
 export interface Store<D extends StoredData = StoredData> {
   /** The data, or undefined when missing or expired. */
@@ -28,6 +32,7 @@ export interface Store<D extends StoredData = StoredData> {
    * Atomic read-modify-write, across processes where the store is shared. `fn` is synchronous,
    * receives the current data (undefined when missing or expired) and returns the new data,
    * or undefined to delete. The result expires ttlMs from now. Resolves to what fn returned.
+   * When fn throws, nothing changes and the call rejects with fn's error.
    */
   getAndSet(
     id: string,
@@ -36,6 +41,6 @@ export interface Store<D extends StoredData = StoredData> {
   ): Promise<D | undefined>;
   /** Optional: moves the expiry to ttlMs from now without rewriting the data. False if missing. */
   touch?(id: string, ttlMs: number): Promise<boolean>;
-  /** Releases resources. Idempotent. */
+  /** Releases resources. Idempotent; later calls reject with ERR_SESSION_STORE_UNAVAILABLE. */
   close(): Promise<void>;
 }

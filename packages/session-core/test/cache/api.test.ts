@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FastMmapCache, FastMmapError, isFastMmapError } from '../../src/cache/index.js';
+import { FastMmapError, isFastMmapError } from '../../src/cache/index.js';
 import { manualClock, SMALL, scratchDir } from './helpers.js';
 
 let t: ReturnType<typeof scratchDir>;
@@ -336,8 +336,4 @@ describe('stats and close', () => {
     for (let i = 0; i < 50; i++) cache.set(`k${i}`, 'x'.repeat(i));
     expect(cache.verify()).toEqual({ pages: 3, items: cache.stats().items, badRecords: 0, tornPages: 0, badPages: 0, ok: true });
   });
-});
-
-it('FastMmapCache.open is the only way in', () => {
-  expect(typeof FastMmapCache.open).toBe('function');
 });

@@ -76,6 +76,40 @@ describe('a new session', () => {
   });
 });
 
+describe('cookie attributes', () => {
+  it('follows the cookie options', async () => {
+    const { manager } = setup({
+      name: '__Host-sid',
+      cookie: {
+        secure: true,
+        sameSite: 'strict',
+        partitioned: true,
+        httpOnly: false,
+        maxAge: 5000,
+      },
+    });
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    session.data.x = 1;
+    const [header] = await session.commit();
+    expect(header!.startsWith('__Host-sid=')).toBe(true);
+    const attributes = cookieAttributes(header!);
+    expect(attributes.get('samesite')).toBe('Strict');
+    expect(attributes.has('secure')).toBe(true);
+    expect(attributes.has('partitioned')).toBe(true);
+    expect(attributes.has('httponly')).toBe(false);
+    expect(attributes.get('max-age')).toBe('5');
+  });
+
+  it('sets Domain and Path when asked', async () => {
+    const { manager } = setup({ cookie: { domain: 'example.com', path: '/app' } });
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    session.data.x = 1;
+    const attributes = cookieAttributes((await session.commit())[0]!);
+    expect(attributes.get('domain')).toBe('example.com');
+    expect(attributes.get('path')).toBe('/app');
+  });
+});
+
 describe('loading', () => {
   it('returns the stored data for a valid cookie', async () => {
     const { manager } = setup();
@@ -115,6 +149,23 @@ describe('loading', () => {
     }
   });
 
+  it('finds its cookie among several of the same name (another path or domain sent one first)', async () => {
+    const { manager } = setup();
+    const { cookie, id } = await startSession(manager);
+    const foreign = `fmsid=${signId('f'.repeat(43), 'some-other-apps-secret-of-32-characters')}`;
+    const session = await manager.load(`${foreign}; fmsid=garbage; ${cookie}`);
+    expect(session.isNew).toBe(false);
+    expect(session.id).toBe(id);
+  });
+
+  it('accepts a percent-encoded or quoted cookie value', async () => {
+    const { manager } = setup();
+    const { cookie, id } = await startSession(manager);
+    const value = cookie.slice('fmsid='.length);
+    expect((await manager.load(`fmsid="${value}"`)).id).toBe(id);
+    expect((await manager.load(`fmsid=${value.replace('.', '%2E')}`)).id).toBe(id);
+  });
+
   it('starts fresh once the session expired on the injected clock', async () => {
     const { manager, clock } = setup({ ttl: 60_000 });
     const { cookie } = await startSession(manager);
@@ -122,6 +173,35 @@ describe('loading', () => {
     expect((await manager.load(cookie)).isNew).toBe(false);
     clock.advance(60_000);
     expect((await manager.load(cookie)).isNew).toBe(true);
+  });
+});
+
+describe('absoluteTimeout', () => {
+  it('ends an active session at its absolute lifetime; regenerate starts a new one', async () => {
+    const { manager, clock } = setup({ ttl: 10_000, touchAfter: 0, absoluteTimeout: 25_000 });
+    const { cookie } = await startSession(manager);
+    for (let i = 0; i < 4; i++) {
+      clock.advance(6_000); // 6s, 12s, 18s, 24s: kept alive by touches
+      const session = await manager.load(cookie);
+      expect(session.isNew).toBe(false);
+      await session.commit();
+    }
+    clock.advance(1_000); // 25s
+    const expired = await manager.load(cookie);
+    expect(expired.isNew).toBe(true);
+
+    const { cookie: second } = await startSession(manager);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(8_000);
+      await (await manager.load(second)).commit();
+    }
+    clock.advance(4_000); // 20s after the second id was issued
+    const login = await manager.load(second);
+    expect(login.isNew).toBe(false);
+    await login.regenerate();
+    const third = cookiePair((await login.commit())[0]);
+    clock.advance(6_000); // 26s after the first id was issued, 6s after regenerate
+    expect((await manager.load(third)).isNew).toBe(false);
   });
 });
 
@@ -343,6 +423,28 @@ describe('regenerate', () => {
     // No Set-Cookie: a clearing cookie here would log the browser out of the new id.
     expect(await inflight.commit()).toEqual([]);
     expect((await manager.load(cookie)).isNew).toBe(true);
+  });
+
+  it('carries over what other requests stored since this one loaded, and its own changes', async () => {
+    const { manager } = setup();
+    const { cookie } = await startSession(manager, { a: 1, b: 1, gone: true });
+    const login = await manager.load<Record<string, unknown>>(cookie);
+    const other = await manager.load<Record<string, unknown>>(cookie);
+    other.data.b = 2;
+    other.data.fromOther = 'yes';
+    delete other.data.gone;
+    other.flash('info', 'from other');
+    await other.commit();
+    login.data.a = 'mine';
+    const held = login.data;
+    await login.regenerate();
+    expect(login.data).toBe(held);
+    expect(login.data).toEqual({ a: 'mine', b: 2, fromOther: 'yes' });
+    const fresh = await manager.load<Record<string, unknown>>(
+      cookiePair((await login.commit())[0]),
+    );
+    expect(fresh.data).toEqual({ a: 'mine', b: 2, fromOther: 'yes' });
+    expect(fresh.flashes('info')).toEqual(['from other']);
   });
 
   it('works on a new session that was never stored', async () => {

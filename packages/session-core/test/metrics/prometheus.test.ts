@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
+import { FastMmapCache } from '../../src/cache/index.js';
 import type { CacheStats } from '../../src/cache/types.js';
 import { prometheusContentType, renderPrometheus } from '../../src/metrics/index.js';
 import { assertStrictExposition } from './strict-exposition.js';
@@ -13,6 +17,8 @@ function makeStats(overrides: Partial<CacheStats> = {}): CacheStats {
     fileSize: 4 * 65536 + 4096,
     createdAt: 1_764_000_000_000,
     creationId: 'c0ffee',
+    codec: 'cbor',
+    lockStripes: 4,
     items: 12,
     bytesUsed: 3000,
     hits: 41,
@@ -74,6 +80,39 @@ describe('renderPrometheus', () => {
     }
   });
 
+  it('reads a real cache: counters follow what the processes did', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fastmmap-metrics-'));
+    const cache = FastMmapCache.open({
+      path: join(dir, 'm.fmcache'),
+      pageSize: 4096,
+      numPages: 2,
+      lockStripes: 1,
+    });
+    try {
+      cache.set('a', 1);
+      cache.set('b', 2);
+      cache.get('a');
+      cache.get('zzz');
+      cache.delete('b');
+      const text = renderPrometheus(cache, { labels: { app: 'test' } });
+      // A store that exposes its cache (FastMmapStore does) renders the same.
+      expect(renderPrometheus({ cache }, { labels: { app: 'test' } })).toBe(text);
+      assertStrictExposition(text);
+      const families = familyValues(text);
+      const stats = cache.stats();
+      expect(families.get('fastmmap_sets_total')?.values).toEqual([String(stats.sets)]);
+      expect(families.get('fastmmap_hits_total')?.values).toEqual([String(stats.hits)]);
+      expect(families.get('fastmmap_misses_total')?.values).toEqual([String(stats.misses)]);
+      expect(families.get('fastmmap_deletes_total')?.values).toEqual(['1']);
+      expect(families.get('fastmmap_items')?.values).toEqual(['1']);
+      expect(families.get('fastmmap_pages')?.values).toEqual(['2']);
+      expect(stats.sets).toBe(2);
+    } finally {
+      cache.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('accepts a cache-like source whose stats() is called at render time', () => {
     let hits = 1;
     const source = { stats: () => makeStats({ hits: hits++ }) };
@@ -94,6 +133,7 @@ describe('renderPrometheus', () => {
       app: nasty,
       path: nasty,
       format_version: '1',
+      codec: 'cbor',
       creation_id: 'c0ffee',
     });
     expect(text).toContain('app="C:\\\\dir\\\\\\"quoted\\"\\nnext line"');

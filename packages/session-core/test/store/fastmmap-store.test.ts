@@ -72,6 +72,7 @@ describe('FastMmapStore', () => {
     [{ appName: '../escape' }],
     [{ storage: file(), expires: 0 }],
     [{ storage: file(), pageSize: 1000 }],
+    [{ storage: file(), cacheSize: 1 << 20, numPages: 4 }],
   ])('refuses bad options %j with ERR_SESSION_OPTIONS', (options) => {
     expect(() => new FastMmapStore(options)).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),

@@ -5,6 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRASH_POINTS } from '../../../dist/cache/index.js';
 import { seedFromEnv } from './fixtures/shared/random.mjs';
 import { checkOwnKey, type FinalValue, historyFromLogs } from './helpers/final-state.js';
 import { describeResult, expectOk, jsonLines, runFixture } from './helpers/run-child.js';
@@ -49,24 +50,46 @@ function caseDir(name: string): string {
 }
 
 async function child(dir: string, phase: string, env: Record<string, string> = {}, maxOps = 3000) {
-  const cfg = { path: join(dir, 'c.fmcache'), log: join(dir, 'ops.log'), phase, seed, keys: KEYS, maxOps, cacheOptions: CACHE_OPTIONS };
-  return runFixture('crash-point-child.mjs', [JSON.stringify(cfg)], { env: { ...HOOK_ENV, ...env }, timeoutMs: 20_000 });
+  const cfg = {
+    path: join(dir, 'c.fmcache'),
+    log: join(dir, 'ops.log'),
+    phase,
+    seed,
+    keys: KEYS,
+    maxOps,
+    cacheOptions: CACHE_OPTIONS,
+  };
+  return runFixture('crash-point-child.mjs', [JSON.stringify(cfg)], {
+    env: { ...HOOK_ENV, ...env },
+    timeoutMs: 20_000,
+  });
 }
 
 /** Runs the script armed with `point`; it must die by SIGKILL at that point. */
 async function crashAt(dir: string, point: string) {
   const r = await child(dir, 'run', { FASTMMAP_TEST_CRASHPOINT: point });
-  if (r.outcome !== 'killed') throw new Error(`expected death at ${point}, got ${describeResult(r)}`);
+  if (r.outcome !== 'killed')
+    throw new Error(`expected death at ${point}, got ${describeResult(r)}`);
   // The next process to use the log counts as a restart: the pending intent was killed.
   appendFileSync(join(dir, 'ops.log'), `S test ${point}\n`);
 }
 
 async function dump(dir: string): Promise<Dump> {
   const r = expectOk(
-    await runFixture('dump-cache.mjs', [JSON.stringify({ path: join(dir, 'c.fmcache'), keys: KEY_NAMES, cacheOptions: CACHE_OPTIONS })], {
-      env: HOOK_ENV,
-      timeoutMs: 20_000,
-    }),
+    await runFixture(
+      'dump-cache.mjs',
+      [
+        JSON.stringify({
+          path: join(dir, 'c.fmcache'),
+          keys: KEY_NAMES,
+          cacheOptions: CACHE_OPTIONS,
+        }),
+      ],
+      {
+        env: HOOK_ENV,
+        timeoutMs: 20_000,
+      },
+    ),
     'dump after crash',
   );
   return jsonLines<Dump>(r.stdout)[0]!;
@@ -74,7 +97,9 @@ async function dump(dir: string): Promise<Dump> {
 
 function expectOnlyTheInterruptedOpAffected(dir: string, d: Dump) {
   const history = historyFromLogs([join(dir, 'ops.log')]);
-  const problems = KEY_NAMES.map((k) => checkOwnKey(history, k, d.values[k] ?? null)).filter((p) => p !== undefined);
+  const problems = KEY_NAMES.map((k) => checkOwnKey(history, k, d.values[k] ?? null)).filter(
+    (p) => p !== undefined,
+  );
   expect(problems).toEqual([]);
   expect(d.listed.filter((k) => !KEY_NAMES.includes(k))).toEqual([]);
   expect(d.statsAfterPurge.evictions).toBe(0);
@@ -82,6 +107,12 @@ function expectOnlyTheInterruptedOpAffected(dir: string, d: Dump) {
 }
 
 describe('deterministic crash points', () => {
+  it('covers every crash point the library has', () => {
+    expect([...OP_POINTS, 'repair:mid', 'create:after-fill'].sort()).toEqual(
+      [...CRASH_POINTS].sort(),
+    );
+  });
+
   for (const point of OP_POINTS) {
     for (const hit of [1, 3]) {
       it(`killed at ${point} (hit ${hit}): repaired, counted, nothing else lost`, async () => {

@@ -5,7 +5,12 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRandom, seedFromEnv } from './fixtures/shared/random.mjs';
-import { checkCounter, checkOwnKey, type FinalValue, historyFromLogs } from './helpers/final-state.js';
+import {
+  checkCounter,
+  checkOwnKey,
+  type FinalValue,
+  historyFromLogs,
+} from './helpers/final-state.js';
 import {
   type ChildResult,
   describeResult,
@@ -56,199 +61,236 @@ beforeEach(() => {
 afterEach(() => removeTempDir(dir));
 
 describe('kill -9 storm', () => {
-  it('loses no acknowledged write, never returns a wrong value, never waits long for a lock', async () => {
-    const seed = seedFromEnv();
-    console.log(`kill-storm seed=${seed} (replay: FASTMMAP_TEST_SEED=${seed})`);
-    const rnd = createRandom(seed);
-    const path = join(dir, 'storm.fmcache');
-    const stopFile = join(dir, 'stop');
-    const logs = Array.from({ length: SLOTS }, (_, s) => join(dir, `writer-${s}.log`));
-    const problems: string[] = [];
-    const counts = { testKills: 0, crashPointDeaths: 0, tearingDeaths: 0, starts: 0 };
-    const pending: Promise<unknown>[] = [];
-    let storming = true;
+  it(
+    'loses no acknowledged write, never returns a wrong value, never waits long for a lock',
+    async () => {
+      const seed = seedFromEnv();
+      console.log(`kill-storm seed=${seed} (replay: FASTMMAP_TEST_SEED=${seed})`);
+      const rnd = createRandom(seed);
+      const path = join(dir, 'storm.fmcache');
+      const stopFile = join(dir, 'stop');
+      const logs = Array.from({ length: SLOTS }, (_, s) => join(dir, `writer-${s}.log`));
+      const problems: string[] = [];
+      const counts = { testKills: 0, crashPointDeaths: 0, tearingDeaths: 0, starts: 0 };
+      const pending: Promise<unknown>[] = [];
+      let storming = true;
 
-    // Create the file up front, so the storm is about writes, not about the creation race.
-    expectOk(
-      await runFixture('dump-cache.mjs', [JSON.stringify({ path, keys: [], cacheOptions: CACHE_OPTIONS })], {
-        timeoutMs: 20_000,
-      }),
-      'create',
-    );
-
-    const slots: WriterSlot[] = Array.from({ length: SLOTS }, () => ({
-      gen: 0,
-      ready: false,
-      killedByTest: false,
-    }));
-    const startWriter = (s: number) => {
-      const slot = slots[s]!;
-      slot.gen++;
-      counts.starts++;
-      // Each slot's first restart, and a third of the later ones, dies at a crash point.
-      const arm = slot.gen === 2 || (slot.gen > 2 && rnd.chance(0.33));
-      slot.armed = arm ? `${rnd.pick(STORM_CRASH_POINTS)}:${rnd.between(1, 30)}` : undefined;
-      if (slot.gen === 2) slot.armed = `${rnd.pick([...TEARING_POINTS])}:${rnd.between(1, 30)}`;
-      slot.ready = false;
-      slot.killedByTest = false;
-      const cfg = {
-        path,
-        log: logs[s],
-        slot: s,
-        gen: slot.gen,
-        seed: (seed + s * 7919 + slot.gen * 104_729) >>> 0,
-        keysPerSlot: KEYS_PER_SLOT,
-        counters: COUNTERS,
-        minSize: 40,
-        maxSize: 1200,
-        stopFile,
-        cacheOptions: CACHE_OPTIONS,
-      };
-      const child = startFixture('storm-writer.mjs', [JSON.stringify(cfg)], {
-        env: { FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_CRASHPOINT: slot.armed },
-        timeoutMs: MAX_STORM_MS + 20_000,
-      });
-      slot.child = child;
-      child.waitForLine((l) => l === 'started').then(
-        () => {
-          if (slot.child === child) slot.ready = true;
-        },
-        () => {},
+      // Create the file up front, so the storm is about writes, not about the creation race.
+      expectOk(
+        await runFixture(
+          'dump-cache.mjs',
+          [JSON.stringify({ path, keys: [], cacheOptions: CACHE_OPTIONS })],
+          {
+            timeoutMs: 20_000,
+          },
+        ),
+        'create',
       );
-      const armedAs = slot.armed;
-      const finished = child.result.then((r: ChildResult) => {
-        const byTest = slot.child === child && slot.killedByTest;
-        if (r.outcome === 'killed' && byTest) counts.testKills++;
-        else if (r.outcome === 'killed' && armedAs !== undefined) {
-          counts.crashPointDeaths++;
-          if (TEARING_POINTS.has(armedAs.slice(0, armedAs.lastIndexOf(':')))) counts.tearingDeaths++;
-        } else if (r.outcome !== 'ok' || storming) {
-          problems.push(`writer ${s} gen ${cfg.gen} (crash point ${armedAs ?? 'none'}): ${describeResult(r)}`);
-        }
-        if (storming && slot.child === child) startWriter(s);
-        return r;
+
+      const slots: WriterSlot[] = Array.from({ length: SLOTS }, () => ({
+        gen: 0,
+        ready: false,
+        killedByTest: false,
+      }));
+      const startWriter = (s: number) => {
+        const slot = slots[s]!;
+        slot.gen++;
+        counts.starts++;
+        // Each slot's first restart, and a third of the later ones, dies at a crash point.
+        const arm = slot.gen === 2 || (slot.gen > 2 && rnd.chance(0.33));
+        slot.armed = arm ? `${rnd.pick(STORM_CRASH_POINTS)}:${rnd.between(1, 30)}` : undefined;
+        if (slot.gen === 2) slot.armed = `${rnd.pick([...TEARING_POINTS])}:${rnd.between(1, 30)}`;
+        slot.ready = false;
+        slot.killedByTest = false;
+        const cfg = {
+          path,
+          log: logs[s],
+          slot: s,
+          gen: slot.gen,
+          seed: (seed + s * 7919 + slot.gen * 104_729) >>> 0,
+          keysPerSlot: KEYS_PER_SLOT,
+          counters: COUNTERS,
+          minSize: 40,
+          maxSize: 1200,
+          stopFile,
+          cacheOptions: CACHE_OPTIONS,
+        };
+        const child = startFixture('storm-writer.mjs', [JSON.stringify(cfg)], {
+          env: { FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_CRASHPOINT: slot.armed },
+          timeoutMs: MAX_STORM_MS + 20_000,
+        });
+        slot.child = child;
+        child
+          .waitForLine((l) => l === 'started')
+          .then(
+            () => {
+              if (slot.child === child) slot.ready = true;
+            },
+            () => {},
+          );
+        const armedAs = slot.armed;
+        const finished = child.result.then((r: ChildResult) => {
+          const byTest = slot.child === child && slot.killedByTest;
+          if (r.outcome === 'killed' && byTest) counts.testKills++;
+          else if (r.outcome === 'killed' && armedAs !== undefined) {
+            counts.crashPointDeaths++;
+            if (TEARING_POINTS.has(armedAs.slice(0, armedAs.lastIndexOf(':'))))
+              counts.tearingDeaths++;
+          } else if (r.outcome !== 'ok' || storming) {
+            problems.push(
+              `writer ${s} gen ${cfg.gen} (crash point ${armedAs ?? 'none'}): ${describeResult(r)}`,
+            );
+          }
+          if (storming && slot.child === child) startWriter(s);
+          return r;
+        });
+        pending.push(finished);
+      };
+
+      const readers = Array.from({ length: READERS }, (_, i) =>
+        startFixture(
+          'storm-reader.mjs',
+          [
+            JSON.stringify({
+              path,
+              logs,
+              stopFile,
+              seed: (seed + 1_000_003 * (i + 1)) >>> 0,
+              keysPerSlot: KEYS_PER_SLOT,
+              counters: COUNTERS,
+              cacheOptions: CACHE_OPTIONS,
+            }),
+          ],
+          { timeoutMs: MAX_STORM_MS + 20_000 },
+        ),
+      );
+      for (let s = 0; s < SLOTS; s++) startWriter(s);
+
+      const stormStart = performance.now();
+      let killsSent = 0;
+      const enough = () => killsSent >= MIN_KILLS && counts.tearingDeaths >= 1;
+      for (;;) {
+        const elapsed = performance.now() - stormStart;
+        if (elapsed >= MAX_STORM_MS || (elapsed >= STORM_MS && enough())) break;
+        await new Promise((r) => setTimeout(r, rnd.between(20, 150)));
+        const victims = slots.filter((w) => w.ready && !w.killedByTest);
+        if (victims.length === 0) continue;
+        const victim = rnd.pick(victims);
+        // 'K' first: readers then know this writer's in-flight write may be left half done.
+        appendFileSync(logs[slots.indexOf(victim)]!, 'K\n');
+        victim.killedByTest = true;
+        victim.child!.kill();
+        killsSent++;
+      }
+      storming = false;
+      writeFileSync(stopFile, '');
+      const readerResults = await Promise.all(readers.map((r) => r.result));
+      // Restarts can still be queued when the storm ends; wait until every writer has finished.
+      for (let done = 0; done < pending.length; ) {
+        const batch = pending.slice(done);
+        await Promise.all(batch);
+        done += batch.length;
+      }
+
+      const readerReports = readerResults.map((r, i) => {
+        expectOk(r, `reader ${i}`);
+        return jsonLines<{
+          reads: number;
+          hits: number;
+          wrong: number;
+          stale: number;
+          lost: number;
+          excused: number;
+          maxCallMs: number;
+          examples: unknown[];
+        }>(r.stdout)[0]!;
       });
-      pending.push(finished);
-    };
 
-    const readers = Array.from({ length: READERS }, (_, i) =>
-      startFixture(
-        'storm-reader.mjs',
-        [
-          JSON.stringify({
-            path,
-            logs,
-            stopFile,
-            seed: (seed + 1_000_003 * (i + 1)) >>> 0,
-            keysPerSlot: KEYS_PER_SLOT,
-            counters: COUNTERS,
-            cacheOptions: CACHE_OPTIONS,
-          }),
-        ],
-        { timeoutMs: MAX_STORM_MS + 20_000 },
-      ),
-    );
-    for (let s = 0; s < SLOTS; s++) startWriter(s);
+      const history = historyFromLogs(logs);
+      const ownKeys = Array.from(
+        { length: SLOTS * KEYS_PER_SLOT },
+        (_, i) => `w${Math.floor(i / KEYS_PER_SLOT)}:${i % KEYS_PER_SLOT}`,
+      );
+      const counterKeys = Array.from({ length: COUNTERS }, (_, i) => `ctr:${i}`);
+      const dumped = expectOk(
+        await runFixture(
+          'dump-cache.mjs',
+          [
+            JSON.stringify({
+              path,
+              keys: [...ownKeys, ...counterKeys],
+              cacheOptions: CACHE_OPTIONS,
+            }),
+          ],
+          {
+            timeoutMs: 20_000,
+          },
+        ),
+        'final dump',
+      );
+      const dump = jsonLines<{
+        statsAtOpen: { repairedPages: number; evictions: number };
+        statsAfterPurge: {
+          repairedPages: number;
+          evictions: number;
+          droppedCorruptRecords: number;
+        };
+        values: Record<string, FinalValue>;
+        listed: string[];
+        usability: string[];
+      }>(dumped.stdout)[0]!;
 
-    const stormStart = performance.now();
-    let killsSent = 0;
-    const enough = () => killsSent >= MIN_KILLS && counts.tearingDeaths >= 1;
-    for (;;) {
-      const elapsed = performance.now() - stormStart;
-      if (elapsed >= MAX_STORM_MS || (elapsed >= STORM_MS && enough())) break;
-      await new Promise((r) => setTimeout(r, rnd.between(20, 150)));
-      const victims = slots.filter((w) => w.ready && !w.killedByTest);
-      if (victims.length === 0) continue;
-      const victim = rnd.pick(victims);
-      // 'K' first: readers then know this writer's in-flight write may be left half done.
-      appendFileSync(logs[slots.indexOf(victim)]!, 'K\n');
-      victim.killedByTest = true;
-      victim.child!.kill();
-      killsSent++;
-    }
-    storming = false;
-    writeFileSync(stopFile, '');
-    const readerResults = await Promise.all(readers.map((r) => r.result));
-    // Restarts can still be queued when the storm ends; wait until every writer has finished.
-    for (let done = 0; done < pending.length; ) {
-      const batch = pending.slice(done);
-      await Promise.all(batch);
-      done += batch.length;
-    }
+      const maxLockWaitMs = Math.max(history.maxCallMs(), ...readerReports.map((r) => r.maxCallMs));
+      const summary = {
+        seed,
+        ...counts,
+        reads: readerReports.reduce((n, r) => n + r.reads, 0),
+        readHits: readerReports.reduce((n, r) => n + r.hits, 0),
+        excusedStaleReads: readerReports.reduce((n, r) => n + r.excused, 0),
+        maxCacheCallMs: Math.round(maxLockWaitMs),
+        repairedPages: dump.statsAfterPurge.repairedPages,
+        droppedCorruptRecords: dump.statsAfterPurge.droppedCorruptRecords,
+      };
+      console.log(`kill-storm summary ${JSON.stringify(summary)}`);
 
-    const readerReports = readerResults.map((r, i) => {
-      expectOk(r, `reader ${i}`);
-      return jsonLines<{
-        reads: number;
-        hits: number;
-        wrong: number;
-        stale: number;
-        lost: number;
-        excused: number;
-        maxCallMs: number;
-        examples: unknown[];
-      }>(r.stdout)[0]!;
-    });
-
-    const history = historyFromLogs(logs);
-    const ownKeys = Array.from({ length: SLOTS * KEYS_PER_SLOT }, (_, i) => `w${Math.floor(i / KEYS_PER_SLOT)}:${i % KEYS_PER_SLOT}`);
-    const counterKeys = Array.from({ length: COUNTERS }, (_, i) => `ctr:${i}`);
-    const dumped = expectOk(
-      await runFixture('dump-cache.mjs', [JSON.stringify({ path, keys: [...ownKeys, ...counterKeys], cacheOptions: CACHE_OPTIONS })], {
-        timeoutMs: 20_000,
-      }),
-      'final dump',
-    );
-    const dump = jsonLines<{
-      statsAtOpen: { repairedPages: number; evictions: number };
-      statsAfterPurge: { repairedPages: number; evictions: number; droppedCorruptRecords: number };
-      values: Record<string, FinalValue>;
-      listed: string[];
-      usability: string[];
-    }>(dumped.stdout)[0]!;
-
-    const maxLockWaitMs = Math.max(history.maxCallMs(), ...readerReports.map((r) => r.maxCallMs));
-    const summary = {
-      seed,
-      ...counts,
-      reads: readerReports.reduce((n, r) => n + r.reads, 0),
-      readHits: readerReports.reduce((n, r) => n + r.hits, 0),
-      excusedStaleReads: readerReports.reduce((n, r) => n + r.excused, 0),
-      maxCacheCallMs: Math.round(maxLockWaitMs),
-      repairedPages: dump.statsAfterPurge.repairedPages,
-      droppedCorruptRecords: dump.statsAfterPurge.droppedCorruptRecords,
-    };
-    console.log(`kill-storm summary ${JSON.stringify(summary)}`);
-
-    expect(problems, problems.join('\n\n')).toEqual([]);
-    for (const [i, r] of readerReports.entries()) {
-      expect({ reader: i, wrong: r.wrong, stale: r.stale, lost: r.lost, examples: r.examples }).toEqual({
-        reader: i,
-        wrong: 0,
-        stale: 0,
-        lost: 0,
-        examples: [],
+      const finalProblems = [
+        ...ownKeys.map((k) => checkOwnKey(history, k, dump.values[k] ?? null)),
+        ...counterKeys.map((k) => checkCounter(history, k, dump.values[k] ?? null)),
+      ].filter((p) => p !== undefined);
+      const known = new Set([...ownKeys, ...counterKeys]);
+      // Everything that must be empty or zero, in one comparison so a failure shows all of it.
+      expect({
+        childFailures: problems,
+        readers: readerReports.map((r) => ({
+          wrong: r.wrong,
+          stale: r.stale,
+          lost: r.lost,
+          examples: r.examples,
+        })),
+        writersSawWrong: history.writerSawWrong(),
+        // Final state: nothing acknowledged was lost, and no eviction could excuse a miss.
+        finalProblems,
+        evictions: dump.statsAfterPurge.evictions,
+        unknownKeys: dump.listed.filter((k) => !known.has(k)),
+        usability: dump.usability,
+      }).toEqual({
+        childFailures: [],
+        readers: readerReports.map(() => ({ wrong: 0, stale: 0, lost: 0, examples: [] })),
+        writersSawWrong: [],
+        finalProblems: [],
+        evictions: 0,
+        unknownKeys: [],
+        usability: [],
       });
-    }
-    expect(history.writerSawWrong()).toEqual([]);
-    // The storm must have been a storm: enough kills of both kinds, and reads that hit.
-    expect(counts.testKills).toBeGreaterThanOrEqual(MIN_KILLS);
-    expect(counts.tearingDeaths).toBeGreaterThanOrEqual(1);
-    expect(summary.readHits).toBeGreaterThan(1000);
-    // Every cache call (lock wait included) finished within a second, even right after kills.
-    expect(maxLockWaitMs).toBeLessThan(1000);
-
-    // Final state: nothing acknowledged was lost, and no eviction could excuse a miss.
-    expect(dump.statsAfterPurge.evictions).toBe(0);
-    const finalProblems = [
-      ...ownKeys.map((k) => checkOwnKey(history, k, dump.values[k] ?? null)),
-      ...counterKeys.map((k) => checkCounter(history, k, dump.values[k] ?? null)),
-    ].filter((p) => p !== undefined);
-    expect(finalProblems).toEqual([]);
-    const known = new Set([...ownKeys, ...counterKeys]);
-    expect(dump.listed.filter((k) => !known.has(k))).toEqual([]);
-    expect(dump.usability).toEqual([]);
-    // Writers that died at a tearing crash point left torn pages; lockers repaired and counted them.
-    expect(dump.statsAfterPurge.repairedPages).toBeGreaterThanOrEqual(1);
-  }, MAX_STORM_MS + 60_000);
+      // Every cache call (lock wait included) finished within a second, even right after kills.
+      expect(maxLockWaitMs).toBeLessThan(1000);
+      // The storm must have been a storm: enough kills of both kinds, and reads that hit.
+      expect(counts.testKills).toBeGreaterThanOrEqual(MIN_KILLS);
+      expect(counts.tearingDeaths).toBeGreaterThanOrEqual(1);
+      expect(summary.readHits).toBeGreaterThan(1000);
+      // Writers that died at a tearing crash point left torn pages; lockers repaired and counted them.
+      expect(dump.statsAfterPurge.repairedPages).toBeGreaterThanOrEqual(1);
+    },
+    MAX_STORM_MS + 60_000,
+  );
 });

@@ -6,6 +6,10 @@ import {
   H_SPARES,
   H_STRIPES,
   HEADER_SIZE,
+  P_FREE_DATA,
+  P_GEN,
+  P_ITEMS,
+  P_MAGIC,
   P_NUM_SLOTS,
   PAGE_HEADER_SIZE,
   R_CRC,
@@ -19,7 +23,17 @@ import {
   SPARE_DESC_SIZE,
 } from '../../../../dist/cache/layout.js';
 
-export { H_SPARES, HEADER_SIZE, SPARE_DESC_SIZE };
+export {
+  H_SPARES,
+  HEADER_SIZE,
+  P_FREE_DATA,
+  P_GEN,
+  P_ITEMS,
+  P_MAGIC,
+  P_NUM_SLOTS,
+  PAGE_HEADER_SIZE,
+  SPARE_DESC_SIZE,
+};
 
 export interface LiveRecord {
   key: string;
@@ -43,6 +57,20 @@ export function geometryOf(file: Buffer): Geometry {
   };
 }
 
+/** Slot-table entries of a page: index and value (0 empty, 1 deleted, else record offset). */
+export function slotsOf(
+  file: Buffer,
+  page: number,
+): { index: number; value: number; at: number }[] {
+  const g = geometryOf(file);
+  const base = HEADER_SIZE + page * g.pageSize;
+  const numSlots = file.readUInt32LE(base + P_NUM_SLOTS);
+  return Array.from({ length: numSlots }, (_, index) => {
+    const at = base + PAGE_HEADER_SIZE + index * 4;
+    return { index, value: file.readUInt32LE(at), at };
+  });
+}
+
 /** Every record a slot table points at. */
 export function liveRecords(file: Buffer): LiveRecord[] {
   const g = geometryOf(file);
@@ -56,7 +84,11 @@ export function liveRecords(file: Buffer): LiveRecord[] {
       const offset = base + rel;
       const keyLength = file.readUInt32LE(offset + R_KEY_LEN);
       const valueLength = file.readUInt32LE(offset + R_VALUE_LEN);
-      const key = file.toString('utf8', offset + RECORD_HEADER_SIZE, offset + RECORD_HEADER_SIZE + keyLength);
+      const key = file.toString(
+        'utf8',
+        offset + RECORD_HEADER_SIZE,
+        offset + RECORD_HEADER_SIZE + keyLength,
+      );
       out.push({ key, offset, length: RECORD_HEADER_SIZE + keyLength + valueLength, keyLength });
     }
   }
@@ -69,7 +101,9 @@ export function liveRecords(file: Buffer): LiveRecord[] {
  * verify() reports a bad record) or 'harmless' (lastAccess is outside the checksum on purpose).
  */
 export type Effect = 'dropped' | 'unreachable' | 'harmless';
-export function recordRegions(r: LiveRecord): { name: string; from: number; to: number; effect: Effect }[] {
+export function recordRegions(
+  r: LiveRecord,
+): { name: string; from: number; to: number; effect: Effect }[] {
   const o = r.offset;
   const keyAt = o + RECORD_HEADER_SIZE;
   return [

@@ -81,8 +81,7 @@ export function startCommand(command: string, args: string[], options: ChildOpti
   let stdout = '';
   let stderr = '';
   let pendingLine = '';
-  const lineWaiters: { predicate: (line: string) => boolean; resolve: (l: string) => void }[] =
-    [];
+  const lineWaiters: { predicate: (line: string) => boolean; resolve: (l: string) => void }[] = [];
   const seenLines: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;

@@ -1,0 +1,36 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, sessionsFixture } from './helpers/fixtures.js';
+import { runCli } from './helpers/run-cli.js';
+
+let fixture: Fixture;
+beforeEach(() => {
+  fixture = sessionsFixture();
+});
+afterEach(() => fixture.cleanup());
+
+describe('fastmmap verify', () => {
+  it('reports a healthy file with exit 0', async () => {
+    const { code, stdout } = await runCli(['verify', fixture.path, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      ok: true,
+      pages: 4,
+      items: fixture.stats.items,
+      badRecords: 0,
+      tornPages: 0,
+      badPages: 0,
+    });
+  });
+
+  it('finds a record whose bytes were damaged on disk, with exit 5', async () => {
+    const bytes = readFileSync(fixture.path);
+    const at = bytes.indexOf('sess:bob');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 'sess:bob'.length + 2]! ^= 0xff; // inside the value: the record checksum breaks
+    writeFileSync(fixture.path, bytes);
+    const { code, stdout } = await runCli(['verify', fixture.path]);
+    expect(code).toBe(5);
+    expect(stdout).toMatch(/^PROBLEMS FOUND: 4 pages, .* 1 bad records/);
+  });
+});

@@ -1,0 +1,26 @@
+// Compiled by types.test.ts (tsc --noEmit): what an app written against the typings sees.
+import { KoaSessionStore, type SessionMiddleware, session } from '@fastmmap/koa';
+import Koa from 'koa';
+import koaSession from 'koa-session';
+
+declare module '@fastmmap/session-core' {
+  interface SessionData {
+    views?: number;
+  }
+}
+
+const middleware: SessionMiddleware = session({ secret: 'a-secret-of-at-least-32-characters!!' });
+const app = new Koa();
+app.use(middleware);
+app.use(async (ctx) => {
+  ctx.session.data.views = (ctx.session.data.views ?? 0) + 1;
+  const id: string = ctx.session.id;
+  // @ts-expect-error views is a number
+  ctx.session.data.views = 'many';
+  ctx.body = { id };
+});
+void middleware.close();
+
+// The koa-session store fits koa-session's own option type.
+const other = new Koa();
+other.use(koaSession({ store: new KoaSessionStore({ appName: 'my-app' }) }, other));

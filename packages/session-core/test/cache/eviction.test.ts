@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PressureInfo } from '../../src/cache/index.js';
+import { manualClock, scratchDir } from './helpers.js';
+
+let t: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+const ONE_PAGE = { pageSize: 4096, numPages: 1, codec: 'raw' } as const;
+/** Evicting tests that are not about pressure keep the default warning out of the output. */
+const QUIET = { pressure: { onPressure: () => {} } };
+const value = (n: number) => Buffer.alloc(200, n);
+
+describe('compaction and LRU eviction inside a page', () => {
+  it('reclaims overwritten records without evicting anything', () => {
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET });
+    for (let i = 0; i < 5; i++) cache.set(`k${i}`, value(i));
+    for (let round = 0; round < 200; round++) cache.set(`k${round % 5}`, value(round & 255));
+    const s = cache.stats();
+    expect(s).toMatchObject({ items: 5, evictions: 0, evictionsUnexpired: 0 });
+    for (let i = 0; i < 5; i++) expect(cache.get(`k${i}`)).toEqual(value((195 + i) & 255));
+    expect(cache.verify().ok).toBe(true);
+  });
+
+  it('evicts the least recently used entries first', () => {
+    const clock = manualClock();
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
+    // 16 records of ~232 bytes fill a 4 KiB page (capacity ~3.5 KiB after the slot table).
+    for (let i = 0; i < 14; i++) {
+      cache.set(`old${i}`, value(i));
+      clock.advance(1000);
+    }
+    // Touch the first half again: they become the most recently used.
+    for (let i = 0; i < 7; i++) cache.get(`old${i}`);
+    clock.advance(1000);
+    for (let i = 0; i < 6; i++) {
+      cache.set(`new${i}`, value(100 + i));
+      clock.advance(1000);
+    }
+    const alive = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => cache.has(`${prefix}${i}`));
+    expect(alive('new', 6).every(Boolean)).toBe(true);
+    expect(alive('old', 7).every(Boolean)).toBe(true); // recently read: kept
+    expect(alive('old', 14).slice(7).some((x) => !x)).toBe(true); // least recently used: gone first
+    const s = cache.stats();
+    expect(s.evictions).toBeGreaterThan(0);
+    expect(s.evictionsUnexpired).toBe(s.evictions);
+    expect(s.items).toBe(20 - s.evictions);
+    expect(cache.verify().ok).toBe(true);
+  });
+
+  it('counts expired records dropped by compaction as expired, not as lost live data', () => {
+    const clock = manualClock();
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
+    for (let i = 0; i < 14; i++) cache.set(`short${i}`, value(i), { ttl: 1000 });
+    clock.advance(1000);
+    for (let i = 0; i < 10; i++) cache.set(`live${i}`, value(i));
+    const s = cache.stats();
+    expect(s.evictionsUnexpired).toBe(0);
+    expect(s.expiredRemovals).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) expect(cache.has(`live${i}`)).toBe(true);
+  });
+
+  it('survives heavy delete churn (tombstones) and grows the slot table for tiny items', () => {
+    const cache = t.open<number>({ pageSize: 4096, numPages: 1, ...QUIET });
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 40; i++) cache.set(`r${round}:${i}`, i);
+      for (let i = 0; i < 40; i++) if (i % 4 !== 0) cache.delete(`r${round}:${i}`);
+    }
+    expect(cache.verify().ok).toBe(true);
+    for (const key of cache.keys()) expect(cache.get(key)).toBe(Number(key.split(':')[1]));
+    for (let i = 0; i < 40; i += 4) expect(cache.get(`r19:${i}`)).toBe(i);
+    // The initial 16-slot table holds 12 entries at most: it must have grown.
+    expect(cache.stats().items).toBeGreaterThan(12);
+  });
+});
+
+describe('pressure', () => {
+  it('calls onPressure once per interval when live entries are evicted too fast', () => {
+    const clock = manualClock();
+    const calls: PressureInfo[] = [];
+    const cache = t.open<Uint8Array>({
+      ...ONE_PAGE,
+      clock: clock.fn,
+      pressure: { maxEvictionsPerInterval: 2, intervalMs: 10_000, onPressure: (info) => calls.push(info) },
+    });
+    for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+    expect(calls).toHaveLength(1);
+    const info = calls[0]!;
+    expect(info.evictedUnexpired).toBeGreaterThan(2);
+    expect(info).toMatchObject({ intervalMs: 10_000, cacheSize: 4096, path: t.path });
+    expect(info.suggestedCacheSize).toBeGreaterThan(4096);
+    expect(info.suggestedCacheSize % 4096).toBe(0);
+    clock.advance(10_000);
+    for (let i = 0; i < 60; i++) cache.set(`again${i}`, value(i));
+    expect(calls).toHaveLength(2);
+  });
+
+  it('stays quiet while evictions are within the allowance', () => {
+    const onPressure = vi.fn();
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, pressure: { maxEvictionsPerInterval: 1000, onPressure } });
+    for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+    expect(cache.stats().evictionsUnexpired).toBeGreaterThan(0);
+    expect(onPressure).not.toHaveBeenCalled();
+  });
+
+  it('warns through process.emitWarning by default, saying what to do', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const cache = t.open<Uint8Array>(ONE_PAGE);
+      for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+      expect(spy).toHaveBeenCalledTimes(1);
+      const [message, options] = spy.mock.calls[0] as [string, { code: string }];
+      expect(options.code).toBe('FASTMMAP_PRESSURE');
+      expect(message).toMatch(/Raise cacheSize from 4096 to about \d+/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FastMmapCache } from '../../src/cache/index.js';
+import { scratchDir } from './helpers.js';
+
+const worker = fileURLToPath(new URL('./fixtures/increment-worker.mjs', import.meta.url));
+const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
+const PROCESSES = 4;
+const INCREMENTS = 20_000;
+const KEYS = 4;
+
+let t: ReturnType<typeof scratchDir>;
+beforeAll(() => {
+  if (!existsSync(built)) throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
+});
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+function runWorker(env: NodeJS.ProcessEnv): Promise<{ failures: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [worker, t.path, String(INCREMENTS), String(KEYS)],
+      { env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+    );
+  });
+}
+
+async function runAll(env: NodeJS.ProcessEnv): Promise<number> {
+  // Create the file first so every worker opens the same one with the same geometry.
+  t.open({ numPages: 3, pageSize: 8192, lockStripes: 2 });
+  await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(env)));
+  const cache = FastMmapCache.open<number>({ path: t.path });
+  let total = 0;
+  for (let k = 0; k < KEYS; k++) total += cache.get(`counter:${k}`) ?? 0;
+  cache.close();
+  return total;
+}
+
+describe('several real processes on one file', () => {
+  it(`${PROCESSES} x ${INCREMENTS} getAndSet increments end exactly right`, async () => {
+    const total = await runAll({});
+    expect(total).toBe(PROCESSES * INCREMENTS);
+    const cache = t.open<number>();
+    for (let k = 0; k < KEYS; k++) expect(cache.get(`counter:${k}`)).toBe((PROCESSES * INCREMENTS) / KEYS);
+    expect(cache.verify().ok).toBe(true);
+  });
+
+  it('the same run with locking disabled (test hook) loses updates', async () => {
+    const total = await runAll({ FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_NO_LOCK: '1' });
+    expect(total).toBeLessThan(PROCESSES * INCREMENTS);
+  });
+});

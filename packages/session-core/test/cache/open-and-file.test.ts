@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultCacheDir, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
+import { networkFilesystemName } from '../../src/cache/file.js';
+import { SMALL, scratchDir } from './helpers.js';
+
+let t: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FastMmapError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('creation', () => {
+  it('writes a complete, non-sparse file with a private mode, and no temp files', () => {
+    const old = process.umask(0);
+    try {
+      t.open(SMALL).close();
+    } finally {
+      process.umask(old);
+    }
+    const st = statSync(t.path);
+    expect(st.mode & 0o777).toBe(0o600);
+    // header + 3 pages + 3 spare pages (one per lock stripe)
+    expect(st.size).toBe(4096 + 6 * 4096);
+    expect(st.blocks * 512).toBeGreaterThanOrEqual(st.size); // allocated: written, not ftruncated
+    expect(readdirSync(t.dir).sort()).toEqual(['cache.fmc', 'cache.fmc.lock-0', 'cache.fmc.lock-1', 'cache.fmc.lock-2']);
+    const head = readFileSync(t.path).subarray(0, 100);
+    expect(head.toString('latin1', 0, 8)).toBe('FMMAPCF1');
+    expect(head.readUInt32LE(96)).toBe(crc32(head.subarray(0, 96)));
+  });
+
+  it('honours mode 0o640 and refuses group- or world-writable modes', () => {
+    t.open({ ...SMALL, mode: 0o640 }).close();
+    expect(statSync(t.path).mode & 0o777).toBe(0o640);
+    expect(codeOf(() => t.open({ ...SMALL, path: join(t.dir, 'b'), mode: 0o666 }))).toBe('ERR_FASTMMAP_INVALID_OPTION');
+    expect(existsSync(join(t.dir, 'b'))).toBe(false);
+  });
+
+  it('refuses a file of 2 GiB or more before creating anything', () => {
+    expect(codeOf(() => t.open({ pageSize: 1 << 20, numPages: 2048 }))).toBe('ERR_FASTMMAP_FILE_TOO_LARGE');
+    expect(readdirSync(t.dir)).toEqual([]);
+  });
+
+  it('creates the default directory private, and refuses an unsafe one', () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = t.dir;
+    try {
+      const cache = FastMmapCache.open({ appName: 'demo-app', ...SMALL });
+      expect(cache.path).toBe(join(defaultCacheDir(), 'demo-app.fmcache'));
+      expect(statSync(defaultCacheDir()).mode & 0o777).toBe(0o700);
+      cache.close();
+      chmodSync(defaultCacheDir(), 0o770);
+      expect(codeOf(() => FastMmapCache.open({ appName: 'demo-app' }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+});
+
+describe('opening an existing file', () => {
+  it('adopts the geometry silently when the caller gave none', () => {
+    t.open({ pageSize: 8192, numPages: 5, lockStripes: 2 }).set('k', 1);
+    const cache = t.open();
+    expect(cache.stats()).toMatchObject({ pageSize: 8192, numPages: 5, lockStripes: 2 });
+    expect(cache.get('k')).toBe(1);
+  });
+
+  it('ERR_FASTMMAP_GEOMETRY on a mismatch with explicit options, unless adoptGeometry', () => {
+    t.open({ pageSize: 8192, numPages: 5 }).set('k', 1);
+    const before = sha(t.path);
+    expect(codeOf(() => t.open({ pageSize: 4096 }))).toBe('ERR_FASTMMAP_GEOMETRY');
+    expect(codeOf(() => t.open({ pageSize: 8192, numPages: 7 }))).toBe('ERR_FASTMMAP_GEOMETRY');
+    expect(codeOf(() => t.open({ cacheSize: 8192 * 9 }))).toBe('ERR_FASTMMAP_GEOMETRY');
+    expect(codeOf(() => t.open({ lockStripes: 3 }))).toBe('ERR_FASTMMAP_GEOMETRY');
+    expect(sha(t.path)).toBe(before); // never resized or rewritten
+    const adopted = t.open({ pageSize: 4096, numPages: 100, adoptGeometry: true });
+    expect(adopted.stats()).toMatchObject({ pageSize: 8192, numPages: 5 });
+    expect(adopted.get('k')).toBe(1);
+    expect(t.open({ cacheSize: 8192 * 5 }).get('k')).toBe(1); // cacheSize measured in file pages
+  });
+
+  it('ERR_FASTMMAP_NOT_A_CACHE_FILE for empty, short, garbage and foreign files, untouched', () => {
+    const cases: [string, Buffer][] = [
+      ['empty', Buffer.alloc(0)],
+      ['short', Buffer.from('FMMAPCF1')],
+      ['zeros', Buffer.alloc(4096 * 7)],
+      ['garbage', Buffer.from(Array.from({ length: 40_000 }, (_, i) => (i * 7919) & 255))],
+    ];
+    for (const [name, bytes] of cases) {
+      const path = join(t.dir, name);
+      writeFileSync(path, bytes, { mode: 0o600 });
+      expect(codeOf(() => FastMmapCache.open({ path })), name).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
+      expect(readFileSync(path).equals(bytes), name).toBe(true);
+    }
+  });
+
+  it('detects a damaged header, a wrong size and another format version', () => {
+    t.open(SMALL).close();
+    const good = readFileSync(t.path);
+    const flipped = Buffer.from(good);
+    flipped[21] ^= 0x10; // page size byte, CRC no longer matches
+    writeFileSync(t.path, flipped);
+    expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
+    writeFileSync(t.path, Buffer.concat([good, Buffer.alloc(1)]));
+    expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
+    const v2 = Buffer.from(good);
+    v2.writeUInt32LE(2, 8);
+    v2.writeUInt32LE(crc32(v2.subarray(0, 96)), 96);
+    writeFileSync(t.path, v2);
+    expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_VERSION');
+  });
+
+  it('refuses symlinks, directories, hard-linked and group/world-writable files', () => {
+    t.open(SMALL).close();
+    const link = join(t.dir, 'link');
+    symlinkSync(t.path, link);
+    expect(codeOf(() => FastMmapCache.open({ path: link }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+    const dir = join(t.dir, 'adir');
+    mkdirSync(dir);
+    expect(codeOf(() => FastMmapCache.open({ path: dir }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+    const hard = join(t.dir, 'hard');
+    linkSync(t.path, hard);
+    expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+    expect(codeOf(() => FastMmapCache.open({ path: hard }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+  });
+
+  it('refuses a group-writable cache file', () => {
+    t.open(SMALL).close();
+    chmodSync(t.path, 0o620);
+    expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+  });
+
+  it('knows the network filesystems by their statfs magic', () => {
+    expect(networkFilesystemName(0x6969)).toBe('NFS');
+    expect(networkFilesystemName(0xff534d42)).toBe('CIFS');
+    expect(networkFilesystemName(0xfe534d42)).toBe('SMB2');
+    expect(networkFilesystemName(0x65735546)).toBe('FUSE');
+    expect(networkFilesystemName(0x01021997)).toBe('9p');
+    expect(networkFilesystemName(0x01021994)).toBeUndefined(); // tmpfs
+    expect(networkFilesystemName(0xef53)).toBeUndefined(); // ext4
+  });
+
+  it('initFile starts empty without resizing the file', () => {
+    t.open(SMALL).set('k', 1);
+    const size = statSync(t.path).size;
+    const fresh = t.open({ initFile: true });
+    expect(fresh.get('k')).toBeUndefined();
+    expect(statSync(t.path).size).toBe(size);
+  });
+
+  it('uses the codec recorded in the file, and refuses another one for writing', () => {
+    t.open({ ...SMALL, codec: 'json' }).set('k', { a: 1 });
+    expect(t.open().get('k')).toEqual({ a: 1 });
+    expect(t.open().stats().codec).toBe('json');
+    expect(codeOf(() => t.open({ codec: 'cbor' }))).toBe('ERR_FASTMMAP_INVALID_OPTION');
+  });
+});
+
+describe('readOnly', () => {
+  it('reads without write access, never creates, and refuses writes', () => {
+    expect(codeOf(() => t.open({ readOnly: true }))).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
+    expect(existsSync(t.path)).toBe(false);
+    const writer = t.open(SMALL);
+    writer.set('k', { v: 1 });
+    writer.get('k');
+    chmodSync(t.path, 0o400);
+    const reader = t.open({ readOnly: true });
+    expect(reader.get('k')).toEqual({ v: 1 });
+    expect([...reader.keys()]).toEqual(['k']);
+    expect(reader.stats().hits).toBe(1); // reads by a readOnly instance are not counted
+    expect(reader.verify().ok).toBe(true);
+    for (const write of [
+      () => reader.set('k', 2),
+      () => reader.delete('k'),
+      () => reader.getAndSet('k', () => 2),
+      () => reader.getAndDelete('k'),
+      () => reader.touch('k'),
+      () => reader.purge(),
+      () => reader.clear(),
+    ]) {
+      expect(codeOf(write)).toBe('ERR_FASTMMAP_READ_ONLY');
+    }
+    chmodSync(t.path, 0o600);
+    writer.set('k', { v: 2 });
+    expect(reader.get('k')).toEqual({ v: 2 }); // sees other writers live
+  });
+
+  it('refuses readOnly with initFile', () => {
+    expect(codeOf(() => t.open({ readOnly: true, initFile: true }))).toBe('ERR_FASTMMAP_INVALID_OPTION');
+  });
+});
+
+describe('options', () => {
+  it('validates geometry and timing options', () => {
+    const bad: Record<string, unknown>[] = [
+      { pageSize: 5000 },
+      { pageSize: 2048 },
+      { numPages: 0 },
+      { numPages: 2.5 },
+      { numPages: 3, cacheSize: 1 << 20 },
+      { cacheSize: -1 },
+      { expireTime: -1 },
+      { expireTime: Number.NaN },
+      { lockTimeout: -5 },
+      { lockStripes: 0 },
+      { lockStripes: 1000 },
+      { clock: 'now' },
+      { codec: 'xml' },
+      { pressure: { intervalMs: 0 } },
+    ];
+    for (const options of bad) {
+      expect(codeOf(() => t.open(options)), JSON.stringify(options)).toBe('ERR_FASTMMAP_INVALID_OPTION');
+    }
+  });
+
+  it('cacheSize sets the page count', () => {
+    expect(t.open({ pageSize: 4096, cacheSize: 10_000 }).stats().numPages).toBe(3);
+  });
+});
+
+describe('locks', () => {
+  it('ERR_FASTMMAP_LOCK_TIMEOUT when another holder keeps the page lock', () => {
+    const cache = t.open<number>({ numPages: 1, pageSize: 4096, lockTimeout: 30 });
+    cache.set('k', 1);
+    const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, f: string): void };
+    const fd = openSync(`${t.path}.lock-0`, 'r');
+    fsExt.flockSync(fd, 'exnb');
+    try {
+      const started = performance.now();
+      expect(codeOf(() => cache.set('k', 2))).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+      expect(cache.get('k')).toBe(1); // lock-free reads still work
+    } finally {
+      fsExt.flockSync(fd, 'un');
+      closeSync(fd);
+    }
+    cache.set('k', 3);
+    expect(cache.get('k')).toBe(3);
+  });
+});

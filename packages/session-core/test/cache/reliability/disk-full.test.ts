@@ -1,0 +1,93 @@
+// Disk full. A 1 MiB tmpfs in a private mount namespace (`unshare -rm`, we are root in CI), or,
+// where that is not allowed, a 1 MiB file size limit (RLIMIT_FSIZE via prlimit). The variant that
+// ran is printed; neither is ever skipped silently: the RLIMIT_FSIZE variant always runs too.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeResult, FIXTURES, jsonLines, startCommand } from './helpers/run-child.js';
+import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
+
+const CHILD = join(FIXTURES, 'disk-full-child.mjs');
+const LIMIT = 1024 * 1024;
+
+interface DiskFullReport {
+  variant: string;
+  freeBytesAtStart: number;
+  big: { code?: string; opened?: boolean; message?: string };
+  entriesAfterBig: string[];
+  filled: number;
+  fillError?: string;
+  freeBytesAfterFill: number;
+  afterFull: { sets: number; found: number; keys: number; problems: string[] };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = makeTempDir();
+});
+afterEach(() => removeTempDir(dir));
+
+function canMountTmpfs(): boolean {
+  const probe = spawnSync(
+    'unshare',
+    ['-rm', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${dir}"`],
+    { encoding: 'utf8' },
+  );
+  return probe.status === 0;
+}
+
+async function run(variant: 'tmpfs' | 'rlimit'): Promise<DiskFullReport> {
+  const [command, args] =
+    variant === 'tmpfs'
+      ? [
+          'unshare',
+          [
+            '-rm',
+            'sh',
+            '-c',
+            'mount -t tmpfs -o size=$1,mode=0700 tmpfs "$2" && exec "$3" "$4" "$2" tmpfs',
+            'sh',
+            String(LIMIT),
+            dir,
+            process.execPath,
+            CHILD,
+          ],
+        ]
+      : ['prlimit', [`--fsize=${LIMIT}`, process.execPath, CHILD, dir, 'rlimit']];
+  const r = await startCommand(command, args as string[], { timeoutMs: 30_000 }).result;
+  // A SIGBUS here is exactly the failure this test exists for (a sparse mapping on a full disk).
+  if (r.outcome !== 'ok') throw new Error(`${variant} child: ${describeResult(r)}`);
+  return jsonLines<DiskFullReport>(r.stdout)[0]!;
+}
+
+function expectCleanFailureAndWorkingCache(report: DiskFullReport) {
+  // (a) Creating a cache larger than the space: typed error, nothing left behind.
+  expect(report.big.code, report.big.message).toBe('ERR_FASTMMAP_NO_SPACE');
+  expect(report.entriesAfterBig.filter((f) => f.includes('big.fmcache'))).toEqual([]);
+  // (b) The space really ran out, and the cache made before that still works.
+  expect(['ENOSPC', 'EFBIG']).toContain(report.fillError);
+  expect(report.afterFull.problems).toEqual([]);
+  expect(report.afterFull.sets).toBe(3000);
+  expect(report.afterFull.found).toBeGreaterThan(report.afterFull.keys / 2);
+}
+
+describe('disk full', () => {
+  it('a full filesystem: typed error at creation, no partial file, existing cache keeps working', async () => {
+    const variant = canMountTmpfs() ? 'tmpfs' : 'rlimit';
+    console.log(
+      `disk-full: ran the ${variant === 'tmpfs' ? '1 MiB tmpfs (unshare -rm)' : 'RLIMIT_FSIZE fallback (unshare not permitted)'} variant`,
+    );
+    const report = await run(variant);
+    console.log(
+      `disk-full ${variant}: ${JSON.stringify({ ...report, entriesAfterBig: report.entriesAfterBig.length })}`,
+    );
+    expectCleanFailureAndWorkingCache(report);
+    if (variant === 'tmpfs') expect(report.freeBytesAfterFill).toBe(0);
+  });
+
+  it('a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored): the same guarantees', async () => {
+    const report = await run('rlimit');
+    expectCleanFailureAndWorkingCache(report);
+    expect(report.fillError).toBe('EFBIG');
+  });
+});
