@@ -1,4 +1,5 @@
 import { session } from '@fastmmap/express';
+import { prometheusContentType, renderPrometheus } from '@fastmmap/session-core';
 import express from 'express';
 import { page } from './html.js';
 
@@ -45,6 +46,15 @@ export function createApp({ secret, store } = {}) {
     req.session.data.count = (req.session.data.count ?? 0) + 1;
     res.redirect(303, '/');
   });
+
+  // Prometheus scrape endpoint: the shared cache's counters, which cover every worker process.
+  // Only for the embedded store (it exposes its cache); keep it off the public internet.
+  const { store } = sessions.manager;
+  if ('cache' in store) {
+    app.get('/metrics', (req, res) => {
+      res.set('Content-Type', prometheusContentType).send(renderPrometheus(store));
+    });
+  }
 
   return { app, close: () => sessions.close() };
 }

@@ -3,7 +3,15 @@ import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
 import { KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
-import { MAX_KEY_BYTES, maxRecordSize, P_DELETES, P_DROPPED, P_EXPIRED, RECORD_HEADER_SIZE, recordSize } from './layout.js';
+import {
+  MAX_KEY_BYTES,
+  maxRecordSize,
+  P_DELETES,
+  P_DROPPED,
+  P_EXPIRED,
+  RECORD_HEADER_SIZE,
+  recordSize,
+} from './layout.js';
 import { StripeLocks } from './locks.js';
 import { resolveOptions, validTtl } from './options.js';
 import { BROKEN, NOT_FOUND, PageStore, type WriteEffects } from './page-store.js';
@@ -77,7 +85,11 @@ export class FastMmapCache<V = unknown> {
   private closed = false;
   /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
   private readonly keyBuf: Utf8Writer = Buffer.alloc(MAX_KEY_BYTES * 3) as Utf8Writer;
-  private readonly keyWords = new Uint32Array(this.keyBuf.buffer, this.keyBuf.byteOffset, (MAX_KEY_BYTES * 3) >>> 2);
+  private readonly keyWords = new Uint32Array(
+    this.keyBuf.buffer,
+    this.keyBuf.byteOffset,
+    (MAX_KEY_BYTES * 3) >>> 2,
+  );
   private kKey: unknown = NO_KEY;
   private kLen = 0;
   private kHash = 0;
@@ -180,7 +192,18 @@ export class FastMmapCache<V = unknown> {
       store.ensurePage(page, now);
       const found = this.findForWrite(base, page, now);
       store.beginWrite(base);
-      store.put(page, found, this.keyBuf, this.keyWords, this.kLen, this.kHash, bytes, expiresAt, now, this.effects);
+      store.put(
+        page,
+        found,
+        this.keyBuf,
+        this.keyWords,
+        this.kLen,
+        this.kHash,
+        bytes,
+        expiresAt,
+        now,
+        this.effects,
+      );
       store.endWrite(base);
     } finally {
       this.unlock(page);
@@ -212,7 +235,11 @@ export class FastMmapCache<V = unknown> {
    * missing or expired) and returns the new one, or undefined to delete. `fn` must be
    * synchronous and must not use any cache (ERR_FASTMMAP_REENTRANT). Returns the new value.
    */
-  getAndSet(key: string, fn: (current: V | undefined) => V | undefined, options?: SetOptions): V | undefined {
+  getAndSet(
+    key: string,
+    fn: (current: V | undefined) => V | undefined,
+    options?: SetOptions,
+  ): V | undefined {
     this.enterWrite();
     if (typeof fn !== 'function') throw new TypeError('getAndSet needs a function');
     this.prepareKey(key);
@@ -242,7 +269,18 @@ export class FastMmapCache<V = unknown> {
         this.checkSize(key, bytes.length);
         const found = this.findForWrite(base, page, now);
         store.beginWrite(base);
-        store.put(page, found, this.keyBuf, this.keyWords, this.kLen, this.kHash, bytes, expiresAt, now, this.effects);
+        store.put(
+          page,
+          found,
+          this.keyBuf,
+          this.keyWords,
+          this.kLen,
+          this.kHash,
+          bytes,
+          expiresAt,
+          now,
+          this.effects,
+        );
         store.endWrite(base);
       }
     } finally {
@@ -374,7 +412,9 @@ export class FastMmapCache<V = unknown> {
           if (exp !== 0 && now >= exp) return;
           const klen = store.scratchU32[5]!;
           const key = store.scratch.toString('utf8', RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + klen);
-          const value = withValues ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len)) : undefined;
+          const value = withValues
+            ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len))
+            : undefined;
           batch.push([key, value]);
         });
       } finally {
@@ -407,7 +447,11 @@ export class FastMmapCache<V = unknown> {
     for (let page = 0; page < this.numPages; page++) {
       const c = this.store.pageCounters(page);
       for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
-      pages.push({ items: c.items, bytesUsed: c.bytesUsed, fill: c.capacity > 0 ? c.bytesUsed / c.capacity : 0 });
+      pages.push({
+        items: c.items,
+        bytesUsed: c.bytesUsed,
+        fill: c.capacity > 0 ? c.bytesUsed / c.capacity : 0,
+      });
     }
     return {
       path: this.path,
@@ -427,7 +471,14 @@ export class FastMmapCache<V = unknown> {
   /** Deep consistency check of every page under its lock. Changes nothing. */
   verify(): VerifyReport {
     this.enter();
-    const report: VerifyReport = { pages: this.numPages, items: 0, badRecords: 0, tornPages: 0, badPages: 0, ok: true };
+    const report: VerifyReport = {
+      pages: this.numPages,
+      items: 0,
+      badRecords: 0,
+      tornPages: 0,
+      badPages: 0,
+      ok: true,
+    };
     for (let page = 0; page < this.numPages; page++) {
       this.lock(page);
       try {
@@ -455,7 +506,8 @@ export class FastMmapCache<V = unknown> {
   // ---- internals -----------------------------------------------------------------------------
 
   private enter(): void {
-    if (this.closed) throw new FastMmapError('ERR_FASTMMAP_CLOSED', `the cache ${this.path} is closed`);
+    if (this.closed)
+      throw new FastMmapError('ERR_FASTMMAP_CLOSED', `the cache ${this.path} is closed`);
     if (lockHeld) {
       throw new FastMmapError(
         'ERR_FASTMMAP_REENTRANT',
@@ -466,7 +518,11 @@ export class FastMmapCache<V = unknown> {
 
   private enterWrite(): void {
     this.enter();
-    if (this.readOnly) throw new FastMmapError('ERR_FASTMMAP_READ_ONLY', `the cache ${this.path} was opened readOnly`);
+    if (this.readOnly)
+      throw new FastMmapError(
+        'ERR_FASTMMAP_READ_ONLY',
+        `the cache ${this.path} was opened readOnly`,
+      );
   }
 
   private lock(page: number): void {
@@ -500,7 +556,10 @@ export class FastMmapCache<V = unknown> {
 
   private encode(value: V): Uint8Array {
     if (value === undefined) {
-      throw new FastMmapError('ERR_FASTMMAP_ENCODE', 'undefined cannot be stored (get() could not tell it from a miss); use delete()');
+      throw new FastMmapError(
+        'ERR_FASTMMAP_ENCODE',
+        'undefined cannot be stored (get() could not tell it from a miss); use delete()',
+      );
     }
     let bytes: Uint8Array;
     try {
@@ -513,7 +572,10 @@ export class FastMmapCache<V = unknown> {
       );
     }
     if (!(bytes instanceof Uint8Array)) {
-      throw new FastMmapError('ERR_FASTMMAP_ENCODE', `the ${this.codec.name} codec returned ${typeof bytes}, not a Uint8Array`);
+      throw new FastMmapError(
+        'ERR_FASTMMAP_ENCODE',
+        `the ${this.codec.name} codec returned ${typeof bytes}, not a Uint8Array`,
+      );
     }
     return bytes;
   }
@@ -589,8 +651,10 @@ export class FastMmapCache<V = unknown> {
     return this.readLocked(decode, count, now);
   }
 
+  /** Best effort: a busy page skips the refresh rather than make a read wait. */
   private refreshAccess(page: number, gi: number, gen: number, off: number, sec: number): void {
-    this.lock(page);
+    if (!this.locks.tryLock(page % this.stripes)) return;
+    lockHeld = true;
     try {
       if (Atomics.load(this.store.i32, gi) === gen) this.store.touchAccess(off, sec);
     } finally {
@@ -657,7 +721,11 @@ export class FastMmapCache<V = unknown> {
     return store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
   }
 
-  private removeFound(base: number, off: number, counter: typeof P_DELETES | typeof P_EXPIRED | typeof P_DROPPED): void {
+  private removeFound(
+    base: number,
+    off: number,
+    counter: typeof P_DELETES | typeof P_EXPIRED | typeof P_DROPPED,
+  ): void {
     this.store.beginWrite(base);
     this.store.remove(base, off, counter);
     this.store.endWrite(base);
@@ -669,7 +737,7 @@ export class FastMmapCache<V = unknown> {
     const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
     if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
     const bytes = Buffer.allocUnsafe(off + len - start);
-    map.copy(bytes, 0, start, off + len);
+    bytes.set(new Uint8Array(map.buffer, map.byteOffset + start, off + len - start)); // cheaper than copy()
     return this.codec.decode(bytes) as V;
   }
 
@@ -687,7 +755,9 @@ export class FastMmapCache<V = unknown> {
   private decodeScratch(len: number): V {
     const scratch = this.store.scratch;
     const start = RECORD_HEADER_SIZE + this.store.scratchU32[5]!;
-    const bytes = this.decodeFromMap ? scratch.subarray(start, len) : Buffer.from(scratch.subarray(start, len));
+    const bytes = this.decodeFromMap
+      ? scratch.subarray(start, len)
+      : Buffer.from(scratch.subarray(start, len));
     return this.codec.decode(bytes) as V;
   }
 
@@ -721,6 +791,8 @@ function invalidKey(key: unknown): FastMmapError {
 
 function isThenable(value: unknown): boolean {
   return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
   );
 }

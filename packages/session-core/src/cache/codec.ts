@@ -38,11 +38,14 @@ copyingDecoders.add(jsonCodec);
 const rawCodec: Codec = {
   name: 'raw',
   encode(value) {
-    if (!(value instanceof Uint8Array)) throw new TypeError('the raw codec stores Uint8Array/Buffer values only');
+    if (!(value instanceof Uint8Array))
+      throw new TypeError('the raw codec stores Uint8Array/Buffer values only');
     return value;
   },
   decode(bytes) {
-    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    return Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   },
 };
 
@@ -57,6 +60,13 @@ export function resolveCodec(option: CodecOption | undefined): Codec {
     typeof option.encode === 'function' &&
     typeof option.decode === 'function'
   ) {
+    // The name is recorded in the file header (32 bytes) and compared at every open.
+    if (!/^[\x21-\x7e]{1,32}$/.test(option.name)) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        `a custom codec needs a name of 1-32 printable ASCII characters, got ${JSON.stringify(option.name)}`,
+      );
+    }
     return option;
   }
   throw new FastMmapError(

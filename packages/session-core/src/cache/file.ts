@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
-  constants as fsConstants,
   fchmodSync,
+  constants as fsConstants,
   fstatSync,
   fsyncSync,
   linkSync,
@@ -101,10 +101,13 @@ export function ensurePrivateDir(dir: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const st = lstatSync(dir);
-  if (st.isSymbolicLink() || !st.isDirectory()) throw unsafe(`${dir} must be a directory, not a symlink`);
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw unsafe(`${dir} must be a directory, not a symlink`);
   const uid = euid();
-  if (uid !== undefined && st.uid !== uid) throw unsafe(`${dir} is owned by uid ${st.uid}, not ${uid}`);
-  if ((st.mode & 0o022) !== 0) throw unsafe(`${dir} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
+  if (uid !== undefined && st.uid !== uid)
+    throw unsafe(`${dir} is owned by uid ${st.uid}, not ${uid}`);
+  if ((st.mode & 0o022) !== 0)
+    throw unsafe(`${dir} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
 }
 
 /** Someone who can write the parent directory can swap the file: refuse unless it is sticky. */
@@ -112,7 +115,9 @@ function checkParentDir(dir: string): void {
   const st = statSync(dir);
   if (!st.isDirectory()) throw unsafe(`${dir} is not a directory`);
   if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
-    throw unsafe(`${dir} is group/world-writable without the sticky bit; anyone there could replace the cache file`);
+    throw unsafe(
+      `${dir} is group/world-writable without the sticky bit; anyone there could replace the cache file`,
+    );
   }
 }
 
@@ -141,7 +146,8 @@ function checkOpenedFile(fd: number, path: string, readOnly: boolean): number {
   if (uid !== undefined && st.uid !== uid && !(readOnly && uid === 0)) {
     throw unsafe(`${path} is owned by uid ${st.uid}, not ${uid}`);
   }
-  if ((st.mode & 0o022) !== 0) throw unsafe(`${path} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
+  if ((st.mode & 0o022) !== 0)
+    throw unsafe(`${path} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
   if (st.nlink !== 1) throw unsafe(`${path} has ${st.nlink} hard links`);
   return st.size;
 }
@@ -154,9 +160,12 @@ export function checkGeometry(req: OpenRequest, header: FileHeader): Geometry {
   if (!req.explicit.stripes) want.stripes = header.stripes;
   else want.stripes = Math.min(want.stripes, header.numPages);
   const mismatches: string[] = [];
-  if (req.explicit.pageSize && header.pageSize !== want.pageSize) mismatches.push(`pageSize ${header.pageSize} (asked ${want.pageSize})`);
-  if (req.explicit.numPages && header.numPages !== want.numPages) mismatches.push(`numPages ${header.numPages} (asked ${want.numPages})`);
-  if (req.explicit.stripes && header.stripes !== want.stripes) mismatches.push(`lockStripes ${header.stripes} (asked ${want.stripes})`);
+  if (req.explicit.pageSize && header.pageSize !== want.pageSize)
+    mismatches.push(`pageSize ${header.pageSize} (asked ${want.pageSize})`);
+  if (req.explicit.numPages && header.numPages !== want.numPages)
+    mismatches.push(`numPages ${header.numPages} (asked ${want.numPages})`);
+  if (req.explicit.stripes && header.stripes !== want.stripes)
+    mismatches.push(`lockStripes ${header.stripes} (asked ${want.stripes})`);
   if (mismatches.length > 0 && !req.adoptGeometry) {
     throw new FastMmapError(
       'ERR_FASTMMAP_GEOMETRY',
@@ -182,7 +191,10 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       if (code === 'ELOOP') throw unsafe(`${req.path} is a symlink`);
       if (code === 'EISDIR') throw unsafe(`${req.path} is a directory`);
       if (code === 'ENOENT' && req.readOnly) {
-        throw new FastMmapError('ERR_FASTMMAP_NOT_A_CACHE_FILE', `${req.path} does not exist (readOnly never creates)`);
+        throw new FastMmapError(
+          'ERR_FASTMMAP_NOT_A_CACHE_FILE',
+          `${req.path} does not exist (readOnly never creates)`,
+        );
       }
       if (code === 'ENOENT' && attempt < 5) {
         createCacheFile(req);
@@ -218,7 +230,11 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
 }
 
 function isFastMmapNlink(err: unknown): boolean {
-  return err instanceof FastMmapError && err.code === 'ERR_FASTMMAP_UNSAFE_FILE' && /hard links/.test(err.message);
+  return (
+    err instanceof FastMmapError &&
+    err.code === 'ERR_FASTMMAP_UNSAFE_FILE' &&
+    /hard links/.test(err.message)
+  );
 }
 
 export function tooLarge(size: number): FastMmapError {
@@ -247,7 +263,10 @@ function createCacheFile(req: OpenRequest): void {
   const fileSize = fileSizeFor(pageSize, numPages, stripes);
   if (fileSize > MAX_FILE_SIZE) throw tooLarge(fileSize);
   const dir = dirname(req.path);
-  const tmp = join(dir, `.${basename(req.path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const tmp = join(
+    dir,
+    `.${basename(req.path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`,
+  );
   const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
   const fd = openSync(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, req.mode);
   let fdOpen = true;

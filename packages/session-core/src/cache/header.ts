@@ -54,7 +54,10 @@ export function writeHeader(buf: Buffer, h: Omit<FileHeader, 'formatVersion'>): 
 }
 
 function notACacheFile(path: string, why: string): FastMmapError {
-  return new FastMmapError('ERR_FASTMMAP_NOT_A_CACHE_FILE', `${path} is not a fastmmap cache file: ${why}`);
+  return new FastMmapError(
+    'ERR_FASTMMAP_NOT_A_CACHE_FILE',
+    `${path} is not a fastmmap cache file: ${why}`,
+  );
 }
 
 /** Validates the header bytes of `path` against the file's real size; throws typed errors. */
@@ -66,8 +69,10 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
     throw notACacheFile(path, 'bad magic');
   }
   const version = buf.readUInt32LE(H_VERSION);
-  if (buf.readUInt32LE(H_BOM) !== BYTE_ORDER_MARK) throw notACacheFile(path, 'written with another byte order');
-  if (buf.readUInt32LE(H_CRC) !== crc32(buf.subarray(0, H_CRC))) throw notACacheFile(path, 'header checksum mismatch');
+  if (buf.readUInt32LE(H_BOM) !== BYTE_ORDER_MARK)
+    throw notACacheFile(path, 'written with another byte order');
+  if (buf.readUInt32LE(H_CRC) !== crc32(buf.subarray(0, H_CRC)))
+    throw notACacheFile(path, 'header checksum mismatch');
   if (version !== FORMAT_VERSION) {
     throw new FastMmapError(
       'ERR_FASTMMAP_VERSION',
@@ -88,7 +93,8 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
     stripes <= numPages &&
     fileSize === fileSizeFor(pageSize, numPages, stripes);
   if (!sane) throw notACacheFile(path, 'inconsistent geometry in header');
-  if (fileSize !== realSize) throw notACacheFile(path, `header says ${fileSize} bytes, file has ${realSize}`);
+  if (fileSize !== realSize)
+    throw notACacheFile(path, `header says ${fileSize} bytes, file has ${realSize}`);
   const codecEnd = buf.indexOf(0, H_CODEC);
   return {
     formatVersion: version,
@@ -98,6 +104,10 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
     fileSize,
     createdAt: buf.readDoubleLE(H_CREATED_AT),
     creationId: buf.toString('hex', H_CREATION_ID, H_CREATION_ID + 16),
-    codec: buf.toString('latin1', H_CODEC, Math.min(codecEnd < 0 ? H_CODEC + CODEC_NAME_MAX : codecEnd, H_CODEC + CODEC_NAME_MAX)),
+    codec: buf.toString(
+      'latin1',
+      H_CODEC,
+      Math.min(codecEnd < 0 ? H_CODEC + CODEC_NAME_MAX : codecEnd, H_CODEC + CODEC_NAME_MAX),
+    ),
   };
 }

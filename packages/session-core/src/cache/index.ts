@@ -3,7 +3,7 @@
  * every process on the machine shares. Format, semantics and options: docs/cache.md.
  */
 export { type CacheEntry, FastMmapCache, type VerifyReport } from './cache.js';
-export { type FastMmapErrorCode, FastMmapError, isFastMmapError } from './errors.js';
+export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
 export { CRASH_POINTS, type CrashPoint } from './test-hooks.js';
 export type {

@@ -39,7 +39,8 @@ export class StripeLocks {
   ) {
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
     try {
-      for (let s = 0; s < stripes; s++) this.fds.push(openLockFile(lockFilePath(cachePath, s), mode, readOnly));
+      for (let s = 0; s < stripes; s++)
+        this.fds.push(openLockFile(lockFilePath(cachePath, s), mode, readOnly));
     } catch (err) {
       this.close();
       throw err;
@@ -56,6 +57,19 @@ export class StripeLocks {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
     }
     this.lockSlow(fd, stripe);
+  }
+
+  /** One non-blocking attempt, for best-effort work such as refreshing LRU times. */
+  tryLock(stripe: number): boolean {
+    const fd = this.fds[stripe]!;
+    if (fd < 0 || TEST_NO_LOCK) return true;
+    try {
+      flockSync(fd, this.lockFlags);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      return false;
+    }
   }
 
   private lockSlow(fd: number, stripe: number): void {
@@ -97,12 +111,15 @@ function openLockFile(path: string, mode: number, readOnly: boolean): number {
   const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
   let fd: number;
   try {
-    fd = readOnly ? openSync(path, O_RDONLY | O_NOFOLLOW) : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode);
+    fd = readOnly
+      ? openSync(path, O_RDONLY | O_NOFOLLOW)
+      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A reader with no lock file has no writer to exclude: no writer opened this cache yet.
     if (readOnly && code === 'ENOENT') return -1;
-    if (code === 'ELOOP') throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
+    if (code === 'ELOOP')
+      throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
     throw err;
   }
   const st = fstatSync(fd);

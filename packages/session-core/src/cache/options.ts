@@ -33,7 +33,9 @@ function isInt(n: unknown): n is number {
 
 export function validTtl(ttl: unknown, name: string): number {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
-    throw invalid(`${name} must be a finite number of milliseconds >= 0 (0 = never expires), got ${String(ttl)}`);
+    throw invalid(
+      `${name} must be a finite number of milliseconds >= 0 (0 = never expires), got ${String(ttl)}`,
+    );
   }
   return ttl;
 }
@@ -42,17 +44,28 @@ export function resolveOptions(o: CacheOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null) throw invalid('options must be an object');
   const pageSize = o.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!isInt(pageSize) || pageSize < 4096 || pageSize > MAX_PAGE_SIZE || pageSize % 4096 !== 0) {
-    throw invalid(`pageSize must be a multiple of 4096 between 4096 and ${MAX_PAGE_SIZE}, got ${String(o.pageSize)}`);
+    throw invalid(
+      `pageSize must be a multiple of 4096 between 4096 and ${MAX_PAGE_SIZE}, got ${String(o.pageSize)}`,
+    );
   }
-  if (o.numPages !== undefined && o.cacheSize !== undefined) throw invalid('give numPages or cacheSize, not both');
-  if (o.cacheSize !== undefined && (typeof o.cacheSize !== 'number' || !Number.isFinite(o.cacheSize) || o.cacheSize <= 0)) {
+  if (o.numPages !== undefined && o.cacheSize !== undefined)
+    throw invalid('give numPages or cacheSize, not both');
+  if (
+    o.cacheSize !== undefined &&
+    (typeof o.cacheSize !== 'number' || !Number.isFinite(o.cacheSize) || o.cacheSize <= 0)
+  ) {
     throw invalid(`cacheSize must be a number of bytes > 0, got ${String(o.cacheSize)}`);
   }
-  const numPages = o.numPages ?? (o.cacheSize !== undefined ? Math.ceil(o.cacheSize / pageSize) : DEFAULT_NUM_PAGES);
-  if (!isInt(numPages) || numPages < 1) throw invalid(`numPages must be an integer >= 1, got ${String(o.numPages)}`);
+  const numPages =
+    o.numPages ??
+    (o.cacheSize !== undefined ? Math.ceil(o.cacheSize / pageSize) : DEFAULT_NUM_PAGES);
+  if (!isInt(numPages) || numPages < 1)
+    throw invalid(`numPages must be an integer >= 1, got ${String(o.numPages)}`);
   const stripesAsked = o.lockStripes ?? DEFAULT_STRIPES;
   if (!isInt(stripesAsked) || stripesAsked < 1 || stripesAsked > MAX_STRIPES) {
-    throw invalid(`lockStripes must be an integer from 1 to ${MAX_STRIPES}, got ${String(o.lockStripes)}`);
+    throw invalid(
+      `lockStripes must be an integer from 1 to ${MAX_STRIPES}, got ${String(o.lockStripes)}`,
+    );
   }
   const mode = o.mode ?? 0o600;
   // Owner read/write; group may read (0640); nobody else gets anything, nobody but the owner writes.
@@ -60,7 +73,8 @@ export function resolveOptions(o: CacheOptions): ResolvedOptions {
     throw invalid(`mode must be 0o600 or 0o640, got 0o${Number(o.mode).toString(8)}`);
   }
   const clock = o.clock ?? Date.now;
-  if (typeof clock !== 'function') throw invalid('clock must be a function returning ms since the epoch');
+  if (typeof clock !== 'function')
+    throw invalid('clock must be a function returning ms since the epoch');
   const lockTimeout = o.lockTimeout ?? 5000;
   if (typeof lockTimeout !== 'number' || !Number.isFinite(lockTimeout) || lockTimeout < 0) {
     throw invalid(`lockTimeout must be a number of ms >= 0, got ${String(o.lockTimeout)}`);

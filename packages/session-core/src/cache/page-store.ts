@@ -110,7 +110,11 @@ export class PageStore {
   private readonly memoShift: number;
   /** An aligned copy of a key found in the mapping, for `check`. */
   private readonly checkKey = Buffer.alloc(RECORD_HEADER_SIZE + 4096);
-  private readonly checkKeyWords = new Uint32Array(this.checkKey.buffer, this.checkKey.byteOffset, this.checkKey.length >>> 2);
+  private readonly checkKeyWords = new Uint32Array(
+    this.checkKey.buffer,
+    this.checkKey.byteOffset,
+    this.checkKey.length >>> 2,
+  );
   /** Set by `find`: the slot index of the match, or the first slot a new key may use. */
   foundSlot = -1;
   insertSlot = -1;
@@ -131,8 +135,15 @@ export class PageStore {
     this.imageU32 = new Uint32Array(this.image.buffer, this.image.byteOffset, pageSize >>> 2);
     this.scratch = Buffer.allocUnsafeSlow(pageSize);
     this.scratchU32 = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, pageSize >>> 2);
-    this.scratchF64 = new Float64Array(this.scratch.buffer, this.scratch.byteOffset, pageSize >>> 3);
-    const memoBits = Math.min(MEMO_MAX_BITS, Math.max(MEMO_MIN_BITS, Math.ceil(Math.log2(map.length / 1024))));
+    this.scratchF64 = new Float64Array(
+      this.scratch.buffer,
+      this.scratch.byteOffset,
+      pageSize >>> 3,
+    );
+    const memoBits = Math.min(
+      MEMO_MAX_BITS,
+      Math.max(MEMO_MIN_BITS, Math.ceil(Math.log2(map.length / 1024))),
+    );
     this.verifiedAt = new Int32Array(2 ** memoBits).fill(-1);
     this.verifiedCrc = new Int32Array(2 ** memoBits);
     this.memoShift = 32 - memoBits;
@@ -159,7 +170,8 @@ export class PageStore {
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-    if (numSlots < this.minSlots || numSlots > this.maxSlots || (numSlots & (numSlots - 1)) !== 0) return BROKEN;
+    if (numSlots < this.minSlots || numSlots > this.maxSlots || (numSlots & (numSlots - 1)) !== 0)
+      return BROKEN;
     const start = dataStart(numSlots);
     if (freeData < start || freeData > this.pageSize) return BROKEN;
     const map = this.map;
@@ -229,7 +241,8 @@ export class PageStore {
    */
   copyRecord(base: number, off: number): number {
     const freeData = this.u32[(base + P_FREE_DATA) >>> 2]!;
-    if (off < base || off + RECORD_HEADER_SIZE > base + freeData || freeData > this.pageSize) return -1;
+    if (off < base || off + RECORD_HEADER_SIZE > base + freeData || freeData > this.pageSize)
+      return -1;
     const w = off >>> 2;
     const len = RECORD_HEADER_SIZE + this.u32[w + W_KEY_LEN]! + this.u32[w + W_VALUE_LEN]!;
     if (len > this.pageSize || off + len > base + freeData) return -1;
@@ -251,7 +264,10 @@ export class PageStore {
     const end = rel + RECORD_HEADER_SIZE + klen + vlen;
     if (klen === 0 || end > freeData) return false;
     const off = base + rel;
-    if (this.u32[w + W_CRC] !== crc32(this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen))) {
+    if (
+      this.u32[w + W_CRC] !==
+      crc32(this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen))
+    ) {
       return false;
     }
     const hash = murmur3(this.map, off + RECORD_HEADER_SIZE, klen, KEY_HASH_SEED);
@@ -322,7 +338,8 @@ export class PageStore {
   check(page: number): PageCheck {
     const base = this.base(page);
     const torn = (Atomics.load(this.i32, this.genIndex(base)) & 1) === 1;
-    if (!this.headerSane(base, page)) return { items: 0, badRecords: 0, torn, badHeader: true, countsOk: false };
+    if (!this.headerSane(base, page))
+      return { items: 0, badRecords: 0, torn, badHeader: true, countsOk: false };
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
@@ -348,7 +365,10 @@ export class PageStore {
       // The record must be reachable by probing from its key's start slot.
       const keyAt = base + rel + RECORD_HEADER_SIZE;
       this.map.copy(this.checkKey, 0, keyAt, keyAt + klen);
-      if (this.find(base, this.checkKey, this.checkKeyWords, klen, u32[w + W_HASH]!) !== base + rel) {
+      if (
+        this.find(base, this.checkKey, this.checkKeyWords, klen, u32[w + W_HASH]!) !==
+        base + rel
+      ) {
         badRecords++;
         continue;
       }
@@ -400,15 +420,27 @@ export class PageStore {
       const used = u32[(base + P_ITEMS) >>> 2]! + u32[(base + P_TOMBSTONES) >>> 2]!;
       const slot = this.insertSlot;
       compactNow =
-        slot < 0 || (u32[((base + PAGE_HEADER_SIZE) >>> 2) + slot] === SLOT_EMPTY && used + 1 > numSlots * MAX_LOAD);
+        slot < 0 ||
+        (u32[((base + PAGE_HEADER_SIZE) >>> 2) + slot] === SLOT_EMPTY &&
+          used + 1 > numSlots * MAX_LOAD);
     }
     if (compactNow) {
       // The old record of this key survives compaction (a death before the new one is written
       // must leave the old value), but it is never evicted for its own replacement.
-      effects.evictedUnexpired += this.compact(page, need, found < 0 ? -1 : found - base, now, false);
+      effects.evictedUnexpired += this.compact(
+        page,
+        need,
+        found < 0 ? -1 : found - base,
+        now,
+        false,
+      );
       found = this.find(base, key, keyWords, klen, hash);
       freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-      if (found === BROKEN || (found < 0 && this.insertSlot < 0) || freeData + need > this.pageSize) {
+      if (
+        found === BROKEN ||
+        (found < 0 && this.insertSlot < 0) ||
+        freeData + need > this.pageSize
+      ) {
         throw new Error(`fastmmap: page ${page} has no room after compaction (internal error)`);
       }
     }
@@ -426,7 +458,9 @@ export class PageStore {
     hook('write:mid-record');
     this.map.set(value, off + RECORD_HEADER_SIZE + klen);
     // The checksum goes last: a record without a valid one is not a record.
-    u32[w + W_CRC] = crc32(this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen));
+    u32[w + W_CRC] = crc32(
+      this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen),
+    );
     u32[(base + P_FREE_DATA) >>> 2] = freeData + need;
     hook('write:before-commit');
     const slotWord = (base + PAGE_HEADER_SIZE) >>> 2;
@@ -445,7 +479,11 @@ export class PageStore {
   }
 
   /** Removes the record find() just found (between beginWrite and endWrite). */
-  remove(base: number, off: number, counter: typeof P_DELETES | typeof P_EXPIRED | typeof P_DROPPED): void {
+  remove(
+    base: number,
+    off: number,
+    counter: typeof P_DELETES | typeof P_EXPIRED | typeof P_DROPPED,
+  ): void {
     hook('delete:after-marker');
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
@@ -470,7 +508,9 @@ export class PageStore {
     const vlen = this.u32[w + W_VALUE_LEN]!;
     this.f64[(off + 8) >>> 3] = expiresAt;
     this.u32[w + W_LAST_ACCESS] = Math.floor(now / 1000);
-    this.u32[w + W_CRC] = crc32(this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen));
+    this.u32[w + W_CRC] = crc32(
+      this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen),
+    );
   }
 
   touchAccess(off: number, nowSec: number): void {
@@ -567,17 +607,30 @@ export class PageStore {
     const start = dataStart(numSlots);
     const slots = (base + PAGE_HEADER_SIZE) >>> 2;
     const rels = this.rels;
-    let kept = 0;
-    let keptBytes = 0;
-    let expired = 0;
+    let found = 0;
     let bad = 0;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
       if (rel <= SLOT_TOMBSTONE) continue;
-      if (validate ? !this.recordOk(base, page, rel, start, freeData) : !this.inBounds(base, rel, start, freeData)) {
+      if (
+        validate
+          ? !this.recordOk(base, page, rel, start, freeData)
+          : !this.inBounds(base, rel, start, freeData)
+      ) {
         bad++;
         continue;
       }
+      rels[found++] = rel;
+    }
+    // Keep the surviving records in their current order (oldest writes first); a damaged slot
+    // table may point twice at one record: keep it once.
+    rels.subarray(0, found).sort();
+    let kept = 0;
+    let keptBytes = 0;
+    let expired = 0;
+    for (let j = 0; j < found; j++) {
+      const rel = rels[j]!;
+      if (kept > 0 && rels[kept - 1] === rel) continue;
       const exp = this.f64[(base + rel + 8) >>> 3]!;
       if (exp !== 0 && now >= exp) {
         expired++;
@@ -586,12 +639,13 @@ export class PageStore {
       rels[kept++] = rel;
       keptBytes += this.sizeAt(base + rel);
     }
-    // Keep the surviving records in their current order (oldest writes first).
-    rels.subarray(0, kept).sort();
     let slotCount = this.slotsFor(kept, keptBytes, need);
     let evicted = 0;
     const capacity = (s: number) => this.pageSize - dataStart(s);
-    if (keptBytes + need > capacity(slotCount) * EVICT_ABOVE || (need > 0 && kept + 1 > slotCount * MAX_LOAD)) {
+    if (
+      keptBytes + need > capacity(slotCount) * EVICT_ABOVE ||
+      (need > 0 && kept + 1 > slotCount * MAX_LOAD)
+    ) {
       const order = this.order;
       const dropped = this.dropped;
       dropped.fill(0, 0, kept);
@@ -607,7 +661,8 @@ export class PageStore {
         slotCount = this.slotsFor(survivors, keptBytes, need);
         const cap = capacity(slotCount);
         // A record over half a page evicts only what it needs (otherwise it would empty the page).
-        const roomy = keptBytes + need <= cap * EVICT_DOWN_TO || (need > cap / 2 && keptBytes + need <= cap);
+        const roomy =
+          keptBytes + need <= cap * EVICT_DOWN_TO || (need > cap / 2 && keptBytes + need <= cap);
         const fits = roomy && survivors + 1 <= slotCount * MAX_LOAD;
         if (fits) break;
         if (j === kept && keepIdx < 0) break;
@@ -657,14 +712,21 @@ export class PageStore {
   private inBounds(base: number, rel: number, start: number, freeData: number): boolean {
     if (rel < start || (rel & 7) !== 0 || rel + RECORD_HEADER_SIZE > freeData) return false;
     const w = (base + rel) >>> 2;
-    return rel + RECORD_HEADER_SIZE + this.u32[w + W_KEY_LEN]! + this.u32[w + W_VALUE_LEN]! <= freeData;
+    return (
+      rel + RECORD_HEADER_SIZE + this.u32[w + W_KEY_LEN]! + this.u32[w + W_VALUE_LEN]! <= freeData
+    );
   }
 
   /** Slot table size for `kept` records: half full, shrunk if the table itself costs the room. */
   private slotsFor(kept: number, keptBytes: number, need: number): number {
     let s = Math.max(this.initialSlots, 2 ** Math.ceil(Math.log2(Math.max(1, (kept + 1) * 2))));
     s = Math.min(s, this.maxSlots);
-    while (s > this.minSlots && kept + 1 <= (s / 2) * MAX_LOAD && dataStart(s) + keptBytes + need > this.pageSize) s /= 2;
+    while (
+      s > this.minSlots &&
+      kept + 1 <= (s / 2) * MAX_LOAD &&
+      dataStart(s) + keptBytes + need > this.pageSize
+    )
+      s /= 2;
     return s;
   }
 
@@ -692,7 +754,11 @@ export class PageStore {
     const d = this.spareDesc(stripe);
     const page = this.u32[d + 1]!;
     const len = this.u32[d + 2]!;
-    const valid = page < this.numPages && page % this.stripes === stripe && len > P_COPY_FROM && len <= this.pageSize;
+    const valid =
+      page < this.numPages &&
+      page % this.stripes === stripe &&
+      len > P_COPY_FROM &&
+      len <= this.pageSize;
     // A pending image always belongs to a page whose write marker is still set; anything
     // else is a stale or damaged descriptor, and copying it would destroy a healthy page.
     if (!valid || (Atomics.load(this.i32, this.genIndex(this.base(page))) & 1) === 0) {
@@ -761,7 +827,8 @@ export class PageStore {
     return {
       items: this.u32[(base + P_ITEMS) >>> 2]!,
       bytesUsed: this.u32[(base + P_LIVE_BYTES) >>> 2]!,
-      capacity: this.pageSize - dataStart(Math.min(Math.max(numSlots, this.minSlots), this.maxSlots)),
+      capacity:
+        this.pageSize - dataStart(Math.min(Math.max(numSlots, this.minSlots), this.maxSlots)),
       hits: this.read64(base + P_HITS),
       misses: this.read64(base + P_MISSES),
       sets: this.read64(base + P_SETS),

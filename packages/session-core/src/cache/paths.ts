@@ -10,7 +10,9 @@ export function defaultCacheDir(): string {
 /** Where a cache lives when no `path` is given: one file per app name, per uid. */
 export function defaultCachePath(appName = 'default'): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(appName) || appName.startsWith('.')) {
-    throw new TypeError(`appName must be 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(appName)}`);
+    throw new TypeError(
+      `appName must be 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(appName)}`,
+    );
   }
   return join(defaultCacheDir(), `${appName}.fmcache`);
 }

@@ -41,20 +41,33 @@ export class PressureMonitor {
     this.intervalMs = o.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.onPressure = o.onPressure ?? defaultOnPressure;
     if (!Number.isFinite(this.max) || this.max < 0) {
-      throw new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', 'pressure.maxEvictionsPerInterval must be a number >= 0');
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        'pressure.maxEvictionsPerInterval must be a number >= 0',
+      );
     }
     if (!Number.isFinite(this.intervalMs) || this.intervalMs <= 0) {
-      throw new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', 'pressure.intervalMs must be a number > 0');
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        'pressure.intervalMs must be a number > 0',
+      );
     }
     if (typeof this.onPressure !== 'function') {
-      throw new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', 'pressure.onPressure must be a function');
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        'pressure.onPressure must be a function',
+      );
     }
   }
 
   /** Called after every write; `evicted` is what this write evicted (usually 0: cheap exit). */
   afterWrite(now: number, evicted: number): void {
     if (evicted === 0 && now - this.windowStart < this.intervalMs) return;
-    if (Number.isNaN(this.windowStart) || now - this.windowStart >= this.intervalMs || now < this.windowStart) {
+    if (
+      Number.isNaN(this.windowStart) ||
+      now - this.windowStart >= this.intervalMs ||
+      now < this.windowStart
+    ) {
       this.windowStart = now;
       this.windowBase = this.source.evictionsUnexpired() - evicted;
       this.reported = false;

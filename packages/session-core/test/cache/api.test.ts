@@ -32,8 +32,8 @@ describe('get / set / has / delete', () => {
       new Date(1_700_000_000_000),
       2n ** 70n,
     ];
-    values.forEach((v, i) => cache.set(`k${i}`, v));
-    values.forEach((v, i) => expect(cache.get(`k${i}`)).toEqual(v));
+    for (const [i, v] of values.entries()) cache.set(`k${i}`, v);
+    for (const [i, v] of values.entries()) expect(cache.get(`k${i}`)).toEqual(v);
   });
 
   it('returns undefined for a missing key and overwrites on set', () => {
@@ -84,7 +84,11 @@ describe('get / set / has / delete', () => {
     const cache = t.open({ clock: clock.fn });
     cache.set('k', 'v', { ttl: 5000 });
     const entry = cache.getEntry('k');
-    expect(entry).toEqual({ value: 'v', expiresAt: clock.now + 5000, lastAccess: Math.floor(clock.now / 1000) * 1000 });
+    expect(entry).toEqual({
+      value: 'v',
+      expiresAt: clock.now + 5000,
+      lastAccess: Math.floor(clock.now / 1000) * 1000,
+    });
     expect(cache.getEntry('missing')).toBeUndefined();
   });
 
@@ -140,7 +144,11 @@ describe('getAndSet / getAndDelete / touch', () => {
     const other = t.open<number>();
     cache.set('n', 1);
     expect(codeOf(() => cache.getAndSet('n', () => cache.get('n')))).toBe('ERR_FASTMMAP_REENTRANT');
-    expect(codeOf(() => cache.getAndSet('n', () => (other.set('x', 1), 2)))).toBe('ERR_FASTMMAP_REENTRANT');
+    const usesOther = () => {
+      other.set('x', 1);
+      return 2;
+    };
+    expect(codeOf(() => cache.getAndSet('n', usesOther))).toBe('ERR_FASTMMAP_REENTRANT');
     expect(cache.get('n')).toBe(1);
     expect(other.has('x')).toBe(false);
   });
@@ -245,7 +253,9 @@ describe('limits and encode errors keep the old value', () => {
     const max = 4096 - 128 - 64 - 32 - 1;
     cache.set('k', Buffer.alloc(max, 7));
     expect(cache.get('k')?.length).toBe(max);
-    expect(codeOf(() => cache.set('k', Buffer.alloc(max + 8)))).toBe('ERR_FASTMMAP_VALUE_TOO_LARGE');
+    expect(codeOf(() => cache.set('k', Buffer.alloc(max + 8)))).toBe(
+      'ERR_FASTMMAP_VALUE_TOO_LARGE',
+    );
     expect(cache.get('k')?.length).toBe(max);
   });
 
@@ -272,7 +282,9 @@ describe('codecs', () => {
     expect([...got]).toEqual([1, 2, 3]);
     cache.set('k', Uint8Array.from([9, 9, 9]));
     expect([...got]).toEqual([1, 2, 3]);
-    expect(codeOf(() => cache.set('k', 'text' as unknown as Uint8Array))).toBe('ERR_FASTMMAP_ENCODE');
+    expect(codeOf(() => cache.set('k', 'text' as unknown as Uint8Array))).toBe(
+      'ERR_FASTMMAP_ENCODE',
+    );
   });
 
   it('a custom codec is used both ways', () => {
@@ -304,7 +316,13 @@ describe('stats and close', () => {
     expect(s.pages.reduce((n, p) => n + p.items, 0)).toBe(1);
     expect(s.bytesUsed).toBeGreaterThan(0);
     expect(s.creationId).toMatch(/^[0-9a-f]{32}$/);
-    expect(s).toMatchObject({ formatVersion: 1, pageSize: 65536, numPages: 89, codec: 'cbor', lockStripes: 16 });
+    expect(s).toMatchObject({
+      formatVersion: 1,
+      pageSize: 65536,
+      numPages: 89,
+      codec: 'cbor',
+      lockStripes: 16,
+    });
   });
 
   it('close() is idempotent and every later call throws ERR_FASTMMAP_CLOSED', () => {
@@ -334,6 +352,13 @@ describe('stats and close', () => {
   it('verify() reports a healthy file', () => {
     const cache = t.open(SMALL);
     for (let i = 0; i < 50; i++) cache.set(`k${i}`, 'x'.repeat(i));
-    expect(cache.verify()).toEqual({ pages: 3, items: cache.stats().items, badRecords: 0, tornPages: 0, badPages: 0, ok: true });
+    expect(cache.verify()).toEqual({
+      pages: 3,
+      items: cache.stats().items,
+      badRecords: 0,
+      tornPages: 0,
+      badPages: 0,
+      ok: true,
+    });
   });
 });

@@ -10,7 +10,8 @@ const GEOMETRY = { numPages: 1, pageSize: 8192, codec: 'json' } as const;
 
 let t: ReturnType<typeof scratchDir>;
 beforeAll(() => {
-  if (!existsSync(built)) throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
+  if (!existsSync(built))
+    throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
 });
 beforeEach(() => {
   t = scratchDir();
@@ -63,7 +64,11 @@ describe('a writer killed inside an operation (crash points)', () => {
   it('the hooks are inert without FASTMMAP_TEST_HOOKS=1', () => {
     seed().close();
     const child = spawnSync(process.execPath, [writer, t.path, 'set'], {
-      env: { ...process.env, FASTMMAP_TEST_HOOKS: '', FASTMMAP_TEST_CRASHPOINT: 'write:mid-record:1' },
+      env: {
+        ...process.env,
+        FASTMMAP_TEST_HOOKS: '',
+        FASTMMAP_TEST_CRASHPOINT: 'write:mid-record:1',
+      },
       encoding: 'utf8',
     });
     expect(child.status).toBe(0);

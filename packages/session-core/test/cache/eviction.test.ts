@@ -39,10 +39,15 @@ describe('compaction and LRU eviction inside a page', () => {
       cache.set(`new${i}`, value(100 + i));
       clock.advance(1000);
     }
-    const alive = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => cache.has(`${prefix}${i}`));
+    const alive = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => cache.has(`${prefix}${i}`));
     expect(alive('new', 6).every(Boolean)).toBe(true);
     expect(alive('old', 7).every(Boolean)).toBe(true); // recently read: kept
-    expect(alive('old', 14).slice(7).some((x) => !x)).toBe(true); // least recently used: gone first
+    expect(
+      alive('old', 14)
+        .slice(7)
+        .some((x) => !x),
+    ).toBe(true); // least recently used: gone first
     const s = cache.stats();
     expect(s.evictions).toBeGreaterThan(0);
     expect(s.evictionsUnexpired).toBe(s.evictions);
@@ -83,7 +88,11 @@ describe('pressure', () => {
     const cache = t.open<Uint8Array>({
       ...ONE_PAGE,
       clock: clock.fn,
-      pressure: { maxEvictionsPerInterval: 2, intervalMs: 10_000, onPressure: (info) => calls.push(info) },
+      pressure: {
+        maxEvictionsPerInterval: 2,
+        intervalMs: 10_000,
+        onPressure: (info) => calls.push(info),
+      },
     });
     for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
     expect(calls).toHaveLength(1);
@@ -99,7 +108,10 @@ describe('pressure', () => {
 
   it('stays quiet while evictions are within the allowance', () => {
     const onPressure = vi.fn();
-    const cache = t.open<Uint8Array>({ ...ONE_PAGE, pressure: { maxEvictionsPerInterval: 1000, onPressure } });
+    const cache = t.open<Uint8Array>({
+      ...ONE_PAGE,
+      pressure: { maxEvictionsPerInterval: 1000, onPressure },
+    });
     for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
     expect(cache.stats().evictionsUnexpired).toBeGreaterThan(0);
     expect(onPressure).not.toHaveBeenCalled();

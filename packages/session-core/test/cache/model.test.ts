@@ -78,9 +78,17 @@ const getAndSet = fc.tuple(key, fc.constantFrom('inc', 'append', 'remove'), ttl)
     check: () => true,
     run(m, r) {
       const fn = (cur: Value | undefined): Value | undefined =>
-        op === 'remove' ? undefined : op === 'inc' ? (typeof cur === 'number' ? cur + 1 : 0) : `${cur ?? ''}+`;
+        op === 'remove'
+          ? undefined
+          : op === 'inc'
+            ? typeof cur === 'number'
+              ? cur + 1
+              : 0
+            : `${cur ?? ''}+`;
       const expected = fn(live(m, k)?.value);
-      expect(r.cache.getAndSet(k, fn, ms === undefined ? undefined : { ttl: ms })).toEqual(expected);
+      expect(r.cache.getAndSet(k, fn, ms === undefined ? undefined : { ttl: ms })).toEqual(
+        expected,
+      );
       if (expected === undefined) m.entries.delete(k);
       else m.entries.set(k, { value: expected, expiresAt: expiry(m, ms) });
     },
@@ -146,12 +154,34 @@ it('behaves like a Map with absolute expiry, across close and reopen', () => {
   let run = 0;
   fc.assert(
     fc.property(
-      fc.commands([set, set, get, get, del, getAndSet, getAndSet, touch, tick, purge, listKeys, clear, reopen], {
-        maxCommands: 60,
-      }),
+      fc.commands(
+        [
+          set,
+          set,
+          get,
+          get,
+          del,
+          getAndSet,
+          getAndSet,
+          touch,
+          tick,
+          purge,
+          listKeys,
+          clear,
+          reopen,
+        ],
+        {
+          maxCommands: 60,
+        },
+      ),
       (commands) => {
         const clock = manualClock();
-        const options: CacheOptions = { path: `${t.dir}/model-${run++}.fmc`, pageSize: 16384, numPages: 3, clock: clock.fn };
+        const options: CacheOptions = {
+          path: `${t.dir}/model-${run++}.fmc`,
+          pageSize: 16384,
+          numPages: 3,
+          clock: clock.fn,
+        };
         const real: Real = {
           cache: FastMmapCache.open<Value>(options),
           reopen() {

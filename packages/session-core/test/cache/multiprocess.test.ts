@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FastMmapCache } from '../../src/cache/index.js';
 import { scratchDir } from './helpers.js';
@@ -13,7 +14,8 @@ const KEYS = 4;
 
 let t: ReturnType<typeof scratchDir>;
 beforeAll(() => {
-  if (!existsSync(built)) throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
+  if (!existsSync(built))
+    throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
 });
 beforeEach(() => {
   t = scratchDir();
@@ -26,7 +28,8 @@ function runWorker(env: NodeJS.ProcessEnv): Promise<{ failures: number }> {
       process.execPath,
       [worker, t.path, String(INCREMENTS), String(KEYS)],
       { env: { ...process.env, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
     );
   });
 }
@@ -47,12 +50,33 @@ describe('several real processes on one file', () => {
     const total = await runAll({});
     expect(total).toBe(PROCESSES * INCREMENTS);
     const cache = t.open<number>();
-    for (let k = 0; k < KEYS; k++) expect(cache.get(`counter:${k}`)).toBe((PROCESSES * INCREMENTS) / KEYS);
+    for (let k = 0; k < KEYS; k++)
+      expect(cache.get(`counter:${k}`)).toBe((PROCESSES * INCREMENTS) / KEYS);
     expect(cache.verify().ok).toBe(true);
   });
 
   it('the same run with locking disabled (test hook) loses updates', async () => {
     const total = await runAll({ FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_NO_LOCK: '1' });
     expect(total).toBeLessThan(PROCESSES * INCREMENTS);
+  });
+});
+
+describe('worker threads and instances of one process', () => {
+  it('3 worker threads and the main thread, each with its own instance, exclude each other', async () => {
+    const threadBody = fileURLToPath(new URL('./fixtures/thread-increment.mjs', import.meta.url));
+    const main = t.open<number>({ numPages: 3, pageSize: 8192 });
+    const iterations = 3000;
+    const threads = Array.from(
+      { length: 3 },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(threadBody, { workerData: { path: t.path, iterations } });
+          w.once('message', () => resolve());
+          w.once('error', reject);
+        }),
+    );
+    for (let i = 0; i < iterations; i++) main.getAndSet('counter', (v) => (v ?? 0) + 1);
+    await Promise.all(threads);
+    expect(main.get('counter')).toBe(4 * iterations);
   });
 });

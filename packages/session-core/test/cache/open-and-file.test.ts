@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
 import { networkFilesystemName } from '../../src/cache/file.js';
+import { defaultCacheDir, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
 import { SMALL, scratchDir } from './helpers.js';
 
 let t: ReturnType<typeof scratchDir>;
@@ -51,7 +51,12 @@ describe('creation', () => {
     // header + 3 pages + 3 spare pages (one per lock stripe)
     expect(st.size).toBe(4096 + 6 * 4096);
     expect(st.blocks * 512).toBeGreaterThanOrEqual(st.size); // allocated: written, not ftruncated
-    expect(readdirSync(t.dir).sort()).toEqual(['cache.fmc', 'cache.fmc.lock-0', 'cache.fmc.lock-1', 'cache.fmc.lock-2']);
+    expect(readdirSync(t.dir).sort()).toEqual([
+      'cache.fmc',
+      'cache.fmc.lock-0',
+      'cache.fmc.lock-1',
+      'cache.fmc.lock-2',
+    ]);
     const head = readFileSync(t.path).subarray(0, 100);
     expect(head.toString('latin1', 0, 8)).toBe('FMMAPCF1');
     expect(head.readUInt32LE(96)).toBe(crc32(head.subarray(0, 96)));
@@ -60,12 +65,16 @@ describe('creation', () => {
   it('honours mode 0o640 and refuses group- or world-writable modes', () => {
     t.open({ ...SMALL, mode: 0o640 }).close();
     expect(statSync(t.path).mode & 0o777).toBe(0o640);
-    expect(codeOf(() => t.open({ ...SMALL, path: join(t.dir, 'b'), mode: 0o666 }))).toBe('ERR_FASTMMAP_INVALID_OPTION');
+    expect(codeOf(() => t.open({ ...SMALL, path: join(t.dir, 'b'), mode: 0o666 }))).toBe(
+      'ERR_FASTMMAP_INVALID_OPTION',
+    );
     expect(existsSync(join(t.dir, 'b'))).toBe(false);
   });
 
   it('refuses a file of 2 GiB or more before creating anything', () => {
-    expect(codeOf(() => t.open({ pageSize: 1 << 20, numPages: 2048 }))).toBe('ERR_FASTMMAP_FILE_TOO_LARGE');
+    expect(codeOf(() => t.open({ pageSize: 1 << 20, numPages: 2048 }))).toBe(
+      'ERR_FASTMMAP_FILE_TOO_LARGE',
+    );
     expect(readdirSync(t.dir)).toEqual([]);
   });
 
@@ -78,7 +87,9 @@ describe('creation', () => {
       expect(statSync(defaultCacheDir()).mode & 0o777).toBe(0o700);
       cache.close();
       chmodSync(defaultCacheDir(), 0o770);
-      expect(codeOf(() => FastMmapCache.open({ appName: 'demo-app' }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+      expect(codeOf(() => FastMmapCache.open({ appName: 'demo-app' }))).toBe(
+        'ERR_FASTMMAP_UNSAFE_FILE',
+      );
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
@@ -118,7 +129,10 @@ describe('opening an existing file', () => {
     for (const [name, bytes] of cases) {
       const path = join(t.dir, name);
       writeFileSync(path, bytes, { mode: 0o600 });
-      expect(codeOf(() => FastMmapCache.open({ path })), name).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
+      expect(
+        codeOf(() => FastMmapCache.open({ path })),
+        name,
+      ).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
       expect(readFileSync(path).equals(bytes), name).toBe(true);
     }
   });
@@ -215,7 +229,9 @@ describe('readOnly', () => {
   });
 
   it('refuses readOnly with initFile', () => {
-    expect(codeOf(() => t.open({ readOnly: true, initFile: true }))).toBe('ERR_FASTMMAP_INVALID_OPTION');
+    expect(codeOf(() => t.open({ readOnly: true, initFile: true }))).toBe(
+      'ERR_FASTMMAP_INVALID_OPTION',
+    );
   });
 });
 
@@ -238,7 +254,10 @@ describe('options', () => {
       { pressure: { intervalMs: 0 } },
     ];
     for (const options of bad) {
-      expect(codeOf(() => t.open(options)), JSON.stringify(options)).toBe('ERR_FASTMMAP_INVALID_OPTION');
+      expect(
+        codeOf(() => t.open(options)),
+        JSON.stringify(options),
+      ).toBe('ERR_FASTMMAP_INVALID_OPTION');
     }
   });
 
@@ -251,7 +270,9 @@ describe('locks', () => {
   it('ERR_FASTMMAP_LOCK_TIMEOUT when another holder keeps the page lock', () => {
     const cache = t.open<number>({ numPages: 1, pageSize: 4096, lockTimeout: 30 });
     cache.set('k', 1);
-    const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, f: string): void };
+    const fsExt = createRequire(import.meta.url)('fs-ext') as {
+      flockSync(fd: number, f: string): void;
+    };
     const fd = openSync(`${t.path}.lock-0`, 'r');
     fsExt.flockSync(fd, 'exnb');
     try {

@@ -4,6 +4,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readAckLines } from './fixtures/shared/ack-log.mjs';
 import { createRandom, seedFromEnv } from './fixtures/shared/random.mjs';
 import {
   checkCounter,
@@ -42,9 +43,10 @@ const STORM_CRASH_POINTS = [
 ];
 /** Points that leave a page torn (marker set) for the next locker to repair. */
 const TEARING_POINTS = new Set(['write:after-marker', 'write:mid-record', 'write:before-commit']);
-// 16 pages of 16 KiB hold the ~190 KiB working set with room to spare (no eviction, so a miss
-// is never excused by LRU), yet overwrites fill pages quickly, so compaction runs all the time.
-const CACHE_OPTIONS = { pageSize: 16384, numPages: 16, lockStripes: 4, lockTimeout: 3000 };
+// 32 pages of 16 KiB: the ~100 KiB working set (~3 KiB a page, ~7 KiB on the fullest) leaves
+// room for any page (no eviction, so a miss is never excused by LRU), yet overwrites fill pages
+// quickly, so compaction runs all the time.
+const CACHE_OPTIONS = { pageSize: 16384, numPages: 32, lockStripes: 4, lockTimeout: 3000 };
 
 interface WriterSlot {
   child?: RunningChild;
@@ -248,6 +250,12 @@ describe('kill -9 storm', () => {
         readHits: readerReports.reduce((n, r) => n + r.hits, 0),
         excusedStaleReads: readerReports.reduce((n, r) => n + r.excused, 0),
         maxCacheCallMs: Math.round(maxLockWaitMs),
+        slowestWriterCalls: logs
+          .flatMap((log) => readAckLines(log).filter((f) => f[0] === 'M'))
+          .sort((a, b) => Number(b[1]) - Number(a[1]))
+          .slice(0, 3)
+          .map((f) => f.slice(1).join(' ')),
+        slowestReaderCalls: readerReports.flatMap((r) => r.slowCalls),
         repairedPages: dump.statsAfterPurge.repairedPages,
         droppedCorruptRecords: dump.statsAfterPurge.droppedCorruptRecords,
       };
@@ -293,4 +301,58 @@ describe('kill -9 storm', () => {
     },
     MAX_STORM_MS + 60_000,
   );
+});
+
+describe('the storm harness can fail', () => {
+  it('with page locking switched off (FASTMMAP_TEST_NO_LOCK), concurrent increments are lost and the check sees it', async () => {
+    const path = join(dir, 'nolock.fmcache');
+    const stopFile = join(dir, 'stop');
+    const logs = [0, 1].map((s) => join(dir, `writer-${s}.log`));
+    const writers = logs.map((log, slot) =>
+      startFixture(
+        'storm-writer.mjs',
+        [
+          JSON.stringify({
+            path,
+            log,
+            slot,
+            gen: 1,
+            seed: 1 + slot,
+            keysPerSlot: 1,
+            counters: 1,
+            counterShare: 1,
+            minSize: 40,
+            maxSize: 40,
+            stopFile,
+            cacheOptions: CACHE_OPTIONS,
+          }),
+        ],
+        { env: { FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_NO_LOCK: '1' }, timeoutMs: 30_000 },
+      ),
+    );
+    await Promise.all(writers.map((w) => w.waitForLine((l) => l === 'started')));
+    await new Promise((r) => setTimeout(r, 1500));
+    writeFileSync(stopFile, '');
+    const results = await Promise.all(writers.map((w) => w.result));
+    // Unlocked writers may also trip over each other's half-written pages and throw; only a
+    // crash or a hang would be a harness problem.
+    for (const r of results) expect(['ok', 'failed'], describeResult(r)).toContain(r.outcome);
+    const dumped = expectOk(
+      await runFixture(
+        'dump-cache.mjs',
+        [JSON.stringify({ path, keys: ['ctr:0'], cacheOptions: CACHE_OPTIONS })],
+        {
+          timeoutMs: 20_000,
+        },
+      ),
+      'dump',
+    );
+    const value =
+      jsonLines<{ values: Record<string, FinalValue> }>(dumped.stdout)[0]!.values['ctr:0'] ?? null;
+    const history = historyFromLogs(logs);
+    console.log(
+      `no-lock control: counter ${value}, ${history.ackCount('ctr:0')} acknowledged increments`,
+    );
+    expect(checkCounter(history, 'ctr:0', value)).toMatch(/expected/);
+  }, 60_000);
 });
