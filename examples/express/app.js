@@ -49,10 +49,9 @@ export function createApp({ secret, store } = {}) {
 
   // Prometheus scrape endpoint: the shared cache's counters, which cover every worker process.
   // Only for the embedded store (it exposes its cache); keep it off the public internet.
-  const { store } = sessions.manager;
-  if ('cache' in store) {
-    app.get('/metrics', (req, res) => {
-      res.set('Content-Type', prometheusContentType).send(renderPrometheus(store));
+  if ('cache' in sessions.manager.store) {
+    app.get('/metrics', (_req, res) => {
+      res.set('Content-Type', prometheusContentType).send(renderPrometheus(sessions.manager.store));
     });
   }
 

@@ -22,7 +22,7 @@ export function formatPercent(ratio: number): string {
 }
 
 export function formatRate(perSecond: number): string {
-  return perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+  return perSecond >= 100 ? formatCount(Math.round(perSecond)) : perSecond.toFixed(1);
 }
 
 /** "1h 2m", "3m 4s", "5s": the two most significant units. */

@@ -77,8 +77,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         writeLine(io.stdout, cliVersion());
         return ExitCode.ok;
       }
-      io.stdout.write(topLevelHelp());
-      return values.help ? ExitCode.ok : ExitCode.usage;
+      // Asked for: stdout and success. Bare `fastmmap`: a usage error, so stderr.
+      if (values.help) {
+        io.stdout.write(topLevelHelp());
+        return ExitCode.ok;
+      }
+      io.stderr.write(topLevelHelp());
+      return ExitCode.usage;
     }
     const command = commands.find((c) => c.name === first);
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(first)}`);

@@ -7,7 +7,7 @@ let fixture: Fixture;
 beforeEach(() => {
   fixture = sessionsFixture();
 });
-afterEach(() => fixture.cleanup());
+afterEach(() => fixture?.cleanup());
 
 describe('fastmmap verify', () => {
   it('reports a healthy file with exit 0', async () => {

@@ -74,4 +74,16 @@ describe('fastmmap watch', () => {
     expect(text).toContain('Page fill (4 pages)');
     expect(text).toMatch(/^ {2}hits 0\.0 +misses 0\.0 +hit ratio -$/m);
   });
+
+  it('ends quietly with exit 0 when the reader closes the pipe', async () => {
+    const child = spawnCli(['watch', fixture.path, '--interval', '100', '--json']);
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    await readUntil(child.stdout!, (t) => t.includes('\n'));
+    child.stdout!.destroy(); // like `| head -1`: the next frame hits a closed pipe
+    const [code, signal] = await once(child, 'exit');
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+  });
 });

@@ -6,7 +6,7 @@ let fixture: Fixture;
 beforeEach(() => {
   fixture = sessionsFixture();
 });
-afterEach(() => fixture.cleanup());
+afterEach(() => fixture?.cleanup());
 
 async function liveKeys(): Promise<string[]> {
   return JSON.parse((await runCli(['keys', fixture.path, '--json'])).stdout);

@@ -14,6 +14,7 @@ import {
 } from './layout.js';
 import { StripeLocks } from './locks.js';
 import { resolveOptions, validTtl } from './options.js';
+import { checkPage } from './page-check.js';
 import { BROKEN, NOT_FOUND, PageStore, type WriteEffects } from './page-store.js';
 import { PressureMonitor } from './pressure.js';
 import type { CacheOptions, CacheStats, Clock, Codec, PageStats, SetOptions } from './types.js';
@@ -482,7 +483,7 @@ export class FastMmapCache<V = unknown> {
     for (let page = 0; page < this.numPages; page++) {
       this.lock(page);
       try {
-        const c = this.store.check(page);
+        const c = checkPage(this.store, page);
         report.items += c.items;
         report.badRecords += c.badRecords;
         if (c.torn) report.tornPages++;

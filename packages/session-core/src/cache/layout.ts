@@ -78,6 +78,16 @@ export const R_VALUE_LEN = 24;
 export const R_FLAGS = 28;
 export const RECORD_HEADER_SIZE = 32;
 export const R_CRC_FROM = 8;
+/** The same fields as u32 word indexes from the record start (records are 8-aligned). */
+export const W_CRC = 0;
+export const W_LAST_ACCESS = 1;
+export const W_HASH = 4;
+export const W_KEY_LEN = 5;
+export const W_VALUE_LEN = 6;
+export const W_FLAGS = 7;
+
+/** Slots are kept at most 3/4 full (items + tombstones); compaction sizes them for 1/2. */
+export const SLOT_MAX_LOAD = 0.75;
 
 export const MAX_KEY_BYTES = 1024;
 /** Files stay below 2 GiB: @riaskov/mmap-io passes sizes and offsets as int32. */

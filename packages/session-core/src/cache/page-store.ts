@@ -1,14 +1,12 @@
 import { crc32 } from 'node:zlib';
-import { initPageImage } from './file.js';
+import { Compactor } from './compactor.js';
 import { KEY_HASH_SEED, murmur3, slotHash } from './hash.js';
 import {
   dataStart,
-  H_SPARES,
   HEADER_SIZE,
   initialSlots,
   maxSlots,
   minSlots,
-  P_COPY_FROM,
   P_DELETES,
   P_DROPPED,
   P_EVICTIONS,
@@ -32,53 +30,29 @@ import {
   RECORD_HEADER_SIZE,
   recordSize,
   SLOT_EMPTY,
+  SLOT_MAX_LOAD,
   SLOT_TOMBSTONE,
-  SPARE_DESC_SIZE,
+  W_CRC,
+  W_FLAGS,
+  W_HASH,
+  W_KEY_LEN,
+  W_LAST_ACCESS,
+  W_VALUE_LEN,
 } from './layout.js';
-import { type CrashPoint, crashPoint, TEST_HOOKS } from './test-hooks.js';
+import { hook } from './test-hooks.js';
 
 /** `find` results that are not record offsets. */
 export const NOT_FOUND = -1;
 /** The page structure is inconsistent (torn or corrupt): lock and repair, or retry. */
 export const BROKEN = -2;
 
-/** Word indexes inside a record (record offsets are 8-aligned, so offset >> 2 is exact). */
-const W_CRC = 0;
-const W_LAST_ACCESS = 1;
-const W_HASH = 4;
-const W_KEY_LEN = 5;
-const W_VALUE_LEN = 6;
-const W_FLAGS = 7;
-
 /** Entries of the memo of verified records: about one per KiB of file, within these bounds. */
 const MEMO_MIN_BITS = 12;
 const MEMO_MAX_BITS = 18;
 
-/** Slots are kept at most 3/4 full (items + tombstones), and sized for 1/2 after compaction. */
-const MAX_LOAD = 0.75;
-/** Compaction evicts only when the survivors would fill more than this share of the data area... */
-const EVICT_ABOVE = 0.9;
-/** ...and then evicts least recently used records until they fill at most this share. */
-const EVICT_DOWN_TO = 0.75;
-
-export interface PageCheck {
-  items: number;
-  badRecords: number;
-  /** The write-in-progress marker is set (a writer died, or one is active right now). */
-  torn: boolean;
-  /** The page header itself is not sane. */
-  badHeader: boolean;
-  /** The header's item, tombstone and byte counts match the slot table. */
-  countsOk: boolean;
-}
-
 /** What a write changed, for the caller's pressure accounting. */
 export interface WriteEffects {
   evictedUnexpired: number;
-}
-
-function hook(name: CrashPoint): void {
-  if (TEST_HOOKS) crashPoint(name);
 }
 
 /**
@@ -90,31 +64,18 @@ export class PageStore {
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
   readonly f64: Float64Array;
-  private readonly minSlots: number;
-  private readonly maxSlots: number;
-  private readonly initialSlots: number;
-  /** Compaction builds the new page here before it goes to the spare page, then into place. */
-  private readonly image: Buffer;
-  private readonly imageU32: Uint32Array;
+  readonly minSlots: number;
+  readonly maxSlots: number;
+  readonly initialSlots: number;
   /** Copies of records read from the mapping (checked and decoded from here, never in place). */
   readonly scratch: Buffer;
   readonly scratchU32: Uint32Array;
   readonly scratchF64: Float64Array;
-  /** Per-compaction work arrays, allocated once. */
-  private readonly rels: Uint32Array;
-  private readonly order: Float64Array;
-  private readonly dropped: Uint8Array;
+  private readonly compactor: Compactor;
   /** Direct-mapped memo of records whose checksum this instance has verified (offset, crc). */
   private readonly verifiedAt: Int32Array;
   private readonly verifiedCrc: Int32Array;
   private readonly memoShift: number;
-  /** An aligned copy of a key found in the mapping, for `check`. */
-  private readonly checkKey = Buffer.alloc(RECORD_HEADER_SIZE + 4096);
-  private readonly checkKeyWords = new Uint32Array(
-    this.checkKey.buffer,
-    this.checkKey.byteOffset,
-    this.checkKey.length >>> 2,
-  );
   /** Set by `find`: the slot index of the match, or the first slot a new key may use. */
   foundSlot = -1;
   insertSlot = -1;
@@ -131,8 +92,6 @@ export class PageStore {
     this.minSlots = minSlots(pageSize);
     this.maxSlots = maxSlots(pageSize);
     this.initialSlots = initialSlots(pageSize);
-    this.image = Buffer.allocUnsafeSlow(pageSize);
-    this.imageU32 = new Uint32Array(this.image.buffer, this.image.byteOffset, pageSize >>> 2);
     this.scratch = Buffer.allocUnsafeSlow(pageSize);
     this.scratchU32 = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, pageSize >>> 2);
     this.scratchF64 = new Float64Array(
@@ -147,9 +106,7 @@ export class PageStore {
     this.verifiedAt = new Int32Array(2 ** memoBits).fill(-1);
     this.verifiedCrc = new Int32Array(2 ** memoBits);
     this.memoShift = 32 - memoBits;
-    this.rels = new Uint32Array(this.maxSlots);
-    this.order = new Float64Array(this.maxSlots + 1);
-    this.dropped = new Uint8Array(this.maxSlots);
+    this.compactor = new Compactor(this);
   }
 
   base(page: number): number {
@@ -235,6 +192,15 @@ export class PageStore {
     return true;
   }
 
+  /** Seals the record at `off` (its CRC, written last) and remembers it as verified. */
+  private seal(off: number, len: number): void {
+    const crc = crc32(this.map.subarray(off + R_CRC_FROM, off + len));
+    this.u32[off >>> 2] = crc;
+    const memo = Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift;
+    this.verifiedAt[memo] = off;
+    this.verifiedCrc[memo] = crc | 0;
+  }
+
   /**
    * Copies the record at `off` into `scratch` and returns its length (header + key + value), or
    * -1 if its lengths run past the page's data. The caller checks the generation, then `crcOk`.
@@ -302,14 +268,14 @@ export class PageStore {
     const base = this.base(page);
     const g = this.genIndex(base);
     const stripe = page % this.stripes;
-    const redone = this.pendingSpare(stripe) >= 0 && this.redoSpare(stripe) === page;
+    const redone = this.compactor.redoPendingSpare(stripe) === page;
     const gen = Atomics.load(this.i32, g);
     if ((gen & 1) === 0 && this.headerSane(base, page)) return redone;
     if ((gen & 1) === 0) Atomics.add(this.i32, g, 1);
     if (this.headerSane(base, page)) {
-      this.compact(page, 0, -1, now, true);
+      this.compactor.compact(page, 0, -1, now, true);
     } else {
-      this.reinitPage(page);
+      this.compactor.reinitPage(page);
     }
     this.add64(base + P_REPAIRS, 1);
     Atomics.add(this.i32, g, 1);
@@ -320,66 +286,9 @@ export class PageStore {
   repairPage(page: number, now: number): void {
     const base = this.base(page);
     this.beginWrite(base);
-    this.compact(page, 0, -1, now, true);
+    this.compactor.compact(page, 0, -1, now, true);
     this.add64(base + P_REPAIRS, 1);
     this.endWrite(base);
-  }
-
-  /** A page whose header is garbage cannot be walked: start it over (its records are lost). */
-  private reinitPage(page: number): void {
-    const base = this.base(page);
-    initPageImage(this.image, 0, this.pageSize, page);
-    this.u32[(base + P_MAGIC) >>> 2] = PAGE_MAGIC;
-    this.u32[(base + P_INDEX) >>> 2] = page;
-    this.commitImage(page, dataStart(this.initialSlots));
-  }
-
-  /** Deep read-only check of one page (call under its lock). */
-  check(page: number): PageCheck {
-    const base = this.base(page);
-    const torn = (Atomics.load(this.i32, this.genIndex(base)) & 1) === 1;
-    if (!this.headerSane(base, page))
-      return { items: 0, badRecords: 0, torn, badHeader: true, countsOk: false };
-    const u32 = this.u32;
-    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-    const start = dataStart(numSlots);
-    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
-    let items = 0;
-    let tombstones = 0;
-    let badRecords = 0;
-    let liveBytes = 0;
-    for (let i = 0; i < numSlots; i++) {
-      const rel = u32[slots + i]!;
-      if (rel === SLOT_EMPTY) continue;
-      if (rel === SLOT_TOMBSTONE) {
-        tombstones++;
-        continue;
-      }
-      if (!this.recordOk(base, page, rel, start, freeData)) {
-        badRecords++;
-        continue;
-      }
-      const w = (base + rel) >>> 2;
-      const klen = u32[w + W_KEY_LEN]!;
-      // The record must be reachable by probing from its key's start slot.
-      const keyAt = base + rel + RECORD_HEADER_SIZE;
-      this.map.copy(this.checkKey, 0, keyAt, keyAt + klen);
-      if (
-        this.find(base, this.checkKey, this.checkKeyWords, klen, u32[w + W_HASH]!) !==
-        base + rel
-      ) {
-        badRecords++;
-        continue;
-      }
-      items++;
-      liveBytes += recordSize(klen, u32[w + W_VALUE_LEN]!);
-    }
-    const counted =
-      items + badRecords === u32[(base + P_ITEMS) >>> 2] &&
-      tombstones === u32[(base + P_TOMBSTONES) >>> 2] &&
-      (badRecords > 0 || liveBytes === u32[(base + P_LIVE_BYTES) >>> 2]);
-    return { items, badRecords, torn, badHeader: false, countsOk: counted };
   }
 
   // ---- writing (stripe lock held) ----------------------------------------------------------
@@ -422,12 +331,12 @@ export class PageStore {
       compactNow =
         slot < 0 ||
         (u32[((base + PAGE_HEADER_SIZE) >>> 2) + slot] === SLOT_EMPTY &&
-          used + 1 > numSlots * MAX_LOAD);
+          used + 1 > numSlots * SLOT_MAX_LOAD);
     }
     if (compactNow) {
       // The old record of this key survives compaction (a death before the new one is written
       // must leave the old value), but it is never evicted for its own replacement.
-      effects.evictedUnexpired += this.compact(
+      effects.evictedUnexpired += this.compactor.compact(
         page,
         need,
         found < 0 ? -1 : found - base,
@@ -458,9 +367,7 @@ export class PageStore {
     hook('write:mid-record');
     this.map.set(value, off + RECORD_HEADER_SIZE + klen);
     // The checksum goes last: a record without a valid one is not a record.
-    u32[w + W_CRC] = crc32(
-      this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen),
-    );
+    this.seal(off, RECORD_HEADER_SIZE + klen + vlen);
     u32[(base + P_FREE_DATA) >>> 2] = freeData + need;
     hook('write:before-commit');
     const slotWord = (base + PAGE_HEADER_SIZE) >>> 2;
@@ -508,9 +415,7 @@ export class PageStore {
     const vlen = this.u32[w + W_VALUE_LEN]!;
     this.f64[(off + 8) >>> 3] = expiresAt;
     this.u32[w + W_LAST_ACCESS] = Math.floor(now / 1000);
-    this.u32[w + W_CRC] = crc32(
-      this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen),
-    );
+    this.seal(off, RECORD_HEADER_SIZE + klen + vlen);
   }
 
   touchAccess(off: number, nowSec: number): void {
@@ -589,210 +494,13 @@ export class PageStore {
     }
   }
 
-  // ---- compaction ----------------------------------------------------------------------------
-
-  /**
-   * Rebuilds a page without garbage and expired records, evicting least recently used records
-   * if the survivors plus `need` bytes would not leave enough room. `keepRel` (the record being
-   * replaced) is evicted last, and only if the new record cannot fit beside it. With
-   * `validate`, records failing their checks are dropped and counted. The new image goes to the
-   * stripe's spare page first, so a death while it is copied into place can be redone.
-   * Returns the number of unexpired records evicted.
-   */
-  compact(page: number, need: number, keepRel: number, now: number, validate: boolean): number {
-    const base = this.base(page);
-    const u32 = this.u32;
-    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-    const start = dataStart(numSlots);
-    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
-    const rels = this.rels;
-    let found = 0;
-    let bad = 0;
-    for (let i = 0; i < numSlots; i++) {
-      const rel = u32[slots + i]!;
-      if (rel <= SLOT_TOMBSTONE) continue;
-      if (
-        validate
-          ? !this.recordOk(base, page, rel, start, freeData)
-          : !this.inBounds(base, rel, start, freeData)
-      ) {
-        bad++;
-        continue;
-      }
-      rels[found++] = rel;
-    }
-    // Keep the surviving records in their current order (oldest writes first); a damaged slot
-    // table may point twice at one record: keep it once.
-    rels.subarray(0, found).sort();
-    let kept = 0;
-    let keptBytes = 0;
-    let expired = 0;
-    for (let j = 0; j < found; j++) {
-      const rel = rels[j]!;
-      if (kept > 0 && rels[kept - 1] === rel) continue;
-      const exp = this.f64[(base + rel + 8) >>> 3]!;
-      if (exp !== 0 && now >= exp) {
-        expired++;
-        continue;
-      }
-      rels[kept++] = rel;
-      keptBytes += this.sizeAt(base + rel);
-    }
-    let slotCount = this.slotsFor(kept, keptBytes, need);
-    let evicted = 0;
-    const capacity = (s: number) => this.pageSize - dataStart(s);
-    if (
-      keptBytes + need > capacity(slotCount) * EVICT_ABOVE ||
-      (need > 0 && kept + 1 > slotCount * MAX_LOAD)
-    ) {
-      const order = this.order;
-      const dropped = this.dropped;
-      dropped.fill(0, 0, kept);
-      let keepIdx = -1;
-      for (let j = 0; j < kept; j++) {
-        if (rels[j] === keepRel) keepIdx = j;
-        order[j] = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]! * 2 ** 21 + j;
-      }
-      order.subarray(0, kept).sort();
-      if (keepIdx >= 0) order[kept] = keepIdx; // the record being replaced goes last
-      let survivors = kept;
-      for (let j = 0; j <= kept; j++) {
-        slotCount = this.slotsFor(survivors, keptBytes, need);
-        const cap = capacity(slotCount);
-        // A record over half a page evicts only what it needs (otherwise it would empty the page).
-        const roomy =
-          keptBytes + need <= cap * EVICT_DOWN_TO || (need > cap / 2 && keptBytes + need <= cap);
-        const fits = roomy && survivors + 1 <= slotCount * MAX_LOAD;
-        if (fits) break;
-        if (j === kept && keepIdx < 0) break;
-        const victim = order[j]! % 2 ** 21;
-        if (victim === keepIdx && j < kept) continue;
-        dropped[victim] = 1;
-        keptBytes -= this.sizeAt(base + rels[victim]!);
-        survivors--;
-        if (victim !== keepIdx) evicted++; // replacing a value is not losing it
-      }
-      slotCount = this.slotsFor(survivors, keptBytes, need);
-      if (survivors < kept) {
-        let k = 0;
-        for (let j = 0; j < kept; j++) if (dropped[j] === 0) rels[k++] = rels[j]!;
-        kept = k;
-      }
-    }
-    // Build the new page image.
-    const image = this.image;
-    const img = this.imageU32;
-    this.map.copy(image, P_COPY_FROM, base + P_COPY_FROM, base + PAGE_HEADER_SIZE);
-    image.fill(0, PAGE_HEADER_SIZE, dataStart(slotCount));
-    const mask = slotCount - 1;
-    let pos = dataStart(slotCount);
-    for (let j = 0; j < kept; j++) {
-      const off = base + rels[j]!;
-      const len = this.sizeAt(off);
-      this.map.copy(image, pos, off, off + len);
-      let i = slotHash(u32[(off >>> 2) + W_HASH]!) & mask;
-      while (img[(PAGE_HEADER_SIZE >>> 2) + i] !== SLOT_EMPTY) i = (i + 1) & mask;
-      img[(PAGE_HEADER_SIZE >>> 2) + i] = pos;
-      pos += len;
-    }
-    img[P_NUM_SLOTS >>> 2] = slotCount;
-    img[P_ITEMS >>> 2] = kept;
-    img[P_TOMBSTONES >>> 2] = 0;
-    img[P_FREE_DATA >>> 2] = pos;
-    img[P_LIVE_BYTES >>> 2] = pos - dataStart(slotCount);
-    addImage64(img, P_EXPIRED, expired);
-    addImage64(img, P_EVICTIONS, expired * (need > 0 ? 1 : 0) + evicted);
-    addImage64(img, P_EVICTIONS_UNEXPIRED, evicted);
-    addImage64(img, P_DROPPED, bad);
-    this.commitImage(page, pos);
-    return evicted;
-  }
-
-  private inBounds(base: number, rel: number, start: number, freeData: number): boolean {
+  /** Whether the record at `rel` lies inside the page's data (lengths included). */
+  inBounds(base: number, rel: number, start: number, freeData: number): boolean {
     if (rel < start || (rel & 7) !== 0 || rel + RECORD_HEADER_SIZE > freeData) return false;
     const w = (base + rel) >>> 2;
     return (
       rel + RECORD_HEADER_SIZE + this.u32[w + W_KEY_LEN]! + this.u32[w + W_VALUE_LEN]! <= freeData
     );
-  }
-
-  /** Slot table size for `kept` records: half full, shrunk if the table itself costs the room. */
-  private slotsFor(kept: number, keptBytes: number, need: number): number {
-    let s = Math.max(this.initialSlots, 2 ** Math.ceil(Math.log2(Math.max(1, (kept + 1) * 2))));
-    s = Math.min(s, this.maxSlots);
-    while (
-      s > this.minSlots &&
-      kept + 1 <= (s / 2) * MAX_LOAD &&
-      dataStart(s) + keptBytes + need > this.pageSize
-    )
-      s /= 2;
-    return s;
-  }
-
-  // ---- spare pages: redo log for compaction --------------------------------------------------
-
-  private spareDesc(stripe: number): number {
-    return (H_SPARES + stripe * SPARE_DESC_SIZE) >>> 2;
-  }
-
-  private spareBase(stripe: number): number {
-    return HEADER_SIZE + (this.numPages + stripe) * this.pageSize;
-  }
-
-  /** The page a dead compaction left pending in this stripe's spare, or -1. */
-  pendingSpare(stripe: number): number {
-    const d = this.spareDesc(stripe);
-    return Atomics.load(this.i32, d) === 1 ? this.u32[d + 1]! : -1;
-  }
-
-  /**
-   * A process died while copying a compacted image into its page: copy it again from the spare,
-   * close the page's write marker and count the repair (stripe lock held). Returns the page.
-   */
-  private redoSpare(stripe: number): number {
-    const d = this.spareDesc(stripe);
-    const page = this.u32[d + 1]!;
-    const len = this.u32[d + 2]!;
-    const valid =
-      page < this.numPages &&
-      page % this.stripes === stripe &&
-      len > P_COPY_FROM &&
-      len <= this.pageSize;
-    // A pending image always belongs to a page whose write marker is still set; anything
-    // else is a stale or damaged descriptor, and copying it would destroy a healthy page.
-    if (!valid || (Atomics.load(this.i32, this.genIndex(this.base(page))) & 1) === 0) {
-      Atomics.store(this.i32, d, 0);
-      return -1;
-    }
-    const base = this.base(page);
-    const g = this.genIndex(base);
-    const from = this.spareBase(stripe);
-    this.map.copy(this.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
-    hook('repair:mid');
-    Atomics.store(this.i32, d, 0);
-    this.add64(base + P_REPAIRS, 1);
-    Atomics.add(this.i32, g, 1);
-    return page;
-  }
-
-  /** Writes `image[P_COPY_FROM, len)` into the page through the stripe's spare page. */
-  private commitImage(page: number, len: number): void {
-    const stripe = page % this.stripes;
-    const d = this.spareDesc(stripe);
-    const spare = this.spareBase(stripe);
-    this.image.copy(this.map, spare + P_COPY_FROM, P_COPY_FROM, len);
-    this.u32[d + 1] = page;
-    this.u32[d + 2] = len;
-    Atomics.store(this.i32, d, 1);
-    hook('compact:after-spare');
-    const base = this.base(page);
-    const half = (len + P_COPY_FROM) >>> 1;
-    this.image.copy(this.map, base + P_COPY_FROM, P_COPY_FROM, half);
-    hook('compact:mid');
-    this.image.copy(this.map, base + half, half, len);
-    hook('compact:before-commit');
-    Atomics.store(this.i32, d, 0);
   }
 
   // ---- counters ------------------------------------------------------------------------------
@@ -855,16 +563,4 @@ export interface PageCounters {
   evictionsUnexpired: number;
   repairedPages: number;
   droppedCorruptRecords: number;
-}
-
-function addImage64(img: Uint32Array, at: number, n: number): void {
-  if (n === 0) return;
-  const w = at >>> 2;
-  const lo = img[w]! + n;
-  if (lo > 0xffffffff) {
-    img[w] = lo - 0x100000000;
-    img[w + 1]! += 1;
-  } else {
-    img[w] = lo;
-  }
 }

@@ -32,3 +32,8 @@ let crashHits = 0;
 export function crashPoint(name: CrashPoint): void {
   if (name === crashName && ++crashHits === crashAt) process.kill(process.pid, 'SIGKILL');
 }
+
+/** A crash point for call sites: one constant check when hooks are off. */
+export function hook(name: CrashPoint): void {
+  if (TEST_HOOKS) crashPoint(name);
+}

@@ -79,6 +79,19 @@ describe('get / set / has / delete', () => {
     expect(Buffer.from(first.token).toString()).toBe('secret-A');
   });
 
+  it('typed arrays and buffers decoded by CBOR are copies, not views of the mapping', () => {
+    const cache = t.open();
+    cache.set('k', {
+      u16: new Uint16Array([1, 2, 3]),
+      f64: new Float64Array([1.5]),
+      buf: Buffer.from('x'),
+    });
+    const got = cache.get('k') as Record<string, ArrayBufferView>;
+    const mapping = (cache as unknown as { store: { map: Buffer } }).store.map.buffer;
+    expect(Object.values(got).map((v) => v.buffer === mapping)).toEqual([false, false, false]);
+    expect([...(got.u16 as Uint16Array)]).toEqual([1, 2, 3]);
+  });
+
   it('getEntry() returns the value with its expiry and last access', () => {
     const clock = manualClock();
     const cache = t.open({ clock: clock.fn });

@@ -281,6 +281,7 @@ describe('kill -9 storm', () => {
         evictions: dump.statsAfterPurge.evictions,
         unknownKeys: dump.listed.filter((k) => !known.has(k)),
         usability: dump.usability,
+        verify: dump.verify,
       }).toEqual({
         childFailures: [],
         readers: readerReports.map(() => ({ wrong: 0, stale: 0, lost: 0, examples: [] })),
@@ -289,6 +290,7 @@ describe('kill -9 storm', () => {
         evictions: 0,
         unknownKeys: [],
         usability: [],
+        verify: expect.objectContaining({ ok: true, badRecords: 0, tornPages: 0, badPages: 0 }),
       });
       // Every cache call (lock wait included) finished within a second, even right after kills.
       expect(maxLockWaitMs).toBeLessThan(1000);
