@@ -11,7 +11,7 @@ beforeAll(() => {
   dir = tempDir();
   fixture = sessionsFixture();
 });
-afterAll(() => fixture.cleanup());
+afterAll(() => fixture?.cleanup());
 
 const everyCommand = (file: string) => [
   ['stats', file],

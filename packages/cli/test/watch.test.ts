@@ -8,7 +8,7 @@ let fixture: Fixture;
 beforeAll(() => {
   fixture = sessionsFixture();
 });
-afterAll(() => fixture.cleanup());
+afterAll(() => fixture?.cleanup());
 
 /** Resolves with everything read once `done(text)` says enough has arrived. */
 function readUntil(stream: Readable, done: (text: string) => boolean): Promise<string> {

@@ -31,7 +31,7 @@ import {
   P_NUM_SLOTS,
   PAGE_MAGIC,
 } from './layout.js';
-import { crashPoint, TEST_HOOKS } from './test-hooks.js';
+import { crashPoint, TEST_FSTYPE, TEST_HOOKS } from './test-hooks.js';
 
 interface MmapIo {
   map(size: number, protection: number, flags: number, fd: number, offset?: number): Buffer;
@@ -128,7 +128,7 @@ export function networkFilesystemName(type: number): string | undefined {
 
 function checkFilesystem(dir: string, allowNetwork: boolean): void {
   if (allowNetwork) return;
-  const type = Number(statfsSync(dir).type) >>> 0;
+  const type = (TEST_FSTYPE ?? Number(statfsSync(dir).type)) >>> 0;
   const name = networkFilesystemName(type);
   if (name !== undefined) {
     throw new FastMmapError(

@@ -1,7 +1,8 @@
 /**
  * Test-only hooks, inert unless FASTMMAP_TEST_HOOKS=1 when this module loads.
  * FASTMMAP_TEST_NO_LOCK=1 turns page locking into a no-op (proves the multi-process test can
- * fail); FASTMMAP_TEST_CRASHPOINT=<name>:<n> SIGKILLs the process the n-th time <name> is hit.
+ * fail); FASTMMAP_TEST_CRASHPOINT=<name>:<n> SIGKILLs the process the n-th time <name> is hit;
+ * FASTMMAP_TEST_FSTYPE=<magic> fakes the filesystem type seen by the network-filesystem check.
  */
 const env = process.env;
 
@@ -21,6 +22,10 @@ export const CRASH_POINTS = [
   'create:after-fill',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/** FASTMMAP_TEST_FSTYPE=<statfs magic> pretends the cache directory is on that filesystem. */
+export const TEST_FSTYPE =
+  TEST_HOOKS && env.FASTMMAP_TEST_FSTYPE ? Number(env.FASTMMAP_TEST_FSTYPE) : undefined;
 
 const spec = TEST_HOOKS ? (env.FASTMMAP_TEST_CRASHPOINT ?? '') : '';
 const sep = spec.lastIndexOf(':');

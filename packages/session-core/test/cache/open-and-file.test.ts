@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -14,11 +15,15 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { networkFilesystemName } from '../../src/cache/file.js';
 import { defaultCacheDir, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
 import { SMALL, scratchDir } from './helpers.js';
+
+/** Child processes run the built library (the hooks are read once, at module load). */
+const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
 
 let t: ReturnType<typeof scratchDir>;
 beforeEach(() => {
@@ -171,6 +176,27 @@ describe('opening an existing file', () => {
     t.open(SMALL).close();
     chmodSync(t.path, 0o620);
     expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+  });
+
+  it('refuses a network filesystem unless allowNetworkFilesystem (statfs faked by a test hook)', () => {
+    const run = (allow: boolean) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { FastMmapCache } from ${JSON.stringify(built)};
+           try { FastMmapCache.open({ path: ${JSON.stringify(t.path)}, allowNetworkFilesystem: ${allow} }).close(); console.log('opened'); }
+           catch (err) { console.log(err.code); }`,
+        ],
+        {
+          env: { ...process.env, FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_FSTYPE: '0x6969' },
+          encoding: 'utf8',
+        },
+      ).stdout.trim();
+    expect(run(false)).toBe('ERR_FASTMMAP_NETWORK_FS');
+    expect(existsSync(t.path)).toBe(false);
+    expect(run(true)).toBe('opened');
   });
 
   it('knows the network filesystems by their statfs magic', () => {
