@@ -26,14 +26,16 @@ export function commitOnEnd(
   const originalWriteHead = res.writeHead;
   let cookiesDone = false;
 
+  const cookiesPending = () => !cookiesDone && !res.headersSent;
   const addCookies = (values: readonly string[]) => {
-    if (cookiesDone || res.headersSent) return;
     cookiesDone = true;
     appendSetCookie(res, values);
   };
 
   res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
-    addCookies(session.cookieHeaders());
+    // Checked first: on the usual path end() has added the commit's cookies already, and
+    // computing them again (an HMAC and a serialization) would be wasted.
+    if (cookiesPending()) addCookies(session.cookieHeaders());
     return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
 
@@ -42,7 +44,7 @@ export function commitOnEnd(
     res.end = originalEnd;
     session.commit().then(
       (cookies) => {
-        addCookies(cookies);
+        if (cookiesPending()) addCookies(cookies);
         (originalEnd as (...a: unknown[]) => ServerResponse).apply(res, args);
       },
       (err: unknown) => {

@@ -1,0 +1,12 @@
+import { fork } from 'node:child_process';
+import { request } from 'node:http';
+import { runLoad } from './load.mjs';
+const variant = process.argv[2];
+const child = fork('./single-tmp.mjs', [variant], { execArgv: process.argv[3] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/sprof-' + variant] : [] });
+const { port } = await new Promise((r) => child.once('message', r));
+const get = () => new Promise((res) => request({ host: '127.0.0.1', port, path: '/inc', agent: false }, (r) => { r.resume(); r.on('end', () => res(r.headers['set-cookie']?.[0]?.split(';')[0])); }).end());
+const cookies = []; for (let i = 0; i < 32; i++) cookies.push(await get());
+await runLoad({ port, path: '/inc', cookies, requests: 200 });
+const r = await runLoad({ port, path: '/inc', cookies, requests: 600 });
+console.log(variant, Math.round(r.rps), 'p99', r.p99.toFixed(2));
+child.send('stop'); await new Promise((r) => child.once('exit', r));
