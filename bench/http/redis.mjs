@@ -33,6 +33,7 @@ export async function startRedis() {
   for (let i = 0; i < 100 && !(await canConnect(port)); i++) await delay(50);
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);

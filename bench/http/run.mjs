@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runLoad } from './load.mjs';
 import { startRedis } from './redis.mjs';
+import { treeCpuMs } from './server-cpu.mjs';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500); // per connection and round, measured
@@ -46,7 +47,8 @@ function getOnce(port, path, cookie) {
   });
 }
 
-async function startServer(variant, dir, redisUrl) {
+async function startServer(variant, dir, redis) {
+  const redisUrl = redis?.url;
   const child = spawn(process.execPath, [serverScript, variant, dir, redisUrl ?? ''], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -56,6 +58,8 @@ async function startServer(variant, dir, redisUrl) {
   });
   return {
     port: JSON.parse(line).port,
+    // The redis-server's CPU counts for the setup that uses it.
+    cpuMs: () => treeCpuMs(child.pid) + (variant === 'es-redis' ? treeCpuMs(redis.pid) : 0),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);
@@ -65,8 +69,8 @@ async function startServer(variant, dir, redisUrl) {
 }
 
 /** Starts a variant's cluster and gives it one session per connection, created on its own connection. */
-async function prepare(variant, dir, redisUrl) {
-  const server = await startServer(variant.id, dir, redisUrl);
+async function prepare(variant, dir, redis) {
+  const server = await startServer(variant.id, dir, redis);
   // The load connection of a cookie may well land on the other worker than the one that
   // created it: that worker must then find the session in the shared store.
   const cookies = [];
@@ -80,12 +84,15 @@ async function prepare(variant, dir, redisUrl) {
 }
 
 async function load(target, requests) {
+  const cpuBefore = target.server.cpuMs();
   const result = await runLoad({
     port: target.server.port,
     path: '/inc',
     cookies: target.cookies,
     requests,
   });
+  // Server CPU per request (primary + workers): what the setup costs, whatever the client does.
+  result.serverUs = ((target.server.cpuMs() - cpuBefore) * 1000) / (result.ok + result.failed);
   result.perConnection.forEach((c, i) => {
     target.expected[i] += c.ok;
   });
@@ -116,7 +123,7 @@ const results = new Map();
 const started = Date.now();
 const targets = [];
 try {
-  for (const variant of VARIANTS) targets.push(await prepare(variant, dir, redis.url));
+  for (const variant of VARIANTS) targets.push(await prepare(variant, dir, redis));
   for (const target of targets) await load(target, WARMUP);
   // Rounds interleave the setups, so a noisy moment on the machine hits them all alike.
   for (let round = 1; round <= ROUNDS; round++) {
@@ -146,20 +153,27 @@ console.log(
   `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30)} GiB,` +
     ` Linux ${release()}, Node ${process.version}.\n`,
 );
-console.log('| setup | req/s | p50 ms | p99 ms | vs ours | counters exact |');
-console.log('|---|---:|---:|---:|---:|---|');
+console.log('| setup | req/s | p50 ms | p99 ms | server CPU µs/req | vs ours | counters exact |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const variant of VARIANTS) {
   const r = results.get(variant.id);
   const exact = variant.id === 'none' ? 'n/a' : `${r.consistent}/${CONNECTIONS}`;
   const failed = r.failed > 0 ? ` (${r.failed} non-200)` : '';
   console.log(
-    `| ${variant.label} | ${fmt(r.rps)}${failed} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.rps / ours.rps, 2)}x | ${exact} |`,
+    `| ${variant.label} | ${fmt(r.rps)}${failed} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverUs)} | ${fmt(r.rps / ours.rps, 2)}x | ${exact} |`,
   );
 }
+const none = results.get('none');
+const added = (id) => fmt(results.get(id).serverUs - none.serverUs);
+console.log(
+  `\nserver CPU added per request over no session: ours ${added('fastmmap')} µs,` +
+    ` express-session + ExpressSessionStore ${added('es-fastmmap')} µs,` +
+    ` express-session + connect-redis ${added('es-redis')} µs (redis-server included).`,
+);
 const vsRedis = ours.rps / results.get('es-redis').rps;
 const vsNone = ours.rps / results.get('none').rps;
 console.log(
-  `\nours / express-session+connect-redis = ${fmt(vsRedis, 2)}x (target >= 1.6x: ${vsRedis >= 1.6 ? 'met' : 'NOT met'})`,
+  `ours / express-session+connect-redis = ${fmt(vsRedis, 2)}x (target >= 1.6x: ${vsRedis >= 1.6 ? 'met' : 'NOT met'})`,
 );
 console.log(
   `ours / no session = ${fmt(vsNone, 2)}x (target >= 0.7x: ${vsNone >= 0.7 ? 'met' : 'NOT met'})`,

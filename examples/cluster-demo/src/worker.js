@@ -26,6 +26,13 @@ goes on, because every worker reads the same memory-mapped session file.</p>`,
     );
   });
 
+  // A session store error (say, a cache file left by another version) is logged here with its
+  // code; the client gets a plain 500.
+  app.use((err, _req, res, _next) => {
+    console.error(`worker ${process.pid}: ${err.code ?? err.name}: ${err.message}`);
+    res.status(500).type('text').send('Internal Server Error');
+  });
+
   const server = app.listen(Number(process.env.DEMO_PORT), '127.0.0.1');
 
   let stopping = false;

@@ -7,6 +7,20 @@ function appendSetCookie(res: ServerResponse, values: readonly string[]): void {
 }
 
 /**
+ * `writeHead(status, [reason], headers)` with a plain headers object: applies the object with
+ * setHeader and returns the arguments without it. Other forms are returned unchanged.
+ */
+function applyHeaderObject(res: ServerResponse, args: unknown[]): unknown[] {
+  const index = typeof args[1] === 'string' ? 2 : 1;
+  const headers = args[index];
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) return args;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) res.setHeader(name, value as string | number | readonly string[]);
+  }
+  return args.slice(0, index);
+}
+
+/**
  * Makes the response carry the session's cookies and finish only after the session is
  * committed, so the client's next request (say, after a redirect) sees the change.
  *
@@ -35,7 +49,12 @@ export function commitOnEnd(
   res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
     // Checked first: on the usual path end() has added the commit's cookies already, and
     // computing them again (an HMAC and a serialization) would be wasted.
-    if (cookiesPending()) addCookies(session.cookieHeaders());
+    if (cookiesPending()) {
+      // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
+      // the session cookie): set them first, then append.
+      args = applyHeaderObject(this, args);
+      addCookies(session.cookieHeaders());
+    }
     return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
 

@@ -93,6 +93,10 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
     }
     this.cache = FastMmapCache.open<ExpressSessionRecord>({
       appName: 'express-session',
+      // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
+      ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
+        ? { numPages: 512 }
+        : {}),
       ...cacheOptions,
       // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.
       codec: 'json',

@@ -93,6 +93,22 @@ describe('@fastmmap/express session()', () => {
     expect(await me.json()).toEqual({ streamed: true });
   });
 
+  it('keeps a Set-Cookie passed to writeHead and adds the session cookie', async () => {
+    const app = express();
+    app.use(session({ secret, store: new InstrumentedStore() }));
+    app.get('/raw', (req, res) => {
+      (req.session.data as Data).raw = true;
+      res.writeHead(200, 'Fine', { 'set-cookie': 'theme=dark', 'content-type': 'text/plain' });
+      res.end('raw');
+    });
+    const url = await serve(app);
+    const res = await fetch(`${url}/raw`);
+    expect(res.statusText).toBe('Fine');
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    const names = res.headers.getSetCookie().map((c) => c.split('=')[0]);
+    expect(names.sort()).toEqual(['fmsid', 'theme']);
+  });
+
   it("hands a too-large session to the app's error handler with a typed error", async () => {
     const store = new InstrumentedStore();
     const app = express();

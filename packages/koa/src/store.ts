@@ -39,6 +39,10 @@ export class KoaSessionStore {
     }
     this.cache = FastMmapCache.open<KoaSessionRecord>({
       appName: 'koa-session',
+      // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
+      ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
+        ? { numPages: 512 }
+        : {}),
       ...cacheOptions,
       codec: 'json',
     });

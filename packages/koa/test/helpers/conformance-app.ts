@@ -25,8 +25,11 @@ export async function closeServer(server: Server): Promise<void> {
 }
 
 /** The conformance routes in Koa idiom (a switch instead of a router dependency). */
-export async function startConformanceApp(options: KoaSessionOptions): Promise<AppHandle> {
-  const app = new Koa();
+export async function startConformanceApp(
+  options: KoaSessionOptions,
+  KoaClass: typeof Koa = Koa,
+): Promise<AppHandle> {
+  const app = new KoaClass();
   // Koa logs every 500 to stderr by default; the suite provokes some on purpose.
   app.silent = true;
   const middleware = session(options);

@@ -1,7 +1,7 @@
 import { decodeCopiesBytes, resolveCodec } from './codec.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
-import { KEY_HASH_SEED, murmur3 } from './hash.js';
+import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
 import {
   MAX_KEY_BYTES,
@@ -537,21 +537,24 @@ export class FastMmapCache<V = unknown> {
   }
 
   private prepareKey(key: string): void {
+    // kKey only ever holds a key that passed validation (or NO_KEY): the shortcut admits no
+    // other value.
     if (key === this.kKey) return;
     this.kKey = NO_KEY;
-    if (
-      typeof key !== 'string' ||
-      key.length === 0 ||
-      key.length > MAX_KEY_BYTES ||
-      !(key as unknown as { isWellFormed(): boolean }).isWellFormed()
-    ) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_BYTES)
       throw invalidKey(key);
+    let n = key.length;
+    let hash = asciiKeyHash(key, this.keyBuf);
+    if (hash < 0) {
+      // Not pure ASCII: the general path (UTF-8 may be longer than the string).
+      if (!(key as unknown as { isWellFormed(): boolean }).isWellFormed()) throw invalidKey(key);
+      n = this.keyBuf.utf8Write(key, 0);
+      if (n > MAX_KEY_BYTES) throw invalidKey(key);
+      hash = murmur3(this.keyBuf, 0, n, KEY_HASH_SEED);
     }
-    const n = this.keyBuf.utf8Write(key, 0);
-    if (n > MAX_KEY_BYTES) throw invalidKey(key);
     this.kLen = n;
-    this.kHash = murmur3(this.keyBuf, 0, n, KEY_HASH_SEED);
-    this.kPage = this.kHash % this.numPages;
+    this.kHash = hash;
+    this.kPage = hash % this.numPages;
     this.kKey = key;
   }
 
@@ -737,8 +740,9 @@ export class FastMmapCache<V = unknown> {
     const map = this.store.map;
     const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
     if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
-    const bytes = Buffer.allocUnsafe(off + len - start);
-    bytes.set(new Uint8Array(map.buffer, map.byteOffset + start, off + len - start)); // cheaper than copy()
+    const n = off + len - start;
+    const bytes = Buffer.allocUnsafe(n); // pooled below 4 KiB; never a view of the mapping
+    bytes.set(new Uint8Array(this.store.mapBuffer, this.store.mapByteOffset + start, n));
     return this.codec.decode(bytes) as V;
   }
 

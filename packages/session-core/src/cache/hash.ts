@@ -29,6 +29,52 @@ export function murmur3(bytes: Uint8Array, start: number, length: number, seed: 
   return fmix32(h);
 }
 
+/**
+ * For an all-ASCII `key` (UTF-8 = one byte per char): writes its bytes to `out` and returns
+ * `murmur3(out, 0, key.length, KEY_HASH_SEED)`, in one pass without a call into C++. Returns -1
+ * as soon as a char is not ASCII (the caller then takes the general UTF-8 path; `out` holds
+ * garbage). Keys are mostly ASCII (ids, prefixes), and this is every call's first step.
+ */
+export function asciiKeyHash(key: string, out: Uint8Array): number {
+  const length = key.length;
+  const tail = length & ~3;
+  let h = KEY_HASH_SEED | 0;
+  for (let i = 0; i < tail; i += 4) {
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 0x7f) return -1;
+    out[i] = c0;
+    out[i + 1] = c1;
+    out[i + 2] = c2;
+    out[i + 3] = c3;
+    let k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = length & 3;
+  if (rest !== 0) {
+    let k = 0;
+    for (let j = rest - 1; j >= 0; j--) {
+      const c = key.charCodeAt(tail + j);
+      if (c > 0x7f) return -1;
+      out[tail + j] = c;
+      k = (k << 8) | c;
+    }
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= length;
+  return fmix32(h);
+}
+
 export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -72,10 +72,15 @@ export class PageStore {
   readonly scratchU32: Uint32Array;
   readonly scratchF64: Float64Array;
   private readonly compactor: Compactor;
-  /** Direct-mapped memo of records whose checksum this instance has verified (offset, crc). */
-  private readonly verifiedAt: Int32Array;
-  private readonly verifiedCrc: Int32Array;
+  /**
+   * Direct-mapped memo of records whose checksum this instance has verified: pairs of (offset,
+   * crc word) side by side, so a lookup costs one cache miss, not two.
+   */
+  private readonly verified: Int32Array;
   private readonly memoShift: number;
+  /** The mapping's ArrayBuffer and offset, for views (cheaper than Buffer subarrays). */
+  readonly mapBuffer: ArrayBufferLike;
+  readonly mapByteOffset: number;
   /** Set by `find`: the slot index of the match, or the first slot a new key may use. */
   foundSlot = -1;
   insertSlot = -1;
@@ -103,9 +108,10 @@ export class PageStore {
       MEMO_MAX_BITS,
       Math.max(MEMO_MIN_BITS, Math.ceil(Math.log2(map.length / 1024))),
     );
-    this.verifiedAt = new Int32Array(2 ** memoBits).fill(-1);
-    this.verifiedCrc = new Int32Array(2 ** memoBits);
+    this.verified = new Int32Array(2 ** (memoBits + 1)).fill(-1);
     this.memoShift = 32 - memoBits;
+    this.mapBuffer = map.buffer;
+    this.mapByteOffset = map.byteOffset;
     this.compactor = new Compactor(this);
   }
 
@@ -184,21 +190,27 @@ export class PageStore {
    */
   crcOkAt(off: number, len: number): boolean {
     const word = this.i32[off >>> 2]!;
-    const memo = Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift;
-    if (this.verifiedAt[memo] === off && this.verifiedCrc[memo] === word) return true;
-    if (word >>> 0 !== crc32(this.map.subarray(off + R_CRC_FROM, off + len))) return false;
-    this.verifiedAt[memo] = off;
-    this.verifiedCrc[memo] = word;
+    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    const verified = this.verified;
+    if (verified[memo] === off && verified[memo + 1] === word) return true;
+    if (word >>> 0 !== this.crcAt(off + R_CRC_FROM, off + len)) return false;
+    verified[memo] = off;
+    verified[memo + 1] = word;
     return true;
   }
 
   /** Seals the record at `off` (its CRC, written last) and remembers it as verified. */
   private seal(off: number, len: number): void {
-    const crc = crc32(this.map.subarray(off + R_CRC_FROM, off + len));
+    const crc = this.crcAt(off + R_CRC_FROM, off + len);
     this.u32[off >>> 2] = crc;
-    const memo = Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift;
-    this.verifiedAt[memo] = off;
-    this.verifiedCrc[memo] = crc | 0;
+    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    this.verified[memo] = off;
+    this.verified[memo + 1] = crc | 0;
+  }
+
+  /** CRC-32 of mapping bytes [from, to), computed in place. */
+  private crcAt(from: number, to: number): number {
+    return crc32(new Uint8Array(this.mapBuffer, this.mapByteOffset + from, to - from));
   }
 
   /**
@@ -232,7 +244,7 @@ export class PageStore {
     const off = base + rel;
     if (
       this.u32[w + W_CRC] !==
-      crc32(this.map.subarray(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen))
+      this.crcAt(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen)
     ) {
       return false;
     }
@@ -361,9 +373,12 @@ export class PageStore {
     u32[w + W_KEY_LEN] = klen;
     u32[w + W_VALUE_LEN] = vlen;
     u32[w + W_FLAGS] = 0;
-    const map = this.map;
-    const keyAt = off + RECORD_HEADER_SIZE;
-    for (let j = 0; j < klen; j++) map[keyAt + j] = key[j]!; // keys are short: a loop beats a copy call
+    // Keys are short: copying words beats a copy call. Records and so keys start 8-aligned; the
+    // last word may carry up to 3 stale bytes past the key, which the value (or, for a value
+    // shorter than that, the record's padding to 8, outside the CRC) overwrites or absorbs.
+    const keyAt = w + (RECORD_HEADER_SIZE >>> 2);
+    const keyWordCount = (klen + 3) >>> 2;
+    for (let j = 0; j < keyWordCount; j++) u32[keyAt + j] = keyWords[j]!;
     hook('write:mid-record');
     this.map.set(value, off + RECORD_HEADER_SIZE + klen);
     // The checksum goes last: a record without a valid one is not a record.

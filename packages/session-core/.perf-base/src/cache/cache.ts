@@ -1,0 +1,799 @@
+import { decodeCopiesBytes, resolveCodec } from './codec.js';
+import { FastMmapError } from './errors.js';
+import { openCacheFile } from './file.js';
+import { KEY_HASH_SEED, murmur3 } from './hash.js';
+import type { FileHeader } from './header.js';
+import {
+  MAX_KEY_BYTES,
+  maxRecordSize,
+  P_DELETES,
+  P_DROPPED,
+  P_EXPIRED,
+  RECORD_HEADER_SIZE,
+  recordSize,
+} from './layout.js';
+import { StripeLocks } from './locks.js';
+import { resolveOptions, validTtl } from './options.js';
+import { checkPage } from './page-check.js';
+import { BROKEN, NOT_FOUND, PageStore, type WriteEffects } from './page-store.js';
+import { PressureMonitor } from './pressure.js';
+import type { CacheOptions, CacheStats, Clock, Codec, PageStats, SetOptions } from './types.js';
+
+/** One entry with its timing metadata, as `getEntry` returns it. */
+export interface CacheEntry<V> {
+  value: V;
+  /** Absolute expiry, ms since the epoch; 0 = never. */
+  expiresAt: number;
+  /** Last write or read, ms since the epoch (second resolution). */
+  lastAccess: number;
+}
+
+/** What `verify()` found; `ok` is true when nothing is wrong. */
+export interface VerifyReport {
+  pages: number;
+  items: number;
+  badRecords: number;
+  /** Pages whose write-in-progress marker is set (a writer died inside; the next write repairs). */
+  tornPages: number;
+  /** Pages whose header is garbage or whose counts disagree with their slot table. */
+  badPages: number;
+  ok: boolean;
+}
+
+/**
+ * True while this thread holds a page lock (module-level: it covers every instance in the
+ * thread). A cache call made then, from a getAndSet callback or a codec, would wait for its own
+ * lock, so it is refused instead.
+ */
+let lockHeld = false;
+
+/** Sub-millisecond reads from the same record retry this often before taking the lock. */
+const SEQLOCK_TRIES = 4;
+
+/** No key is prepared in the key buffer (a value no caller can pass). */
+const NO_KEY: unique symbol = Symbol('no key');
+
+/** A read found nothing (distinct from a stored value). */
+const MISS: unique symbol = Symbol('miss');
+
+type Utf8Writer = Buffer & { utf8Write(text: string, offset: number): number };
+
+/**
+ * A cache in a memory-mapped file shared by every process on the machine that opens the same
+ * path. Synchronous and Map-like; see docs/cache.md for the file format and every semantic.
+ */
+export class FastMmapCache<V = unknown> {
+  /** Opens (creating if missing, unless readOnly) the cache file described by `options`. */
+  static open<V = unknown>(options: CacheOptions = {}): FastMmapCache<V> {
+    return new FastMmapCache<V>(options);
+  }
+
+  readonly path: string;
+  readonly readOnly: boolean;
+  private readonly header: FileHeader;
+  private readonly store: PageStore;
+  private readonly locks: StripeLocks;
+  private readonly codec: Codec;
+  /** cbor/json decoders copy what they keep, so they may decode straight from the mapping. */
+  private readonly decodeFromMap: boolean;
+  private readonly clock: Clock;
+  private readonly expireTime: number;
+  private readonly maxRecord: number;
+  private readonly numPages: number;
+  private readonly stripes: number;
+  private readonly pressure: PressureMonitor;
+  private readonly effects: WriteEffects = { evictedUnexpired: 0 };
+  private closed = false;
+  /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
+  private readonly keyBuf: Utf8Writer = Buffer.alloc(MAX_KEY_BYTES * 3) as Utf8Writer;
+  private readonly keyWords = new Uint32Array(
+    this.keyBuf.buffer,
+    this.keyBuf.byteOffset,
+    (MAX_KEY_BYTES * 3) >>> 2,
+  );
+  private kKey: unknown = NO_KEY;
+  private kLen = 0;
+  private kHash = 0;
+  private kPage = 0;
+  /** Metadata of the entry the last successful read returned (for getEntry). */
+  private readExpiresAt = 0;
+  private readLastAccess = 0;
+
+  private constructor(options: CacheOptions) {
+    const o = resolveOptions(options);
+    const codecGiven = options.codec !== undefined;
+    let codec = resolveCodec(options.codec);
+    const opened = openCacheFile({
+      path: o.path,
+      geometry: o.geometry,
+      explicit: o.explicit,
+      cacheSize: o.cacheSize,
+      adoptGeometry: o.adoptGeometry,
+      readOnly: o.readOnly,
+      mode: o.mode,
+      codecName: codec.name,
+      allowNetworkFilesystem: o.allowNetworkFilesystem,
+      defaultDir: o.defaultDir,
+    });
+    const h = opened.header;
+    if (h.codec !== codec.name) {
+      if (!codecGiven && (h.codec === 'json' || h.codec === 'raw' || h.codec === 'cbor')) {
+        codec = resolveCodec(h.codec);
+      } else if (!o.readOnly) {
+        throw new FastMmapError(
+          'ERR_FASTMMAP_INVALID_OPTION',
+          `${o.path} holds values of codec '${h.codec}', not '${codec.name}': open it with the same codec`,
+        );
+      } else if (!codecGiven) {
+        codec = resolveCodec('raw'); // inspecting a file of an unknown custom codec: bytes
+      }
+    }
+    this.path = o.path;
+    this.readOnly = o.readOnly;
+    this.header = h;
+    this.codec = codec;
+    this.decodeFromMap = decodeCopiesBytes(codec);
+    this.clock = o.clock;
+    this.expireTime = o.expireTime;
+    this.numPages = h.numPages;
+    this.stripes = h.stripes;
+    this.maxRecord = maxRecordSize(h.pageSize);
+    this.store = new PageStore(opened.map, h.pageSize, h.numPages, h.stripes);
+    this.locks = new StripeLocks(o.path, h.stripes, o.mode, o.readOnly, o.lockTimeout);
+    this.pressure = new PressureMonitor(options.pressure, o.path, {
+      evictionsUnexpired: () => this.sumCounter((c) => c.evictionsUnexpired),
+      usage: () => ({
+        items: this.sumCounter((c) => c.items),
+        cacheSize: h.numPages * h.pageSize,
+        pageSize: h.pageSize,
+      }),
+    });
+    if (o.initFile) this.clear();
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  get(key: string): V | undefined {
+    this.enter();
+    this.prepareKey(key);
+    const value = this.read(true, true);
+    return value === MISS ? undefined : value;
+  }
+
+  getEntry(key: string): CacheEntry<V> | undefined {
+    this.enter();
+    this.prepareKey(key);
+    const value = this.read(true, true);
+    if (value === MISS || value === undefined) return undefined;
+    return { value, expiresAt: this.readExpiresAt, lastAccess: this.readLastAccess * 1000 };
+  }
+
+  /** Whether a live, unexpired entry exists. Counts no hit or miss and does not refresh LRU. */
+  has(key: string): boolean {
+    this.enter();
+    this.prepareKey(key);
+    return this.read(false, false) !== MISS;
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  set(key: string, value: V, options?: SetOptions): void {
+    this.enterWrite();
+    // Encode before the key: a custom codec may use the cache, which reuses the key buffer.
+    const bytes = this.encode(value);
+    const now = this.clock();
+    const expiresAt = this.expiryOf(options, now);
+    this.prepareKey(key);
+    this.checkSize(key, bytes.length);
+    const page = this.kPage;
+    const store = this.store;
+    const base = store.base(page);
+    this.lock(page);
+    try {
+      store.ensurePage(page, now);
+      const found = this.findForWrite(base, page, now);
+      store.beginWrite(base);
+      store.put(
+        page,
+        found,
+        this.keyBuf,
+        this.keyWords,
+        this.kLen,
+        this.kHash,
+        bytes,
+        expiresAt,
+        now,
+        this.effects,
+      );
+      store.endWrite(base);
+    } finally {
+      this.unlock(page);
+    }
+    this.afterWrite(now);
+  }
+
+  /** Removes `key`; true if a live (unexpired) entry existed. */
+  delete(key: string): boolean {
+    this.enterWrite();
+    this.prepareKey(key);
+    const now = this.clock();
+    const page = this.kPage;
+    const base = this.store.base(page);
+    this.lock(page);
+    try {
+      this.store.ensurePage(page, now);
+      const off = this.findLive(base, page, now);
+      if (off < 0) return false;
+      this.removeFound(base, off, P_DELETES);
+      return true;
+    } finally {
+      this.unlock(page);
+    }
+  }
+
+  /**
+   * Atomic read-modify-write under the page lock: `fn` gets the current value (undefined if
+   * missing or expired) and returns the new one, or undefined to delete. `fn` must be
+   * synchronous and must not use any cache (ERR_FASTMMAP_REENTRANT). Returns the new value.
+   */
+  getAndSet(
+    key: string,
+    fn: (current: V | undefined) => V | undefined,
+    options?: SetOptions,
+  ): V | undefined {
+    this.enterWrite();
+    if (typeof fn !== 'function') throw new TypeError('getAndSet needs a function');
+    this.prepareKey(key);
+    const now = this.clock();
+    const expiresAt = this.expiryOf(options, now);
+    const page = this.kPage;
+    const store = this.store;
+    const base = store.base(page);
+    let next: V | undefined;
+    this.lock(page);
+    try {
+      store.ensurePage(page, now);
+      const off = this.findLive(base, page, now);
+      const current = off < 0 ? MISS : this.decodeLocked(base, off);
+      next = fn(current === MISS ? undefined : current);
+      if (isThenable(next)) {
+        throw new FastMmapError(
+          'ERR_FASTMMAP_ENCODE',
+          'the getAndSet callback returned a Promise: it must be synchronous (the page stays locked while it runs)',
+        );
+      }
+      if (next === undefined) {
+        const live = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+        if (live >= 0) this.removeFound(base, live, P_DELETES);
+      } else {
+        const bytes = this.encode(next);
+        this.checkSize(key, bytes.length);
+        const found = this.findForWrite(base, page, now);
+        store.beginWrite(base);
+        store.put(
+          page,
+          found,
+          this.keyBuf,
+          this.keyWords,
+          this.kLen,
+          this.kHash,
+          bytes,
+          expiresAt,
+          now,
+          this.effects,
+        );
+        store.endWrite(base);
+      }
+    } finally {
+      this.unlock(page);
+    }
+    this.afterWrite(now);
+    return next;
+  }
+
+  getAndDelete(key: string): V | undefined {
+    this.enterWrite();
+    this.prepareKey(key);
+    const now = this.clock();
+    const page = this.kPage;
+    const base = this.store.base(page);
+    this.lock(page);
+    try {
+      this.store.ensurePage(page, now);
+      const off = this.findLive(base, page, now);
+      if (off < 0) return undefined;
+      const value = this.decodeLocked(base, off);
+      if (value === MISS) return undefined;
+      const live = this.store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+      if (live >= 0) this.removeFound(base, live, P_DELETES);
+      return value;
+    } finally {
+      this.unlock(page);
+    }
+  }
+
+  /** Gives a live entry a new expiry (`ttl` from now, default expireTime); false if missing. */
+  touch(key: string, options?: SetOptions): boolean {
+    this.enterWrite();
+    this.prepareKey(key);
+    const now = this.clock();
+    const expiresAt = this.expiryOf(options, now);
+    const page = this.kPage;
+    const base = this.store.base(page);
+    this.lock(page);
+    try {
+      this.store.ensurePage(page, now);
+      const off = this.findLive(base, page, now);
+      if (off < 0) return false;
+      this.store.beginWrite(base);
+      this.store.retime(off, expiresAt, now);
+      this.store.endWrite(base);
+      return true;
+    } finally {
+      this.unlock(page);
+    }
+  }
+
+  /** Removes every expired entry now (they are otherwise removed lazily); returns the count. */
+  purge(): number {
+    this.enterWrite();
+    const now = this.clock();
+    let removed = 0;
+    for (let page = 0; page < this.numPages; page++) {
+      const base = this.store.base(page);
+      this.lock(page);
+      try {
+        this.store.ensurePage(page, now);
+        this.store.beginWrite(base);
+        removed += this.store.purge(page, now);
+        this.store.endWrite(base);
+      } finally {
+        this.unlock(page);
+      }
+    }
+    return removed;
+  }
+
+  /** Removes every entry (page by page, each under its lock; counters are kept). */
+  clear(): void {
+    this.enterWrite();
+    const now = this.clock();
+    for (let page = 0; page < this.numPages; page++) {
+      const base = this.store.base(page);
+      this.lock(page);
+      try {
+        this.store.ensurePage(page, now);
+        this.store.beginWrite(base);
+        this.store.clearPage(page);
+        this.store.endWrite(base);
+      } finally {
+        this.unlock(page);
+      }
+    }
+  }
+
+  // ---- iteration -----------------------------------------------------------------------------
+
+  /** Live, unexpired keys, page by page (each page is a snapshot taken under its lock). */
+  *keys(): IterableIterator<string> {
+    for (const [key] of this.scan(false)) yield key;
+  }
+
+  /** Live, unexpired entries, page by page; values are decoded outside the lock. */
+  *entries(): IterableIterator<[string, V]> {
+    for (const [key, bytes] of this.scan(true)) {
+      let value: V;
+      try {
+        value = this.codec.decode(bytes!) as V;
+      } catch {
+        continue; // corrupt: dropped by the next locked access to it
+      }
+      yield [key, value];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
+  }
+
+  private *scan(withValues: boolean): Generator<[string, Buffer | undefined]> {
+    const store = this.store;
+    for (let page = 0; page < this.numPages; page++) {
+      this.enter();
+      const now = this.clock();
+      const batch: [string, Buffer | undefined][] = [];
+      this.lock(page);
+      try {
+        if (!this.readOnly) store.ensurePage(page, now);
+        else if (!store.headerSane(store.base(page), page)) continue;
+        store.forEachRecord(page, (off) => {
+          const len = store.copyRecord(store.base(page), off);
+          if (len < 0 || !store.scratchCrcOk(len)) return;
+          const exp = store.scratchF64[1]!;
+          if (exp !== 0 && now >= exp) return;
+          const klen = store.scratchU32[5]!;
+          const key = store.scratch.toString('utf8', RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + klen);
+          const value = withValues
+            ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len))
+            : undefined;
+          batch.push([key, value]);
+        });
+      } finally {
+        this.unlock(page);
+      }
+      yield* batch;
+    }
+  }
+
+  // ---- introspection -------------------------------------------------------------------------
+
+  /** Counters from the file: they cover every process sharing it. */
+  stats(): CacheStats {
+    this.enter();
+    const h = this.header;
+    const totals = {
+      items: 0,
+      bytesUsed: 0,
+      hits: 0,
+      misses: 0,
+      sets: 0,
+      deletes: 0,
+      expiredRemovals: 0,
+      evictions: 0,
+      evictionsUnexpired: 0,
+      repairedPages: 0,
+      droppedCorruptRecords: 0,
+    };
+    const pages: PageStats[] = [];
+    for (let page = 0; page < this.numPages; page++) {
+      const c = this.store.pageCounters(page);
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
+      pages.push({
+        items: c.items,
+        bytesUsed: c.bytesUsed,
+        fill: c.capacity > 0 ? c.bytesUsed / c.capacity : 0,
+      });
+    }
+    return {
+      path: this.path,
+      formatVersion: h.formatVersion,
+      pageSize: h.pageSize,
+      numPages: h.numPages,
+      fileSize: h.fileSize,
+      createdAt: h.createdAt,
+      creationId: h.creationId,
+      codec: this.codec.name,
+      lockStripes: h.stripes,
+      ...totals,
+      pages,
+    };
+  }
+
+  /** Deep consistency check of every page under its lock. Changes nothing. */
+  verify(): VerifyReport {
+    this.enter();
+    const report: VerifyReport = {
+      pages: this.numPages,
+      items: 0,
+      badRecords: 0,
+      tornPages: 0,
+      badPages: 0,
+      ok: true,
+    };
+    for (let page = 0; page < this.numPages; page++) {
+      this.lock(page);
+      try {
+        const c = checkPage(this.store, page);
+        report.items += c.items;
+        report.badRecords += c.badRecords;
+        if (c.torn) report.tornPages++;
+        if (c.badHeader || !c.countsOk) report.badPages++;
+      } finally {
+        this.unlock(page);
+      }
+    }
+    report.ok = report.badRecords === 0 && report.tornPages === 0 && report.badPages === 0;
+    return report;
+  }
+
+  /** Releases the lock files. Idempotent; any later call throws ERR_FASTMMAP_CLOSED. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.locks.close();
+    // The mapping is released when the garbage collector frees it (mmap-io has no unmap).
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private enter(): void {
+    if (this.closed)
+      throw new FastMmapError('ERR_FASTMMAP_CLOSED', `the cache ${this.path} is closed`);
+    if (lockHeld) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_REENTRANT',
+        'a cache call from inside a getAndSet callback or codec: the page lock is held; do the work outside the callback',
+      );
+    }
+  }
+
+  private enterWrite(): void {
+    this.enter();
+    if (this.readOnly)
+      throw new FastMmapError(
+        'ERR_FASTMMAP_READ_ONLY',
+        `the cache ${this.path} was opened readOnly`,
+      );
+  }
+
+  private lock(page: number): void {
+    this.locks.lock(page % this.stripes);
+    lockHeld = true;
+  }
+
+  private unlock(page: number): void {
+    lockHeld = false;
+    this.locks.unlock(page % this.stripes);
+  }
+
+  private prepareKey(key: string): void {
+    if (key === this.kKey) return;
+    this.kKey = NO_KEY;
+    if (
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      key.length > MAX_KEY_BYTES ||
+      !(key as unknown as { isWellFormed(): boolean }).isWellFormed()
+    ) {
+      throw invalidKey(key);
+    }
+    const n = this.keyBuf.utf8Write(key, 0);
+    if (n > MAX_KEY_BYTES) throw invalidKey(key);
+    this.kLen = n;
+    this.kHash = murmur3(this.keyBuf, 0, n, KEY_HASH_SEED);
+    this.kPage = this.kHash % this.numPages;
+    this.kKey = key;
+  }
+
+  private encode(value: V): Uint8Array {
+    if (value === undefined) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_ENCODE',
+        'undefined cannot be stored (get() could not tell it from a miss); use delete()',
+      );
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode(value);
+    } catch (err) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_ENCODE',
+        `the ${this.codec.name} codec could not encode the value: ${(err as Error)?.message ?? String(err)}`,
+        { cause: err },
+      );
+    }
+    if (!(bytes instanceof Uint8Array)) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_ENCODE',
+        `the ${this.codec.name} codec returned ${typeof bytes}, not a Uint8Array`,
+      );
+    }
+    return bytes;
+  }
+
+  private checkSize(key: string, valueLen: number): void {
+    const size = recordSize(this.kLen, valueLen);
+    if (size > this.maxRecord) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_VALUE_TOO_LARGE',
+        `the entry for ${JSON.stringify(key.slice(0, 64))} needs ${size} bytes; a ${this.header.pageSize}-byte page holds at most ${this.maxRecord} (raise pageSize)`,
+      );
+    }
+  }
+
+  private expiryOf(options: SetOptions | undefined, now: number): number {
+    const ttl = options?.ttl === undefined ? this.expireTime : validTtl(options.ttl, 'ttl');
+    return ttl === 0 ? 0 : now + ttl;
+  }
+
+  /**
+   * Reads the current key without any lock: a seqlock on the page generation (read it, find and
+   * check the record, decode, read it again). Falls back to the locked path when a writer is
+   * active, died mid-write, or the record fails its checksum or decode. MISS on a miss.
+   */
+  private read(decode: boolean, count: boolean): V | undefined | typeof MISS {
+    const store = this.store;
+    const page = this.kPage;
+    const base = store.base(page);
+    const gi = store.genIndex(base);
+    const i32 = store.i32;
+    const now = this.clock();
+    const counting = count && !this.readOnly;
+    for (let attempt = 0; attempt < SEQLOCK_TRIES; attempt++) {
+      const gen = Atomics.load(i32, gi);
+      if ((gen & 1) !== 0) break;
+      const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+      if (off === NOT_FOUND) {
+        if (Atomics.load(i32, gi) !== gen) continue;
+        if (counting) store.countRead(base, false);
+        return MISS;
+      }
+      if (off < 0) continue;
+      const len = store.recordLength(base, off);
+      const sound = len > 0 && store.crcOkAt(off, len);
+      const expiresAt = store.expiresAt(off);
+      const lastAccess = store.lastAccess(off);
+      const expired = expiresAt !== 0 && now >= expiresAt;
+      let value: V | undefined;
+      let decoded = true;
+      if (sound && decode && !expired) {
+        try {
+          value = this.decodeAt(off, len);
+        } catch {
+          decoded = false;
+        }
+      }
+      if (Atomics.load(i32, gi) !== gen) continue; // a writer got in: what we read may be torn
+      if (!sound || !decoded) break; // corrupt: the locked path drops it
+      if (expired) {
+        if (counting) store.countRead(base, false);
+        return MISS;
+      }
+      if (counting) {
+        store.countRead(base, true);
+        // LRU needs second resolution only: refresh at most once a second per item.
+        const sec = Math.floor(now / 1000);
+        if (sec > lastAccess) this.refreshAccess(page, gi, gen, off, sec);
+      }
+      this.readExpiresAt = expiresAt;
+      this.readLastAccess = lastAccess;
+      return value;
+    }
+    return this.readLocked(decode, count, now);
+  }
+
+  /** Best effort: a busy page skips the refresh rather than make a read wait. */
+  private refreshAccess(page: number, gi: number, gen: number, off: number, sec: number): void {
+    if (!this.locks.tryLock(page % this.stripes)) return;
+    lockHeld = true;
+    try {
+      if (Atomics.load(this.store.i32, gi) === gen) this.store.touchAccess(off, sec);
+    } finally {
+      this.unlock(page);
+    }
+  }
+
+  private readLocked(decode: boolean, count: boolean, now: number): V | undefined | typeof MISS {
+    const store = this.store;
+    const page = this.kPage;
+    const base = store.base(page);
+    this.lock(page);
+    try {
+      if (!this.readOnly) store.ensurePage(page, now);
+      const off = this.findLive(base, page, now);
+      const value = off < 0 ? MISS : decode ? this.decodeLocked(base, off) : undefined;
+      if (!this.readOnly && count) {
+        store.countRead(base, value !== MISS);
+        if (value !== MISS) store.touchAccess(off, Math.floor(now / 1000));
+      }
+      if (value !== MISS) {
+        this.readExpiresAt = store.scratchF64[1]!;
+        this.readLastAccess = store.scratchU32[1]!;
+      }
+      return value;
+    } finally {
+      this.unlock(page);
+    }
+  }
+
+  /**
+   * Under the page lock: the key's record, verified, in scratch; or -1. A record failing its
+   * checksum is dropped, an expired one removed (not in readOnly mode). A broken page is repaired.
+   */
+  private findLive(base: number, page: number, now: number): number {
+    const store = this.store;
+    let off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+    if (off === NOT_FOUND) return -1;
+    if (off < 0) {
+      if (this.readOnly) return -1;
+      store.repairPage(page, now); // a slot or record is garbage: rebuild from what checks out
+      off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+      if (off < 0) return -1;
+    }
+    const len = store.copyRecord(base, off);
+    if (len < 0 || !store.scratchCrcOk(len)) {
+      if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
+      return -1;
+    }
+    const exp = store.scratchF64[1]!;
+    if (exp !== 0 && now >= exp) {
+      if (!this.readOnly) this.removeFound(base, off, P_EXPIRED);
+      return -1;
+    }
+    return off;
+  }
+
+  /** find() for a write: repairs a broken page first. */
+  private findForWrite(base: number, page: number, now: number): number {
+    const store = this.store;
+    const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+    if (off !== BROKEN) return off;
+    store.repairPage(page, now);
+    return store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+  }
+
+  private removeFound(
+    base: number,
+    off: number,
+    counter: typeof P_DELETES | typeof P_EXPIRED | typeof P_DROPPED,
+  ): void {
+    this.store.beginWrite(base);
+    this.store.remove(base, off, counter);
+    this.store.endWrite(base);
+  }
+
+  /** Decodes a value straight from the mapping (the caller re-checks the generation after). */
+  private decodeAt(off: number, len: number): V {
+    const map = this.store.map;
+    const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
+    if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
+    const bytes = Buffer.allocUnsafe(off + len - start);
+    bytes.set(new Uint8Array(map.buffer, map.byteOffset + start, off + len - start)); // cheaper than copy()
+    return this.codec.decode(bytes) as V;
+  }
+
+  /** Under the lock: decodes the record findLive() left in scratch, dropping it if it fails. */
+  private decodeLocked(base: number, off: number): V | typeof MISS {
+    const len = RECORD_HEADER_SIZE + this.store.keyLenAt(off) + this.store.valueLenAt(off);
+    try {
+      return this.decodeScratch(len);
+    } catch {
+      if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
+      return MISS;
+    }
+  }
+
+  private decodeScratch(len: number): V {
+    const scratch = this.store.scratch;
+    const start = RECORD_HEADER_SIZE + this.store.scratchU32[5]!;
+    const bytes = this.decodeFromMap
+      ? scratch.subarray(start, len)
+      : Buffer.from(scratch.subarray(start, len));
+    return this.codec.decode(bytes) as V;
+  }
+
+  private afterWrite(now: number): void {
+    const evicted = this.effects.evictedUnexpired;
+    this.effects.evictedUnexpired = 0;
+    this.pressure.afterWrite(now, evicted);
+  }
+
+  private sumCounter(pick: (c: ReturnType<PageStore['pageCounters']>) => number): number {
+    let total = 0;
+    for (let page = 0; page < this.numPages; page++) total += pick(this.store.pageCounters(page));
+    return total;
+  }
+}
+
+function invalidKey(key: unknown): FastMmapError {
+  const what =
+    typeof key !== 'string'
+      ? `a ${typeof key}`
+      : key.length === 0
+        ? 'empty'
+        : key.length > MAX_KEY_BYTES
+          ? `${key.length} characters long`
+          : 'not well-formed UTF-16 (lone surrogate) or too long';
+  return new FastMmapError(
+    'ERR_FASTMMAP_INVALID_KEY',
+    `cache keys must be non-empty, well-formed strings of at most ${MAX_KEY_BYTES} UTF-8 bytes; this key is ${what}`,
+  );
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

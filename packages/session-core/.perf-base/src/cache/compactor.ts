@@ -1,0 +1,280 @@
+import { initPageImage } from './file.js';
+import { slotHash } from './hash.js';
+import {
+  dataStart,
+  H_SPARES,
+  HEADER_SIZE,
+  P_COPY_FROM,
+  P_DROPPED,
+  P_EVICTIONS,
+  P_EVICTIONS_UNEXPIRED,
+  P_EXPIRED,
+  P_FREE_DATA,
+  P_INDEX,
+  P_ITEMS,
+  P_LIVE_BYTES,
+  P_MAGIC,
+  P_NUM_SLOTS,
+  P_REPAIRS,
+  P_TOMBSTONES,
+  PAGE_HEADER_SIZE,
+  PAGE_MAGIC,
+  SLOT_EMPTY,
+  SLOT_MAX_LOAD,
+  SLOT_TOMBSTONE,
+  SPARE_DESC_SIZE,
+  W_HASH,
+  W_LAST_ACCESS,
+} from './layout.js';
+import type { PageStore } from './page-store.js';
+import { hook } from './test-hooks.js';
+
+/** Compaction evicts only when the survivors would fill more than this share of the data area... */
+const EVICT_ABOVE = 0.9;
+/** ...and then evicts least recently used records until they fill at most this share. */
+const EVICT_DOWN_TO = 0.75;
+
+/**
+ * Rebuilds pages: compaction with LRU eviction, repair of torn pages, and the spare-page redo
+ * log that makes both survive a process killed half-way. Called with the stripe lock held and
+ * the page's write marker set.
+ */
+export class Compactor {
+  /** The new page is built here, then copied to the spare page, then into place. */
+  private readonly image: Buffer;
+  private readonly imageU32: Uint32Array;
+  /** Work arrays, allocated once. */
+  private readonly rels: Uint32Array;
+  private readonly order: Float64Array;
+  private readonly dropped: Uint8Array;
+
+  constructor(private readonly store: PageStore) {
+    const pageSize = store.pageSize;
+    this.image = Buffer.allocUnsafeSlow(pageSize);
+    this.imageU32 = new Uint32Array(this.image.buffer, this.image.byteOffset, pageSize >>> 2);
+    this.rels = new Uint32Array(store.maxSlots);
+    this.order = new Float64Array(store.maxSlots + 1);
+    this.dropped = new Uint8Array(store.maxSlots);
+  }
+
+  /** A page whose header is garbage cannot be walked: start it over (its records are lost). */
+  reinitPage(page: number): void {
+    const base = this.store.base(page);
+    initPageImage(this.image, 0, this.store.pageSize, page);
+    this.store.u32[(base + P_MAGIC) >>> 2] = PAGE_MAGIC;
+    this.store.u32[(base + P_INDEX) >>> 2] = page;
+    this.commitImage(page, dataStart(this.store.initialSlots));
+  }
+
+  /**
+   * Rebuilds a page without garbage and expired records, evicting least recently used records
+   * if the survivors plus `need` bytes would not leave enough room. `keepRel` (the record being
+   * replaced) is evicted last, and only if the new record cannot fit beside it. With
+   * `validate`, records failing their checks are dropped and counted. The new image goes to the
+   * stripe's spare page first, so a death while it is copied into place can be redone.
+   * Returns the number of unexpired records evicted.
+   */
+  compact(page: number, need: number, keepRel: number, now: number, validate: boolean): number {
+    const base = this.store.base(page);
+    const u32 = this.store.u32;
+    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
+    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
+    const start = dataStart(numSlots);
+    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+    const rels = this.rels;
+    let found = 0;
+    let bad = 0;
+    for (let i = 0; i < numSlots; i++) {
+      const rel = u32[slots + i]!;
+      if (rel <= SLOT_TOMBSTONE) continue;
+      if (
+        validate
+          ? !this.store.recordOk(base, page, rel, start, freeData)
+          : !this.store.inBounds(base, rel, start, freeData)
+      ) {
+        bad++;
+        continue;
+      }
+      rels[found++] = rel;
+    }
+    // Keep the surviving records in their current order (oldest writes first); a damaged slot
+    // table may point twice at one record: keep it once.
+    rels.subarray(0, found).sort();
+    let kept = 0;
+    let keptBytes = 0;
+    let expired = 0;
+    let previous = -1;
+    for (let j = 0; j < found; j++) {
+      const rel = rels[j]!;
+      if (rel === previous) continue;
+      previous = rel;
+      const exp = this.store.f64[(base + rel + 8) >>> 3]!;
+      if (exp !== 0 && now >= exp) {
+        expired++;
+        continue;
+      }
+      rels[kept++] = rel;
+      keptBytes += this.store.sizeAt(base + rel);
+    }
+    let slotCount = this.slotsFor(kept, keptBytes, need);
+    let evicted = 0;
+    const capacity = (s: number) => this.store.pageSize - dataStart(s);
+    if (
+      keptBytes + need > capacity(slotCount) * EVICT_ABOVE ||
+      (need > 0 && kept + 1 > slotCount * SLOT_MAX_LOAD)
+    ) {
+      const order = this.order;
+      const dropped = this.dropped;
+      dropped.fill(0, 0, kept);
+      let keepIdx = -1;
+      for (let j = 0; j < kept; j++) {
+        if (rels[j] === keepRel) keepIdx = j;
+        order[j] = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]! * 2 ** 21 + j;
+      }
+      order.subarray(0, kept).sort();
+      if (keepIdx >= 0) order[kept] = keepIdx; // the record being replaced goes last
+      let survivors = kept;
+      for (let j = 0; j <= kept; j++) {
+        slotCount = this.slotsFor(survivors, keptBytes, need);
+        const cap = capacity(slotCount);
+        // A record over half a page evicts only what it needs (otherwise it would empty the page).
+        const roomy =
+          keptBytes + need <= cap * EVICT_DOWN_TO || (need > cap / 2 && keptBytes + need <= cap);
+        const fits = roomy && survivors + 1 <= slotCount * SLOT_MAX_LOAD;
+        if (fits) break;
+        if (j === kept && keepIdx < 0) break;
+        const victim = order[j]! % 2 ** 21;
+        if (victim === keepIdx && j < kept) continue;
+        dropped[victim] = 1;
+        keptBytes -= this.store.sizeAt(base + rels[victim]!);
+        survivors--;
+        if (victim !== keepIdx) evicted++; // replacing a value is not losing it
+      }
+      slotCount = this.slotsFor(survivors, keptBytes, need);
+      if (survivors < kept) {
+        let k = 0;
+        for (let j = 0; j < kept; j++) if (dropped[j] === 0) rels[k++] = rels[j]!;
+        kept = k;
+      }
+    }
+    // Build the new page image.
+    const image = this.image;
+    const img = this.imageU32;
+    this.store.map.copy(image, P_COPY_FROM, base + P_COPY_FROM, base + PAGE_HEADER_SIZE);
+    image.fill(0, PAGE_HEADER_SIZE, dataStart(slotCount));
+    const mask = slotCount - 1;
+    let pos = dataStart(slotCount);
+    for (let j = 0; j < kept; j++) {
+      const off = base + rels[j]!;
+      const len = this.store.sizeAt(off);
+      this.store.map.copy(image, pos, off, off + len);
+      let i = slotHash(u32[(off >>> 2) + W_HASH]!) & mask;
+      while (img[(PAGE_HEADER_SIZE >>> 2) + i] !== SLOT_EMPTY) i = (i + 1) & mask;
+      img[(PAGE_HEADER_SIZE >>> 2) + i] = pos;
+      pos += len;
+    }
+    img[P_NUM_SLOTS >>> 2] = slotCount;
+    img[P_ITEMS >>> 2] = kept;
+    img[P_TOMBSTONES >>> 2] = 0;
+    img[P_FREE_DATA >>> 2] = pos;
+    img[P_LIVE_BYTES >>> 2] = pos - dataStart(slotCount);
+    addImage64(img, P_EXPIRED, expired);
+    addImage64(img, P_EVICTIONS, expired * (need > 0 ? 1 : 0) + evicted);
+    addImage64(img, P_EVICTIONS_UNEXPIRED, evicted);
+    addImage64(img, P_DROPPED, bad);
+    this.commitImage(page, pos);
+    return evicted;
+  }
+
+  /** Slot table size for `kept` records: half full, shrunk if the table itself costs the room. */
+  private slotsFor(kept: number, keptBytes: number, need: number): number {
+    let s = Math.max(
+      this.store.initialSlots,
+      2 ** Math.ceil(Math.log2(Math.max(1, (kept + 1) * 2))),
+    );
+    s = Math.min(s, this.store.maxSlots);
+    while (
+      s > this.store.minSlots &&
+      kept + 1 <= (s / 2) * SLOT_MAX_LOAD &&
+      dataStart(s) + keptBytes + need > this.store.pageSize
+    )
+      s /= 2;
+    return s;
+  }
+
+  // ---- spare pages: redo log for compaction --------------------------------------------------
+
+  private spareDesc(stripe: number): number {
+    return (H_SPARES + stripe * SPARE_DESC_SIZE) >>> 2;
+  }
+
+  private spareBase(stripe: number): number {
+    return HEADER_SIZE + (this.store.numPages + stripe) * this.store.pageSize;
+  }
+
+  /**
+   * If a process died while copying a compacted image into its page, copy it again from the
+   * stripe's spare, close the page's write marker and count the repair (stripe lock held).
+   * Returns the page redone, or -1.
+   */
+  redoPendingSpare(stripe: number): number {
+    const d = this.spareDesc(stripe);
+    if (Atomics.load(this.store.i32, d) !== 1) return -1;
+    const page = this.store.u32[d + 1]!;
+    const len = this.store.u32[d + 2]!;
+    const valid =
+      page < this.store.numPages &&
+      page % this.store.stripes === stripe &&
+      len > P_COPY_FROM &&
+      len <= this.store.pageSize;
+    // A pending image always belongs to a page whose write marker is still set; anything
+    // else is a stale or damaged descriptor, and copying it would destroy a healthy page.
+    if (
+      !valid ||
+      (Atomics.load(this.store.i32, this.store.genIndex(this.store.base(page))) & 1) === 0
+    ) {
+      Atomics.store(this.store.i32, d, 0);
+      return -1;
+    }
+    const base = this.store.base(page);
+    const g = this.store.genIndex(base);
+    const from = this.spareBase(stripe);
+    this.store.map.copy(this.store.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
+    hook('repair:mid');
+    Atomics.store(this.store.i32, d, 0);
+    this.store.add64(base + P_REPAIRS, 1);
+    Atomics.add(this.store.i32, g, 1);
+    return page;
+  }
+
+  /** Writes `image[P_COPY_FROM, len)` into the page through the stripe's spare page. */
+  private commitImage(page: number, len: number): void {
+    const stripe = page % this.store.stripes;
+    const d = this.spareDesc(stripe);
+    const spare = this.spareBase(stripe);
+    this.image.copy(this.store.map, spare + P_COPY_FROM, P_COPY_FROM, len);
+    this.store.u32[d + 1] = page;
+    this.store.u32[d + 2] = len;
+    Atomics.store(this.store.i32, d, 1);
+    hook('compact:after-spare');
+    const base = this.store.base(page);
+    const half = (len + P_COPY_FROM) >>> 1;
+    this.image.copy(this.store.map, base + P_COPY_FROM, P_COPY_FROM, half);
+    hook('compact:mid');
+    this.image.copy(this.store.map, base + half, half, len);
+    hook('compact:before-commit');
+    Atomics.store(this.store.i32, d, 0);
+  }
+}
+
+function addImage64(img: Uint32Array, at: number, n: number): void {
+  if (n === 0) return;
+  const w = at >>> 2;
+  const lo = img[w]! + n;
+  if (lo > 0xffffffff) {
+    img[w] = lo - 0x100000000;
+    img[w + 1]! += 1;
+  } else {
+    img[w] = lo;
+  }
+}

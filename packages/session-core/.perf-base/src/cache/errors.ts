@@ -1,0 +1,34 @@
+/**
+ * Every error the cache throws is a `FastMmapError` with a stable `code`, so callers can
+ * branch on `err.code` without parsing messages.
+ */
+export type FastMmapErrorCode =
+  | 'ERR_FASTMMAP_INVALID_OPTION' // an option is out of range or of the wrong type
+  | 'ERR_FASTMMAP_INVALID_KEY' // empty, too long or not well-formed UTF-16
+  | 'ERR_FASTMMAP_VALUE_TOO_LARGE' // the encoded record cannot fit in one page; old value kept
+  | 'ERR_FASTMMAP_ENCODE' // the codec could not encode the value; old value kept
+  | 'ERR_FASTMMAP_LOCK_TIMEOUT' // a page lock was not granted before the deadline
+  | 'ERR_FASTMMAP_REENTRANT' // a cache call made from inside a getAndSet callback
+  | 'ERR_FASTMMAP_NOT_A_CACHE_FILE' // empty, short, garbage or foreign file at open
+  | 'ERR_FASTMMAP_VERSION' // a cache file of another format version
+  | 'ERR_FASTMMAP_GEOMETRY' // file geometry differs from the options (and adopt was not asked)
+  | 'ERR_FASTMMAP_UNSAFE_FILE' // symlink, foreign owner, group/world-writable, hard-linked
+  | 'ERR_FASTMMAP_NETWORK_FS' // NFS, CIFS, FUSE, 9p... without the explicit override
+  | 'ERR_FASTMMAP_FILE_TOO_LARGE' // mmap-io takes 32-bit sizes: files stay below 2 GiB
+  | 'ERR_FASTMMAP_NO_SPACE' // the disk filled while the file was being created
+  | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
+  | 'ERR_FASTMMAP_CLOSED'; // any call after close()
+
+export class FastMmapError extends Error {
+  readonly code: FastMmapErrorCode;
+
+  constructor(code: FastMmapErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FastMmapError';
+    this.code = code;
+  }
+}
+
+export function isFastMmapError(err: unknown, code?: FastMmapErrorCode): err is FastMmapError {
+  return err instanceof FastMmapError && (code === undefined || err.code === code);
+}

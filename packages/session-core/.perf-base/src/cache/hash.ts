@@ -1,0 +1,46 @@
+/**
+ * MurmurHash3 (x86, 32-bit) over bytes: good avalanche, so keys that differ only in their
+ * last characters spread over pages and slots (Cache::FastMmap's hash clusters them).
+ */
+export function murmur3(bytes: Uint8Array, start: number, length: number, seed: number): number {
+  let h = seed | 0;
+  const tail = start + (length & ~3);
+  for (let i = start; i < tail; i += 4) {
+    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24) | 0;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = length & 3;
+  if (rest !== 0) {
+    let k = 0;
+    if (rest === 3) k ^= bytes[tail + 2]! << 16;
+    if (rest >= 2) k ^= bytes[tail + 1]! << 8;
+    k ^= bytes[tail]!;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= length;
+  return fmix32(h);
+}
+
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export const KEY_HASH_SEED = 0x2545f491;
+
+/** The start slot comes from a remix of the hash, the page from `hash % numPages`. */
+export function slotHash(hash: number): number {
+  return fmix32(hash ^ 0x9e3779b9);
+}

@@ -1,0 +1,19 @@
+/**
+ * `@fastmmap/session-core/cache`: a synchronous, Map-like cache in a memory-mapped file that
+ * every process on the machine shares. Format, semantics and options: docs/cache.md.
+ */
+export { type CacheEntry, FastMmapCache, type VerifyReport } from './cache.js';
+export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
+export { defaultCacheDir, defaultCachePath } from './paths.js';
+export { CRASH_POINTS, type CrashPoint } from './test-hooks.js';
+export type {
+  CacheOptions,
+  CacheStats,
+  Clock,
+  Codec,
+  CodecOption,
+  PageStats,
+  PressureInfo,
+  PressureOptions,
+  SetOptions,
+} from './types.js';

@@ -1,0 +1,133 @@
+/**
+ * Byte layout of a cache file (format version 1). All integers little-endian (x86-64/arm64
+ * native order; the header carries a byte-order mark so a foreign file is refused).
+ *
+ *   [file header: HEADER_SIZE bytes][page 0]...[page numPages-1][spare 0]...[spare stripes-1]
+ *
+ * A spare page per lock stripe holds the new image of a page being compacted, so a process
+ * killed half-way through copying it back can be redone by the next locker (see docs/cache.md).
+ */
+
+export const FORMAT_VERSION = 1;
+export const HEADER_SIZE = 4096;
+/** "FMMAPCF1" read as two little-endian u32s. */
+export const MAGIC_0 = 0x414d4d46; // 'FMMA'
+export const MAGIC_1 = 0x31464350; // 'PCF1'
+export const BYTE_ORDER_MARK = 0x01020304;
+
+/** File header offsets (bytes). Bytes [0, H_CRC) are covered by the header CRC. */
+export const H_MAGIC_0 = 0;
+export const H_MAGIC_1 = 4;
+export const H_VERSION = 8;
+export const H_BOM = 12;
+export const H_HEADER_SIZE = 16;
+export const H_PAGE_SIZE = 20;
+export const H_NUM_PAGES = 24;
+export const H_STRIPES = 28;
+export const H_FILE_SIZE = 32;
+export const H_CREATED_AT = 40; // f64 ms since epoch
+export const H_CREATION_ID = 48; // 16 random bytes
+export const H_CODEC = 64; // codec name, 32 bytes ASCII, zero padded
+export const CODEC_NAME_MAX = 32;
+export const H_CRC = 96;
+/** Per-stripe spare-page descriptors (mutable, not covered by the CRC): state, target, crc. */
+export const H_SPARES = 1024;
+export const SPARE_DESC_SIZE = 16;
+export const MAX_STRIPES = 128;
+
+/** Page header offsets (bytes from the page start). */
+export const P_MAGIC = 0;
+export const P_INDEX = 4;
+/** Seqlock generation: odd while a writer is inside the page (also the crash marker). */
+export const P_GEN = 8;
+export const P_HITS = 16; // u64 as lo/hi u32, updated lock-free with Atomics
+export const P_MISSES = 24;
+/** Everything from P_COPY_FROM to the end of the page is rewritten by compaction. */
+export const P_COPY_FROM = 32;
+export const P_NUM_SLOTS = 32;
+export const P_ITEMS = 36;
+export const P_TOMBSTONES = 40;
+export const P_FREE_DATA = 44;
+export const P_LIVE_BYTES = 48;
+/** u64 counters updated under the page lock. */
+export const P_SETS = 56;
+export const P_DELETES = 64;
+export const P_EXPIRED = 72;
+export const P_EVICTIONS = 80;
+export const P_EVICTIONS_UNEXPIRED = 88;
+export const P_REPAIRS = 96;
+export const P_DROPPED = 104;
+export const PAGE_HEADER_SIZE = 128;
+export const PAGE_MAGIC = 0x50474d46; // 'FMGP'
+
+/** Slot values: 0 = never used (probing stops), 1 = deleted (probing continues). */
+export const SLOT_EMPTY = 0;
+export const SLOT_TOMBSTONE = 1;
+
+/**
+ * Record: [crc u32][lastAccess u32 s][expiresAt f64 ms][hash u32][keyLen u32][valueLen u32]
+ * [flags u32][key][value], padded to 8 bytes. The CRC covers bytes 8..end (everything except
+ * itself and lastAccess, which reads refresh in place) and is written last.
+ */
+export const R_CRC = 0;
+export const R_LAST_ACCESS = 4;
+export const R_EXPIRES = 8;
+export const R_HASH = 16;
+export const R_KEY_LEN = 20;
+export const R_VALUE_LEN = 24;
+export const R_FLAGS = 28;
+export const RECORD_HEADER_SIZE = 32;
+export const R_CRC_FROM = 8;
+/** The same fields as u32 word indexes from the record start (records are 8-aligned). */
+export const W_CRC = 0;
+export const W_LAST_ACCESS = 1;
+export const W_HASH = 4;
+export const W_KEY_LEN = 5;
+export const W_VALUE_LEN = 6;
+export const W_FLAGS = 7;
+
+/** Slots are kept at most 3/4 full (items + tombstones); compaction sizes them for 1/2. */
+export const SLOT_MAX_LOAD = 0.75;
+
+export const MAX_KEY_BYTES = 1024;
+/** Files stay below 2 GiB: @riaskov/mmap-io passes sizes and offsets as int32. */
+export const MAX_FILE_SIZE = 2 ** 31 - 1;
+
+export const DEFAULT_PAGE_SIZE = 65536;
+export const DEFAULT_NUM_PAGES = 89;
+export const DEFAULT_STRIPES = 16;
+
+/** The slot table of a page lives right after its header; records follow it. */
+export function dataStart(numSlots: number): number {
+  return PAGE_HEADER_SIZE + numSlots * 4;
+}
+
+function pow2Floor(n: number): number {
+  return 2 ** Math.floor(Math.log2(n));
+}
+
+export function minSlots(pageSize: number): number {
+  return Math.max(16, pow2Floor(pageSize / 1024));
+}
+
+export function initialSlots(pageSize: number): number {
+  return Math.max(minSlots(pageSize), pow2Floor(pageSize / 256));
+}
+
+/** Enough for a page full of the smallest records (40 bytes) at 75 % load. */
+export function maxSlots(pageSize: number): number {
+  return pow2Floor(pageSize / 16);
+}
+
+/** The largest record (header + key + value, padded) an empty page can hold. */
+export function maxRecordSize(pageSize: number): number {
+  return pageSize - dataStart(minSlots(pageSize));
+}
+
+export function recordSize(keyLen: number, valueLen: number): number {
+  return (RECORD_HEADER_SIZE + keyLen + valueLen + 7) & ~7;
+}
+
+export function fileSizeFor(pageSize: number, numPages: number, stripes: number): number {
+  return HEADER_SIZE + (numPages + stripes) * pageSize;
+}

@@ -1,0 +1,135 @@
+import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { FastMmapError } from './errors.js';
+import { TEST_NO_LOCK } from './test-hooks.js';
+
+interface FsExt {
+  flockSync(fd: number, flags: number): void;
+  constants: { LOCK_SH: number; LOCK_EX: number; LOCK_NB: number; LOCK_UN: number };
+}
+const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
+const flockSync = fsExt.flockSync;
+const LOCK_EX_NB = fsExt.constants.LOCK_EX | fsExt.constants.LOCK_NB;
+const LOCK_SH_NB = fsExt.constants.LOCK_SH | fsExt.constants.LOCK_NB;
+const LOCK_UN = fsExt.constants.LOCK_UN;
+
+/** A private buffer to sleep on: Atomics.wait is the only synchronous sleep in Node. */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const SPIN_TRIES = 64;
+
+export function lockFilePath(cachePath: string, stripe: number): string {
+  return `${cachePath}.lock-${stripe}`;
+}
+
+/**
+ * K lock files next to the cache file; page p is locked through file p mod K with flock, which
+ * the kernel releases when a holder dies and which excludes separate opens in one process too.
+ * fs-ext's blocking and async calls are never used: LOCK_NB + spin + sleep + deadline.
+ */
+export class StripeLocks {
+  private readonly fds: (number | -1)[] = [];
+  private readonly lockFlags: number;
+
+  constructor(
+    cachePath: string,
+    stripes: number,
+    mode: number,
+    readOnly: boolean,
+    private readonly timeoutMs: number,
+  ) {
+    this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
+    try {
+      for (let s = 0; s < stripes; s++)
+        this.fds.push(openLockFile(lockFilePath(cachePath, s), mode, readOnly));
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  lock(stripe: number): void {
+    const fd = this.fds[stripe]!;
+    if (fd < 0 || TEST_NO_LOCK) return;
+    try {
+      flockSync(fd, this.lockFlags);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+    this.lockSlow(fd, stripe);
+  }
+
+  /** One non-blocking attempt, for best-effort work such as refreshing LRU times. */
+  tryLock(stripe: number): boolean {
+    const fd = this.fds[stripe]!;
+    if (fd < 0 || TEST_NO_LOCK) return true;
+    try {
+      flockSync(fd, this.lockFlags);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      return false;
+    }
+  }
+
+  private lockSlow(fd: number, stripe: number): void {
+    const deadline = performance.now() + this.timeoutMs;
+    let sleepMs = 0.05;
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > SPIN_TRIES) {
+        Atomics.wait(sleepCell, 0, 0, sleepMs);
+        sleepMs = Math.min(sleepMs * 2, 2);
+      }
+      try {
+        flockSync(fd, this.lockFlags);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+      if (performance.now() > deadline) {
+        throw new FastMmapError(
+          'ERR_FASTMMAP_LOCK_TIMEOUT',
+          `lock stripe ${stripe} not granted within ${this.timeoutMs} ms (a process holding it may be stopped or stuck)`,
+        );
+      }
+    }
+  }
+
+  unlock(stripe: number): void {
+    const fd = this.fds[stripe]!;
+    if (fd < 0 || TEST_NO_LOCK) return;
+    flockSync(fd, LOCK_UN);
+  }
+
+  close(): void {
+    for (const fd of this.fds) if (fd >= 0) closeSync(fd);
+    this.fds.length = 0;
+  }
+}
+
+function openLockFile(path: string, mode: number, readOnly: boolean): number {
+  const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
+  let fd: number;
+  try {
+    fd = readOnly
+      ? openSync(path, O_RDONLY | O_NOFOLLOW)
+      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A reader with no lock file has no writer to exclude: no writer opened this cache yet.
+    if (readOnly && code === 'ENOENT') return -1;
+    if (code === 'ELOOP')
+      throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
+    throw err;
+  }
+  const st = fstatSync(fd);
+  const uid = process.geteuid?.();
+  if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+    closeSync(fd);
+    throw new FastMmapError(
+      'ERR_FASTMMAP_UNSAFE_FILE',
+      `lock file ${path} must be a regular file owned by uid ${uid}, not group/world-writable`,
+    );
+  }
+  return fd;
+}

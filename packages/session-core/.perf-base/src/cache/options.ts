@@ -1,0 +1,105 @@
+import { FastMmapError } from './errors.js';
+import type { Geometry } from './file.js';
+import { DEFAULT_NUM_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_STRIPES, MAX_STRIPES } from './layout.js';
+import { defaultCachePath } from './paths.js';
+import type { CacheOptions, Clock } from './types.js';
+
+export interface ResolvedOptions {
+  path: string;
+  defaultDir: boolean;
+  geometry: Geometry;
+  explicit: { pageSize: boolean; numPages: boolean; stripes: boolean };
+  /** Kept so numPages can be recomputed with an adopted page size. */
+  cacheSize: number | undefined;
+  expireTime: number;
+  mode: number;
+  initFile: boolean;
+  adoptGeometry: boolean;
+  readOnly: boolean;
+  clock: Clock;
+  lockTimeout: number;
+  allowNetworkFilesystem: boolean;
+}
+
+const MAX_PAGE_SIZE = 16 * 1024 * 1024;
+
+function invalid(message: string): FastMmapError {
+  return new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', message);
+}
+
+function isInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n);
+}
+
+export function validTtl(ttl: unknown, name: string): number {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+    throw invalid(
+      `${name} must be a finite number of milliseconds >= 0 (0 = never expires), got ${String(ttl)}`,
+    );
+  }
+  return ttl;
+}
+
+export function resolveOptions(o: CacheOptions): ResolvedOptions {
+  if (typeof o !== 'object' || o === null) throw invalid('options must be an object');
+  const pageSize = o.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!isInt(pageSize) || pageSize < 4096 || pageSize > MAX_PAGE_SIZE || pageSize % 4096 !== 0) {
+    throw invalid(
+      `pageSize must be a multiple of 4096 between 4096 and ${MAX_PAGE_SIZE}, got ${String(o.pageSize)}`,
+    );
+  }
+  if (o.numPages !== undefined && o.cacheSize !== undefined)
+    throw invalid('give numPages or cacheSize, not both');
+  if (
+    o.cacheSize !== undefined &&
+    (typeof o.cacheSize !== 'number' || !Number.isFinite(o.cacheSize) || o.cacheSize <= 0)
+  ) {
+    throw invalid(`cacheSize must be a number of bytes > 0, got ${String(o.cacheSize)}`);
+  }
+  const numPages =
+    o.numPages ??
+    (o.cacheSize !== undefined ? Math.ceil(o.cacheSize / pageSize) : DEFAULT_NUM_PAGES);
+  if (!isInt(numPages) || numPages < 1)
+    throw invalid(`numPages must be an integer >= 1, got ${String(o.numPages)}`);
+  const stripesAsked = o.lockStripes ?? DEFAULT_STRIPES;
+  if (!isInt(stripesAsked) || stripesAsked < 1 || stripesAsked > MAX_STRIPES) {
+    throw invalid(
+      `lockStripes must be an integer from 1 to ${MAX_STRIPES}, got ${String(o.lockStripes)}`,
+    );
+  }
+  const mode = o.mode ?? 0o600;
+  // Owner read/write; group may read (0640); nobody else gets anything, nobody but the owner writes.
+  if (!isInt(mode) || (mode & 0o600) !== 0o600 || (mode & ~0o640) !== 0) {
+    throw invalid(`mode must be 0o600 or 0o640, got 0o${Number(o.mode).toString(8)}`);
+  }
+  const clock = o.clock ?? Date.now;
+  if (typeof clock !== 'function')
+    throw invalid('clock must be a function returning ms since the epoch');
+  const lockTimeout = o.lockTimeout ?? 5000;
+  if (typeof lockTimeout !== 'number' || !Number.isFinite(lockTimeout) || lockTimeout < 0) {
+    throw invalid(`lockTimeout must be a number of ms >= 0, got ${String(o.lockTimeout)}`);
+  }
+  if (o.readOnly && o.initFile) throw invalid('readOnly and initFile exclude each other');
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) {
+    throw invalid('path must be a non-empty string');
+  }
+  return {
+    path: o.path ?? defaultCachePath(o.appName),
+    defaultDir: o.path === undefined,
+    geometry: { pageSize, numPages, stripes: Math.min(stripesAsked, numPages) },
+    explicit: {
+      pageSize: o.pageSize !== undefined,
+      numPages: o.numPages !== undefined || o.cacheSize !== undefined,
+      stripes: o.lockStripes !== undefined,
+    },
+    cacheSize: o.cacheSize,
+    expireTime: validTtl(o.expireTime ?? 0, 'expireTime'),
+    mode,
+    initFile: o.initFile === true,
+    adoptGeometry: o.adoptGeometry === true,
+    readOnly: o.readOnly === true,
+    clock,
+    lockTimeout,
+    allowNetworkFilesystem: o.allowNetworkFilesystem === true,
+  };
+}

@@ -1,0 +1,113 @@
+/** Milliseconds since the epoch, like `Date.now()`. Injected in tests so expiry needs no sleeps. */
+export type Clock = () => number;
+
+/** Turns values into bytes and back. Decoded values must never alias the input bytes. */
+export interface Codec<V = unknown> {
+  readonly name: string;
+  encode(value: V): Uint8Array;
+  decode(bytes: Uint8Array): V;
+}
+
+/** `cbor` (default, cbor-x without records), `json`, `raw` (Uint8Array/Buffer values) or your own. */
+export type CodecOption = 'cbor' | 'json' | 'raw' | Codec;
+
+export interface SetOptions {
+  /** Time to live in ms from now; 0 = never expires. Default: the cache's `expireTime`. */
+  ttl?: number;
+}
+
+/** What `onPressure` receives when live (unexpired) items are evicted faster than allowed. */
+export interface PressureInfo {
+  /** Unexpired items evicted during the interval, in all processes sharing the file. */
+  evictedUnexpired: number;
+  intervalMs: number;
+  /** The current total size of the file in bytes. */
+  cacheSize: number;
+  /** A `cacheSize` estimated to hold the evicted items too. */
+  suggestedCacheSize: number;
+  path: string;
+}
+
+export interface PressureOptions {
+  /** More unexpired evictions than this per interval triggers `onPressure`. Default 0. */
+  maxEvictionsPerInterval?: number;
+  /** Default 60_000 ms. Checked lazily on writes, never with a timer. */
+  intervalMs?: number;
+  /** Default: one `process.emitWarning` per interval. */
+  onPressure?: (info: PressureInfo) => void;
+}
+
+export interface CacheOptions {
+  /** Cache file path. Default: `defaultCachePath(appName)`, a private per-uid dir under os.tmpdir(). */
+  path?: string;
+  /** Names the default file. Default 'default'. */
+  appName?: string;
+  /** Bytes per page, a multiple of 4096. Default 65536. */
+  pageSize?: number;
+  /** Number of pages. Default 89. Give this or `cacheSize`, not both. */
+  numPages?: number;
+  /** Total size of the page area in bytes; numPages = ceil(cacheSize / pageSize). */
+  cacheSize?: number;
+  /** Default TTL in ms applied by `set` without `ttl`. 0 = never expires (the default). */
+  expireTime?: number;
+  codec?: CodecOption;
+  /** File mode at creation. Default 0o600; 0o640 is allowed for a shared group. */
+  mode?: number;
+  /** Start empty: clears every page at open (under each page's lock; the file is never truncated). */
+  initFile?: boolean;
+  /** Take the page size and count from an existing file instead of failing on a mismatch. */
+  adoptGeometry?: boolean;
+  /** Open an existing file for inspection: no creation, writes throw ERR_FASTMMAP_READ_ONLY. */
+  readOnly?: boolean;
+  clock?: Clock;
+  /** Longest wait for a page lock before ERR_FASTMMAP_LOCK_TIMEOUT. Default 5000 ms. */
+  lockTimeout?: number;
+  /** Number of lock files the pages are striped over. Default 16. */
+  lockStripes?: number;
+  /** Allow NFS/CIFS/FUSE/9p (flock and mmap coherence are not guaranteed there). Default false. */
+  allowNetworkFilesystem?: boolean;
+  pressure?: PressureOptions;
+}
+
+export interface PageStats {
+  items: number;
+  /** Bytes of live records in the page's data area. */
+  bytesUsed: number;
+  /** bytesUsed / data area capacity, 0..1. */
+  fill: number;
+}
+
+/** Counters are kept in the file: they cover every process that shares it. */
+export interface CacheStats {
+  path: string;
+  formatVersion: number;
+  pageSize: number;
+  numPages: number;
+  /** Total file size in bytes, header included. */
+  fileSize: number;
+  /** Creation time (ms since epoch) and id written in the header. */
+  createdAt: number;
+  creationId: string;
+  /** The codec the file was created with (recorded in the header). */
+  codec: string;
+  /** Number of lock files the pages are striped over (part of the geometry). */
+  lockStripes: number;
+  /** Live records, expired ones not yet removed included. */
+  items: number;
+  bytesUsed: number;
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  /** Expired items removed by purge, by reads and by compaction. */
+  expiredRemovals: number;
+  /** All LRU evictions. */
+  evictions: number;
+  /** LRU evictions of items that had not expired yet: live data lost to lack of room. */
+  evictionsUnexpired: number;
+  /** Pages found torn (write-in-progress marker set) and repaired. */
+  repairedPages: number;
+  /** Records dropped because their checksum or decoding failed. */
+  droppedCorruptRecords: number;
+  pages: PageStats[];
+}
