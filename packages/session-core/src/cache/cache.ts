@@ -18,6 +18,7 @@ import { checkPage } from './page-check.js';
 import { BROKEN, NOT_FOUND, PageStore, type WriteEffects } from './page-store.js';
 import { PressureMonitor } from './pressure.js';
 import type { CacheOptions, CacheStats, Clock, Codec, PageStats, SetOptions } from './types.js';
+import { copyOut } from './value-copy.js';
 
 /** One entry with its timing metadata, as `getEntry` returns it. */
 export interface CacheEntry<V> {
@@ -92,6 +93,9 @@ export class FastMmapCache<V = unknown> {
     (MAX_KEY_BYTES * 3) >>> 2,
   );
   private kKey: unknown = NO_KEY;
+  /** Length and last UTF-16 unit of kKey: a cheap filter before comparing whole keys. */
+  private kChars = 0;
+  private kLast = 0;
   private kLen = 0;
   private kHash = 0;
   private kPage = 0;
@@ -537,9 +541,16 @@ export class FastMmapCache<V = unknown> {
   }
 
   private prepareKey(key: string): void {
-    // kKey only ever holds a key that passed validation (or NO_KEY): the shortcut admits no
-    // other value.
-    if (key === this.kKey) return;
+    // kKey only ever holds a key that passed validation (or NO_KEY), so the shortcut admits no
+    // other value. Length and last char first: comparing two different strings of one length
+    // (ids!) is a builtin call, dearer than hashing a short key again.
+    if (
+      typeof key === 'string' &&
+      key.length === this.kChars &&
+      key.charCodeAt(key.length - 1) === this.kLast &&
+      key === this.kKey
+    )
+      return;
     this.kKey = NO_KEY;
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_BYTES)
       throw invalidKey(key);
@@ -555,6 +566,8 @@ export class FastMmapCache<V = unknown> {
     this.kLen = n;
     this.kHash = hash;
     this.kPage = hash % this.numPages;
+    this.kChars = key.length;
+    this.kLast = key.charCodeAt(key.length - 1);
     this.kKey = key;
   }
 
@@ -740,9 +753,11 @@ export class FastMmapCache<V = unknown> {
     const map = this.store.map;
     const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
     if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
-    const n = off + len - start;
-    const bytes = Buffer.allocUnsafe(n); // pooled below 4 KiB; never a view of the mapping
-    bytes.set(new Uint8Array(this.store.mapBuffer, this.store.mapByteOffset + start, n));
+    const bytes = copyOut(
+      this.store.mapBuffer,
+      this.store.mapByteOffset + start,
+      off + len - start,
+    );
     return this.codec.decode(bytes) as V;
   }
 

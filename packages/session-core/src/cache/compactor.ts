@@ -219,7 +219,7 @@ export class Compactor {
    */
   redoPendingSpare(stripe: number): number {
     const d = this.spareDesc(stripe);
-    if (Atomics.load(this.store.i32, d) !== 1) return -1;
+    if (this.store.i32[d] !== 1) return -1; // stripe lock held: only its holder writes this
     const page = this.store.u32[d + 1]!;
     const len = this.store.u32[d + 2]!;
     const valid =

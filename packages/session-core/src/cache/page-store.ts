@@ -243,8 +243,7 @@ export class PageStore {
     if (klen === 0 || end > freeData) return false;
     const off = base + rel;
     if (
-      this.u32[w + W_CRC] !==
-      this.crcAt(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen)
+      this.u32[w + W_CRC] !== this.crcAt(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen)
     ) {
       return false;
     }
@@ -281,7 +280,9 @@ export class PageStore {
     const g = this.genIndex(base);
     const stripe = page % this.stripes;
     const redone = this.compactor.redoPendingSpare(stripe) === page;
-    const gen = Atomics.load(this.i32, g);
+    // A plain load: under the stripe lock nobody else writes the generation, and taking the
+    // lock (a system call) orders it after every write of the previous holder.
+    const gen = this.i32[g]!;
     if ((gen & 1) === 0 && this.headerSane(base, page)) return redone;
     if ((gen & 1) === 0) Atomics.add(this.i32, g, 1);
     if (this.headerSane(base, page)) {

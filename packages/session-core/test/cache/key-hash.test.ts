@@ -25,7 +25,9 @@ it('asciiKeyHash matches murmur3 over UTF-8 for ASCII keys, and refuses anything
     fc.property(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 70 }), (k) => check(k)),
     { numRuns: 500 },
   );
-  fc.assert(fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), (k) => check(k)));
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), (k) => check(k)),
+  );
   // A non-ASCII char in the word loop and in the tail (lengths 1-3 past a multiple of 4).
   for (const key of ['é', 'abcé', 'abcdé', 'abcdeé', 'abcdefé', 'abcd\u{1F600}']) check(key);
 });
