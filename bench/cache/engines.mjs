@@ -1,13 +1,18 @@
 // The engines under test behind one small interface. fastmmap is loaded lazily so the lmdb side
 // runs even while the cache is being built.
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const CACHE_SIZE = 32 * 1024 * 1024; // 10,000 x ~1 KiB live, room for overwrites
 
 export const ENGINES = {
   /** @param {'raw' | 'object'} kind */
   async fastmmap(dir, kind) {
-    const { FastMmapCache } = await import('@fastmmap/session-core/cache');
+    // BENCH_FASTMMAP_MODULE: another build of the cache (a file path), for before/after runs.
+    const from = process.env.BENCH_FASTMMAP_MODULE;
+    const { FastMmapCache } = await import(
+      from ? pathToFileURL(from).href : '@fastmmap/session-core/cache'
+    );
     const cache = FastMmapCache.open({
       path: join(dir, `fastmmap-${kind}.fmcache`),
       codec: kind === 'raw' ? 'raw' : 'cbor',

@@ -7,7 +7,8 @@
 // also bills lmdb's helper threads) and the ratio of p50 batch latencies (a batch's median is
 // rarely one that another process pre-empted).
 // Options (env): BENCH_DURATION_MS (default 1200), BENCH_ROUNDS (default 2),
-// BENCH_ONLY=lmdb|fastmmap, BENCH_PROFILE=1 (--cpu-prof of every worker into bench/cache/profiles/).
+// BENCH_ONLY=lmdb|fastmmap, BENCH_PROFILE=1 (--cpu-prof of every worker into bench/cache/profiles/),
+// BENCH_FASTMMAP_MODULE=<path to a built cache/index.js> (compare another build, e.g. before/after).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -144,6 +145,8 @@ async function main() {
   const busyBefore = cpuBusy();
   console.log('# FastMmapCache vs lmdb\n');
   for (const line of machineFacts()) console.log(`- ${line}`);
+  if (process.env.BENCH_FASTMMAP_MODULE)
+    console.log(`- FastMmapCache from ${process.env.BENCH_FASTMMAP_MODULE}`);
   console.log(
     `- other load just before the run: ${(busyBefore * 100).toFixed(0)}% of the CPUs busy`,
   );

@@ -11,7 +11,8 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string' },
     procs: { type: 'string', default: '1' },
     child: { type: 'string' },
+    core: { type: 'string' },
   },
 });
 const OPS = Number(args.ops);
@@ -30,24 +32,38 @@ const ROUNDS = Number(args.rounds);
 const SESSIONS = Number(args.sessions);
 const secret = 'session-bench-secret-0123456789-abcdefghijklmnop';
 
+// --core <package dir>: measure another build of session-core (e.g. a copy of the last commit).
+const coreDir = args.core ?? dirname(createRequire(import.meta.url).resolve('@fastmmap/session-core/package.json'));
 // Count flock calls and EAGAINs (lock contention) by wrapping fs-ext before the cache loads it.
-const coreRequire = createRequire(
-  createRequire(import.meta.url).resolve('@fastmmap/session-core/package.json'),
-);
+const coreRequire = createRequire(join(coreDir, 'package.json'));
 const fsExt = coreRequire('fs-ext');
-const flockStats = { calls: 0, eagain: 0 };
+const flockStats = { calls: 0, eagain: 0, waits: 0, waitedMs: 0, maxWaitMs: 0 };
+const resetFlockStats = () => Object.assign(flockStats, { calls: 0, eagain: 0, waits: 0, waitedMs: 0, maxWaitMs: 0 });
+const waitingSince = new Map(); // fd -> time of its first EAGAIN in the current wait
 const realFlock = fsExt.flockSync;
 fsExt.flockSync = (fd, flags) => {
   flockStats.calls++;
   try {
-    return realFlock(fd, flags);
+    const result = realFlock(fd, flags);
+    const since = waitingSince.get(fd);
+    if (since !== undefined) {
+      const waited = performance.now() - since;
+      waitingSince.delete(fd);
+      flockStats.waits++;
+      flockStats.waitedMs += waited;
+      flockStats.maxWaitMs = Math.max(flockStats.maxWaitMs, waited);
+    }
+    return result;
   } catch (err) {
-    if (err.code === 'EAGAIN') flockStats.eagain++;
+    if (err.code === 'EAGAIN') {
+      flockStats.eagain++;
+      if (!waitingSince.has(fd)) waitingSince.set(fd, performance.now());
+    }
     throw err;
   }
 };
 const { createSessionManager, FastMmapStore, MemoryStore } = await import(
-  '@fastmmap/session-core'
+  pathToFileURL(join(coreDir, 'dist/index.js')).href
 );
 
 const SHAPES = {
@@ -101,8 +117,7 @@ if (args.child !== undefined) {
   await loop(manager, cookies, 2000);
   process.send({ ready: true });
   process.once('message', async () => {
-    flockStats.calls = 0;
-    flockStats.eagain = 0;
+    resetFlockStats();
     const us = await loop(manager, cookies, OPS);
     process.send({ us, ...flockStats });
     await manager.close();
@@ -125,13 +140,12 @@ if (args.child !== undefined) {
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
-        flockStats.calls = 0;
-        flockStats.eagain = 0;
+        resetFlockStats();
         t.us.push(await loop(t.manager, t.cookies, OPS));
         t.flock = { ...flockStats };
       }
     }
-    console.log(`${OPS} ops x ${ROUNDS} rounds, ${SESSIONS} sessions, Node ${process.version}`);
+    console.log(`${coreDir}: ${OPS} ops x ${ROUNDS} rounds, ${SESSIONS} sessions, Node ${process.version}`);
     for (const t of targets) {
       const flock = t.kind === 'fastmmap' ? `  flock/op ${(t.flock.calls / OPS).toFixed(2)}` : '';
       console.log(
@@ -145,14 +159,16 @@ if (args.child !== undefined) {
       for (const shape of shapes) {
         const file = join(dir, `shared-${shape}.fmcache`);
         const children = Array.from({ length: procs }, () =>
-          fork(import.meta.filename, ['--ops', String(OPS), '--sessions', String(SESSIONS), '--child', JSON.stringify({ file, shape })]),
+          fork(import.meta.filename, ['--ops', String(OPS), '--sessions', String(SESSIONS), '--core', coreDir, '--child', JSON.stringify({ file, shape })]),
         );
         await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
         const results = children.map((c) => new Promise((r) => c.once('message', r)));
         for (const c of children) c.send('go');
         for (const [i, r] of (await Promise.all(results)).entries()) {
           console.log(
-            `fastmmap  ${shape.padEnd(8)} ${procs} procs #${i}: ${r.us.toFixed(2)} us/op  flock/op ${(r.calls / OPS).toFixed(2)}  EAGAIN ${r.eagain} (${((100 * r.eagain) / OPS).toFixed(2)}% of ops)`,
+            `fastmmap  ${shape.padEnd(8)} ${procs} procs #${i}: ${r.us.toFixed(2)} us/op  flock/op ${(r.calls / OPS).toFixed(2)}` +
+              `  contended locks ${r.waits} (${((100 * r.waits) / OPS).toFixed(2)}% of ops, ${(r.eagain / Math.max(1, r.waits)).toFixed(1)} EAGAIN each)` +
+              `  waited ${((1000 * r.waitedMs) / OPS).toFixed(2)} us/op, mean ${((1000 * r.waitedMs) / Math.max(1, r.waits)).toFixed(0)} us, max ${r.maxWaitMs.toFixed(2)} ms`,
           );
         }
       }

@@ -1,13 +1,15 @@
-import type { Session, SessionData } from '@fastmmap/session-core';
+import type { SessionData } from '@fastmmap/session-core';
+import type { ExpressSession } from './session-types.js';
 
 // Typed `req.session` for every Express handler once `@fastmmap/express` is imported. The
 // data type comes from `SessionData`, which apps extend by declaration merging:
 //   declare module '@fastmmap/session-core' { interface SessionData { userId?: string } }
+// It types both `req.session.data.userId` and the express-session style `req.session.userId`.
 // (@types/express-session declares its own `req.session`; use one or the other per program.)
 declare global {
   namespace Express {
     interface Request {
-      session: Session<SessionData>;
+      session: ExpressSession<SessionData>;
     }
   }
 }

@@ -30,10 +30,11 @@ function applyHeaderObject(res: ServerResponse, args: unknown[]): unknown[] {
  *   cookies `cookieHeaders()` predicts, synchronously, since headers cannot wait.
  * - A failed commit goes to `onError` (Express `next(err)`); if the headers are still unsent
  *   the error handler can answer with a clean 500.
+ * - `current` gives the request's live session at each step (reload() may replace it).
  */
 export function commitOnEnd(
   res: ServerResponse,
-  session: Session,
+  current: () => Session,
   onError: (err: unknown) => void,
 ): void {
   const originalEnd = res.end;
@@ -53,7 +54,7 @@ export function commitOnEnd(
       // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
       // the session cookie): set them first, then append.
       args = applyHeaderObject(this, args);
-      addCookies(session.cookieHeaders());
+      addCookies(current().cookieHeaders());
     }
     return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
@@ -61,6 +62,7 @@ export function commitOnEnd(
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
     // One pass only: the error handler's own end() (or a second end()) goes straight through.
     res.end = originalEnd;
+    const session = current();
     session.commit().then(
       (cookies) => {
         if (cookiesPending()) addCookies(cookies);

@@ -1,5 +1,14 @@
 import './augment.js';
 
-export type { Session, SessionData, SessionManager } from '@fastmmap/session-core';
+export type {
+  CookieOptions,
+  Session,
+  SessionData,
+  SessionManager,
+  SessionManagerOptions,
+  Store,
+} from '@fastmmap/session-core';
+export { FastMmapStore, MemoryStore, SessionError } from '@fastmmap/session-core';
 export { type SessionMiddleware, session } from './middleware.js';
 export type { ExpressSessionOptions } from './options.js';
+export type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';

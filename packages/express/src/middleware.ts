@@ -1,8 +1,9 @@
 import './augment.js';
-import { createSessionManager, type Session, type SessionManager } from '@fastmmap/session-core';
+import { createSessionManager, type SessionManager } from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { commitOnEnd } from './commit-on-end.js';
 import type { ExpressSessionOptions } from './options.js';
+import { createSessionView, type SessionSlot } from './session-view.js';
 
 export interface SessionMiddleware extends RequestHandler {
   /** The manager behind the middleware (its store, its options). */
@@ -23,13 +24,14 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (say, app-wide and on a router): the first one wins.
-    if ((req.session as Session | undefined) !== undefined) {
+    if ((req.session as unknown) !== undefined) {
       next();
       return;
     }
     manager.load(req.headers.cookie, { secure: req.secure }).then((session) => {
-      req.session = session;
-      commitOnEnd(res, session, next);
+      const slot: SessionSlot = { current: session };
+      req.session = createSessionView({ req, slot, manager });
+      commitOnEnd(res, () => slot.current, next);
       next();
     }, next);
   };

@@ -133,6 +133,58 @@ describe('@fastmmap/express session()', () => {
     expect(seen[0]).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
   });
 
+  it('commits what a request changed before it failed, once the error handler answers', async () => {
+    const app = express();
+    app.use(session({ secret, store: new InstrumentedStore() }));
+    app.post('/fail', (req) => {
+      const data = req.session.data as Data;
+      data.attempts = ((data.attempts as number | undefined) ?? 0) + 1;
+      throw new Error('handler failed');
+    });
+    app.get('/me', (req, res) => {
+      res.json(req.session.data);
+    });
+    const onError: ErrorRequestHandler = (_err, _req, res, _next) => {
+      res.status(500).type('html').send('<h1>Sorry</h1>');
+    };
+    app.use(onError);
+    const url = await serve(app);
+    // A new session: the error page carries its cookie.
+    const first = await fetch(`${url}/fail`, { method: 'POST' });
+    expect(first.status).toBe(500);
+    expect(await first.text()).toBe('<h1>Sorry</h1>');
+    const cookie = cookieOf(first);
+    await fetch(`${url}/fail`, { method: 'POST', headers: { cookie } });
+    expect(await (await fetch(`${url}/me`, { headers: { cookie } })).json()).toEqual({
+      attempts: 2,
+    });
+  });
+
+  it("a commit that fails on the error handler's response goes on to Express's final handler", async () => {
+    const app = express();
+    app.use(session({ secret, store: new InstrumentedStore() }));
+    app.get('/fail', (req) => {
+      (req.session.data as Data).big = 'x'.repeat(2 * 1024 * 1024);
+      throw new Error('original');
+    });
+    const seen: unknown[] = [];
+    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+      seen.push(err);
+      res.status(500).json({ error: 'app' });
+    };
+    app.use(onError);
+    const url = await serve(app);
+    const res = await fetch(`${url}/fail`);
+    // The app's handler saw the original error; the commit's error, raised while its answer
+    // was being sent, is behind it in the stack, so Express's final handler answers (as with
+    // express-session). Still a 500, still no cookie for what was not stored.
+    expect(seen).toEqual([expect.objectContaining({ message: 'original' })]);
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).not.toContain(secret);
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
   it('a store that throws on load gives a 500 without the secret', async () => {
     const store = new InstrumentedStore();
     const app = express();

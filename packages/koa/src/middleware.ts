@@ -12,11 +12,12 @@ export interface SessionMiddleware extends Middleware {
 
 /**
  * Koa middleware: `app.use(session({ secret }))`, then `ctx.session` downstream.
- * The session is committed after the downstream middleware resolves and before Koa writes
- * the response, so the client's next request sees the change. A request that throws commits
- * nothing (what it already did through regenerate() or destroy() stays done); a commit that
- * fails throws, so Koa answers 500 through its error handling. `ctx.secure` (which follows
- * `app.proxy`) decides `Secure` cookies when `cookie.secure` is 'auto'.
+ * The session is committed after the downstream middleware settles (resolves or throws) and
+ * before Koa writes the response, so the client's next request sees the change. A commit
+ * that fails throws, so Koa answers 500 through its error handling; if downstream threw
+ * already, that error is rethrown and the commit's is emitted as the app's 'error' event.
+ * `ctx.secure` (which follows `app.proxy`) decides `Secure` cookies when `cookie.secure` is
+ * 'auto'.
  */
 export function session(options: KoaSessionOptions): SessionMiddleware {
   const owned = !('manager' in options);
@@ -27,10 +28,27 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     if (ctx.session !== undefined) return next();
     const session = await manager.load(ctx.get('cookie') || undefined, { secure: ctx.secure });
     ctx.session = session;
-    await next();
-    const cookies = await session.commit();
+    let failed = false;
+    let failure: unknown;
+    try {
+      await next();
+    } catch (err) {
+      failed = true;
+      failure = err;
+    }
+    // Committed whether or not downstream threw (koa-session's autoCommit does the same): an
+    // upstream error handler that renders a page keeps what the request changed before.
+    let cookies: string[] = [];
+    try {
+      cookies = await session.commit();
+    } catch (commitError) {
+      if (!failed) throw commitError;
+      // The downstream error is the one to answer; the commit's is reported, not lost.
+      ctx.app.emit('error', commitError, ctx);
+    }
     // Appended, never replacing: other middleware may have set cookies of their own.
     if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
+    if (failed) throw failure;
   };
 
   return Object.assign(middleware, {

@@ -73,10 +73,44 @@ describe('@fastmmap/koa session()', () => {
     expect(errors[0]).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
   });
 
-  it('a request that throws commits nothing', async () => {
-    const store = new MemoryStore();
+  it('commits what a request changed before it threw, when an upstream handler renders a page', async () => {
     const app = new Koa();
-    app.use(session({ secret, store }));
+    const caught: unknown[] = [];
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        caught.push(err);
+        ctx.status = 500;
+        ctx.type = 'html';
+        ctx.body = '<h1>Sorry</h1>';
+      }
+    });
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.use((ctx) => {
+      const data = ctx.session.data as Data;
+      if (ctx.path === '/fail') {
+        data.attempts = ((data.attempts as number | undefined) ?? 0) + 1;
+        throw new Error('handler failed');
+      }
+      ctx.body = data;
+    });
+    const url = await serve(app);
+    // A new session: the error page carries its cookie.
+    const first = await fetch(`${url}/fail`);
+    expect(first.status).toBe(500);
+    expect(await first.text()).toBe('<h1>Sorry</h1>');
+    const cookie = sessionCookie(first);
+    expect((await fetch(`${url}/fail`, { headers: { cookie } })).status).toBe(500);
+    expect(await (await fetch(`${url}/get`, { headers: { cookie } })).json()).toEqual({
+      attempts: 2,
+    });
+    expect(caught).toHaveLength(2);
+  });
+
+  it("commits before Koa's own error handling answers, too", async () => {
+    const app = new Koa();
+    app.use(session({ secret, store: new MemoryStore() }));
     app.use((ctx) => {
       const data = ctx.session.data as Data;
       if (ctx.path === '/set') {
@@ -84,15 +118,44 @@ describe('@fastmmap/koa session()', () => {
         ctx.body = 'ok';
       } else if (ctx.path === '/fail') {
         data.n = 2;
-        throw new Error('handler failed');
+        ctx.throw(409, 'conflict');
       } else {
         ctx.body = data;
       }
     });
     const url = await serve(app);
     const cookie = sessionCookie(await fetch(`${url}/set`));
-    expect((await fetch(`${url}/fail`, { headers: { cookie } })).status).toBe(500);
-    expect(await (await fetch(`${url}/get`, { headers: { cookie } })).json()).toEqual({ n: 1 });
+    expect((await fetch(`${url}/fail`, { headers: { cookie } })).status).toBe(409);
+    expect(await (await fetch(`${url}/get`, { headers: { cookie } })).json()).toEqual({ n: 2 });
+  });
+
+  it('a commit that fails after a throw does not mask the original error', async () => {
+    const app = new Koa();
+    const caught: unknown[] = [];
+    const events: unknown[] = [];
+    app.on('error', (err) => events.push(err));
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        caught.push(err);
+        ctx.status = 500;
+        ctx.body = 'Sorry';
+      }
+    });
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.use((ctx) => {
+      (ctx.session.data as Data).big = 'x'.repeat(2 * 1024 * 1024);
+      throw new Error('original');
+    });
+    const url = await serve(app);
+    const res = await fetch(url);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('Sorry');
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(caught).toEqual([expect.objectContaining({ message: 'original' })]);
+    // The commit's own failure is reported as the app's 'error' event.
+    expect(events).toEqual([expect.objectContaining({ code: 'ERR_SESSION_TOO_LARGE' })]);
   });
 
   it('a store that throws on load gives a 500 without the secret', async () => {

@@ -1,28 +1,57 @@
 // Compiled by types.test.ts (tsc --noEmit): what an app written against the typings sees.
 import { type SessionMiddleware, session } from '@fastmmap/express';
 import express from 'express';
+import passport from 'passport';
 
 declare module '@fastmmap/session-core' {
   interface SessionData {
     views?: number;
     user?: { id: string };
+    // Named like a session method: typed on req.session.data only.
+    destroy?: boolean;
   }
 }
 
 const middleware: SessionMiddleware = session({ secret: 'a-secret-of-at-least-32-characters!!' });
 const app = express();
 app.use(middleware);
+app.use(passport.session());
 app.get('/', async (req, res) => {
   req.session.data.views = (req.session.data.views ?? 0) + 1;
   const id: string = req.session.id;
   await req.session.regenerate();
+  await req.session.save();
   req.session.flash('info', 'hi');
+  req.session.data.destroy = true;
   res.json({ id, views: req.session.data.views, user: req.session.data.user?.id });
 });
-app.get('/bad', (req) => {
+// express-session style: the same SessionData keys on req.session itself, and callbacks.
+app.get('/compat', (req, res, next) => {
+  req.session.views = (req.session.views ?? 0) + 1;
+  const user: { id: string } | undefined = req.session.user;
+  delete req.session.user;
+  req.session.regenerate((err) => {
+    if (err) return next(err);
+    req.session.save((err2) => (err2 ? next(err2) : res.json({ user, views: req.session.views })));
+  });
+});
+app.post('/logout', (req, res, next) => {
+  req.logout((err) => (err ? next(err) : req.session.destroy(() => res.redirect('/'))));
+});
+app.get('/bad', async (req) => {
   // @ts-expect-error not declared in SessionData
   req.session.data.nope = 1;
+  // @ts-expect-error not declared in SessionData
+  req.session.nope = 1;
   // @ts-expect-error views is a number
   req.session.data.views = 'many';
+  // @ts-expect-error views is a number
+  req.session.views = 'many';
+  // @ts-expect-error the method wins over the data key of the same name
+  const flag: boolean = req.session.destroy;
+  // @ts-expect-error with a callback there is no Promise to await
+  const saved: Promise<void> = req.session.save(() => {});
+  void flag;
+  void saved;
 });
 void middleware.close();

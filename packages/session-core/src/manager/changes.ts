@@ -1,9 +1,19 @@
 import { serialize } from 'node:v8';
 import { SessionError } from '../errors.js';
+import { copyValue, equalsCopy, UNSUPPORTED } from './data-copy.js';
 import { META_KEY } from './record.js';
 
-/** Each top-level key's value, encoded at load (or at the last commit). */
-export type Snapshot = ReadonlyMap<string, Buffer>;
+/**
+ * Each top-level key's value as of load (or the last commit): a primitive as it is, plain
+ * data (objects, arrays, Dates) as a private deep copy, anything else (Map, Set, typed
+ * arrays...) as its structured-clone bytes. Copies and bytes both catch nested mutation.
+ */
+export type Snapshot = ReadonlyMap<string, unknown>;
+
+/** A snapshot entry holding a deep copy (a class, so no user value can pass for one). */
+class Copy {
+  constructor(readonly value: object) {}
+}
 
 export interface Changes {
   /** Top-level keys written or changed by this request, with their new values. */
@@ -12,7 +22,18 @@ export interface Changes {
   deleted: string[];
 }
 
-// Structured-clone bytes compare deep values (Dates, Maps, nested objects) in one native call.
+export interface Diff {
+  changes: Changes;
+  /** The snapshot of the data as diffed: what the store holds for our keys once it is written. */
+  next: Snapshot;
+}
+
+/** Primitives are immutable: kept as they are and compared with Object.is, no encoding. */
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return value === null || (type !== 'object' && type !== 'function' && type !== 'symbol');
+}
+
 function encode(key: string, value: unknown): Buffer {
   try {
     return serialize(value);
@@ -25,17 +46,37 @@ function encode(key: string, value: unknown): Buffer {
   }
 }
 
+function snapshotValue(key: string, value: unknown): unknown {
+  if (isPrimitive(value)) return value;
+  const copied = copyValue(value as object);
+  return copied === UNSUPPORTED ? encode(key, value) : new Copy(copied);
+}
+
 export function takeSnapshot(data: Record<string, unknown>): Snapshot {
-  const snapshot = new Map<string, Buffer>();
-  for (const key of Object.keys(data)) snapshot.set(key, encode(key, data[key]));
+  const snapshot = new Map<string, unknown>();
+  for (const key of Object.keys(data)) snapshot.set(key, snapshotValue(key, data[key]));
   return snapshot;
 }
 
-export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>): Changes {
+/** The entry for `value` if it differs from `before`; `before` itself when it does not. */
+function compare(key: string, before: unknown, value: unknown): unknown {
+  if (isPrimitive(value)) return Object.is(before, value) && isPrimitive(before) ? before : value;
+  if (before instanceof Copy && equalsCopy(before.value, value as object)) return before;
+  const now = snapshotValue(key, value);
+  if (now instanceof Buffer) {
+    // Not plain data: compare encodings, as for every value before copies were used.
+    const old = before instanceof Copy ? encode(key, before.value) : before;
+    if (old instanceof Buffer && old.equals(now)) return before;
+  }
+  return now;
+}
+
+export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>): Diff {
   if (data === null || typeof data !== 'object') {
     throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'session.data must be an object');
   }
   const set: Record<string, unknown> = {};
+  const next = new Map<string, unknown>();
   const keys = Object.keys(data);
   for (const key of keys) {
     if (key === META_KEY) {
@@ -44,13 +85,20 @@ export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>):
         `session.data.${META_KEY} is reserved for the session manager`,
       );
     }
-    const before = snapshot.get(key);
     const value = data[key];
-    if (before === undefined || !before.equals(encode(key, value))) set[key] = value;
+    const before = snapshot.get(key);
+    if (before === undefined && !snapshot.has(key)) {
+      next.set(key, snapshotValue(key, value));
+      set[key] = value;
+      continue;
+    }
+    const entry = compare(key, before, value);
+    next.set(key, entry);
+    if (!Object.is(entry, before)) set[key] = value;
   }
-  const present = new Set(keys);
-  const deleted = [...snapshot.keys()].filter((key) => !present.has(key));
-  return { set, deleted };
+  const deleted: string[] = [];
+  for (const key of snapshot.keys()) if (!next.has(key)) deleted.push(key);
+  return { changes: { set, deleted }, next };
 }
 
 export function hasChanges(changes: Changes): boolean {

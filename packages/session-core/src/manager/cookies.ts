@@ -1,4 +1,4 @@
-import { parseCookie, stringifySetCookie } from 'cookie';
+import { parseCookie } from 'cookie';
 import type { ResolvedCookieOptions } from './options.js';
 
 /** Longer cookie values are hostile or foreign: never parsed further. */
@@ -31,46 +31,70 @@ export function readCookieValues(header: string | undefined, name: string): stri
   return values;
 }
 
-function isSecure(options: ResolvedCookieOptions, requestSecure: boolean): boolean {
-  return options.secure === 'auto' ? requestSecure : options.secure;
+/** The Set-Cookie values of one manager, built from attribute strings computed once. */
+export interface CookieSerializer {
+  /** Set-Cookie for a live session; `value` is a signed id (base64url and a dot: no escaping). */
+  session(value: string, requestSecure: boolean, now: number): string;
+  /** Set-Cookie that makes the browser drop the session cookie now. */
+  clearing(requestSecure: boolean): string;
 }
 
-/** Set-Cookie for a live session. maxAge (ms) becomes Max-Age (s) plus Expires for old clients. */
-export function serializeSessionCookie(
+const SAME_SITE: Record<string, string> = {
+  true: '; SameSite=Strict',
+  strict: '; SameSite=Strict',
+  lax: '; SameSite=Lax',
+  none: '; SameSite=None',
+};
+
+/**
+ * The same strings the `cookie` package's stringifySetCookie builds (attribute order Max-Age,
+ * Domain, Path, Expires, HttpOnly, Secure, Partitioned, SameSite), but the constant parts are
+ * joined once: per response only the value and Expires change. The options were validated by
+ * resolveOptions. maxAge (ms) becomes Max-Age (s) plus Expires for old clients.
+ */
+export function createCookieSerializer(
   name: string,
-  value: string,
   options: ResolvedCookieOptions,
-  requestSecure: boolean,
-  now: number,
-): string {
+): CookieSerializer {
+  const domain = options.domain ? `; Domain=${options.domain}` : '';
+  const path = options.path ? `; Path=${options.path}` : '';
+  const sameSite =
+    options.sameSite === false ? '' : (SAME_SITE[String(options.sameSite).toLowerCase()] ?? '');
+  const flags = (secure: boolean) =>
+    (options.httpOnly ? '; HttpOnly' : '') +
+    (secure ? '; Secure' : '') +
+    (options.partitioned ? '; Partitioned' : '') +
+    sameSite;
+  const tailPlain = flags(options.secure === true);
+  const tailSecure = flags(options.secure !== false);
+  const tail = (requestSecure: boolean) => (requestSecure ? tailSecure : tailPlain);
+
+  const clearingPlain = `${name}=; Max-Age=0${domain}${path}; Expires=${new Date(0).toUTCString()}`;
   const maxAge = options.maxAge;
-  return stringifySetCookie(name, value, {
-    path: options.path,
-    domain: options.domain,
-    secure: isSecure(options, requestSecure),
-    httpOnly: options.httpOnly,
-    sameSite: options.sameSite,
-    partitioned: options.partitioned,
-    ...(maxAge === null
-      ? {}
-      : { maxAge: Math.floor(maxAge / 1000), expires: new Date(now + maxAge) }),
-  });
-}
+  const head = `${name}=`;
+  const afterValue = maxAge === null ? `${domain}${path}` : `; Max-Age=${Math.floor(maxAge / 1000)}${domain}${path}`;
 
-/** Set-Cookie that makes the browser drop the session cookie now. */
-export function serializeClearingCookie(
-  name: string,
-  options: ResolvedCookieOptions,
-  requestSecure: boolean,
-): string {
-  return stringifySetCookie(name, '', {
-    path: options.path,
-    domain: options.domain,
-    secure: isSecure(options, requestSecure),
-    httpOnly: options.httpOnly,
-    sameSite: options.sameSite,
-    partitioned: options.partitioned,
-    maxAge: 0,
-    expires: new Date(0),
-  });
+  // Expires has second resolution: one toUTCString per second, not per response.
+  let expiresSecond = Number.NaN;
+  let expires = '';
+  const expiresAt = (now: number): string => {
+    const time = new Date(now + (maxAge as number)).getTime();
+    if (!Number.isFinite(time)) throw new TypeError(`option expires is invalid: ${new Date(time)}`);
+    const second = Math.floor(time / 1000);
+    if (second !== expiresSecond) {
+      expires = `; Expires=${new Date(time).toUTCString()}`;
+      expiresSecond = second;
+    }
+    return expires;
+  };
+
+  return {
+    session(value, requestSecure, now) {
+      const when = maxAge === null ? '' : expiresAt(now);
+      return head + value + afterValue + when + tail(requestSecure);
+    },
+    clearing(requestSecure) {
+      return clearingPlain + tail(requestSecure);
+    },
+  };
 }

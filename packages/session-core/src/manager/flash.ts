@@ -1,5 +1,12 @@
 import type { FlashMessages } from './record.js';
 
+/** A private copy; most sessions carry no messages, and `{}` needs no structuredClone. */
+function copyMessages(messages: FlashMessages | undefined): FlashMessages {
+  if (messages === undefined) return {};
+  for (const _ in messages) return structuredClone(messages);
+  return {};
+}
+
 /**
  * One request's view of the flash messages: what was loaded, what it added and how many of
  * the loaded ones it consumed. Commit replays the adds and consumptions onto whatever is
@@ -11,7 +18,7 @@ export class FlashBox {
   #consumed: Record<string, number> = {};
 
   constructor(loaded: FlashMessages | undefined) {
-    this.#loaded = structuredClone(loaded ?? {});
+    this.#loaded = copyMessages(loaded);
   }
 
   add(key: string, value: unknown): void {
@@ -48,7 +55,7 @@ export class FlashBox {
 
   /** After a successful commit: the stored state is the new baseline. */
   rebase(stored: FlashMessages | undefined): void {
-    this.#loaded = structuredClone(stored ?? {});
+    this.#loaded = copyMessages(stored);
     this.#added = {};
     this.#consumed = {};
   }

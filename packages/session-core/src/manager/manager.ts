@@ -1,11 +1,11 @@
 import type { SessionData, Store } from '../store/types.js';
-import { readCookieValues } from './cookies.js';
+import { createCookieSerializer, readCookieValues } from './cookies.js';
 import { createDefaultStore } from './default-store.js';
 import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
 import { openRecord } from './record.js';
 import { ManagedSession, type SessionContext } from './session.js';
-import { verifySignedId } from './signing.js';
+import { signingKeys, verifySignedId } from './signing.js';
 import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from './types.js';
 
 /**
@@ -28,6 +28,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return store;
   };
 
+  // Computed once, shared by every session: the HMAC keys, the cookie attribute strings and
+  // one context per request scheme (Secure depends on it when cookie.secure is 'auto').
+  const keys = signingKeys(resolved.secrets);
+  const cookies = createCookieSerializer(resolved.name, resolved.cookie);
+  const contexts: [SessionContext | undefined, SessionContext | undefined] = [undefined, undefined];
+  const contextFor = (requestSecure: boolean): SessionContext => {
+    const slot = requestSecure ? 1 : 0;
+    let ctx = contexts[slot];
+    if (ctx === undefined) {
+      ctx = { options: resolved, store: getStore(), requestSecure, cookies, keys };
+      contexts[slot] = ctx;
+    }
+    return ctx;
+  };
+
   const publicOptions: Readonly<SessionManagerOptions> = Object.freeze({
     ...options,
     name: resolved.name,
@@ -44,14 +59,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     cookieHeader: string | undefined,
     request?: RequestInfo,
   ): Promise<Session<D>> {
-    const ctx: SessionContext = {
-      options: resolved,
-      store: getStore(),
-      requestSecure: request?.secure === true,
-    };
+    const ctx = contextFor(request?.secure === true);
     const now = resolved.clock();
     for (const value of readCookieValues(cookieHeader, resolved.name)) {
-      const verified = verifySignedId(value, resolved.secrets);
+      const verified = verifySignedId(value, keys);
       if (verified === undefined) continue;
       const record = openRecord(await ctx.store.get(verified.id), now);
       if (record === undefined) continue;
@@ -64,6 +75,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         data: record.data,
         meta: record.meta,
         resign: verified.secretIndex > 0,
+        signedValue: verified.secretIndex === 0 ? value : undefined,
       });
       return session as unknown as Session<D>;
     }
@@ -75,6 +87,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       data: {},
       meta: { created: now, touched: now },
       resign: false,
+      signedValue: undefined,
     });
     return session as unknown as Session<D>;
   }

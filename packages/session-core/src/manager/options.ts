@@ -63,6 +63,18 @@ function resolveSecrets(secret: unknown): string[] {
 // RFC 6265 token characters: what a cookie name may contain.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+// RFC 6265 path-value and domain-value (a leading dot tolerated), as the cookie package has them.
+const PATH_VALUE = /^[\u0020-\u003A\u003D-\u007E]*$/;
+const DOMAIN_VALUE =
+  /^([.]?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)([.][a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function resolveSameSite(value: unknown): ResolvedCookieOptions['sameSite'] {
+  if (typeof value === 'boolean') return value;
+  const lower = typeof value === 'string' ? value.toLowerCase() : value;
+  if (lower === 'lax' || lower === 'strict' || lower === 'none') return lower;
+  return fail(`cookie.sameSite must be 'lax', 'strict', 'none' or a boolean, got ${String(value)}`);
+}
+
 function resolveCookie(name: string, cookie: CookieOptions, ttl: number): ResolvedCookieOptions {
   const resolved: ResolvedCookieOptions = {
     path: cookie.path ?? '/',
@@ -74,7 +86,16 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
     maxAge: cookie.maxAge === undefined ? ttl : cookie.maxAge,
   };
   if (resolved.maxAge !== null) positiveMs(resolved.maxAge, 'cookie.maxAge');
-  if (!resolved.path.startsWith('/')) fail('cookie.path must start with "/"');
+  if (typeof resolved.path !== 'string' || !resolved.path.startsWith('/')) {
+    fail('cookie.path must start with "/"');
+  }
+  // What the cookie package checks on every serialization, checked once here instead: the
+  // Set-Cookie attributes are then built from these strings as they are.
+  if (!PATH_VALUE.test(resolved.path)) fail('cookie.path must be printable ASCII without ";"');
+  if (resolved.domain && !DOMAIN_VALUE.test(resolved.domain)) {
+    fail(`cookie.domain is not a valid domain: ${JSON.stringify(resolved.domain)}`);
+  }
+  resolved.sameSite = resolveSameSite(resolved.sameSite);
   // Browsers reject these combinations silently; fail loudly at startup instead.
   if (resolved.sameSite === 'none' && resolved.secure === false) {
     fail('cookie.sameSite "none" requires cookie.secure true or "auto"');

@@ -8,18 +8,22 @@ import {
   type Snapshot,
   takeSnapshot,
 } from './changes.js';
-import { serializeClearingCookie, serializeSessionCookie } from './cookies.js';
+import type { CookieSerializer } from './cookies.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import type { ResolvedOptions } from './options.js';
 import { buildRecord, isTombstone, openRecord, type SessionMeta, tombstone } from './record.js';
-import { signId } from './signing.js';
+import { type SigningKey, signId } from './signing.js';
 import type { Session } from './types.js';
 
+/** What every session of one manager shares (one object per manager and request scheme). */
 export interface SessionContext {
   options: ResolvedOptions;
   store: Store;
   requestSecure: boolean;
+  cookies: CookieSerializer;
+  /** The secrets as HMAC keys; the first signs. */
+  keys: readonly SigningKey[];
 }
 
 export interface SessionInit {
@@ -31,11 +35,15 @@ export interface SessionInit {
   meta: SessionMeta;
   /** The cookie was signed with an older secret: send it again signed with the first. */
   resign: boolean;
+  /** The incoming cookie value when it verified with the first secret: reused, not re-signed. */
+  signedValue: string | undefined;
 }
 
 interface CommitPlan {
   now: number;
   changes: Changes;
+  /** The snapshot once these changes are written. */
+  next: Snapshot;
   write: boolean;
   touch: boolean;
 }
@@ -53,6 +61,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #meta: SessionMeta;
   readonly #flash: FlashBox;
   #resign: boolean;
+  /** The cookie value for the id #signedId (HMACs are the costliest part of a cookie). */
+  #signedId: string | undefined;
+  #signedValue = '';
   #mustCreate = false;
   #touchRequested = false;
   #cookieSent = false;
@@ -71,6 +82,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#meta = init.meta;
     this.#flash = new FlashBox(init.meta.flash);
     this.#resign = init.resign;
+    if (init.signedValue !== undefined) {
+      this.#signedId = init.id;
+      this.#signedValue = init.signedValue;
+    }
   }
 
   get id(): string {
@@ -132,7 +147,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       // The new id gets what commit would have written: the stored data (with other
       // requests' changes since our load) plus ours. Updated in place: callers may hold `data`.
       if (opened !== undefined) {
-        const merged = applyChanges(opened.data, diffSnapshot(this.#snapshot, this.#data));
+        const merged = applyChanges(opened.data, diffSnapshot(this.#snapshot, this.#data).changes);
         for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
         Object.assign(this.#data, merged);
       }
@@ -189,7 +204,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #plan(): CommitPlan {
     const { options } = this.#ctx;
     const now = options.clock();
-    const changes = diffSnapshot(this.#snapshot, this.#data);
+    const { changes, next } = diffSnapshot(this.#snapshot, this.#data);
     const write =
       hasChanges(changes) ||
       this.#flash.changed ||
@@ -199,7 +214,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       !write &&
       this.#persisted &&
       (this.#touchRequested || now - this.#meta.touched >= options.touchAfter);
-    return { now, changes, write, touch };
+    return { now, changes, next, write, touch };
   }
 
   #cookieDue(plan: CommitPlan): boolean {
@@ -246,7 +261,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#mustCreate = false;
     this.#touchRequested = false;
     this.#meta = written;
-    this.#snapshot = takeSnapshot(this.#data);
+    this.#snapshot = plan.next;
     this.#flash.rebase(written.flash);
   }
 
@@ -274,14 +289,16 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   #sessionCookie(now: number): string {
-    const { options, requestSecure } = this.#ctx;
-    const value = signId(this.#id, options.secrets[0]!);
-    return serializeSessionCookie(options.name, value, options.cookie, requestSecure, now);
+    const { cookies, keys, requestSecure } = this.#ctx;
+    if (this.#signedId !== this.#id) {
+      this.#signedValue = signId(this.#id, keys[0]!);
+      this.#signedId = this.#id;
+    }
+    return cookies.session(this.#signedValue, requestSecure, now);
   }
 
   #clearingCookie(): string {
-    const { options, requestSecure } = this.#ctx;
-    return serializeClearingCookie(options.name, options.cookie, requestSecure);
+    return this.#ctx.cookies.clearing(this.#ctx.requestSecure);
   }
 
   // Commit, regenerate and destroy run one at a time, in call order.

@@ -1,13 +1,20 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { hasIdShape } from './id.js';
 
-function mac(id: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(id).digest();
+/** A secret as given (string) or prepared once per manager (KeyObject: no per-call key setup). */
+export type SigningKey = string | KeyObject;
+
+export function signingKeys(secrets: readonly string[]): KeyObject[] {
+  return secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
+}
+
+function mac(id: string, key: SigningKey): Buffer {
+  return createHmac('sha256', key).update(id).digest();
 }
 
 /** The cookie value: `<id>.<base64url HMAC-SHA256 of id>`. */
-export function signId(id: string, secret: string): string {
-  return `${id}.${mac(id, secret).toString('base64url')}`;
+export function signId(id: string, key: SigningKey): string {
+  return `${id}.${mac(id, key).toString('base64url')}`;
 }
 
 export interface VerifiedId {
@@ -16,21 +23,23 @@ export interface VerifiedId {
   secretIndex: number;
 }
 
-// An HMAC-SHA256 is 32 bytes: 43 base64url characters without padding.
-const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
+// An HMAC-SHA256 is 32 bytes: 43 base64url characters without padding. The 43rd carries two
+// unused bits; only the canonical spelling (both zero) is accepted.
+const SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /** The id when the value carries a valid signature under one of the secrets, else undefined. */
-export function verifySignedId(value: string, secrets: readonly string[]): VerifiedId | undefined {
+export function verifySignedId(
+  value: string,
+  keys: readonly SigningKey[],
+): VerifiedId | undefined {
   const dot = value.lastIndexOf('.');
   if (dot <= 0) return undefined;
   const id = value.slice(0, dot);
   const signature = value.slice(dot + 1);
   if (!hasIdShape(id) || !SIGNATURE.test(signature)) return undefined;
   const given = Buffer.from(signature, 'base64url');
-  // Canonical base64url only: a different spelling of the same bytes is refused.
-  if (given.length !== 32 || given.toString('base64url') !== signature) return undefined;
-  for (let i = 0; i < secrets.length; i++) {
-    if (timingSafeEqual(given, mac(id, secrets[i]!))) return { id, secretIndex: i };
+  for (let i = 0; i < keys.length; i++) {
+    if (timingSafeEqual(given, mac(id, keys[i]!))) return { id, secretIndex: i };
   }
   return undefined;
 }

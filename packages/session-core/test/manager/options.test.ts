@@ -38,6 +38,10 @@ describe('createSessionManager options', () => {
     ],
     ['__Secure- without Secure', { name: '__Secure-sid', cookie: { secure: false } }],
     ['a relative cookie path', { cookie: { path: 'app' } }],
+    ['a cookie path with a semicolon', { cookie: { path: '/a;b' } }],
+    ['a cookie domain with a space', { cookie: { domain: 'exa mple.com' } }],
+    ['an unknown sameSite', { cookie: { sameSite: 'sometimes' as never } }],
+    ['SameSite=None (any case) without Secure', { cookie: { sameSite: 'None' as never, secure: false } }],
     ['a store that is not a Store', { store: {} as never }],
   ] as [string, Partial<SessionManagerOptions>][])('rejects %s', (_, options) => {
     expect(optionsError({ secret: SECRET, ...options }).code).toBe('ERR_SESSION_OPTIONS');
@@ -57,6 +61,15 @@ describe('createSessionManager options', () => {
       cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 86_400_000 },
     });
     expect(Object.isFrozen(manager.options)).toBe(true);
+  });
+
+  it('accepts sameSite in any case, as the cookie package does', () => {
+    const manager = createSessionManager({
+      secret: SECRET,
+      cookie: { sameSite: 'Strict' as never },
+      store: new MemoryStore(),
+    });
+    expect(manager.options.cookie?.sameSite).toBe('strict');
   });
 
   it('accepts a __Host- cookie with Secure, path / and no domain', () => {

@@ -1,0 +1,229 @@
+import { type InspectOptions, inspect } from 'node:util';
+import { type Session, SessionError, type SessionManager } from '@fastmmap/session-core';
+import type { Request } from 'express';
+import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
+
+/** The request's live session. reload() swaps it; every view of the request follows. */
+export interface SessionSlot {
+  current: Session;
+}
+
+export interface SessionViewContext {
+  req: Request;
+  slot: SessionSlot;
+  manager: SessionManager;
+}
+
+type Data = Record<string, unknown>;
+
+// Every member of the API: these names never reach `data`. A Record so that a member added to
+// ExpressSessionApi without being listed here is a compile error.
+const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
+  id: true,
+  data: true,
+  isNew: true,
+  destroyed: true,
+  regenerate: true,
+  destroy: true,
+  save: true,
+  reload: true,
+  touch: true,
+  flash: true,
+  flashes: true,
+  cookieHeaders: true,
+  commit: true,
+};
+const isApiMember = (name: string): boolean => Object.hasOwn(API_MEMBERS, name);
+
+/** Without a callback: a Promise (our API). With one: node style, called on a later tick. */
+function settle(work: Promise<unknown>, callback: unknown): Promise<void> | undefined {
+  if (typeof callback !== 'function') return work.then(() => undefined);
+  const done = callback as SessionCallback;
+  work.then(
+    () => process.nextTick(done),
+    (err: unknown) => process.nextTick(done, err),
+  );
+  return undefined;
+}
+
+function apiMemberError(name: string): SessionError {
+  return new SessionError(
+    'ERR_SESSION_UNSUPPORTED_DATA',
+    `req.session.${name} belongs to the session API: keep data named '${name}' in req.session.data.${name}`,
+  );
+}
+
+/** The API half of a view; the Proxy around it (see createSessionView) adds the data half. */
+class SessionApi {
+  readonly #context: SessionViewContext;
+  // Set once regenerate(callback) has moved req.session to a new view: this one keeps the
+  // old data (passport's keepSessionInfo copies it from here).
+  #detached: Data | undefined;
+  #bound: Map<string, unknown> | undefined;
+
+  constructor(context: SessionViewContext) {
+    this.#context = context;
+  }
+
+  get #live(): Session {
+    return this.#context.slot.current;
+  }
+
+  get data(): Data {
+    return this.#detached ?? (this.#live.data as Data);
+  }
+
+  set data(value: Data) {
+    if (this.#detached) this.#detached = value;
+    else this.#live.data = value;
+  }
+
+  get id(): string {
+    return this.#live.id;
+  }
+
+  get isNew(): boolean {
+    return this.#live.isNew;
+  }
+
+  get destroyed(): boolean {
+    return this.#live.destroyed;
+  }
+
+  regenerate(callback?: unknown): Promise<void> | undefined {
+    if (typeof callback !== 'function') return this.#live.regenerate();
+    return settle(this.#regenerateEmpty(), callback);
+  }
+
+  destroy(callback?: unknown): Promise<void> | undefined {
+    return settle(this.#live.destroy(), callback);
+  }
+
+  save(callback?: unknown): Promise<void> | undefined {
+    return settle(this.#live.commit(), callback);
+  }
+
+  reload(callback?: unknown): Promise<void> | undefined {
+    return settle(this.#reload(), callback);
+  }
+
+  touch(callback?: unknown): void {
+    this.#live.touch();
+    if (typeof callback === 'function') process.nextTick(callback as SessionCallback);
+  }
+
+  flash(key: string, value: unknown): void {
+    this.#live.flash(key, value);
+  }
+
+  flashes(key: string): unknown[] {
+    return this.#live.flashes(key);
+  }
+
+  cookieHeaders(): string[] {
+    return this.#live.cookieHeaders();
+  }
+
+  commit(): Promise<string[]> {
+    return this.#live.commit();
+  }
+
+  /** A method as a function that works detached from the view (`const { save } = ...`). */
+  bound(name: string): unknown {
+    this.#bound ??= new Map();
+    let fn = this.#bound.get(name);
+    if (fn === undefined) {
+      fn = (Reflect.get(this, name) as (...args: unknown[]) => unknown).bind(this);
+      this.#bound.set(name, fn);
+    }
+    return fn;
+  }
+
+  // console.log(req.session) shows the data, as it does with express-session. Node calls
+  // this with the Proxy as `this`, so only public members are used.
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return inspect(this.data, options);
+  }
+
+  // express-session's regenerate: a new, empty session on a new req.session object.
+  async #regenerateEmpty(): Promise<void> {
+    const session = this.#live;
+    const before = session.data as Data;
+    await session.regenerate();
+    session.data = {};
+    this.#detached = before;
+    this.#context.req.session = createSessionView(this.#context);
+  }
+
+  async #reload(): Promise<void> {
+    const { req, slot, manager } = this.#context;
+    const session = slot.current;
+    // The session's own cookie if it has one to send (say, created or regenerated in this
+    // request and saved), else the one the request came with.
+    const own = session.cookieHeaders()[0]?.split(';', 1)[0];
+    const fresh = await manager.load(own ?? req.headers.cookie, { secure: req.secure });
+    if (fresh.id !== session.id) {
+      throw new SessionError(
+        'ERR_SESSION_DESTROYED',
+        'reload(): the session is not in the store (never saved, expired or destroyed)',
+      );
+    }
+    slot.current = fresh;
+  }
+}
+
+// One handler for every view: names of the API go to SessionApi, every other string to data.
+const handler: ProxyHandler<SessionApi> = {
+  get(target, name) {
+    if (typeof name === 'symbol') return Reflect.get(target, name);
+    if (!isApiMember(name)) return target.data[name];
+    const value = Reflect.get(target, name);
+    return typeof value === 'function' ? target.bound(name) : value;
+  },
+  set(target, name, value) {
+    if (typeof name === 'symbol') return Reflect.set(target, name, value);
+    if (name === 'data') target.data = value;
+    else if (isApiMember(name)) throw apiMemberError(name);
+    else target.data[name] = value;
+    return true;
+  },
+  deleteProperty(target, name) {
+    if (typeof name === 'symbol') return Reflect.deleteProperty(target, name);
+    if (isApiMember(name)) throw apiMemberError(name);
+    delete target.data[name];
+    return true;
+  },
+  has(target, name) {
+    if (typeof name === 'symbol') return Reflect.has(target, name);
+    return isApiMember(name) || name in target.data;
+  },
+  // Own keys are the data's: Object.keys, spread, for...in and JSON.stringify see the data.
+  ownKeys: (target) => Object.keys(target.data),
+  getOwnPropertyDescriptor(target, name) {
+    if (typeof name === 'symbol') return Reflect.getOwnPropertyDescriptor(target, name);
+    const data = target.data;
+    if (isApiMember(name) || !Object.hasOwn(data, name)) return undefined;
+    return { value: data[name], writable: true, enumerable: true, configurable: true };
+  },
+  defineProperty(target, name, descriptor) {
+    if (typeof name === 'symbol') return Reflect.defineProperty(target, name, descriptor);
+    // Data is plain values: no accessors, nothing non-configurable.
+    if (isApiMember(name) || !('value' in descriptor) || descriptor.configurable === false) {
+      return false;
+    }
+    target.data[name] = descriptor.value;
+    return true;
+  },
+  // Freezing would pin the view's keys, which follow the data.
+  preventExtensions: () => false,
+};
+
+/**
+ * `req.session`: the Session API (with express-session's callback forms) on a Proxy that
+ * maps every other property name to `session.data`, so express-session-era code
+ * (`req.session.passport = {...}`, `req.session.views++`, `'x' in req.session`,
+ * `Object.keys(req.session)`, JSON.stringify) works on the same data as `req.session.data`.
+ */
+export function createSessionView(context: SessionViewContext): ExpressSession {
+  return new Proxy(new SessionApi(context), handler) as unknown as ExpressSession;
+}

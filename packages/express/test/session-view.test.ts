@@ -1,0 +1,269 @@
+import type { Server } from 'node:http';
+import { inspect } from 'node:util';
+import { session } from '@fastmmap/express';
+import { MemoryStore, type StoredData } from '@fastmmap/session-core';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeServer, listen } from './helpers/conformance-app.js';
+
+// express-session-style use of req.session: data keys on req.session itself, callbacks.
+const secret = 'express-session-view-test-secret-0123456789ab';
+type Loose = Record<string, unknown> & {
+  save(cb?: (err?: unknown) => void): Promise<void> | undefined;
+  regenerate(cb?: (err?: unknown) => void): Promise<void> | undefined;
+  reload(cb?: (err?: unknown) => void): Promise<void> | undefined;
+  destroy(cb?: (err?: unknown) => void): Promise<void> | undefined;
+  touch(cb?: (err?: unknown) => void): void;
+  data: Record<string, unknown>;
+  id: string;
+};
+const loose = (req: express.Request) => req.session as unknown as Loose;
+
+class CountingStore extends MemoryStore {
+  writes = 0;
+  override async getAndSet(
+    id: string,
+    fn: (current: StoredData | undefined) => StoredData | undefined,
+    ttlMs: number,
+  ): Promise<StoredData | undefined> {
+    this.writes++;
+    return super.getAndSet(id, fn, ttlMs);
+  }
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await closeServer(s);
+});
+
+/** An app with one route under test plus GET /data (the stored data, read on a new request). */
+async function serve(route: RequestHandler, store = new CountingStore()) {
+  const app = express();
+  app.use(session({ secret, store }));
+  app.get('/data', (req, res) => {
+    res.json({ id: req.session.id, data: req.session.data });
+  });
+  app.all('/route', route);
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    res.status(500).json({ code: err.code ?? null });
+  };
+  app.use(onError);
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  const url = await listen(server);
+  let jar = '';
+  const go = async (path: string) => {
+    const res = await fetch(url + path, { headers: jar ? { cookie: jar } : {} });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+    if (set) jar = set.split(';')[0]!;
+    return { status: res.status, body: await res.json() };
+  };
+  return { go, store, cookie: () => jar };
+}
+
+describe('req.session, express-session style', () => {
+  it('req.session.views++ reads and writes req.session.data, and persists', async () => {
+    const { go } = await serve((req, res) => {
+      const s = loose(req);
+      s.views = ((s.views as number | undefined) ?? 0) + 1;
+      res.json({ views: s.views, viaData: s.data.views });
+    });
+    expect((await go('/route')).body).toEqual({ views: 1, viaData: 1 });
+    expect((await go('/route')).body).toEqual({ views: 2, viaData: 2 });
+    expect((await go('/data')).body.data).toEqual({ views: 2 });
+  });
+
+  it("'in', Object.keys, spread, JSON.stringify, inspect and delete see the data only", async () => {
+    const { go } = await serve((req, res) => {
+      const s = loose(req);
+      if (req.query.step === 'set') {
+        s.data.a = 1;
+        s.b = { nested: true };
+        res.json({ ok: true });
+        return;
+      }
+      const seen = {
+        inA: 'a' in s,
+        inRegenerate: 'regenerate' in s,
+        inMissing: 'missing' in s,
+        keys: Object.keys(s),
+        spread: { ...s },
+        json: JSON.parse(JSON.stringify(s)),
+        inspected: inspect(s),
+        own: Object.hasOwn(s, 'b'),
+      };
+      delete s.a;
+      res.json(seen);
+    });
+    await go('/route?step=set');
+    expect((await go('/route')).body).toEqual({
+      inA: true,
+      inRegenerate: true,
+      inMissing: false,
+      keys: ['a', 'b'],
+      spread: { a: 1, b: { nested: true } },
+      json: { a: 1, b: { nested: true } },
+      inspected: inspect({ a: 1, b: { nested: true } }),
+      own: true,
+    });
+    expect((await go('/data')).body.data).toEqual({ b: { nested: true } });
+  });
+
+  it('a data key named like an API member goes through .data; assigning the member throws', async () => {
+    const { go } = await serve((req, res) => {
+      const s = loose(req);
+      s.data.id = 'mine';
+      let code: unknown;
+      try {
+        s.destroy = 1;
+      } catch (err) {
+        code = (err as { code?: string }).code;
+      }
+      res.json({ sessionId: s.id, dataId: s.data.id, code });
+    });
+    const { body } = await go('/route');
+    expect(body.sessionId).not.toBe('mine');
+    expect(body).toMatchObject({ dataId: 'mine', code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    expect((await go('/data')).body.data).toEqual({ id: 'mine' });
+  });
+
+  it('save(cb) commits before the callback; the response then writes only what changed since', async () => {
+    const store = new CountingStore();
+    const { go } = await serve((req, res, next) => {
+      const s = loose(req);
+      s.a = 1;
+      s.save((err) => {
+        if (err) return next(err);
+        const writesAtSave = store.writes;
+        store.get(s.id).then((stored) => {
+          if (req.query.more) s.b = 2;
+          res.json({ writesAtSave, storedA: stored?.a ?? null });
+        }, next);
+      });
+    }, store);
+    expect((await go('/route')).body).toEqual({ writesAtSave: 1, storedA: 1 });
+    // Nothing changed after save: the end of the response wrote nothing more.
+    expect(store.writes).toBe(1);
+    await go('/route?more=1');
+    // a unchanged, so save wrote nothing; b was written at the end: one write.
+    expect(store.writes).toBe(2);
+    expect((await go('/data')).body.data).toEqual({ a: 1, b: 2 });
+  });
+
+  it('save() without a callback returns a Promise', async () => {
+    const store = new CountingStore();
+    const { go } = await serve(async (req, res) => {
+      loose(req).a = 1;
+      await req.session.save();
+      res.json({ writes: store.writes });
+    }, store);
+    expect((await go('/route')).body).toEqual({ writes: 1 });
+  });
+
+  it('regenerate(cb): new id, empty data, a new req.session; the old object keeps the old data', async () => {
+    const { go, cookie } = await serve((req, res, next) => {
+      const before = loose(req);
+      if (req.query.step === 'set') {
+        before.user = 'anon';
+        res.json({ ok: true });
+        return;
+      }
+      before.regenerate((err) => {
+        if (err) return next(err);
+        const after = loose(req);
+        after.fresh = true;
+        res.json({
+          sameObject: after === before,
+          oldData: { ...before },
+          newData: { ...after },
+          oldId: before.id === after.id,
+        });
+      });
+    });
+    await go('/route?step=set');
+    const first = await go('/data');
+    const oldCookie = cookie();
+    const { body } = await go('/route');
+    expect(body).toMatchObject({
+      sameObject: false,
+      oldData: { user: 'anon' },
+      newData: { fresh: true },
+    });
+    const after = await go('/data');
+    expect(after.body.id).not.toBe(first.body.id);
+    expect(after.body.data).toEqual({ fresh: true });
+    expect(cookie()).not.toBe(oldCookie);
+  });
+
+  it('regenerate() without a callback keeps the data and the object (our API)', async () => {
+    const { go } = await serve(async (req, res) => {
+      const before = req.session;
+      loose(req).user = 'ann';
+      await req.session.regenerate();
+      res.json({ sameObject: before === req.session, user: loose(req).user });
+    });
+    expect((await go('/route')).body).toEqual({ sameObject: true, user: 'ann' });
+  });
+
+  it('reload(cb) drops unsaved changes; after an unsaved regenerate it fails with a typed error', async () => {
+    const { go } = await serve((req, res, next) => {
+      const s = loose(req);
+      if (req.query.step === 'set') {
+        s.kept = 1;
+        res.json({ ok: true });
+      } else if (req.query.step === 'reload') {
+        s.kept = 2;
+        s.unsaved = true;
+        s.reload((err) => (err ? next(err) : res.json({ ...loose(req) })));
+      } else {
+        req.session.regenerate().then(() => s.reload((err) => next(err)), next);
+      }
+    });
+    await go('/route?step=set');
+    expect((await go('/route?step=reload')).body).toEqual({ kept: 1 });
+    expect((await go('/data')).body.data).toEqual({ kept: 1 });
+    expect(await go('/route?step=regenerate')).toEqual({
+      status: 500,
+      body: { code: 'ERR_SESSION_DESTROYED' },
+    });
+  });
+
+  it('reload() finds a session created and saved in the same request', async () => {
+    const { go } = await serve(async (req, res) => {
+      loose(req).n = 1;
+      await req.session.save();
+      loose(req).n = 2;
+      await req.session.reload();
+      res.json({ n: loose(req).n });
+    });
+    expect((await go('/route')).body).toEqual({ n: 1 });
+  });
+
+  it('destroy(cb) and touch(cb) call back', async () => {
+    const { go, cookie } = await serve((req, res, next) => {
+      const s = loose(req);
+      if (req.query.step === 'set') {
+        s.n = 1;
+        s.touch(() => res.json({ touched: true }));
+        return;
+      }
+      s.destroy((err) => (err ? next(err) : res.json({ destroyed: req.session.destroyed })));
+    });
+    expect((await go('/route?step=set')).body).toEqual({ touched: true });
+    const id = (await go('/data')).body.id;
+    expect((await go('/route')).body).toEqual({ destroyed: true });
+    expect(cookie()).toBe('fmsid=');
+    expect((await go('/data')).body.id).not.toBe(id);
+  });
+
+  it('a failed save(cb) gets the error (a too-large session)', async () => {
+    const { go } = await serve((req, res) => {
+      loose(req).big = 'x'.repeat(2 * 1024 * 1024);
+      loose(req).save((err) => {
+        delete loose(req).big;
+        res.json({ code: (err as { code?: string } | undefined)?.code ?? null });
+      });
+    });
+    expect((await go('/route')).body).toEqual({ code: 'ERR_SESSION_TOO_LARGE' });
+  });
+});
