@@ -4,7 +4,7 @@ import { session } from '@fastmmap/express';
 import { MemoryStore, type Store, type StoredData } from '@fastmmap/session-core';
 import express, { type ErrorRequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen } from './helpers/conformance-app.js';
+import { closeServer, listen } from './helpers/http-server.js';
 
 const secret = 'express-middleware-test-secret-0123456789abcdef';
 type Data = Record<string, unknown>;

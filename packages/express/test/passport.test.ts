@@ -5,7 +5,7 @@ import express from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen } from './helpers/conformance-app.js';
+import { closeServer, listen } from './helpers/http-server.js';
 
 // The real passport 0.7 and passport-local on session(): passport calls regenerate(cb),
 // save(cb) and reads/writes req.session.passport, the express-session way.

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExpressSessionStore } from '@fastmmap/express/store';
+import { type ExpressSessionRecord, ExpressSessionStore } from '@fastmmap/express/store';
 import express from 'express';
 import expressSession from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeServer, listen } from './helpers/conformance-app.js';
+import { closeServer, listen } from './helpers/http-server.js';
 
 const secret = 'express-session-store-test-secret-0123456789';
 type Sess = Record<string, unknown> & { cookie: { expires?: unknown } };
@@ -162,13 +162,13 @@ describe('ExpressSessionStore with the real express-session', () => {
   it('a session too large for a page is refused with a typed error and the old one stays', async () => {
     const store = openStore();
     const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) };
-    await cb((done) => store.set('sid1', { cookie, n: 1 }, done));
-    const err = await cb((done) =>
-      store.set('sid1', { cookie, big: 'x'.repeat(2 ** 21) }, done),
-    ).catch((e: unknown) => e);
+    const small: ExpressSessionRecord = { cookie, n: 1 };
+    const big: ExpressSessionRecord = { cookie, big: 'x'.repeat(2 ** 21) };
+    await cb((done) => store.set('sid1', small, done));
+    const err = await cb((done) => store.set('sid1', big, done)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_FASTMMAP_VALUE_TOO_LARGE' });
     // Without a callback the call is synchronous and throws.
-    expect(() => store.set('sid1', { cookie, big: 'x'.repeat(2 ** 21) } as never)).toThrow(
+    expect(() => store.set('sid1', big)).toThrow(
       expect.objectContaining({ code: 'ERR_FASTMMAP_VALUE_TOO_LARGE' }),
     );
     expect((await cb<Sess>((done) => store.get('sid1', done))).n).toBe(1);

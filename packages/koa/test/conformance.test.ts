@@ -1,9 +1,6 @@
 import { describeAdapterConformance } from '@fastmmap/adapter-test-suite';
-import type Koa from 'koa';
 import Koa2 from 'koa2';
 import { startConformanceApp } from './helpers/conformance-app.js';
 
 describeAdapterConformance('koa 3', (options) => startConformanceApp(options));
-describeAdapterConformance('koa 2', (options) =>
-  startConformanceApp(options, Koa2 as unknown as typeof Koa),
-);
+describeAdapterConformance('koa 2', (options) => startConformanceApp(options, Koa2));

@@ -35,6 +35,8 @@ function openStore(options: KoaSessionStoreOptions = {}) {
   return store;
 }
 
+type KoaSessionObject = Record<string, unknown> & { regenerate(): Promise<void> };
+
 /** A koa-session app the way existing apps are written, with the store swapped in. */
 async function startApp(store: KoaSessionStore, maxAge: number | 'session' = 60_000) {
   const app = new Koa();
@@ -42,7 +44,10 @@ async function startApp(store: KoaSessionStore, maxAge: number | 'session' = 60_
   app.silent = true;
   app.use(koaSession({ store, maxAge }, app));
   app.use(async (ctx) => {
-    const s = ctx.session as (Record<string, unknown> & { regenerate(): Promise<void> }) | null;
+    // koa-session's own session object, which its typings leave untyped; importing
+    // @fastmmap/koa types ctx.session as this package's Session, so view it as koa-session's.
+    const koa = ctx as unknown as { session: KoaSessionObject | null };
+    const s = koa.session;
     if (ctx.path === '/inc') {
       s!.views = ((s!.views as number | undefined) ?? 0) + 1;
       ctx.body = { views: s!.views };
@@ -50,7 +55,7 @@ async function startApp(store: KoaSessionStore, maxAge: number | 'session' = 60_
       await s!.regenerate();
       ctx.body = { ok: true };
     } else if (ctx.path === '/logout') {
-      ctx.session = null;
+      koa.session = null;
       ctx.body = { ok: true };
     } else {
       ctx.body = { views: s?.views ?? null };

@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppHandle } from '@fastmmap/adapter-test-suite';
 import { type ExpressSessionOptions, session } from '@fastmmap/express';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import { closeServer, listen } from './http-server.js';
 
 type ExpressFactory = (() => Express) & { json(): RequestHandler };
 type Data = Record<string, unknown>;
@@ -14,17 +13,6 @@ const wrap =
   (req: Request, res: Response, next: NextFunction) => {
     fn(req, res).catch(next);
   };
-
-export async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
-}
-
-export async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
 
 /** The conformance routes, in plain Express idiom, on Express 4 or 5. */
 export async function startConformanceApp(

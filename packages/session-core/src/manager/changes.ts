@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { SessionError } from '../errors.js';
-import { copyValue, equalsCopy, UNSUPPORTED } from './data-copy.js';
+import { copyValue, equalsCopy, UNSUPPORTED } from '../store/data-copy.js';
 import { META_KEY } from './record.js';
 
 /**

@@ -72,7 +72,8 @@ export function createCookieSerializer(
   const clearingPlain = `${name}=; Max-Age=0${domain}${path}; Expires=${new Date(0).toUTCString()}`;
   const maxAge = options.maxAge;
   const head = `${name}=`;
-  const afterValue = maxAge === null ? `${domain}${path}` : `; Max-Age=${Math.floor(maxAge / 1000)}${domain}${path}`;
+  const afterValue =
+    maxAge === null ? `${domain}${path}` : `; Max-Age=${Math.floor(maxAge / 1000)}${domain}${path}`;
 
   // Expires has second resolution: one toUTCString per second, not per response.
   let expiresSecond = Number.NaN;

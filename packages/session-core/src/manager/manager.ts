@@ -5,7 +5,7 @@ import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
 import { openRecord } from './record.js';
 import { ManagedSession, type SessionContext } from './session.js';
-import { signingKeys, verifySignedId } from './signing.js';
+import { createVerifier, signingKeys } from './signing.js';
 import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from './types.js';
 
 /**
@@ -28,9 +28,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return store;
   };
 
-  // Computed once, shared by every session: the HMAC keys, the cookie attribute strings and
-  // one context per request scheme (Secure depends on it when cookie.secure is 'auto').
+  // Computed once, shared by every session: the HMAC keys and verifier, the cookie attribute
+  // strings and one context per request scheme (Secure depends on it when secure is 'auto').
   const keys = signingKeys(resolved.secrets);
+  const verify = createVerifier(keys);
   const cookies = createCookieSerializer(resolved.name, resolved.cookie);
   const contexts: [SessionContext | undefined, SessionContext | undefined] = [undefined, undefined];
   const contextFor = (requestSecure: boolean): SessionContext => {
@@ -62,7 +63,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const ctx = contextFor(request?.secure === true);
     const now = resolved.clock();
     for (const value of readCookieValues(cookieHeader, resolved.name)) {
-      const verified = verifySignedId(value, keys);
+      const verified = verify(value);
       if (verified === undefined) continue;
       const record = openRecord(await ctx.store.get(verified.id), now);
       if (record === undefined) continue;

@@ -1,4 +1,5 @@
 import type { StoredData } from '../store/types.js';
+import type { Changes } from './changes.js';
 
 /**
  * The one top-level key of a stored record that belongs to the manager, not to the user.
@@ -34,6 +35,11 @@ export function isTombstone(record: StoredData | undefined): boolean {
   return readMeta(record?.[META_KEY])?.dead === true;
 }
 
+/** The metadata of a stored record (adopted when missing), without copying its data. */
+export function recordMeta(record: StoredData, now: number): SessionMeta {
+  return readMeta(record[META_KEY]) ?? { created: now, touched: 0 };
+}
+
 /** Splits a stored record into user data and metadata; undefined for a tombstone. */
 export function openRecord(record: StoredData | undefined, now: number): LoadedRecord | undefined {
   if (record === undefined) return undefined;
@@ -49,8 +55,32 @@ export function tombstone(now: number): StoredData {
   return { [META_KEY]: meta };
 }
 
-export function buildRecord(data: Record<string, unknown>, meta: SessionMeta): StoredData {
+function storedMeta(meta: SessionMeta): SessionMeta {
   const stored: SessionMeta = { created: meta.created, touched: meta.touched };
   if (meta.flash !== undefined && Object.keys(meta.flash).length > 0) stored.flash = meta.flash;
-  return { ...data, [META_KEY]: stored };
+  return stored;
+}
+
+export function buildRecord(data: Record<string, unknown>, meta: SessionMeta): StoredData {
+  return { ...data, [META_KEY]: storedMeta(meta) };
+}
+
+/**
+ * `current` (a stored record, or nothing) with this request's changes and new metadata: others'
+ * keys survive. One copy of the record, where splitting and rebuilding it would take three.
+ */
+export function updateRecord(
+  current: StoredData | undefined,
+  changes: Changes,
+  meta: SessionMeta,
+): StoredData {
+  if (changes.deleted.length > 0) {
+    const { [META_KEY]: _, ...data } = current ?? {};
+    const next = { ...data, ...changes.set };
+    for (const key of changes.deleted) delete next[key];
+    return buildRecord(next, meta);
+  }
+  const next: StoredData = { ...current, ...changes.set };
+  next[META_KEY] = storedMeta(meta);
+  return next;
 }

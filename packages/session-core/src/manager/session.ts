@@ -12,7 +12,15 @@ import type { CookieSerializer } from './cookies.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import type { ResolvedOptions } from './options.js';
-import { buildRecord, isTombstone, openRecord, type SessionMeta, tombstone } from './record.js';
+import {
+  buildRecord,
+  isTombstone,
+  openRecord,
+  recordMeta,
+  type SessionMeta,
+  tombstone,
+  updateRecord,
+} from './record.js';
 import { type SigningKey, signId } from './signing.js';
 import type { Session } from './types.js';
 
@@ -242,14 +250,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
           outcome.dead = true;
           return undefined;
         }
-        const opened = openRecord(current, plan.now);
+        const stored = current === undefined ? undefined : recordMeta(current, plan.now);
         const meta: SessionMeta = {
-          created: opened?.meta.created ?? this.#meta.created,
+          created: stored?.created ?? this.#meta.created,
           touched: plan.now,
-          flash: this.#flash.apply(opened?.meta.flash),
+          flash: this.#flash.apply(stored?.flash),
         };
         written = meta;
-        return buildRecord(applyChanges(opened?.data ?? {}, plan.changes), meta);
+        return updateRecord(current, plan.changes, meta);
       },
       options.ttl,
     );

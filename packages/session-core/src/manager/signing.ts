@@ -28,10 +28,7 @@ export interface VerifiedId {
 const SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /** The id when the value carries a valid signature under one of the secrets, else undefined. */
-export function verifySignedId(
-  value: string,
-  keys: readonly SigningKey[],
-): VerifiedId | undefined {
+export function verifySignedId(value: string, keys: readonly SigningKey[]): VerifiedId | undefined {
   const dot = value.lastIndexOf('.');
   if (dot <= 0) return undefined;
   const id = value.slice(0, dot);
@@ -42,4 +39,30 @@ export function verifySignedId(
     if (timingSafeEqual(given, mac(id, keys[i]!))) return { id, secretIndex: i };
   }
   return undefined;
+}
+
+/** How many verified cookie values a manager remembers (about 100 bytes each). */
+export const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * verifySignedId for one manager's fixed keys, remembering values that verified: a returning
+ * browser sends the same value on every request, and its HMAC is the costliest step of a load.
+ * Only exact values that passed the constant-time check are kept, so a hit tells nothing about
+ * any other value; forged values always take the full check. Bounded: emptied when full.
+ */
+export function createVerifier(
+  keys: readonly SigningKey[],
+  size = VERIFIED_CACHE_SIZE,
+): (value: string) => VerifiedId | undefined {
+  const verified = new Map<string, VerifiedId>();
+  return (value) => {
+    const known = verified.get(value);
+    if (known !== undefined) return { id: known.id, secretIndex: known.secretIndex };
+    const result = verifySignedId(value, keys);
+    if (result !== undefined) {
+      if (verified.size >= size) verified.clear();
+      verified.set(value, { id: result.id, secretIndex: result.secretIndex });
+    }
+    return result;
+  };
 }

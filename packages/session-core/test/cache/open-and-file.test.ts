@@ -146,7 +146,7 @@ describe('opening an existing file', () => {
     t.open(SMALL).close();
     const good = readFileSync(t.path);
     const flipped = Buffer.from(good);
-    flipped[21] ^= 0x10; // page size byte, CRC no longer matches
+    flipped.writeUInt8(flipped.readUInt8(21) ^ 0x10, 21); // page size byte, CRC no longer matches
     writeFileSync(t.path, flipped);
     expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_NOT_A_CACHE_FILE');
     writeFileSync(t.path, Buffer.concat([good, Buffer.alloc(1)]));

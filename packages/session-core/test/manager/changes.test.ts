@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { diffSnapshot, takeSnapshot } from '../../src/manager/changes.js';
 
 /** Top-level keys diffSnapshot reports as set, for data `before` snapshotted and `after` now. */
-function changedKeys(before: Record<string, unknown>, mutate: (data: Record<string, unknown>) => void) {
+function changedKeys(
+  before: Record<string, unknown>,
+  mutate: (data: Record<string, unknown>) => void,
+) {
   const data = before;
   const snapshot = takeSnapshot(data);
   mutate(data);
@@ -38,25 +41,118 @@ function values(encoded: boolean) {
   })).value;
 }
 
+/** [1, <hole>, 3] */
+function sparse(): unknown[] {
+  const array = [1, 2, 3];
+  delete array[1];
+  return array;
+}
+
 describe('change tracking', () => {
-  it.each<[string, Record<string, unknown>, (d: Record<string, any>) => void, string[]]>([
+  // biome-ignore lint/suspicious/noExplicitAny: the mutations reach into arbitrary test data
+  type Data = Record<string, any>;
+  it.each<[string, Record<string, unknown>, (d: Data) => void, string[]]>([
     ['nothing', { a: 1, b: { c: [1] } }, () => {}, []],
     ['a nested push', { a: 1, b: { c: [1] } }, (d) => d.b.c.push(2), ['b']],
-    ['a nested assignment of an equal value', { b: { c: 1 } }, (d) => { d.b.c = 1; }, []],
-    ['a replaced but equal object', { b: { c: [1, { d: 2 }] } }, (d) => { d.b = { c: [1, { d: 2 }] }; }, []],
+    [
+      'a nested assignment of an equal value',
+      { b: { c: 1 } },
+      (d) => {
+        d.b.c = 1;
+      },
+      [],
+    ],
+    [
+      'a replaced but equal object',
+      { b: { c: [1, { d: 2 }] } },
+      (d) => {
+        d.b = { c: [1, { d: 2 }] };
+      },
+      [],
+    ],
     ['a Date moved in place', { when: new Date(5) }, (d) => d.when.setTime(6), ['when']],
-    ['0 becoming -0', { n: 0 }, (d) => { d.n = -0; }, ['n']],
-    ['NaN staying NaN', { n: Number.NaN, o: { n: Number.NaN } }, (d) => { d.n = Number.NaN; }, []],
-    ['a hole filled with undefined', { a: [1, , 3] }, (d) => { d.a[1] = undefined; }, ['a']],
-    ['keys reordered', { o: { x: 1, y: 2 } }, (d) => { d.o = { y: 2, x: 1 }; }, ['o']],
-    ['a key set to undefined', { o: { x: 1 } }, (d) => { d.o.y = undefined; }, ['o']],
-    ['an object becoming an array', { o: { 0: 1 } }, (d) => { d.o = [1]; }, ['o']],
+    [
+      '0 becoming -0',
+      { n: 0 },
+      (d) => {
+        d.n = -0;
+      },
+      ['n'],
+    ],
+    [
+      'NaN staying NaN',
+      { n: Number.NaN, o: { n: Number.NaN } },
+      (d) => {
+        d.n = Number.NaN;
+      },
+      [],
+    ],
+    [
+      'a hole filled with undefined',
+      { a: sparse() },
+      (d) => {
+        d.a[1] = undefined;
+      },
+      ['a'],
+    ],
+    [
+      'keys reordered',
+      { o: { x: 1, y: 2 } },
+      (d) => {
+        d.o = { y: 2, x: 1 };
+      },
+      ['o'],
+    ],
+    [
+      'a key set to undefined',
+      { o: { x: 1 } },
+      (d) => {
+        d.o.y = undefined;
+      },
+      ['o'],
+    ],
+    [
+      'an object becoming an array',
+      { o: { 0: 1 } },
+      (d) => {
+        d.o = [1];
+      },
+      ['o'],
+    ],
     ['a Map changed in place', { m: new Map([['a', 1]]) }, (d) => d.m.set('a', 2), ['m']],
     ['a Map left alone', { m: new Map([['a', { b: 1 }]]) }, () => {}, []],
-    ['a typed array changed in place', { t: new Uint8Array([1]) }, (d) => { d.t[0] = 2; }, ['t']],
-    ['a plain object replaced by a Map', { o: {} }, (d) => { d.o = new Map(); }, ['o']],
-    ['an own __proto__ key changed', { o: JSON.parse('{"__proto__": {"x": 1}}') }, (d) => { d.o.__proto__.x = 2; }, ['o']],
-    ['a new key', { a: 1 }, (d) => { d.b = 2; }, ['b']],
+    [
+      'a typed array changed in place',
+      { t: new Uint8Array([1]) },
+      (d) => {
+        d.t[0] = 2;
+      },
+      ['t'],
+    ],
+    [
+      'a plain object replaced by a Map',
+      { o: {} },
+      (d) => {
+        d.o = new Map();
+      },
+      ['o'],
+    ],
+    [
+      'an own __proto__ key changed',
+      { o: JSON.parse('{"__proto__": {"x": 1}}') },
+      (d) => {
+        Object.getOwnPropertyDescriptor(d.o, '__proto__')!.value.x = 2;
+      },
+      ['o'],
+    ],
+    [
+      'a new key',
+      { a: 1 },
+      (d) => {
+        d.b = 2;
+      },
+      ['b'],
+    ],
   ])('reports %s', (_, data, mutate, expected) => {
     expect(changedKeys(data, mutate)).toEqual(expected);
   });
@@ -66,17 +162,27 @@ describe('change tracking', () => {
     const root = deep;
     for (let i = 0; i < 100; i++) deep = deep.next = {} as Record<string, unknown>;
     expect(changedKeys({ root }, () => {})).toEqual([]);
-    expect(changedKeys({ root }, () => { deep.x = 1; })).toEqual(['root']);
+    expect(
+      changedKeys({ root }, () => {
+        deep.x = 1;
+      }),
+    ).toEqual(['root']);
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
     expect(changedKeys({ cyclic }, () => {})).toEqual([]);
-    expect(changedKeys({ cyclic }, () => { cyclic.a = 2; })).toEqual(['cyclic']);
+    expect(
+      changedKeys({ cyclic }, () => {
+        cyclic.a = 2;
+      }),
+    ).toEqual(['cyclic']);
   });
 
   it('refuses a function as before, when it is stored', () => {
-    expect(() => changedKeys({ a: {} }, (d) => { d.a = { f() {} }; })).toThrow(
-      expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }),
-    );
+    expect(() =>
+      changedKeys({ a: {} }, (d) => {
+        d.a = { f() {} };
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }));
   });
 
   it('reports deletions and reuses unchanged entries in the next snapshot', () => {
@@ -93,7 +199,11 @@ describe('change tracking', () => {
       fc.property(values(true), values(true), (a, b) => {
         // structuredClone drops what no store keeps either (a null prototype, say).
         fc.pre(!isDeepStrictEqual(structuredClone(a), structuredClone(b)));
-        expect(changedKeys({ k: a }, (d) => { d.k = b; })).toEqual(['k']);
+        expect(
+          changedKeys({ k: a }, (d) => {
+            d.k = b;
+          }),
+        ).toEqual(['k']);
       }),
       { numRuns: 2000 },
     );
@@ -102,7 +212,11 @@ describe('change tracking', () => {
   it('never reports a change for an exact copy of plain data', () => {
     fc.assert(
       fc.property(values(false), (a) => {
-        expect(changedKeys({ k: a }, (d) => { d.k = structuredClone(a); })).toEqual([]);
+        expect(
+          changedKeys({ k: a }, (d) => {
+            d.k = structuredClone(a);
+          }),
+        ).toEqual([]);
       }),
       { numRuns: 1000 },
     );

@@ -7,7 +7,13 @@ import type { CookieOptions } from '../../src/manager/types.js';
 import { SECRET } from '../helpers.js';
 
 /** What the cookie package builds for the same options: the reference the serializer matches. */
-function reference(name: string, value: string, cookie: CookieOptions & { maxAge: number | null }, secure: boolean, now: number) {
+function reference(
+  name: string,
+  value: string,
+  cookie: CookieOptions & { maxAge: number | null },
+  secure: boolean,
+  now: number,
+) {
   return stringifySetCookie(name, value, {
     path: cookie.path,
     domain: cookie.domain,
@@ -27,7 +33,14 @@ const cookieOptions = fc.record(
     domain: fc.constantFrom('example.com', '.example.com', 'a-b.example.org'),
     secure: fc.constantFrom(true, 'auto' as const),
     httpOnly: fc.boolean(),
-    sameSite: fc.constantFrom('lax' as const, 'strict' as const, 'none' as const, true, false, 'Lax'),
+    sameSite: fc.constantFrom(
+      'lax' as const,
+      'strict' as const,
+      'none' as const,
+      true,
+      false,
+      'Lax',
+    ),
     partitioned: fc.boolean(),
     maxAge: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 10 * 86_400_000 })),
   },

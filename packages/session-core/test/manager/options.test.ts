@@ -41,7 +41,10 @@ describe('createSessionManager options', () => {
     ['a cookie path with a semicolon', { cookie: { path: '/a;b' } }],
     ['a cookie domain with a space', { cookie: { domain: 'exa mple.com' } }],
     ['an unknown sameSite', { cookie: { sameSite: 'sometimes' as never } }],
-    ['SameSite=None (any case) without Secure', { cookie: { sameSite: 'None' as never, secure: false } }],
+    [
+      'SameSite=None (any case) without Secure',
+      { cookie: { sameSite: 'None' as never, secure: false } },
+    ],
     ['a store that is not a Store', { store: {} as never }],
   ] as [string, Partial<SessionManagerOptions>][])('rejects %s', (_, options) => {
     expect(optionsError({ secret: SECRET, ...options }).code).toBe('ERR_SESSION_OPTIONS');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateSessionId } from '../../src/manager/id.js';
-import { signId, verifySignedId } from '../../src/manager/signing.js';
+import { createVerifier, signId, verifySignedId } from '../../src/manager/signing.js';
 import { OLD_SECRET, SECRET } from '../helpers.js';
 
 describe('cookie signing', () => {
@@ -57,5 +57,21 @@ describe('cookie signing', () => {
     const sig = (s: string) => Buffer.from(s.split('.')[1]!, 'base64url');
     expect(sig(respelled).equals(sig(value))).toBe(true);
     expect(verifySignedId(respelled, [SECRET])).toBeUndefined();
+  });
+
+  it('verifies through a bounded memo exactly as without one', () => {
+    const verify = createVerifier([SECRET, OLD_SECRET], 2);
+    const ids = [generateSessionId(), generateSessionId(), generateSessionId()];
+    const values = [signId(ids[0]!, SECRET), signId(ids[1]!, OLD_SECRET), signId(ids[2]!, SECRET)];
+    const forged = signId(ids[0]!, 'an-attacker-secret-of-32-characters-or-more');
+    for (let round = 0; round < 3; round++) {
+      for (const value of [...values, forged, `${values[0]}x`]) {
+        expect(verify(value)).toEqual(verifySignedId(value, [SECRET, OLD_SECRET]));
+      }
+    }
+    // What the caller gets is its own: changing it does not change the next answer.
+    const first = verify(values[0]!)!;
+    first.id = 'changed';
+    expect(verify(values[0]!)).toEqual({ id: ids[0], secretIndex: 0 });
   });
 });

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/index.js';
 import { fakeClock } from '../helpers.js';
 
+function withHole(array: unknown[]): unknown[] {
+  delete array[1];
+  return array;
+}
+
 // The contract itself is checked by packages/store-test-suite; these are MemoryStore's extras.
 describe('MemoryStore', () => {
   it('counts live sessions only', async () => {
@@ -21,6 +26,27 @@ describe('MemoryStore', () => {
     await expect(store.store('big', { s: 'x'.repeat(100) }, 1000)).rejects.toMatchObject({
       code: 'ERR_SESSION_TOO_LARGE',
     });
+  });
+
+  it('returns what the structured-clone encoding would, whether copied or decoded', async () => {
+    const store = new MemoryStore();
+    let deep: Record<string, unknown> = {};
+    const nested = deep;
+    for (let i = 0; i < 100; i++) deep = deep.next = {} as Record<string, unknown>;
+    const values = [
+      { plain: { a: withHole([1, 0, undefined, -0]), d: new Date(7), n: null, s: 'x', b: 1n } },
+      { map: new Map([['k', { v: new Set([1]) }]]), bytes: new Uint8Array([1, 2]) },
+      { nested },
+      JSON.parse('{"__proto__": {"x": 1}, "o": {"__proto__": 2}}'),
+    ];
+    for (const [i, value] of values.entries()) {
+      await store.store(`id-${i}`, value, 1000);
+      const first = await store.get(`id-${i}`);
+      expect(first).toStrictEqual(structuredClone(value));
+      // Every read is a fresh copy.
+      expect(await store.get(`id-${i}`)).not.toBe(first);
+      expect(Object.keys(first!)).toEqual(Object.keys(value));
+    }
   });
 
   it('rejects a nonsensical maxSize', () => {

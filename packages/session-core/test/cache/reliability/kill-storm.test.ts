@@ -4,6 +4,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../../src/cache/index.js';
 import { readAckLines } from './fixtures/shared/ack-log.mjs';
 import { createRandom, seedFromEnv } from './fixtures/shared/random.mjs';
 import {
@@ -205,6 +206,7 @@ describe('kill -9 storm', () => {
           excused: number;
           maxCallMs: number;
           examples: unknown[];
+          slowCalls: string[];
         }>(r.stdout)[0]!;
       });
 
@@ -240,6 +242,7 @@ describe('kill -9 storm', () => {
         values: Record<string, FinalValue>;
         listed: string[];
         usability: string[];
+        verify: VerifyReport;
       }>(dumped.stdout)[0]!;
 
       const maxLockWaitMs = Math.max(history.maxCallMs(), ...readerReports.map((r) => r.maxCallMs));

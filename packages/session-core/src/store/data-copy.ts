@@ -44,7 +44,12 @@ function copy(value: unknown, depth: number): unknown {
     if (item === UNSUPPORTED) return UNSUPPORTED;
     // defineProperty, not assignment: a key named __proto__ stays an own data property.
     if (key === '__proto__') {
-      Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else out[key] = item;
   }
   return out;
@@ -61,7 +66,9 @@ export function equalsCopy(copied: object, current: object): boolean {
 
 function equals(copied: unknown, current: unknown, depth: number): boolean {
   if (typeof current !== 'object' || current === null) {
-    return typeof current !== 'function' && typeof current !== 'symbol' && Object.is(copied, current);
+    return (
+      typeof current !== 'function' && typeof current !== 'symbol' && Object.is(copied, current)
+    );
   }
   if (typeof copied !== 'object' || copied === null || depth === MAX_DEPTH) return false;
   if (Array.isArray(current)) {
