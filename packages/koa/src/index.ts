@@ -11,4 +11,5 @@ export type {
 export { FastMmapStore, MemoryStore, SessionError } from '@fastmmap/session-core';
 export { type SessionMiddleware, session } from './middleware.js';
 export type { KoaSessionOptions } from './options.js';
-export { type KoaSessionRecord, KoaSessionStore, type KoaSessionStoreOptions } from './store.js';
+// KoaSessionStore (for koa-session) lives at '@fastmmap/koa/store': importing it from here
+// would bring this entry's `ctx.session` typing into a koa-session app.

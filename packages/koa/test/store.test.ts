@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KoaSessionStore, type KoaSessionStoreOptions } from '@fastmmap/koa';
+import { KoaSessionStore, type KoaSessionStoreOptions } from '@fastmmap/koa/store';
 import Koa from 'koa';
 import koaSession from 'koa-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 // Compiled by types.test.ts (tsc --noEmit): what an app written against the typings sees.
-import { KoaSessionStore, type SessionMiddleware, session } from '@fastmmap/koa';
+import { type SessionMiddleware, session } from '@fastmmap/koa';
+import { KoaSessionStore } from '@fastmmap/koa/store';
 import Koa from 'koa';
 import koaSession from 'koa-session';
 
