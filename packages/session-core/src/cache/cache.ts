@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { decodeCopiesBytes, resolveCodec } from './codec.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
@@ -66,6 +67,14 @@ type Utf8Writer = Buffer & { utf8Write(text: string, offset: number): number };
 export class FastMmapCache<V = unknown> {
   /** Opens (creating if missing, unless readOnly) the cache file described by `options`. */
   static open<V = unknown>(options: CacheOptions = {}): FastMmapCache<V> {
+    if (!isMainThread) {
+      // fs-ext (our flock) keeps V8 handles in static variables: loading it in a second
+      // isolate crashes the whole process, so worker threads are refused up front.
+      throw new FastMmapError(
+        'ERR_FASTMMAP_WORKER_THREAD',
+        'FastMmapCache.open() works on the main thread only: fs-ext, which provides flock, crashes the process when loaded in a worker thread. Open the cache in the main thread of each process (cluster workers and separate processes are fine)',
+      );
+    }
     return new FastMmapCache<V>(options);
   }
 

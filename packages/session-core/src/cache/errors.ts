@@ -17,6 +17,7 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_FILE_TOO_LARGE' // mmap-io takes 32-bit sizes: files stay below 2 GiB
   | 'ERR_FASTMMAP_NO_SPACE' // the disk filled while the file was being created
   | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
+  | 'ERR_FASTMMAP_WORKER_THREAD' // open() outside the main thread (fs-ext is not thread-safe)
   | 'ERR_FASTMMAP_CLOSED'; // any call after close()
 
 export class FastMmapError extends Error {

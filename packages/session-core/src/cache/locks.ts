@@ -7,15 +7,31 @@ interface FsExt {
   flockSync(fd: number, flags: number): void;
   constants: { LOCK_SH: number; LOCK_EX: number; LOCK_NB: number; LOCK_UN: number };
 }
-const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
-const flockSync = fsExt.flockSync;
-const LOCK_EX_NB = fsExt.constants.LOCK_EX | fsExt.constants.LOCK_NB;
-const LOCK_SH_NB = fsExt.constants.LOCK_SH | fsExt.constants.LOCK_NB;
-const LOCK_UN = fsExt.constants.LOCK_UN;
+
+// fs-ext is loaded on the first open, never at import: it keeps V8 handles in static
+// variables, so loading it in a second thread (isolate) crashes the process. Importing this
+// package in a worker thread stays safe; opening a cache there is refused (see cache.ts).
+let flockSync: FsExt['flockSync'] = () => {
+  throw new Error('fs-ext is not loaded');
+};
+let LOCK_EX_NB = 0;
+let LOCK_SH_NB = 0;
+let LOCK_UN = 0;
+function loadFsExt(): void {
+  if (LOCK_UN !== 0) return;
+  const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
+  flockSync = fsExt.flockSync;
+  LOCK_EX_NB = fsExt.constants.LOCK_EX | fsExt.constants.LOCK_NB;
+  LOCK_SH_NB = fsExt.constants.LOCK_SH | fsExt.constants.LOCK_NB;
+  LOCK_UN = fsExt.constants.LOCK_UN;
+}
 
 /** A private buffer to sleep on: Atomics.wait is the only synchronous sleep in Node. */
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-const SPIN_TRIES = 64;
+// A holder keeps a stripe for a few µs, and each failed try costs ~5 µs (fs-ext throws an
+// Error): a few tries cover a normal hold. On 2 cores a holder that was descheduled cannot
+// finish while we spin, so past that we sleep and leave the core to it.
+const SPIN_TRIES = 4;
 
 export function lockFilePath(cachePath: string, stripe: number): string {
   return `${cachePath}.lock-${stripe}`;
@@ -37,6 +53,7 @@ export class StripeLocks {
     readOnly: boolean,
     private readonly timeoutMs: number,
   ) {
+    loadFsExt();
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
     try {
       for (let s = 0; s < stripes; s++)
