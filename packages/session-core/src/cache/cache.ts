@@ -204,25 +204,37 @@ export class FastMmapCache<V = unknown> {
     this.lock(page);
     try {
       store.ensurePage(page, now);
-      const found = this.findForWrite(base, page, now);
-      store.beginWrite(base);
-      store.put(
-        page,
-        found,
-        this.keyBuf,
-        this.keyWords,
-        this.kLen,
-        this.kHash,
-        bytes,
-        expiresAt,
-        now,
-        this.effects,
-      );
-      store.endWrite(base);
+      this.putLocked(base, page, bytes, expiresAt, now);
     } finally {
       this.unlock(page);
     }
     this.afterWrite(now);
+  }
+
+  /** Writes the prepared key's record; the page lock is held and the page is checked. */
+  private putLocked(
+    base: number,
+    page: number,
+    bytes: Uint8Array,
+    expiresAt: number,
+    now: number,
+  ): void {
+    const store = this.store;
+    const found = this.findForWrite(base, page, now);
+    store.beginWrite(base);
+    store.put(
+      page,
+      found,
+      this.keyBuf,
+      this.keyWords,
+      this.kLen,
+      this.kHash,
+      bytes,
+      expiresAt,
+      now,
+      this.effects,
+    );
+    store.endWrite(base);
   }
 
   /** Removes `key`; true if a live (unexpired) entry existed. */
@@ -281,21 +293,7 @@ export class FastMmapCache<V = unknown> {
       } else {
         const bytes = this.encode(next);
         this.checkSize(key, bytes.length);
-        const found = this.findForWrite(base, page, now);
-        store.beginWrite(base);
-        store.put(
-          page,
-          found,
-          this.keyBuf,
-          this.keyWords,
-          this.kLen,
-          this.kHash,
-          bytes,
-          expiresAt,
-          now,
-          this.effects,
-        );
-        store.endWrite(base);
+        this.putLocked(base, page, bytes, expiresAt, now);
       }
     } finally {
       this.unlock(page);
