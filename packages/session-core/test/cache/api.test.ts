@@ -1,22 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FastMmapError, isFastMmapError } from '../../src/cache/index.js';
-import { manualClock, SMALL, scratchDir } from './helpers.js';
+import { isFastMmapError } from '../../src/cache/index.js';
+import { codeOf, manualClock, SMALL, scratchDir } from './helpers.js';
 
 let t: ReturnType<typeof scratchDir>;
 beforeEach(() => {
   t = scratchDir();
 });
 afterEach(() => t.cleanup());
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FastMmapError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('get / set / has / delete', () => {
   it('round-trips CBOR values of many types', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CacheOptions, FastMmapCache } from '../../src/cache/index.js';
+import { type CacheOptions, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
 
 /** A fresh private directory per test; `cleanup` closes every cache opened through `open`. */
 export function scratchDir() {
@@ -30,3 +30,14 @@ export function manualClock(start = Date.UTC(2026, 0, 1)) {
 
 /** Small geometry so tests fill pages quickly. */
 export const SMALL = { pageSize: 4096, numPages: 3 } as const;
+
+/** The FastMmapError code `fn` throws, or undefined if it returns; other errors propagate. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FastMmapError) return err.code;
+    throw err;
+  }
+  return undefined;
+}

@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { networkFilesystemName } from '../../src/cache/file.js';
-import { defaultCacheDir, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
-import { SMALL, scratchDir } from './helpers.js';
+import { defaultCacheDir, FastMmapCache } from '../../src/cache/index.js';
+import { codeOf, SMALL, scratchDir } from './helpers.js';
 
 /** Child processes run the built library (the hooks are read once, at module load). */
 const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
@@ -30,16 +30,6 @@ beforeEach(() => {
   t = scratchDir();
 });
 afterEach(() => t.cleanup());
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FastMmapError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
