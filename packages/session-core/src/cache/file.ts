@@ -9,6 +9,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   statfsSync,
   statSync,
@@ -263,10 +264,9 @@ function createCacheFile(req: OpenRequest): void {
   const fileSize = fileSizeFor(pageSize, numPages, stripes);
   if (fileSize > MAX_FILE_SIZE) throw tooLarge(fileSize);
   const dir = dirname(req.path);
-  const tmp = join(
-    dir,
-    `.${basename(req.path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`,
-  );
+  const tmpPrefix = `.${basename(req.path)}.tmp-`;
+  removeDeadCreatorsTempFiles(dir, tmpPrefix);
+  const tmp = join(dir, `${tmpPrefix}${process.pid}-${randomBytes(6).toString('hex')}`);
   const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
   const fd = openSync(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, req.mode);
   let fdOpen = true;
@@ -321,6 +321,40 @@ function createCacheFile(req: OpenRequest): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * A creator killed between making its temp file and linking it leaves the file behind. Its
+ * name carries the creator's pid: a temp file whose creator no longer exists is removed, so
+ * crashed creations do not pile up. A live creator's file is never touched.
+ */
+function removeDeadCreatorsTempFiles(dir: string, tmpPrefix: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(tmpPrefix)) continue;
+    const pid = Number.parseInt(name.slice(tmpPrefix.length), 10);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // another opener removed it first
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

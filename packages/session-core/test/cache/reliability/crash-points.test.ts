@@ -163,9 +163,8 @@ describe('deterministic crash points', () => {
     const d = await dump(dir);
     expectOnlyTheInterruptedOpAffected(dir, d);
     expect(Object.values(d.values).every((v) => v === 1)).toBe(true);
-    // A creator killed before it could unlink its temp file leaves it behind (nothing else can
-    // know it is abandoned); report it so the behaviour stays visible.
-    const leftovers = readdirSync(dir).filter((f) => f.includes('.tmp-'));
-    console.log(`create:after-fill left ${leftovers.length} temp file(s): ${leftovers.join(', ')}`);
+    // The killed creator's temp file is gone: the next creator removes temp files whose pid
+    // no longer runs.
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
