@@ -288,8 +288,8 @@ export class FastMmapCache<V = unknown> {
         );
       }
       if (next === undefined) {
-        const live = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
-        if (live >= 0) this.removeFound(base, live, P_DELETES);
+        // A record that failed to decode was already dropped; otherwise `off` is still it.
+        if (current !== MISS) this.removeFound(base, off, P_DELETES);
       } else {
         const bytes = this.encode(next);
         this.checkSize(key, bytes.length);
@@ -314,9 +314,8 @@ export class FastMmapCache<V = unknown> {
       const off = this.findLive(base, page, now);
       if (off < 0) return undefined;
       const value = this.decodeLocked(base, off);
-      if (value === MISS) return undefined;
-      const live = this.store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
-      if (live >= 0) this.removeFound(base, live, P_DELETES);
+      if (value === MISS) return undefined; // dropped as corrupt
+      this.removeFound(base, off, P_DELETES);
       return value;
     } finally {
       this.unlock(page);

@@ -1,3 +1,17 @@
+/** MurmurHash3's per-word scramble. Small enough for V8 to inline on the key path. */
+function scramble(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+
+/** One full 4-byte round of MurmurHash3. */
+function mixBlock(h: number, k: number): number {
+  h ^= scramble(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
 /**
  * MurmurHash3 (x86, 32-bit) over bytes: good avalanche, so keys that differ only in their
  * last characters spread over pages and slots (Cache::FastMmap's hash clusters them).
@@ -6,13 +20,8 @@ export function murmur3(bytes: Uint8Array, start: number, length: number, seed: 
   let h = seed | 0;
   const tail = start + (length & ~3);
   for (let i = start; i < tail; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24) | 0;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24) | 0;
+    h = mixBlock(h, k);
   }
   const rest = length & 3;
   if (rest !== 0) {
@@ -20,10 +29,7 @@ export function murmur3(bytes: Uint8Array, start: number, length: number, seed: 
     if (rest === 3) k ^= bytes[tail + 2]! << 16;
     if (rest >= 2) k ^= bytes[tail + 1]! << 8;
     k ^= bytes[tail]!;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
+    h ^= scramble(k);
   }
   h ^= length;
   return fmix32(h);
@@ -49,13 +55,8 @@ export function asciiKeyHash(key: string, out: Uint8Array): number {
     out[i + 1] = c1;
     out[i + 2] = c2;
     out[i + 3] = c3;
-    let k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    const k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    h = mixBlock(h, k);
   }
   const rest = length & 3;
   if (rest !== 0) {
@@ -66,10 +67,7 @@ export function asciiKeyHash(key: string, out: Uint8Array): number {
       out[tail + j] = c;
       k = (k << 8) | c;
     }
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
+    h ^= scramble(k);
   }
   h ^= length;
   return fmix32(h);
