@@ -7,8 +7,8 @@ import { request } from 'node:http';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startRedis } from '../redis-server.mjs';
 import { runLoad } from './load.mjs';
-import { startRedis } from './redis.mjs';
 import { treeCpuMs } from './server-cpu.mjs';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);

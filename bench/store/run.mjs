@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRedis } from '../redis-server.mjs';
 import { peers } from './peers.mjs';
-import { startRedis } from './redis-server.mjs';
 import { fmtOps, fmtUs, roundOpsPerSec, summarize } from './stats.mjs';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);

@@ -27,7 +27,10 @@ function ping(port) {
   });
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence. Returns { url, stop }. */
+/**
+ * A throwaway redis-server on a free loopback port, no persistence, shared by the benchmarks.
+ * Returns { url, pid, version, stop }.
+ */
 export async function startRedis() {
   const port = await freePort();
   const child = spawn(
@@ -45,6 +48,7 @@ export async function startRedis() {
     if (await ping(port)) {
       return {
         url: `redis://127.0.0.1:${port}`,
+        pid: child.pid,
         version: await redisVersion(),
         async stop() {
           child.kill('SIGTERM');
