@@ -1,5 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import { decodeCopiesBytes, resolveCodec } from './codec.js';
+import { DecodedMemo, NO_MEMO } from './decoded-memo.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
@@ -86,6 +87,8 @@ export class FastMmapCache<V = unknown> {
   private readonly codec: Codec;
   /** cbor/json decoders copy what they keep, so they may decode straight from the mapping. */
   private readonly decodeFromMap: boolean;
+  /** Decoded values of unchanged records, for the lock-free read (cbor/json only). */
+  private readonly memo: DecodedMemo | undefined;
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
@@ -146,6 +149,8 @@ export class FastMmapCache<V = unknown> {
     this.header = h;
     this.codec = codec;
     this.decodeFromMap = decodeCopiesBytes(codec);
+    this.memo =
+      this.decodeFromMap && o.decodeCache > 0 ? new DecodedMemo(o.decodeCache) : undefined;
     this.clock = o.clock;
     this.expireTime = o.expireTime;
     this.numPages = h.numPages;
@@ -511,6 +516,7 @@ export class FastMmapCache<V = unknown> {
     if (this.closed) return;
     this.closed = true;
     this.locks.close();
+    this.memo?.clear();
     // The mapping is released when the garbage collector frees it (mmap-io has no unmap).
   }
 
@@ -754,10 +760,25 @@ export class FastMmapCache<V = unknown> {
     this.store.endWrite(base);
   }
 
-  /** Decodes a value straight from the mapping (the caller re-checks the generation after). */
+  /**
+   * Decodes a value from the mapping (the caller re-checks the generation after). With the
+   * memo: a copy of the value kept for these exact bytes, else a decode of a private copy of
+   * the bytes, so what the memo keeps always matches the bytes it keeps, torn read or not.
+   */
   private decodeAt(off: number, len: number): V {
     const map = this.store.map;
     const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
+    const memo = this.memo;
+    if (memo !== undefined) {
+      const key = this.kKey as string;
+      const kept = memo.lookup(key, map, start, off + len);
+      if (kept !== NO_MEMO) return kept as V;
+      // A Buffer, like the mapping: cbor-x decodes byte strings to the input's type.
+      const bytes = Buffer.from(map.subarray(start, off + len));
+      const value = this.codec.decode(bytes) as V;
+      memo.offer(key, bytes, value);
+      return value;
+    }
     if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
     const bytes = copyOut(
       this.store.mapBuffer,

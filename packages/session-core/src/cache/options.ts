@@ -18,10 +18,13 @@ export interface ResolvedOptions {
   readOnly: boolean;
   clock: Clock;
   lockTimeout: number;
+  decodeCache: number;
   allowNetworkFilesystem: boolean;
 }
 
 const MAX_PAGE_SIZE = 16 * 1024 * 1024;
+/** About 4,000 sessions of 1 KiB: the active ones of a busy server. */
+const DEFAULT_DECODE_CACHE = 4 * 1024 * 1024;
 
 function invalid(message: string): FastMmapError {
   return new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', message);
@@ -79,6 +82,10 @@ export function resolveOptions(o: CacheOptions): ResolvedOptions {
   if (typeof lockTimeout !== 'number' || !Number.isFinite(lockTimeout) || lockTimeout < 0) {
     throw invalid(`lockTimeout must be a number of ms >= 0, got ${String(o.lockTimeout)}`);
   }
+  const decodeCache = o.decodeCache ?? DEFAULT_DECODE_CACHE;
+  if (!isInt(decodeCache) || decodeCache < 0) {
+    throw invalid(`decodeCache must be a number of bytes >= 0, got ${String(o.decodeCache)}`);
+  }
   if (o.readOnly && o.initFile) throw invalid('readOnly and initFile exclude each other');
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) {
     throw invalid('path must be a non-empty string');
@@ -100,6 +107,7 @@ export function resolveOptions(o: CacheOptions): ResolvedOptions {
     readOnly: o.readOnly === true,
     clock,
     lockTimeout,
+    decodeCache,
     allowNetworkFilesystem: o.allowNetworkFilesystem === true,
   };
 }

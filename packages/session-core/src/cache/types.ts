@@ -62,6 +62,12 @@ export interface CacheOptions {
   clock?: Clock;
   /** Longest wait for a page lock before ERR_FASTMMAP_LOCK_TIMEOUT. Default 5000 ms. */
   lockTimeout?: number;
+  /**
+   * Bytes of encoded cbor/json values whose decoded form this process keeps, so that reading
+   * an unchanged record again copies the kept value instead of decoding (byte-compared with
+   * the file on every read). 0 turns it off. Default 4 MiB.
+   */
+  decodeCache?: number;
   /** Number of lock files the pages are striped over. Default 16. */
   lockStripes?: number;
   /** Allow NFS/CIFS/FUSE/9p (flock and mmap coherence are not guaranteed there). Default false. */
