@@ -16,9 +16,10 @@ interface MemoEntry {
  * byte comparison and a plain copy instead of a decode (~1 µs instead of ~4 µs for a 1 KiB
  * session). An entry is only ever used when the record's bytes in the file are equal to the
  * bytes it was decoded from, so a change by any process is seen at once and a torn read can
- * at worst miss. A key's value is kept on its second read with the same bytes: a record read
- * once between writes costs one copy of its bytes and no clone. Bounded by `budget` bytes of
- * encoded values; the oldest entries go first.
+ * at worst miss. A key's value is kept on its second read with the same bytes, or on the first
+ * when its previous version was read twice: a record read once between writes (a counter
+ * bumped by every request) costs one copy of its bytes and no clone. Bounded by `budget`
+ * bytes of encoded values; the oldest entries go first.
  */
 export class DecodedMemo {
   readonly #entries = new Map<string, MemoEntry>();
@@ -45,11 +46,13 @@ export class DecodedMemo {
       if (entry.value === NO_MEMO) entry.value = plainClone(value); // the second read: keep it
       return;
     }
+    // A key whose last version was read again is likely read again: keep its new value now.
+    const readAgain = entry !== undefined && entry.value !== NO_MEMO;
     if (entry !== undefined) {
       this.#bytes -= entry.bytes.length;
       this.#entries.delete(key); // re-inserted below: the newest goes last
     }
-    this.#entries.set(key, { bytes, value: NO_MEMO });
+    this.#entries.set(key, { bytes, value: readAgain ? plainClone(value) : NO_MEMO });
     this.#bytes += bytes.length;
     for (const [oldKey, old] of this.#entries) {
       if (this.#bytes <= this.#budget) break;

@@ -53,6 +53,18 @@ describe('DecodedMemo', () => {
     expect(memo.lookup('other', file, 1, 4)).toBe(NO_MEMO);
   });
 
+  it('keeps a new version at once only for a key whose last version was read again', () => {
+    const memo = new DecodedMemo(1024);
+    const file = Buffer.from([7, 8]);
+    memo.offer('hot', bytes(1), 'v1');
+    memo.offer('hot', bytes(1), 'v1'); // read twice: a read-mostly key
+    memo.offer('hot', bytes(7, 8), 'v2');
+    expect(memo.lookup('hot', file, 0, 2)).toBe('v2');
+    memo.offer('counter', bytes(1), 1); // read once, then changed
+    memo.offer('counter', bytes(7, 8), 2);
+    expect(memo.lookup('counter', file, 0, 2)).toBe(NO_MEMO);
+  });
+
   it('forgets the oldest keys beyond its byte budget', () => {
     const memo = new DecodedMemo(64);
     const file = Buffer.from([1, 2, 3, 4]);
