@@ -40,9 +40,13 @@ const EVICT_DOWN_TO = 0.75;
  * the page's write marker set.
  */
 export class Compactor {
-  /** The new page is built here, then copied to the spare page, then into place. */
-  private readonly image: Buffer;
-  private readonly imageU32: Uint32Array;
+  /**
+   * Per stripe, views of its spare page: a new page image is built right there (not in a
+   * private buffer copied over afterwards, which cost one more page-sized copy per compaction),
+   * then copied into place. While it is built the spare's descriptor says "nothing pending".
+   */
+  private readonly spares: Buffer[] = [];
+  private readonly sparesU32: Uint32Array[] = [];
   /** Work arrays, allocated once. */
   private readonly rels: Uint32Array;
   private readonly order: Float64Array;
@@ -50,8 +54,13 @@ export class Compactor {
 
   constructor(private readonly store: PageStore) {
     const pageSize = store.pageSize;
-    this.image = Buffer.allocUnsafeSlow(pageSize);
-    this.imageU32 = new Uint32Array(this.image.buffer, this.image.byteOffset, pageSize >>> 2);
+    for (let stripe = 0; stripe < store.stripes; stripe++) {
+      const at = this.spareBase(stripe);
+      this.spares.push(store.map.subarray(at, at + pageSize));
+      this.sparesU32.push(
+        new Uint32Array(store.mapBuffer, store.mapByteOffset + at, pageSize >>> 2),
+      );
+    }
     this.rels = new Uint32Array(store.maxSlots);
     this.order = new Float64Array(store.maxSlots + 1);
     this.dropped = new Uint8Array(store.maxSlots);
@@ -60,7 +69,7 @@ export class Compactor {
   /** A page whose header is garbage cannot be walked: start it over (its records are lost). */
   reinitPage(page: number): void {
     const base = this.store.base(page);
-    initPageImage(this.image, 0, this.store.pageSize, page);
+    initPageImage(this.spares[page % this.store.stripes]!, 0, this.store.pageSize, page);
     this.store.u32[(base + P_MAGIC) >>> 2] = PAGE_MAGIC;
     this.store.u32[(base + P_INDEX) >>> 2] = page;
     this.commitImage(page, dataStart(this.store.initialSlots));
@@ -157,17 +166,24 @@ export class Compactor {
         kept = k;
       }
     }
-    // Build the new page image.
-    const image = this.image;
-    const img = this.imageU32;
-    this.store.map.copy(image, P_COPY_FROM, base + P_COPY_FROM, base + PAGE_HEADER_SIZE);
+    // Build the new page image in the stripe's spare page.
+    const stripe = page % this.store.stripes;
+    const image = this.spares[stripe]!;
+    const img = this.sparesU32[stripe]!;
+    const mapBuffer = this.store.mapBuffer;
+    const mapOffset = this.store.mapByteOffset;
+    image.set(
+      new Uint8Array(mapBuffer, mapOffset + base + P_COPY_FROM, PAGE_HEADER_SIZE - P_COPY_FROM),
+      P_COPY_FROM,
+    );
     image.fill(0, PAGE_HEADER_SIZE, dataStart(slotCount));
     const mask = slotCount - 1;
     let pos = dataStart(slotCount);
     for (let j = 0; j < kept; j++) {
       const off = base + rels[j]!;
       const len = this.store.sizeAt(off);
-      this.store.map.copy(image, pos, off, off + len);
+      // A view and set() instead of Buffer#copy: skips its argument handling, per record.
+      image.set(new Uint8Array(mapBuffer, mapOffset + off, len), pos);
       let i = slotHash(u32[(off >>> 2) + W_HASH]!) & mask;
       while (img[(PAGE_HEADER_SIZE >>> 2) + i] !== SLOT_EMPTY) i = (i + 1) & mask;
       img[(PAGE_HEADER_SIZE >>> 2) + i] = pos;
@@ -247,21 +263,21 @@ export class Compactor {
     return page;
   }
 
-  /** Writes `image[P_COPY_FROM, len)` into the page through the stripe's spare page. */
+  /** Marks the image built in the stripe's spare page pending, then copies it into the page. */
   private commitImage(page: number, len: number): void {
     const stripe = page % this.store.stripes;
     const d = this.spareDesc(stripe);
     const spare = this.spareBase(stripe);
-    this.image.copy(this.store.map, spare + P_COPY_FROM, P_COPY_FROM, len);
+    const map = this.store.map;
     this.store.u32[d + 1] = page;
     this.store.u32[d + 2] = len;
     Atomics.store(this.store.i32, d, 1);
     hook('compact:after-spare');
     const base = this.store.base(page);
     const half = (len + P_COPY_FROM) >>> 1;
-    this.image.copy(this.store.map, base + P_COPY_FROM, P_COPY_FROM, half);
+    map.copy(map, base + P_COPY_FROM, spare + P_COPY_FROM, spare + half);
     hook('compact:mid');
-    this.image.copy(this.store.map, base + half, half, len);
+    map.copy(map, base + half, spare + half, spare + len);
     hook('compact:before-commit');
     Atomics.store(this.store.i32, d, 0);
   }

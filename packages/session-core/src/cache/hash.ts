@@ -35,13 +35,26 @@ export function murmur3(bytes: Uint8Array, start: number, length: number, seed: 
   return fmix32(h);
 }
 
+/** Host byte order; the file's is the host's (its header's byte-order mark refuses others). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function wordView(out: Uint8Array): Uint32Array {
+  return new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
+}
+
 /**
  * For an all-ASCII `key` (UTF-8 = one byte per char): writes its bytes to `out` and returns
  * `murmur3(out, 0, key.length, KEY_HASH_SEED)`, in one pass without a call into C++. Returns -1
  * as soon as a char is not ASCII (the caller then takes the general UTF-8 path; `out` holds
  * garbage). Keys are mostly ASCII (ids, prefixes), and this is every call's first step.
+ * `words` is a Uint32Array over the same bytes as `out` (4-aligned); the bytes past the key in
+ * its last word are zeroed.
  */
-export function asciiKeyHash(key: string, out: Uint8Array): number {
+export function asciiKeyHash(
+  key: string,
+  out: Uint8Array,
+  words: Uint32Array = wordView(out),
+): number {
   const length = key.length;
   const tail = length & ~3;
   let h = KEY_HASH_SEED | 0;
@@ -51,11 +64,16 @@ export function asciiKeyHash(key: string, out: Uint8Array): number {
     const c2 = key.charCodeAt(i + 2);
     const c3 = key.charCodeAt(i + 3);
     if ((c0 | c1 | c2 | c3) > 0x7f) return -1;
-    out[i] = c0;
-    out[i + 1] = c1;
-    out[i + 2] = c2;
-    out[i + 3] = c3;
     const k = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    // k holds the 4 bytes in little-endian order: one word store instead of 4 byte stores.
+    if (LITTLE_ENDIAN) {
+      words[i >>> 2] = k;
+    } else {
+      out[i] = c0;
+      out[i + 1] = c1;
+      out[i + 2] = c2;
+      out[i + 3] = c3;
+    }
     h = mixBlock(h, k);
   }
   const rest = length & 3;
@@ -64,9 +82,10 @@ export function asciiKeyHash(key: string, out: Uint8Array): number {
     for (let j = rest - 1; j >= 0; j--) {
       const c = key.charCodeAt(tail + j);
       if (c > 0x7f) return -1;
-      out[tail + j] = c;
+      if (!LITTLE_ENDIAN) out[tail + j] = c;
       k = (k << 8) | c;
     }
+    if (LITTLE_ENDIAN) words[tail >>> 2] = k;
     h ^= scramble(k);
   }
   h ^= length;

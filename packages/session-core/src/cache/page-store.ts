@@ -84,6 +84,8 @@ export class PageStore {
   /** Set by `find`: the slot index of the match, or the first slot a new key may use. */
   foundSlot = -1;
   insertSlot = -1;
+  /** Slot-table mask of the last page `find` probed (its guess for the next page). */
+  private probableMask: number;
 
   constructor(
     readonly map: Buffer,
@@ -97,6 +99,7 @@ export class PageStore {
     this.minSlots = minSlots(pageSize);
     this.maxSlots = maxSlots(pageSize);
     this.initialSlots = initialSlots(pageSize);
+    this.probableMask = this.initialSlots - 1;
     this.scratch = Buffer.allocUnsafeSlow(pageSize);
     this.scratchU32 = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, pageSize >>> 2);
     this.scratchF64 = new Float64Array(
@@ -131,20 +134,34 @@ export class PageStore {
    */
   find(base: number, key: Uint8Array, keyWords: Uint32Array, klen: number, hash: number): number {
     const u32 = this.u32;
+    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+    const start0 = slotHash(hash);
+    // Pages nearly all have the slot count seen last: reading the probable first slot before
+    // the page header lets the two cache misses overlap instead of one waiting for the other.
+    // (A guess is at most maxSlots slots into the page, so the read stays inside it.)
+    let mask = this.probableMask;
+    let i = start0 & mask;
+    let rel = u32[slots + i]!;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
     if (numSlots < this.minSlots || numSlots > this.maxSlots || (numSlots & (numSlots - 1)) !== 0)
       return BROKEN;
     const start = dataStart(numSlots);
     if (freeData < start || freeData > this.pageSize) return BROKEN;
+    if (numSlots - 1 !== mask) {
+      mask = numSlots - 1;
+      this.probableMask = mask;
+      i = start0 & mask;
+      rel = u32[slots + i]!;
+    }
     const map = this.map;
-    const mask = numSlots - 1;
-    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
-    let i = slotHash(hash) & mask;
     let firstFree = -1;
     this.foundSlot = -1;
-    for (let n = 0; n < numSlots; n++, i = (i + 1) & mask) {
-      const rel = u32[slots + i]!;
+    for (let n = 0; n < numSlots; n++) {
+      if (n > 0) {
+        i = (i + 1) & mask;
+        rel = u32[slots + i]!;
+      }
       if (rel === SLOT_EMPTY) {
         this.insertSlot = firstFree >= 0 ? firstFree : i;
         return NOT_FOUND;
