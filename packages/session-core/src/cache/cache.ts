@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import { decodeCopiesBytes, resolveCodec } from './codec.js';
-import { DecodedMemo, NO_MEMO } from './decoded-memo.js';
+import { DecodedMemo } from './decoded-memo.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
@@ -89,6 +89,8 @@ export class FastMmapCache<V = unknown> {
   private readonly decodeFromMap: boolean;
   /** Decoded values of unchanged records, for the lock-free read (cbor/json only). */
   private readonly memo: DecodedMemo | undefined;
+  /** Buffers in (cbor-x decodes byte strings to its input's type: Buffers, as before). */
+  private readonly decodeBytes = (bytes: Buffer): unknown => this.codec.decode(bytes);
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
@@ -763,23 +765,17 @@ export class FastMmapCache<V = unknown> {
   }
 
   /**
-   * Decodes a value from the mapping (the caller re-checks the generation after). With the
-   * memo: a copy of the value kept for these exact bytes, else a decode of a private copy of
-   * the bytes, so what the memo keeps always matches the bytes it keeps, torn read or not.
+   * Decodes a value from the mapping (the caller re-checks the generation after), or copies
+   * the value the decode memo kept for these exact bytes.
    */
   private decodeAt(off: number, len: number): V {
     const map = this.store.map;
     const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
     const memo = this.memo;
     if (memo !== undefined) {
+      const crc = this.store.u32[off >>> 2]! | 0; // the record's checksum word
       const key = this.kKey as string;
-      const kept = memo.lookup(key, map, start, off + len);
-      if (kept !== NO_MEMO) return kept as V;
-      // A Buffer, like the mapping: cbor-x decodes byte strings to the input's type.
-      const bytes = Buffer.from(map.subarray(start, off + len));
-      const value = this.codec.decode(bytes) as V;
-      memo.offer(key, bytes, value);
-      return value;
+      return memo.value(this.kHash, key, crc, map, start, off + len, this.decodeBytes) as V;
     }
     if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
     const bytes = copyOut(

@@ -1,76 +1,166 @@
 import { NOT_PLAIN, plainClone } from './plain-clone.js';
 
-/** A lookup found nothing usable: decode. */
-export const NO_MEMO: unique symbol = Symbol('no memo');
+/** A slot's value state: this record version was read once, not kept (yet). */
+const SEEN: unique symbol = Symbol('seen once');
+/** A slot's value state: this version is not kept (not plain data, too large, budget full). */
+const DECODE: unique symbol = Symbol('always decode');
 
-interface MemoEntry {
-  /** A private copy of the encoded value. */
-  bytes: Uint8Array;
-  /** What `bytes` decode to (never handed out, only copies of it), NO_MEMO (not kept yet) or
-   * NOT_PLAIN (cannot be copied: always decoded). */
-  value: unknown;
-}
+const KEEP_CHECK = 256;
+const MIN_HITS_PER_KEEP = 4;
+/** Counted in would-be keeps, so a paused memo costs nothing on other reads. */
+const PAUSE_READS = 16 * KEEP_CHECK;
+
+/** Decodes a private copy of a value's bytes (or, for a read that keeps nothing, a view). */
+export type Decode = (bytes: Buffer) => unknown;
 
 /**
  * Per-process memory of decoded values, so that reading an unchanged record again costs a
- * byte comparison and a plain copy instead of a decode (~1 µs instead of ~4 µs for a 1 KiB
- * session). An entry is only ever used when the record's bytes in the file are equal to the
- * bytes it was decoded from, so a change by any process is seen at once and a torn read can
- * at worst miss. A key's value is kept on its second read with the same bytes, or on the first
- * when its previous version was read twice: a record read once between writes (a counter
- * bumped by every request) costs one copy of its bytes and no clone. Bounded by `budget`
- * bytes of encoded values; the oldest entries go first.
+ * byte comparison and a plain deep copy instead of a decode (~1 µs instead of ~4 µs for a
+ * 1 KiB session).
+ *
+ * A direct-mapped table indexed by the key's hash. A slot remembers one record version (key,
+ * checksum word, length): the first read of a version stores only those, allocating nothing,
+ * so a key read once between writes (a counter bumped by every request) or a working set far
+ * larger than the table costs next to nothing. The second read keeps a private copy of the
+ * bytes and the value decoded from that copy; a key whose previous version was kept gets its
+ * new version kept on the first read. Another key reaching a slot whose kept value was hit
+ * since the last such visit leaves it there (a second chance, as in CLOCK). A kept value is
+ * handed out only as a fresh copy, and
+ * only when the record's bytes in the file equal the kept bytes, so a change by any process is
+ * seen at once and a torn read can at worst miss. Kept bytes are bounded by `budget`.
  */
 export class DecodedMemo {
-  readonly #entries = new Map<string, MemoEntry>();
+  readonly #mask: number;
+  readonly #keys: (string | undefined)[];
+  readonly #crcs: Int32Array;
+  readonly #lengths: Int32Array;
+  readonly #bytes: (Buffer | undefined)[];
+  /** SEEN, DECODE or the kept value. */
+  readonly #values: unknown[];
+  /** Second-chance bit of a kept value: set by a hit, cleared by another key passing by. */
+  readonly #used: Uint8Array;
   readonly #budget: number;
-  #bytes = 0;
+  #kept = 0;
+  /** Hits and keeps since the last check, and reads left before keeping resumes. */
+  #hits = 0;
+  #keeps = 0;
+  #pausedReads = 0;
 
   constructor(budget: number) {
+    let slots = 64;
+    while (slots < budget / 1024 && slots < 1 << 20) slots *= 2; // one slot per KiB of budget
+    this.#mask = slots - 1;
+    this.#keys = new Array<string | undefined>(slots).fill(undefined);
+    this.#crcs = new Int32Array(slots);
+    this.#lengths = new Int32Array(slots);
+    this.#bytes = new Array<Buffer | undefined>(slots).fill(undefined);
+    this.#values = new Array<unknown>(slots).fill(SEEN);
+    this.#used = new Uint8Array(slots);
     this.#budget = budget;
   }
 
-  /** A fresh copy of the value decoded from exactly `source[start, end)`, or NO_MEMO. */
-  lookup(key: string, source: Buffer, start: number, end: number): unknown {
-    const entry = this.#entries.get(key);
-    if (entry === undefined || entry.value === NO_MEMO || entry.value === NOT_PLAIN) return NO_MEMO;
-    if (!sameBytes(entry.bytes, source, start, end)) return NO_MEMO;
-    return plainClone(entry.value); // a kept value always copies: checked when it was kept
-  }
-
-  /** After decoding `bytes` (a private copy nobody else holds) into `value`. */
-  offer(key: string, bytes: Uint8Array, value: unknown): void {
-    if (bytes.length > this.#budget >>> 4) return; // a few huge values must not flush the rest
-    const entry = this.#entries.get(key);
-    if (entry !== undefined && equalBytes(entry.bytes, bytes)) {
-      if (entry.value === NO_MEMO) entry.value = plainClone(value); // the second read: keep it
-      return;
+  /**
+   * The value of `key`'s record whose value bytes are `source[start, end)` and whose checksum
+   * word is `crc`: a copy of a kept value, or `decode` of the bytes.
+   */
+  value(
+    hash: number,
+    key: string,
+    crc: number,
+    source: Buffer,
+    start: number,
+    end: number,
+    decode: Decode,
+  ): unknown {
+    const i = (Math.imul(hash, 0x9e3779b1) >>> 12) & this.#mask; // other bits than the page's
+    const length = end - start;
+    const sameKey = this.#keys[i] === key;
+    if (sameKey && this.#crcs[i] === crc && this.#lengths[i] === length) {
+      const kept = this.#values[i];
+      if (kept === DECODE) return decode(source.subarray(start, end));
+      if (kept !== SEEN) {
+        const bytes = this.#bytes[i] as Buffer;
+        if (source.compare(bytes, 0, length, start, end) === 0) {
+          this.#used[i] = 1;
+          this.#hits++;
+          return plainClone(kept);
+        }
+        // Same checksum and length, other bytes (damage): decode, keep nothing.
+        return decode(source.subarray(start, end));
+      }
+      return this.#keep(i, source, start, end, decode); // the second read of this version
     }
-    // A key whose last version was read again is likely read again: keep its new value now.
-    const readAgain = entry !== undefined && entry.value !== NO_MEMO;
-    if (entry !== undefined) {
-      this.#bytes -= entry.bytes.length;
-      this.#entries.delete(key); // re-inserted below: the newest goes last
+    const current = this.#values[i];
+    if (!sameKey && current !== SEEN && current !== DECODE && this.#used[i] === 1) {
+      // Another key's kept value, hit since the last visitor: it stays, this read decodes.
+      // Without this, keys sharing a slot would evict each other's kept values in turn.
+      this.#used[i] = 0;
+      return decode(source.subarray(start, end));
     }
-    this.#entries.set(key, { bytes, value: readAgain ? plainClone(value) : NO_MEMO });
-    this.#bytes += bytes.length;
-    for (const [oldKey, old] of this.#entries) {
-      if (this.#bytes <= this.#budget) break;
-      this.#entries.delete(oldKey);
-      this.#bytes -= old.bytes.length;
-    }
+    const readAgain = sameKey && current !== SEEN;
+    this.#forget(i);
+    this.#keys[i] = key;
+    this.#crcs[i] = crc;
+    this.#lengths[i] = length;
+    if (readAgain) return this.#keep(i, source, start, end, decode);
+    return decode(source.subarray(start, end));
   }
 
   clear(): void {
-    this.#entries.clear();
-    this.#bytes = 0;
+    for (let i = 0; i <= this.#mask; i++) {
+      this.#forget(i);
+      this.#keys[i] = undefined;
+    }
   }
-}
 
-function sameBytes(kept: Uint8Array, source: Buffer, start: number, end: number): boolean {
-  return kept.length === end - start && source.compare(kept, 0, kept.length, start, end) === 0;
-}
+  #keep(i: number, source: Buffer, start: number, end: number, decode: Decode): unknown {
+    const length = end - start;
+    if (this.#paused()) return decode(source.subarray(start, end));
+    // A few large values must not take the whole budget.
+    if (length > this.#budget >>> 4 || this.#kept + length > this.#budget) {
+      this.#values[i] = DECODE;
+      return decode(source.subarray(start, end));
+    }
+    // Decoded from a private copy: the kept value always matches the kept bytes, even if a
+    // writer changed the file during the read (the caller then throws the result away).
+    const bytes = Buffer.from(source.subarray(start, end));
+    const value = decode(bytes);
+    const kept = plainClone(value);
+    if (kept === NOT_PLAIN) {
+      this.#values[i] = DECODE;
+      return value;
+    }
+    this.#values[i] = kept;
+    this.#keeps++;
+    this.#used[i] = 1;
+    this.#bytes[i] = bytes;
+    this.#kept += bytes.length;
+    return value;
+  }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  /**
+   * Keeping pays when a kept value is read again several times. With more hot keys than the
+   * table holds, kept values are pushed out before that, and each keep (a copy, a clone, old
+   * objects for the garbage collector) makes reads slower than plain decoding: measured over
+   * every KEEP_CHECK keeps, fewer than MIN_HITS_PER_KEEP hits each pauses keeping for a while.
+   */
+  #paused(): boolean {
+    if (this.#pausedReads > 0) {
+      this.#pausedReads--;
+      return true;
+    }
+    if (this.#keeps < KEEP_CHECK) return false;
+    const poor = this.#hits < this.#keeps * MIN_HITS_PER_KEEP;
+    this.#hits = 0;
+    this.#keeps = 0;
+    if (poor) this.#pausedReads = PAUSE_READS;
+    return poor;
+  }
+
+  #forget(i: number): void {
+    const bytes = this.#bytes[i];
+    if (bytes !== undefined) this.#kept -= bytes.length;
+    this.#bytes[i] = undefined;
+    this.#values[i] = SEEN;
+  }
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DecodedMemo, NO_MEMO } from '../../src/cache/decoded-memo.js';
+import { DecodedMemo } from '../../src/cache/decoded-memo.js';
 import { NOT_PLAIN, plainClone } from '../../src/cache/plain-clone.js';
 import { codeOf, scratchDir } from './helpers.js';
 
@@ -36,47 +36,86 @@ describe('plainClone', () => {
 });
 
 describe('DecodedMemo', () => {
-  const bytes = (...b: number[]) => Uint8Array.from(b);
+  /** A decode that records whether it got a view of the file or a private copy. */
+  function recordingDecode(file: Buffer) {
+    const calls: ('view' | 'copy')[] = [];
+    const decode = (bytes: Buffer) => {
+      const view = bytes.buffer === file.buffer && bytes.byteOffset === file.byteOffset;
+      calls.push(view ? 'view' : 'copy');
+      return JSON.parse(bytes.toString());
+    };
+    return { calls, decode };
+  }
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
-  it('keeps a value on its second sighting and hands out copies for equal bytes only', () => {
-    const memo = new DecodedMemo(1024);
-    const file = Buffer.from([9, 1, 2, 3, 9]);
-    memo.offer('k', bytes(1, 2, 3), { n: 1 });
-    expect(memo.lookup('k', file, 1, 4)).toBe(NO_MEMO); // seen once: not kept yet
-    memo.offer('k', bytes(1, 2, 3), { n: 1 });
-    const first = memo.lookup('k', file, 1, 4) as { n: number };
-    expect(first).toEqual({ n: 1 });
-    first.n = 99; // a caller's change must not reach the next reader
-    expect(memo.lookup('k', file, 1, 4)).toEqual({ n: 1 });
-    expect(memo.lookup('k', file, 0, 3)).toBe(NO_MEMO); // other bytes
-    expect(memo.lookup('k', file, 1, 3)).toBe(NO_MEMO); // a prefix
-    expect(memo.lookup('other', file, 1, 4)).toBe(NO_MEMO);
+  it('decodes a first read in place, keeps the second, and copies the kept value after', () => {
+    const file = json({ n: [1, 2] });
+    const { calls, decode } = recordingDecode(file);
+    const memo = new DecodedMemo(1 << 20);
+    const read = () => memo.value(7, 'k', 42, file, 0, file.length, decode) as { n: number[] };
+    expect(read()).toEqual({ n: [1, 2] });
+    expect(read()).toEqual({ n: [1, 2] });
+    const third = read();
+    expect(third).toEqual({ n: [1, 2] });
+    expect(calls).toEqual(['view', 'copy']);
+    third.n.push(3); // a caller's change must not reach the next reader
+    expect(read()).toEqual({ n: [1, 2] });
+    expect(calls).toEqual(['view', 'copy']);
   });
 
-  it('keeps a new version at once only for a key whose last version was read again', () => {
-    const memo = new DecodedMemo(1024);
-    const file = Buffer.from([7, 8]);
-    memo.offer('hot', bytes(1), 'v1');
-    memo.offer('hot', bytes(1), 'v1'); // read twice: a read-mostly key
-    memo.offer('hot', bytes(7, 8), 'v2');
-    expect(memo.lookup('hot', file, 0, 2)).toBe('v2');
-    memo.offer('counter', bytes(1), 1); // read once, then changed
-    memo.offer('counter', bytes(7, 8), 2);
-    expect(memo.lookup('counter', file, 0, 2)).toBe(NO_MEMO);
+  it('decodes again when the bytes differ, even under the same checksum word and length', () => {
+    const file = json({ n: 'a' });
+    const { calls, decode } = recordingDecode(file);
+    const memo = new DecodedMemo(1 << 20);
+    for (let i = 0; i < 3; i++) memo.value(7, 'k', 42, file, 0, file.length, decode);
+    file.write('b', file.indexOf('a')); // damage in place: same crc word claimed, new bytes
+    expect(memo.value(7, 'k', 42, file, 0, file.length, decode)).toEqual({ n: 'b' });
+    expect(calls).toEqual(['view', 'copy', 'view']);
   });
 
-  it('forgets the oldest keys beyond its byte budget', () => {
-    const memo = new DecodedMemo(64);
-    const file = Buffer.from([1, 2, 3, 4]);
-    for (const key of ['a', 'b']) {
-      memo.offer(key, bytes(1, 2, 3, 4), key);
-      memo.offer(key, bytes(1, 2, 3, 4), key);
+  it('keeps a new version at once only for a key whose last version was kept', () => {
+    const v1 = json({ v: 1 });
+    const v2 = json({ v: 2 });
+    const memo = new DecodedMemo(1 << 20);
+    const hot = recordingDecode(v2);
+    memo.value(1, 'hot', 1, v1, 0, v1.length, hot.decode);
+    memo.value(1, 'hot', 1, v1, 0, v1.length, hot.decode); // kept: a read-mostly key
+    memo.value(1, 'hot', 2, v2, 0, v2.length, hot.decode); // new version, kept at once
+    expect(memo.value(1, 'hot', 2, v2, 0, v2.length, hot.decode)).toEqual({ v: 2 });
+    expect(hot.calls).toEqual(['copy', 'copy', 'copy']); // (v1 is not the file: 'copy')
+    const counter = recordingDecode(v2);
+    memo.value(2, 'counter', 1, v1, 0, v1.length, counter.decode); // read once, then changed
+    memo.value(2, 'counter', 2, v2, 0, v2.length, counter.decode);
+    expect(counter.calls).toEqual(['copy', 'view']);
+  });
+
+  it('stops keeping for a while when kept values are not read again', () => {
+    const file = json({ v: 1 });
+    const { calls, decode } = recordingDecode(file);
+    const memo = new DecodedMemo(1 << 20);
+    // 300 keys, each read twice (kept on the second read) and never again: keeps without hits.
+    for (let k = 0; k < 300; k++) {
+      for (let n = 0; n < 2; n++) memo.value(k, `key${k}`, 1, file, 0, file.length, decode);
     }
-    for (let i = 0; i < 20; i++) memo.offer(`filler${i}`, bytes(1, 2, 3, 4), i);
-    expect(memo.lookup('a', file, 0, 4)).toBe(NO_MEMO);
-    memo.offer('b', bytes(1, 2, 3, 4), 'b');
-    memo.offer('b', bytes(1, 2, 3, 4), 'b');
-    expect(memo.lookup('b', file, 0, 4)).toBe('b');
+    expect(calls.filter((c) => c === 'copy').length).toBe(256); // then keeping paused
+    // Values kept before the pause are still served without a decode.
+    const before = calls.length;
+    expect(memo.value(0, 'key0', 1, file, 0, file.length, decode)).toEqual({ v: 1 });
+    expect(calls.length).toBe(before);
+  });
+
+  it('never keeps values over a sixteenth of its budget, nor a key another key displaced', () => {
+    const big = json({ s: 'x'.repeat(200) });
+    const small = json({ s: 'y' });
+    const memo = new DecodedMemo(1024); // 64 slots; values up to 64 bytes are kept
+    const d = recordingDecode(big);
+    for (let i = 0; i < 3; i++) memo.value(3, 'big', 1, big, 0, big.length, d.decode);
+    expect(d.calls).toEqual(['view', 'view', 'view']);
+    const s = recordingDecode(small);
+    memo.value(5, 'a', 1, small, 0, small.length, s.decode);
+    memo.value(5, 'b', 1, small, 0, small.length, s.decode); // same slot: 'a' is forgotten
+    memo.value(5, 'a', 1, small, 0, small.length, s.decode);
+    expect(s.calls).toEqual(['view', 'view', 'view']);
   });
 });
 
