@@ -1,5 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { Session } from '@fastmmap/session-core';
+import type { RequestSession } from './request-session.js';
+
+/** A response method as found before ours (Node's, or another middleware's wrapper). */
+export type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 function appendSetCookie(res: ServerResponse, values: readonly string[]): void {
   // Appended, never replacing: other middleware may have set cookies of their own.
@@ -21,59 +24,72 @@ function applyHeaderObject(res: ServerResponse, args: unknown[]): unknown[] {
 }
 
 /**
- * Makes the response carry the session's cookies and finish only after the session is
- * committed, so the client's next request (say, after a redirect) sees the change.
- *
- * - `res.end` is held until `session.commit()` resolves; its cookies are added if the headers
- *   are still unsent (the usual `res.json()`/`res.redirect()` path).
- * - `res.writeHead` (explicit, or Node's implicit one when a body is streamed) adds the
- *   cookies `cookieHeaders()` predicts, synchronously, since headers cannot wait.
- * - A failed commit goes to `onError` (Express `next(err)`); if the headers are still unsent
- *   the error handler can answer with a clean 500.
- * - `current` gives the request's live session at each step (reload() may replace it).
+ * `res.writeHead` (explicit, or Node's implicit one when a body is streamed) for a response
+ * with a session: adds the cookies `cookieHeaders()` predicts, synchronously, since headers
+ * cannot wait. On the usual path end() has added the commit's cookies already and this is
+ * skipped (computing them again would be a wasted HMAC and serialization).
  */
-export function commitOnEnd(
+export function writeHeadWithCookies(
   res: ServerResponse,
-  current: () => Session,
-  onError: (err: unknown) => void,
-): void {
-  const originalEnd = res.end;
-  const originalWriteHead = res.writeHead;
-  let cookiesDone = false;
+  state: RequestSession,
+  args: unknown[],
+  writeHead: ResponseMethod,
+): unknown {
+  if (!state.cookiesDone && !res.headersSent) {
+    // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
+    // the session cookie): set them first, then append.
+    args = applyHeaderObject(res, args);
+    state.cookiesDone = true;
+    appendSetCookie(res, state.current.cookieHeaders());
+  }
+  return writeHead.apply(res, args);
+}
 
-  const cookiesPending = () => !cookiesDone && !res.headersSent;
-  const addCookies = (values: readonly string[]) => {
-    cookiesDone = true;
-    appendSetCookie(res, values);
-  };
+/**
+ * `res.end` for a response with a session: held until `session.commit()` resolves, so the
+ * client's next request (say, after a redirect) sees the change; the commit's cookies are
+ * added if the headers are still unsent (the usual `res.json()`/`res.redirect()` path).
+ * A failed commit goes to `onError` (Express `next(err)`); if the headers are still unsent
+ * the error handler can answer with a clean 500. Runs once per response (`state.ended`).
+ */
+export function endAfterCommit(
+  res: ServerResponse,
+  state: RequestSession,
+  args: unknown[],
+  end: ResponseMethod,
+): ServerResponse {
+  state.ended = true;
+  state.current.commit().then(
+    (cookies) => {
+      if (!state.cookiesDone && !res.headersSent) {
+        state.cookiesDone = true;
+        appendSetCookie(res, cookies);
+      }
+      end.apply(res, args);
+    },
+    (err: unknown) => {
+      // Nothing was stored: announce no cookie for it on the error response.
+      state.cookiesDone = true;
+      state.onError(err);
+    },
+  );
+  return res;
+}
 
+/**
+ * The per-response form of the two hooks above, as own properties of `res`: used when the
+ * shared hooks on the app's response prototype cannot be (see prototype-hooks.ts), e.g. when
+ * another middleware has already wrapped this response's end or writeHead.
+ */
+export function commitOnEnd(res: ServerResponse, state: RequestSession): void {
+  const originalEnd = res.end as ResponseMethod;
+  const originalWriteHead = res.writeHead as ResponseMethod;
   res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
-    // Checked first: on the usual path end() has added the commit's cookies already, and
-    // computing them again (an HMAC and a serialization) would be wasted.
-    if (cookiesPending()) {
-      // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
-      // the session cookie): set them first, then append.
-      args = applyHeaderObject(this, args);
-      addCookies(current().cookieHeaders());
-    }
-    return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    return writeHeadWithCookies(this, state, args, originalWriteHead);
   } as ServerResponse['writeHead'];
-
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
     // One pass only: the error handler's own end() (or a second end()) goes straight through.
-    res.end = originalEnd;
-    const session = current();
-    session.commit().then(
-      (cookies) => {
-        if (cookiesPending()) addCookies(cookies);
-        (originalEnd as (...a: unknown[]) => ServerResponse).apply(res, args);
-      },
-      (err: unknown) => {
-        // Nothing was stored: announce no cookie for it on the error response.
-        cookiesDone = true;
-        onError(err);
-      },
-    );
-    return res;
+    res.end = originalEnd as ServerResponse['end'];
+    return endAfterCommit(res, state, args, originalEnd);
   } as ServerResponse['end'];
 }

@@ -1,9 +1,10 @@
 import './augment.js';
 import { createSessionManager, type SessionManager } from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { commitOnEnd } from './commit-on-end.js';
 import type { ExpressSessionOptions } from './options.js';
-import { createSessionView, type SessionSlot } from './session-view.js';
+import { attachSession } from './prototype-hooks.js';
+import { RequestSession } from './request-session.js';
+import { createSessionView } from './session-view.js';
 
 export interface SessionMiddleware extends RequestHandler {
   /** The manager behind the middleware (its store, its options). */
@@ -29,9 +30,9 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       return;
     }
     manager.load(req.headers.cookie, { secure: req.secure }).then((session) => {
-      const slot: SessionSlot = { current: session };
-      req.session = createSessionView({ req, slot, manager });
-      commitOnEnd(res, () => slot.current, next);
+      const state = new RequestSession(req, manager, session, next);
+      state.value = createSessionView(state);
+      attachSession(req, res, state);
       next();
     }, next);
   };

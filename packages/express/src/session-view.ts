@@ -3,15 +3,11 @@ import { type Session, SessionError, type SessionManager } from '@fastmmap/sessi
 import type { Request } from 'express';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
 
-/** The request's live session. reload() swaps it; every view of the request follows. */
-export interface SessionSlot {
-  current: Session;
-}
-
+/** What a view works on: the request, its manager and its live session (reload() swaps it). */
 export interface SessionViewContext {
-  req: Request;
-  slot: SessionSlot;
-  manager: SessionManager;
+  readonly req: Request;
+  readonly manager: SessionManager;
+  current: Session;
 }
 
 type Data = Record<string, unknown>;
@@ -66,7 +62,7 @@ class SessionApi {
   }
 
   get #live(): Session {
-    return this.#context.slot.current;
+    return this.#context.current;
   }
 
   get data(): Data {
@@ -156,8 +152,9 @@ class SessionApi {
   }
 
   async #reload(): Promise<void> {
-    const { req, slot, manager } = this.#context;
-    const session = slot.current;
+    const context = this.#context;
+    const { req, manager } = context;
+    const session = context.current;
     // The session's own cookie if it has one to send (say, created or regenerated in this
     // request and saved), else the one the request came with.
     const own = session.cookieHeaders()[0]?.split(';', 1)[0];
@@ -168,7 +165,7 @@ class SessionApi {
         'reload(): the session is not in the store (never saved, expired or destroyed)',
       );
     }
-    slot.current = fresh;
+    context.current = fresh;
   }
 }
 

@@ -40,6 +40,21 @@ export class FlashBox {
     return Object.keys(this.#added).length > 0 || Object.keys(this.#consumed).length > 0;
   }
 
+  /**
+   * What `apply` gives for a request that neither read nor queued a message: the stored
+   * messages as they are (without empty queues). Needs no FlashBox.
+   */
+  static kept(stored: FlashMessages | undefined): FlashMessages {
+    let next: FlashMessages | undefined;
+    for (const key in stored) {
+      const messages = stored[key]!;
+      if (messages.length === 0) continue;
+      next ??= {};
+      next[key] = messages.slice();
+    }
+    return next ?? {};
+  }
+
   /** The stored messages after this request's consumptions and additions. */
   apply(stored: FlashMessages | undefined): FlashMessages {
     const next: FlashMessages = {};

@@ -56,32 +56,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     absoluteTimeout: resolved.absoluteTimeout,
   });
 
-  async function load<D extends object = SessionData>(
-    cookieHeader: string | undefined,
-    request?: RequestInfo,
-  ): Promise<Session<D>> {
-    const ctx = contextFor(request?.secure === true);
-    const now = resolved.clock();
-    for (const value of readCookieValues(cookieHeader, resolved.name)) {
-      const verified = verify(value);
-      if (verified === undefined) continue;
-      const record = openRecord(await ctx.store.get(verified.id), now);
-      if (record === undefined) continue;
-      const { absoluteTimeout } = resolved;
-      if (absoluteTimeout !== undefined && now - record.meta.created >= absoluteTimeout) continue;
-      const session = new ManagedSession(ctx, {
-        id: verified.id,
-        isNew: false,
-        persisted: true,
-        data: record.data,
-        meta: record.meta,
-        resign: verified.secretIndex > 0,
-        signedValue: verified.secretIndex === 0 ? value : undefined,
-      });
-      return session as unknown as Session<D>;
-    }
-    // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
-    const session = new ManagedSession(ctx, {
+  // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
+  const fresh = (ctx: SessionContext, now: number): ManagedSession =>
+    new ManagedSession(ctx, {
       id: newSessionId(resolved.genid),
       isNew: true,
       persisted: false,
@@ -90,7 +67,54 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       resign: false,
       signedValue: undefined,
     });
-    return session as unknown as Session<D>;
+
+  // The session for the first cookie value (from `index` on) that verifies and names a live
+  // record. A `then` per store read rather than an async loop: one promise fewer per load.
+  const loadFrom = (
+    ctx: SessionContext,
+    values: readonly string[],
+    index: number,
+    now: number,
+  ): Promise<ManagedSession> => {
+    for (let i = index; i < values.length; i++) {
+      const value = values[i]!;
+      const verified = verify(value);
+      if (verified === undefined) continue;
+      return ctx.store.get(verified.id).then((stored) => {
+        const record = openRecord(stored, now);
+        const { absoluteTimeout } = resolved;
+        if (
+          record === undefined ||
+          (absoluteTimeout !== undefined && now - record.meta.created >= absoluteTimeout)
+        ) {
+          return loadFrom(ctx, values, i + 1, now);
+        }
+        return new ManagedSession(ctx, {
+          id: verified.id,
+          isNew: false,
+          persisted: true,
+          data: record.data,
+          meta: record.meta,
+          resign: verified.secretIndex > 0,
+          signedValue: verified.secretIndex === 0 ? value : undefined,
+        });
+      });
+    }
+    return Promise.resolve(fresh(ctx, now));
+  };
+
+  function load<D extends object = SessionData>(
+    cookieHeader: string | undefined,
+    request?: RequestInfo,
+  ): Promise<Session<D>> {
+    try {
+      const ctx = contextFor(request?.secure === true);
+      const values = readCookieValues(cookieHeader, resolved.name);
+      return loadFrom(ctx, values, 0, resolved.clock()) as unknown as Promise<Session<D>>;
+    } catch (err) {
+      // As from an async function: a failure (a throwing genid or store) rejects, never throws.
+      return Promise.reject(err);
+    }
   }
 
   return {

@@ -56,7 +56,7 @@ interface CommitPlan {
   touch: boolean;
 }
 
-type Outcome = { dead: boolean };
+const settled: Promise<unknown> = Promise.resolve();
 
 /** One request's session. Created by `SessionManager.load`; see `Session` for the contract. */
 export class ManagedSession implements Session<Record<string, unknown>> {
@@ -67,7 +67,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #data: Record<string, unknown>;
   #snapshot: Snapshot;
   #meta: SessionMeta;
-  readonly #flash: FlashBox;
+  /** Created on first use: most requests neither read nor queue flash messages. */
+  #flashBox: FlashBox | undefined;
   #resign: boolean;
   /** The cookie value for the id #signedId (HMACs are the costliest part of a cookie). */
   #signedId: string | undefined;
@@ -78,7 +79,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #destroyed = false;
   /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
   #lost = false;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** The last serial task (commit, regenerate, destroy), failed or not. */
+  #chain: Promise<unknown> = settled;
 
   constructor(ctx: SessionContext, init: SessionInit) {
     this.#ctx = ctx;
@@ -88,7 +90,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#data = init.data;
     this.#snapshot = takeSnapshot(init.data);
     this.#meta = init.meta;
-    this.#flash = new FlashBox(init.meta.flash);
+    if (init.meta.flash !== undefined) this.#flashBox = new FlashBox(init.meta.flash);
     this.#resign = init.resign;
     if (init.signedValue !== undefined) {
       this.#signedId = init.id;
@@ -123,11 +125,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (this.#destroyed) {
       throw new SessionError('ERR_SESSION_DESTROYED', 'flash() on a destroyed session');
     }
-    this.#flash.add(key, value);
+    this.#flash().add(key, value);
   }
 
   flashes(key: string): unknown[] {
-    return this.#destroyed ? [] : this.#flash.take(key);
+    return this.#destroyed ? [] : this.#flash().take(key);
   }
 
   regenerate(): Promise<void> {
@@ -159,7 +161,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
         Object.assign(this.#data, merged);
       }
-      this.#flash.carryOver(opened?.meta.flash);
+      this.#flash().carryOver(opened?.meta.flash);
       // A new id starts a new absolute lifetime (regenerate is what a login does).
       this.#meta = { ...this.#meta, created: options.clock() };
       this.#id = newId;
@@ -197,16 +199,21 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return this.#serial(() => this.#commitNow());
   }
 
-  async #commitNow(): Promise<string[]> {
+  // Runs inside #serial's then(): a throw becomes the commit's rejection. Plain promise steps
+  // rather than async functions: two promises and their resumptions fewer on every commit.
+  #commitNow(): string[] | Promise<string[]> {
     if (this.#destroyed) return [this.#clearingCookie()];
     if (this.#lost) return [];
     const plan = this.#plan();
     const headers = this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
-    if (plan.write) await this.#write(plan);
-    else if (plan.touch) await this.#touchRecord(plan.now);
-    if (this.#lost) return [];
-    if (headers.length > 0) this.#cookieSent = true;
-    return headers;
+    const done = (): string[] => {
+      if (this.#lost) return [];
+      if (headers.length > 0) this.#cookieSent = true;
+      return headers;
+    };
+    if (plan.write) return this.#write(plan).then(done);
+    if (plan.touch) return this.#touchRecord(plan.now).then(done);
+    return done();
   }
 
   #plan(): CommitPlan {
@@ -215,7 +222,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const { changes, next } = diffSnapshot(this.#snapshot, this.#data);
     const write =
       hasChanges(changes) ||
-      this.#flash.changed ||
+      this.#flashBox?.changed === true ||
       this.#mustCreate ||
       (!this.#persisted && options.saveUninitialized);
     const touch =
@@ -233,62 +240,67 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return rolling || this.#resign || (cookie.maxAge !== null && (plan.write || plan.touch));
   }
 
-  async #write(plan: CommitPlan): Promise<void> {
+  #write(plan: CommitPlan): Promise<void> {
     const { options, store } = this.#ctx;
     const expectExisting = this.#persisted;
-    const outcome: Outcome = { dead: false };
+    let dead = false;
     let written: SessionMeta | undefined;
-    await store.getAndSet(
+    const writing = store.getAndSet(
       this.#id,
       (current) => {
         if (current !== undefined && isTombstone(current)) {
-          outcome.dead = true;
+          dead = true;
           return current;
         }
         // Deleted behind our back (logout elsewhere, admin purge): do not resurrect it.
         if (current === undefined && expectExisting) {
-          outcome.dead = true;
+          dead = true;
           return undefined;
         }
         const stored = current === undefined ? undefined : recordMeta(current, plan.now);
         const meta: SessionMeta = {
           created: stored?.created ?? this.#meta.created,
           touched: plan.now,
-          flash: this.#flash.apply(stored?.flash),
+          flash:
+            this.#flashBox === undefined
+              ? FlashBox.kept(stored?.flash)
+              : this.#flashBox.apply(stored?.flash),
         };
         written = meta;
         return updateRecord(current, plan.changes, meta);
       },
       options.ttl,
     );
-    if (outcome.dead || written === undefined) {
-      this.#lost = true;
-      return;
-    }
-    this.#persisted = true;
-    this.#mustCreate = false;
-    this.#touchRequested = false;
-    this.#meta = written;
-    this.#snapshot = plan.next;
-    this.#flash.rebase(written.flash);
+    return writing.then(() => {
+      if (dead || written === undefined) {
+        this.#lost = true;
+        return;
+      }
+      this.#persisted = true;
+      this.#mustCreate = false;
+      this.#touchRequested = false;
+      this.#meta = written;
+      this.#snapshot = plan.next;
+      this.#flashBox?.rebase(written.flash);
+    });
   }
 
   async #touchRecord(now: number): Promise<void> {
     const { options, store } = this.#ctx;
-    const outcome: Outcome = { dead: false };
+    let dead = false;
     await store.getAndSet(
       this.#id,
       (current): StoredData | undefined => {
         const opened = openRecord(current, now);
         if (opened === undefined) {
-          outcome.dead = true;
+          dead = true;
           return current;
         }
         return buildRecord(opened.data, { ...opened.meta, touched: now });
       },
       options.ttl,
     );
-    if (outcome.dead) {
+    if (dead) {
       this.#lost = true;
       return;
     }
@@ -309,10 +321,17 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return this.#ctx.cookies.clearing(this.#ctx.requestSecure);
   }
 
-  // Commit, regenerate and destroy run one at a time, in call order.
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(task);
-    this.#chain = run.catch(() => undefined);
+  /** The flash messages as loaded or last written (what a new FlashBox starts from). */
+  #flash(): FlashBox {
+    this.#flashBox ??= new FlashBox(this.#meta.flash);
+    return this.#flashBox;
+  }
+
+  // Commit, regenerate and destroy run one at a time, in call order. The task runs whether
+  // the previous one failed or not (it ignores its argument), so no catch() link is needed.
+  #serial<T>(task: () => T | PromiseLike<T>): Promise<T> {
+    const run = this.#chain.then(task, task);
+    this.#chain = run;
     return run;
   }
 }

@@ -557,6 +557,26 @@ describe('flash', () => {
     await reader.commit();
     expect((await manager.load(cookie)).flashes('info')).toEqual(['two']);
   });
+
+  it('keeps stored messages through commits of requests that never look at them', async () => {
+    const { manager, memory } = setup();
+    const { cookie, id } = await startSession(manager);
+    const seed = await manager.load(cookie);
+    seed.flash('info', 'kept');
+    await seed.commit();
+    // A request that only changes data writes the record again, messages included.
+    const busy = await manager.load<Record<string, unknown>>(cookie);
+    busy.data.n = 1;
+    await busy.commit();
+    // Queued after a commit of a request that had not touched flash before.
+    busy.flash('info', 'later');
+    await busy.commit();
+    expect((await memory.get(id))?.[META_KEY]).toMatchObject({
+      flash: { info: ['kept', 'later'] },
+    });
+    const reader = await manager.load(cookie);
+    expect(reader.flashes('info')).toEqual(['kept', 'later']);
+  });
 });
 
 describe('manager', () => {
@@ -574,6 +594,32 @@ describe('manager', () => {
     await expect(manager.load(cookie)).rejects.toMatchObject({
       code: 'ERR_SESSION_STORE_UNAVAILABLE',
     });
+  });
+
+  it('runs commit, regenerate and destroy in call order, also after one of them failed', async () => {
+    const { manager, memory } = setup();
+    const { cookie } = await startSession(manager);
+    const session = await manager.load<Record<string, unknown>>(cookie);
+    const order: string[] = [];
+    const realGetAndSet = memory.getAndSet.bind(memory);
+    let failNext = true;
+    memory.getAndSet = (id, fn, ttl) => {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error('backend down'));
+      }
+      return realGetAndSet(id, fn, ttl);
+    };
+    session.data.n = 1;
+    const failed = session.commit().then(
+      () => order.push('commit ok'),
+      () => order.push('commit failed'),
+    );
+    const retried = session.commit().then(() => order.push('commit retried'));
+    const destroyed = session.destroy().then(() => order.push('destroyed'));
+    await Promise.all([failed, retried, destroyed]);
+    expect(order).toEqual(['commit failed', 'commit retried', 'destroyed']);
+    expect(session.destroyed).toBe(true);
   });
 
   it('refuses a genid that returns a weak id', async () => {

@@ -1,0 +1,24 @@
+import type { Session, SessionManager } from '@fastmmap/session-core';
+import type { Request } from 'express';
+
+/**
+ * What the middleware keeps for one request, in one object: the live session (reload()
+ * replaces it; every view of the request follows), what req.session's view needs, and the
+ * progress of the commit that ends the response.
+ */
+export class RequestSession {
+  /** The session's Set-Cookie values are on the response (or must never be). */
+  cookiesDone = false;
+  /** end() was called once: later calls (the error handler's) go straight through. */
+  ended = false;
+  /** What `req.session` holds: the view made for this request, or what code assigned since. */
+  value: unknown;
+
+  constructor(
+    readonly req: Request,
+    readonly manager: SessionManager,
+    public current: Session,
+    /** Where a failed commit goes (Express `next(err)`). */
+    readonly onError: (err: unknown) => void,
+  ) {}
+}
