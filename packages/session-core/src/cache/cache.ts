@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { decodeCopiesBytes, resolveCodec } from './codec.js';
+import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
 import { DecodedMemo } from './decoded-memo.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
@@ -85,12 +85,13 @@ export class FastMmapCache<V = unknown> {
   private readonly store: PageStore;
   private readonly locks: StripeLocks;
   private readonly codec: Codec;
-  /** cbor/json decoders copy what they keep, so they may decode straight from the mapping. */
-  private readonly decodeFromMap: boolean;
+  /**
+   * cbor/json decoders copy what they keep, so they may decode straight from the mapping: how
+   * they decode a range of it. Undefined for raw and custom codecs (they get private copies).
+   */
+  private readonly decodeRange: RangeDecode | undefined;
   /** Decoded values of unchanged records, for the lock-free read (cbor/json only). */
   private readonly memo: DecodedMemo | undefined;
-  /** Buffers in (cbor-x decodes byte strings to its input's type: Buffers, as before). */
-  private readonly decodeBytes = (bytes: Buffer): unknown => this.codec.decode(bytes);
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
@@ -150,9 +151,11 @@ export class FastMmapCache<V = unknown> {
     this.readOnly = o.readOnly;
     this.header = h;
     this.codec = codec;
-    this.decodeFromMap = decodeCopiesBytes(codec);
+    this.decodeRange = rangeDecoderOf(codec);
     this.memo =
-      this.decodeFromMap && o.decodeCache > 0 ? new DecodedMemo(o.decodeCache) : undefined;
+      this.decodeRange !== undefined && o.decodeCache > 0
+        ? new DecodedMemo(o.decodeCache)
+        : undefined;
     this.clock = o.clock;
     this.expireTime = o.expireTime;
     this.numPages = h.numPages;
@@ -199,9 +202,11 @@ export class FastMmapCache<V = unknown> {
 
   set(key: string, value: V, options?: SetOptions): void {
     this.enterWrite();
-    // Encode before the key: a custom codec may use the cache, which reuses the key buffer.
-    const bytes = this.encode(value);
+    // The clock first: the cbor codec's bytes live in a reused buffer until put copies them,
+    // so no caller code (an injected clock) may run in between. Encode before the key: a custom
+    // codec may use the cache, which reuses the key buffer.
     const now = this.clock();
+    const bytes = this.encode(value);
     const expiresAt = this.expiryOf(options, now);
     this.prepareKey(key);
     this.checkSize(key, bytes.length);
@@ -704,13 +709,13 @@ export class FastMmapCache<V = unknown> {
       if (!this.readOnly) store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
       const value = off < 0 ? MISS : decode ? this.decodeLocked(base, off) : undefined;
+      if (value !== MISS) {
+        this.readExpiresAt = store.expiresAt(off);
+        this.readLastAccess = store.lastAccess(off); // as it was before this read
+      }
       if (!this.readOnly && count) {
         store.countRead(base, value !== MISS);
         if (value !== MISS) store.touchAccess(off, Math.floor(now / 1000));
-      }
-      if (value !== MISS) {
-        this.readExpiresAt = store.scratchF64[1]!;
-        this.readLastAccess = store.scratchU32[1]!;
       }
       return value;
     } finally {
@@ -719,7 +724,8 @@ export class FastMmapCache<V = unknown> {
   }
 
   /**
-   * Under the page lock: the key's record, verified, in scratch; or -1. A record failing its
+   * Under the page lock: the key's record, verified in place, or -1 (nobody else writes the page
+   * while we hold its lock, so it is read from the mapping without a copy). A record failing its
    * checksum is dropped, an expired one removed (not in readOnly mode). A broken page is repaired.
    */
   private findLive(base: number, page: number, now: number): number {
@@ -732,12 +738,13 @@ export class FastMmapCache<V = unknown> {
       off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
       if (off < 0) return -1;
     }
-    const len = store.copyRecord(base, off);
-    if (len < 0 || !store.scratchCrcOk(len)) {
+    // The checksum memo spares the lock-free read's check of the same version a second hash.
+    const len = store.recordLength(base, off);
+    if (len < 0 || !store.crcOkAt(off, len)) {
       if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
       return -1;
     }
-    const exp = store.scratchF64[1]!;
+    const exp = store.expiresAt(off);
     if (exp !== 0 && now >= exp) {
       if (!this.readOnly) this.removeFound(base, off, P_EXPIRED);
       return -1;
@@ -769,41 +776,38 @@ export class FastMmapCache<V = unknown> {
    * the value the decode memo kept for these exact bytes.
    */
   private decodeAt(off: number, len: number): V {
-    const map = this.store.map;
     const start = off + RECORD_HEADER_SIZE + this.store.keyLenAt(off);
     const memo = this.memo;
     if (memo !== undefined) {
       const crc = this.store.u32[off >>> 2]! | 0; // the record's checksum word
       const key = this.kKey as string;
-      return memo.value(this.kHash, key, crc, map, start, off + len, this.decodeBytes) as V;
+      const decode = this.decodeRange!;
+      return memo.value(this.kHash, key, crc, this.store.map, start, off + len, decode) as V;
     }
-    if (this.decodeFromMap) return this.codec.decode(map.subarray(start, off + len)) as V;
-    const bytes = copyOut(
-      this.store.mapBuffer,
-      this.store.mapByteOffset + start,
-      off + len - start,
-    );
+    return this.decodeValue(start, off + len);
+  }
+
+  /** Decodes mapping bytes [start, end): in place for cbor/json, else from a private copy. */
+  private decodeValue(start: number, end: number): V {
+    const decodeRange = this.decodeRange;
+    if (decodeRange !== undefined) return decodeRange(this.store.map, start, end) as V;
+    const bytes = copyOut(this.store.mapBuffer, this.store.mapByteOffset + start, end - start);
     return this.codec.decode(bytes) as V;
   }
 
-  /** Under the lock: decodes the record findLive() left in scratch, dropping it if it fails. */
+  /**
+   * Under the lock: decodes the record findLive() verified (not through the decode memo: a
+   * locked read is mostly a getAndSet about to replace the version), dropping it if it fails.
+   */
   private decodeLocked(base: number, off: number): V | typeof MISS {
-    const len = RECORD_HEADER_SIZE + this.store.keyLenAt(off) + this.store.valueLenAt(off);
+    const store = this.store;
+    const start = off + RECORD_HEADER_SIZE + store.keyLenAt(off);
     try {
-      return this.decodeScratch(len);
+      return this.decodeValue(start, start + store.valueLenAt(off));
     } catch {
       if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
       return MISS;
     }
-  }
-
-  private decodeScratch(len: number): V {
-    const scratch = this.store.scratch;
-    const start = RECORD_HEADER_SIZE + this.store.scratchU32[5]!;
-    const bytes = this.decodeFromMap
-      ? scratch.subarray(start, len)
-      : Buffer.from(scratch.subarray(start, len));
-    return this.codec.decode(bytes) as V;
   }
 
   private afterWrite(now: number): void {

@@ -10,8 +10,11 @@ const MIN_HITS_PER_KEEP = 4;
 /** Counted in would-be keeps, so a paused memo costs nothing on other reads. */
 const PAUSE_READS = 16 * KEEP_CHECK;
 
-/** Decodes a private copy of a value's bytes (or, for a read that keeps nothing, a view). */
-export type Decode = (bytes: Buffer) => unknown;
+/**
+ * Decodes the value bytes `source[start, end)`: a private copy of them, or (for a read that
+ * keeps nothing) the file itself.
+ */
+export type Decode = (source: Buffer, start: number, end: number) => unknown;
 
 /**
  * Per-process memory of decoded values, so that reading an unchanged record again costs a
@@ -77,7 +80,7 @@ export class DecodedMemo {
     const sameKey = this.#keys[i] === key;
     if (sameKey && this.#crcs[i] === crc && this.#lengths[i] === length) {
       const kept = this.#values[i];
-      if (kept === DECODE) return decode(source.subarray(start, end));
+      if (kept === DECODE) return decode(source, start, end);
       if (kept !== SEEN) {
         const bytes = this.#bytes[i] as Buffer;
         if (source.compare(bytes, 0, length, start, end) === 0) {
@@ -86,7 +89,7 @@ export class DecodedMemo {
           return plainClone(kept);
         }
         // Same checksum and length, other bytes (damage): decode, keep nothing.
-        return decode(source.subarray(start, end));
+        return decode(source, start, end);
       }
       return this.#keep(i, source, start, end, decode); // the second read of this version
     }
@@ -95,7 +98,7 @@ export class DecodedMemo {
       // Another key's kept value, hit since the last visitor: it stays, this read decodes.
       // Without this, keys sharing a slot would evict each other's kept values in turn.
       this.#used[i] = 0;
-      return decode(source.subarray(start, end));
+      return decode(source, start, end);
     }
     const readAgain = sameKey && current !== SEEN;
     this.#forget(i);
@@ -103,7 +106,7 @@ export class DecodedMemo {
     this.#crcs[i] = crc;
     this.#lengths[i] = length;
     if (readAgain) return this.#keep(i, source, start, end, decode);
-    return decode(source.subarray(start, end));
+    return decode(source, start, end);
   }
 
   clear(): void {
@@ -115,16 +118,16 @@ export class DecodedMemo {
 
   #keep(i: number, source: Buffer, start: number, end: number, decode: Decode): unknown {
     const length = end - start;
-    if (this.#paused()) return decode(source.subarray(start, end));
+    if (this.#paused()) return decode(source, start, end);
     // A few large values must not take the whole budget.
     if (length > this.#budget >>> 4 || this.#kept + length > this.#budget) {
       this.#values[i] = DECODE;
-      return decode(source.subarray(start, end));
+      return decode(source, start, end);
     }
     // Decoded from a private copy: the kept value always matches the kept bytes, even if a
     // writer changed the file during the read (the caller then throws the result away).
     const bytes = Buffer.from(source.subarray(start, end));
-    const value = decode(bytes);
+    const value = decode(bytes, 0, length);
     const kept = plainClone(value);
     if (kept === NOT_PLAIN) {
       this.#values[i] = DECODE;

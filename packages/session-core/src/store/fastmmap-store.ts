@@ -48,6 +48,15 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
   readonly expires: number;
   readonly #ownsCache: boolean;
   #closed = false;
+  /** The running getAndSet's callback, read by #update (one closure for all calls, not two per call). */
+  #updateFn: ((current: D | undefined) => D | undefined) | undefined;
+  readonly #update = (current: unknown): D | undefined => {
+    const next = this.#updateFn!(current as D | undefined);
+    if (next !== undefined) assertSupportedData(next);
+    return next;
+  };
+  /** Reused set options (the cache reads `ttl` synchronously and keeps nothing). */
+  readonly #ttl = { ttl: 0 };
 
   constructor(options: FastMmapStoreOptions = {}) {
     this.expires = options.expires ?? 86_400_000;
@@ -92,7 +101,11 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
 
   async get(id: string): Promise<D | undefined> {
     const key = this.#key(id);
-    return this.#call('read a session', () => this.cache.get(key) as D | undefined);
+    try {
+      return this.cache.get(key) as D | undefined;
+    } catch (err) {
+      throw mapError(err, 'read a session');
+    }
   }
 
   async store(id: string, data: D, ttlMs: number): Promise<void> {
@@ -120,19 +133,19 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
   ): Promise<D | undefined> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
-    let next: D | undefined;
-    this.#call('update a session', () =>
-      this.cache.getAndSet(
-        key,
-        (current) => {
-          next = fn(current as D | undefined);
-          if (next !== undefined) assertSupportedData(next);
-          return next;
-        },
-        { ttl: Math.ceil(ttlMs) },
-      ),
-    );
-    return next;
+    if (typeof fn !== 'function') throw new TypeError('getAndSet needs a function');
+    // A nested call (refused by the cache as re-entrant) may overwrite #updateFn: #update has
+    // read it before running the callback.
+    this.#updateFn = fn;
+    const options = this.#ttl;
+    options.ttl = Math.ceil(ttlMs);
+    try {
+      return this.cache.getAndSet(key, this.#update, options) as D | undefined;
+    } catch (err) {
+      throw mapError(err, 'update a session');
+    } finally {
+      this.#updateFn = undefined;
+    }
   }
 
   async touch(id: string, ttlMs: number): Promise<boolean> {
@@ -159,15 +172,19 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
     }
   }
 
-  // Cache errors become SessionErrors (cause attached); anything else, like an error thrown
-  // by a getAndSet callback, passes through untouched.
   #call<T>(action: string, run: () => T): T {
     try {
       return run();
     } catch (err) {
-      throw isFastMmapError(err) ? mapCacheError(err, action) : err;
+      throw mapError(err, action);
     }
   }
+}
+
+// Cache errors become SessionErrors (cause attached); anything else, like an error thrown
+// by a getAndSet callback, passes through untouched.
+function mapError(err: unknown, action: string): unknown {
+  return isFastMmapError(err) ? mapCacheError(err, action) : err;
 }
 
 function assertOption(ok: boolean, message: string): void {

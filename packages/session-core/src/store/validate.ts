@@ -43,7 +43,17 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
       'session data must be a plain object (created by {} or Object.create(null))',
     );
   }
-  const problem = checkValue(data, []);
+  // One ancestors stack for every call (a getter calling back in gets its own).
+  const ancestors = spareAncestors ?? [];
+  spareAncestors = undefined;
+  let problem: Problem | undefined;
+  try {
+    problem = checkValue(data, ancestors);
+  } finally {
+    // Empty again unless a getter threw mid-walk (setting length is a runtime call: skip it).
+    if (ancestors.length !== 0) ancestors.length = 0;
+    spareAncestors = ancestors;
+  }
   if (problem !== undefined) {
     throw new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
@@ -51,6 +61,8 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
     );
   }
 }
+
+let spareAncestors: object[] | undefined = [];
 
 interface Problem {
   what: string;

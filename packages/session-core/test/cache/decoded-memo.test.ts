@@ -39,10 +39,10 @@ describe('DecodedMemo', () => {
   /** A decode that records whether it got a view of the file or a private copy. */
   function recordingDecode(file: Buffer) {
     const calls: ('view' | 'copy')[] = [];
-    const decode = (bytes: Buffer) => {
-      const view = bytes.buffer === file.buffer && bytes.byteOffset === file.byteOffset;
+    const decode = (source: Buffer, start: number, end: number) => {
+      const view = source.buffer === file.buffer && source.byteOffset === file.byteOffset;
       calls.push(view ? 'view' : 'copy');
-      return JSON.parse(bytes.toString());
+      return JSON.parse(source.toString('utf8', start, end));
     };
     return { calls, decode };
   }

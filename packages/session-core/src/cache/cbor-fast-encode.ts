@@ -1,0 +1,138 @@
+/**
+ * A CBOR encoder for the common shape of session data (plain objects and arrays of ASCII
+ * strings, numbers, booleans, null and undefined), writing the very bytes cbor-x writes with the
+ * cache's options (`useRecords: false`, `variableMapSize: true`). Anything else (non-ASCII text,
+ * Dates, Buffers, Maps, BigInts, class instances, values over 4 KiB, deep trees) gives
+ * undefined, and the caller encodes with cbor-x. It skips cbor-x's per-call setup and writes
+ * into one reused buffer, handing out one view per length (created once): no allocation.
+ * The result is valid until the next call.
+ */
+const CAPACITY = 4096;
+const MAX_DEPTH = 32;
+
+const buffer = Buffer.allocUnsafeSlow(CAPACITY);
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+/** Little-endian hosts store a double's bytes reversed from CBOR's big-endian order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const views = new Array<Buffer | undefined>(CAPACITY + 1).fill(undefined);
+let position = 0;
+let busy = false;
+
+/** cbor-x's bytes for `value`, or undefined when the value is not of the common shape. */
+export function fastCborEncode(value: unknown): Buffer | undefined {
+  // A getter that encodes (through a cache) while we write leaves that encode to cbor-x.
+  if (busy) return undefined;
+  busy = true;
+  let done: boolean;
+  try {
+    position = 0;
+    done = write(value, 0);
+  } finally {
+    busy = false;
+  }
+  if (!done) return undefined;
+  const length = position;
+  let view = views[length];
+  if (view === undefined) {
+    view = buffer.subarray(0, length);
+    views[length] = view;
+  }
+  return view;
+}
+
+function write(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return writeString(value);
+    case 'number':
+      return writeNumber(value);
+    case 'boolean':
+      return writeByte(value ? 0xf5 : 0xf4);
+    case 'undefined':
+      return writeByte(0xf7);
+    case 'object':
+      if (value === null) return writeByte(0xf6);
+      if (depth === MAX_DEPTH) return false;
+      return writeContainer(value, depth + 1);
+    default:
+      return false;
+  }
+}
+
+function writeByte(byte: number): boolean {
+  if (position >= CAPACITY) return false;
+  buffer[position++] = byte;
+  return true;
+}
+
+/** A major type's head with argument `n` (an unsigned 32-bit integer), as cbor-x writes it. */
+function writeHead(major: number, n: number): boolean {
+  if (position + 5 > CAPACITY) return false;
+  if (n < 0x18) {
+    buffer[position++] = major | n;
+  } else if (n < 0x100) {
+    buffer[position++] = major | 0x18;
+    buffer[position++] = n;
+  } else if (n < 0x10000) {
+    buffer[position++] = major | 0x19;
+    buffer[position++] = n >>> 8;
+    buffer[position++] = n & 0xff;
+  } else {
+    buffer[position++] = major | 0x1a;
+    buffer[position++] = n >>> 24;
+    buffer[position++] = (n >>> 16) & 0xff;
+    buffer[position++] = (n >>> 8) & 0xff;
+    buffer[position++] = n & 0xff;
+  }
+  return true;
+}
+
+// The same tests, in the same order, as cbor-x's number branch (so -0 is written as 0).
+function writeNumber(value: number): boolean {
+  if (value >>> 0 === value) return writeHead(0x00, value);
+  if (value >> 0 === value) return writeHead(0x20, ~value);
+  if (value < 0 && value >= -0x100000000 && Math.floor(value) === value) {
+    return writeHead(0x20, -1 - value);
+  }
+  // A NaN's payload bits might be written differently: cbor-x's DataView decides.
+  if (Number.isNaN(value) || position + 9 > CAPACITY) return false;
+  buffer[position++] = 0xfb;
+  f64[0] = value;
+  if (LITTLE_ENDIAN) for (let i = 7; i >= 0; i--) buffer[position++] = f64Bytes[i]!;
+  else for (let i = 0; i < 8; i++) buffer[position++] = f64Bytes[i]!;
+  return true;
+}
+
+function writeString(value: string): boolean {
+  const length = value.length;
+  if (!writeHead(0x60, length) || position + length > CAPACITY) return false;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) return false; // UTF-8 is left to cbor-x
+    buffer[position++] = c;
+  }
+  return true;
+}
+
+function writeContainer(value: object, depth: number): boolean {
+  const proto = Object.getPrototypeOf(value);
+  // cbor-x picks by `value.constructor`: an own `constructor` key could change its choice.
+  if (Object.hasOwn(value, 'constructor')) return false;
+  if (proto === Array.prototype) {
+    const array = value as unknown[];
+    const length = array.length;
+    if (!writeHead(0x80, length)) return false;
+    for (let i = 0; i < length; i++) if (!write(array[i], depth)) return false;
+    return true;
+  }
+  if (proto !== Object.prototype) return false;
+  const keys = Object.keys(value);
+  const length = keys.length;
+  if (!writeHead(0xa0, length)) return false;
+  for (let i = 0; i < length; i++) {
+    const key = keys[i]!;
+    if (!writeString(key) || !write((value as Record<string, unknown>)[key], depth)) return false;
+  }
+  return true;
+}

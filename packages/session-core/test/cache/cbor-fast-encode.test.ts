@@ -1,0 +1,113 @@
+import { Encoder } from 'cbor-x';
+import { describe, expect, it } from 'vitest';
+import { fastCborEncode } from '../../src/cache/cbor-fast-encode.js';
+import { resolveCodec } from '../../src/cache/codec.js';
+import { NUMBERS, randomPlainValues } from './cbor-values.js';
+import { SMALL, scratchDir } from './helpers.js';
+
+// The options of the cache's cbor codec (src/cache/codec.ts).
+const cbor = new Encoder({
+  useRecords: false,
+  copyBuffers: true,
+  mapsAsObjects: true,
+  variableMapSize: true,
+});
+
+/** The fast path either gives up or writes exactly cbor-x's bytes. */
+function expectSameOrNone(value: unknown): boolean {
+  const fast = fastCborEncode(value);
+  if (fast === undefined) return false;
+  const expected = Buffer.from(cbor.encode(value));
+  // Compared as hex only on a mismatch, for a readable failure (expect() per value is slow).
+  if (!expected.equals(fast))
+    expect(Buffer.from(fast).toString('hex')).toBe(expected.toString('hex'));
+  return true;
+}
+
+describe('fastCborEncode', () => {
+  it("writes cbor-x's bytes for every number, string and container shape it takes", () => {
+    for (const n of NUMBERS) expect(expectSameOrNone(n)).toBe(true);
+    for (const s of ['', 'a'.repeat(23), 'b'.repeat(24), 'c'.repeat(255), 'd'.repeat(256)]) {
+      expect(expectSameOrNone(s)).toBe(true);
+    }
+    // biome-ignore lint/suspicious/noSparseArray: a hole is written as undefined, as cbor-x does
+    const holey = [1, , 3];
+    const session = { count: 7, __fastmmap: { created: 1_764_171_299_123, touched: 1.5 } };
+    for (const v of [true, false, null, undefined, [], {}, holey, session, [[[{ a: [] }]]]]) {
+      expect(expectSameOrNone(v)).toBe(true);
+    }
+    expect(expectSameOrNone(JSON.parse('{"__proto__":1,"x":2}'))).toBe(true);
+  });
+
+  it('matches cbor-x on random plain values (or leaves them to it)', () => {
+    const seed = Number(process.env.FASTMMAP_TEST_SEED ?? 12345) | 1;
+    const rnd = randomPlainValues(seed);
+    let taken = 0;
+    for (let i = 0; i < 3000; i++) if (expectSameOrNone(rnd.value(0))) taken++;
+    expect(taken).toBeGreaterThan(2000); // most values are small enough for the fast path
+  });
+
+  it('leaves everything else to cbor-x', () => {
+    class Point {
+      x = 1;
+    }
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const others: unknown[] = [
+      'é',
+      { name: 'Zoë' },
+      Number.NaN,
+      10n,
+      new Date(0),
+      Buffer.from('x'),
+      new Uint8Array(2),
+      new Map([['a', 1]]),
+      new Set([1]),
+      Object.create(null),
+      new Point(),
+      { constructor: 1 },
+      () => 1,
+      Symbol('s'),
+      deep,
+      circular,
+      { big: 'x'.repeat(5000) },
+    ];
+    for (const v of others) expect(fastCborEncode(v)).toBeUndefined();
+  });
+
+  it('gives a nested encode from a getter to cbor-x, and the outer value stays right', () => {
+    const codec = resolveCodec('cbor');
+    const value = {
+      a: 1,
+      get b() {
+        return codec.decode(codec.encode({ inner: 'yes' }));
+      },
+      c: 'z',
+    };
+    expect(codec.decode(Buffer.from(codec.encode(value)))).toEqual({
+      a: 1,
+      b: { inner: 'yes' },
+      c: 'z',
+    });
+  });
+
+  it("a set keeps its value's bytes even when the injected clock writes to another cache", () => {
+    const t = scratchDir();
+    try {
+      const other = t.open({ ...SMALL, path: `${t.dir}/other.fmc` });
+      const cache = t.open({
+        ...SMALL,
+        clock: () => {
+          other.set('noise', { other: 'value', n: [1, 2, 3] });
+          return Date.UTC(2026, 0, 1);
+        },
+      });
+      cache.set('k', { mine: 'kept' });
+      expect(cache.get('k')).toEqual({ mine: 'kept' });
+    } finally {
+      t.cleanup();
+    }
+  });
+});
