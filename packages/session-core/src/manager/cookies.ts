@@ -78,14 +78,15 @@ export function createCookieSerializer(
   // Expires has second resolution: one toUTCString per second, not per response.
   let expiresSecond = Number.NaN;
   let expires = '';
+  // A Date only when the second changes (a valid time repeats a cached second, an invalid
+  // one, NaN, never does).
   const expiresAt = (now: number): string => {
-    const time = new Date(now + (maxAge as number)).getTime();
+    const raw = now + (maxAge as number);
+    if (Math.floor(raw / 1000) === expiresSecond) return expires;
+    const time = new Date(raw).getTime();
     if (!Number.isFinite(time)) throw new TypeError(`option expires is invalid: ${new Date(time)}`);
-    const second = Math.floor(time / 1000);
-    if (second !== expiresSecond) {
-      expires = `; Expires=${new Date(time).toUTCString()}`;
-      expiresSecond = second;
-    }
+    expires = `; Expires=${new Date(time).toUTCString()}`;
+    expiresSecond = Math.floor(time / 1000);
     return expires;
   };
 

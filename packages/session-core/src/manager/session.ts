@@ -56,8 +56,6 @@ interface CommitPlan {
   touch: boolean;
 }
 
-const settled: Promise<unknown> = Promise.resolve();
-
 /** One request's session. Created by `SessionManager.load`; see `Session` for the contract. */
 export class ManagedSession implements Session<Record<string, unknown>> {
   readonly isNew: boolean;
@@ -79,8 +77,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #destroyed = false;
   /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
   #lost = false;
-  /** The last serial task (commit, regenerate, destroy), failed or not. */
-  #chain: Promise<unknown> = settled;
+  /** The last serial task (commit, regenerate, destroy), failed or not; none yet: undefined. */
+  #chain: Promise<unknown> | undefined;
 
   constructor(ctx: SessionContext, init: SessionInit) {
     this.#ctx = ctx;
@@ -199,21 +197,23 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return this.#serial(() => this.#commitNow());
   }
 
-  // Runs inside #serial's then(): a throw becomes the commit's rejection. Plain promise steps
-  // rather than async functions: two promises and their resumptions fewer on every commit.
+  // Runs inside #serial (a throw becomes the commit's rejection). Plain promise steps rather
+  // than async functions: two promises and their resumptions fewer on every commit.
   #commitNow(): string[] | Promise<string[]> {
     if (this.#destroyed) return [this.#clearingCookie()];
     if (this.#lost) return [];
     const plan = this.#plan();
     const headers = this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
-    const done = (): string[] => {
-      if (this.#lost) return [];
-      if (headers.length > 0) this.#cookieSent = true;
-      return headers;
-    };
-    if (plan.write) return this.#write(plan).then(done);
-    if (plan.touch) return this.#touchRecord(plan.now).then(done);
-    return done();
+    if (plan.write) return this.#write(plan, headers);
+    if (plan.touch) return this.#touchRecord(plan.now, headers);
+    return this.#sent(headers);
+  }
+
+  /** What a commit that got this far returns: its cookies, none if the record was lost. */
+  #sent(headers: string[]): string[] {
+    if (this.#lost) return [];
+    if (headers.length > 0) this.#cookieSent = true;
+    return headers;
   }
 
   #plan(): CommitPlan {
@@ -240,7 +240,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return rolling || this.#resign || (cookie.maxAge !== null && (plan.write || plan.touch));
   }
 
-  #write(plan: CommitPlan): Promise<void> {
+  #write(plan: CommitPlan, headers: string[]): Promise<string[]> {
     const { options, store } = this.#ctx;
     const expectExisting = this.#persisted;
     let dead = false;
@@ -271,10 +271,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       },
       options.ttl,
     );
+    // One then() for the bookkeeping and the result: a chained then() costs a promise more.
     return writing.then(() => {
       if (dead || written === undefined) {
         this.#lost = true;
-        return;
+        return [];
       }
       this.#persisted = true;
       this.#mustCreate = false;
@@ -282,13 +283,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#meta = written;
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash);
+      return this.#sent(headers);
     });
   }
 
-  async #touchRecord(now: number): Promise<void> {
+  #touchRecord(now: number, headers: string[]): Promise<string[]> {
     const { options, store } = this.#ctx;
     let dead = false;
-    await store.getAndSet(
+    const touching = store.getAndSet(
       this.#id,
       (current): StoredData | undefined => {
         const opened = openRecord(current, now);
@@ -300,12 +302,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       },
       options.ttl,
     );
-    if (dead) {
-      this.#lost = true;
-      return;
-    }
-    this.#meta = { ...this.#meta, touched: now };
-    this.#touchRequested = false;
+    return touching.then(() => {
+      if (dead) {
+        this.#lost = true;
+        return [];
+      }
+      this.#meta = { ...this.#meta, touched: now };
+      this.#touchRequested = false;
+      return this.#sent(headers);
+    });
   }
 
   #sessionCookie(now: number): string {
@@ -329,8 +334,19 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   // Commit, regenerate and destroy run one at a time, in call order. The task runs whether
   // the previous one failed or not (it ignores its argument), so no catch() link is needed.
+  // The first task starts at once: most sessions see one commit, which so saves a promise,
+  // a microtask, and the two more that resolving a then() with a promise costs.
   #serial<T>(task: () => T | PromiseLike<T>): Promise<T> {
-    const run = this.#chain.then(task, task);
+    let run: Promise<T>;
+    if (this.#chain === undefined) {
+      try {
+        run = Promise.resolve(task());
+      } catch (err) {
+        run = Promise.reject(err);
+      }
+    } else {
+      run = this.#chain.then(task, task);
+    }
     this.#chain = run;
     return run;
   }

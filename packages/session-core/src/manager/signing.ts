@@ -18,9 +18,9 @@ export function signId(id: string, key: SigningKey): string {
 }
 
 export interface VerifiedId {
-  id: string;
+  readonly id: string;
   /** Index of the secret that matched: > 0 means an older secret, so the cookie is re-signed. */
-  secretIndex: number;
+  readonly secretIndex: number;
 }
 
 // An HMAC-SHA256 is 32 bytes: 43 base64url characters without padding. The 43rd carries two
@@ -57,12 +57,13 @@ export function createVerifier(
   const verified = new Map<string, VerifiedId>();
   return (value) => {
     const known = verified.get(value);
-    if (known !== undefined) return { id: known.id, secretIndex: known.secretIndex };
+    if (known !== undefined) return known;
     const result = verifySignedId(value, keys);
-    if (result !== undefined) {
-      if (verified.size >= size) verified.clear();
-      verified.set(value, { id: result.id, secretIndex: result.secretIndex });
-    }
-    return result;
+    if (result === undefined) return undefined;
+    if (verified.size >= size) verified.clear();
+    // Shared by every hit (no copy per load), so frozen: no caller can change another's answer.
+    const remembered = Object.freeze(result);
+    verified.set(value, remembered);
+    return remembered;
   };
 }

@@ -262,6 +262,25 @@ describe('commit', () => {
     expect((await memory.get(session.id))?.n).toBe(2);
   });
 
+  it('starts a commit at its call; one called meanwhile runs after it and writes what changed since', async () => {
+    const { manager, memory, store } = setup();
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    session.data.n = 1;
+    const first = session.commit();
+    session.data.n = 2;
+    session.data.m = 1;
+    const second = session.commit();
+    session.data.m = 2;
+    const [one, two] = await Promise.all([first, second]);
+    expect(one).toHaveLength(1);
+    expect(two).toEqual(one);
+    expect(store.writes()).toEqual([
+      ['getAndSet', session.id],
+      ['getAndSet', session.id],
+    ]);
+    expect(await memory.get(session.id)).toMatchObject({ n: 2, m: 2 });
+  });
+
   it('keeps both changes when two requests change different keys of one session', async () => {
     const { manager, memory } = setup();
     const { cookie, id } = await startSession(manager, { base: true });

@@ -69,9 +69,11 @@ describe('cookie signing', () => {
         expect(verify(value)).toEqual(verifySignedId(value, [SECRET, OLD_SECRET]));
       }
     }
-    // What the caller gets is its own: changing it does not change the next answer.
+    // The remembered answer is shared, so it is frozen: no caller can change the next one.
     const first = verify(values[0]!)!;
-    first.id = 'changed';
+    expect(() => {
+      (first as { id: string }).id = 'changed';
+    }).toThrow(TypeError);
     expect(verify(values[0]!)).toEqual({ id: ids[0], secretIndex: 0 });
   });
 });
