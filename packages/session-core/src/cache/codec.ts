@@ -25,9 +25,11 @@ function cborCodec(): Codec {
     decode: (bytes) => cbor.decode(bytes),
   };
   const decodeCopy = reusedBufferDecode((bytes) => cbor.decode(bytes));
-  // Common session shapes decode straight from the source; the rest through cbor-x.
+  // Small values of the common session shapes decode straight from the source; the rest
+  // through cbor-x, whose native string extraction wins on larger values (measured: 1 KiB
+  // sessions read at random decode ~25% faster with cbor-x, small ones ~30% slower).
   rangeDecoders.set(codec, (source, start, end) => {
-    const value = fastCborDecode(source, start, end);
+    const value = end - start <= FAST_DECODE_MAX ? fastCborDecode(source, start, end) : FALLBACK;
     return value === FALLBACK ? decodeCopy(source, start, end) : value;
   });
   return codec;
@@ -42,6 +44,8 @@ export type RangeDecode = (source: Buffer, start: number, end: number) => unknow
  */
 const rangeDecoders = new WeakMap<Codec, RangeDecode>();
 
+/** Values up to this size try the fast decoder first. */
+const FAST_DECODE_MAX = 256;
 /** Values up to this size are decoded from one reused buffer. */
 const REUSED_MAX = 4096;
 /** Up to this size a byte loop copies faster than a Buffer.copy call. */
