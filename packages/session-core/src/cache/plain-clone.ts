@@ -10,6 +10,8 @@ const MAX_DEPTH = 64;
  * Sets, typed arrays, an object whose `__proto__` key became its prototype) gives NOT_PLAIN, so
  * the caller decodes instead of handing out a copy that could differ from a decode. Decoders
  * never make holes, symbol keys or extra array properties, so those are not looked for.
+ * (store/data-copy.ts `copyValue` copies user data: holes, null prototypes, `__proto__` keys.
+ * It is ~35% slower, and a memo hit is mostly this copy, so the two stay apart.)
  */
 export function plainClone(value: unknown): unknown {
   return copy(value, 0);

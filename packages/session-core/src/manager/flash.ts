@@ -45,23 +45,12 @@ export class FlashBox {
    * messages as they are (without empty queues). Needs no FlashBox.
    */
   static kept(stored: FlashMessages | undefined): FlashMessages {
-    let next: FlashMessages | undefined;
-    for (const key in stored) {
-      const messages = stored[key]!;
-      if (messages.length === 0) continue;
-      next ??= {};
-      next[key] = messages.slice();
-    }
-    return next ?? {};
+    return unread(stored, undefined);
   }
 
   /** The stored messages after this request's consumptions and additions. */
   apply(stored: FlashMessages | undefined): FlashMessages {
-    const next: FlashMessages = {};
-    for (const [key, messages] of Object.entries(stored ?? {})) {
-      const rest = messages.slice(this.#consumed[key] ?? 0);
-      if (rest.length > 0) next[key] = rest;
-    }
+    const next = unread(stored, this.#consumed);
     for (const [key, messages] of Object.entries(this.#added)) {
       next[key] = [...(next[key] ?? []), ...messages];
     }
@@ -93,4 +82,17 @@ export class FlashBox {
     }
     return unread;
   }
+}
+
+/** The stored queues minus the first `consumed[key]` messages of each, empty queues left out. */
+function unread(
+  stored: FlashMessages | undefined,
+  consumed: Readonly<Record<string, number>> | undefined,
+): FlashMessages {
+  const next: FlashMessages = {};
+  for (const [key, messages] of Object.entries(stored ?? {})) {
+    const rest = messages.slice(consumed?.[key] ?? 0);
+    if (rest.length > 0) next[key] = rest;
+  }
+  return next;
 }
