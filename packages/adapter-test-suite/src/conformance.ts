@@ -17,7 +17,10 @@ export interface AppHandle {
 export type StartApp = (options: SessionManagerOptions) => Promise<AppHandle>;
 
 export interface ConformanceOptions {
-  /** The store every test app gets. Default 'fastmmap' (a fresh file per test); 'memory' for a MemoryStore. */
+  /**
+   * The store every test app gets. Default 'fastmmap' (a fresh file per test); 'fastmmap-async'
+   * for the same without Store.sync; 'memory' for a MemoryStore.
+   */
   store?: StoreKind;
 }
 
@@ -44,7 +47,8 @@ export function describeAdapterConformance(
   startApp: StartApp,
   conformance: ConformanceOptions = {},
 ): void {
-  describe(`${name}: adapter conformance`, () => {
+  const storeNote = conformance.store === undefined ? '' : ` (${conformance.store} store)`;
+  describe(`${name}: adapter conformance${storeNote}`, () => {
     let offset = 0;
     // Real time plus a test-controlled offset: expiry decisions move without sleeping.
     const clock = () => Date.now() + offset;

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, FastMmapStore, MemoryStore, type Store } from '@fastmmap/session-core';
 
-export type StoreKind = 'fastmmap' | 'memory';
+/**
+ * 'fastmmap' and 'memory' answer synchronously too (Store.sync), so the manager commits in the
+ * call; 'fastmmap-async' is the same FastMmapStore without Store.sync, for the promise path.
+ */
+export type StoreKind = 'fastmmap' | 'fastmmap-async' | 'memory';
+
+/** A FastMmapStore reached only through its async methods, as a networked store would be. */
+class AsyncOnlyFastMmapStore extends FastMmapStore {
+  override get sync(): undefined {
+    return undefined;
+  }
+}
 
 export interface TestStore {
   store: Store;
@@ -17,7 +28,8 @@ export function createTestStore(kind: StoreKind, clock: Clock): TestStore {
     return { store, dispose: () => store.close() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'fastmmap-adapter-'));
-  const store = new FastMmapStore({
+  const StoreClass = kind === 'fastmmap-async' ? AsyncOnlyFastMmapStore : FastMmapStore;
+  const store = new StoreClass({
     storage: join(dir, 'sessions.fmcache'),
     pageSize: 65536,
     numPages: 8,

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { commitNow } from '@fastmmap/session-core';
 import type { RequestSession } from './request-session.js';
 
 /** A response method as found before ours (Node's, or another middleware's wrapper). */
@@ -59,14 +60,14 @@ export function endAfterCommit(
   end: ResponseMethod,
 ): ServerResponse {
   state.ended = true;
-  state.current.commit().then(
-    (cookies) => {
-      if (!state.cookiesDone && !res.headersSent) {
-        state.cookiesDone = true;
-        appendSetCookie(res, cookies);
-      }
-      end.apply(res, args);
-    },
+  const committed = commitNow(state.current);
+  // A synchronous store has finished the commit in the call: the response ends right away.
+  if (!(committed instanceof Promise)) {
+    endWithCookies(res, state, args, end, committed);
+    return res;
+  }
+  committed.then(
+    (cookies) => endWithCookies(res, state, args, end, cookies),
     (err: unknown) => {
       // Nothing was stored: announce no cookie for it on the error response.
       state.cookiesDone = true;
@@ -74,6 +75,20 @@ export function endAfterCommit(
     },
   );
   return res;
+}
+
+function endWithCookies(
+  res: ServerResponse,
+  state: RequestSession,
+  args: unknown[],
+  end: ResponseMethod,
+  cookies: readonly string[],
+): void {
+  if (!state.cookiesDone && !res.headersSent) {
+    state.cookiesDone = true;
+    appendSetCookie(res, cookies);
+  }
+  end.apply(res, args);
 }
 
 /**

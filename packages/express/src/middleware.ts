@@ -1,5 +1,5 @@
 import './augment.js';
-import { createSessionManager, type SessionManager } from '@fastmmap/session-core';
+import { createSessionManager, type Session, type SessionManager } from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ExpressSessionOptions } from './options.js';
 import { attachSession } from './prototype-hooks.js';
@@ -19,6 +19,20 @@ export interface SessionMiddleware extends RequestHandler {
  * `req.secure` (which follows Express's `trust proxy` setting) decides `Secure` cookies when
  * `cookie.secure` is `'auto'`.
  */
+/** Gives the request its loaded session, then hands it on. */
+function begin(
+  manager: SessionManager,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  session: Session,
+): void {
+  const state = new RequestSession(req, manager, session, next);
+  state.value = createSessionView(state);
+  attachSession(req, res, state);
+  next();
+}
+
 export function session(options: ExpressSessionOptions): SessionMiddleware {
   const owned = !('manager' in options);
   const manager = 'manager' in options ? options.manager : createSessionManager(options);
@@ -29,12 +43,11 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       next();
       return;
     }
-    manager.load(req.headers.cookie, { secure: req.secure }).then((session) => {
-      const state = new RequestSession(req, manager, session, next);
-      state.value = createSessionView(state);
-      attachSession(req, res, state);
-      next();
-    }, next);
+    const loaded = manager.loadNow(req.headers.cookie, { secure: req.secure });
+    // A synchronous store gives the session in the call: no promise to wait for.
+    if (loaded instanceof Promise)
+      loaded.then((session) => begin(manager, req, res, next, session), next);
+    else begin(manager, req, res, next, loaded);
   };
 
   return Object.assign(middleware, {

@@ -1,6 +1,7 @@
 export type { Clock } from './cache/types.js';
 export { isSessionError, SessionError, type SessionErrorCode } from './errors.js';
 export { createSessionManager } from './manager/manager.js';
+export { commitNow } from './manager/session.js';
 export type {
   CookieOptions,
   RequestInfo,
@@ -18,6 +19,6 @@ export {
 export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type SweeperOptions, startSweeper } from './store/sweeper.js';
-export type { SessionData, Store, StoredData } from './store/types.js';
+export type { SessionData, Store, StoredData, SyncStoreAccess } from './store/types.js';
 // For Store authors: the checks every store applies, so all of them fail the same way.
 export { assertSupportedData, assertValidId, assertValidTtl } from './store/validate.js';

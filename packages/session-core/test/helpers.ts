@@ -18,10 +18,32 @@ export type StoreCall = [method: string, id?: string];
 /** Wraps a store and records every call, so tests can assert what was (not) written. */
 export function recordingStore<S extends Store>(
   inner: S,
+  options: { sync?: boolean } = {},
 ): S & { calls: StoreCall[]; writes(): StoreCall[] } {
   const calls: StoreCall[] = [];
+  const innerSync = inner.sync;
+  if (options.sync === true && innerSync === undefined) throw new Error('inner store is not sync');
+  // Passed on (and recorded under the same names) only when asked: tests choose the path.
+  const sync =
+    options.sync === true && innerSync !== undefined
+      ? {
+          getSync: (id: string) => {
+            calls.push(['get', id]);
+            return innerSync.getSync(id);
+          },
+          getAndSetSync: (
+            id: string,
+            fn: (c: StoredData | undefined) => StoredData | undefined,
+            ttl: number,
+          ) => {
+            calls.push(['getAndSet', id]);
+            return innerSync.getAndSetSync(id, fn, ttl);
+          },
+        }
+      : undefined;
   const wrapper = {
     calls,
+    sync,
     writes: () => calls.filter(([m]) => m !== 'get'),
     get: (id: string) => {
       calls.push(['get', id]);

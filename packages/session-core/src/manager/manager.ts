@@ -1,11 +1,11 @@
-import type { SessionData, Store } from '../store/types.js';
+import type { SessionData, Store, StoredData } from '../store/types.js';
 import { createCookieSerializer, readCookieValues } from './cookies.js';
 import { createDefaultStore } from './default-store.js';
 import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
 import { openRecord } from './record.js';
 import { ManagedSession, type SessionContext } from './session.js';
-import { createVerifier, signingKeys } from './signing.js';
+import { createVerifier, signingKeys, type VerifiedId } from './signing.js';
 import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from './types.js';
 
 /**
@@ -38,7 +38,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const slot = requestSecure ? 1 : 0;
     let ctx = contexts[slot];
     if (ctx === undefined) {
-      ctx = { options: resolved, store: getStore(), requestSecure, cookies, keys };
+      const current = getStore();
+      ctx = { options: resolved, store: current, sync: current.sync, requestSecure, cookies, keys };
       contexts[slot] = ctx;
     }
     return ctx;
@@ -68,53 +69,82 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       signedValue: undefined,
     });
 
+  // The session a verified cookie names, if its record is live (and young enough).
+  const sessionFor = (
+    ctx: SessionContext,
+    verified: VerifiedId,
+    value: string,
+    stored: StoredData | undefined,
+    now: number,
+  ): ManagedSession | undefined => {
+    const record = openRecord(stored, now);
+    const { absoluteTimeout } = resolved;
+    if (
+      record === undefined ||
+      (absoluteTimeout !== undefined && now - record.meta.created >= absoluteTimeout)
+    ) {
+      return undefined;
+    }
+    return new ManagedSession(ctx, {
+      id: verified.id,
+      isNew: false,
+      persisted: true,
+      data: record.data,
+      meta: record.meta,
+      resign: verified.secretIndex > 0,
+      signedValue: verified.secretIndex === 0 ? value : undefined,
+    });
+  };
+
   // The session for the first cookie value (from `index` on) that verifies and names a live
-  // record. A `then` per store read rather than an async loop: one promise fewer per load.
+  // record: in the call when the store answers synchronously, else after its read.
   const loadFrom = (
     ctx: SessionContext,
     values: readonly string[],
     index: number,
     now: number,
-  ): Promise<ManagedSession> => {
+  ): ManagedSession | Promise<ManagedSession> => {
     for (let i = index; i < values.length; i++) {
       const value = values[i]!;
       const verified = verify(value);
       if (verified === undefined) continue;
-      return ctx.store.get(verified.id).then((stored) => {
-        const record = openRecord(stored, now);
-        const { absoluteTimeout } = resolved;
-        if (
-          record === undefined ||
-          (absoluteTimeout !== undefined && now - record.meta.created >= absoluteTimeout)
-        ) {
-          return loadFrom(ctx, values, i + 1, now);
-        }
-        return new ManagedSession(ctx, {
-          id: verified.id,
-          isNew: false,
-          persisted: true,
-          data: record.data,
-          meta: record.meta,
-          resign: verified.secretIndex > 0,
-          signedValue: verified.secretIndex === 0 ? value : undefined,
-        });
-      });
+      if (ctx.sync !== undefined) {
+        const session = sessionFor(ctx, verified, value, ctx.sync.getSync(verified.id), now);
+        if (session !== undefined) return session;
+        continue;
+      }
+      return ctx.store
+        .get(verified.id)
+        .then(
+          (stored) =>
+            sessionFor(ctx, verified, value, stored, now) ?? loadFrom(ctx, values, i + 1, now),
+        );
     }
-    return Promise.resolve(fresh(ctx, now));
+    return fresh(ctx, now);
   };
+
+  function loadNow<D extends object = SessionData>(
+    cookieHeader: string | undefined,
+    request?: RequestInfo,
+  ): Session<D> | Promise<Session<D>> {
+    try {
+      const ctx = contextFor(request?.secure === true);
+      const values = readCookieValues(cookieHeader, resolved.name);
+      return loadFrom(ctx, values, 0, resolved.clock()) as unknown as
+        | Session<D>
+        | Promise<Session<D>>;
+    } catch (err) {
+      // As from an async function: a failure (a throwing genid or store) rejects, never throws.
+      return Promise.reject(err);
+    }
+  }
 
   function load<D extends object = SessionData>(
     cookieHeader: string | undefined,
     request?: RequestInfo,
   ): Promise<Session<D>> {
-    try {
-      const ctx = contextFor(request?.secure === true);
-      const values = readCookieValues(cookieHeader, resolved.name);
-      return loadFrom(ctx, values, 0, resolved.clock()) as unknown as Promise<Session<D>>;
-    } catch (err) {
-      // As from an async function: a failure (a throwing genid or store) rejects, never throws.
-      return Promise.reject(err);
-    }
+    const loaded = loadNow<D>(cookieHeader, request);
+    return loaded instanceof Promise ? loaded : Promise.resolve(loaded);
   }
 
   return {
@@ -123,6 +153,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     options: publicOptions,
     load,
+    loadNow,
     async close() {
       if (closed) return;
       closed = true;

@@ -14,6 +14,8 @@ export interface SessionMeta {
   created: number;
   /** The last write or touch (ms): drives the touch throttle across processes. */
   touched: number;
+  /** When the browser was last sent the cookie with a fresh expiry (ms): drives its throttle. */
+  cookieAt?: number;
   flash?: FlashMessages;
   /** Set on a tombstone: the session was destroyed and must not come back. */
   dead?: true;
@@ -28,6 +30,9 @@ function readMeta(value: unknown): SessionMeta | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const meta = value as Partial<SessionMeta>;
   if (typeof meta.created !== 'number' || typeof meta.touched !== 'number') return undefined;
+  if (meta.cookieAt !== undefined && typeof meta.cookieAt !== 'number') {
+    return { ...(meta as SessionMeta), cookieAt: undefined };
+  }
   return meta as SessionMeta;
 }
 
@@ -57,6 +62,7 @@ export function tombstone(now: number): StoredData {
 
 function storedMeta(meta: SessionMeta): SessionMeta {
   const stored: SessionMeta = { created: meta.created, touched: meta.touched };
+  if (meta.cookieAt !== undefined) stored.cookieAt = meta.cookieAt;
   if (meta.flash !== undefined && Object.keys(meta.flash).length > 0) stored.flash = meta.flash;
   return stored;
 }

@@ -1,5 +1,5 @@
 import { SessionError } from '../errors.js';
-import type { Store, StoredData } from '../store/types.js';
+import type { Store, StoredData, SyncStoreAccess } from '../store/types.js';
 import {
   applyChanges,
   type Changes,
@@ -28,6 +28,8 @@ import type { Session } from './types.js';
 export interface SessionContext {
   options: ResolvedOptions;
   store: Store;
+  /** The store's synchronous access (Store.sync), if it has one: commits finish in the call. */
+  sync: SyncStoreAccess | undefined;
   requestSecure: boolean;
   cookies: CookieSerializer;
   /** The secrets as HMAC keys; the first signs. */
@@ -197,6 +199,19 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return this.#serial(() => this.#commitNow());
   }
 
+  /**
+   * commit() for adapters: the cookies themselves when the commit could finish in the call
+   * (a synchronous store, nothing queued before it), else commit()'s promise.
+   */
+  commitNow(): string[] | Promise<string[]> {
+    if (this.#chain !== undefined || this.#ctx.sync === undefined) return this.commit();
+    try {
+      return this.#commitNow() as string[];
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   // Runs inside #serial (a throw becomes the commit's rejection). Plain promise steps rather
   // than async functions: two promises and their resumptions fewer on every commit.
   #commitNow(): string[] | Promise<string[]> {
@@ -236,43 +251,47 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (this.#cookieSent) return true;
     // A new (or regenerated) id goes to the browser only once something is stored under it.
     if (!this.#persisted) return plan.write;
-    const { rolling, cookie } = this.#ctx.options;
-    return rolling || this.#resign || (cookie.maxAge !== null && (plan.write || plan.touch));
+    const { rolling, cookie, touchAfter } = this.#ctx.options;
+    if (rolling || this.#resign) return true;
+    if (cookie.maxAge === null || !(plan.write || plan.touch)) return false;
+    // The browser's expiry moves like the store's: at most once per touchAfter (unless asked
+    // with touch()). A Set-Cookie on every write would cost server CPU and a cookie-jar write
+    // in the browser for an expiry that barely moved.
+    return this.#touchRequested || plan.now - (this.#meta.cookieAt ?? 0) >= touchAfter;
   }
 
-  #write(plan: CommitPlan, headers: string[]): Promise<string[]> {
-    const { options, store } = this.#ctx;
+  // With a synchronous store (ctx.sync) the write and its bookkeeping happen in the call.
+  #write(plan: CommitPlan, headers: string[]): string[] | Promise<string[]> {
+    const { options, store, sync } = this.#ctx;
     const expectExisting = this.#persisted;
+    const sendsCookie = headers.length > 0;
     let dead = false;
     let written: SessionMeta | undefined;
-    const writing = store.getAndSet(
-      this.#id,
-      (current) => {
-        if (current !== undefined && isTombstone(current)) {
-          dead = true;
-          return current;
-        }
-        // Deleted behind our back (logout elsewhere, admin purge): do not resurrect it.
-        if (current === undefined && expectExisting) {
-          dead = true;
-          return undefined;
-        }
-        const stored = current === undefined ? undefined : recordMeta(current, plan.now);
-        const meta: SessionMeta = {
-          created: stored?.created ?? this.#meta.created,
-          touched: plan.now,
-          flash:
-            this.#flashBox === undefined
-              ? FlashBox.kept(stored?.flash)
-              : this.#flashBox.apply(stored?.flash),
-        };
-        written = meta;
-        return updateRecord(current, plan.changes, meta);
-      },
-      options.ttl,
-    );
-    // One then() for the bookkeeping and the result: a chained then() costs a promise more.
-    return writing.then(() => {
+    const update = (current: StoredData | undefined): StoredData | undefined => {
+      if (current !== undefined && isTombstone(current)) {
+        dead = true;
+        return current;
+      }
+      // Deleted behind our back (logout elsewhere, admin purge): do not resurrect it.
+      if (current === undefined && expectExisting) {
+        dead = true;
+        return undefined;
+      }
+      const stored = current === undefined ? undefined : recordMeta(current, plan.now);
+      const meta: SessionMeta = {
+        created: stored?.created ?? this.#meta.created,
+        touched: plan.now,
+        // What another request sent since our load counts too.
+        cookieAt: sendsCookie ? plan.now : (stored?.cookieAt ?? this.#meta.cookieAt),
+        flash:
+          this.#flashBox === undefined
+            ? FlashBox.kept(stored?.flash)
+            : this.#flashBox.apply(stored?.flash),
+      };
+      written = meta;
+      return updateRecord(current, plan.changes, meta);
+    };
+    const done = (): string[] => {
       if (dead || written === undefined) {
         this.#lost = true;
         return [];
@@ -284,33 +303,41 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash);
       return this.#sent(headers);
-    });
+    };
+    if (sync !== undefined) {
+      sync.getAndSetSync(this.#id, update, options.ttl);
+      return done();
+    }
+    return store.getAndSet(this.#id, update, options.ttl).then(done);
   }
 
-  #touchRecord(now: number, headers: string[]): Promise<string[]> {
-    const { options, store } = this.#ctx;
+  #touchRecord(now: number, headers: string[]): string[] | Promise<string[]> {
+    const { options, store, sync } = this.#ctx;
     let dead = false;
-    const touching = store.getAndSet(
-      this.#id,
-      (current): StoredData | undefined => {
-        const opened = openRecord(current, now);
-        if (opened === undefined) {
-          dead = true;
-          return current;
-        }
-        return buildRecord(opened.data, { ...opened.meta, touched: now });
-      },
-      options.ttl,
-    );
-    return touching.then(() => {
+    let cookieAt: number | undefined;
+    const update = (current: StoredData | undefined): StoredData | undefined => {
+      const opened = openRecord(current, now);
+      if (opened === undefined) {
+        dead = true;
+        return current;
+      }
+      cookieAt = headers.length > 0 ? now : opened.meta.cookieAt;
+      return buildRecord(opened.data, { ...opened.meta, touched: now, cookieAt });
+    };
+    const done = (): string[] => {
       if (dead) {
         this.#lost = true;
         return [];
       }
-      this.#meta = { ...this.#meta, touched: now };
+      this.#meta = { ...this.#meta, touched: now, cookieAt };
       this.#touchRequested = false;
       return this.#sent(headers);
-    });
+    };
+    if (sync !== undefined) {
+      sync.getAndSetSync(this.#id, update, options.ttl);
+      return done();
+    }
+    return store.getAndSet(this.#id, update, options.ttl).then(done);
   }
 
   #sessionCookie(now: number): string {
@@ -350,4 +377,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#chain = run;
     return run;
   }
+}
+
+/**
+ * `session.commit()` for adapters: the Set-Cookie values themselves when the commit finished
+ * in the call (a synchronous store), else commit()'s promise. Never throws: failures reject.
+ */
+export function commitNow(session: Session<object>): string[] | Promise<string[]> {
+  return session instanceof ManagedSession ? session.commitNow() : session.commit();
 }

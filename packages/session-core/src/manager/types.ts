@@ -95,6 +95,14 @@ export interface SessionManager {
     cookieHeader: string | undefined,
     request?: RequestInfo,
   ): Promise<Session<D>>;
+  /**
+   * load() for adapters: the session itself when the store answered synchronously (see
+   * Store.sync), else the same promise load() returns. Never throws: failures reject.
+   */
+  loadNow<D extends object = SessionData>(
+    cookieHeader: string | undefined,
+    request?: RequestInfo,
+  ): Session<D> | Promise<Session<D>>;
   /** Closes the store if the manager created it. */
   close(): Promise<void>;
 }

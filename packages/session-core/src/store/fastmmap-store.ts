@@ -2,7 +2,8 @@ import { defaultCachePath, FastMmapCache, isFastMmapError } from '../cache/index
 import type { CacheOptions, Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { mapCacheError } from './cache-errors.js';
-import type { Store, StoredData } from './types.js';
+import { syncUnlessOverridden } from './sync-access.js';
+import type { Store, StoredData, SyncStoreAccess } from './types.js';
 import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
 
 export interface FastMmapStoreOptions {
@@ -41,7 +42,9 @@ const DEFAULT_NUM_PAGES = 512;
  * two cannot be evicted apart. getAndSet holds the page lock across read and write: atomic
  * across processes.
  */
-export class FastMmapStore<D extends StoredData = StoredData> implements Store<D> {
+export class FastMmapStore<D extends StoredData = StoredData>
+  implements Store<D>, SyncStoreAccess<D>
+{
   /** The cache underneath: for stats() and inspection. */
   readonly cache: FastMmapCache;
   /** Default lifetime in ms, for callers that have none. */
@@ -99,7 +102,17 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
     return this.cache.path;
   }
 
+  /** See Store.sync: this store itself, unless a subclass overrides get or getAndSet. */
+  get sync(): SyncStoreAccess<D> | undefined {
+    return syncUnlessOverridden(this, FastMmapStore.prototype);
+  }
+
   async get(id: string): Promise<D | undefined> {
+    return this.getSync(id);
+  }
+
+  /** get(), answered in the call: failures are thrown. */
+  getSync(id: string): D | undefined {
     const key = this.#key(id);
     try {
       return this.cache.get(key) as D | undefined;
@@ -131,6 +144,15 @@ export class FastMmapStore<D extends StoredData = StoredData> implements Store<D
     fn: (current: D | undefined) => D | undefined,
     ttlMs: number,
   ): Promise<D | undefined> {
+    return this.getAndSetSync(id, fn, ttlMs);
+  }
+
+  /** getAndSet(), answered in the call: failures (fn's own too) are thrown. */
+  getAndSetSync(
+    id: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+  ): D | undefined {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
     if (typeof fn !== 'function') throw new TypeError('getAndSet needs a function');

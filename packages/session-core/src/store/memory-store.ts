@@ -2,7 +2,8 @@ import { deserialize, serialize } from 'node:v8';
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { copyValue, UNSUPPORTED } from './data-copy.js';
-import type { Store, StoredData } from './types.js';
+import { syncUnlessOverridden } from './sync-access.js';
+import type { Store, StoredData, SyncStoreAccess } from './types.js';
 import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
 
 export interface MemoryStoreOptions {
@@ -27,7 +28,9 @@ interface Item {
  * kept encoded with the structured-clone algorithm (v8.serialize), so a caller never shares
  * an object with the store: mutating what went in or came out changes nothing stored.
  */
-export class MemoryStore<D extends StoredData = StoredData> implements Store<D> {
+export class MemoryStore<D extends StoredData = StoredData>
+  implements Store<D>, SyncStoreAccess<D>
+{
   readonly maxSize: number;
   readonly #clock: Clock;
   readonly #items = new Map<string, Item>();
@@ -50,7 +53,17 @@ export class MemoryStore<D extends StoredData = StoredData> implements Store<D> 
     return n;
   }
 
+  /** See Store.sync: this store itself, unless a subclass overrides get or getAndSet. */
+  get sync(): SyncStoreAccess<D> | undefined {
+    return syncUnlessOverridden(this, MemoryStore.prototype);
+  }
+
   async get(id: string): Promise<D | undefined> {
+    return this.getSync(id);
+  }
+
+  /** get(), answered in the call: failures are thrown. */
+  getSync(id: string): D | undefined {
     this.#assertOpen();
     assertValidId(id);
     const item = this.#live(id);
@@ -89,6 +102,15 @@ export class MemoryStore<D extends StoredData = StoredData> implements Store<D> 
     fn: (current: D | undefined) => D | undefined,
     ttlMs: number,
   ): Promise<D | undefined> {
+    return this.getAndSetSync(id, fn, ttlMs);
+  }
+
+  /** getAndSet(), answered in the call: failures (fn's own too) are thrown. */
+  getAndSetSync(
+    id: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+  ): D | undefined {
     this.#assertOpen();
     assertValidId(id);
     assertValidTtl(ttlMs);

@@ -39,8 +39,25 @@ export interface Store<D extends StoredData = StoredData> {
     fn: (current: D | undefined) => D | undefined,
     ttlMs: number,
   ): Promise<D | undefined>;
+  /**
+   * Optional, for stores whose work is synchronous at heart: the same get and getAndSet,
+   * answered in the call (failures thrown, not rejected). The session manager then finishes
+   * most requests without waiting for a promise. Leave it undefined when get or getAndSet do
+   * more than these (a subclass that logs, say): the manager would go around them.
+   */
+  readonly sync?: SyncStoreAccess<D> | undefined;
   /** Optional: moves the expiry to ttlMs from now without rewriting the data. False if missing. */
   touch?(id: string, ttlMs: number): Promise<boolean>;
   /** Releases resources. Idempotent; later calls reject with ERR_SESSION_STORE_UNAVAILABLE. */
   close(): Promise<void>;
+}
+
+/** Store.sync: get and getAndSet with the Store contract, but synchronous. */
+export interface SyncStoreAccess<D extends StoredData = StoredData> {
+  getSync(id: string): D | undefined;
+  getAndSetSync(
+    id: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+  ): D | undefined;
 }

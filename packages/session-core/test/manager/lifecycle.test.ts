@@ -11,638 +11,737 @@ import { cookieAttributes, cookiePair, fakeClock, recordingStore, SECRET } from 
 
 const DAY = 86_400_000;
 
-function setup(options: Partial<SessionManagerOptions> = {}) {
-  const clock = fakeClock();
-  const memory = new MemoryStore({ clock });
-  const store = recordingStore(memory);
-  const manager = createSessionManager({ secret: SECRET, store, clock, ...options });
-  return { clock, memory, store, manager };
+// Every case runs twice: through the async Store methods and through Store.sync, the path
+// the manager takes (and commits in the call) when a store offers it.
+for (const mode of ['async', 'sync'] as const) {
+  describe(`with ${mode} store access`, () => {
+    function setup(options: Partial<SessionManagerOptions> = {}) {
+      const clock = fakeClock();
+      const memory = new MemoryStore({ clock });
+      const store = recordingStore(memory, { sync: mode === 'sync' });
+      const manager = createSessionManager({ secret: SECRET, store, clock, ...options });
+      return { clock, memory, store, manager };
+    }
+
+    /** A request that writes `data` into a new session; returns the cookie the browser keeps. */
+    async function startSession(
+      manager: SessionManager,
+      data: Record<string, unknown> = { user: 'ann' },
+    ) {
+      const session = await manager.load<Record<string, unknown>>(undefined);
+      Object.assign(session.data, data);
+      const headers = await session.commit();
+      return { cookie: cookiePair(headers[0]), id: session.id };
+    }
+
+    describe('a new session', () => {
+      it('is not stored and sets no cookie while nothing is written to it', async () => {
+        const { manager, store } = setup();
+        const session = await manager.load(undefined);
+        expect(session.isNew).toBe(true);
+        expect(session.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(session.cookieHeaders()).toEqual([]);
+        expect(await session.commit()).toEqual([]);
+        expect(store.calls).toEqual([]);
+      });
+
+      it('is stored with saveUninitialized even when empty', async () => {
+        const { manager, memory } = setup({ saveUninitialized: true });
+        const session = await manager.load(undefined);
+        const headers = await session.commit();
+        expect(headers).toHaveLength(1);
+        expect(await memory.get(session.id)).toBeDefined();
+      });
+
+      it('is stored once written, with a signed, HttpOnly, SameSite=Lax cookie', async () => {
+        const { manager, memory } = setup();
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.user = 'ann';
+        const [header] = await session.commit();
+        expect(cookiePair(header)).toBe(`fmsid=${signId(session.id, SECRET)}`);
+        const attributes = cookieAttributes(header!);
+        expect(attributes.get('path')).toBe('/');
+        expect(attributes.has('httponly')).toBe(true);
+        expect(attributes.get('samesite')).toBe('Lax');
+        expect(attributes.get('max-age')).toBe(String(DAY / 1000));
+        expect(attributes.has('secure')).toBe(false);
+        expect((await memory.get(session.id))?.user).toBe('ann');
+      });
+
+      it('gets Secure with secure "auto" on an HTTPS request, and a browser-session cookie with maxAge null', async () => {
+        const { manager } = setup({ cookie: { maxAge: null } });
+        const session = await manager.load<Record<string, unknown>>(undefined, { secure: true });
+        session.data.x = 1;
+        const [header] = await session.commit();
+        const attributes = cookieAttributes(header!);
+        expect(attributes.has('secure')).toBe(true);
+        expect(attributes.has('max-age')).toBe(false);
+        expect(attributes.has('expires')).toBe(false);
+      });
+    });
+
+    describe('cookie attributes', () => {
+      it('follows the cookie options', async () => {
+        const { manager } = setup({
+          name: '__Host-sid',
+          cookie: {
+            secure: true,
+            sameSite: 'strict',
+            partitioned: true,
+            httpOnly: false,
+            maxAge: 5000,
+          },
+        });
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.x = 1;
+        const [header] = await session.commit();
+        expect(header!.startsWith('__Host-sid=')).toBe(true);
+        const attributes = cookieAttributes(header!);
+        expect(attributes.get('samesite')).toBe('Strict');
+        expect(attributes.has('secure')).toBe(true);
+        expect(attributes.has('partitioned')).toBe(true);
+        expect(attributes.has('httponly')).toBe(false);
+        expect(attributes.get('max-age')).toBe('5');
+      });
+
+      it('sets Domain and Path when asked', async () => {
+        const { manager } = setup({ cookie: { domain: 'example.com', path: '/app' } });
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.x = 1;
+        const attributes = cookieAttributes((await session.commit())[0]!);
+        expect(attributes.get('domain')).toBe('example.com');
+        expect(attributes.get('path')).toBe('/app');
+      });
+    });
+
+    describe('loading', () => {
+      it('returns the stored data for a valid cookie', async () => {
+        const { manager } = setup();
+        const { cookie, id } = await startSession(manager, { user: 'ann', when: new Date(5) });
+        const session = await manager.load<Record<string, unknown>>(`other=1; ${cookie}`);
+        expect(session.isNew).toBe(false);
+        expect(session.id).toBe(id);
+        expect(session.data).toEqual({ user: 'ann', when: new Date(5) });
+        expect(META_KEY in session.data).toBe(false);
+      });
+
+      it.each([
+        ['a missing header', undefined],
+        ['an empty header', ''],
+        ['garbage', ';;;=;fmsid'],
+        ['a malformed value', 'fmsid=not-a-session'],
+        ['a bad percent-encoding', 'fmsid=%E0%A4%A'],
+        ['an oversized value', `fmsid=${'a'.repeat(5000)}`],
+      ])('starts fresh on %s', async (_, header) => {
+        const { manager } = setup();
+        const session = await manager.load(header);
+        expect(session.isNew).toBe(true);
+      });
+
+      it('starts fresh on a forged, tampered or unknown cookie, never adopting the id', async () => {
+        const { manager } = setup();
+        const { cookie, id } = await startSession(manager);
+        const value = cookie.slice('fmsid='.length);
+        const forged = signId(id, 'an-attacker-secret-of-32-characters-or-more');
+        const tamperedId = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}${value.slice(id.length)}`;
+        const unknown = signId('u'.repeat(43), SECRET);
+        for (const bad of [forged, tamperedId, unknown]) {
+          const session = await manager.load(`fmsid=${bad}`);
+          expect(session.isNew).toBe(true);
+          expect(session.id).not.toBe(id);
+          expect(session.id).not.toBe('u'.repeat(43));
+        }
+      });
+
+      it('finds its cookie among several of the same name (another path or domain sent one first)', async () => {
+        const { manager } = setup();
+        const { cookie, id } = await startSession(manager);
+        const foreign = `fmsid=${signId('f'.repeat(43), 'some-other-apps-secret-of-32-characters')}`;
+        const session = await manager.load(`${foreign}; fmsid=garbage; ${cookie}`);
+        expect(session.isNew).toBe(false);
+        expect(session.id).toBe(id);
+      });
+
+      it('accepts a percent-encoded or quoted cookie value', async () => {
+        const { manager } = setup();
+        const { cookie, id } = await startSession(manager);
+        const value = cookie.slice('fmsid='.length);
+        expect((await manager.load(`fmsid="${value}"`)).id).toBe(id);
+        expect((await manager.load(`fmsid=${value.replace('.', '%2E')}`)).id).toBe(id);
+      });
+
+      it('starts fresh once the session expired on the injected clock', async () => {
+        const { manager, clock } = setup({ ttl: 60_000 });
+        const { cookie } = await startSession(manager);
+        clock.advance(59_999);
+        expect((await manager.load(cookie)).isNew).toBe(false);
+        clock.advance(60_000);
+        expect((await manager.load(cookie)).isNew).toBe(true);
+      });
+    });
+
+    describe('absoluteTimeout', () => {
+      it('ends an active session at its absolute lifetime; regenerate starts a new one', async () => {
+        const { manager, clock } = setup({ ttl: 10_000, touchAfter: 0, absoluteTimeout: 25_000 });
+        const { cookie } = await startSession(manager);
+        for (let i = 0; i < 4; i++) {
+          clock.advance(6_000); // 6s, 12s, 18s, 24s: kept alive by touches
+          const session = await manager.load(cookie);
+          expect(session.isNew).toBe(false);
+          await session.commit();
+        }
+        clock.advance(1_000); // 25s
+        const expired = await manager.load(cookie);
+        expect(expired.isNew).toBe(true);
+
+        const { cookie: second } = await startSession(manager);
+        for (let i = 0; i < 2; i++) {
+          clock.advance(8_000);
+          await (await manager.load(second)).commit();
+        }
+        clock.advance(4_000); // 20s after the second id was issued
+        const login = await manager.load(second);
+        expect(login.isNew).toBe(false);
+        await login.regenerate();
+        const third = cookiePair((await login.commit())[0]);
+        clock.advance(6_000); // 26s after the first id was issued, 6s after regenerate
+        expect((await manager.load(third)).isNew).toBe(false);
+      });
+    });
+
+    describe('commit', () => {
+      it('writes nothing and sends no cookie for an unchanged session inside touchAfter', async () => {
+        const { manager, store, clock } = setup({ cookie: { maxAge: null } });
+        const { cookie } = await startSession(manager);
+        store.calls.length = 0;
+        clock.advance(1000);
+        const session = await manager.load(cookie);
+        expect(await session.commit()).toEqual([]);
+        expect(store.writes()).toEqual([]);
+      });
+
+      it('writes only the changed keys and is idempotent', async () => {
+        const { manager, store, memory } = setup();
+        const { cookie, id } = await startSession(manager, { a: 1, b: { deep: [1] } });
+        store.calls.length = 0;
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        (session.data.b as { deep: number[] }).deep.push(2);
+        const first = await session.commit();
+        const second = await session.commit();
+        expect(second).toEqual(first);
+        expect(store.writes()).toEqual([['getAndSet', id]]);
+        expect(await memory.get(id)).toMatchObject({ a: 1, b: { deep: [1, 2] } });
+      });
+
+      it('deletes a top-level key removed by the request, and all of them when data is replaced', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { a: 1, b: 2, c: 3 });
+        const one = await manager.load<Record<string, unknown>>(cookie);
+        delete one.data.a;
+        await one.commit();
+        const two = await manager.load<Record<string, unknown>>(cookie);
+        two.data = { z: 26 };
+        await two.commit();
+        const { [META_KEY]: _, ...stored } = (await memory.get(id))!;
+        expect(stored).toEqual({ z: 26 });
+      });
+
+      it('returns what cookieHeaders() predicted', async () => {
+        const { manager } = setup();
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.n = 1;
+        const predicted = session.cookieHeaders();
+        expect(predicted).toHaveLength(1);
+        expect(await session.commit()).toEqual(predicted);
+        expect(session.cookieHeaders()).toEqual(predicted);
+      });
+
+      it('writes changes made after a first commit on the second one', async () => {
+        const { manager, memory } = setup();
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.n = 1;
+        await session.commit();
+        session.data.n = 2;
+        await session.commit();
+        expect((await memory.get(session.id))?.n).toBe(2);
+      });
+
+      it('starts a commit at its call; one called meanwhile runs after it and writes what changed since', async () => {
+        const { manager, memory, store } = setup();
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.n = 1;
+        const first = session.commit();
+        session.data.n = 2;
+        session.data.m = 1;
+        const second = session.commit();
+        session.data.m = 2;
+        const [one, two] = await Promise.all([first, second]);
+        expect(one).toHaveLength(1);
+        expect(two).toEqual(one);
+        expect(store.writes()).toEqual([
+          ['getAndSet', session.id],
+          ['getAndSet', session.id],
+        ]);
+        expect(await memory.get(session.id)).toMatchObject({ n: 2, m: 2 });
+      });
+
+      it('keeps both changes when two requests change different keys of one session', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { base: true });
+        const [one, two] = await Promise.all([
+          manager.load<Record<string, unknown>>(cookie),
+          manager.load<Record<string, unknown>>(cookie),
+        ]);
+        one.data.cart = ['apple'];
+        two.data.theme = 'dark';
+        await Promise.all([two.commit(), one.commit()]);
+        expect(await memory.get(id)).toMatchObject({ base: true, cart: ['apple'], theme: 'dark' });
+      });
+
+      it('refuses data a store cannot keep, with a typed error, and keeps what is stored', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { a: 1 });
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        session.data.fn = () => 1;
+        await expect(session.commit()).rejects.toMatchObject({
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        });
+        const other = await manager.load<Record<string, unknown>>(cookie);
+        other.data[META_KEY] = 'mine';
+        await expect(other.commit()).rejects.toMatchObject({
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        });
+        expect((await memory.get(id))?.a).toBe(1);
+      });
+
+      it('reports a session too large for the store as ERR_SESSION_TOO_LARGE', async () => {
+        const clock = fakeClock();
+        const manager = createSessionManager({
+          secret: SECRET,
+          clock,
+          store: new MemoryStore({ clock, maxSize: 1024 }),
+        });
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        session.data.big = 'x'.repeat(2000);
+        await expect(session.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+      });
+    });
+
+    describe('touch and rolling', () => {
+      it('touches an unchanged session at most once per touchAfter, across requests', async () => {
+        const { manager, store, clock, memory } = setup({ ttl: 100_000, touchAfter: 10_000 });
+        const { cookie, id } = await startSession(manager);
+        store.calls.length = 0;
+        for (let i = 0; i < 5; i++) {
+          clock.advance(3_000);
+          await (await manager.load(cookie)).commit();
+        }
+        // Writes at 12s (first past 10s since the save at 0); 15s is only 3s after that.
+        expect(store.writes()).toEqual([['getAndSet', id]]);
+        // The touch moved the expiry: 100s after the touch at 12s, not after the save at 0.
+        // Now at 15s; the touch at 12s expires at 112s.
+        clock.advance(112_000 - 15_000 - 1);
+        expect(await memory.get(id)).toBeDefined();
+        clock.advance(1);
+        expect(await memory.get(id)).toBeUndefined();
+      });
+
+      it('re-sends a persistent cookie when it touches, and none for a browser-session cookie', async () => {
+        for (const maxAge of [undefined, null]) {
+          const { manager, clock } = setup({
+            ttl: 100_000,
+            touchAfter: 10_000,
+            cookie: { maxAge },
+          });
+          const { cookie } = await startSession(manager);
+          clock.advance(10_000);
+          const headers = await (await manager.load(cookie)).commit();
+          expect(headers).toHaveLength(maxAge === null ? 0 : 1);
+        }
+      });
+
+      it('re-sends a persistent cookie on a write only once the last one is touchAfter old', async () => {
+        const { manager, clock } = setup({ ttl: 100_000, touchAfter: 10_000 });
+        const { cookie } = await startSession(manager);
+        const write = async (n: number) => {
+          const session = await manager.load<Record<string, unknown>>(cookie);
+          session.data.n = n;
+          return session.commit();
+        };
+        const sent: number[] = [];
+        // A write every 3 s; the cookie went out at 0 (creation).
+        for (let i = 1; i <= 8; i++) {
+          clock.advance(3_000);
+          const headers = await write(i);
+          if (headers.length > 0) {
+            sent.push(i * 3_000);
+            expect(cookiePair(headers[0])).toBe(cookie);
+            expect(cookieAttributes(headers[0]!).get('expires')).toBe(
+              new Date(clock() + 100_000).toUTCString(),
+            );
+          }
+        }
+        // 12 s is the first write 10 s past 0, 24 s the first 10 s past 12.
+        expect(sent).toEqual([12_000, 24_000]);
+        // Every write was stored all the same.
+        expect((await manager.load<Record<string, unknown>>(cookie)).data.n).toBe(8);
+      });
+
+      it('re-sends the cookie on every write with touchAfter 0, and when the app calls touch()', async () => {
+        const eager = setup({ touchAfter: 0 });
+        const first = await startSession(eager.manager);
+        for (let i = 0; i < 3; i++) {
+          eager.clock.advance(1);
+          const session = await eager.manager.load<Record<string, unknown>>(first.cookie);
+          session.data.n = i;
+          expect(await session.commit()).toHaveLength(1);
+        }
+        const lazy = setup({ touchAfter: 10_000 });
+        const second = await startSession(lazy.manager);
+        lazy.clock.advance(1);
+        const session = await lazy.manager.load(second.cookie);
+        session.touch();
+        expect(await session.commit()).toHaveLength(1);
+      });
+
+      it('re-sends the cookie on the first write to a record that never noted one', async () => {
+        const { manager, memory, clock } = setup({ touchAfter: 10_000 });
+        const { cookie, id } = await startSession(manager);
+        // As written before cookieAt existed: creation and last touch only.
+        const stored = (await memory.get(id))!;
+        await memory.store(
+          id,
+          { ...stored, [META_KEY]: { created: clock(), touched: clock() } },
+          DAY,
+        );
+        clock.advance(1);
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        session.data.more = true;
+        expect(await session.commit()).toHaveLength(1);
+      });
+
+      it('touches when the app asks, even inside touchAfter', async () => {
+        const { manager, store, clock } = setup({ touchAfter: 10_000 });
+        const { cookie, id } = await startSession(manager);
+        store.calls.length = 0;
+        clock.advance(1);
+        const session = await manager.load(cookie);
+        session.touch();
+        await session.commit();
+        expect(store.writes()).toEqual([['getAndSet', id]]);
+      });
+
+      it('re-sends the cookie on every response with rolling', async () => {
+        const { manager, clock } = setup({ rolling: true, cookie: { maxAge: 60_000 } });
+        const { cookie } = await startSession(manager);
+        clock.advance(1000);
+        const [header] = await (await manager.load(cookie)).commit();
+        expect(cookiePair(header)).toBe(cookie);
+        expect(cookieAttributes(header!).get('expires')).toBe(
+          new Date(clock() + 60_000).toUTCString(),
+        );
+      });
+
+      it('does not resurrect a session deleted by someone else when touching', async () => {
+        const { manager, memory, clock } = setup({ touchAfter: 0 });
+        const { cookie, id } = await startSession(manager);
+        const session = await manager.load(cookie);
+        await memory.delete(id);
+        clock.advance(1);
+        expect(await session.commit()).toEqual([]);
+        expect(await memory.get(id)).toBeUndefined();
+      });
+    });
+
+    describe('secret rotation', () => {
+      const NEW = 'the-new-secret-that-is-at-least-32-characters';
+
+      it('accepts a cookie signed with an older secret and re-signs it with the first', async () => {
+        const clock = fakeClock();
+        const store = new MemoryStore({ clock });
+        const before = createSessionManager({
+          secret: SECRET,
+          store,
+          clock,
+          cookie: { maxAge: null },
+        });
+        const { cookie, id } = await startSession(before);
+        const after = createSessionManager({
+          secret: [NEW, SECRET],
+          store,
+          clock,
+          cookie: { maxAge: null },
+        });
+        const session = await after.load(cookie);
+        expect(session.isNew).toBe(false);
+        const [header] = await session.commit();
+        expect(cookiePair(header)).toBe(`fmsid=${signId(id, NEW)}`);
+        // Once re-signed, nothing more to send.
+        expect(await (await after.load(cookiePair(header))).commit()).toEqual([]);
+      });
+
+      it('refuses the old cookie once the old secret is dropped', async () => {
+        const clock = fakeClock();
+        const store = new MemoryStore({ clock });
+        const { cookie } = await startSession(
+          createSessionManager({ secret: SECRET, store, clock }),
+        );
+        const rotated = createSessionManager({ secret: NEW, store, clock });
+        expect((await rotated.load(cookie)).isNew).toBe(true);
+      });
+    });
+
+    describe('regenerate', () => {
+      it('moves the data and flash to a new id and kills the old one (fixation)', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { cart: ['apple'] });
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        session.flash('info', 'welcome');
+        await session.regenerate();
+        session.data.user = 'ann';
+        expect(session.id).not.toBe(id);
+        const [header] = await session.commit();
+        expect(cookiePair(header)).toBe(`fmsid=${signId(session.id, SECRET)}`);
+
+        const old = await manager.load(cookie);
+        expect(old.isNew).toBe(true);
+        expect(old.id).not.toBe(id);
+        const fresh = await manager.load<Record<string, unknown>>(cookiePair(header));
+        expect(fresh.data).toEqual({ cart: ['apple'], user: 'ann' });
+        expect(fresh.flashes('info')).toEqual(['welcome']);
+        expect(await memory.get(id)).toMatchObject({ [META_KEY]: { dead: true } });
+      });
+
+      it('keeps a request that loaded the old id from bringing it back', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager);
+        const inflight = await manager.load<Record<string, unknown>>(cookie);
+        const login = await manager.load(cookie);
+        await login.regenerate();
+        await login.commit();
+        inflight.data.late = true;
+        // No Set-Cookie: a clearing cookie here would log the browser out of the new id.
+        expect(await inflight.commit()).toEqual([]);
+        expect((await manager.load(cookie)).isNew).toBe(true);
+      });
+
+      it('carries over what other requests stored since this one loaded, and its own changes', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager, { a: 1, b: 1, gone: true });
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        const other = await manager.load<Record<string, unknown>>(cookie);
+        other.data.b = 2;
+        other.data.fromOther = 'yes';
+        delete other.data.gone;
+        other.flash('info', 'from other');
+        await other.commit();
+        login.data.a = 'mine';
+        const held = login.data;
+        await login.regenerate();
+        expect(login.data).toBe(held);
+        expect(login.data).toEqual({ a: 'mine', b: 2, fromOther: 'yes' });
+        const fresh = await manager.load<Record<string, unknown>>(
+          cookiePair((await login.commit())[0]),
+        );
+        expect(fresh.data).toEqual({ a: 'mine', b: 2, fromOther: 'yes' });
+        expect(fresh.flashes('info')).toEqual(['from other']);
+      });
+
+      it('works on a new session that was never stored', async () => {
+        const { manager, store } = setup();
+        const session = await manager.load<Record<string, unknown>>(undefined);
+        const first = session.id;
+        await session.regenerate();
+        expect(session.id).not.toBe(first);
+        expect(store.writes()).toEqual([]);
+        expect(await session.commit()).toHaveLength(1);
+      });
+    });
+
+    describe('destroy', () => {
+      it('deletes the session, exposes no data and clears the cookie', async () => {
+        const { manager } = setup({ cookie: { secure: true } });
+        const { cookie } = await startSession(manager, { user: 'ann' });
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        await session.destroy();
+        expect(session.destroyed).toBe(true);
+        expect(session.data).toEqual({});
+        const headers = await session.commit();
+        expect(headers).toHaveLength(1);
+        expect(session.cookieHeaders()).toEqual(headers);
+        const attributes = cookieAttributes(headers[0]!);
+        expect(cookiePair(headers[0])).toBe('fmsid=');
+        expect(attributes.get('max-age')).toBe('0');
+        expect(new Date(attributes.get('expires')!).getTime()).toBe(0);
+        expect(attributes.get('path')).toBe('/');
+        expect(attributes.has('secure')).toBe(true);
+        expect((await manager.load(cookie)).isNew).toBe(true);
+      });
+
+      it('stays dead when a request that loaded it before commits after (no resurrection)', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { user: 'ann' });
+        const inflight = await manager.load<Record<string, unknown>>(cookie);
+        const logout = await manager.load(cookie);
+        await logout.destroy();
+        await logout.commit();
+        inflight.data.cart = ['late write'];
+        inflight.flash('info', 'late');
+        expect(await inflight.commit()).toEqual([]);
+        const after = await manager.load<Record<string, unknown>>(cookie);
+        expect(after.isNew).toBe(true);
+        expect(after.data).toEqual({});
+        expect(await memory.get(id)).toEqual({
+          [META_KEY]: expect.objectContaining({ dead: true }),
+        });
+      });
+
+      it('makes regenerate and flash typed errors, and is idempotent', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager);
+        const session = await manager.load(cookie);
+        await session.destroy();
+        await session.destroy();
+        expect(() => session.flash('k', 1)).toThrow(
+          expect.objectContaining({ code: 'ERR_SESSION_DESTROYED' }),
+        );
+        await expect(session.regenerate()).rejects.toMatchObject({ code: 'ERR_SESSION_DESTROYED' });
+        expect(session.flashes('k')).toEqual([]);
+      });
+
+      it('lets the tombstone expire after tombstoneTtl', async () => {
+        const { manager, memory, clock } = setup({ tombstoneTtl: 1000 });
+        const { cookie, id } = await startSession(manager);
+        await (await manager.load(cookie)).destroy();
+        clock.advance(1000);
+        expect(await memory.get(id)).toBeUndefined();
+      });
+    });
+
+    describe('flash', () => {
+      it('keeps messages for the next request and returns each once', async () => {
+        const { manager } = setup();
+        const first = await manager.load(undefined);
+        first.flash('info', 'saved');
+        first.flash('info', { n: 2 });
+        first.flash('error', 'oops');
+        const cookie = cookiePair((await first.commit())[0]);
+
+        const second = await manager.load(cookie);
+        expect(second.flashes('info')).toEqual(['saved', { n: 2 }]);
+        expect(second.flashes('info')).toEqual([]);
+        await second.commit();
+
+        const third = await manager.load(cookie);
+        expect(third.flashes('info')).toEqual([]);
+        expect(third.flashes('error')).toEqual(['oops']);
+      });
+
+      it('returns messages queued in the same request too', async () => {
+        const { manager } = setup();
+        const session = await manager.load(undefined);
+        session.flash('info', 'now');
+        expect(session.flashes('info')).toEqual(['now']);
+        expect(await session.commit()).toEqual([]);
+      });
+
+      it('neither loses nor repeats messages when requests overlap', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager);
+        const seed = await manager.load(cookie);
+        seed.flash('info', 'one');
+        await seed.commit();
+        const reader = await manager.load(cookie);
+        const writer = await manager.load(cookie);
+        expect(reader.flashes('info')).toEqual(['one']);
+        writer.flash('info', 'two');
+        await writer.commit();
+        await reader.commit();
+        expect((await manager.load(cookie)).flashes('info')).toEqual(['two']);
+      });
+
+      it('keeps stored messages through commits of requests that never look at them', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager);
+        const seed = await manager.load(cookie);
+        seed.flash('info', 'kept');
+        await seed.commit();
+        // A request that only changes data writes the record again, messages included.
+        const busy = await manager.load<Record<string, unknown>>(cookie);
+        busy.data.n = 1;
+        await busy.commit();
+        // Queued after a commit of a request that had not touched flash before.
+        busy.flash('info', 'later');
+        await busy.commit();
+        expect((await memory.get(id))?.[META_KEY]).toMatchObject({
+          flash: { info: ['kept', 'later'] },
+        });
+        const reader = await manager.load(cookie);
+        expect(reader.flashes('info')).toEqual(['kept', 'later']);
+      });
+    });
+
+    describe('manager', () => {
+      it('closes only a store it created', async () => {
+        const { manager, memory } = setup();
+        await manager.close();
+        await manager.close();
+        await expect(memory.get('x')).resolves.toBeUndefined();
+      });
+
+      it('propagates store failures on load as typed errors', async () => {
+        const { manager, memory } = setup();
+        const { cookie } = await startSession(manager);
+        await memory.close();
+        await expect(manager.load(cookie)).rejects.toMatchObject({
+          code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        });
+      });
+
+      it('runs commit, regenerate and destroy in call order, also after one of them failed', async () => {
+        const { manager, memory } = setup();
+        const { cookie } = await startSession(manager);
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        const order: string[] = [];
+        let failNext = true;
+        // The backend fails once, on whichever path this run's manager writes through.
+        if (mode === 'sync') {
+          const realGetAndSetSync = memory.getAndSetSync.bind(memory);
+          memory.getAndSetSync = (id, fn, ttl) => {
+            if (failNext) {
+              failNext = false;
+              throw new Error('backend down');
+            }
+            return realGetAndSetSync(id, fn, ttl);
+          };
+        } else {
+          const realGetAndSet = memory.getAndSet.bind(memory);
+          memory.getAndSet = (id, fn, ttl) => {
+            if (failNext) {
+              failNext = false;
+              return Promise.reject(new Error('backend down'));
+            }
+            return realGetAndSet(id, fn, ttl);
+          };
+        }
+        session.data.n = 1;
+        const failed = session.commit().then(
+          () => order.push('commit ok'),
+          () => order.push('commit failed'),
+        );
+        const retried = session.commit().then(() => order.push('commit retried'));
+        const destroyed = session.destroy().then(() => order.push('destroyed'));
+        await Promise.all([failed, retried, destroyed]);
+        expect(order).toEqual(['commit failed', 'commit retried', 'destroyed']);
+        expect(session.destroyed).toBe(true);
+      });
+
+      it('refuses a genid that returns a weak id', async () => {
+        const { manager } = setup({ genid: () => 'short' });
+        await expect(manager.load(undefined)).rejects.toMatchObject({
+          code: 'ERR_SESSION_INVALID_ID',
+        });
+      });
+    });
+  });
 }
-
-/** A request that writes `data` into a new session; returns the cookie the browser keeps. */
-async function startSession(
-  manager: SessionManager,
-  data: Record<string, unknown> = { user: 'ann' },
-) {
-  const session = await manager.load<Record<string, unknown>>(undefined);
-  Object.assign(session.data, data);
-  const headers = await session.commit();
-  return { cookie: cookiePair(headers[0]), id: session.id };
-}
-
-describe('a new session', () => {
-  it('is not stored and sets no cookie while nothing is written to it', async () => {
-    const { manager, store } = setup();
-    const session = await manager.load(undefined);
-    expect(session.isNew).toBe(true);
-    expect(session.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(session.cookieHeaders()).toEqual([]);
-    expect(await session.commit()).toEqual([]);
-    expect(store.calls).toEqual([]);
-  });
-
-  it('is stored with saveUninitialized even when empty', async () => {
-    const { manager, memory } = setup({ saveUninitialized: true });
-    const session = await manager.load(undefined);
-    const headers = await session.commit();
-    expect(headers).toHaveLength(1);
-    expect(await memory.get(session.id)).toBeDefined();
-  });
-
-  it('is stored once written, with a signed, HttpOnly, SameSite=Lax cookie', async () => {
-    const { manager, memory } = setup();
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.user = 'ann';
-    const [header] = await session.commit();
-    expect(cookiePair(header)).toBe(`fmsid=${signId(session.id, SECRET)}`);
-    const attributes = cookieAttributes(header!);
-    expect(attributes.get('path')).toBe('/');
-    expect(attributes.has('httponly')).toBe(true);
-    expect(attributes.get('samesite')).toBe('Lax');
-    expect(attributes.get('max-age')).toBe(String(DAY / 1000));
-    expect(attributes.has('secure')).toBe(false);
-    expect((await memory.get(session.id))?.user).toBe('ann');
-  });
-
-  it('gets Secure with secure "auto" on an HTTPS request, and a browser-session cookie with maxAge null', async () => {
-    const { manager } = setup({ cookie: { maxAge: null } });
-    const session = await manager.load<Record<string, unknown>>(undefined, { secure: true });
-    session.data.x = 1;
-    const [header] = await session.commit();
-    const attributes = cookieAttributes(header!);
-    expect(attributes.has('secure')).toBe(true);
-    expect(attributes.has('max-age')).toBe(false);
-    expect(attributes.has('expires')).toBe(false);
-  });
-});
-
-describe('cookie attributes', () => {
-  it('follows the cookie options', async () => {
-    const { manager } = setup({
-      name: '__Host-sid',
-      cookie: {
-        secure: true,
-        sameSite: 'strict',
-        partitioned: true,
-        httpOnly: false,
-        maxAge: 5000,
-      },
-    });
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.x = 1;
-    const [header] = await session.commit();
-    expect(header!.startsWith('__Host-sid=')).toBe(true);
-    const attributes = cookieAttributes(header!);
-    expect(attributes.get('samesite')).toBe('Strict');
-    expect(attributes.has('secure')).toBe(true);
-    expect(attributes.has('partitioned')).toBe(true);
-    expect(attributes.has('httponly')).toBe(false);
-    expect(attributes.get('max-age')).toBe('5');
-  });
-
-  it('sets Domain and Path when asked', async () => {
-    const { manager } = setup({ cookie: { domain: 'example.com', path: '/app' } });
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.x = 1;
-    const attributes = cookieAttributes((await session.commit())[0]!);
-    expect(attributes.get('domain')).toBe('example.com');
-    expect(attributes.get('path')).toBe('/app');
-  });
-});
-
-describe('loading', () => {
-  it('returns the stored data for a valid cookie', async () => {
-    const { manager } = setup();
-    const { cookie, id } = await startSession(manager, { user: 'ann', when: new Date(5) });
-    const session = await manager.load<Record<string, unknown>>(`other=1; ${cookie}`);
-    expect(session.isNew).toBe(false);
-    expect(session.id).toBe(id);
-    expect(session.data).toEqual({ user: 'ann', when: new Date(5) });
-    expect(META_KEY in session.data).toBe(false);
-  });
-
-  it.each([
-    ['a missing header', undefined],
-    ['an empty header', ''],
-    ['garbage', ';;;=;fmsid'],
-    ['a malformed value', 'fmsid=not-a-session'],
-    ['a bad percent-encoding', 'fmsid=%E0%A4%A'],
-    ['an oversized value', `fmsid=${'a'.repeat(5000)}`],
-  ])('starts fresh on %s', async (_, header) => {
-    const { manager } = setup();
-    const session = await manager.load(header);
-    expect(session.isNew).toBe(true);
-  });
-
-  it('starts fresh on a forged, tampered or unknown cookie, never adopting the id', async () => {
-    const { manager } = setup();
-    const { cookie, id } = await startSession(manager);
-    const value = cookie.slice('fmsid='.length);
-    const forged = signId(id, 'an-attacker-secret-of-32-characters-or-more');
-    const tamperedId = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}${value.slice(id.length)}`;
-    const unknown = signId('u'.repeat(43), SECRET);
-    for (const bad of [forged, tamperedId, unknown]) {
-      const session = await manager.load(`fmsid=${bad}`);
-      expect(session.isNew).toBe(true);
-      expect(session.id).not.toBe(id);
-      expect(session.id).not.toBe('u'.repeat(43));
-    }
-  });
-
-  it('finds its cookie among several of the same name (another path or domain sent one first)', async () => {
-    const { manager } = setup();
-    const { cookie, id } = await startSession(manager);
-    const foreign = `fmsid=${signId('f'.repeat(43), 'some-other-apps-secret-of-32-characters')}`;
-    const session = await manager.load(`${foreign}; fmsid=garbage; ${cookie}`);
-    expect(session.isNew).toBe(false);
-    expect(session.id).toBe(id);
-  });
-
-  it('accepts a percent-encoded or quoted cookie value', async () => {
-    const { manager } = setup();
-    const { cookie, id } = await startSession(manager);
-    const value = cookie.slice('fmsid='.length);
-    expect((await manager.load(`fmsid="${value}"`)).id).toBe(id);
-    expect((await manager.load(`fmsid=${value.replace('.', '%2E')}`)).id).toBe(id);
-  });
-
-  it('starts fresh once the session expired on the injected clock', async () => {
-    const { manager, clock } = setup({ ttl: 60_000 });
-    const { cookie } = await startSession(manager);
-    clock.advance(59_999);
-    expect((await manager.load(cookie)).isNew).toBe(false);
-    clock.advance(60_000);
-    expect((await manager.load(cookie)).isNew).toBe(true);
-  });
-});
-
-describe('absoluteTimeout', () => {
-  it('ends an active session at its absolute lifetime; regenerate starts a new one', async () => {
-    const { manager, clock } = setup({ ttl: 10_000, touchAfter: 0, absoluteTimeout: 25_000 });
-    const { cookie } = await startSession(manager);
-    for (let i = 0; i < 4; i++) {
-      clock.advance(6_000); // 6s, 12s, 18s, 24s: kept alive by touches
-      const session = await manager.load(cookie);
-      expect(session.isNew).toBe(false);
-      await session.commit();
-    }
-    clock.advance(1_000); // 25s
-    const expired = await manager.load(cookie);
-    expect(expired.isNew).toBe(true);
-
-    const { cookie: second } = await startSession(manager);
-    for (let i = 0; i < 2; i++) {
-      clock.advance(8_000);
-      await (await manager.load(second)).commit();
-    }
-    clock.advance(4_000); // 20s after the second id was issued
-    const login = await manager.load(second);
-    expect(login.isNew).toBe(false);
-    await login.regenerate();
-    const third = cookiePair((await login.commit())[0]);
-    clock.advance(6_000); // 26s after the first id was issued, 6s after regenerate
-    expect((await manager.load(third)).isNew).toBe(false);
-  });
-});
-
-describe('commit', () => {
-  it('writes nothing and sends no cookie for an unchanged session inside touchAfter', async () => {
-    const { manager, store, clock } = setup({ cookie: { maxAge: null } });
-    const { cookie } = await startSession(manager);
-    store.calls.length = 0;
-    clock.advance(1000);
-    const session = await manager.load(cookie);
-    expect(await session.commit()).toEqual([]);
-    expect(store.writes()).toEqual([]);
-  });
-
-  it('writes only the changed keys and is idempotent', async () => {
-    const { manager, store, memory } = setup();
-    const { cookie, id } = await startSession(manager, { a: 1, b: { deep: [1] } });
-    store.calls.length = 0;
-    const session = await manager.load<Record<string, unknown>>(cookie);
-    (session.data.b as { deep: number[] }).deep.push(2);
-    const first = await session.commit();
-    const second = await session.commit();
-    expect(second).toEqual(first);
-    expect(store.writes()).toEqual([['getAndSet', id]]);
-    expect(await memory.get(id)).toMatchObject({ a: 1, b: { deep: [1, 2] } });
-  });
-
-  it('deletes a top-level key removed by the request, and all of them when data is replaced', async () => {
-    const { manager, memory } = setup();
-    const { cookie, id } = await startSession(manager, { a: 1, b: 2, c: 3 });
-    const one = await manager.load<Record<string, unknown>>(cookie);
-    delete one.data.a;
-    await one.commit();
-    const two = await manager.load<Record<string, unknown>>(cookie);
-    two.data = { z: 26 };
-    await two.commit();
-    const { [META_KEY]: _, ...stored } = (await memory.get(id))!;
-    expect(stored).toEqual({ z: 26 });
-  });
-
-  it('returns what cookieHeaders() predicted', async () => {
-    const { manager } = setup();
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.n = 1;
-    const predicted = session.cookieHeaders();
-    expect(predicted).toHaveLength(1);
-    expect(await session.commit()).toEqual(predicted);
-    expect(session.cookieHeaders()).toEqual(predicted);
-  });
-
-  it('writes changes made after a first commit on the second one', async () => {
-    const { manager, memory } = setup();
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.n = 1;
-    await session.commit();
-    session.data.n = 2;
-    await session.commit();
-    expect((await memory.get(session.id))?.n).toBe(2);
-  });
-
-  it('starts a commit at its call; one called meanwhile runs after it and writes what changed since', async () => {
-    const { manager, memory, store } = setup();
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.n = 1;
-    const first = session.commit();
-    session.data.n = 2;
-    session.data.m = 1;
-    const second = session.commit();
-    session.data.m = 2;
-    const [one, two] = await Promise.all([first, second]);
-    expect(one).toHaveLength(1);
-    expect(two).toEqual(one);
-    expect(store.writes()).toEqual([
-      ['getAndSet', session.id],
-      ['getAndSet', session.id],
-    ]);
-    expect(await memory.get(session.id)).toMatchObject({ n: 2, m: 2 });
-  });
-
-  it('keeps both changes when two requests change different keys of one session', async () => {
-    const { manager, memory } = setup();
-    const { cookie, id } = await startSession(manager, { base: true });
-    const [one, two] = await Promise.all([
-      manager.load<Record<string, unknown>>(cookie),
-      manager.load<Record<string, unknown>>(cookie),
-    ]);
-    one.data.cart = ['apple'];
-    two.data.theme = 'dark';
-    await Promise.all([two.commit(), one.commit()]);
-    expect(await memory.get(id)).toMatchObject({ base: true, cart: ['apple'], theme: 'dark' });
-  });
-
-  it('refuses data a store cannot keep, with a typed error, and keeps what is stored', async () => {
-    const { manager, memory } = setup();
-    const { cookie, id } = await startSession(manager, { a: 1 });
-    const session = await manager.load<Record<string, unknown>>(cookie);
-    session.data.fn = () => 1;
-    await expect(session.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED_DATA' });
-    const other = await manager.load<Record<string, unknown>>(cookie);
-    other.data[META_KEY] = 'mine';
-    await expect(other.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED_DATA' });
-    expect((await memory.get(id))?.a).toBe(1);
-  });
-
-  it('reports a session too large for the store as ERR_SESSION_TOO_LARGE', async () => {
-    const clock = fakeClock();
-    const manager = createSessionManager({
-      secret: SECRET,
-      clock,
-      store: new MemoryStore({ clock, maxSize: 1024 }),
-    });
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    session.data.big = 'x'.repeat(2000);
-    await expect(session.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
-  });
-});
-
-describe('touch and rolling', () => {
-  it('touches an unchanged session at most once per touchAfter, across requests', async () => {
-    const { manager, store, clock, memory } = setup({ ttl: 100_000, touchAfter: 10_000 });
-    const { cookie, id } = await startSession(manager);
-    store.calls.length = 0;
-    for (let i = 0; i < 5; i++) {
-      clock.advance(3_000);
-      await (await manager.load(cookie)).commit();
-    }
-    // Writes at 12s (first past 10s since the save at 0); 15s is only 3s after that.
-    expect(store.writes()).toEqual([['getAndSet', id]]);
-    // The touch moved the expiry: 100s after the touch at 12s, not after the save at 0.
-    // Now at 15s; the touch at 12s expires at 112s.
-    clock.advance(112_000 - 15_000 - 1);
-    expect(await memory.get(id)).toBeDefined();
-    clock.advance(1);
-    expect(await memory.get(id)).toBeUndefined();
-  });
-
-  it('re-sends a persistent cookie when it touches, and none for a browser-session cookie', async () => {
-    for (const maxAge of [undefined, null]) {
-      const { manager, clock } = setup({ ttl: 100_000, touchAfter: 10_000, cookie: { maxAge } });
-      const { cookie } = await startSession(manager);
-      clock.advance(10_000);
-      const headers = await (await manager.load(cookie)).commit();
-      expect(headers).toHaveLength(maxAge === null ? 0 : 1);
-    }
-  });
-
-  it('touches when the app asks, even inside touchAfter', async () => {
-    const { manager, store, clock } = setup({ touchAfter: 10_000 });
-    const { cookie, id } = await startSession(manager);
-    store.calls.length = 0;
-    clock.advance(1);
-    const session = await manager.load(cookie);
-    session.touch();
-    await session.commit();
-    expect(store.writes()).toEqual([['getAndSet', id]]);
-  });
-
-  it('re-sends the cookie on every response with rolling', async () => {
-    const { manager, clock } = setup({ rolling: true, cookie: { maxAge: 60_000 } });
-    const { cookie } = await startSession(manager);
-    clock.advance(1000);
-    const [header] = await (await manager.load(cookie)).commit();
-    expect(cookiePair(header)).toBe(cookie);
-    expect(cookieAttributes(header!).get('expires')).toBe(new Date(clock() + 60_000).toUTCString());
-  });
-
-  it('does not resurrect a session deleted by someone else when touching', async () => {
-    const { manager, memory, clock } = setup({ touchAfter: 0 });
-    const { cookie, id } = await startSession(manager);
-    const session = await manager.load(cookie);
-    await memory.delete(id);
-    clock.advance(1);
-    expect(await session.commit()).toEqual([]);
-    expect(await memory.get(id)).toBeUndefined();
-  });
-});
-
-describe('secret rotation', () => {
-  const NEW = 'the-new-secret-that-is-at-least-32-characters';
-
-  it('accepts a cookie signed with an older secret and re-signs it with the first', async () => {
-    const clock = fakeClock();
-    const store = new MemoryStore({ clock });
-    const before = createSessionManager({ secret: SECRET, store, clock, cookie: { maxAge: null } });
-    const { cookie, id } = await startSession(before);
-    const after = createSessionManager({
-      secret: [NEW, SECRET],
-      store,
-      clock,
-      cookie: { maxAge: null },
-    });
-    const session = await after.load(cookie);
-    expect(session.isNew).toBe(false);
-    const [header] = await session.commit();
-    expect(cookiePair(header)).toBe(`fmsid=${signId(id, NEW)}`);
-    // Once re-signed, nothing more to send.
-    expect(await (await after.load(cookiePair(header))).commit()).toEqual([]);
-  });
-
-  it('refuses the old cookie once the old secret is dropped', async () => {
-    const clock = fakeClock();
-    const store = new MemoryStore({ clock });
-    const { cookie } = await startSession(createSessionManager({ secret: SECRET, store, clock }));
-    const rotated = createSessionManager({ secret: NEW, store, clock });
-    expect((await rotated.load(cookie)).isNew).toBe(true);
-  });
-});
-
-describe('regenerate', () => {
-  it('moves the data and flash to a new id and kills the old one (fixation)', async () => {
-    const { manager, memory } = setup();
-    const { cookie, id } = await startSession(manager, { cart: ['apple'] });
-    const session = await manager.load<Record<string, unknown>>(cookie);
-    session.flash('info', 'welcome');
-    await session.regenerate();
-    session.data.user = 'ann';
-    expect(session.id).not.toBe(id);
-    const [header] = await session.commit();
-    expect(cookiePair(header)).toBe(`fmsid=${signId(session.id, SECRET)}`);
-
-    const old = await manager.load(cookie);
-    expect(old.isNew).toBe(true);
-    expect(old.id).not.toBe(id);
-    const fresh = await manager.load<Record<string, unknown>>(cookiePair(header));
-    expect(fresh.data).toEqual({ cart: ['apple'], user: 'ann' });
-    expect(fresh.flashes('info')).toEqual(['welcome']);
-    expect(await memory.get(id)).toMatchObject({ [META_KEY]: { dead: true } });
-  });
-
-  it('keeps a request that loaded the old id from bringing it back', async () => {
-    const { manager } = setup();
-    const { cookie } = await startSession(manager);
-    const inflight = await manager.load<Record<string, unknown>>(cookie);
-    const login = await manager.load(cookie);
-    await login.regenerate();
-    await login.commit();
-    inflight.data.late = true;
-    // No Set-Cookie: a clearing cookie here would log the browser out of the new id.
-    expect(await inflight.commit()).toEqual([]);
-    expect((await manager.load(cookie)).isNew).toBe(true);
-  });
-
-  it('carries over what other requests stored since this one loaded, and its own changes', async () => {
-    const { manager } = setup();
-    const { cookie } = await startSession(manager, { a: 1, b: 1, gone: true });
-    const login = await manager.load<Record<string, unknown>>(cookie);
-    const other = await manager.load<Record<string, unknown>>(cookie);
-    other.data.b = 2;
-    other.data.fromOther = 'yes';
-    delete other.data.gone;
-    other.flash('info', 'from other');
-    await other.commit();
-    login.data.a = 'mine';
-    const held = login.data;
-    await login.regenerate();
-    expect(login.data).toBe(held);
-    expect(login.data).toEqual({ a: 'mine', b: 2, fromOther: 'yes' });
-    const fresh = await manager.load<Record<string, unknown>>(
-      cookiePair((await login.commit())[0]),
-    );
-    expect(fresh.data).toEqual({ a: 'mine', b: 2, fromOther: 'yes' });
-    expect(fresh.flashes('info')).toEqual(['from other']);
-  });
-
-  it('works on a new session that was never stored', async () => {
-    const { manager, store } = setup();
-    const session = await manager.load<Record<string, unknown>>(undefined);
-    const first = session.id;
-    await session.regenerate();
-    expect(session.id).not.toBe(first);
-    expect(store.writes()).toEqual([]);
-    expect(await session.commit()).toHaveLength(1);
-  });
-});
-
-describe('destroy', () => {
-  it('deletes the session, exposes no data and clears the cookie', async () => {
-    const { manager } = setup({ cookie: { secure: true } });
-    const { cookie } = await startSession(manager, { user: 'ann' });
-    const session = await manager.load<Record<string, unknown>>(cookie);
-    await session.destroy();
-    expect(session.destroyed).toBe(true);
-    expect(session.data).toEqual({});
-    const headers = await session.commit();
-    expect(headers).toHaveLength(1);
-    expect(session.cookieHeaders()).toEqual(headers);
-    const attributes = cookieAttributes(headers[0]!);
-    expect(cookiePair(headers[0])).toBe('fmsid=');
-    expect(attributes.get('max-age')).toBe('0');
-    expect(new Date(attributes.get('expires')!).getTime()).toBe(0);
-    expect(attributes.get('path')).toBe('/');
-    expect(attributes.has('secure')).toBe(true);
-    expect((await manager.load(cookie)).isNew).toBe(true);
-  });
-
-  it('stays dead when a request that loaded it before commits after (no resurrection)', async () => {
-    const { manager, memory } = setup();
-    const { cookie, id } = await startSession(manager, { user: 'ann' });
-    const inflight = await manager.load<Record<string, unknown>>(cookie);
-    const logout = await manager.load(cookie);
-    await logout.destroy();
-    await logout.commit();
-    inflight.data.cart = ['late write'];
-    inflight.flash('info', 'late');
-    expect(await inflight.commit()).toEqual([]);
-    const after = await manager.load<Record<string, unknown>>(cookie);
-    expect(after.isNew).toBe(true);
-    expect(after.data).toEqual({});
-    expect(await memory.get(id)).toEqual({ [META_KEY]: expect.objectContaining({ dead: true }) });
-  });
-
-  it('makes regenerate and flash typed errors, and is idempotent', async () => {
-    const { manager } = setup();
-    const { cookie } = await startSession(manager);
-    const session = await manager.load(cookie);
-    await session.destroy();
-    await session.destroy();
-    expect(() => session.flash('k', 1)).toThrow(
-      expect.objectContaining({ code: 'ERR_SESSION_DESTROYED' }),
-    );
-    await expect(session.regenerate()).rejects.toMatchObject({ code: 'ERR_SESSION_DESTROYED' });
-    expect(session.flashes('k')).toEqual([]);
-  });
-
-  it('lets the tombstone expire after tombstoneTtl', async () => {
-    const { manager, memory, clock } = setup({ tombstoneTtl: 1000 });
-    const { cookie, id } = await startSession(manager);
-    await (await manager.load(cookie)).destroy();
-    clock.advance(1000);
-    expect(await memory.get(id)).toBeUndefined();
-  });
-});
-
-describe('flash', () => {
-  it('keeps messages for the next request and returns each once', async () => {
-    const { manager } = setup();
-    const first = await manager.load(undefined);
-    first.flash('info', 'saved');
-    first.flash('info', { n: 2 });
-    first.flash('error', 'oops');
-    const cookie = cookiePair((await first.commit())[0]);
-
-    const second = await manager.load(cookie);
-    expect(second.flashes('info')).toEqual(['saved', { n: 2 }]);
-    expect(second.flashes('info')).toEqual([]);
-    await second.commit();
-
-    const third = await manager.load(cookie);
-    expect(third.flashes('info')).toEqual([]);
-    expect(third.flashes('error')).toEqual(['oops']);
-  });
-
-  it('returns messages queued in the same request too', async () => {
-    const { manager } = setup();
-    const session = await manager.load(undefined);
-    session.flash('info', 'now');
-    expect(session.flashes('info')).toEqual(['now']);
-    expect(await session.commit()).toEqual([]);
-  });
-
-  it('neither loses nor repeats messages when requests overlap', async () => {
-    const { manager } = setup();
-    const { cookie } = await startSession(manager);
-    const seed = await manager.load(cookie);
-    seed.flash('info', 'one');
-    await seed.commit();
-    const reader = await manager.load(cookie);
-    const writer = await manager.load(cookie);
-    expect(reader.flashes('info')).toEqual(['one']);
-    writer.flash('info', 'two');
-    await writer.commit();
-    await reader.commit();
-    expect((await manager.load(cookie)).flashes('info')).toEqual(['two']);
-  });
-
-  it('keeps stored messages through commits of requests that never look at them', async () => {
-    const { manager, memory } = setup();
-    const { cookie, id } = await startSession(manager);
-    const seed = await manager.load(cookie);
-    seed.flash('info', 'kept');
-    await seed.commit();
-    // A request that only changes data writes the record again, messages included.
-    const busy = await manager.load<Record<string, unknown>>(cookie);
-    busy.data.n = 1;
-    await busy.commit();
-    // Queued after a commit of a request that had not touched flash before.
-    busy.flash('info', 'later');
-    await busy.commit();
-    expect((await memory.get(id))?.[META_KEY]).toMatchObject({
-      flash: { info: ['kept', 'later'] },
-    });
-    const reader = await manager.load(cookie);
-    expect(reader.flashes('info')).toEqual(['kept', 'later']);
-  });
-});
-
-describe('manager', () => {
-  it('closes only a store it created', async () => {
-    const { manager, memory } = setup();
-    await manager.close();
-    await manager.close();
-    await expect(memory.get('x')).resolves.toBeUndefined();
-  });
-
-  it('propagates store failures on load as typed errors', async () => {
-    const { manager, memory } = setup();
-    const { cookie } = await startSession(manager);
-    await memory.close();
-    await expect(manager.load(cookie)).rejects.toMatchObject({
-      code: 'ERR_SESSION_STORE_UNAVAILABLE',
-    });
-  });
-
-  it('runs commit, regenerate and destroy in call order, also after one of them failed', async () => {
-    const { manager, memory } = setup();
-    const { cookie } = await startSession(manager);
-    const session = await manager.load<Record<string, unknown>>(cookie);
-    const order: string[] = [];
-    const realGetAndSet = memory.getAndSet.bind(memory);
-    let failNext = true;
-    memory.getAndSet = (id, fn, ttl) => {
-      if (failNext) {
-        failNext = false;
-        return Promise.reject(new Error('backend down'));
-      }
-      return realGetAndSet(id, fn, ttl);
-    };
-    session.data.n = 1;
-    const failed = session.commit().then(
-      () => order.push('commit ok'),
-      () => order.push('commit failed'),
-    );
-    const retried = session.commit().then(() => order.push('commit retried'));
-    const destroyed = session.destroy().then(() => order.push('destroyed'));
-    await Promise.all([failed, retried, destroyed]);
-    expect(order).toEqual(['commit failed', 'commit retried', 'destroyed']);
-    expect(session.destroyed).toBe(true);
-  });
-
-  it('refuses a genid that returns a weak id', async () => {
-    const { manager } = setup({ genid: () => 'short' });
-    await expect(manager.load(undefined)).rejects.toMatchObject({ code: 'ERR_SESSION_INVALID_ID' });
-  });
-});
