@@ -12,10 +12,13 @@ async function sessionMiddleware() {
   switch (variant) {
     case 'none':
       return undefined;
-    case 'fastmmap': {
+    case 'fastmmap':
+    case 'fastmmap-eager': {
       const { session } = await import('@fastmmap/express');
       const { FastMmapStore } = await import('@fastmmap/session-core');
-      return session({ secret, store: new FastMmapStore({ storage: join(dir, 'ours.fmcache') }) });
+      const store = new FastMmapStore({ storage: join(dir, `${variant}.fmcache`) });
+      // touchAfter 0: the cookie on every write, as express-session sends it.
+      return session({ secret, store, ...(variant === 'fastmmap-eager' ? { touchAfter: 0 } : {}) });
     }
     case 'es-fastmmap':
     case 'es-memory':
@@ -50,7 +53,7 @@ async function sessionMiddleware() {
 // express-session keeps data on req.session; @fastmmap/express on req.session.data.
 function sessionData(req) {
   if (variant === 'none') return {};
-  return variant === 'fastmmap' ? req.session.data : req.session;
+  return variant.startsWith('fastmmap') ? req.session.data : req.session;
 }
 
 if (cluster.isPrimary) {

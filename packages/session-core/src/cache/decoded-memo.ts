@@ -6,9 +6,11 @@ const SEEN: unique symbol = Symbol('seen once');
 const DECODE: unique symbol = Symbol('always decode');
 
 const KEEP_CHECK = 256;
-const MIN_HITS_PER_KEEP = 4;
-/** Counted in would-be keeps, so a paused memo costs nothing on other reads. */
+const MIN_HITS_PER_KEEP = 2;
+/** Reads that skip the memo altogether (no bookkeeping either) after a poor verdict. */
 const PAUSE_READS = 16 * KEEP_CHECK;
+/** Pauses double while verdicts stay poor (a working set that will not fit), up to this. */
+const MAX_PAUSE_READS = 1024 * PAUSE_READS;
 
 /**
  * Decodes the value bytes `source[start, end)`: a private copy of them, or (for a read that
@@ -42,12 +44,17 @@ export class DecodedMemo {
   readonly #values: unknown[];
   /** Second-chance bit of a kept value: set by a hit, cleared by another key passing by. */
   readonly #used: Uint8Array;
+  /** Hits of each kept value so far (capped): tallied when it is dropped. */
+  readonly #hitsOf: Uint8Array;
   readonly #budget: number;
   #kept = 0;
-  /** Hits and keeps since the last check, and reads left before keeping resumes. */
-  #hits = 0;
+  /** Since the last check: keeps, hits, and kept values dropped with few hits. */
   #keeps = 0;
+  #hits = 0;
+  #wasted = 0;
+  /** Reads left in a pause, and the length of the next one. */
   #pausedReads = 0;
+  #nextPause = PAUSE_READS;
 
   constructor(budget: number) {
     let slots = 64;
@@ -59,6 +66,7 @@ export class DecodedMemo {
     this.#bytes = new Array<Buffer | undefined>(slots).fill(undefined);
     this.#values = new Array<unknown>(slots).fill(SEEN);
     this.#used = new Uint8Array(slots);
+    this.#hitsOf = new Uint8Array(slots);
     this.#budget = budget;
   }
 
@@ -75,6 +83,10 @@ export class DecodedMemo {
     end: number,
     decode: Decode,
   ): unknown {
+    if (this.#pausedReads > 0) {
+      this.#pausedReads--;
+      return decode(source, start, end);
+    }
     const i = (Math.imul(hash, 0x9e3779b1) >>> 12) & this.#mask; // other bits than the page's
     const length = end - start;
     const sameKey = this.#keys[i] === key;
@@ -86,6 +98,7 @@ export class DecodedMemo {
         if (source.compare(bytes, 0, length, start, end) === 0) {
           this.#used[i] = 1;
           this.#hits++;
+          if (this.#hitsOf[i]! < 255) this.#hitsOf[i]!++;
           return plainClone(kept);
         }
         // Same checksum and length, other bytes (damage): decode, keep nothing.
@@ -136,6 +149,7 @@ export class DecodedMemo {
     this.#values[i] = kept;
     this.#keeps++;
     this.#used[i] = 1;
+    this.#hitsOf[i] = 0;
     this.#bytes[i] = bytes;
     this.#kept += bytes.length;
     return value;
@@ -144,25 +158,34 @@ export class DecodedMemo {
   /**
    * Keeping pays when a kept value is read again several times. With more hot keys than the
    * table holds, kept values are pushed out before that, and each keep (a copy, a clone, old
-   * objects for the garbage collector) makes reads slower than plain decoding: measured over
-   * every KEEP_CHECK keeps, fewer than MIN_HITS_PER_KEEP hits each pauses keeping for a while.
+   * objects for the garbage collector) makes reads slower than plain decoding. Every
+   * KEEP_CHECK keeps, if there were fewer than MIN_HITS_PER_KEEP hits per keep and more than
+   * half as many kept values were dropped (a new version, another key) with fewer hits than
+   * that, the memo is skipped altogether for a while, longer each time in a row. Values still
+   * kept are not held against it, so a working set that fits warms up at once, however many
+   * keys it keeps before its first hit.
    */
   #paused(): boolean {
-    if (this.#pausedReads > 0) {
-      this.#pausedReads--;
-      return true;
-    }
     if (this.#keeps < KEEP_CHECK) return false;
-    const poor = this.#hits < this.#keeps * MIN_HITS_PER_KEEP;
-    this.#hits = 0;
+    const poor = this.#wasted * 2 > this.#keeps && this.#hits < this.#keeps * MIN_HITS_PER_KEEP;
     this.#keeps = 0;
-    if (poor) this.#pausedReads = PAUSE_READS;
+    this.#hits = 0;
+    this.#wasted = 0;
+    if (poor) {
+      this.#pausedReads = this.#nextPause;
+      this.#nextPause = Math.min(this.#nextPause * 2, MAX_PAUSE_READS);
+    } else {
+      this.#nextPause = PAUSE_READS;
+    }
     return poor;
   }
 
   #forget(i: number): void {
     const bytes = this.#bytes[i];
-    if (bytes !== undefined) this.#kept -= bytes.length;
+    if (bytes !== undefined) {
+      this.#kept -= bytes.length;
+      if (this.#hitsOf[i]! < MIN_HITS_PER_KEEP) this.#wasted++;
+    }
     this.#bytes[i] = undefined;
     this.#values[i] = SEEN;
   }

@@ -89,19 +89,34 @@ describe('DecodedMemo', () => {
     expect(counter.calls).toEqual(['copy', 'view']);
   });
 
-  it('stops keeping for a while when kept values are not read again', () => {
+  it('keeps a working set that fits, however many keys are kept before the first hit', () => {
     const file = json({ v: 1 });
     const { calls, decode } = recordingDecode(file);
-    const memo = new DecodedMemo(1 << 20);
-    // 300 keys, each read twice (kept on the second read) and never again: keeps without hits.
-    for (let k = 0; k < 300; k++) {
+    const memo = new DecodedMemo(16 << 20); // 16,384 slots: these keys share none
+    // 600 keys read twice (kept on the second read) before any is read a third time.
+    for (let k = 0; k < 600; k++) {
       for (let n = 0; n < 2; n++) memo.value(k, `key${k}`, 1, file, 0, file.length, decode);
     }
-    expect(calls.filter((c) => c === 'copy').length).toBe(256); // then keeping paused
-    // Values kept before the pause are still served without a decode.
+    expect(calls.filter((c) => c === 'copy').length).toBe(600);
     const before = calls.length;
-    expect(memo.value(0, 'key0', 1, file, 0, file.length, decode)).toEqual({ v: 1 });
+    for (let k = 0; k < 600; k++) {
+      expect(memo.value(k, `key${k}`, 1, file, 0, file.length, decode)).toEqual({ v: 1 });
+    }
     expect(calls.length).toBe(before);
+  });
+
+  it('stops keeping for a while when kept values are dropped before they are read again', () => {
+    const file = json({ v: 1 });
+    const { calls, decode } = recordingDecode(file);
+    const memo = new DecodedMemo(64 * 1024); // 64 slots
+    // 3,000 keys read twice each and never again: every kept value is pushed out unread.
+    for (let k = 0; k < 3000; k++) {
+      for (let n = 0; n < 2; n++) memo.value(k, `key${k}`, 1, file, 0, file.length, decode);
+    }
+    const copies = calls.filter((c) => c === 'copy').length;
+    // Judged after 256 dropped values, then paused for 4,096 would-be keeps.
+    expect(copies).toBeGreaterThanOrEqual(256);
+    expect(copies).toBeLessThan(3000 - 4096 / 2);
   });
 
   it('never keeps values over a sixteenth of its budget, nor a key another key displaced', () => {
