@@ -1,33 +1,56 @@
 import './augment.js';
-import { createSessionManager, type Session } from '@fastmmap/session-core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { commitNow, createSessionManager, type Session } from '@fastmmap/session-core';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FastifySessionOptions } from './options.js';
+
+/** Marks a request whose session onSend has committed (a symbol: no WeakSet entry per request). */
+const COMMITTED = Symbol('@fastmmap/fastify committed');
 
 async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions) {
   const owned = options.manager === undefined;
   const manager = options.manager ?? createSessionManager(options);
-  // A commit that fails in onSend sends the error through the error handler, which runs
-  // onSend again for the error reply: that second pass must not commit (or fail) again.
-  const committed = new WeakSet<FastifyRequest>();
-
   fastify.decorate('sessionManager', manager);
   fastify.decorateRequest('session', null as unknown as Session);
 
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     // request.protocol follows Fastify's own `trustProxy` setting (X-Forwarded-Proto).
-    request.session = await manager.load(request.headers.cookie, {
+    const loaded = manager.loadNow(request.headers.cookie, {
       secure: request.protocol === 'https',
     });
+    // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.
+    if (loaded instanceof Promise) {
+      loaded.then((session) => {
+        request.session = session;
+        done();
+      }, done);
+    } else {
+      request.session = loaded;
+      done();
+    }
   });
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = request.session as Session | null;
-    if (session === null || committed.has(request)) return payload;
-    committed.add(request);
-    // Awaited here, before the payload goes out: the client's next request sees the change.
-    for (const cookie of await session.commit()) reply.header('set-cookie', cookie);
-    return payload;
+    const flags = request as { [COMMITTED]?: true };
+    // A commit that fails here sends the error through the error handler, which runs onSend
+    // again for the error reply: that second pass must not commit (or fail) again.
+    if (session === null || flags[COMMITTED]) {
+      done(null, payload);
+      return;
+    }
+    flags[COMMITTED] = true;
+    // Finished before the payload goes out: the client's next request sees the change.
+    const committed = commitNow(session);
+    if (committed instanceof Promise) {
+      committed.then((cookies) => {
+        for (const cookie of cookies) reply.header('set-cookie', cookie);
+        done(null, payload);
+      }, done);
+    } else {
+      for (const cookie of committed) reply.header('set-cookie', cookie);
+      done(null, payload);
+    }
   });
 
   if (owned) fastify.addHook('onClose', () => manager.close());

@@ -56,3 +56,5 @@ async function startApp(options: SessionManagerOptions) {
 }
 
 describeAdapterConformance('fastify', startApp);
+// The promise path of load and commit, which stores without Store.sync (Redis) take.
+describeAdapterConformance('fastify', startApp, { store: 'fastmmap-async' });

@@ -1,4 +1,5 @@
 import {
+  commitNow,
   createSessionManager,
   type Session,
   type SessionData,
@@ -51,13 +52,15 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
   const trustProxy = options.trustProxy === true;
 
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
-    const current = await manager.load(c.req.header('cookie'), {
-      secure: isHttps(c, trustProxy),
-    });
+    // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
+    const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
+    const current = loaded instanceof Promise ? await loaded : loaded;
     c.set('session', current);
     await next();
+    const committed = commitNow(current);
+    const cookies = committed instanceof Promise ? await committed : committed;
     // Hono clones a finalized response when a header is added, so this works after next().
-    for (const cookie of await current.commit()) c.header('Set-Cookie', cookie, { append: true });
+    for (const cookie of cookies) c.header('Set-Cookie', cookie, { append: true });
   };
 
   return Object.assign(middleware, {

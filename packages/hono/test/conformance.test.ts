@@ -72,3 +72,5 @@ async function startApp(options: SessionManagerOptions) {
 const codeOf = (err: Error) => (err as { code?: unknown }).code;
 
 describeAdapterConformance('hono', startApp);
+// The promise path of load and commit, which stores without Store.sync (Redis) take.
+describeAdapterConformance('hono', startApp, { store: 'fastmmap-async' });

@@ -1,5 +1,5 @@
 import './augment.js';
-import { createSessionManager, type SessionManager } from '@fastmmap/session-core';
+import { commitNow, createSessionManager, type SessionManager } from '@fastmmap/session-core';
 import type { Context, Middleware, Next } from 'koa';
 import type { KoaSessionOptions } from './options.js';
 
@@ -26,7 +26,9 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     // Mounted twice (say, app-wide and on a router): the first one wins.
     if (ctx.session !== undefined) return next();
-    const session = await manager.load(ctx.get('cookie') || undefined, { secure: ctx.secure });
+    // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
+    const loaded = manager.loadNow(ctx.get('cookie') || undefined, { secure: ctx.secure });
+    const session = loaded instanceof Promise ? await loaded : loaded;
     ctx.session = session;
     let failed = false;
     let failure: unknown;
@@ -40,7 +42,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // upstream error handler that renders a page keeps what the request changed before.
     let cookies: string[] = [];
     try {
-      cookies = await session.commit();
+      const committed = commitNow(session);
+      cookies = committed instanceof Promise ? await committed : committed;
     } catch (commitError) {
       if (!failed) throw commitError;
       // The downstream error is the one to answer; the commit's is reported, not lost.
