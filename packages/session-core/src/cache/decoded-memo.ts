@@ -6,7 +6,7 @@ const SEEN: unique symbol = Symbol('seen once');
 const DECODE: unique symbol = Symbol('always decode');
 
 const KEEP_CHECK = 256;
-const MIN_HITS_PER_KEEP = 2;
+const MIN_HITS_PER_KEEP = 4;
 /** Reads that skip the memo altogether (no bookkeeping either) after a poor verdict. */
 const PAUSE_READS = 16 * KEEP_CHECK;
 /** Pauses double while verdicts stay poor (a working set that will not fit), up to this. */
