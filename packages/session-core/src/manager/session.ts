@@ -206,7 +206,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   commitNow(): string[] | Promise<string[]> {
     if (this.#chain !== undefined || this.#ctx.sync === undefined) return this.commit();
     try {
-      return this.#commitNow() as string[];
+      return this.#commitNow();
     } catch (err) {
       return Promise.reject(err);
     }
@@ -260,9 +260,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return this.#touchRequested || plan.now - (this.#meta.cookieAt ?? 0) >= touchAfter;
   }
 
-  // With a synchronous store (ctx.sync) the write and its bookkeeping happen in the call.
   #write(plan: CommitPlan, headers: string[]): string[] | Promise<string[]> {
-    const { options, store, sync } = this.#ctx;
     const expectExisting = this.#persisted;
     const sendsCookie = headers.length > 0;
     let dead = false;
@@ -304,15 +302,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#flashBox?.rebase(written.flash);
       return this.#sent(headers);
     };
-    if (sync !== undefined) {
-      sync.getAndSetSync(this.#id, update, options.ttl);
-      return done();
-    }
-    return store.getAndSet(this.#id, update, options.ttl).then(done);
+    return this.#update(update, done);
   }
 
   #touchRecord(now: number, headers: string[]): string[] | Promise<string[]> {
-    const { options, store, sync } = this.#ctx;
     let dead = false;
     let cookieAt: number | undefined;
     const update = (current: StoredData | undefined): StoredData | undefined => {
@@ -333,6 +326,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#touchRequested = false;
       return this.#sent(headers);
     };
+    return this.#update(update, done);
+  }
+
+  /** getAndSet of this session's record, then `done`: in the call when the store is synchronous. */
+  #update(
+    update: (current: StoredData | undefined) => StoredData | undefined,
+    done: () => string[],
+  ): string[] | Promise<string[]> {
+    const { options, store, sync } = this.#ctx;
     if (sync !== undefined) {
       sync.getAndSetSync(this.#id, update, options.ttl);
       return done();
