@@ -13,12 +13,6 @@ export interface SessionMiddleware extends RequestHandler {
   close(): Promise<void>;
 }
 
-/**
- * Express middleware: `app.use(session({ secret }))`, then `req.session` in handlers.
- * Loads the session from the Cookie header and commits it before the response is complete.
- * `req.secure` (which follows Express's `trust proxy` setting) decides `Secure` cookies when
- * `cookie.secure` is `'auto'`.
- */
 /** Gives the request its loaded session, then hands it on. */
 function begin(
   manager: SessionManager,
@@ -33,6 +27,12 @@ function begin(
   next();
 }
 
+/**
+ * Express middleware: `app.use(session({ secret }))`, then `req.session` in handlers.
+ * Loads the session from the Cookie header and commits it before the response is complete.
+ * `req.secure` (which follows Express's `trust proxy` setting) decides `Secure` cookies when
+ * `cookie.secure` is `'auto'`.
+ */
 export function session(options: ExpressSessionOptions): SessionMiddleware {
   const owned = !('manager' in options);
   const manager = 'manager' in options ? options.manager : createSessionManager(options);
