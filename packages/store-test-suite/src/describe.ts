@@ -6,6 +6,7 @@ import { crossProcessChecks, getAndSetChecks } from './checks/get-and-set.js';
 import { richTypeChecks, roundTripChecks } from './checks/round-trip.js';
 import { createTestClock, type TestClock } from './clock.js';
 import type { Check, ConformanceOptions, StoreFactory } from './types.js';
+import { viaSync } from './via-sync.js';
 
 /** Every check by name, for running one directly (e.g. to prove it fails on a broken store). */
 export const storeChecks = {
@@ -76,6 +77,14 @@ export function describeStoreConformance(
 
     if (options.crossProcess !== undefined) register(crossProcessChecks);
   });
+
+  if (options.sync === true) {
+    describeStoreConformance(
+      `${name} through Store.sync`,
+      async (context) => viaSync(await factory(context)),
+      { ...options, sync: false, crossProcess: undefined },
+    );
+  }
 }
 
 function splitTouchChecks(checks: Record<string, Check>): {

@@ -36,6 +36,11 @@ export interface ConformanceOptions {
   concurrency?: number;
   /** Give it for stores shared between processes: the suite checks atomicity with real processes. */
   crossProcess?: CrossProcessOptions;
+  /**
+   * The store offers `Store.sync`: every check runs a second time with get and getAndSet
+   * answered by getSync and getAndSetSync. Default false.
+   */
+  sync?: boolean;
 }
 
 /** What each check receives. */

@@ -18,6 +18,7 @@ describeStoreConformance(
     // A session must fit in one 64 KiB page.
     maxSize: 65_536,
     richTypes: true,
+    sync: true,
     crossProcess: {
       childModule: fileURLToPath(new URL('./fixtures/fastmmap-child.mjs', import.meta.url)),
       childArgs: (store) => [(store as FastMmapStore).path, '8'],

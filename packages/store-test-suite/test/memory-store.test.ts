@@ -5,4 +5,5 @@ const maxSize = 64 * 1024;
 describeStoreConformance('MemoryStore', ({ clock }) => new MemoryStore({ clock, maxSize }), {
   maxSize,
   richTypes: true,
+  sync: true,
 });
