@@ -115,7 +115,9 @@ export class DecodedMemo {
     }
     const readAgain = sameKey && current !== SEEN;
     this.#forget(i);
-    this.#keys[i] = key;
+    // The slot's own string when it is the same key: storing each read's new (equal) string
+    // would hand the garbage collector one more long-lived string per read.
+    if (!sameKey) this.#keys[i] = key;
     this.#crcs[i] = crc;
     this.#lengths[i] = length;
     if (readAgain) return this.#keep(i, source, start, end, decode);
