@@ -14,7 +14,7 @@ import { treeCpuMs } from './server-cpu.mjs';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500); // per connection and round, measured
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 150); // per connection, not measured
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3); // the best round of each setup counts
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5); // the best round of each setup counts
 
 const VARIANTS = [
   { id: 'fastmmap', label: '@fastmmap/express `session()` (FastMmapStore)' },
