@@ -19,6 +19,8 @@ export {
 export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type SweeperOptions, startSweeper } from './store/sweeper.js';
+// For Store authors whose work is synchronous: async get/getAndSet and Store.sync from the sync pair.
+export { SyncBackedStore } from './store/sync-access.js';
 export type { SessionData, Store, StoredData, SyncStoreAccess } from './store/types.js';
 // For Store authors: the checks every store applies, so all of them fail the same way.
 export { assertSupportedData, assertValidId, assertValidTtl } from './store/validate.js';

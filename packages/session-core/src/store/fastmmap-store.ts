@@ -2,8 +2,8 @@ import { defaultCachePath, FastMmapCache, isFastMmapError } from '../cache/index
 import type { CacheOptions, Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { mapCacheError } from './cache-errors.js';
-import { syncUnlessOverridden } from './sync-access.js';
-import type { Store, StoredData, SyncStoreAccess } from './types.js';
+import { SyncBackedStore } from './sync-access.js';
+import type { Store, StoredData } from './types.js';
 import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
 
 export interface FastMmapStoreOptions {
@@ -43,7 +43,8 @@ const DEFAULT_NUM_PAGES = 512;
  * across processes.
  */
 export class FastMmapStore<D extends StoredData = StoredData>
-  implements Store<D>, SyncStoreAccess<D>
+  extends SyncBackedStore<D>
+  implements Store<D>
 {
   /** The cache underneath: for stats() and inspection. */
   readonly cache: FastMmapCache;
@@ -62,6 +63,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
   readonly #ttl = { ttl: 0 };
 
   constructor(options: FastMmapStoreOptions = {}) {
+    super();
     this.expires = options.expires ?? 86_400_000;
     assertOption(
       Number.isFinite(this.expires) && this.expires > 0,
@@ -102,15 +104,6 @@ export class FastMmapStore<D extends StoredData = StoredData>
     return this.cache.path;
   }
 
-  /** See Store.sync: this store itself, unless a subclass overrides get or getAndSet. */
-  get sync(): SyncStoreAccess<D> | undefined {
-    return syncUnlessOverridden(this, FastMmapStore.prototype);
-  }
-
-  async get(id: string): Promise<D | undefined> {
-    return this.getSync(id);
-  }
-
   /** get(), answered in the call: failures are thrown. */
   getSync(id: string): D | undefined {
     const key = this.#key(id);
@@ -137,14 +130,6 @@ export class FastMmapStore<D extends StoredData = StoredData>
   async deleteExpired(): Promise<number> {
     this.#assertOpen();
     return this.#call('purge expired sessions', () => this.cache.purge());
-  }
-
-  async getAndSet(
-    id: string,
-    fn: (current: D | undefined) => D | undefined,
-    ttlMs: number,
-  ): Promise<D | undefined> {
-    return this.getAndSetSync(id, fn, ttlMs);
   }
 
   /** getAndSet(), answered in the call: failures (fn's own too) are thrown. */

@@ -2,8 +2,8 @@ import { deserialize, serialize } from 'node:v8';
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { copyValue, UNSUPPORTED } from './data-copy.js';
-import { syncUnlessOverridden } from './sync-access.js';
-import type { Store, StoredData, SyncStoreAccess } from './types.js';
+import { SyncBackedStore } from './sync-access.js';
+import type { Store, StoredData } from './types.js';
 import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
 
 export interface MemoryStoreOptions {
@@ -29,7 +29,8 @@ interface Item {
  * an object with the store: mutating what went in or came out changes nothing stored.
  */
 export class MemoryStore<D extends StoredData = StoredData>
-  implements Store<D>, SyncStoreAccess<D>
+  extends SyncBackedStore<D>
+  implements Store<D>
 {
   readonly maxSize: number;
   readonly #clock: Clock;
@@ -37,6 +38,7 @@ export class MemoryStore<D extends StoredData = StoredData>
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
+    super();
     const maxSize = options.maxSize ?? 1024 * 1024;
     if (!Number.isInteger(maxSize) || maxSize <= 0) {
       throw new SessionError('ERR_SESSION_OPTIONS', 'maxSize must be a positive integer of bytes');
@@ -51,15 +53,6 @@ export class MemoryStore<D extends StoredData = StoredData>
     let n = 0;
     for (const item of this.#items.values()) if (item.expiresAt > now) n++;
     return n;
-  }
-
-  /** See Store.sync: this store itself, unless a subclass overrides get or getAndSet. */
-  get sync(): SyncStoreAccess<D> | undefined {
-    return syncUnlessOverridden(this, MemoryStore.prototype);
-  }
-
-  async get(id: string): Promise<D | undefined> {
-    return this.getSync(id);
   }
 
   /** get(), answered in the call: failures are thrown. */
@@ -97,14 +90,6 @@ export class MemoryStore<D extends StoredData = StoredData>
   }
 
   // Atomic within the process: nothing awaits between the read and the write.
-  async getAndSet(
-    id: string,
-    fn: (current: D | undefined) => D | undefined,
-    ttlMs: number,
-  ): Promise<D | undefined> {
-    return this.getAndSetSync(id, fn, ttlMs);
-  }
-
   /** getAndSet(), answered in the call: failures (fn's own too) are thrown. */
   getAndSetSync(
     id: string,
