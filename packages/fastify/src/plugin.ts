@@ -18,16 +18,13 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     const loaded = manager.loadNow(request.headers.cookie, {
       secure: request.protocol === 'https',
     });
-    // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.
-    if (loaded instanceof Promise) {
-      loaded.then((session) => {
-        request.session = session;
-        done();
-      }, done);
-    } else {
-      request.session = loaded;
+    const begin = (session: Session) => {
+      request.session = session;
       done();
-    }
+    };
+    // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.
+    if (loaded instanceof Promise) loaded.then(begin, done);
+    else begin(loaded);
   });
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
@@ -41,16 +38,13 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     }
     flags[COMMITTED] = true;
     // Finished before the payload goes out: the client's next request sees the change.
-    const committed = commitNow(session);
-    if (committed instanceof Promise) {
-      committed.then((cookies) => {
-        for (const cookie of cookies) reply.header('set-cookie', cookie);
-        done(null, payload);
-      }, done);
-    } else {
-      for (const cookie of committed) reply.header('set-cookie', cookie);
+    const send = (cookies: readonly string[]) => {
+      for (const cookie of cookies) reply.header('set-cookie', cookie);
       done(null, payload);
-    }
+    };
+    const committed = commitNow(session);
+    if (committed instanceof Promise) committed.then(send, done);
+    else send(committed);
   });
 
   if (owned) fastify.addHook('onClose', () => manager.close());
