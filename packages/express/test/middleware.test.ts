@@ -71,6 +71,43 @@ describe('@fastmmap/express session()', () => {
     expect(await me.json()).toEqual({ user: 'ann' });
   });
 
+  it('with a synchronous store (Store.sync), hands on the request and ends the response in the call', async () => {
+    const seen: { sync: boolean; loadedInCall: boolean; endedInCall: boolean }[] = [];
+    for (const store of [new MemoryStore(), new InstrumentedStore()]) {
+      const app = express();
+      let inMiddleware = false;
+      app.use((_req, _res, next) => {
+        inMiddleware = true;
+        next();
+        inMiddleware = false;
+      });
+      app.use(session({ secret, store }));
+      app.get('/', (req, res) => {
+        const loadedInCall = inMiddleware;
+        const data = req.session.data as Data;
+        data.n = ((data.n as number | undefined) ?? 0) + 1;
+        res.json({ n: data.n });
+        // Only a request with a cookie reads the store (a new session needs no read).
+        if (req.headers.cookie !== undefined) {
+          seen.push({
+            sync: store.sync !== undefined,
+            loadedInCall,
+            endedInCall: res.writableEnded,
+          });
+        }
+      });
+      const url = await serve(app);
+      const first = await fetch(url);
+      const second = await fetch(url, { headers: { cookie: cookieOf(first) } });
+      expect(await second.json()).toEqual({ n: 2 });
+    }
+    // InstrumentedStore overrides get and getAndSet, so it has no Store.sync: promise path.
+    expect(seen).toEqual([
+      { sync: true, loadedInCall: true, endedInCall: true },
+      { sync: false, loadedInCall: false, endedInCall: false },
+    ]);
+  });
+
   it('sets the cookie on streamed bodies and keeps other Set-Cookie headers', async () => {
     const store = new InstrumentedStore();
     const app = express();
