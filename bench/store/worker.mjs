@@ -29,7 +29,8 @@ async function run(op, iterations) {
 
 process.on('message', async (message) => {
   if (message.type === 'run') {
-    if (message.warmUp) await run(message.op, 1000);
+    // Every round: the previous round ran another operation (or another store's).
+    await run(message.op, 1000);
     process.send({ type: 'result', ...(await run(message.op, message.iterations)) });
   } else if (message.type === 'exit') {
     await adapter.close();
