@@ -11,4 +11,5 @@ export {
   type Reply,
   type SetCookie,
 } from './http-client.js';
+export { describeKillUnderLoad } from './kill-under-load.js';
 export type { StoreKind } from './stores.js';

@@ -1,0 +1,4 @@
+import { join } from 'node:path';
+import { describeKillUnderLoad } from '@fastmmap/adapter-test-suite';
+
+describeKillUnderLoad('express', join(import.meta.dirname, 'fixtures', 'kill-load-app.mjs'));
