@@ -117,8 +117,9 @@ async function loop(manager, cookies, ops) {
   for (let i = 0; i < ops; i++) {
     const session = await manager.load(cookies[i % cookies.length]);
     session.data.count = (session.data.count ?? 0) + 1;
+    // No Set-Cookie while the browser's copy is younger than touchAfter (the default here).
     const headers = await session.commit();
-    if (headers.length !== 1) throw new Error('expected one Set-Cookie');
+    if (headers.length > 1) throw new Error(`${headers.length} Set-Cookie headers for one commit`);
   }
   return Number(process.hrtime.bigint() - started) / 1000 / ops;
 }
