@@ -1,9 +1,11 @@
 /**
  * A CBOR encoder for the common shape of session data (plain objects and arrays of ASCII
- * strings, numbers, booleans, null and undefined), writing the very bytes cbor-x writes with the
- * cache's options (`useRecords: false`, `variableMapSize: true`). Anything else (non-ASCII text,
- * Dates, Buffers, Maps, BigInts, class instances, values over 4 KiB, deep trees) gives
- * undefined, and the caller encodes with cbor-x. It skips cbor-x's per-call setup and writes
+ * strings, numbers, booleans, null, undefined and Dates), writing the very bytes cbor-x writes
+ * with the cache's options (`useRecords: false`, `variableMapSize: true`) and its built-in Date
+ * extension (tag 1). Anything else (non-ASCII text, invalid Dates, Buffers, Maps, BigInts, class
+ * instances, values over 4 KiB, deep trees) gives undefined, and the caller encodes with cbor-x.
+ * Giving up late costs the work done so far: Dates are common in sessions (a login time, an
+ * expiry), and one used to send the whole session through both encoders. It skips cbor-x's per-call setup and writes
  * into one reused buffer, handing out one view per length (created once): no allocation.
  * The result is valid until the next call.
  */
@@ -96,7 +98,13 @@ function writeNumber(value: number): boolean {
     return writeHead(0x20, -1 - value);
   }
   // A NaN's payload bits might be written differently: cbor-x's DataView decides.
-  if (Number.isNaN(value) || position + 9 > CAPACITY) return false;
+  if (Number.isNaN(value)) return false;
+  return writeFloat64(value);
+}
+
+/** A float64 item, big-endian, as cbor-x's DataView writes it. */
+function writeFloat64(value: number): boolean {
+  if (position + 9 > CAPACITY) return false;
   buffer[position++] = 0xfb;
   f64[0] = value;
   if (LITTLE_ENDIAN) for (let i = 7; i >= 0; i--) buffer[position++] = f64Bytes[i]!;
@@ -115,10 +123,32 @@ function writeString(value: string): boolean {
   return true;
 }
 
+/**
+ * cbor-x's Date extension: tag 1, then the epoch seconds as a uint32 when whole and in range,
+ * else as a float64. (A Date extension added through cbor-x's addExtension would win in cbor-x
+ * but not here; both decode to the same Date with cbor-x's own tag 1 reader.)
+ */
+function writeDate(date: Date): boolean {
+  const ms = date.getTime();
+  if (Number.isNaN(ms) || !writeByte(0xc1)) return false;
+  const seconds = ms / 1000;
+  if (ms % 1000 === 0 && seconds >= 0 && seconds < 0x100000000) {
+    if (position + 5 > CAPACITY) return false;
+    buffer[position++] = 0x1a;
+    buffer[position++] = seconds >>> 24;
+    buffer[position++] = (seconds >>> 16) & 0xff;
+    buffer[position++] = (seconds >>> 8) & 0xff;
+    buffer[position++] = seconds & 0xff;
+    return true;
+  }
+  return writeFloat64(seconds);
+}
+
 function writeContainer(value: object, depth: number): boolean {
   const proto = Object.getPrototypeOf(value);
   // cbor-x picks by `value.constructor`: an own `constructor` key could change its choice.
   if (Object.hasOwn(value, 'constructor')) return false;
+  if (proto === Date.prototype) return writeDate(value as Date);
   if (proto === Array.prototype) {
     const array = value as unknown[];
     const length = array.length;

@@ -39,6 +39,41 @@ describe('fastCborEncode', () => {
     expect(expectSameOrNone(JSON.parse('{"__proto__":1,"x":2}'))).toBe(true);
   });
 
+  it("writes cbor-x's tag 1 for Dates: whole seconds in uint32 range, else float64", () => {
+    const times = [
+      0,
+      1,
+      999,
+      1000,
+      1_700_000_000_000,
+      1_700_000_000_123,
+      -1,
+      -1000,
+      -1_700_000_000_000,
+      (2 ** 32 - 1) * 1000, // the last whole second a uint32 holds
+      2 ** 32 * 1000,
+      8.64e15,
+      -8.64e15,
+    ];
+    for (const t of times) {
+      expect(expectSameOrNone(new Date(t))).toBe(true);
+      expect(expectSameOrNone({ user: 'ada', loginAt: new Date(t), tags: [new Date(t)] })).toBe(
+        true,
+      );
+    }
+    let x = 0x2545f491;
+    for (let i = 0; i < 2000; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const whole = i % 2 === 0;
+      const t = ((x | 0) / 2 ** 31) * 8.64e15;
+      expect(expectSameOrNone(new Date(whole ? Math.round(t / 1000) * 1000 : Math.round(t)))).toBe(
+        true,
+      );
+    }
+  });
+
   it('matches cbor-x on random plain values (or leaves them to it)', () => {
     const seed = Number(process.env.FASTMMAP_TEST_SEED ?? 12345) | 1;
     const rnd = randomPlainValues(seed);
@@ -60,7 +95,9 @@ describe('fastCborEncode', () => {
       { name: 'Zoë' },
       Number.NaN,
       10n,
-      new Date(0),
+      new Date(Number.NaN),
+      new (class Day extends Date {})(0),
+      Object.assign(new Date(0), { constructor: Date }),
       Buffer.from('x'),
       new Uint8Array(2),
       new Map([['a', 1]]),
