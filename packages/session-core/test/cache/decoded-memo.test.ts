@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DecodedMemo } from '../../src/cache/decoded-memo.js';
-import { NOT_PLAIN, plainClone } from '../../src/cache/plain-clone.js';
+import { copyPlainTree, NOT_PLAIN, plainClone } from '../../src/cache/plain-clone.js';
 import { codeOf, scratchDir } from './helpers.js';
 
 const session = () => ({
@@ -10,17 +10,27 @@ const session = () => ({
   empty: {},
 });
 
+type Session = ReturnType<typeof session>;
+
+function expectUnsharedCopy(copy: Session, value: Session): void {
+  expect(copy).toEqual(value);
+  expect(copy).not.toBe(value);
+  expect(copy.user).not.toBe(value.user);
+  expect(copy.user.roles).not.toBe(value.user.roles);
+  expect(copy.at).not.toBe(value.at);
+  expect(copy.at).toBeInstanceOf(Date);
+  expect(copy.cart[0]).not.toBe(value.cart[0]);
+}
+
 describe('plainClone', () => {
   it('deep-copies objects, arrays and Dates without sharing anything', () => {
     const value = session();
-    const copy = plainClone(value) as ReturnType<typeof session>;
-    expect(copy).toEqual(value);
-    expect(copy).not.toBe(value);
-    expect(copy.user).not.toBe(value.user);
-    expect(copy.user.roles).not.toBe(value.user.roles);
-    expect(copy.at).not.toBe(value.at);
-    expect(copy.at).toBeInstanceOf(Date);
-    expect(copy.cart[0]).not.toBe(value.cart[0]);
+    expectUnsharedCopy(plainClone(value) as Session, value);
+  });
+
+  it('copyPlainTree copies what plainClone made the same way, without its checks', () => {
+    const tree = plainClone(session()) as Session;
+    expectUnsharedCopy(copyPlainTree(tree) as Session, tree);
   });
 
   it('refuses what it cannot copy exactly, so the caller decodes instead', () => {
@@ -119,6 +129,19 @@ describe('DecodedMemo', () => {
     expect(copies).toBeLessThan(3000 - 4096 / 2);
   });
 
+  it('keeps two keys that share a slot, in the pair the slot belongs to', () => {
+    const small = json({ s: 'y' });
+    const memo = new DecodedMemo(1024);
+    const s = recordingDecode(small);
+    for (let n = 0; n < 3; n++) {
+      for (const key of ['a', 'b']) {
+        expect(memo.value(5, key, 1, small, 0, small.length, s.decode)).toEqual({ s: 'y' });
+      }
+    }
+    // First reads in place, second reads keep a copy, third reads are hits (no decode).
+    expect(s.calls).toEqual(['view', 'view', 'copy', 'copy']);
+  });
+
   it('never keeps values over a sixteenth of its budget, nor a key another key displaced', () => {
     const big = json({ s: 'x'.repeat(200) });
     const small = json({ s: 'y' });
@@ -128,9 +151,10 @@ describe('DecodedMemo', () => {
     expect(d.calls).toEqual(['view', 'view', 'view']);
     const s = recordingDecode(small);
     memo.value(5, 'a', 1, small, 0, small.length, s.decode);
-    memo.value(5, 'b', 1, small, 0, small.length, s.decode); // same slot: 'a' is forgotten
+    memo.value(5, 'b', 1, small, 0, small.length, s.decode); // the pair's other slot
+    memo.value(5, 'c', 1, small, 0, small.length, s.decode); // a third key: 'a' is forgotten
     memo.value(5, 'a', 1, small, 0, small.length, s.decode);
-    expect(s.calls).toEqual(['view', 'view', 'view']);
+    expect(s.calls).toEqual(['view', 'view', 'view', 'view']);
   });
 });
 
