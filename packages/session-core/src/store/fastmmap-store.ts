@@ -29,6 +29,11 @@ export interface FastMmapStoreOptions {
   clock?: Clock;
   /** Longest wait for a page lock before ERR_SESSION_STORE_UNAVAILABLE. Default 5000 ms. */
   lockTimeout?: number;
+  /**
+   * Bytes of sessions this process keeps decoded, so one read again unchanged costs a copy
+   * instead of a decode (the cache's `decodeCache`). 0 turns it off. Default 4 MiB.
+   */
+  decodeCache?: number;
   /** An already-open cache to keep sessions in (under `sess:` keys). The store does not close it. */
   cache?: FastMmapCache;
 }
@@ -86,6 +91,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
       clock: options.clock,
       lockTimeout: options.lockTimeout,
     };
+    if (options.decodeCache !== undefined) cacheOptions.decodeCache = options.decodeCache;
     // Both given is the cache's ERR_FASTMMAP_INVALID_OPTION (mapped below), not a silent pick.
     if (options.cacheSize !== undefined) cacheOptions.cacheSize = options.cacheSize;
     if (options.numPages !== undefined || options.cacheSize === undefined) {

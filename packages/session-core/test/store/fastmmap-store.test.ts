@@ -73,6 +73,7 @@ describe('FastMmapStore', () => {
     [{ storage: file(), expires: 0 }],
     [{ storage: file(), pageSize: 1000 }],
     [{ storage: file(), cacheSize: 1 << 20, numPages: 4 }],
+    [{ storage: file(), decodeCache: -1 }],
   ])('refuses bad options %j with ERR_SESSION_OPTIONS', (options) => {
     expect(() => new FastMmapStore(options)).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),
