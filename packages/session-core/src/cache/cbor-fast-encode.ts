@@ -5,9 +5,9 @@
  * extension (tag 1). Anything else (non-ASCII text, invalid Dates, Buffers, Maps, BigInts, class
  * instances, values over 4 KiB, deep trees) gives undefined, and the caller encodes with cbor-x.
  * Giving up late costs the work done so far: Dates are common in sessions (a login time, an
- * expiry), and one used to send the whole session through both encoders. It skips cbor-x's per-call setup and writes
- * into one reused buffer, handing out one view per length (created once): no allocation.
- * The result is valid until the next call.
+ * expiry), and one used to send the whole session through both encoders. It skips cbor-x's
+ * per-call setup and writes into one reused buffer, handing out one view per length (created
+ * once): no allocation. The result is valid until the next call.
  */
 const CAPACITY = 4096;
 const MAX_DEPTH = 32;

@@ -24,15 +24,15 @@ export type Decode = (source: Buffer, start: number, end: number) => unknown;
  * 1 KiB session).
  *
  * A table indexed by the key's hash, two slots per key (see #slotFor). A slot remembers one
- * record version (key,
- * checksum word, length): the first read of a version stores only those, allocating nothing,
- * so a key read once between writes (a counter bumped by every request) or a working set far
- * larger than the table costs next to nothing. The second read keeps a private copy of the
- * bytes and the value decoded from that copy; a key whose previous version was kept gets its
- * new version kept on the first read. Another key reaching a slot whose kept value was hit
- * since the last such visit, in both of the key's slots, leaves it there (a second chance, as
- * in CLOCK). A kept value is handed out only as a fresh copy, and only when the record's bytes in the file equal the kept bytes, so a change by any process is
- * seen at once and a torn read can at worst miss. Kept bytes are bounded by `budget`.
+ * record version (key, checksum word, length): the first read of a version stores only those,
+ * allocating nothing, so a key read once between writes (a counter bumped by every request) or
+ * a working set far larger than the table costs next to nothing. The second read keeps a
+ * private copy of the bytes and the value decoded from that copy; a key whose previous version
+ * was kept gets its new version kept on the first read. Another key reaching a slot whose kept
+ * value was hit since the last such visit, in both of the key's slots, leaves it there (a
+ * second chance, as in CLOCK). A kept value is handed out only as a fresh copy, and only when
+ * the record's bytes in the file equal the kept bytes, so a change by any process is seen at
+ * once and a torn read can at worst miss. Kept bytes are bounded by `budget`.
  */
 export class DecodedMemo {
   readonly #mask: number;
