@@ -64,29 +64,54 @@ export async function call(
   };
 }
 
+/** What rawRequest answers: the status, the body text and the first Set-Cookie's name=value. */
+export interface RawReply {
+  status: number;
+  text: string;
+  setCookie: string | undefined;
+}
+
 /**
- * A GET with a raw Cookie header that fetch would refuse or rewrite (bytes fetch rejects,
- * headers beyond Node's 16 KiB limit). Returns only the status and the body text.
+ * A request on a fresh connection (no keep-alive) with a raw Cookie header that fetch would
+ * refuse or rewrite (bytes fetch rejects, headers beyond Node's 16 KiB limit). Without an answer
+ * within `timeoutMs` it fails.
  */
+export function rawRequest(
+  url: string,
+  options: { method?: string; cookie?: string; timeoutMs?: number } = {},
+): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (options.cookie !== undefined) headers.cookie = options.cookie;
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'GET', headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    if (options.timeoutMs !== undefined) {
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error('no answer in time')));
+    }
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A GET with a raw Cookie header: see rawRequest. */
 export function rawGet(
   baseUrl: string,
   path: string,
   cookie: string,
 ): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${baseUrl}${path}`,
-      { method: 'GET', headers: { cookie }, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  return rawRequest(`${baseUrl}${path}`, { cookie });
 }

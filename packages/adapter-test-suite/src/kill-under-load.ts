@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FastMmapCache } from '@fastmmap/session-core/cache';
 import { describe, expect, it } from 'vitest';
 import type { ClusterEvent } from './cluster-primary.js';
+import { rawRequest } from './http-client.js';
 
 const CLIENTS = 6;
 const KILLS = 6;
@@ -21,39 +21,18 @@ interface Answer {
 }
 
 /** One request on a fresh connection, so the cluster primary hands each to a worker in turn. */
-function send(port: number, method: string, cookie: string | undefined): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/count',
-        method,
-        agent: false,
-        headers: cookie ? { cookie } : {},
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          let count: number | undefined;
-          try {
-            count = (JSON.parse(text) as { count?: number }).count;
-          } catch {}
-          const setCookie = res.headers['set-cookie']?.[0]?.split(';')[0];
-          resolve({ status: res.statusCode ?? 0, count, cookie: setCookie });
-        });
-        res.on('error', reject);
-      },
-    );
-    // A connection the primary handed to a worker that then died can stay open unanswered.
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('no answer')));
-    req.on('error', reject);
-    req.end();
+async function send(port: number, method: string, cookie: string | undefined): Promise<Answer> {
+  // A connection the primary handed to a worker that then died can stay open unanswered.
+  const reply = await rawRequest(`http://127.0.0.1:${port}/count`, {
+    method,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    ...(cookie === undefined ? {} : { cookie }),
   });
+  let count: number | undefined;
+  try {
+    count = (JSON.parse(reply.text) as { count?: number }).count;
+  } catch {}
+  return { status: reply.status, count, cookie: reply.setCookie };
 }
 
 /** The running cluster as its primary reports it. */
