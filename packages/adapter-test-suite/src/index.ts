@@ -8,7 +8,9 @@ export {
   type CallOptions,
   call,
   parseSetCookie,
+  type RawReply,
   type Reply,
+  rawRequest,
   type SetCookie,
 } from './http-client.js';
 export { describeKillUnderLoad } from './kill-under-load.js';

@@ -1,40 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { rawRequest } from '@fastmmap/adapter-test-suite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'cluster-app.mjs');
 
-/** A POST on a fresh connection (no keep-alive), so the cluster primary hands each to a worker in turn. */
-function post(
+/** A POST on a fresh connection, so the cluster primary hands each to a worker in turn. */
+async function post(
   url: string,
   cookie?: string,
 ): Promise<{ body: { pid: number; count: number }; setCookie?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', agent: false, headers: cookie ? { cookie } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`${res.statusCode}: ${text}`));
-          resolve({
-            body: JSON.parse(text),
-            setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  const reply = await rawRequest(url, { method: 'POST', ...(cookie ? { cookie } : {}) });
+  if (reply.status !== 200) throw new Error(`${reply.status}: ${reply.text}`);
+  return {
+    body: JSON.parse(reply.text),
+    ...(reply.setCookie === undefined ? {} : { setCookie: reply.setCookie }),
+  };
 }
 
 describe('two cluster workers share one session through a FastMmapStore file', () => {
