@@ -11,7 +11,7 @@ import type { Codec, CodecOption } from './types.js';
  * Object.keys/values, which cbor-x does faster than its default for-in with a 16-bit header
  * patched afterwards; both forms decode the same, so files written either way stay readable.
  */
-function cborCodec(): Codec {
+function cborCodec(checkSlowPath?: (value: unknown) => void): Codec {
   const cbor = new Encoder({
     useRecords: false,
     copyBuffers: true,
@@ -21,7 +21,15 @@ function cborCodec(): Codec {
   const codec: Codec = {
     name: 'cbor',
     // The fast path's bytes are a reused buffer's: the cache copies them into the file at once.
-    encode: (value) => fastCborEncode(value) ?? cbor.encode(value),
+    encode:
+      checkSlowPath === undefined
+        ? (value) => fastCborEncode(value) ?? cbor.encode(value)
+        : (value) => {
+            const bytes = fastCborEncode(value);
+            if (bytes !== undefined) return bytes;
+            checkSlowPath(value);
+            return cbor.encode(value);
+          },
     decode: (bytes) => cbor.decode(bytes),
   };
   const decodeCopy = reusedBufferDecode((bytes) => cbor.decode(bytes));
@@ -33,6 +41,16 @@ function cborCodec(): Codec {
     return value === FALLBACK ? decodeCopy(source, start, end) : value;
   });
   return codec;
+}
+
+/**
+ * The 'cbor' codec, calling `check` on each value the fast encoder does not take before cbor-x
+ * encodes it. For a caller that must reject some values: whatever the fast encoder takes (plain
+ * objects and arrays of ASCII strings, numbers, booleans, null, undefined and Dates, no cycles)
+ * it has already vetted by walking it, so only the rest pays for a second walk.
+ */
+export function checkedCborCodec(check: (value: unknown) => void): Codec {
+  return cborCodec(check);
 }
 
 /** Decodes the value bytes `source[start, end)`. */

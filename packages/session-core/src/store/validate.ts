@@ -37,12 +37,7 @@ export function assertValidTtl(ttlMs: unknown): asserts ttlMs is number {
  * arrays and DataViews. Runs on every write, so the walk allocates nothing on success.
  */
 export function assertSupportedData(data: unknown): asserts data is Record<string, unknown> {
-  if (!isPlainObject(data)) {
-    throw new SessionError(
-      'ERR_SESSION_UNSUPPORTED_DATA',
-      'session data must be a plain object (created by {} or Object.create(null))',
-    );
-  }
+  assertPlainObjectData(data);
   // One ancestors stack for every call (a getter calling back in gets its own).
   const ancestors = spareAncestors ?? [];
   spareAncestors = undefined;
@@ -58,6 +53,16 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
     throw new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
       `session data at ${['data', ...problem.path].join('')} is ${problem.what}, which a store cannot keep`,
+    );
+  }
+}
+
+/** The top-level half of assertSupportedData: session data is a plain object. */
+export function assertPlainObjectData(data: unknown): asserts data is Record<string, unknown> {
+  if (!isPlainObject(data)) {
+    throw new SessionError(
+      'ERR_SESSION_UNSUPPORTED_DATA',
+      'session data must be a plain object (created by {} or Object.create(null))',
     );
   }
 }
