@@ -12,7 +12,10 @@
 const CAPACITY = 4096;
 const MAX_DEPTH = 32;
 
-const buffer = Buffer.allocUnsafeSlow(CAPACITY);
+// utf8Write: Buffer's own UTF-8 writer (what buffer.write calls), missing from the typings.
+const buffer = Buffer.allocUnsafeSlow(CAPACITY) as Buffer & {
+  utf8Write(text: string, offset: number): number;
+};
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 /** Little-endian hosts store a double's bytes reversed from CBOR's big-endian order. */
@@ -43,23 +46,19 @@ export function fastCborEncode(value: unknown): Buffer | undefined {
   return view;
 }
 
+// typeof tests one at a time, most common first: TurboFan turns each into a type check, where a
+// switch on typeof calls a builtin for the string (13% of the encode in a profile).
 function write(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-      return writeString(value);
-    case 'number':
-      return writeNumber(value);
-    case 'boolean':
-      return writeByte(value ? 0xf5 : 0xf4);
-    case 'undefined':
-      return writeByte(0xf7);
-    case 'object':
-      if (value === null) return writeByte(0xf6);
-      if (depth === MAX_DEPTH) return false;
-      return writeContainer(value, depth + 1);
-    default:
-      return false;
+  if (typeof value === 'string') return writeString(value);
+  if (typeof value === 'number') return writeNumber(value);
+  if (typeof value === 'object') {
+    if (value === null) return writeByte(0xf6);
+    if (depth === MAX_DEPTH) return false;
+    return writeContainer(value, depth + 1);
   }
+  if (typeof value === 'boolean') return writeByte(value ? 0xf5 : 0xf4);
+  if (value === undefined) return writeByte(0xf7);
+  return false;
 }
 
 function writeByte(byte: number): boolean {
@@ -112,9 +111,19 @@ function writeFloat64(value: number): boolean {
   return true;
 }
 
+/** From this length on, one utf8Write call beats the per-char loop. */
+const LONG_STRING = 24;
+
 function writeString(value: string): boolean {
   const length = value.length;
   if (!writeHead(0x60, length) || position + length > CAPACITY) return false;
+  // With room for 3 bytes per char nothing is cut off, so exactly `length` bytes written means
+  // all ASCII (any other char, lone surrogates too, takes 2 or 3).
+  if (length >= LONG_STRING && position + 3 * length <= CAPACITY) {
+    const written = buffer.utf8Write(value, position);
+    position += written;
+    return written === length;
+  }
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
     if (c >= 0x80) return false; // UTF-8 is left to cbor-x

@@ -27,7 +27,8 @@ function expectSameOrNone(value: unknown): boolean {
 describe('fastCborEncode', () => {
   it("writes cbor-x's bytes for every number, string and container shape it takes", () => {
     for (const n of NUMBERS) expect(expectSameOrNone(n)).toBe(true);
-    for (const s of ['', 'a'.repeat(23), 'b'.repeat(24), 'c'.repeat(255), 'd'.repeat(256)]) {
+    const long = ['c'.repeat(255), 'd'.repeat(256), 'e'.repeat(1400), 'f'.repeat(3000)];
+    for (const s of ['', 'a'.repeat(23), 'b'.repeat(24), ...long]) {
       expect(expectSameOrNone(s)).toBe(true);
     }
     // biome-ignore lint/suspicious/noSparseArray: a hole is written as undefined, as cbor-x does
@@ -93,6 +94,11 @@ describe('fastCborEncode', () => {
     const others: unknown[] = [
       'é',
       { name: 'Zoë' },
+      // Long strings are written by one utf8Write call: anything but ASCII still gives up.
+      `${'a'.repeat(40)}é`,
+      `é${'a'.repeat(40)}`,
+      { lone: `${'a'.repeat(40)}\uD800` },
+      ['x', `${'b'.repeat(30)}\u{1F600}`],
       Number.NaN,
       10n,
       new Date(Number.NaN),
