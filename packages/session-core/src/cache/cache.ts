@@ -291,7 +291,7 @@ export class FastMmapCache<V = unknown> {
     try {
       store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
-      const current = off < 0 ? MISS : this.decodeLocked(base, off);
+      const current = off < 0 ? MISS : this.decodeLocked(off, key);
       next = fn(current === MISS ? undefined : current);
       if (isThenable(next)) {
         throw new FastMmapError(
@@ -300,7 +300,6 @@ export class FastMmapCache<V = unknown> {
         );
       }
       if (next === undefined) {
-        // A record that failed to decode was already dropped; otherwise `off` is still it.
         if (current !== MISS) this.removeFound(base, off, P_DELETES);
       } else {
         const bytes = this.encode(next);
@@ -325,8 +324,7 @@ export class FastMmapCache<V = unknown> {
       this.store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
       if (off < 0) return undefined;
-      const value = this.decodeLocked(base, off);
-      if (value === MISS) return undefined; // dropped as corrupt
+      const value = this.decodeLocked(off, key);
       this.removeFound(base, off, P_DELETES);
       return value;
     } finally {
@@ -408,7 +406,7 @@ export class FastMmapCache<V = unknown> {
       try {
         value = this.codec.decode(bytes!) as V;
       } catch {
-        continue; // corrupt: dropped by the next locked access to it
+        continue; // undecodable here (a get of its key says why): left as it is
       }
       yield [key, value];
     }
@@ -708,7 +706,8 @@ export class FastMmapCache<V = unknown> {
     try {
       if (!this.readOnly) store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
-      const value = off < 0 ? MISS : decode ? this.decodeLocked(base, off) : undefined;
+      const value =
+        off < 0 ? MISS : decode ? this.decodeLocked(off, this.kKey as string) : undefined;
       if (value !== MISS) {
         this.readExpiresAt = store.expiresAt(off);
         this.readLastAccess = store.lastAccess(off); // as it was before this read
@@ -799,14 +798,22 @@ export class FastMmapCache<V = unknown> {
    * Under the lock: decodes the record findLive() verified (not through the decode memo: a
    * locked read is mostly a getAndSet about to replace the version), dropping it if it fails.
    */
-  private decodeLocked(base: number, off: number): V | typeof MISS {
+  /**
+   * The value of a record that passed its checksum: its bytes are the ones written, so a decode
+   * that fails anyway is not damage (the reader's stack ran out under a deeply nested value, a
+   * custom codec's bug) and the record is kept for a reader that can decode it.
+   */
+  private decodeLocked(off: number, key: string): V {
     const store = this.store;
     const start = off + RECORD_HEADER_SIZE + store.keyLenAt(off);
     try {
       return this.decodeValue(start, start + store.valueLenAt(off));
-    } catch {
-      if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
-      return MISS;
+    } catch (err) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_DECODE',
+        `the ${this.codec.name} codec could not decode the value of ${JSON.stringify(key.slice(0, 64))} (kept): ${(err as Error)?.message ?? String(err)}`,
+        { cause: err },
+      );
     }
   }
 

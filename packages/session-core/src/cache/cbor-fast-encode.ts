@@ -3,7 +3,8 @@
  * strings, numbers, booleans, null, undefined and Dates), writing the very bytes cbor-x writes
  * with the cache's options (`useRecords: false`, `variableMapSize: true`) and its built-in Date
  * extension (tag 1). Anything else (non-ASCII text, invalid Dates, Buffers, Maps, BigInts, class
- * instances, values over 4 KiB, deep trees) gives undefined, and the caller encodes with cbor-x.
+ * instances, __proto__ keys, values over 4 KiB, deep trees) gives undefined, and the caller
+ * encodes with cbor-x.
  * Giving up late costs the work done so far: Dates are common in sessions (a login time, an
  * expiry), and one used to send the whole session through both encoders. It skips cbor-x's
  * per-call setup and writes into one reused buffer, handing out one view per length (created
@@ -171,6 +172,8 @@ function writeContainer(value: object, depth: number): boolean {
   if (!writeHead(0xa0, length)) return false;
   for (let i = 0; i < length; i++) {
     const key = keys[i]!;
+    // cbor-x's decoder renames an own __proto__ key: left to the slow path, and its checks.
+    if (key === '__proto__') return false;
     if (!writeString(key) || !write((value as Record<string, unknown>)[key], depth)) return false;
   }
   return true;

@@ -7,6 +7,7 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_INVALID_KEY' // empty, too long or not well-formed UTF-16
   | 'ERR_FASTMMAP_VALUE_TOO_LARGE' // the encoded record cannot fit in one page; old value kept
   | 'ERR_FASTMMAP_ENCODE' // the codec could not encode the value; old value kept
+  | 'ERR_FASTMMAP_DECODE' // a record that passed its checksum did not decode (say, the stack ran out); kept
   | 'ERR_FASTMMAP_LOCK_TIMEOUT' // a page lock was not granted before the deadline
   | 'ERR_FASTMMAP_REENTRANT' // a cache call made from inside a getAndSet callback
   | 'ERR_FASTMMAP_NOT_A_CACHE_FILE' // empty, short, garbage or foreign file at open

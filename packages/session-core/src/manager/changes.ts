@@ -38,9 +38,15 @@ function encode(key: string, value: unknown): Buffer {
   try {
     return serialize(value);
   } catch (cause) {
+    // v8.serialize runs out of stack on very deep nesting (a RangeError), else it met a value
+    // it cannot clone.
+    const why =
+      cause instanceof RangeError
+        ? 'it is nested too deeply'
+        : 'functions, symbols and similar are not data';
     throw new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
-      `session.data.${key} cannot be stored (functions, symbols and similar are not data)`,
+      `session.data.${key} cannot be stored (${why})`,
       { cause },
     );
   }

@@ -1,5 +1,12 @@
 import { SessionError } from '../errors.js';
 
+/**
+ * Deepest nesting of objects, arrays, Maps and Sets a store accepts. Far beyond any session's,
+ * and shallow enough that every walk and decoder (all recursive) has stack to spare: data that
+ * could be written but not read back would be lost.
+ */
+export const MAX_DATA_DEPTH = 100;
+
 /** Longest id any store accepts. Real ids are 43 characters; this only bounds hostile input. */
 export const MAX_ID_LENGTH = 512;
 
@@ -52,7 +59,7 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
   if (problem !== undefined) {
     throw new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
-      `session data at ${['data', ...problem.path].join('')} is ${problem.what}, which a store cannot keep`,
+      `session data at ${describePath(problem.path)} is ${problem.what}, which a store cannot keep`,
     );
   }
 }
@@ -65,6 +72,12 @@ export function assertPlainObjectData(data: unknown): asserts data is Record<str
       'session data must be a plain object (created by {} or Object.create(null))',
     );
   }
+}
+
+/** `data.a.b[2]`, with the middle of a very long path left out. */
+function describePath(path: string[]): string {
+  const shown = path.length > 12 ? [...path.slice(0, 6), '…', ...path.slice(-5)] : path;
+  return ['data', ...shown].join('');
 }
 
 let spareAncestors: object[] | undefined = [];
@@ -106,6 +119,9 @@ function checkValue(value: unknown, ancestors: object[]): Problem | undefined {
   if (obj instanceof Date || ArrayBuffer.isView(obj)) return undefined;
   // A value may appear twice (a DAG); only a path back to itself is a cycle.
   if (ancestors.includes(obj)) return { what: 'a circular reference', path: [] };
+  if (ancestors.length === MAX_DATA_DEPTH) {
+    return { what: `nested more than ${MAX_DATA_DEPTH} levels deep`, path: [] };
+  }
   ancestors.push(obj);
   const problem = checkContainer(obj, ancestors);
   ancestors.pop();
@@ -124,6 +140,9 @@ function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
       if (!isWellFormed(key)) return { what: 'a key with a lone surrogate', path: [] };
+      // An own __proto__ (JSON.parse makes one): decoders turn it into a prototype or rename
+      // it, so it would not come back as it went in.
+      if (key === '__proto__') return { what: 'a key named __proto__', path: [] };
       const problem = checkValue(obj[key], ancestors);
       if (problem) return at(problem, `.${key}`);
     }

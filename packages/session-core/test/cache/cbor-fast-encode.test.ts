@@ -37,7 +37,6 @@ describe('fastCborEncode', () => {
     for (const v of [true, false, null, undefined, [], {}, holey, session, [[[{ a: [] }]]]]) {
       expect(expectSameOrNone(v)).toBe(true);
     }
-    expect(expectSameOrNone(JSON.parse('{"__proto__":1,"x":2}'))).toBe(true);
   });
 
   it("writes cbor-x's tag 1 for Dates: whole seconds in uint32 range, else float64", () => {
@@ -111,6 +110,7 @@ describe('fastCborEncode', () => {
       Object.create(null),
       new Point(),
       { constructor: 1 },
+      JSON.parse('{"__proto__":1,"x":2}'),
       () => 1,
       Symbol('s'),
       deep,

@@ -185,6 +185,21 @@ describe('change tracking', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }));
   });
 
+  it('says a value is nested too deeply rather than blame functions or symbols', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    expect(() =>
+      changedKeys({ a: {} }, (d) => {
+        d.a = deep;
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        message: expect.stringContaining('nested too deeply'),
+      }),
+    );
+  });
+
   it('reports deletions and reuses unchanged entries in the next snapshot', () => {
     const data: Record<string, unknown> = { a: { x: 1 }, b: 2 };
     const snapshot = takeSnapshot(data);

@@ -2,6 +2,13 @@ import { expect } from 'vitest';
 import type { Check } from '../types.js';
 import { expectCode, freshId, HOUR } from './helpers.js';
 
+/** `{ d: { d: ... } }`, `levels` objects deep. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: true };
+  for (let i = 1; i < levels; i++) value = { d: value };
+  return value;
+}
+
 class Point {
   constructor(
     public x: number,
@@ -51,6 +58,12 @@ export const errorChecks = {
       circular,
       { lone: 'bad\uD800' },
       new Point(1, 2) as unknown as Record<string, unknown>,
+      // Deeper than any store promises to read back (or than a recursive walk has stack for).
+      nested(101),
+      nested(20_000),
+      // A key every decoder turns into a prototype or drops: refused, never mangled.
+      JSON.parse('{"__proto__": {"admin": true}, "user": "u1"}'),
+      { inner: JSON.parse('{"__proto__": 1}') },
     ];
     for (const data of bad) {
       await expectCode(store.store(id, data, HOUR), 'ERR_SESSION_UNSUPPORTED_DATA');
@@ -60,6 +73,12 @@ export const errorChecks = {
       );
     }
     expect(await store.get(id)).toStrictEqual({ keep: 'me' });
+  },
+
+  'data nested 100 levels deep (the most any store accepts) round-trips': async ({ store }) => {
+    const id = freshId('deep');
+    await store.store(id, nested(100), HOUR);
+    expect(await store.get(id)).toStrictEqual(nested(100));
   },
 
   'after close() every call rejects with ERR_SESSION_STORE_UNAVAILABLE; close is idempotent':
