@@ -182,11 +182,13 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
   if (req.defaultDir && !req.readOnly) ensurePrivateDir(dir);
   if (!req.readOnly) checkParentDir(dir);
   checkFilesystem(dir, req.allowNetworkFilesystem);
-  const { O_RDONLY, O_RDWR, O_NOFOLLOW } = fsConstants;
+  const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
   for (let attempt = 0; ; attempt++) {
     let fd: number;
     try {
-      fd = openSync(req.path, (req.readOnly ? O_RDONLY : O_RDWR) | O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO at the path would block a read-only open until a writer came (the
+      // "not a regular file" check runs after the open); it means nothing for a regular file.
+      fd = openSync(req.path, (req.readOnly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NONBLOCK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ELOOP') throw unsafe(`${req.path} is a symlink`);

@@ -125,18 +125,28 @@ export class StripeLocks {
 }
 
 function openLockFile(path: string, mode: number, readOnly: boolean): number {
-  const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW } = fsConstants;
+  const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
   let fd: number;
   try {
+    // O_NONBLOCK: a FIFO planted there must not block the open (it is refused below).
     fd = readOnly
-      ? openSync(path, O_RDONLY | O_NOFOLLOW)
-      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode);
+      ? openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A reader with no lock file has no writer to exclude: no writer opened this cache yet.
     if (readOnly && code === 'ENOENT') return -1;
     if (code === 'ELOOP')
       throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
+    if (code === 'EISDIR')
+      throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a directory`);
+    // Out of inodes (or space for a directory entry). Lock files made so far stay: another
+    // process may already be locking through them, and a new inode would not exclude it.
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new FastMmapError('ERR_FASTMMAP_NO_SPACE', `no space to create lock file ${path}`, {
+        cause: err,
+      });
+    }
     throw err;
   }
   const st = fstatSync(fd);

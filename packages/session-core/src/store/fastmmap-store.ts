@@ -115,7 +115,14 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       this.cache = FastMmapCache.open(cacheOptions);
     } catch (err) {
-      throw mapCacheError(err, 'open the session file');
+      // The cache lets system errors (EACCES, EROFS...) through as Node's; a store says
+      // SessionError for every failure to open, with the original as cause.
+      if (isFastMmapError(err)) throw mapCacheError(err, 'open the session file');
+      throw new SessionError(
+        'ERR_SESSION_STORE_UNAVAILABLE',
+        `FastMmapStore could not open the session file: ${(err as Error)?.message ?? String(err)}`,
+        { cause: err },
+      );
     }
     this.#ownsCache = true;
     this.#check = assertPlainObjectData;

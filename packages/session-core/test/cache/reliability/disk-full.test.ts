@@ -71,6 +71,26 @@ function expectCleanFailureAndWorkingCache(report: DiskFullReport) {
   expect(report.afterFull.found).toBeGreaterThan(report.afterFull.keys / 2);
 }
 
+interface NoInodesReport {
+  cache: { code?: string; causeCode?: string; message?: string };
+  store: { name?: string; code?: string; causeCode?: string; message?: string };
+  files: string[];
+}
+
+/** A tmpfs with 4 inodes: its root, the cache file and two lock files. */
+async function runWithoutInodes(): Promise<NoInodesReport> {
+  const script =
+    'mount -t tmpfs -o size=1m,nr_inodes=4,mode=0700 tmpfs "$1" && exec "$2" "$3" "$1"';
+  const child = join(FIXTURES, 'no-inodes-child.mjs');
+  const r = await startCommand(
+    'unshare',
+    ['-rm', 'sh', '-c', script, 'sh', dir, process.execPath, child],
+    { timeoutMs: 30_000 },
+  ).result;
+  if (r.outcome !== 'ok') throw new Error(`no-inodes child: ${describeResult(r)}`);
+  return jsonLines<NoInodesReport>(r.stdout)[0]!;
+}
+
 describe('disk full', () => {
   it('a full filesystem: typed error at creation, no partial file, existing cache keeps working', async () => {
     const variant = canMountTmpfs() ? 'tmpfs' : 'rlimit';
@@ -83,6 +103,24 @@ describe('disk full', () => {
     );
     expectCleanFailureAndWorkingCache(report);
     if (variant === 'tmpfs') expect(report.freeBytesAfterFill).toBe(0);
+  });
+
+  it('out of inodes for the lock files: ERR_FASTMMAP_NO_SPACE, and a SessionError from a store', async () => {
+    // No fallback: RLIMIT_FSIZE does not limit inodes. CI runs as root, where this works.
+    expect(canMountTmpfs(), 'this test needs `unshare -rm` and mount (root)').toBe(true);
+    const report = await runWithoutInodes();
+    expect(report.cache, report.cache.message).toMatchObject({
+      code: 'ERR_FASTMMAP_NO_SPACE',
+      causeCode: 'ENOSPC',
+    });
+    expect(report.store, report.store.message).toMatchObject({
+      name: 'SessionError',
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+      causeCode: 'ERR_FASTMMAP_NO_SPACE',
+    });
+    // The complete cache file stays, and so do the lock files made before the inodes ran out
+    // (another process may be locking through them already).
+    expect(report.files).toEqual(['app.fmcache', 'app.fmcache.lock-0', 'app.fmcache.lock-1']);
   });
 
   it('a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored): the same guarantees', async () => {

@@ -197,6 +197,34 @@ refuse('a file with a second hard link', 'ERR_FASTMMAP_UNSAFE_FILE', (p) => {
 });
 refuse('a directory', 'ERR_FASTMMAP_UNSAFE_FILE', (p) => mkdirSync(p, { mode: 0o700 }));
 refuse('a FIFO', 'ERR_FASTMMAP_UNSAFE_FILE', (p) => execFileSync('mkfifo', ['-m', '600', p]));
+// A read-only open of a FIFO blocks until a writer comes, unless it is non-blocking.
+refuse(
+  'a FIFO, opened readOnly',
+  'ERR_FASTMMAP_UNSAFE_FILE',
+  (p) => execFileSync('mkfifo', ['-m', '600', p]),
+  { ...OPTIONS, readOnly: true },
+);
+// Lock files get the cache file's checks.
+refuse(
+  'a directory where a lock file goes',
+  'ERR_FASTMMAP_UNSAFE_FILE',
+  (p) => {
+    writeValid(p);
+    mkdirSync(`${p}.lock-1`, { mode: 0o700 });
+  },
+  OPTIONS,
+  ['.lock-1'],
+);
+refuse(
+  'a FIFO where a lock file goes, opened readOnly',
+  'ERR_FASTMMAP_UNSAFE_FILE',
+  (p) => {
+    writeValid(p);
+    execFileSync('mkfifo', ['-m', '600', `${p}.lock-0`]);
+  },
+  { ...OPTIONS, readOnly: true },
+  ['.lock-0'],
+);
 // Controls: the refusals above are not blanket ones.
 const opens = (name: string, options: object) =>
   cases.push({
