@@ -422,11 +422,15 @@ export class FastMmapCache<V = unknown> {
       this.enter();
       const now = this.clock();
       const batch: [string, Buffer | undefined][] = [];
+      // Two slots for one record (a damaged table) must not list its key twice.
+      const seen = new Set<number>();
       this.lock(page);
       try {
         if (!this.readOnly) store.ensurePage(page, now);
         else if (!store.headerSane(store.base(page), page)) continue;
         store.forEachRecord(page, (off) => {
+          if (seen.has(off)) return;
+          seen.add(off);
           const len = store.copyRecord(store.base(page), off);
           if (len < 0 || !store.scratchCrcOk(len)) return;
           const exp = store.scratchF64[1]!;

@@ -78,6 +78,11 @@ export const R_VALUE_LEN = 24;
 export const R_FLAGS = 28;
 export const RECORD_HEADER_SIZE = 32;
 export const R_CRC_FROM = 8;
+/**
+ * Set in the flags of a record that was replaced or removed, whose checksum is inverted with
+ * it: a slot left pointing at it by damage reads a miss. (Written records have flags 0.)
+ */
+export const RETIRED_FLAG = 0x80000000;
 /** The same fields as u32 word indexes from the record start (records are 8-aligned). */
 export const W_CRC = 0;
 export const W_LAST_ACCESS = 1;

@@ -64,10 +64,14 @@ export function checkPage(store: PageStore, page: number): PageCheck {
     }
     const w = (base + rel) >>> 2;
     const klen = u32[w + W_KEY_LEN]!;
-    // The record must be reachable by probing from its key's start slot.
+    // The record must be reachable by probing from its key's start slot, through this slot
+    // (another slot found first for the same key is a duplicate: a damaged table).
     const keyAt = base + rel + RECORD_HEADER_SIZE;
     store.map.copy(checkKey, 0, keyAt, keyAt + klen);
-    if (store.find(base, checkKey, checkKeyWords, klen, u32[w + W_HASH]!) !== base + rel) {
+    if (
+      store.find(base, checkKey, checkKeyWords, klen, u32[w + W_HASH]!) !== base + rel ||
+      store.foundSlot !== i
+    ) {
       badRecords++;
       continue;
     }

@@ -28,6 +28,7 @@ import {
   PAGE_MAGIC,
   R_CRC_FROM,
   RECORD_HEADER_SIZE,
+  RETIRED_FLAG,
   recordSize,
   SLOT_EMPTY,
   SLOT_MAX_LOAD,
@@ -408,6 +409,7 @@ export class PageStore {
       const oldSize = this.sizeAt(found);
       u32[slotWord + this.foundSlot] = freeData;
       u32[(base + P_LIVE_BYTES) >>> 2] = u32[(base + P_LIVE_BYTES) >>> 2]! - oldSize + need;
+      this.retire(found); // after the slot moved: a death before this still reads the new value
     } else {
       const slot = this.insertSlot;
       if (u32[slotWord + slot] === SLOT_TOMBSTONE) u32[(base + P_TOMBSTONES) >>> 2]! -= 1;
@@ -439,6 +441,23 @@ export class PageStore {
     u32[(base + P_ITEMS) >>> 2]! -= 1;
     u32[(base + P_LIVE_BYTES) >>> 2]! -= this.sizeAt(off);
     this.add64(base + counter, 1);
+    this.retire(off);
+  }
+
+  /**
+   * Inverts the checksum of a record no slot should point at any more (replaced or removed),
+   * so it can never pass again: a damaged slot table that still points at it (a flipped slot,
+   * two slots for one record) gives a miss, not the old value. Readers of the page retry (the
+   * write marker is set), and the record's own bytes are in cache from the lookup that found it.
+   */
+  private retire(off: number): void {
+    const w = off >>> 2;
+    const flags = this.u32[w + W_FLAGS]!;
+    // The flag (inside the checksummed bytes) makes this idempotent: inverting twice would
+    // restore the checksum. The inverted word also misses the verified-checksum memo.
+    if ((flags & RETIRED_FLAG) !== 0) return;
+    this.u32[w + W_FLAGS] = flags | RETIRED_FLAG;
+    this.u32[w] = ~this.u32[w]!;
   }
 
   /** Rewrites the expiry of the record at `off` in place and re-seals it. */
