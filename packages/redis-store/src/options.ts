@@ -16,7 +16,8 @@ export interface RedisStoreOptions {
   prefix?: string;
   /**
    * 'cbor' (default, as FastMmapStore: Date, Map, Set, bigint, typed arrays survive) or 'json'
-   * (readable with redis-cli; Dates come back as strings). Records carry their codec, so
+   * (readable with redis-cli; Dates come back as strings; bigint, Map, Set, typed arrays, NaN
+   * and Infinity are refused). Records carry their codec, so
    * changing this option later still reads the sessions written before.
    */
   codec?: CodecName;

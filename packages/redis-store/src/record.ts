@@ -54,9 +54,30 @@ export function formatExpiry(expiresAt: number): string {
   return String(Math.min(expiresAt, MAX_EXPIRY)).padStart(EXPIRY_DIGITS, '0');
 }
 
+/**
+ * JSON.stringify's replacer for the json codec: throws on what JSON would silently turn into
+ * something else (a Map or Set into {}, a typed array into an object of indexes, NaN and
+ * Infinity into null). Dates arrive here already as strings (toJSON), as documented.
+ */
+function refuseLossyJson(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw new TypeError(`${where(key)} is ${value}, which JSON writes as null`);
+  } else if (value instanceof Map || value instanceof Set || ArrayBuffer.isView(value)) {
+    const kind = value instanceof Map ? 'a Map' : value instanceof Set ? 'a Set' : 'a typed array';
+    throw new TypeError(`${where(key)} is ${kind}, which JSON cannot keep (use codec 'cbor')`);
+  }
+  return value;
+}
+
+const where = (key: string): string =>
+  key === '' ? 'the data' : `the value of ${JSON.stringify(key)}`;
+
 /** Encodes only the payload, so a size check can run before anything is sent. */
 export function encodePayload(codec: CodecName, data: Record<string, unknown>): Uint8Array {
-  return codec === 'cbor' ? cborEncoder.encode(data) : Buffer.from(JSON.stringify(data), 'utf8');
+  return codec === 'cbor'
+    ? cborEncoder.encode(data)
+    : Buffer.from(JSON.stringify(data, refuseLossyJson), 'utf8');
 }
 
 export function buildRecord(

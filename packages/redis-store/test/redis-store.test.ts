@@ -73,6 +73,31 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       expect(bytes?.slice(33)).toBe('{"at":"1970-01-01T00:00:00.000Z","n":2}');
     });
 
+    it('json codec refuses what JSON would mangle silently, and keeps the stored session', async () => {
+      const store = open({ codec: 'json' });
+      await store.store('lossy', { keep: 'me' }, HOUR);
+      const lossy: Record<string, unknown>[] = [
+        { m: new Map([['a', 1]]) },
+        { nested: { s: new Set([1]) } },
+        { bytes: new Uint8Array([1, 2]) },
+        { n: Number.NaN },
+        { list: [1, Number.POSITIVE_INFINITY] },
+      ];
+      for (const data of lossy) {
+        await expect(store.store('lossy', data, HOUR)).rejects.toMatchObject({
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        });
+        await expect(store.getAndSet('lossy', () => data, HOUR)).rejects.toMatchObject({
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        });
+      }
+      expect(await store.get('lossy')).toEqual({ keep: 'me' });
+      // The cbor codec keeps all of them.
+      const cbor = open();
+      await cbor.store('rich', lossy[0]!, HOUR);
+      expect(await cbor.get('rich')).toEqual(lossy[0]);
+    });
+
     it('reads records written with the other codec (codec can change on a live system)', async () => {
       const cbor = open();
       const json = new RedisStore({ url: server.url, prefix: cbor.prefix, codec: 'json' });
