@@ -1,12 +1,24 @@
-import { type Clock, FastMmapStore, type Store, type StoredData } from '@fastmmap/session-core';
+import {
+  type Clock,
+  FastMmapStore,
+  SessionError,
+  type Store,
+  type StoredData,
+} from '@fastmmap/session-core';
 
 type Callback = (err?: Error | null) => void;
 // biome-ignore lint/suspicious/noExplicitAny: @fastify/session types the result as its own Session
 type GetCallback = (err: Error | null, session?: any) => void;
 
 export interface FastifySessionStoreOptions {
-  /** Where the sessions live. Default: a FastMmapStore at the default path. */
+  /** Where the sessions live. Default: a FastMmapStore in its own file (see appName). */
   store?: Store;
+  /**
+   * The default store's file name under the private per-user directory. Default
+   * 'fastify-session': @fastify/session records are not session()'s, so they get a file of
+   * their own (as the Express and Koa drop-in stores do). Only without `store`.
+   */
+  appName?: string;
   /** Lifetime in ms of sessions whose cookie has no expiry (browser-session cookies). Default one day. */
   ttl?: number;
   clock?: Clock;
@@ -29,8 +41,15 @@ export class FastifySessionStore {
   readonly #clock: Clock;
 
   constructor(options: FastifySessionStoreOptions = {}) {
+    if (options.store !== undefined && options.appName !== undefined) {
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        'FastifySessionStore: appName names the default store; give either store or appName',
+      );
+    }
     this.#owned = options.store === undefined;
-    this.store = options.store ?? new FastMmapStore();
+    this.store =
+      options.store ?? new FastMmapStore({ appName: options.appName ?? 'fastify-session' });
     this.#ttl = options.ttl ?? ONE_DAY;
     this.#clock = options.clock ?? Date.now;
   }

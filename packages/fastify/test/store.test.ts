@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import { FastMmapStore, MemoryStore, type Store } from '@fastmmap/session-core';
@@ -211,5 +211,34 @@ describe('FastifySessionStore with the real @fastify/session', () => {
     const counted: Store = { ...store, close: async () => void closed++ };
     await new FastifySessionStore({ store: counted }).close();
     expect(closed).toBe(0);
+  });
+});
+
+describe('FastifySessionStore defaults', () => {
+  it("keeps its sessions in a file of its own, not session()'s", async () => {
+    const own = new FastifySessionStore();
+    const plugin = new FastMmapStore(); // what session() opens by default
+    try {
+      const path = (own.store as FastMmapStore).path;
+      expect(path.endsWith('/fastify-session.fmcache')).toBe(true);
+      expect(path).not.toBe(plugin.path);
+    } finally {
+      await own.close();
+      await plugin.close();
+    }
+  });
+
+  it('takes appName for its default store, and refuses appName together with store', async () => {
+    const named = new FastifySessionStore({ appName: 'fastify-store-test' });
+    const path = (named.store as FastMmapStore).path;
+    expect(path.endsWith('/fastify-store-test.fmcache')).toBe(true);
+    await named.close();
+    // This test's own file (and its lock files) in the per-user directory: remove them.
+    for (const name of readdirSync(dirname(path))) {
+      if (name.startsWith(basename(path))) rmSync(join(dirname(path), name));
+    }
+    expect(() => new FastifySessionStore({ store: new MemoryStore(), appName: 'x' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),
+    );
   });
 });
