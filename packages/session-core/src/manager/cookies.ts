@@ -65,7 +65,10 @@ export function createCookieSerializer(
     (secure ? '; Secure' : '') +
     (options.partitioned ? '; Partitioned' : '') +
     sameSite;
-  const tailPlain = flags(options.secure === true);
+  // SameSite=None without Secure is dropped by browsers: with secure 'auto' on a plain-HTTP
+  // request it still gets Secure (which browsers accept on http://localhost, for development).
+  const none = String(options.sameSite).toLowerCase() === 'none';
+  const tailPlain = flags(options.secure === true || none);
   const tailSecure = flags(options.secure !== false);
   const tail = (requestSecure: boolean) => (requestSecure ? tailSecure : tailPlain);
 

@@ -58,7 +58,9 @@ describe('Set-Cookie values', () => {
         (cookie, requestSecure, now, value) => {
           const resolved = resolveOptions({ secret: SECRET, cookie: cookie as CookieOptions });
           const serializer = createCookieSerializer(resolved.name, resolved.cookie);
-          const secure = resolved.cookie.secure === 'auto' ? requestSecure : resolved.cookie.secure;
+          const none = String(resolved.cookie.sameSite).toLowerCase() === 'none';
+          const secure =
+            resolved.cookie.secure === 'auto' ? requestSecure || none : resolved.cookie.secure;
           const options = { ...resolved.cookie, secure };
           expect(serializer.session(value, requestSecure, now)).toBe(
             reference(resolved.name, value, options, secure, now),
@@ -73,6 +75,20 @@ describe('Set-Cookie values', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it("SameSite=None always carries Secure, even with secure 'auto' on plain HTTP", () => {
+    const resolved = resolveOptions({ secret: SECRET, cookie: { sameSite: 'none' } });
+    const serializer = createCookieSerializer(resolved.name, resolved.cookie);
+    for (const requestSecure of [false, true]) {
+      expect(serializer.session('v', requestSecure, 0)).toMatch(/; Secure; SameSite=None$/);
+      expect(serializer.clearing(requestSecure)).toMatch(/; Secure; SameSite=None$/);
+    }
+    // Lax with 'auto' still follows the request.
+    const lax = resolveOptions({ secret: SECRET, cookie: { sameSite: 'lax' } });
+    expect(createCookieSerializer(lax.name, lax.cookie).session('v', false, 0)).not.toMatch(
+      /Secure/,
     );
   });
 });
