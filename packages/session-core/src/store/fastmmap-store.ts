@@ -139,7 +139,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       return this.cache.get(key) as D | undefined;
     } catch (err) {
-      throw mapError(err, 'read a session');
+      throw mapError(err, 'read a session', key);
     }
   }
 
@@ -147,12 +147,12 @@ export class FastMmapStore<D extends StoredData = StoredData>
     const key = this.#key(id);
     assertValidTtl(ttlMs);
     this.#check(data);
-    this.#call('store a session', () => this.cache.set(key, data, { ttl: Math.ceil(ttlMs) }));
+    this.#call('store a session', () => this.cache.set(key, data, { ttl: Math.ceil(ttlMs) }), key);
   }
 
   async delete(id: string): Promise<void> {
     const key = this.#key(id);
-    this.#call('delete a session', () => this.cache.delete(key));
+    this.#call('delete a session', () => this.cache.delete(key), key);
   }
 
   /** Purges every expired record of the cache file (sessions and anything else in it). */
@@ -178,7 +178,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       return this.cache.getAndSet(key, this.#update, options) as D | undefined;
     } catch (err) {
-      throw mapError(err, 'update a session');
+      throw mapError(err, 'update a session', key);
     } finally {
       this.#updateFn = undefined;
     }
@@ -187,7 +187,11 @@ export class FastMmapStore<D extends StoredData = StoredData>
   async touch(id: string, ttlMs: number): Promise<boolean> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
-    return this.#call('touch a session', () => this.cache.touch(key, { ttl: Math.ceil(ttlMs) }));
+    return this.#call(
+      'touch a session',
+      () => this.cache.touch(key, { ttl: Math.ceil(ttlMs) }),
+      key,
+    );
   }
 
   async close(): Promise<void> {
@@ -208,22 +212,31 @@ export class FastMmapStore<D extends StoredData = StoredData>
     }
   }
 
-  #call<T>(action: string, run: () => T): T {
+  #call<T>(action: string, run: () => T, key?: string): T {
     try {
       return run();
     } catch (err) {
-      throw mapError(err, action);
+      throw mapError(err, action, key);
     }
   }
 }
 
 // Cache errors become SessionErrors (cause attached); anything else, like an error thrown
 // by a getAndSet callback, passes through untouched.
-function mapError(err: unknown, action: string): unknown {
+function mapError(err: unknown, action: string, key?: string): unknown {
   if (!isFastMmapError(err)) return err;
   // The codec's own check failed: its SessionError already says what and where.
   if (err.code === 'ERR_FASTMMAP_ENCODE' && err.cause instanceof SessionError) return err.cause;
-  return mapCacheError(err, action);
+  const mapped = mapCacheError(err, action) as SessionError;
+  // A session id is a bearer credential, and this message may reach a response (Fastify's
+  // default error reply carries it) or a log: name the session by a short prefix only.
+  if (key !== undefined) mapped.message = mapped.message.replaceAll(key, redactKey(key));
+  return mapped;
+}
+
+/** `sess:` and the first 6 characters of the id. */
+function redactKey(key: string): string {
+  return `${key.slice(0, KEY_PREFIX.length + 6)}…`;
 }
 
 function assertOption(ok: boolean, message: string): void {
