@@ -105,13 +105,13 @@ export function toStoreError(
   if (err instanceof DeadlineExceeded) {
     return new RedisStoreError(
       'ERR_REDIS_TIMEOUT',
-      `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout); it may or may not have been applied`,
+      `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout; connectTimeout for ready()); it may or may not have been applied`,
     );
   }
   if (isErrorOf(err, AbortError)) {
     return new RedisStoreError(
       'ERR_REDIS_UNAVAILABLE',
-      `no connection to Redis within ${timeoutMs} ms (commandTimeout); ${command} was not sent`,
+      `no connection to Redis within ${timeoutMs} ms (commandTimeout; connectTimeout for ready()); ${command} was not sent`,
       { cause: err },
     );
   }
