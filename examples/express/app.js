@@ -2,6 +2,7 @@ import { session } from '@fastmmap/express';
 import { prometheusContentType, renderPrometheus } from '@fastmmap/session-core';
 import express from 'express';
 import { page } from './html.js';
+import { refuseCrossOrigin } from './same-origin.js';
 
 /**
  * The app: login, logout, a counter and flash messages. With no `store` option, sessions
@@ -10,6 +11,9 @@ import { page } from './html.js';
 export function createApp({ secret, store } = {}) {
   const sessions = session({ secret, store });
   const app = express();
+  // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
+  // the cheap second line of defence against CSRF.
+  app.use(refuseCrossOrigin);
   app.use(express.urlencoded({ extended: false }));
   app.use(sessions);
 

@@ -1,6 +1,7 @@
 import { session } from '@fastmmap/koa';
 import Koa from 'koa';
 import { page } from './html.js';
+import { refuseCrossOrigin } from './same-origin.js';
 
 async function readForm(ctx) {
   let text = '';
@@ -54,6 +55,9 @@ const routes = {
 export function createApp({ secret, store } = {}) {
   const sessions = session({ secret, store });
   const app = new Koa();
+  // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
+  // the cheap second line of defence against CSRF.
+  app.use(refuseCrossOrigin);
   app.use(sessions);
   app.use(async (ctx) => {
     const route = routes[`${ctx.method} ${ctx.path}`];

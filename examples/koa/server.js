@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { createApp } from './app.js';
 
-// DEMO ONLY default: a real app must set SESSION_SECRET (32+ random characters).
-const secret = process.env.SESSION_SECRET ?? 'example-only-secret-do-not-use-in-production-42';
+const secret = process.env.SESSION_SECRET ?? randomSecret();
 const { app, close } = createApp({ secret });
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}`);
@@ -13,4 +13,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     server.closeAllConnections();
     close().then(() => process.exit(0));
   });
+}
+
+// Never a fixed fallback: anyone who reads a secret in the source can forge session cookies.
+function randomSecret() {
+  console.warn(
+    'SESSION_SECRET is not set: using a random one, so sessions end with this process and ' +
+      'other processes cannot read them. Set SESSION_SECRET (32+ characters) to share them.',
+  );
+  return randomBytes(32).toString('base64url');
 }

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { config } from './config.js';
 import { choosePort } from './port.js';
+import { secretProblem } from './secret.js';
 import { selfTest } from './self-test.js';
 
 function waitForListening(count) {
@@ -28,6 +29,12 @@ function stopWorkers(signal) {
 }
 
 export async function runPrimary() {
+  const problem = secretProblem(config.secret);
+  if (problem) {
+    console.error(`SESSION_SECRET is not usable: ${problem}`);
+    process.exitCode = 1;
+    return;
+  }
   const port = await choosePort(config.port);
   if (config.usingDemoSecret) {
     console.log('using the built-in DEMO secret (set SESSION_SECRET for anything real)');

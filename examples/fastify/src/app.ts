@@ -1,6 +1,7 @@
 import { fastifySession, type Store } from '@fastmmap/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { renderPage } from './page.js';
+import { isCrossOriginWrite } from './same-origin.js';
 
 // Session data is typed once, for the whole app, by declaration merging.
 declare module '@fastmmap/session-core' {
@@ -31,8 +32,8 @@ export async function buildApp({
   // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
   // the cheap second line of defence against CSRF.
   app.addHook('onRequest', async (request, reply) => {
-    const origin = request.headers.origin;
-    if (request.method === 'POST' && origin && new URL(origin).host !== request.headers.host) {
+    const { origin, host } = request.headers;
+    if (isCrossOriginWrite(request.method, origin, host)) {
       return reply.code(403).send('cross-site request refused');
     }
   });

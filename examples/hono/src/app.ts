@@ -1,8 +1,8 @@
 import { type SessionMiddleware, type SessionVariables, type Store, session } from '@fastmmap/hono';
 import { Hono } from 'hono';
-import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { renderPage } from './page.js';
+import { isCrossOriginWrite } from './same-origin.js';
 
 // Session data is typed once, for the whole app, by declaration merging.
 declare module '@fastmmap/session-core' {
@@ -23,9 +23,15 @@ export function buildApp({ secret, store }: AppOptions): {
 } {
   const sessions = session({ secret, store });
   const app = new Hono<{ Variables: SessionVariables }>();
-  // SameSite=Lax already keeps other sites' POSTs cookie-less; hono/csrf (an Origin check)
-  // is the cheap second line of defence.
-  app.use(csrf());
+  // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
+  // the cheap second line of defence against CSRF. Not hono/csrf: it also refuses a POST
+  // with no Origin at all, which is what curl and other non-browser clients send.
+  app.use(async (c, next) => {
+    if (isCrossOriginWrite(c.req.method, c.req.header('origin'), c.req.header('host'))) {
+      return c.text('cross-site request refused', 403);
+    }
+    await next();
+  });
   app.use(sessions);
 
   app.get('/', (c) => {
@@ -56,7 +62,7 @@ export function buildApp({ secret, store }: AppOptions): {
   });
 
   app.onError((err, c) => {
-    // Deliberate HTTP errors (such as the 403 of hono/csrf) keep their own response.
+    // Deliberate HTTP errors (HTTPException, thrown by Hono or a middleware) keep their response.
     if (err instanceof HTTPException) return err.getResponse();
     console.error(err);
     return c.text('Internal Server Error', 500);

@@ -1,49 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, type RunningServer, startServer } from './server.js';
 
-let server: ChildProcess;
-let url: string;
+let server: RunningServer;
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [join(import.meta.dirname, '..', 'server.js')], {
-    env: { ...process.env, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: server.stdout! }).once('line', resolve);
-    server.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
-  url = /http:\/\/\S+/.exec(line)![0];
+  server = await startServer({ SESSION_SECRET: 'smoke-test-secret-0123456789-abcdefghij' });
 });
 
 afterAll(async () => {
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  expect(await server.stop()).toBe(0);
 });
-
-/** A browser-like client: keeps the session cookie, does not follow redirects. */
-function client() {
-  let cookie = '';
-  const go = async (method: string, path: string, form?: Record<string, string>) => {
-    const res = await fetch(url + path, {
-      method,
-      redirect: 'manual',
-      headers: { ...(cookie ? { cookie } : {}) },
-      body: form ? new URLSearchParams(form) : undefined,
-    });
-    const set = res.headers.getSetCookie()[0];
-    if (set) cookie = set.startsWith('fmsid=;') ? '' : set.split(';')[0]!;
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() };
-  };
-  return Object.assign(go, { cookie: () => cookie });
-}
 
 describe('examples/koa', () => {
   it('logs in with a new session id, counts, flashes once, logs out', async () => {
-    const go = client();
+    const go = client(server.url);
     expect((await go('GET', '/')).text).toContain('Log in');
     await go('POST', '/count');
     const anonymous = go.cookie();
@@ -64,8 +34,38 @@ describe('examples/koa', () => {
   });
 
   it('an empty name is refused with a flash message', async () => {
-    const go = client();
+    const go = client(server.url);
     await go('POST', '/login', { username: ' ' });
     expect((await go('GET', '/')).text).toContain('Please enter a name.');
+  });
+
+  it('refuses a POST from a foreign or null Origin; its own Origin or none is fine', async () => {
+    const go = client(server.url);
+    // No Origin, as curl sends it.
+    expect((await go('POST', '/count')).status).toBe(303);
+    for (const origin of ['https://evil.example', 'null']) {
+      const refused = await go('POST', '/count', undefined, { origin });
+      expect(refused, origin).toMatchObject({ status: 403, text: 'cross-site request refused' });
+    }
+    expect((await go('POST', '/count', undefined, { origin: server.url })).status).toBe(303);
+    expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 2 });
+  });
+
+  it('without SESSION_SECRET, warns and signs with a random secret of its own', async () => {
+    const [a, b] = await Promise.all([
+      startServer({ SESSION_SECRET: undefined }),
+      startServer({ SESSION_SECRET: undefined }),
+    ]);
+    try {
+      const go = client(a.url);
+      await go('POST', '/count');
+      // Both share the session file, but b cannot verify a cookie that a signed.
+      const res = await fetch(`${b.url}/api/me`, { headers: { cookie: go.cookie() } });
+      expect(await res.json()).toEqual({ user: null, count: 0 });
+      expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 1 });
+      expect(a.stderr()).toContain('SESSION_SECRET is not set: using a random one');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 });
