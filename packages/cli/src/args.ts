@@ -1,7 +1,6 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
-
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+import { type OptionsConfig, parseOptions } from './parse-options.js';
 
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const;
 
@@ -13,33 +12,16 @@ export interface ParsedCommandArgs<T extends OptionsConfig> {
 }
 
 /**
- * `node:util` parseArgs in strict mode, with `-h/--help` on every command. Its errors (unknown
- * option, missing value, option given a value it does not take) become usage errors.
- * A `--` ends the options, so keys that start with a dash can still be named.
+ * The command's options plus `-h/--help`; a bad option is a usage error pointing at the
+ * command's help. A `--` ends the options, so keys that start with a dash can still be named.
  */
 export function parseCommandArgs<T extends OptionsConfig>(
   command: string,
   argv: string[],
   options: T,
 ): ParsedCommandArgs<T> {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { ...options, ...helpOption },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values, positionals } as ParsedCommandArgs<T>;
-  } catch (err) {
-    if (isParseArgsError(err)) throw new UsageError(err.message, command);
-    throw err;
-  }
-}
-
-function isParseArgsError(err: unknown): err is Error {
-  return (
-    err instanceof Error && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')
-  );
+  // parseOptions has checked every option against its type: the values are what T says.
+  return parseOptions(argv, { ...options, ...helpOption }, command) as ParsedCommandArgs<T>;
 }
 
 /** Checks the positional arguments against their names, e.g. ['FILE', 'KEY']. */

@@ -15,22 +15,29 @@ async function cborDecoder(): Promise<Decoder> {
   return cbor;
 }
 
+/** A synchronous decoder for the codec (cbor-x is loaded on first use); raw gives the bytes. */
+export async function decoderFor(codec: CodecName): Promise<(bytes: Uint8Array) => unknown> {
+  switch (codec) {
+    case 'cbor': {
+      const decoder = await cborDecoder();
+      return (bytes) => decoder.decode(bytes);
+    }
+    case 'json':
+      return (bytes) => JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    case 'raw':
+      return (bytes) => Buffer.from(bytes);
+  }
+}
+
 /** Decodes a stored value as the user said it was written; raw returns the bytes. */
 export async function decodeValue(
   bytes: Uint8Array,
   codec: CodecName,
   key: string,
 ): Promise<unknown> {
-  const decoder = codec === 'cbor' ? await cborDecoder() : undefined;
+  const decode = await decoderFor(codec);
   try {
-    switch (codec) {
-      case 'cbor':
-        return decoder!.decode(bytes);
-      case 'json':
-        return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-      case 'raw':
-        return Buffer.from(bytes);
-    }
+    return decode(bytes);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const others = codecNames.filter((name) => name !== codec).map((name) => `--codec ${name}`);

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import type { FastMmapError } from '@fastmmap/session-core/cache';
 import { commands } from './commands/index.js';
 import { CliError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { type CliIo, processIo, writeLine } from './io.js';
+import { parseOptions } from './parse-options.js';
 import { cliVersion } from './version.js';
 
 function topLevelHelp(): string {
@@ -93,14 +93,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
 }
 
+/** `fastmmap --help` / `--version`: options only, no command. */
 function parseGlobal(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseOptions(argv, {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  });
+  const [extra] = positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+  return { values };
 }

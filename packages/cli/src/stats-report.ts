@@ -11,6 +11,11 @@ export interface StatsJson extends CacheStats {
   /** hits / (hits + misses), or null before the first read. */
   hitRatio: number | null;
   fillHistogram: FillBucket[];
+  /**
+   * How many of the live items are tombstones of destroyed sessions. `stats` only: it reads
+   * every value, which `watch` does not do on each refresh.
+   */
+  sessionTombstones?: number;
 }
 
 export function meanFill(pages: readonly PageStats[]): number {
@@ -22,13 +27,21 @@ export function hitRatio(hits: number, misses: number): number | null {
   return hits + misses === 0 ? null : hits / (hits + misses);
 }
 
-export function statsJson(stats: CacheStats): StatsJson {
+export function statsJson(stats: CacheStats, sessionTombstones?: number): StatsJson {
   return {
     ...stats,
     fill: meanFill(stats.pages),
     hitRatio: hitRatio(stats.hits, stats.misses),
     fillHistogram: fillHistogram(stats.pages),
+    ...(sessionTombstones === undefined ? {} : { sessionTombstones }),
   };
+}
+
+/** "521", or "521 (incl. 3 destroyed-session tombstones)" when some are. */
+function itemsText(items: number, sessionTombstones: number | undefined): string {
+  if (!sessionTombstones) return formatCount(items);
+  const what = sessionTombstones === 1 ? 'tombstone' : 'tombstones';
+  return `${formatCount(items)} (incl. ${formatCount(sessionTombstones)} destroyed-session ${what})`;
 }
 
 /** Label/value rows; `alignRight` lines the values up on their last digit. */
@@ -46,7 +59,12 @@ function visibleLength(text: string): number {
   return stripVTControlCharacters(text).length;
 }
 
-export function renderStats(stats: CacheStats, style: Style, now: number): string[] {
+export function renderStats(
+  stats: CacheStats,
+  style: Style,
+  now: number,
+  sessionTombstones?: number,
+): string[] {
   const pageArea = stats.numPages * stats.pageSize;
   const ratio = hitRatio(stats.hits, stats.misses);
   const lines: string[] = [
@@ -61,7 +79,7 @@ export function renderStats(stats: CacheStats, style: Style, now: number): strin
         'geometry',
         `${formatCount(stats.numPages)} pages × ${formatBytes(stats.pageSize)} = ${formatBytes(pageArea)}, ${stats.lockStripes} lock stripes, file ${formatBytes(stats.fileSize)}`,
       ],
-      ['items', formatCount(stats.items)],
+      ['items', itemsText(stats.items, sessionTombstones)],
       [
         'used',
         `${formatBytes(stats.bytesUsed)}, pages ${formatPercent(meanFill(stats.pages))} full on average`,

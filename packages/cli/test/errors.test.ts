@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, sessionsFixture, tempDir } from './helpers/fixtures.js';
+import { type Fixture, leftoverTempDirs, sessionsFixture, tempDir } from './helpers/fixtures.js';
 import { runCli, stackLine } from './helpers/run-cli.js';
 
 let dir: string;
@@ -11,7 +11,11 @@ beforeAll(() => {
   dir = tempDir();
   fixture = sessionsFixture();
 });
-afterAll(() => fixture?.cleanup());
+afterAll(() => {
+  fixture?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  expect(leftoverTempDirs()).toEqual([]);
+});
 
 const everyCommand = (file: string) => [
   ['stats', file],

@@ -38,8 +38,8 @@ describe('fastmmap help and usage', () => {
     const cases = [
       [[], 'Usage: fastmmap <command>'],
       [['frobnicate'], 'unknown command "frobnicate"'],
-      [['--bogus'], "Unknown option '--bogus'"],
-      [['stats', 'file', '--bogus'], "Unknown option '--bogus'"],
+      [['--bogus'], 'unknown option --bogus'],
+      [['stats', 'file', '--bogus'], 'stats: unknown option --bogus'],
       [['stats'], 'stats: missing FILE'],
       [['get', 'file'], 'get: missing KEY'],
       [['keys', 'a', 'b'], 'unexpected argument "b"'],
@@ -57,5 +57,48 @@ describe('fastmmap help and usage', () => {
       'fastmmap: unknown command "frobnicate"\nRun \'fastmmap --help\' for usage.\n',
     );
     expect(results[4]!.stderr).toContain("Run 'fastmmap stats --help' for usage.");
+  });
+
+  it("says what is wrong with an option in the tool's own words", async () => {
+    const cases = [
+      [['--bogus'], 'unknown option --bogus', ''],
+      [['-x'], 'unknown option -x', ''],
+      [['--help', 'stats'], 'unexpected argument "stats"', ''],
+      [['stats', 'file', '--bogus'], 'stats: unknown option --bogus', 'stats'],
+      [['stats', 'file', '--json=yes'], 'stats: --json takes no value', 'stats'],
+      [['keys', 'file', '--limit'], 'keys: --limit needs a value', 'keys'],
+      [
+        ['keys', 'file', '--prefix', '--json'],
+        'keys: --prefix needs a value; for one that starts with a dash, write --prefix=--json',
+        'keys',
+      ],
+    ] as const;
+    const results = await Promise.all(cases.map(([args]) => runCli([...args])));
+    results.forEach((result, i) => {
+      const [args, message, command] = cases[i]!;
+      const help = command ? `fastmmap ${command} --help` : 'fastmmap --help';
+      expect(result, args.join(' ')).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `fastmmap: ${message}\nRun '${help}' for usage.\n`,
+      });
+    });
+  });
+
+  it('lets negative numbers reach the range check of their option', async () => {
+    const cases = [
+      [['keys', 'file', '--limit', '-1'], 'keys: --limit must be a whole number >= 0, got "-1"'],
+      [['keys', 'file', '--limit=-1'], 'keys: --limit must be a whole number >= 0, got "-1"'],
+      [
+        ['watch', 'file', '--interval', '-5'],
+        'watch: --interval must be a whole number >= 100, got "-5"',
+      ],
+    ] as const;
+    const results = await Promise.all(cases.map(([args]) => runCli([...args])));
+    results.forEach(({ code, stderr }, i) => {
+      const [args, message] = cases[i]!;
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr.split('\n')[0]).toBe(`fastmmap: ${message}`);
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   type Fixture,
   HOUR,
   jsonFixture,
+  leftoverTempDirs,
   loginAt,
   overfullFixture,
   sessionsFixture,
@@ -13,7 +14,7 @@ import {
 import { runCli, stackLine } from './helpers/run-cli.js';
 
 let sessions: Fixture;
-let overfull: Fixture;
+let overfull: ReturnType<typeof overfullFixture>;
 let json: Fixture;
 
 beforeAll(() => {
@@ -23,6 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   for (const fixture of [sessions, overfull, json]) fixture?.cleanup();
+  expect(leftoverTempDirs()).toEqual([]);
 });
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -39,11 +41,18 @@ describe('fastmmap stats', () => {
     expect(out.numPages).toBe(4);
     expect(out.pageSize).toBe(8192);
     expect(out.hitRatio).toBeCloseTo(scalars.hits / (scalars.hits + scalars.misses));
+    expect(out.sessionTombstones).toBe(0);
     expect(out.fill).toBeCloseTo(pages.reduce((s, p) => s + p.fill, 0) / pages.length);
     expect(out.fillHistogram).toHaveLength(10);
     expect(out.fillHistogram.reduce((s: number, b: { pages: number }) => s + b.pages, 0)).toBe(4);
     expect(Object.keys(out).sort()).toEqual(
-      [...Object.keys(sessions.stats), 'fill', 'hitRatio', 'fillHistogram'].sort(),
+      [
+        ...Object.keys(sessions.stats),
+        'fill',
+        'hitRatio',
+        'fillHistogram',
+        'sessionTombstones',
+      ].sort(),
     );
   });
 
@@ -60,8 +69,11 @@ describe('fastmmap stats', () => {
 
   it('highlights evictions of unexpired items with advice to raise cacheSize', async () => {
     expect(overfull.stats.evictionsUnexpired).toBeGreaterThan(0);
+    // The writer was told (in an app: a FastMmapPressureWarning); the reader warns of nothing.
+    expect(overfull.pressure.length).toBeGreaterThan(0);
     const human = await runCli(['stats', overfull.path]);
     expect(human.code).toBe(0);
+    expect(human.stderr).toBe('');
     expect(human.stdout).toMatch(
       new RegExp(`^ {2}unexpired evictions +${overfull.stats.evictionsUnexpired}$`, 'm'),
     );

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fixture, sessionsFixture } from './helpers/fixtures.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, leftoverTempDirs, sessionsFixture } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
 
 let fixture: Fixture;
@@ -8,6 +8,7 @@ beforeEach(() => {
   fixture = sessionsFixture();
 });
 afterEach(() => fixture?.cleanup());
+afterAll(() => expect(leftoverTempDirs()).toEqual([]));
 
 describe('fastmmap verify', () => {
   it('reports a healthy file with exit 0', async () => {

@@ -1,14 +1,17 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, sessionsFixture } from './helpers/fixtures.js';
+import { type Fixture, leftoverTempDirs, sessionsFixture } from './helpers/fixtures.js';
 import { spawnCli } from './helpers/run-cli.js';
 
 let fixture: Fixture;
 beforeAll(() => {
   fixture = sessionsFixture();
 });
-afterAll(() => fixture?.cleanup());
+afterAll(() => {
+  fixture?.cleanup();
+  expect(leftoverTempDirs()).toEqual([]);
+});
 
 /** Resolves with everything read once `done(text)` says enough has arrived. */
 function readUntil(stream: Readable, done: (text: string) => boolean): Promise<string> {

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fixture, sessionsFixture } from './helpers/fixtures.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, leftoverTempDirs, sessionsFixture } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
 
 let fixture: Fixture;
@@ -7,6 +7,7 @@ beforeEach(() => {
   fixture = sessionsFixture();
 });
 afterEach(() => fixture?.cleanup());
+afterAll(() => expect(leftoverTempDirs()).toEqual([]));
 
 async function liveKeys(): Promise<string[]> {
   return JSON.parse((await runCli(['keys', fixture.path, '--json'])).stdout);

@@ -8,6 +8,7 @@ import { formatBytes, formatInstant, safeText } from '../format.js';
 import { styleFor, writeLine } from '../io.js';
 import { formatJson, toJsonSafe } from '../json-output.js';
 import { withCache } from '../open-cache.js';
+import { tombstoneTest } from '../session-tombstone.js';
 
 const name = 'get';
 const synopsis = 'get FILE KEY [--codec cbor|json|raw] [--json]';
@@ -33,9 +34,11 @@ export const getCommand: Command = {
       'objects shown as Node shows them), with its expiry and last access. Exits with 4 when the\n' +
       'key is missing or expired. Put -- before a KEY that starts with a dash. Opens the file\n' +
       'read-only.\n\n' +
-      'With --json, prints { key, value, expiresAt, lastAccess, size, codec }: times as ISO\n' +
-      'strings (expiresAt null = never), Dates in the value as ISO strings, bytes as\n' +
-      '{ "$bytes": base64 }.',
+      'A destroyed session leaves a tombstone under its key for a few minutes, so that requests\n' +
+      'still in flight cannot bring it back; get says so when KEY holds one.\n\n' +
+      'With --json, prints { key, value, expiresAt, lastAccess, size, codec, sessionTombstone }:\n' +
+      'times as ISO strings (expiresAt null = never), Dates in the value as ISO strings, bytes\n' +
+      'as { "$bytes": base64 }, sessionTombstone true for a destroyed session\'s tombstone.',
     options: [codecOption, jsonOption],
     examples: [
       'fastmmap get sessions.fmcache sess:4kq2v9',
@@ -66,6 +69,8 @@ export const getCommand: Command = {
     if (entry === undefined)
       throw new CliError(`key not found: ${safeText(key!)}`, ExitCode.notFound);
     const value = await decodeValue(entry.value, codec, key!);
+    // Judged in the file's own codec, whatever --codec says the value is shown as.
+    const sessionTombstone = (await tombstoneTest(fileCodec))(entry.value);
     const now = Date.now();
 
     if (values.json) {
@@ -76,6 +81,7 @@ export const getCommand: Command = {
         lastAccess: new Date(entry.lastAccess).toISOString(),
         size: entry.value.length,
         codec,
+        sessionTombstone,
       };
       writeLine(io.stdout, formatJson(doc));
       return ExitCode.ok;
@@ -88,6 +94,10 @@ export const getCommand: Command = {
       ['accessed', formatInstant(entry.lastAccess, now)],
       ['size', `${formatBytes(entry.value.length)} (${codec})`],
     ];
+    if (sessionTombstone) {
+      const note = 'destroyed: a tombstone that keeps in-flight requests from bringing it back';
+      rows.push(['session', style('yellow', note)]);
+    }
     for (const [label, text] of rows)
       writeLine(io.stdout, `${style('dim', label.padEnd(8))}  ${text}`);
     writeLine(

@@ -5,6 +5,7 @@ import { formatCount, safeText } from '../format.js';
 import { writeLine } from '../io.js';
 import { formatJson } from '../json-output.js';
 import { withCache } from '../open-cache.js';
+import { tombstoneTest } from '../session-tombstone.js';
 
 const name = 'keys';
 const synopsis = 'keys FILE [--prefix P] [--limit N] [--json]';
@@ -18,7 +19,8 @@ export const keysCommand: Command = {
     description:
       'Lists the keys of the live items, sorted, one per line (keys holding control characters\n' +
       'are printed JSON-quoted). With --limit, a note on stderr tells how many were left out.\n' +
-      'Opens the file read-only.',
+      'Tombstones that destroyed sessions leave for a few minutes are not live sessions: they\n' +
+      'are left out too, with a note on stderr. Opens the file read-only.',
     options: [
       ['--prefix P', 'only keys that start with P'],
       ['--limit N', 'print at most N keys'],
@@ -47,10 +49,16 @@ export const keysCommand: Command = {
     });
     const prefix = values.prefix ?? '';
 
-    const matching = await withCache(file!, 'read', (cache) => {
-      const keys: string[] = [];
-      for (const key of cache.keys()) if (key.startsWith(prefix)) keys.push(key);
-      return keys;
+    const { matching, tombstones } = await withCache(file!, 'read', async (cache, codec) => {
+      const isTombstone = await tombstoneTest(codec);
+      const matching: string[] = [];
+      let tombstones = 0;
+      for (const [key, bytes] of cache.entries()) {
+        if (!key.startsWith(prefix)) continue;
+        if (isTombstone(bytes)) tombstones++;
+        else matching.push(key);
+      }
+      return { matching, tombstones };
     });
     // Code-unit order: stable across locales, the same as the JSON consumers will sort by.
     matching.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -66,6 +74,10 @@ export const keysCommand: Command = {
         io.stderr,
         `(${formatCount(shown.length)} of ${formatCount(matching.length)} keys shown)`,
       );
+    }
+    if (tombstones > 0) {
+      const what = tombstones === 1 ? 'tombstone' : 'tombstones';
+      writeLine(io.stderr, `(${formatCount(tombstones)} destroyed-session ${what} not listed)`);
     }
     return ExitCode.ok;
   },

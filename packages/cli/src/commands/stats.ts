@@ -4,6 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import { styleFor, writeLine } from '../io.js';
 import { formatJson } from '../json-output.js';
 import { withCache } from '../open-cache.js';
+import { countTombstones } from '../session-tombstone.js';
 import { renderStats, statsJson } from '../stats-report.js';
 
 const name = 'stats';
@@ -17,7 +18,8 @@ export const statsCommand: Command = {
     synopsis,
     description:
       'Shows the geometry of a cache file, how full its pages are, and the counters kept in\n' +
-      'the file by every process that uses it. Opens the file read-only.',
+      'the file by every process that uses it, and how many items are tombstones that destroyed\n' +
+      'sessions leave for a few minutes. Opens the file read-only.',
     options: [jsonOption],
     examples: [
       'fastmmap stats /tmp/fastmmap-1000/shop.fmcache',
@@ -31,11 +33,14 @@ export const statsCommand: Command = {
       return ExitCode.ok;
     }
     const [file] = expectPositionals(name, positionals, ['FILE']);
-    const stats = await withCache(file!, 'read', (cache) => cache.stats());
+    const { stats, tombstones } = await withCache(file!, 'read', async (cache, codec) => ({
+      stats: cache.stats(),
+      tombstones: await countTombstones(cache, codec),
+    }));
     if (values.json) {
-      writeLine(io.stdout, formatJson(statsJson(stats)));
+      writeLine(io.stdout, formatJson(statsJson(stats, tombstones)));
     } else {
-      for (const line of renderStats(stats, styleFor(io.stdout), Date.now()))
+      for (const line of renderStats(stats, styleFor(io.stdout), Date.now(), tombstones))
         writeLine(io.stdout, line);
     }
     return ExitCode.ok;

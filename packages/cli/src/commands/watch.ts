@@ -69,7 +69,8 @@ export const watchCommand: Command = {
       'Redraws the stats every interval, with counter rates per second, until Ctrl-C (exit 0).\n' +
       'Opens the file read-only. When stdout is not a terminal, frames are appended instead of\n' +
       'redrawn. With --json prints one JSON object per line and interval:\n' +
-      '{ time, stats (as stats --json, without pages), rates (null in the first line) }.',
+      '{ time, stats (as stats --json, without pages and sessionTombstones), rates (null in the\n' +
+      'first line) }. watch reads the counters only, never the values.',
     options: [
       ['--interval MS', 'refresh period in milliseconds (default 1000, minimum 100)'],
       ['--json', 'print one JSON line per refresh'],

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CacheStats, FastMmapCache } from '@fastmmap/session-core/cache';
+import { createSessionManager, FastMmapStore } from '@fastmmap/session-core';
+import { type CacheStats, FastMmapCache, type PressureInfo } from '@fastmmap/session-core/cache';
 
 export interface Fixture {
   dir: string;
@@ -15,8 +16,18 @@ export const loginAt = new Date('2026-01-02T03:04:05.000Z');
 export const evilKey = 'evil\u001b[2J\u009bkey';
 export const HOUR = 3_600_000;
 
+// Every temp dir this process made, so a test file can check it removed them all.
+const made = new Set<string>();
+
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'fastmmap-cli-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'fastmmap-cli-test-'));
+  made.add(dir);
+  return dir;
+}
+
+/** Temp dirs this process made that are still there: a test file must leave none behind. */
+export function leftoverTempDirs(): string[] {
+  return [...made].filter((dir) => existsSync(dir));
 }
 
 function finish(dir: string, path: string, cache: FastMmapCache): Fixture {
@@ -52,13 +63,23 @@ export function sessionsFixture(): Fixture {
   return finish(dir, path, cache);
 }
 
-/** One small page written far past its room: live items get evicted. */
-export function overfullFixture(): Fixture {
+/**
+ * One small page written far past its room: live items get evicted. The writer's pressure
+ * reports are collected, not printed as a FastMmapPressureWarning in the middle of the run.
+ */
+export function overfullFixture(): Fixture & { pressure: PressureInfo[] } {
   const dir = tempDir();
   const path = join(dir, 'small.fmcache');
-  const cache = FastMmapCache.open({ path, pageSize: 4096, numPages: 1, lockStripes: 1 });
+  const pressure: PressureInfo[] = [];
+  const cache = FastMmapCache.open({
+    path,
+    pageSize: 4096,
+    numPages: 1,
+    lockStripes: 1,
+    pressure: { onPressure: (info) => pressure.push(info) },
+  });
   for (let i = 0; i < 100; i++) cache.set(`k${i}`, 'v'.repeat(200), { ttl: 0 });
-  return finish(dir, path, cache);
+  return { ...finish(dir, path, cache), pressure };
 }
 
 /** A fixture written with the json codec. */
@@ -74,6 +95,42 @@ export function jsonFixture(): Fixture {
   });
   cache.set('doc', { a: [1, 'two'], when: '2026-01-02' }, { ttl: 0 });
   return finish(dir, path, cache);
+}
+
+export interface SessionsOfAManager extends Fixture {
+  /** The `sess:<id>` key of a session still in use. */
+  liveKey: string;
+  /** The key of a destroyed session: the manager left its tombstone there. */
+  destroyedKey: string;
+}
+
+/**
+ * Sessions written by the real session manager: one live, one destroyed (its tombstone stays
+ * for tombstoneTtl), plus two values that only look like tombstones to a careless reader.
+ */
+export async function destroyedSessionFixture(): Promise<SessionsOfAManager> {
+  const dir = tempDir();
+  const path = join(dir, 'sessions.fmcache');
+  const store = new FastMmapStore({ storage: path, pageSize: 4096, numPages: 2 });
+  const manager = createSessionManager({ secret: 's'.repeat(32), store });
+  const live = await manager.load<{ user?: string }>(undefined);
+  live.data.user = 'ada';
+  await live.commit();
+  const destroyed = await manager.load<{ user?: string }>(undefined);
+  destroyed.data.user = 'bob';
+  await destroyed.commit();
+  await destroyed.destroy();
+  await destroyed.commit();
+  await store.close();
+
+  const cache = FastMmapCache.open({ path, adoptGeometry: true });
+  cache.set('note', { __fastmmap: { dead: 'not a session' } }, { ttl: 0 });
+  cache.set('text', '__fastmmap dead', { ttl: 0 });
+  return {
+    ...finish(dir, path, cache),
+    liveKey: `sess:${live.id}`,
+    destroyedKey: `sess:${destroyed.id}`,
+  };
 }
 
 export { tempDir };
