@@ -39,9 +39,9 @@ describe('FastMmapStore', () => {
   it('names a session in error messages by a short prefix of its id, never the whole id', async () => {
     const store = new FastMmapStore({ storage: file(), numPages: 2, pageSize: 4096 });
     const id = 'Zx9kQ2mB7pL4vN8cR1tY6wE3uI5oA0sD2fG4hJ6kL8z';
-    const err = await store
+    const err = (await store
       .store(id, { big: 'x'.repeat(10_000) }, 60_000)
-      .catch((e: unknown) => e as Error);
+      .catch((e: unknown) => e)) as Error;
     expect(err).toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
     expect(err.message).toContain('sess:Zx9kQ2…');
     expect(err.message).not.toContain(id);
