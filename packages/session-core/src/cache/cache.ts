@@ -800,12 +800,10 @@ export class FastMmapCache<V = unknown> {
 
   /**
    * Under the lock: decodes the record findLive() verified (not through the decode memo: a
-   * locked read is mostly a getAndSet about to replace the version), dropping it if it fails.
-   */
-  /**
-   * The value of a record that passed its checksum: its bytes are the ones written, so a decode
-   * that fails anyway is not damage (the reader's stack ran out under a deeply nested value, a
-   * custom codec's bug) and the record is kept for a reader that can decode it.
+   * locked read is mostly a getAndSet about to replace the version). Its bytes passed their
+   * checksum, so a decode that fails anyway is not damage (the reader's stack ran out under a
+   * deeply nested value, a custom codec's bug): ERR_FASTMMAP_DECODE, and the record is kept
+   * for a reader that can decode it.
    */
   private decodeLocked(off: number, key: string): V {
     const store = this.store;
