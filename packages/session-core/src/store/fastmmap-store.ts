@@ -230,7 +230,11 @@ function mapError(err: unknown, action: string, key?: string): unknown {
   const mapped = mapCacheError(err, action) as SessionError;
   // A session id is a bearer credential, and this message may reach a response (Fastify's
   // default error reply carries it) or a log: name the session by a short prefix only.
-  if (key !== undefined) mapped.message = mapped.message.replaceAll(key, redactKey(key));
+  // (The cache quotes keys cut to 64 characters: a long custom id appears only as that prefix.)
+  if (key !== undefined) {
+    const short = redactKey(key);
+    mapped.message = mapped.message.replaceAll(key, short).replaceAll(key.slice(0, 64), short);
+  }
   return mapped;
 }
 

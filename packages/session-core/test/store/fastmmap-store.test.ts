@@ -45,6 +45,13 @@ describe('FastMmapStore', () => {
     expect(err).toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
     expect(err.message).toContain('sess:Zx9kQ2…');
     expect(err.message).not.toContain(id);
+    // A custom id longer than the 64 characters the cache quotes of a key.
+    const long = `${id}${id}`;
+    const longErr = (await store
+      .store(long, { big: 'x'.repeat(10_000) }, 60_000)
+      .catch((e: unknown) => e)) as Error;
+    expect(longErr.message).toContain('sess:Zx9kQ2…');
+    expect(longErr.message).not.toContain(long.slice(0, 20));
     await store.close();
   });
 
