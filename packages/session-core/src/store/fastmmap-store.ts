@@ -10,6 +10,7 @@ import {
   assertSupportedData,
   assertValidId,
   assertValidTtl,
+  isPlainObject,
 } from './validate.js';
 
 export interface FastMmapStoreOptions {
@@ -45,6 +46,13 @@ export interface FastMmapStoreOptions {
 }
 
 const KEY_PREFIX = 'sess:';
+
+// The codec's check for what its fast encoder leaves to cbor-x. Sessions are plain objects
+// (store() and getAndSet check that first); other values put through `store.cache` directly
+// are left as the cache takes them.
+function checkSessionData(value: unknown): void {
+  if (isPlainObject(value)) assertSupportedData(value);
+}
 const DEFAULT_NUM_PAGES = 512;
 
 /**
@@ -98,7 +106,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
       ...(options.storage !== undefined ? { path: options.storage } : { appName }),
       // A session the fast encoder takes is of a supported shape: its walk is the check, and
       // the full one runs only for the rest (~0.7 µs less per write of a 1 KiB session).
-      codec: checkedCborCodec(assertSupportedData),
+      codec: checkedCborCodec(checkSessionData),
       expireTime: this.expires,
       pageSize: options.pageSize,
       initFile: options.initFile,

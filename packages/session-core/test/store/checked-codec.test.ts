@@ -93,6 +93,15 @@ describe('the fast encoder and the data check', () => {
     await store.close();
   });
 
+  it('its cache still takes values that are not sessions, as a cbor cache does', async () => {
+    const store = new FastMmapStore({ storage: file(), numPages: 2 });
+    store.cache.set('note', 'Zoë'); // non-ASCII: past the fast encoder, not session data
+    store.cache.set('list', [1, 'é', new Map([[1, 2]])]);
+    expect(store.cache.get('note')).toBe('Zoë');
+    expect(store.cache.get('list')).toEqual([1, 'é', new Map([[1, 2]])]);
+    await store.close();
+  });
+
   it('a store opens a file of another codec as ERR_SESSION_OPTIONS instead of writing into it', async () => {
     const path = file();
     FastMmapCache.open({ path, numPages: 2, codec: 'json' }).close();
