@@ -252,15 +252,51 @@ export class Compactor {
       Atomics.store(this.store.i32, d, 0);
       return -1;
     }
+    const from = this.spareBase(stripe);
+    // The descriptor is outside every checksum: its page number may be damaged. An image whose
+    // records do not all belong to that page is not copied over it; the page, torn, is then
+    // repaired from what checks out in it (ensurePage).
+    if (!this.imageBelongsTo(from, page, len)) {
+      Atomics.store(this.store.i32, d, 0);
+      return -1;
+    }
     const base = this.store.base(page);
     const g = this.store.genIndex(base);
-    const from = this.spareBase(stripe);
     this.store.map.copy(this.store.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
     hook('repair:mid');
     Atomics.store(this.store.i32, d, 0);
     this.store.add64(base + P_REPAIRS, 1);
     Atomics.add(this.store.i32, g, 1);
     return page;
+  }
+
+  /**
+   * Whether the page image at `image` (a spare) is one for `page` of `len` bytes: a sane slot
+   * table whose every record passes its checksum and hashes to `page`. Runs only when a
+   * compaction's copy is redone after a crash, so it may check every record.
+   */
+  private imageBelongsTo(image: number, page: number, len: number): boolean {
+    const store = this.store;
+    const u32 = store.u32;
+    const numSlots = u32[(image + P_NUM_SLOTS) >>> 2]!;
+    const freeData = u32[(image + P_FREE_DATA) >>> 2]!;
+    if (
+      numSlots < store.minSlots ||
+      numSlots > store.maxSlots ||
+      (numSlots & (numSlots - 1)) !== 0 ||
+      freeData !== len ||
+      freeData < dataStart(numSlots)
+    ) {
+      return false;
+    }
+    const start = dataStart(numSlots);
+    const slots = (image + PAGE_HEADER_SIZE) >>> 2;
+    for (let i = 0; i < numSlots; i++) {
+      const rel = u32[slots + i]!;
+      if (rel <= SLOT_TOMBSTONE) continue;
+      if (!store.recordOk(image, page, rel, start, freeData)) return false;
+    }
+    return true;
   }
 
   /** Marks the image built in the stripe's spare page pending, then copies it into the page. */
