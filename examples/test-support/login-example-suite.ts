@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningApp, startApp } from './app-process.js';
+import { browser } from './browser.js';
+
+/**
+ * The Express and Koa examples are one app (login, counter, flash, logout, the same routes and
+ * pages) on two frameworks: one suite, run against `script` (the example's server.js).
+ */
+export function describeLoginExample(name: string, script: string): void {
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    server = await startApp(script, { SESSION_SECRET: 'smoke-test-secret-0123456789-abcdefghij' });
+  });
+
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  describe(name, () => {
+    it('logs in with a new session id, counts, flashes once, logs out', async () => {
+      const go = browser(server.url);
+      expect((await go('GET', '/')).text).toContain('Log in');
+      await go('POST', '/count');
+      const anonymous = go.cookie();
+      const login = await go('POST', '/login', { username: '<ann>' });
+      expect(login).toMatchObject({ status: 303, location: '/' });
+      // Login regenerates: a new id (so a new cookie), the data kept.
+      expect(go.cookie()).toMatch(/^fmsid=/);
+      expect(go.cookie()).not.toBe(anonymous);
+      const home = await go('GET', '/');
+      expect(home.text).toContain('Welcome, &lt;ann&gt;!');
+      expect(home.text).toContain('Signed in as <b>&lt;ann&gt;</b>');
+      expect((await go('GET', '/')).text).not.toContain('Welcome');
+      await go('POST', '/count');
+      await go('POST', '/count');
+      expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: '<ann>', count: 3 });
+      expect((await go('POST', '/logout')).status).toBe(303);
+      expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 0 });
+    });
+
+    it('an empty name is refused with a flash message', async () => {
+      const go = browser(server.url);
+      await go('POST', '/login', { username: ' ' });
+      expect((await go('GET', '/')).text).toContain('Please enter a name.');
+    });
+
+    it('refuses a POST from a foreign or null Origin; its own Origin or none is fine', async () => {
+      const go = browser(server.url);
+      // No Origin, as curl sends it.
+      expect((await go('POST', '/count')).status).toBe(303);
+      for (const origin of ['https://evil.example', 'null']) {
+        const refused = await go('POST', '/count', undefined, { origin });
+        expect(refused, origin).toMatchObject({ status: 403, text: 'cross-site request refused' });
+      }
+      expect((await go('POST', '/count', undefined, { origin: server.url })).status).toBe(303);
+      expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 2 });
+    });
+
+    it('without SESSION_SECRET, warns and signs with a random secret of its own', async () => {
+      const [a, b] = await Promise.all([
+        startApp(script, { SESSION_SECRET: undefined }),
+        startApp(script, { SESSION_SECRET: undefined }),
+      ]);
+      try {
+        const go = browser(a.url);
+        await go('POST', '/count');
+        // Both share the session file, but b cannot verify a cookie that a signed.
+        const res = await fetch(`${b.url}/api/me`, { headers: { cookie: go.cookie() } });
+        expect(await res.json()).toEqual({ user: null, count: 0 });
+        expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 1 });
+        expect(a.stderr()).toContain('SESSION_SECRET is not set: using a random one');
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+      }
+    });
+  });
+}
