@@ -5,7 +5,7 @@ import { SessionError } from '../errors.js';
  * and shallow enough that every walk and decoder (all recursive) has stack to spare: data that
  * could be written but not read back would be lost.
  */
-export const MAX_DATA_DEPTH = 100;
+const MAX_DATA_DEPTH = 100;
 
 /** Longest id any store accepts. Real ids are 43 characters; this only bounds hostile input. */
 export const MAX_ID_LENGTH = 512;
