@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { commitNow } from '@fastmmap/session-core';
+import { dropSecondEnd, holdResponse, restoreResponse } from './held-response.js';
 import type { RequestSession } from './request-session.js';
 
 /** A response method as found before ours (Node's, or another middleware's wrapper). */
@@ -47,13 +48,29 @@ export function writeHeadWithCookies(
 }
 
 /**
+ * Every `res.end` of a response with a session: the first one commits (endAfterCommit), a
+ * later one while the first still waits for an asynchronous commit is dropped, and any other
+ * (the error handler's after a failed commit, say) goes straight through.
+ */
+export function endWithSession(
+  res: ServerResponse,
+  state: RequestSession,
+  args: unknown[],
+  end: ResponseMethod,
+): unknown {
+  if (state.held !== undefined) return dropSecondEnd(res);
+  if (state.ended) return end.apply(res, args);
+  return endAfterCommit(res, state, args, end);
+}
+
+/**
  * `res.end` for a response with a session: held until `session.commit()` resolves, so the
  * client's next request (say, after a redirect) sees the change; the commit's cookies are
  * added if the headers are still unsent (the usual `res.json()`/`res.redirect()` path).
  * A failed commit goes to `onError` (Express `next(err)`); if the headers are still unsent
  * the error handler can answer with a clean 500. Runs once per response (`state.ended`).
  */
-export function endAfterCommit(
+function endAfterCommit(
   res: ServerResponse,
   state: RequestSession,
   args: unknown[],
@@ -66,9 +83,16 @@ export function endAfterCommit(
     endWithCookies(res, state, args, end, committed);
     return res;
   }
+  const held = holdResponse(res);
+  state.held = held;
   committed.then(
-    (cookies) => endWithCookies(res, state, args, end, cookies),
+    (cookies) => {
+      state.held = undefined;
+      restoreResponse(res, held);
+      endWithCookies(res, state, args, end, cookies);
+    },
     (err: unknown) => {
+      state.held = undefined;
       // Nothing was stored: announce no cookie for it on the error response.
       state.cookiesDone = true;
       state.onError(err);
@@ -103,8 +127,6 @@ export function commitOnEnd(res: ServerResponse, state: RequestSession): void {
     return writeHeadWithCookies(this, state, args, originalWriteHead);
   } as ServerResponse['writeHead'];
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
-    // One pass only: the error handler's own end() (or a second end()) goes straight through.
-    res.end = originalEnd as ServerResponse['end'];
-    return endAfterCommit(res, state, args, originalEnd);
+    return endWithSession(res, state, args, originalEnd);
   } as ServerResponse['end'];
 }

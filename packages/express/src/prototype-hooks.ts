@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   commitOnEnd,
-  endAfterCommit,
+  endWithSession,
   type ResponseMethod,
   writeHeadWithCookies,
 } from './commit-on-end.js';
@@ -87,8 +87,8 @@ function hookResponsePrototype(proto: object): boolean {
       value: function end(this: ServerResponse, ...args: unknown[]) {
         const state = pendingState(this);
         const original = base().end as ResponseMethod;
-        if (state === undefined || state.ended) return original.apply(this, args);
-        return endAfterCommit(this, state, args, original);
+        if (state === undefined) return original.apply(this, args);
+        return endWithSession(this, state, args, original);
       },
     },
     writeHead: {

@@ -1,5 +1,6 @@
 import type { Session, SessionManager } from '@fastmmap/session-core';
 import type { Request } from 'express';
+import type { HeldResponse } from './held-response.js';
 
 /**
  * What the middleware keeps for one request, in one object: the live session (reload()
@@ -11,6 +12,8 @@ export class RequestSession {
   cookiesDone = false;
   /** end() was called once: later calls (the error handler's) go straight through. */
   ended = false;
+  /** Set while the first end() waits for an asynchronous commit: later ones are dropped. */
+  held: HeldResponse | undefined = undefined;
   /** What `req.session` holds: the view made for this request, or what code assigned since. */
   value: unknown;
 

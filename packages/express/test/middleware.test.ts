@@ -146,6 +146,61 @@ describe('@fastmmap/express session()', () => {
     expect(names.sort()).toEqual(['fmsid', 'theme']);
   });
 
+  it('with an asynchronous store, a response sent twice goes out as the first one, as without sessions', async () => {
+    const store = new InstrumentedStore();
+    store.writeDelayMs = 30;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'FASTMMAP_EXPRESS_SECOND_END') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const app = express();
+      app.use(session({ secret, store }));
+      app.get('/then-throw', (req, res) => {
+        (req.session.data as Data).answered = true;
+        res.json({ ok: true });
+        throw new Error('after the answer');
+      });
+      app.get('/twice', (req, res) => {
+        (req.session.data as Data).twice = true;
+        res.send('first');
+        res.status(201).set('x-second', 'yes').send('second');
+      });
+      app.get('/me', (req, res) => {
+        res.json(req.session.data);
+      });
+      const seen: unknown[] = [];
+      // The error handler the Express guide recommends.
+      const onError: ErrorRequestHandler = (err, _req, res, next) => {
+        seen.push((err as Error).message);
+        if (res.headersSent) return next(err);
+        res.status(500).json({ error: 'internal' });
+      };
+      app.use(onError);
+      const url = await serve(app);
+
+      const thrown = await fetch(`${url}/then-throw`);
+      expect(thrown.status).toBe(200);
+      expect(await thrown.json()).toEqual({ ok: true });
+      expect(seen).toEqual(['after the answer']);
+      const cookie = cookieOf(thrown);
+
+      const twice = await fetch(`${url}/twice`, { headers: { cookie } });
+      expect(twice.status).toBe(200);
+      expect(twice.headers.get('x-second')).toBeNull();
+      expect(await twice.text()).toBe('first');
+      const me = await fetch(`${url}/me`, { headers: { cookie } });
+      expect(await me.json()).toEqual({ answered: true, twice: true });
+      // Said once per process, not once per response.
+      await delay(0);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/called again/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it("hands a too-large session to the app's error handler with a typed error", async () => {
     const store = new InstrumentedStore();
     const app = express();

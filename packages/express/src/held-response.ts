@@ -1,0 +1,54 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/** The status and headers of a response whose end() waits for an asynchronous commit. */
+export interface HeldResponse {
+  readonly statusCode: number;
+  readonly statusMessage: string;
+  readonly headers: OutgoingHttpHeaders;
+}
+
+export function holdResponse(res: ServerResponse): HeldResponse {
+  return {
+    statusCode: res.statusCode,
+    statusMessage: res.statusMessage,
+    headers: res.getHeaders(),
+  };
+}
+
+/**
+ * Puts back the held response's status and headers before it goes out: code that answered
+ * again meanwhile (an error handler after `res.json()`, a second `res.send()`) changed them on
+ * the way to the end() that was dropped.
+ */
+export function restoreResponse(res: ServerResponse, held: HeldResponse): void {
+  if (res.headersSent) return;
+  res.statusCode = held.statusCode;
+  res.statusMessage = held.statusMessage;
+  for (const name of res.getHeaderNames()) {
+    if (!Object.hasOwn(held.headers, name)) res.removeHeader(name);
+  }
+  for (const [name, value] of Object.entries(held.headers)) {
+    if (value !== undefined) res.setHeader(name, value);
+  }
+}
+
+let warned = false;
+
+/**
+ * A second end() while the first waits for the commit. Without the wait Express would have
+ * sent the first response and thrown ERR_HTTP_HEADERS_SENT at the second; throwing here,
+ * inside an error handler or Express's final handler, could crash the process instead. So the
+ * second is dropped, the first goes out as it was, and the process is told once.
+ */
+export function dropSecondEnd(res: ServerResponse): ServerResponse {
+  if (!warned) {
+    warned = true;
+    process.emitWarning(
+      'res.end() was called again while the first response waited for its session commit; ' +
+        'the second response was dropped (without a session, Express would throw ' +
+        'ERR_HTTP_HEADERS_SENT). Look for code that answers twice, e.g. res.json() then throw.',
+      { code: 'FASTMMAP_EXPRESS_SECOND_END' },
+    );
+  }
+  return res;
+}
