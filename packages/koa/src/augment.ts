@@ -3,8 +3,11 @@ import type { Session, SessionData } from '@fastmmap/session-core';
 // Typed `ctx.session` in every Koa middleware once `@fastmmap/koa` is imported. The data type
 // comes from `SessionData`, which apps extend by declaration merging:
 //   declare module '@fastmmap/session-core' { interface SessionData { userId?: string } }
+// Reads give the Session; `ctx.session = null` (koa-session's logout) destroys it, so the
+// setter also takes null and undefined (a setter type wider than the getter's: TS 5.1+).
 declare module 'koa' {
   interface DefaultContext {
-    session: Session<SessionData>;
+    get session(): Session<SessionData>;
+    set session(value: Session<SessionData> | null | undefined);
   }
 }

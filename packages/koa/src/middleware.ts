@@ -1,7 +1,14 @@
 import './augment.js';
-import { commitNow, createSessionManager, type SessionManager } from '@fastmmap/session-core';
+import {
+  commitNow,
+  createSessionManager,
+  type Session,
+  type SessionManager,
+} from '@fastmmap/session-core';
 import type { Context, Middleware, Next } from 'koa';
+import { attachSession, takePendingDestroy } from './context-session.js';
 import type { KoaSessionOptions } from './options.js';
+import { reportUnsentCookies } from './unsent-cookies.js';
 
 export interface SessionMiddleware extends Middleware {
   /** The manager behind the middleware (its store, its options). */
@@ -11,11 +18,38 @@ export interface SessionMiddleware extends Middleware {
 }
 
 /**
+ * The commit once downstream has settled: after the destroy `ctx.session = null` started (a
+ * failed destroy rejects here, and nothing is committed: the request meant to end the session).
+ */
+function finish(ctx: Context, session: Session, loadedId: string): string[] | Promise<string[]> {
+  const destroying = takePendingDestroy(ctx);
+  if (destroying === undefined) return commitReachable(ctx, session, loadedId);
+  return destroying.then(() => commitReachable(ctx, session, loadedId));
+}
+
+function commitReachable(
+  ctx: Context,
+  session: Session,
+  loadedId: string,
+): string[] | Promise<string[]> {
+  // An id the client does not have yet (new, or regenerated here) whose cookie can no longer
+  // go out is not written: no request could ever reach it, so it would only take room until
+  // it expired. (A regenerated session's old id is already dead: the user is logged out
+  // either way.) A known id is committed as usual: the client's cookie still finds it.
+  if ((session.isNew || session.id !== loadedId) && ctx.headerSent) {
+    if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
+  }
+  return commitNow(session);
+}
+
+/**
  * Koa middleware: `app.use(session({ secret }))`, then `ctx.session` downstream.
  * The session is committed after the downstream middleware settles (resolves or throws) and
  * before Koa writes the response, so the client's next request sees the change. A commit
  * that fails throws, so Koa answers 500 through its error handling; if downstream threw
  * already, that error is rethrown and the commit's is emitted as the app's 'error' event.
+ * `ctx.session = null` destroys the session (the commit waits for it). Session cookies the
+ * response can no longer carry (its headers went out early) are reported as 'error' events.
  * `ctx.secure` (which follows `app.proxy`) decides `Secure` cookies when `cookie.secure` is
  * 'auto'.
  */
@@ -29,7 +63,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     const loaded = manager.loadNow(ctx.get('cookie') || undefined, { secure: ctx.secure });
     const session = loaded instanceof Promise ? await loaded : loaded;
-    ctx.session = session;
+    const loadedId = session.id;
+    attachSession(ctx, session);
     let failed = false;
     let failure: unknown;
     try {
@@ -42,7 +77,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // upstream error handler that renders a page keeps what the request changed before.
     let cookies: string[] = [];
     try {
-      const committed = commitNow(session);
+      const committed = finish(ctx, session, loadedId);
       cookies = committed instanceof Promise ? await committed : committed;
     } catch (commitError) {
       if (!failed) throw commitError;
@@ -51,6 +86,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     }
     // Appended, never replacing: other middleware may have set cookies of their own.
     if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
+    else if (cookies.length > 0) reportUnsentCookies(ctx, session, cookies, true);
     if (failed) throw failure;
   };
 

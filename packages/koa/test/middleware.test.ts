@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
 import { session } from '@fastmmap/koa';
 import { MemoryStore, type StoredData } from '@fastmmap/session-core';
 import Koa from 'koa';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen } from './helpers/conformance-app.js';
+import { describe, expect, it } from 'vitest';
+import { serve, sessionCookie } from './helpers/serve.js';
 
 const secret = 'koa-middleware-test-secret-0123456789abcdefghij';
 type Data = Record<string, unknown>;
@@ -14,24 +13,6 @@ class FlakyStore extends MemoryStore {
     if (this.failGet) throw new Error('backend down');
     return super.get(id);
   }
-}
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await closeServer(s);
-});
-
-async function serve(app: Koa): Promise<string> {
-  app.silent = true;
-  const server = app.listen(0, '127.0.0.1');
-  servers.push(server);
-  return listen(server);
-}
-
-function sessionCookie(res: Response): string {
-  const value = res.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
-  if (!value) throw new Error('no session cookie');
-  return value.split(';')[0]!;
 }
 
 describe('@fastmmap/koa session()', () => {

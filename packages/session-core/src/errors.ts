@@ -4,13 +4,14 @@
  * underlying error (for example a `FastMmapError`) as `cause`.
  */
 export type SessionErrorCode =
-  | 'ERR_SESSION_OPTIONS' // an option of the manager or a store is missing, too weak or out of range
+  | 'ERR_SESSION_OPTIONS' // a manager or store option is missing, unknown, weak or out of range
   | 'ERR_SESSION_INVALID_ID' // a session id that is empty, too long or not well-formed
   | 'ERR_SESSION_INVALID_TTL' // a ttl that is not a finite number of ms > 0
   | 'ERR_SESSION_TOO_LARGE' // the encoded session does not fit the store; the old value is kept
   | 'ERR_SESSION_UNSUPPORTED_DATA' // functions, symbols, class instances, cycles, lone surrogates...
   | 'ERR_SESSION_STORE_UNAVAILABLE' // closed store, lock timeout, unreadable backend
-  | 'ERR_SESSION_DESTROYED'; // regenerate() or flash() on a session that was destroyed
+  | 'ERR_SESSION_DESTROYED' // regenerate() or flash() on a session that was destroyed
+  | 'ERR_SESSION_HEADERS_SENT'; // the response's headers went out before its session cookie
 
 export class SessionError extends Error {
   readonly code: SessionErrorCode;

@@ -18,6 +18,15 @@ app.use(async (ctx) => {
   const id: string = ctx.session.id;
   // @ts-expect-error views is a number
   ctx.session.data.views = 'many';
+  if (ctx.path === '/logout') {
+    // koa-session's logout: destroys the session; reads are still the Session.
+    ctx.session = null;
+    const destroyed: boolean = ctx.session.destroyed;
+    void destroyed;
+    ctx.session = undefined;
+    // @ts-expect-error data goes on ctx.session.data
+    ctx.session = { views: 1 };
+  }
   ctx.body = { id };
 });
 void middleware.close();

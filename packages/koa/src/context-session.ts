@@ -1,0 +1,104 @@
+import { type Session, SessionError } from '@fastmmap/session-core';
+import type { Context } from 'koa';
+
+// `ctx.session` is an accessor defined once on the app's `app.context` (the prototype Koa
+// creates every ctx from), like koa-session's: a request then costs one symbol-keyed property
+// write, not a defineProperty. A ctx that session() did not handle (another app, a route
+// without it) reads undefined and assigns as to a plain property.
+const SESSION = Symbol('@fastmmap/koa session');
+const DESTROY = Symbol('@fastmmap/koa pending destroy');
+/** In DESTROY once the middleware has started its commit: nothing waits for a later destroy. */
+const CLOSED = 'closed';
+
+interface Slots {
+  [SESSION]?: Session;
+  [DESTROY]?: Promise<void> | typeof CLOSED;
+}
+const slots = (ctx: object): Slots => ctx as Slots;
+
+const noop = (): void => {};
+
+function assignmentError(): SessionError {
+  return new SessionError(
+    'ERR_SESSION_UNSUPPORTED_DATA',
+    'ctx.session can only be set to null (or undefined), which destroys the session: keep data ' +
+      'in ctx.session.data (ctx.session.data.user = ...), or call ctx.session.regenerate() for ' +
+      'a new id',
+  );
+}
+
+function getSession(this: object): Session | undefined {
+  return slots(this)[SESSION];
+}
+
+function setSession(this: Context, value: unknown): void {
+  const state = slots(this);
+  const session = state[SESSION];
+  if (session === undefined) {
+    // No session() on this request (a route without it): what a plain property would do.
+    Object.defineProperty(this, 'session', {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    return;
+  }
+  // `ctx.session = ctx.session` changes nothing.
+  if (value === session) return;
+  if (value !== null && value !== undefined) throw assignmentError();
+  const destroying = session.destroy();
+  if (state[DESTROY] === CLOSED) {
+    // Assigned after the commit (by upstream code, or later still): the tombstone still ends
+    // the session, but no commit waits for it, so a failure is reported as Koa reports errors
+    // outside the response.
+    destroying.catch((err: unknown) => this.app.emit('error', err, this));
+    return;
+  }
+  // The commit awaits it and answers a failure; until then, no unhandled rejection.
+  destroying.catch(noop);
+  state[DESTROY] = destroying;
+}
+
+const accessor: PropertyDescriptor = { get: getSession, set: setSession, configurable: true };
+/** Each app's context: true once it has our accessor, false when another owns `session`. */
+const contexts = new WeakMap<object, boolean>();
+
+function hasAccessor(ctx: Context): boolean {
+  const context: object = ctx.app.context;
+  let ours = contexts.get(context);
+  if (ours === undefined) {
+    // koa-session (say) defines its own there: leave it alone.
+    ours = !Object.hasOwn(context, 'session');
+    if (ours) Object.defineProperty(context, 'session', accessor);
+    contexts.set(context, ours);
+  }
+  // A ctx not made from its app's context (a hand-built one in a test) does not inherit it.
+  return ours && Object.getPrototypeOf(ctx) === context;
+}
+
+/** Gives `ctx` its session: `ctx.session` reads it; `ctx.session = null` destroys it. */
+export function attachSession(ctx: Context, session: Session): void {
+  if (hasAccessor(ctx)) {
+    slots(ctx)[SESSION] = session;
+    return;
+  }
+  // Someone else's accessor (or none reachable): a plain own property, without the setter.
+  Object.defineProperty(ctx, 'session', {
+    value: session,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Called as the commit starts: the destroy `ctx.session = null` started, if any, for the
+ * commit to await (it rejects if the destroy failed). Later assignments report on their own.
+ */
+export function takePendingDestroy(ctx: Context): Promise<void> | undefined {
+  const state = slots(ctx);
+  const pending = state[DESTROY];
+  state[DESTROY] = CLOSED;
+  return pending === CLOSED ? undefined : pending;
+}

@@ -1,0 +1,119 @@
+import { session } from '@fastmmap/koa';
+import { MemoryStore } from '@fastmmap/session-core';
+import Koa from 'koa';
+import { describe, expect, it } from 'vitest';
+import { serve, sessionCookie } from './helpers/serve.js';
+
+const secret = 'koa-unsent-test-secret-0123456789abcdefghijkl';
+type Data = Record<string, unknown>;
+
+/** An app whose /raw route answers through ctx.res itself, after `route(ctx)`. */
+async function startApp(
+  route: (ctx: Koa.Context) => void | Promise<void>,
+  options: { rolling?: boolean } = {},
+) {
+  const store = new MemoryStore();
+  const app = new Koa();
+  const errors: Error[] = [];
+  app.on('error', (err: Error) => errors.push(err));
+  app.use(session({ secret, store, ...options }));
+  app.use(async (ctx) => {
+    const data = ctx.session.data as Data;
+    if (ctx.path === '/raw') {
+      data.n = ((data.n as number | undefined) ?? 0) + 1;
+      ctx.respond = false;
+      await route(ctx);
+    } else {
+      if (ctx.path === '/login') data.user = 'ann';
+      ctx.body = data;
+    }
+  });
+  const url = await serve(app);
+  const get = (path: string, cookie?: string) =>
+    fetch(url + path, { headers: cookie ? { cookie } : {} });
+  return { store, errors, get };
+}
+
+const endRaw = (ctx: Koa.Context) => {
+  ctx.res.end('raw');
+};
+
+describe('session cookies the response can no longer carry', () => {
+  it('a new session: reported by cookie name, and not stored', async () => {
+    const app = await startApp(endRaw);
+    const res = await app.get('/raw');
+    expect(await res.text()).toBe('raw');
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(app.errors).toEqual([
+      expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_HEADERS_SENT' }),
+    ]);
+    const { message } = app.errors[0]!;
+    expect(message).toMatch(/'fmsid'/);
+    expect(message).toMatch(/not stored/);
+    expect(message).not.toMatch(/fmsid=/);
+    expect(message).not.toContain(secret);
+    // Nothing was written that no client could reach.
+    expect(app.store.size).toBe(0);
+  });
+
+  it('a regenerated id: reported, and the new id not stored (writeHead)', async () => {
+    const app = await startApp(async (ctx) => {
+      await ctx.session.regenerate();
+      ctx.res.writeHead(204);
+      ctx.res.end();
+    });
+    const cookie = sessionCookie(await app.get('/login'));
+    expect(app.store.size).toBe(1);
+    const res = await app.get('/raw', cookie);
+    expect(res.status).toBe(204);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
+    expect(app.errors[0]!.message).toMatch(/not stored/);
+    // Only the old id's tombstone is in the store; the old cookie finds no session.
+    expect(app.store.size).toBe(1);
+    expect(await (await app.get('/me', cookie)).json()).toEqual({});
+  });
+
+  it('a known id whose cookie is re-sent (rolling): stored, and the lost cookie reported', async () => {
+    const app = await startApp(endRaw, { rolling: true });
+    const cookie = sessionCookie(await app.get('/login'));
+    await app.get('/raw', cookie);
+    expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
+    expect(app.errors[0]!.message).toMatch(/'fmsid'.*was stored/);
+    // The client's cookie still finds the session, with the change.
+    expect(await (await app.get('/me', cookie)).json()).toEqual({ user: 'ann', n: 1 });
+  });
+
+  it('not reported when the app set the cookie itself before sending the headers', async () => {
+    const app = await startApp((ctx) => {
+      ctx.append('Set-Cookie', ctx.session.cookieHeaders());
+      ctx.res.end('raw');
+    });
+    const res = await app.get('/raw');
+    expect(app.errors).toEqual([]);
+    const cookie = sessionCookie(res);
+    expect(await (await app.get('/me', cookie)).json()).toEqual({ n: 1 });
+  });
+
+  it('not reported with ctx.respond = false while the headers are still unsent', async () => {
+    // Whoever answers later (a proxy, a raw stream) sends the cookie the commit appended.
+    const app = await startApp((ctx) => {
+      setTimeout(() => ctx.res.end('later'), 10);
+    });
+    const res = await app.get('/raw');
+    expect(await res.text()).toBe('later');
+    expect(app.errors).toEqual([]);
+    expect(await (await app.get('/me', sessionCookie(res))).json()).toEqual({ n: 1 });
+  });
+
+  it('not reported for a destroyed session: its tombstone refuses the old cookie', async () => {
+    const app = await startApp((ctx) => {
+      ctx.session = null;
+      ctx.res.end('bye');
+    });
+    const cookie = sessionCookie(await app.get('/login'));
+    await app.get('/raw', cookie);
+    expect(app.errors).toEqual([]);
+    expect(await (await app.get('/me', cookie)).json()).toEqual({});
+  });
+});
