@@ -28,8 +28,9 @@ interface ProxyOptions {
 }
 
 /**
- * The session manager's options (secret, name, cookie, ttl, rolling, touchAfter,
- * saveUninitialized, genid, store, clock), or an existing `manager` to share.
+ * The session manager's options (secret, name, cookie, ttl, absoluteTimeout, rolling,
+ * touchAfter, tombstoneTtl, saveUninitialized, genid, store, clock) and `trustProxy`, or an
+ * existing `manager` to share. Unknown keys are refused with ERR_SESSION_OPTIONS.
  */
 export type HonoSessionOptions =
   | (SessionManagerOptions & ProxyOptions & { manager?: undefined })
@@ -48,7 +49,7 @@ export interface SessionMiddleware extends MiddlewareHandler<SessionEnv> {
  */
 export function session(options: HonoSessionOptions): SessionMiddleware {
   const owned = options.manager === undefined;
-  const manager = options.manager ?? createSessionManager(options);
+  const manager = options.manager ?? createManager(options);
   const trustProxy = options.trustProxy === true;
 
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
@@ -69,6 +70,12 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       if (owned) await manager.close();
     },
   });
+}
+
+// The manager refuses keys it does not know: this middleware's own are taken out first.
+function createManager(options: SessionManagerOptions & ProxyOptions & { manager?: undefined }) {
+  const { manager: _manager, trustProxy: _trustProxy, ...managerOptions } = options;
+  return createSessionManager(managerOptions);
 }
 
 function isHttps(c: Context, trustProxy: boolean): boolean {

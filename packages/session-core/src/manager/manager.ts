@@ -11,7 +11,8 @@ import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from
 /**
  * The framework-agnostic session manager: adapters hand it the Cookie header, expose the
  * session, and send the Set-Cookie values that `commit()` returns. Throws a SessionError
- * with code ERR_SESSION_OPTIONS when an option is missing or unsafe (e.g. a short secret).
+ * with code ERR_SESSION_OPTIONS when an option is missing, unknown (another library's name,
+ * a typo) or unsafe (e.g. a short secret).
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const resolved = resolveOptions(options);

@@ -2,6 +2,7 @@ import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { generateSessionId } from './id.js';
+import { assertKnownOptionKeys } from './option-keys.js';
 import type { CookieOptions, SessionManagerOptions } from './types.js';
 
 export const MIN_SECRET_LENGTH = 32;
@@ -111,6 +112,12 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
 
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') fail('options must be an object');
+  // First: a missing secret is often one given under another library's name (encryptionKey).
+  assertKnownOptionKeys(options);
+  // A function (express-session style) or a string would otherwise be read as no options.
+  if (options.cookie != null && typeof options.cookie !== 'object') {
+    fail('cookie must be an object of cookie options');
+  }
   const secrets = resolveSecrets(options.secret);
   const name = options.name ?? 'fmsid';
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {

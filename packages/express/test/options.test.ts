@@ -1,0 +1,46 @@
+import { type ExpressSessionOptions, session } from '@fastmmap/express';
+import { createSessionManager, MemoryStore } from '@fastmmap/session-core';
+import { describe, expect, it } from 'vitest';
+
+const secret = 'express-options-test-secret-0123456789abcdefgh';
+
+// What a JavaScript app can pass: no excess-property check stands in the way.
+const fromJs = (options: Record<string, unknown>) => options as unknown as ExpressSessionOptions;
+
+function thrown(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    return err as { code?: string; message: string };
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('session() options', () => {
+  it("throws ERR_SESSION_OPTIONS for express-session's names, with the equivalent", () => {
+    const err = thrown(() =>
+      session(
+        fromJs({
+          secret,
+          store: new MemoryStore(),
+          resave: false,
+          proxy: true,
+          cookie: { secure: true, expires: new Date(Date.now() + 60_000) },
+        }),
+      ),
+    );
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toMatch(/resave: not needed/);
+    expect(err.message).toMatch(/proxy: not needed: .*'trust proxy'/);
+    expect(err.message).toMatch(/cookie\.expires: use cookie\.maxAge/);
+  });
+
+  it('accepts known keys left undefined, and a shared manager', async () => {
+    const middleware = session({ secret, store: new MemoryStore(), ttl: undefined, cookie: {} });
+    expect(middleware.manager.options.ttl).toBe(86_400_000);
+    await middleware.close();
+    const manager = createSessionManager({ secret, store: new MemoryStore() });
+    expect(session({ manager }).manager).toBe(manager);
+    await manager.close();
+  });
+});

@@ -1,0 +1,50 @@
+import { createSessionManager, MemoryStore } from '@fastmmap/session-core';
+import { describe, expect, it } from 'vitest';
+import { type HonoSessionOptions, session } from '../src/index.js';
+
+const secret = 'a-secret-of-at-least-32-characters!!';
+
+// What a JavaScript app can pass: no excess-property check stands in the way.
+const fromJs = (options: Record<string, unknown>) => options as unknown as HonoSessionOptions;
+
+function thrown(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    return err as { code?: string; message: string };
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('session() options', () => {
+  it("throws ERR_SESSION_OPTIONS for hono-sessions' names, with the equivalent", () => {
+    const err = thrown(() =>
+      session(
+        fromJs({
+          encryptionKey: secret,
+          expireAfterSeconds: 900,
+          cookieOptions: { sameSite: 'Strict', secure: true },
+        }),
+      ),
+    );
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toMatch(/encryptionKey: use secret/);
+    expect(err.message).toMatch(/expireAfterSeconds: use ttl, in ms/);
+    expect(err.message).toMatch(/cookieOptions: use cookie/);
+  });
+
+  it('accepts trustProxy, known keys left undefined, and a shared manager', async () => {
+    const middleware = session({
+      secret,
+      store: new MemoryStore(),
+      trustProxy: true,
+      ttl: undefined,
+      manager: undefined,
+    });
+    expect(middleware.manager.options.ttl).toBe(86_400_000);
+    await middleware.close();
+    const manager = createSessionManager({ secret, store: new MemoryStore() });
+    expect(session({ manager, trustProxy: true }).manager).toBe(manager);
+    await manager.close();
+  });
+});
