@@ -1,5 +1,5 @@
 import './augment.js';
-import { createSessionManager, type Session, type SessionManager } from '@fastmmap/session-core';
+import { adapterManager, type Session, type SessionManager } from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ExpressSessionOptions } from './options.js';
 import { attachSession } from './prototype-hooks.js';
@@ -34,8 +34,7 @@ function begin(
  * `cookie.secure` is `'auto'`.
  */
 export function session(options: ExpressSessionOptions): SessionMiddleware {
-  const owned = !('manager' in options);
-  const manager = 'manager' in options ? options.manager : createSessionManager(options);
+  const { manager, owned } = adapterManager(options);
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (say, app-wide and on a router): the first one wins.

@@ -43,4 +43,16 @@ describe('session() options', () => {
     expect(session({ manager }).manager).toBe(manager);
     await manager.close();
   });
+
+  it('refuses manager options next to a shared manager, and takes manager: undefined as none', async () => {
+    const manager = createSessionManager({ secret, store: new MemoryStore() });
+    const err = thrown(() => session(fromJs({ manager, secret, ttl: 1000 })));
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toMatch(/secret, ttl would be ignored/);
+    expect(thrown(() => session(fromJs({ manager: {} }))).code).toBe('ERR_SESSION_OPTIONS');
+    const own = session(fromJs({ secret, store: new MemoryStore(), manager: undefined }));
+    expect(own.manager.options.secret).toBe(secret);
+    await own.close();
+    await manager.close();
+  });
 });

@@ -11,20 +11,9 @@ export type FastifySessionOptions =
   | (SessionManagerOptions & { manager?: undefined })
   | { manager: SessionManager };
 
-/**
- * The manager's options out of what the plugin is handed. Fastify passes its own register
- * options (prefix, logLevel, logSerializers) on to the plugin too, and the manager refuses
- * keys it does not know.
- */
-export function managerOptions(
-  options: SessionManagerOptions & RegisterOptions & { manager?: undefined },
-): SessionManagerOptions {
-  const {
-    manager: _manager,
-    prefix: _prefix,
-    logLevel: _logLevel,
-    logSerializers: _logSerializers,
-    ...rest
-  } = options;
-  return rest;
-}
+/** What Fastify passes every plugin besides its options (see RegisterOptions): not ours. */
+export const FASTIFY_REGISTER_KEYS = [
+  'prefix',
+  'logLevel',
+  'logSerializers',
+] as const satisfies readonly (keyof RegisterOptions)[];

@@ -1,15 +1,15 @@
 import './augment.js';
-import { commitNow, createSessionManager, type Session } from '@fastmmap/session-core';
+import { adapterManager, commitNow, type Session } from '@fastmmap/session-core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { type FastifySessionOptions, managerOptions } from './options.js';
+import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
 
 /** Marks a request whose session onSend has committed (a symbol: no WeakSet entry per request). */
 const COMMITTED = Symbol('@fastmmap/fastify committed');
 
 async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions) {
-  const owned = options.manager === undefined;
-  const manager = options.manager ?? createSessionManager(managerOptions(options));
+  // Fastify hands every plugin its register options too.
+  const { manager, owned } = adapterManager(options, FASTIFY_REGISTER_KEYS);
   fastify.decorate('sessionManager', manager);
   fastify.decorateRequest('session', null as unknown as Session);
 

@@ -1,6 +1,6 @@
 import {
+  adapterManager,
   commitNow,
-  createSessionManager,
   type Session,
   type SessionData,
   type SessionManager,
@@ -48,8 +48,7 @@ export interface SessionMiddleware extends MiddlewareHandler<SessionEnv> {
  * response leaves the middleware; a store error goes to `app.onError`.
  */
 export function session(options: HonoSessionOptions): SessionMiddleware {
-  const owned = options.manager === undefined;
-  const manager = options.manager ?? createManager(options);
+  const { manager, owned } = adapterManager(options, HONO_KEYS);
   const trustProxy = options.trustProxy === true;
 
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
@@ -72,11 +71,8 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
   });
 }
 
-// The manager refuses keys it does not know: this middleware's own are taken out first.
-function createManager(options: SessionManagerOptions & ProxyOptions & { manager?: undefined }) {
-  const { manager: _manager, trustProxy: _trustProxy, ...managerOptions } = options;
-  return createSessionManager(managerOptions);
-}
+// This middleware's own keys, next to the manager's options or to a shared manager.
+const HONO_KEYS = ['trustProxy'] as const;
 
 function isHttps(c: Context, trustProxy: boolean): boolean {
   if (trustProxy) {

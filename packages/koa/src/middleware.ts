@@ -1,7 +1,7 @@
 import './augment.js';
 import {
+  adapterManager,
   commitNow,
-  createSessionManager,
   type Session,
   type SessionManager,
 } from '@fastmmap/session-core';
@@ -54,8 +54,7 @@ function commitReachable(
  * 'auto'.
  */
 export function session(options: KoaSessionOptions): SessionMiddleware {
-  const owned = !('manager' in options);
-  const manager = 'manager' in options ? options.manager : createSessionManager(options);
+  const { manager, owned } = adapterManager(options);
 
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     // Mounted twice (say, app-wide and on a router): the first one wins.

@@ -1,0 +1,43 @@
+import { SessionError } from '../errors.js';
+import { createSessionManager } from './manager.js';
+import type { SessionManager, SessionManagerOptions } from './types.js';
+
+export interface AdapterManager {
+  readonly manager: SessionManager;
+  /** The adapter created it, so its close() closes it; a manager passed in is left open. */
+  readonly owned: boolean;
+}
+
+/**
+ * For adapters: the `manager` passed in options, or a new one made from the other options
+ * once the adapter's own keys (`adapterKeys`: Hono's trustProxy, Fastify's register options)
+ * are taken out. Next to a manager, manager options would be ignored, so they are refused.
+ */
+export function adapterManager(
+  options: object,
+  adapterKeys: readonly string[] = [],
+): AdapterManager {
+  if (options === null || typeof options !== 'object') {
+    throw new SessionError('ERR_SESSION_OPTIONS', 'options must be an object');
+  }
+  const { manager, ...rest } = options as { manager?: unknown } & Record<string, unknown>;
+  for (const key of adapterKeys) delete rest[key];
+  if (manager === undefined) {
+    return { manager: createSessionManager(rest as unknown as SessionManagerOptions), owned: true };
+  }
+  if (typeof (manager as Partial<SessionManager> | null)?.loadNow !== 'function') {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      'manager must be a session manager from createSessionManager()',
+    );
+  }
+  const ignored = Object.keys(rest);
+  if (ignored.length > 0) {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      `with manager, the manager's own options apply: ${ignored.join(', ')} would be ignored ` +
+        '(give them to createSessionManager(), or drop manager)',
+    );
+  }
+  return { manager: manager as SessionManager, owned: false };
+}
