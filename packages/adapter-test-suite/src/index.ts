@@ -15,3 +15,4 @@ export {
 } from './http-client.js';
 export { describeKillUnderLoad } from './kill-under-load.js';
 export type { StoreKind } from './stores.js';
+export { thrownBy } from './thrown.js';

@@ -1,3 +1,4 @@
+import { thrownBy } from '@fastmmap/adapter-test-suite';
 import { type ExpressSessionOptions, session } from '@fastmmap/express';
 import { createSessionManager, MemoryStore } from '@fastmmap/session-core';
 import { describe, expect, it } from 'vitest';
@@ -7,18 +8,9 @@ const secret = 'express-options-test-secret-0123456789abcdefgh';
 // What a JavaScript app can pass: no excess-property check stands in the way.
 const fromJs = (options: Record<string, unknown>) => options as unknown as ExpressSessionOptions;
 
-function thrown(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    return err as { code?: string; message: string };
-  }
-  throw new Error('nothing was thrown');
-}
-
 describe('session() options', () => {
   it("throws ERR_SESSION_OPTIONS for express-session's names, with the equivalent", () => {
-    const err = thrown(() =>
+    const err = thrownBy(() =>
       session(
         fromJs({
           secret,
@@ -46,10 +38,10 @@ describe('session() options', () => {
 
   it('refuses manager options next to a shared manager, and takes manager: undefined as none', async () => {
     const manager = createSessionManager({ secret, store: new MemoryStore() });
-    const err = thrown(() => session(fromJs({ manager, secret, ttl: 1000 })));
+    const err = thrownBy(() => session(fromJs({ manager, secret, ttl: 1000 })));
     expect(err.code).toBe('ERR_SESSION_OPTIONS');
     expect(err.message).toMatch(/secret, ttl would be ignored/);
-    expect(thrown(() => session(fromJs({ manager: {} }))).code).toBe('ERR_SESSION_OPTIONS');
+    expect(thrownBy(() => session(fromJs({ manager: {} }))).code).toBe('ERR_SESSION_OPTIONS');
     const own = session(fromJs({ secret, store: new MemoryStore(), manager: undefined }));
     expect(own.manager.options.secret).toBe(secret);
     await own.close();

@@ -1,3 +1,4 @@
+import { thrownBy } from '@fastmmap/adapter-test-suite';
 import { createSessionManager, MemoryStore } from '@fastmmap/session-core';
 import { describe, expect, it } from 'vitest';
 import { type HonoSessionOptions, session } from '../src/index.js';
@@ -7,18 +8,9 @@ const secret = 'a-secret-of-at-least-32-characters!!';
 // What a JavaScript app can pass: no excess-property check stands in the way.
 const fromJs = (options: Record<string, unknown>) => options as unknown as HonoSessionOptions;
 
-function thrown(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    return err as { code?: string; message: string };
-  }
-  throw new Error('nothing was thrown');
-}
-
 describe('session() options', () => {
   it("throws ERR_SESSION_OPTIONS for hono-sessions' names, with the equivalent", () => {
-    const err = thrown(() =>
+    const err = thrownBy(() =>
       session(
         fromJs({
           encryptionKey: secret,

@@ -1,3 +1,4 @@
+import { thrownBy } from '@fastmmap/adapter-test-suite';
 import { type KoaSessionOptions, session } from '@fastmmap/koa';
 import { createSessionManager, MemoryStore } from '@fastmmap/session-core';
 import Koa from 'koa';
@@ -8,15 +9,6 @@ const secret = 'koa-options-test-secret-0123456789abcdefghijkl';
 // koa-session's call, as a JavaScript app moving over would leave it: its option names, and
 // the app as a second argument (which this session() does not take).
 const koaSessionStyle = session as unknown as (options: unknown, app: Koa) => unknown;
-
-function thrown(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    return err as { code?: string; message: string };
-  }
-  throw new Error('nothing was thrown');
-}
 
 describe('session() options', () => {
   it("throws ERR_SESSION_OPTIONS for koa-session's names, with the equivalent", () => {
@@ -30,7 +22,7 @@ describe('session() options', () => {
       renew: true,
       signed: true,
     };
-    const err = thrown(() => koaSessionStyle(options, new Koa()));
+    const err = thrownBy(() => koaSessionStyle(options, new Koa()));
     expect(err.code).toBe('ERR_SESSION_OPTIONS');
     for (const hint of [
       'key: use name',
