@@ -143,8 +143,9 @@ function checkOpenedFile(fd: number, path: string, readOnly: boolean): number {
   const st = fstatSync(fd);
   if (!st.isFile()) throw unsafe(`${path} is not a regular file`);
   const uid = euid();
-  // Root inspecting (readOnly) another user's cache is allowed; writing it is not.
-  if (uid !== undefined && st.uid !== uid && !(readOnly && uid === 0)) {
+  // Reading another user's cache (the CLI as root, or as a member of the group of a 0o640
+  // file) is allowed; writing it is not: a file someone else owns is theirs to change.
+  if (uid !== undefined && st.uid !== uid && !readOnly) {
     throw unsafe(`${path} is owned by uid ${st.uid}, not ${uid}`);
   }
   if ((st.mode & 0o022) !== 0)

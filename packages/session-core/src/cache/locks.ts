@@ -151,7 +151,9 @@ function openLockFile(path: string, mode: number, readOnly: boolean): number {
   }
   const st = fstatSync(fd);
   const uid = process.geteuid?.();
-  if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+  // As for the cache file: a reader may lock through another user's lock files, a writer not.
+  const foreign = uid !== undefined && st.uid !== uid && !readOnly;
+  if (!st.isFile() || foreign || (st.mode & 0o022) !== 0) {
     closeSync(fd);
     throw new FastMmapError(
       'ERR_FASTMMAP_UNSAFE_FILE',

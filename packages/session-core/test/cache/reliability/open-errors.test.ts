@@ -65,10 +65,10 @@ function prepare(make: (path: string) => void): string {
   return path;
 }
 
-function writeValid(path: string, edit?: (b: Buffer) => void): void {
+function writeValid(path: string, edit?: (b: Buffer) => void, mode = 0o600): void {
   const b = Buffer.from(valid);
   edit?.(b);
-  writeFileSync(path, b, { mode: 0o600 });
+  writeFileSync(path, b, { mode });
 }
 
 /** Rewrites the header checksum after an edit, so only the edited field is "wrong". */
@@ -236,6 +236,31 @@ const opens = (name: string, options: object) =>
     untouched: [],
   });
 opens('a copy of a valid cache', OPTIONS);
+// Reading another user's cache, lock files included, is allowed (the CLI run by root, or by
+// the group of a 0o640 file); writing it is refused (above).
+cases.push({
+  name: 'a file and lock files owned by another uid, opened readOnly',
+  make: (p) => {
+    writeValid(p, undefined, 0o640);
+    for (const stripe of [0, 1]) writeFileSync(`${p}.lock-${stripe}`, '', { mode: 0o640 });
+    for (const f of [p, `${p}.lock-0`, `${p}.lock-1`]) chownSync(f, NOBODY, NOBODY);
+  },
+  path: '',
+  options: { ...OPTIONS, readOnly: true },
+  expect: 'opens',
+  untouched: [],
+});
+refuse(
+  "another uid's lock file, opened to write",
+  'ERR_FASTMMAP_UNSAFE_FILE',
+  (p) => {
+    writeValid(p);
+    writeFileSync(`${p}.lock-0`, '', { mode: 0o600 });
+    chownSync(`${p}.lock-0`, NOBODY, NOBODY);
+  },
+  OPTIONS,
+  ['.lock-0'],
+);
 opens('another geometry with adoptGeometry: true', {
   ...OPTIONS,
   pageSize: 16384,
