@@ -121,6 +121,7 @@ describe('fastmmap get', () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(out.key).toBe('sess:alice');
+    expect(out.found).toBe(true);
     expect(out.value).toEqual({ user: 'alice', roles: ['admin'], loginAt: loginAt.toISOString() });
     expect(out.codec).toBe('cbor');
     const expiresIn = Date.parse(out.expiresAt) - Date.now();
@@ -149,6 +150,9 @@ describe('fastmmap get', () => {
       expect(code).toBe(4);
       expect(stdout).toBe('');
       expect(stderr).toBe(`fastmmap: key not found: ${key}\n`);
+      const json = await runCli(['get', sessions.path, key, '--json']);
+      expect(json.code).toBe(4);
+      expect(JSON.parse(json.stdout)).toEqual({ key, found: false });
     }
   });
 

@@ -36,9 +36,10 @@ export const getCommand: Command = {
       'read-only.\n\n' +
       'A destroyed session leaves a tombstone under its key for a few minutes, so that requests\n' +
       'still in flight cannot bring it back; get says so when KEY holds one.\n\n' +
-      'With --json, prints { key, value, expiresAt, lastAccess, size, codec, sessionTombstone }:\n' +
-      'times as ISO strings (expiresAt null = never), Dates in the value as ISO strings, bytes\n' +
-      'as { "$bytes": base64 }, sessionTombstone true for a destroyed session\'s tombstone.',
+      'With --json, prints { key, found, value, expiresAt, lastAccess, size, codec,\n' +
+      'sessionTombstone }: times as ISO strings (expiresAt null = never), Dates in the value as\n' +
+      'ISO strings, bytes as { "$bytes": base64 }, sessionTombstone true for a destroyed\n' +
+      "session's tombstone; a missing key prints { key, found: false } and exits with 4.",
     options: [codecOption, jsonOption],
     examples: [
       'fastmmap get sessions.fmcache sess:4kq2v9',
@@ -66,8 +67,14 @@ export const getCommand: Command = {
       fileCodec,
     }));
     const codec = chosen ?? defaultCodec(fileCodec);
-    if (entry === undefined)
+    if (entry === undefined) {
+      // Scripts reading --json get a document either way (as from delete), and the exit code.
+      if (values.json) {
+        writeLine(io.stdout, formatJson({ key, found: false }));
+        return ExitCode.notFound;
+      }
       throw new CliError(`key not found: ${safeText(key!)}`, ExitCode.notFound);
+    }
     const value = await decodeValue(entry.value, codec, key!);
     // Judged in the file's own codec, whatever --codec says the value is shown as.
     const sessionTombstone = (await tombstoneTest(fileCodec))(entry.value);
@@ -76,6 +83,7 @@ export const getCommand: Command = {
     if (values.json) {
       const doc = {
         key,
+        found: true,
         value: toJsonSafe(value),
         expiresAt: entry.expiresAt === 0 ? null : new Date(entry.expiresAt).toISOString(),
         lastAccess: new Date(entry.lastAccess).toISOString(),
