@@ -86,6 +86,9 @@ function isErrorOf(err: unknown, cls: abstract new (...args: never[]) => Error):
   return err instanceof cls || (err instanceof Error && err.constructor.name === cls.name);
 }
 
+/** A command dropped from the offline queue at its deadline: the wait did elapse. */
+export const isAbortError = (err: unknown): boolean => isErrorOf(err, AbortError);
+
 export const isErrorReply = (err: unknown): err is Error =>
   isErrorOf(err, ErrorReply) || isErrorOf(err, SimpleError) || isErrorOf(err, BlobError);
 
@@ -108,7 +111,7 @@ export function toStoreError(
       `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout; connectTimeout for ready()); it may or may not have been applied`,
     );
   }
-  if (isErrorOf(err, AbortError)) {
+  if (isAbortError(err)) {
     return new RedisStoreError(
       'ERR_REDIS_UNAVAILABLE',
       `no connection to Redis within ${timeoutMs} ms (commandTimeout; connectTimeout for ready()); ${command} was not sent`,

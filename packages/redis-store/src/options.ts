@@ -25,7 +25,10 @@ export interface RedisStoreOptions {
   clock?: Clock;
   /** getAndSet retries after losing a compare-and-set race, then ERR_REDIS_CONFLICT. Default 10. */
   maxRetries?: number;
-  /** Longest wait for any one Redis command, queued or in flight. Default 2000 ms. */
+  /**
+   * Longest wait for any one Redis command, queued or in flight, and for pending replies in
+   * `close()` before it cuts the connection. Default 2000 ms.
+   */
   commandTimeout?: number;
   /** Longest wait for a connection in `ready()` and per TCP connect attempt. Default 5000 ms. */
   connectTimeout?: number;

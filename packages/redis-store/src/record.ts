@@ -56,22 +56,42 @@ export function formatExpiry(expiresAt: number): string {
 
 /**
  * JSON.stringify's replacer for the json codec: throws on what JSON would silently turn into
- * something else (a Map or Set into {}, a typed array into an object of indexes, NaN and
- * Infinity into null). Dates arrive here already as strings (toJSON), as documented.
+ * something else (a Map or Set into {}, a typed array or Buffer into an object, NaN, Infinity,
+ * an invalid Date or an undefined array element into null). It judges `this[key]`, the value
+ * before toJSON: `value` is already a Buffer's {type, data} or a Date's string (or null).
+ * Valid Dates are written as their ISO strings, as documented.
  */
 function refuseLossyJson(this: unknown, key: string, value: unknown): unknown {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw new TypeError(`${where(key)} is ${value}, which JSON writes as null`);
-  } else if (value instanceof Map || value instanceof Set || ArrayBuffer.isView(value)) {
-    const kind = value instanceof Map ? 'a Map' : value instanceof Set ? 'a Set' : 'a typed array';
-    throw new TypeError(`${where(key)} is ${kind}, which JSON cannot keep (use codec 'cbor')`);
+  const original = (this as Record<string, unknown>)[key];
+  if (typeof original === 'number') {
+    if (!Number.isFinite(original))
+      throw new TypeError(`${where(this, key)} is ${original}, which JSON writes as null`);
+  } else if (original === undefined) {
+    // Object values that are undefined are dropped, as documented; array elements become null.
+    if (Array.isArray(this))
+      throw new TypeError(`${where(this, key)} is undefined, which JSON writes as null`);
+  } else if (original instanceof Date) {
+    if (Number.isNaN(original.getTime()))
+      throw new TypeError(`${where(this, key)} is an invalid Date, which JSON writes as null`);
+  } else if (original instanceof Map || original instanceof Set || ArrayBuffer.isView(original)) {
+    throw new TypeError(
+      `${where(this, key)} is ${kindOf(original)}, which JSON cannot keep (use codec 'cbor')`,
+    );
   }
   return value;
 }
 
-const where = (key: string): string =>
-  key === '' ? 'the data' : `the value of ${JSON.stringify(key)}`;
+function kindOf(value: Map<unknown, unknown> | Set<unknown> | ArrayBufferView): string {
+  if (value instanceof Map) return 'a Map';
+  if (value instanceof Set) return 'a Set';
+  return Buffer.isBuffer(value) ? 'a Buffer' : `a ${value.constructor.name}`;
+}
+
+// Built only when throwing: the replacer runs for every value of every write.
+function where(holder: unknown, key: string): string {
+  if (Array.isArray(holder)) return `element ${key} of an array`;
+  return key === '' ? 'the data' : `the value of ${JSON.stringify(key)}`;
+}
 
 /** Encodes only the payload, so a size check can run before anything is sent. */
 export function encodePayload(codec: CodecName, data: Record<string, unknown>): Uint8Array {

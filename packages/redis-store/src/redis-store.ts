@@ -8,7 +8,8 @@ import {
   type StoredData,
 } from '@fastmmap/session-core';
 import { createClient, type RedisArgument, type TypeMapping } from 'redis';
-import { BUFFER_REPLIES, type RedisClientLike, sendWithDeadline } from './client.js';
+import { BUFFER_REPLIES, isAbortError, type RedisClientLike, sendWithDeadline } from './client.js';
+import { closeWithin } from './close.js';
 import { RedisStoreError } from './errors.js';
 import { DEFAULTS, type RedisStoreOptions } from './options.js';
 import {
@@ -41,6 +42,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   readonly #connectTimeout: number;
   #lastConnectionError: Error | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #connectStarted = false;
   // Without a listener an 'error' event (every failed reconnect) would crash the process.
   readonly #onError = (err: Error): void => {
@@ -77,17 +79,23 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
 
   /**
    * Connects (if needed) and resolves once Redis answers. Optional: every call connects on its
-   * own. Rejects with ERR_REDIS_UNAVAILABLE after `connectTimeout`, so a start-up against a
-   * Redis that is down fails fast and clearly instead of hanging.
+   * own. Rejects with ERR_REDIS_UNAVAILABLE within `connectTimeout` (at once if the connection
+   * is refused or closed), so a start-up against a Redis that is down fails fast and clearly
+   * instead of hanging.
    */
   async ready(): Promise<void> {
+    const started = Date.now();
     try {
       await this.#send(['PING'], this.#connectTimeout);
     } catch (err) {
       if (err instanceof RedisStoreError && err.redisCode === 'ERR_REDIS_UNAVAILABLE') {
+        // Name the timeout only if it elapsed: a closed or reset connection fails at once.
+        const how = isAbortError(err.cause)
+          ? ` within ${this.#connectTimeout} ms (connectTimeout)`
+          : `: the connection failed after ${Date.now() - started} ms (${errorText(err.cause)})`;
         throw new RedisStoreError(
           'ERR_REDIS_UNAVAILABLE',
-          `could not reach Redis within ${this.#connectTimeout} ms (connectTimeout)${this.#lastErrorText()}`,
+          `could not reach Redis${how}${this.#lastErrorText(err.cause)}`,
           { cause: err },
         );
       }
@@ -178,15 +186,20 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     return touched === 1;
   }
 
-  /** Idempotent. Closes the client only if the store created it (or `closeClient: true`). */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Idempotent, and never rejects. Closes the client only if the store created it (or
+   * `closeClient: true`): replies already pending are awaited for at most `commandTimeout`,
+   * then the connection is cut, so a hung or dead Redis cannot hang a shutdown.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     try {
-      if (this.#closeClient) {
-        if (this.client.isReady) await this.client.close();
-        else if (this.client.isOpen) this.client.destroy(); // reconnecting: nothing to flush
-      }
+      if (this.#closeClient) await closeWithin(this.client, this.#commandTimeout);
     } finally {
       this.client.off('error', this.#onError);
       this.client.off('ready', this.#onReady);
@@ -282,8 +295,12 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof RedisStoreError && err.redisCode === 'ERR_REDIS_UNAVAILABLE') {
-        throw new RedisStoreError('ERR_REDIS_UNAVAILABLE', err.message + this.#lastErrorText(), {
+      if (err instanceof RedisStoreError && isConnectionFailure(err)) {
+        // node-redis reports a failed handshake (its 'error' event) some microtasks after it
+        // rejects the commands pipelined behind it: one macrotask later it has been seen.
+        if (err.redisCode === 'ERR_REDIS_REPLY')
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        throw new RedisStoreError(err.redisCode, err.message + this.#lastErrorText(err.cause), {
           cause: err.cause ?? err,
         });
       }
@@ -291,11 +308,26 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     }
   }
 
-  #lastErrorText(): string {
+  /** The last connection error, unless it is `shown` already (the same message). */
+  #lastErrorText(shown?: unknown): string {
     const err = this.#lastConnectionError;
-    return err === undefined ? '' : ` (last connection error: ${err.message || err.name})`;
+    if (err === undefined || (shown instanceof Error && shown.message === err.message)) return '';
+    return ` (last connection error: ${errorText(err)})`;
   }
 }
+
+/**
+ * Errors whose real cause is the connection, so the last connection error explains them: no
+ * connection, or NOAUTH (the handshake's AUTH failed, e.g. WRONGPASS, and the commands
+ * pipelined behind it reached an unauthenticated connection).
+ */
+function isConnectionFailure(err: RedisStoreError): boolean {
+  if (err.redisCode === 'ERR_REDIS_UNAVAILABLE') return true;
+  return err.redisCode === 'ERR_REDIS_REPLY' && /^NOAUTH\b/.test(errorText(err.cause));
+}
+
+const errorText = (err: unknown): string =>
+  err instanceof Error ? err.message || err.name : String(err);
 
 /** Reconnect quickly after a restart, without hammering a server that stays down. */
 function reconnectDelay(retries: number): number {

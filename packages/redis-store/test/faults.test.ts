@@ -1,4 +1,6 @@
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isRedisStoreError, RedisStore } from '../src/index.js';
 import { freeLoopbackPort, RedisServer } from './helpers/redis-server.js';
@@ -17,6 +19,23 @@ async function eventually<T>(fn: () => Promise<T>, limitMs = 15_000): Promise<T>
       if (Date.now() > end) throw err;
       await sleep(50);
     }
+  }
+}
+
+/** Whether p settles within limitMs: a hang fails the assertion instead of the test timeout. */
+async function settlesWithin(p: Promise<unknown>, limitMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), limitMs);
+  });
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, limit]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -58,6 +77,110 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     await eventually(() => store.ready());
     await store.store('a', { a: 1 }, HOUR);
     expect(await store.get('a')).toEqual({ a: 1 });
+  });
+
+  it('ready() against a host that closes every connection fails at once, without claiming a wait', {
+    timeout: 30_000,
+  }, async () => {
+    const closer = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => closer.close(() => resolve())));
+    const address = closer.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeout: 10_000 });
+    cleanup.push(() => store.close());
+
+    const started = Date.now();
+    const err = await store.ready().catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5000); // well before connectTimeout
+    expect(isRedisStoreError(err, 'ERR_REDIS_UNAVAILABLE')).toBe(true);
+    const message = (err as Error).message;
+    expect(message).toMatch(/^could not reach Redis: the connection failed after \d+ ms/);
+    expect(message).not.toContain('10000 ms');
+    expect(message.split('Socket closed unexpectedly').length - 1).toBe(1); // said once
+  });
+
+  it('a wrong password: the error says WRONGPASS, not only the NOAUTH it caused', {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis(['--requirepass', 'right-password']);
+    cleanup.push(() => server.dispose());
+    const wrong = new RedisStore({
+      url: `redis://:bad-secret-9f3@127.0.0.1:${server.port}`,
+      ...FAST,
+    });
+    cleanup.push(() => wrong.close());
+    const err = await wrong.ready().catch((e: unknown) => e);
+    expect(isRedisStoreError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/NOAUTH.*last connection error: WRONGPASS/);
+    expect((err as Error).message).not.toContain('bad-secret-9f3'); // never the password
+
+    const right = new RedisStore({
+      url: `redis://:right-password@127.0.0.1:${server.port}`,
+      ...FAST,
+    });
+    cleanup.push(() => right.close());
+    await right.ready();
+  });
+
+  it('close() with Redis hung (SIGSTOP) resolves within about commandTimeout and cuts the connection', {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const store = new RedisStore({ url: server.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.store('s', { n: 1 }, HOUR);
+    server.pause();
+    cleanup.push(async () => server.resume());
+
+    const inFlight = store.get('s').catch((e: unknown) => e);
+    const started = Date.now();
+    const closing = store.close();
+    expect(store.close()).toBe(closing); // a second call shares the first one's work
+    expect(await settlesWithin(closing, 5000)).toBe(true);
+    await closing; // resolved, not rejected
+    expect(Date.now() - started).toBeLessThan(3000); // commandTimeout is 500 ms
+    expect(store.client.isOpen).toBe(false);
+    expectTyped(await inFlight);
+    await expect(store.get('s')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_CLOSED' });
+    await store.close(); // idempotent
+  });
+
+  it('close() with Redis hung: a given client is left alone, or cut in bounded time with closeClient', {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const given = (closeClient: boolean) => {
+      const client = createClient({ url: server.url, socket: { reconnectStrategy: false } });
+      client.on('error', () => {});
+      const store = new RedisStore({ client, closeClient, ...FAST });
+      cleanup.push(async () => {
+        await store.close();
+        if (client.isOpen) client.destroy();
+      });
+      return { client, store };
+    };
+    const kept = given(false);
+    const cut = given(true);
+    await Promise.all([kept.store.ready(), cut.store.ready()]);
+    server.pause();
+    cleanup.push(async () => server.resume());
+
+    // A command in flight on each: the reply a plain client.close() would wait for.
+    const inFlight = [kept.store.get('a'), cut.store.get('a')].map((p) =>
+      p.catch((e: unknown) => e),
+    );
+    // Yours (the default): close() neither waits for nor touches it, as before.
+    expect(await settlesWithin(kept.store.close(), 100)).toBe(true);
+    expect(kept.client.isOpen).toBe(true);
+    // closeClient: true: closed like the store's own client, so bounded too.
+    const started = Date.now();
+    expect(await settlesWithin(cut.store.close(), 5000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(cut.client.isOpen).toBe(false);
+    for (const err of await Promise.all(inFlight)) expectTyped(err);
   });
 
   it('Redis restarted mid-run: calls fail with typed errors, then the same store recovers', {

@@ -177,6 +177,16 @@ export class RedisServer {
     child.removeAllListeners('exit');
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, a hung Redis. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Graceful stop (SIGTERM), SIGKILL if it takes longer than 5 s. */
   stop(): Promise<void> {
     return this.#end('SIGTERM');
@@ -200,6 +210,7 @@ export class RedisServer {
         resolve();
       });
       child.kill(signal);
+      child.kill('SIGCONT'); // a paused server would not act on SIGTERM until it runs again
     });
   }
 
