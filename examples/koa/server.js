@@ -1,18 +1,30 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.js';
+import { addWorkerPidHeader, runPrimary, workerCount } from './cluster.js';
 
+const workers = workerCount();
+// In a cluster, workers get the primary's secret in SESSION_SECRET: one warning, one secret.
 const secret = process.env.SESSION_SECRET ?? randomSecret();
-const { app, close } = createApp({ secret });
-const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
-  console.log(`listening on http://127.0.0.1:${server.address().port}`);
-});
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    server.close();
-    server.closeAllConnections();
-    close().then(() => process.exit(0));
+if (cluster.isPrimary && workers > 1) {
+  // WORKERS=N: this process only starts and watches N workers, each running this script.
+  runPrimary(workers, secret);
+} else {
+  const { app, close } = createApp({ secret });
+  const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
+    // In a cluster, the primary says it once every worker listens.
+    if (cluster.isPrimary) console.log(`listening on http://127.0.0.1:${server.address().port}`);
   });
+  if (cluster.isWorker) addWorkerPidHeader(server);
+
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      server.close();
+      server.closeAllConnections();
+      close().then(() => process.exit(0));
+    });
+  }
 }
 
 // Never a fixed fallback: anyone who reads a secret in the source can forge session cookies.

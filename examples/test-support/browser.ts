@@ -2,6 +2,7 @@
 export interface Page {
   status: number;
   location: string | null;
+  headers: Headers;
   text: string;
 }
 
@@ -30,7 +31,12 @@ export function browser(url: string) {
         attributes.some((a) => /^max-age=0$/i.test(a)) || Date.parse(expires ?? '') <= Date.now();
       cookie = cleared ? '' : pair;
     }
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      headers: res.headers,
+      text: await res.text(),
+    };
   };
   return Object.assign(go, { cookie: () => cookie });
 }

@@ -1,29 +1,45 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { FastMmapStore } from '@fastmmap/hono';
 import { serve } from '@hono/node-server';
 import { buildApp } from './app.js';
+import { runPrimary, workerCount } from './cluster.js';
 
+const workers = workerCount();
+// In a cluster, workers get the primary's secret in SESSION_SECRET: one warning, one secret.
 const secret = process.env.SESSION_SECRET ?? randomSecret();
-// Every process started with the same SESSION_FILE (or none: the default path for the
-// appName) shares the sessions.
-const store = new FastMmapStore({ appName: 'example-hono', storage: process.env.SESSION_FILE });
-const { app, sessions } = buildApp({ secret, store });
 
-const hostname = process.env.HOST ?? '127.0.0.1';
-const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname }, () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(`listening on http://${hostname}:${port}`);
-});
+if (cluster.isPrimary && workers > 1) {
+  // WORKERS=N: this process only starts and watches N workers, each running this script.
+  runPrimary(workers, secret);
+} else {
+  // Every process started with the same SESSION_FILE (or none: the default path for the
+  // appName) shares the sessions.
+  const store = new FastMmapStore({ appName: 'example-hono', storage: process.env.SESSION_FILE });
+  const { app, sessions } = buildApp({ secret, store });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close(async () => {
-      await sessions.close();
-      // The middleware did not create the store, so it is ours to close.
-      await store.close();
+  const hostname = process.env.HOST ?? '127.0.0.1';
+  const server = serve(
+    { fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname },
+    () => {
+      const { port } = server.address() as AddressInfo;
+      // In a cluster, the primary says it once every worker listens.
+      if (cluster.isPrimary) console.log(`listening on http://${hostname}:${port}`);
+    },
+  );
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      server.close(async () => {
+        await sessions.close();
+        // The middleware did not create the store, so it is ours to close.
+        await store.close();
+        // A cluster worker's channel to the primary would keep it alive: let go of it.
+        cluster.worker?.disconnect();
+      });
     });
-  });
+  }
 }
 
 function randomSecret(): string {

@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url';
+import { describeClusterMode, visitCounterPage } from '../../test-support/cluster-mode-suite.js';
+
+describeClusterMode(
+  'examples/fastify',
+  fileURLToPath(new URL('../dist/main.js', import.meta.url)),
+  visitCounterPage,
+);
