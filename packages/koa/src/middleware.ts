@@ -3,6 +3,7 @@ import {
   adapterManager,
   commitNow,
   type Session,
+  SessionError,
   type SessionManager,
 } from '@fastmmap/session-core';
 import type { Context, Middleware, Next } from 'koa';
@@ -54,6 +55,13 @@ function commitReachable(
  * 'auto'.
  */
 export function session(options: KoaSessionOptions): SessionMiddleware {
+  // koa-session's session(app) form: the app is not options (it would be refused key by key).
+  if (isKoaApp(options)) {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      'session() takes options, not the Koa app: write app.use(session({ secret }))',
+    );
+  }
   const { manager, owned } = adapterManager(options);
 
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
@@ -93,4 +101,9 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     manager,
     close: () => (owned ? manager.close() : Promise.resolve()),
   });
+}
+
+function isKoaApp(value: unknown): boolean {
+  const app = value as { use?: unknown; middleware?: unknown } | null;
+  return typeof app?.use === 'function' && Array.isArray(app.middleware);
 }

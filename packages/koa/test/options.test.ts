@@ -55,4 +55,12 @@ describe('session() options', () => {
     expect(session({ manager }).manager).toBe(manager);
     await manager.close();
   });
+
+  it("refuses koa-session's session(app) form with the call to write instead", () => {
+    const err = thrownBy(() => (session as unknown as (app: Koa) => unknown)(new Koa()));
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toBe(
+      'session() takes options, not the Koa app: write app.use(session({ secret }))',
+    );
+  });
 });

@@ -60,6 +60,9 @@ const HINTS = new Map<string, string>([
   ['autoCommit', 'not needed: the session is committed with every response'],
   ['resave', 'not needed: only what changed is written; an unchanged session is just touched'],
   ['unset', 'not needed: call session.destroy() to delete a session'],
+  ['overwrite', 'not needed: the session cookie always replaces an earlier one'],
+  ['encode', 'not needed: the cookie carries only a signed id; the data stays on the server'],
+  ['decode', 'not needed: the cookie carries only a signed id; the data stays on the server'],
   ['proxy', PROXY],
   ['trustProxy', PROXY],
   ...FASTMMAP_STORE_OPTIONS.map(

@@ -76,14 +76,29 @@ function resolveSameSite(value: unknown): ResolvedCookieOptions['sameSite'] {
   return fail(`cookie.sameSite must be 'lax', 'strict', 'none' or a boolean, got ${String(value)}`);
 }
 
+/** A boolean option as given, or its default: 'true' from an env var must not count as true. */
+function flag(value: unknown, fallback: boolean, name: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    fail(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function resolveSecure(value: unknown): boolean | 'auto' {
+  if (value === undefined) return 'auto';
+  if (typeof value === 'boolean' || value === 'auto') return value;
+  // A string 'true' read from an env var would otherwise send the cookie without Secure.
+  return fail(`cookie.secure must be true, false or 'auto', got ${JSON.stringify(value)}`);
+}
+
 function resolveCookie(name: string, cookie: CookieOptions, ttl: number): ResolvedCookieOptions {
   const resolved: ResolvedCookieOptions = {
     path: cookie.path ?? '/',
     domain: cookie.domain,
-    secure: cookie.secure ?? 'auto',
-    httpOnly: cookie.httpOnly ?? true,
+    secure: resolveSecure(cookie.secure),
+    httpOnly: flag(cookie.httpOnly, true, 'cookie.httpOnly'),
     sameSite: cookie.sameSite ?? 'lax',
-    partitioned: cookie.partitioned ?? false,
+    partitioned: flag(cookie.partitioned, false, 'cookie.partitioned'),
     maxAge: cookie.maxAge === undefined ? ttl : cookie.maxAge,
   };
   if (resolved.maxAge !== null) positiveMs(resolved.maxAge, 'cookie.maxAge');
@@ -139,7 +154,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   const store = options.store;
   if (store !== undefined && (store === null || typeof store.getAndSet !== 'function')) {
     fail(
-      'store must implement the Store contract (get, store, delete, deleteExpired, getAndSet, close)',
+      'store must implement the Store contract (get, store, delete, deleteExpired, getAndSet, close)' +
+        (looksLikeExpressSessionStore(store)
+          ? ": this looks like an express-session store (connect-redis, MemoryStore...). Use new FastMmapStore() or RedisStore from @fastmmap/redis-store, or keep express-session and give it @fastmmap/express's ExpressSessionStore"
+          : ''),
     );
   }
   return {
@@ -147,13 +165,21 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     name,
     cookie: resolveCookie(name, options.cookie ?? {}, ttl),
     ttl,
-    rolling: options.rolling ?? false,
+    rolling: flag(options.rolling, false, 'rolling'),
     touchAfter,
-    saveUninitialized: options.saveUninitialized ?? false,
+    saveUninitialized: flag(options.saveUninitialized, false, 'saveUninitialized'),
     tombstoneTtl,
     absoluteTimeout,
     genid: options.genid ?? generateSessionId,
     store,
     clock: options.clock ?? Date.now,
   };
+}
+
+/** connect-redis, express-session's MemoryStore and the like: get/set/destroy, callback style. */
+function looksLikeExpressSessionStore(store: unknown): boolean {
+  const s = store as Record<string, unknown> | null;
+  return (
+    typeof s?.get === 'function' && typeof s.set === 'function' && typeof s.destroy === 'function'
+  );
 }

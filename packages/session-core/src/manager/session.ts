@@ -96,6 +96,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#signedId = init.id;
       this.#signedValue = init.signedValue;
     }
+    // `session.user = ...` (the koa-session and @fastify/session habit) would be silently
+    // lost, since data lives in session.data: it throws a TypeError instead (strict-mode code).
+    Object.preventExtensions(this);
   }
 
   get id(): string {

@@ -141,4 +141,51 @@ describe('unknown option keys', () => {
       'fmsid',
     );
   });
+
+  it('refuses a boolean option given as a string (say, from an env var)', () => {
+    for (const [options, name] of [
+      [{ cookie: { secure: 'true' } }, 'cookie.secure'],
+      [{ cookie: { secure: 1 } }, 'cookie.secure'],
+      [{ cookie: { httpOnly: 'false' } }, 'cookie.httpOnly'],
+      [{ cookie: { partitioned: 'yes' } }, 'cookie.partitioned'],
+      [{ rolling: 'false' }, 'rolling'],
+      [{ saveUninitialized: 0 }, 'saveUninitialized'],
+    ] as const) {
+      const err = optionsError({ secret: SECRET, ...options });
+      expect(err.code).toBe('ERR_SESSION_OPTIONS');
+      expect(err.message.startsWith(`${name} must be true`)).toBe(true);
+    }
+    const manager = create({
+      secret: SECRET,
+      store: new MemoryStore(),
+      cookie: { secure: 'auto' },
+    });
+    expect(manager.options.cookie?.secure).toBe('auto');
+  });
+
+  it("points an express-session store (connect-redis...) to this library's stores", () => {
+    const expressStyle = { get() {}, set() {}, destroy() {} };
+    const err = optionsError({ secret: SECRET, store: expressStyle });
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toMatch(/looks like an express-session store/);
+    expect(err.message).toMatch(/ExpressSessionStore/);
+  });
+
+  it("names koa-session's overwrite, encode and decode as not needed", () => {
+    const err = optionsError({ secret: SECRET, overwrite: true, encode: String, decode: String });
+    expect(err.message).toMatch(/overwrite: not needed/);
+    expect(err.message).toMatch(/encode: not needed: the cookie carries only a signed id/);
+  });
+});
+
+describe('the Session object', () => {
+  it('refuses data put on it instead of on session.data (it would be lost)', async () => {
+    const manager = create({ secret: SECRET, store: new MemoryStore() });
+    const session = await manager.load(undefined, { secure: false });
+    expect(() => {
+      (session as unknown as Record<string, unknown>).views = 1;
+    }).toThrow(TypeError);
+    (session.data as Record<string, unknown>).views = 1;
+    expect(session.data).toEqual({ views: 1 });
+  });
 });
