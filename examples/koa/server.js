@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import { FastMmapStore } from '@fastmmap/session-core';
 import { createApp } from './app.js';
 import { addWorkerPidHeader, runPrimary, workerCount } from './cluster.js';
 
@@ -11,7 +12,10 @@ if (cluster.isPrimary && workers > 1) {
   // WORKERS=N: this process only starts and watches N workers, each running this script.
   runPrimary(workers, secret);
 } else {
-  const { app, close } = createApp({ secret });
+  // Every process started with the same SESSION_FILE (or none: the default path for the
+  // appName) shares the sessions; another app keeps its own file.
+  const store = new FastMmapStore({ appName: 'example-koa', storage: process.env.SESSION_FILE });
+  const { app, close } = createApp({ secret, store });
   const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
     // In a cluster, the primary says it once every worker listens.
     if (cluster.isPrimary) console.log(`listening on http://127.0.0.1:${server.address().port}`);
@@ -22,7 +26,10 @@ if (cluster.isPrimary && workers > 1) {
     process.on(signal, () => {
       server.close();
       server.closeAllConnections();
-      close().then(() => process.exit(0));
+      // The app did not create the store, so it is ours to close.
+      close()
+        .then(() => store.close())
+        .then(() => process.exit(0));
     });
   }
 }

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, startApp } from './app-process.js';
 import { browser } from './browser.js';
@@ -8,13 +11,21 @@ import { browser } from './browser.js';
  */
 export function describeLoginExample(name: string, script: string): void {
   let server: RunningApp;
+  let dir: string;
+  let sessionFile: string;
 
   beforeAll(async () => {
-    server = await startApp(script, { SESSION_SECRET: 'smoke-test-secret-0123456789-abcdefghij' });
+    dir = mkdtempSync(join(tmpdir(), 'login-example-'));
+    sessionFile = join(dir, 'sessions.fmcache');
+    server = await startApp(script, {
+      SESSION_SECRET: 'smoke-test-secret-0123456789-abcdefghij',
+      SESSION_FILE: sessionFile,
+    });
   });
 
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   describe(name, () => {
@@ -37,6 +48,8 @@ export function describeLoginExample(name: string, script: string): void {
       expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: '<ann>', count: 3 });
       expect((await go('POST', '/logout')).status).toBe(303);
       expect(JSON.parse((await go('GET', '/api/me')).text)).toEqual({ user: null, count: 0 });
+      // SESSION_FILE picked the file the sessions went to.
+      expect(existsSync(sessionFile)).toBe(true);
     });
 
     it('an empty name is refused with a flash message', async () => {
