@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { FastMmapStore } from '@fastmmap/session-core';
+import { addWorkerPidHeader, runPrimary, workerCount } from '../shared/cluster.js';
 import { createApp } from './app.js';
-import { addWorkerPidHeader, runPrimary, workerCount } from './cluster.js';
 
 const workers = workerCount();
 // In a cluster, workers get the primary's secret in SESSION_SECRET: one warning, one secret.

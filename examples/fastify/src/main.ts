@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { FastMmapStore } from '@fastmmap/fastify';
+import { runPrimary, workerCount } from '../../shared/cluster.js';
 import { buildApp } from './app.js';
-import { runPrimary, workerCount } from './cluster.js';
 
 const workers = workerCount();
 // In a cluster, workers get the primary's secret in SESSION_SECRET: one warning, one secret.

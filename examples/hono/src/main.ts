@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { FastMmapStore } from '@fastmmap/hono';
 import { serve } from '@hono/node-server';
+import { runPrimary, workerCount } from '../../shared/cluster.js';
 import { buildApp } from './app.js';
-import { runPrimary, workerCount } from './cluster.js';
 
 const workers = workerCount();
 // In a cluster, workers get the primary's secret in SESSION_SECRET: one warning, one secret.

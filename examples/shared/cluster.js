@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
 
-// WORKERS=N runs N copies of this app under node:cluster, on one port: how a Node app uses
-// several cores, and a way to watch the processes share sessions (they all map the same session
-// file). This file is only that process plumbing; app.js does not know it is clustered.
+// WORKERS=N runs N copies of an example app under node:cluster, on one port: how a Node app
+// uses several cores, and a way to watch the processes share sessions (they all map the same
+// session file). This file is only that process plumbing, shared by the four examples (their
+// apps do not know they are clustered); copy it along with an example you take elsewhere.
 
 /** WORKERS, 1 when unset; anything but a positive integer stops the app with a clear error. */
 export function workerCount() {
@@ -27,6 +28,7 @@ export function addWorkerPidHeader(server) {
  * is: node:cluster gives every worker the one port that the first worker's listen(0) got.
  */
 export function runPrimary(count, secret) {
+  const workers = () => Object.values(cluster.workers ?? {});
   const env = { SESSION_SECRET: secret };
   const listened = new Set(); // ids of the workers that got as far as listening
   let stopping = false;
@@ -34,7 +36,7 @@ export function runPrimary(count, secret) {
   const stop = async (exitCode) => {
     if (stopping) return;
     stopping = true;
-    const alive = Object.values(cluster.workers).filter((worker) => !worker.isDead());
+    const alive = workers().filter((worker) => !worker.isDead());
     await Promise.all(
       alive.map(
         (worker) =>
@@ -54,7 +56,7 @@ export function runPrimary(count, secret) {
     if (listened.size > count) return console.log(`worker ${worker.process.pid} listening`);
     if (listened.size < count) return;
     const host = address.includes(':') ? `[${address}]` : address;
-    const pids = Object.values(cluster.workers).map((w) => w.process.pid);
+    const pids = workers().map((w) => w.process.pid);
     console.log(`listening on http://${host}:${port}, ${count} workers (pids ${pids.join(', ')})`);
   });
 
