@@ -1,5 +1,6 @@
 import { type Session, SessionError } from '@fastmmap/session-core';
 import type { Context } from 'koa';
+import { sessionView } from './session-view.js';
 
 // `ctx.session` is an accessor defined once on the app's `app.context` (the prototype Koa
 // creates every ctx from), like koa-session's: a request then costs one symbol-keyed property
@@ -79,13 +80,14 @@ function hasAccessor(ctx: Context): boolean {
 
 /** Gives `ctx` its session: `ctx.session` reads it; `ctx.session = null` destroys it. */
 export function attachSession(ctx: Context, session: Session): void {
+  const view = sessionView(session);
   if (hasAccessor(ctx)) {
-    slots(ctx)[SESSION] = session;
+    slots(ctx)[SESSION] = view;
     return;
   }
   // Someone else's accessor (or none reachable): a plain own property, without the setter.
   Object.defineProperty(ctx, 'session', {
-    value: session,
+    value: view,
     writable: true,
     enumerable: true,
     configurable: true,

@@ -125,6 +125,41 @@ describe('ctx.session assignment', () => {
     expect(await app.me()).toEqual({ data: { user: 'ann' }, isNew: false });
   });
 
+  it("refuses koa-session's ctx.session.views = n, in sloppy code too, and keeps data on .data", async () => {
+    const thrown: unknown[] = [];
+    // A Function body is sloppy-mode code, as an old CommonJS app without 'use strict' is.
+    const sloppyWrite = new Function('session', 'session.views = 1; return session.views;') as (
+      s: unknown,
+    ) => unknown;
+    const app = await startApp((ctx) => {
+      for (const write of [
+        () => sloppyWrite(ctx.session),
+        () => {
+          (ctx.session as unknown as Data).views = 1;
+        },
+        () => delete (ctx.session as unknown as Data).isNew,
+      ]) {
+        try {
+          write();
+        } catch (err) {
+          thrown.push(err);
+        }
+      }
+      (ctx.session.data as Data).views = 1;
+      ctx.session.data = { ...ctx.session.data, replaced: true };
+    });
+    expect((await app.logout()).status).toBe(200);
+    expect(thrown).toHaveLength(3);
+    for (const err of thrown) {
+      expect(err).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    }
+    expect((thrown[0] as Error).message).toMatch(/ctx\.session\.data\.views = /);
+    expect(await app.me()).toEqual({
+      data: { user: 'ann', views: 1, replaced: true },
+      isNew: false,
+    });
+  });
+
   it('ctx.session = ctx.session changes nothing', async () => {
     const app = await startApp((ctx) => {
       const current = ctx.session;
