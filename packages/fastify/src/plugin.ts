@@ -1,5 +1,5 @@
 import './augment.js';
-import { adapterManager, commitNow, type Session } from '@fastmmap/session-core';
+import { adapterManager, commitNow, guardedSession, type Session } from '@fastmmap/session-core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
@@ -19,7 +19,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       secure: request.protocol === 'https',
     });
     const begin = (session: Session) => {
-      request.session = session;
+      request.session = guardedSession(session, 'request.session');
       done();
     };
     // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.

@@ -58,6 +58,20 @@ describe('@fastmmap/fastify plugin', () => {
     expect(names.sort()).toEqual(['fmsid', 'raw', 'theme']);
   });
 
+  it("refuses @fastify/session's request.session.user = ..., in sloppy code too", async () => {
+    const app = await build();
+    // A Function body is sloppy-mode code, as a CommonJS app without 'use strict' is.
+    const sloppyWrite = new Function('session', "session.user = 'ann'") as (s: unknown) => void;
+    app.post('/sloppy-login', (request) => {
+      sloppyWrite(request.session);
+      return { ok: true };
+    });
+    const res = await app.inject({ method: 'POST', url: '/sloppy-login' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json().message).toMatch(/request\.session\.data\.user = /);
+    expect(setCookies(res)).toEqual([]);
+  });
+
   it('sends a store error through the error handler once: 500, secret not in the body', async () => {
     const app = await build({ store: new MemoryStore({ maxSize: 1024 }) });
     const errors: unknown[] = [];

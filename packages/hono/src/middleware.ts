@@ -1,6 +1,7 @@
 import {
   adapterManager,
   commitNow,
+  guardedSession,
   type Session,
   type SessionData,
   type SessionManager,
@@ -55,7 +56,7 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
     const current = loaded instanceof Promise ? await loaded : loaded;
-    c.set('session', current);
+    c.set('session', guardedSession(current, "c.get('session')"));
     await next();
     const committed = commitNow(current);
     const cookies = committed instanceof Promise ? await committed : committed;

@@ -1,6 +1,5 @@
-import { type Session, SessionError } from '@fastmmap/session-core';
+import { guardedSession, type Session, SessionError } from '@fastmmap/session-core';
 import type { Context } from 'koa';
-import { sessionView } from './session-view.js';
 
 // `ctx.session` is an accessor defined once on the app's `app.context` (the prototype Koa
 // creates every ctx from), like koa-session's: a request then costs one symbol-keyed property
@@ -80,7 +79,7 @@ function hasAccessor(ctx: Context): boolean {
 
 /** Gives `ctx` its session: `ctx.session` reads it; `ctx.session = null` destroys it. */
 export function attachSession(ctx: Context, session: Session): void {
-  const view = sessionView(session);
+  const view = guardedSession(session, 'ctx.session');
   if (hasAccessor(ctx)) {
     slots(ctx)[SESSION] = view;
     return;

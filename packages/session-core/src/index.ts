@@ -2,6 +2,7 @@ export type { Clock } from './cache/types.js';
 export { isSessionError, SessionError, type SessionErrorCode } from './errors.js';
 // For adapters: the manager from their options (a shared one, or a new one they own).
 export { type AdapterManager, adapterManager } from './manager/adapter-manager.js';
+export { guardedSession } from './manager/guarded-session.js';
 export { createSessionManager } from './manager/manager.js';
 export { commitNow } from './manager/session.js';
 export type {

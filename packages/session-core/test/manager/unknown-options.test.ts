@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CookieOptions,
+  commitNow,
   createSessionManager,
+  guardedSession,
   MemoryStore,
   type SessionManagerOptions,
 } from '../../src/index.js';
@@ -187,5 +189,25 @@ describe('the Session object', () => {
     }).toThrow(TypeError);
     (session.data as Record<string, unknown>).views = 1;
     expect(session.data).toEqual({ views: 1 });
+  });
+
+  it('guardedSession refuses it in sloppy code too, naming where the data goes', async () => {
+    const manager = create({ secret: SECRET, store: new MemoryStore() });
+    const session = guardedSession(await manager.load(undefined, { secure: false }), 'req.s');
+    // A Function body is sloppy-mode code, where a plain non-extensible object ignores writes.
+    const sloppyWrite = new Function('s', 's.views = 1') as (s: unknown) => void;
+    expect(() => sloppyWrite(session)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        message: expect.stringContaining('req.s.data.views = '),
+      }),
+    );
+    // Methods, getters, data and commitNow work through it.
+    (session.data as Record<string, unknown>).views = 1;
+    session.data = { ...session.data, more: true };
+    session.flash('info', 'hi');
+    expect(session.data).toEqual({ views: 1, more: true });
+    expect(await commitNow(session)).toHaveLength(1);
+    expect(session.isNew).toBe(true);
   });
 });

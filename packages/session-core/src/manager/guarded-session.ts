@@ -1,0 +1,50 @@
+import { SessionError } from '../errors.js';
+import type { Session } from './types.js';
+
+// koa-session and @fastify/session keep data on the session itself (`session.views = n`);
+// here it lives on `session.data`. The Session takes no new properties, so strict code gets
+// a TypeError already, but a sloppy script would lose the write without a word: the guard
+// refuses it in every mode, naming where the data goes. Methods run on the Session itself
+// (its private fields are not reachable through a Proxy).
+function handlerFor(where: string): ProxyHandler<Session<object>> {
+  const misplaced = (name: string | symbol) => {
+    const key = String(name);
+    return new SessionError(
+      'ERR_SESSION_UNSUPPORTED_DATA',
+      `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`,
+    );
+  };
+  return {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(target, name, value) {
+      if (name !== 'data') throw misplaced(name);
+      target.data = value;
+      return true;
+    },
+    defineProperty(_target, name) {
+      throw misplaced(name);
+    },
+    deleteProperty(_target, name) {
+      throw misplaced(name);
+    },
+  };
+}
+
+const handlers = new Map<string, ProxyHandler<Session<object>>>();
+
+/**
+ * For adapters: the session as the app sees it (`where` is how the app reaches it, e.g.
+ * 'ctx.session'), refusing data put on the Session instead of on `data`. commitNow() and
+ * every method work on it as on the session.
+ */
+export function guardedSession<S extends Session<object>>(session: S, where: string): S {
+  let handler = handlers.get(where);
+  if (handler === undefined) {
+    handler = handlerFor(where);
+    handlers.set(where, handler);
+  }
+  return new Proxy(session, handler) as S;
+}
