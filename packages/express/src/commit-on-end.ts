@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { commitNow } from '@fastmmap/session-core';
-import { dropSecondEnd, holdResponse, restoreResponse } from './held-response.js';
+import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
 import type { RequestSession } from './request-session.js';
 
 /** A response method as found before ours (Node's, or another middleware's wrapper). */
@@ -37,6 +37,10 @@ export function writeHeadWithCookies(
   args: unknown[],
   writeHead: ResponseMethod,
 ): unknown {
+  if (state.held !== undefined) {
+    dropSecondAnswer(res, args);
+    return res;
+  }
   if (!state.cookiesDone && !res.headersSent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
@@ -45,6 +49,17 @@ export function writeHeadWithCookies(
     appendSetCookie(res, state.current.cookieHeaders());
   }
   return writeHead.apply(res, args);
+}
+
+/** `res.write` of a response with a session: dropped while the first answer is held. */
+export function writeWithSession(
+  res: ServerResponse,
+  state: RequestSession,
+  args: unknown[],
+  write: ResponseMethod,
+): unknown {
+  if (state.held !== undefined) return dropSecondAnswer(res, args);
+  return write.apply(res, args);
 }
 
 /**
@@ -58,7 +73,10 @@ export function endWithSession(
   args: unknown[],
   end: ResponseMethod,
 ): unknown {
-  if (state.held !== undefined) return dropSecondEnd(res);
+  if (state.held !== undefined) {
+    dropSecondAnswer(res, args);
+    return res;
+  }
   if (state.ended) return end.apply(res, args);
   return endAfterCommit(res, state, args, end);
 }
@@ -123,6 +141,10 @@ function endWithCookies(
 export function commitOnEnd(res: ServerResponse, state: RequestSession): void {
   const originalEnd = res.end as ResponseMethod;
   const originalWriteHead = res.writeHead as ResponseMethod;
+  const originalWrite = res.write as ResponseMethod;
+  res.write = function write(this: ServerResponse, ...args: unknown[]) {
+    return writeWithSession(res, state, args, originalWrite);
+  } as ServerResponse['write'];
   res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
     return writeHeadWithCookies(this, state, args, originalWriteHead);
   } as ServerResponse['writeHead'];

@@ -8,11 +8,12 @@ export interface HeldResponse {
 }
 
 export function holdResponse(res: ServerResponse): HeldResponse {
-  return {
-    statusCode: res.statusCode,
-    statusMessage: res.statusMessage,
-    headers: res.getHeaders(),
-  };
+  const headers: OutgoingHttpHeaders = {};
+  // getHeaders() shares Node's own arrays, which appendHeader extends in place: copied.
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    headers[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return { statusCode: res.statusCode, statusMessage: res.statusMessage, headers };
 }
 
 /**
@@ -35,20 +36,24 @@ export function restoreResponse(res: ServerResponse, held: HeldResponse): void {
 let warned = false;
 
 /**
- * A second end() while the first waits for the commit. Without the wait Express would have
- * sent the first response and thrown ERR_HTTP_HEADERS_SENT at the second; throwing here,
- * inside an error handler or Express's final handler, could crash the process instead. So the
- * second is dropped, the first goes out as it was, and the process is told once.
+ * A second answer (end, writeHead or write) while the first end() waits for its commit.
+ * Without the wait Express would have sent the first response and thrown
+ * ERR_HTTP_HEADERS_SENT at the second; throwing here, inside an error handler or Express's
+ * final handler, could crash the process instead. So the second is dropped, the first goes out
+ * as it was, and the process is told once. A write's callback still runs, as after a write.
  */
-export function dropSecondEnd(res: ServerResponse): ServerResponse {
+export function dropSecondAnswer(res: ServerResponse, args: readonly unknown[] = []): boolean {
   if (!warned) {
     warned = true;
     process.emitWarning(
-      'res.end() was called again while the first response waited for its session commit; ' +
-        'the second response was dropped (without a session, Express would throw ' +
-        'ERR_HTTP_HEADERS_SENT). Look for code that answers twice, e.g. res.json() then throw.',
+      'a response was answered again (end, writeHead or write) while its first answer waited ' +
+        'for its session commit; the second answer was dropped (without a session, Express ' +
+        'would throw ERR_HTTP_HEADERS_SENT). Look for code that answers twice, e.g. res.json() ' +
+        'then throw.',
       { code: 'FASTMMAP_EXPRESS_SECOND_END' },
     );
   }
-  return res;
+  const callback = args[args.length - 1];
+  if (typeof callback === 'function') process.nextTick(callback as () => void);
+  return !res.destroyed;
 }

@@ -4,6 +4,7 @@ import {
   endWithSession,
   type ResponseMethod,
   writeHeadWithCookies,
+  writeWithSession,
 } from './commit-on-end.js';
 import { RequestSession } from './request-session.js';
 
@@ -45,7 +46,7 @@ function appPrototype(target: object, names: readonly string[]): object | undefi
 }
 
 const REQUEST_NAMES = ['session'] as const;
-const RESPONSE_NAMES = ['end', 'writeHead'] as const;
+const RESPONSE_NAMES = ['end', 'writeHead', 'write'] as const;
 
 /** The request's state if session() is committing its response through the hooks. */
 function pendingState(res: ServerResponse): RequestSession | undefined {
@@ -76,7 +77,7 @@ function hookRequestPrototype(proto: object): boolean {
 
 function hookResponsePrototype(proto: object): boolean {
   if (hookedPrototypes.has(proto)) return true;
-  if (Object.hasOwn(proto, 'end') || Object.hasOwn(proto, 'writeHead')) return false;
+  if (RESPONSE_NAMES.some((name) => Object.hasOwn(proto, name))) return false;
   // What the prototype inherits (Node's methods), looked up at each call: mounting the app
   // later re-parents its prototype.
   const base = (): ServerResponse => Object.getPrototypeOf(proto);
@@ -99,6 +100,16 @@ function hookResponsePrototype(proto: object): boolean {
         const original = base().writeHead as ResponseMethod;
         if (state === undefined) return original.apply(this, args);
         return writeHeadWithCookies(this, state, args, original);
+      },
+    },
+    write: {
+      configurable: true,
+      writable: true,
+      value: function write(this: ServerResponse, ...args: unknown[]) {
+        const state = pendingState(this);
+        const original = base().write as ResponseMethod;
+        if (state === undefined) return original.apply(this, args);
+        return writeWithSession(this, state, args, original);
       },
     },
   });

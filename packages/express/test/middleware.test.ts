@@ -167,6 +167,26 @@ describe('@fastmmap/express session()', () => {
         res.send('first');
         res.status(201).set('x-second', 'yes').send('second');
       });
+      // A second answer that writes headers or a body, or appends to a header in place.
+      app.get('/then-write-head', (req, res) => {
+        (req.session.data as Data).head = true;
+        res.json({ first: 'answer' });
+        res.writeHead(500, { 'Content-Length': '7' });
+        res.end('second!');
+      });
+      app.get('/then-stream', (req, res) => {
+        (req.session.data as Data).stream = true;
+        res.json({ first: 'answer' });
+        res.status(500);
+        res.write('streamed second ', () => res.end('x'));
+      });
+      app.get('/then-append', (req, res) => {
+        res.cookie('a', '1').cookie('b', '2');
+        (req.session.data as Data).append = true;
+        res.json({ first: 'answer' });
+        res.appendHeader('Set-Cookie', 'second=leaked');
+        res.status(500).end();
+      });
       app.get('/me', (req, res) => {
         res.json(req.session.data);
       });
@@ -190,12 +210,25 @@ describe('@fastmmap/express session()', () => {
       expect(twice.status).toBe(200);
       expect(twice.headers.get('x-second')).toBeNull();
       expect(await twice.text()).toBe('first');
+      for (const path of ['/then-write-head', '/then-stream', '/then-append']) {
+        const res = await fetch(`${url}${path}`, { headers: { cookie } });
+        expect(res.status, path).toBe(200);
+        expect(await res.json(), path).toEqual({ first: 'answer' });
+        const names = res.headers.getSetCookie().map((c) => c.split('=', 1)[0]);
+        expect(names, path).not.toContain('second');
+      }
       const me = await fetch(`${url}/me`, { headers: { cookie } });
-      expect(await me.json()).toEqual({ answered: true, twice: true });
+      expect(await me.json()).toEqual({
+        answered: true,
+        twice: true,
+        head: true,
+        stream: true,
+        append: true,
+      });
       // Said once per process, not once per response.
       await delay(0);
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/called again/);
+      expect(warnings[0]).toMatch(/answered again/);
     } finally {
       process.off('warning', onWarning);
     }
