@@ -47,4 +47,28 @@ describe('session() options', () => {
     await own.close();
     await manager.close();
   });
+
+  it('reads options through a prototype or getters, as createSessionManager does', async () => {
+    const inherited = Object.create({ cookie: { secure: true, sameSite: 'strict' } });
+    inherited.secret = secret;
+    inherited.store = new MemoryStore();
+    const fromPrototype = session(inherited);
+    expect(fromPrototype.manager.options.cookie).toMatchObject({
+      secure: true,
+      sameSite: 'strict',
+    });
+    class Settings {
+      get secret() {
+        return secret;
+      }
+      get store() {
+        return store;
+      }
+    }
+    const store = new MemoryStore();
+    const fromGetters = session(fromJs(new Settings() as unknown as Record<string, unknown>));
+    expect(fromGetters.manager.store).toBe(store);
+    await fromPrototype.close();
+    await fromGetters.close();
+  });
 });

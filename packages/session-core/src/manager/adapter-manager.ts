@@ -1,5 +1,6 @@
 import { SessionError } from '../errors.js';
 import { createSessionManager } from './manager.js';
+import { OPTION_KEYS } from './option-keys.js';
 import type { SessionManager, SessionManagerOptions } from './types.js';
 
 export interface AdapterManager {
@@ -20,9 +21,17 @@ export function adapterManager(
   if (options === null || typeof options !== 'object') {
     throw new SessionError('ERR_SESSION_OPTIONS', 'options must be an object');
   }
-  const { manager, ...rest } = options as { manager?: unknown } & Record<string, unknown>;
-  for (const key of adapterKeys) delete rest[key];
+  const source = options as { manager?: unknown } & Record<string, unknown>;
+  const manager = source.manager;
+  // Own keys, unknown ones included (so the manager refuses them)...
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    if (key !== 'manager' && !adapterKeys.includes(key)) rest[key] = source[key];
+  }
   if (manager === undefined) {
+    // ...and the options read as createSessionManager(options) would: through a prototype or
+    // a getter too, so options built that way do not lose (say) cookie.secure on the way.
+    for (const key of OPTION_KEYS) if (!(key in rest) && key in source) rest[key] = source[key];
     return { manager: createSessionManager(rest as unknown as SessionManagerOptions), owned: true };
   }
   if (typeof (manager as Partial<SessionManager> | null)?.loadNow !== 'function') {

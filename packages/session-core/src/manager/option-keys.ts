@@ -3,7 +3,7 @@ import type { CookieOptions, SessionManagerOptions } from './types.js';
 
 // Every key of the option types. `satisfies` keeps them in step with the interfaces: an option
 // added there and not here fails the build rather than being refused at run time.
-const OPTION_KEYS = Object.keys({
+export const OPTION_KEYS = Object.keys({
   secret: 0,
   name: 0,
   cookie: 0,
