@@ -17,7 +17,7 @@ function handlerFor(where: string): ProxyHandler<Session<object>> {
   return {
     get(target, name) {
       const value = Reflect.get(target, name, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? boundMethod(target, name, value) : value;
     },
     set(target, name, value) {
       if (name !== 'data') throw misplaced(name);
@@ -31,6 +31,23 @@ function handlerFor(where: string): ProxyHandler<Session<object>> {
       throw misplaced(name);
     },
   };
+}
+
+// One bound function per session and method, so `s.commit === s.commit` as on the session.
+const bound = new WeakMap<object, Map<string | symbol, unknown>>();
+
+function boundMethod(target: object, name: string | symbol, method: Function): unknown {
+  let methods = bound.get(target);
+  if (methods === undefined) {
+    methods = new Map();
+    bound.set(target, methods);
+  }
+  let fn = methods.get(name);
+  if (fn === undefined) {
+    fn = method.bind(target);
+    methods.set(name, fn);
+  }
+  return fn;
 }
 
 const handlers = new Map<string, ProxyHandler<Session<object>>>();

@@ -209,5 +209,6 @@ describe('the Session object', () => {
     expect(session.data).toEqual({ views: 1, more: true });
     expect(await commitNow(session)).toHaveLength(1);
     expect(session.isNew).toBe(true);
+    expect(session.commit).toBe(session.commit);
   });
 });
