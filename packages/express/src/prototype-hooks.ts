@@ -75,43 +75,42 @@ function hookRequestPrototype(proto: object): boolean {
   return true;
 }
 
+type WithSession = (
+  res: ServerResponse,
+  state: RequestSession,
+  args: unknown[],
+  original: ResponseMethod,
+) => unknown;
+
+/**
+ * A method for the app's response prototype: responses with a session go to `withSession`,
+ * others straight to what the prototype inherits (Node's method), looked up at each call
+ * because mounting the app later re-parents its prototype.
+ */
+function sessionMethod(
+  proto: object,
+  name: (typeof RESPONSE_NAMES)[number],
+  withSession: WithSession,
+): PropertyDescriptor {
+  return {
+    configurable: true,
+    writable: true,
+    value: function (this: ServerResponse, ...args: unknown[]) {
+      const state = pendingState(this);
+      const original = (Object.getPrototypeOf(proto) as ServerResponse)[name] as ResponseMethod;
+      if (state === undefined) return original.apply(this, args);
+      return withSession(this, state, args, original);
+    },
+  };
+}
+
 function hookResponsePrototype(proto: object): boolean {
   if (hookedPrototypes.has(proto)) return true;
   if (RESPONSE_NAMES.some((name) => Object.hasOwn(proto, name))) return false;
-  // What the prototype inherits (Node's methods), looked up at each call: mounting the app
-  // later re-parents its prototype.
-  const base = (): ServerResponse => Object.getPrototypeOf(proto);
   Object.defineProperties(proto, {
-    end: {
-      configurable: true,
-      writable: true,
-      value: function end(this: ServerResponse, ...args: unknown[]) {
-        const state = pendingState(this);
-        const original = base().end as ResponseMethod;
-        if (state === undefined) return original.apply(this, args);
-        return endWithSession(this, state, args, original);
-      },
-    },
-    writeHead: {
-      configurable: true,
-      writable: true,
-      value: function writeHead(this: ServerResponse, ...args: unknown[]) {
-        const state = pendingState(this);
-        const original = base().writeHead as ResponseMethod;
-        if (state === undefined) return original.apply(this, args);
-        return writeHeadWithCookies(this, state, args, original);
-      },
-    },
-    write: {
-      configurable: true,
-      writable: true,
-      value: function write(this: ServerResponse, ...args: unknown[]) {
-        const state = pendingState(this);
-        const original = base().write as ResponseMethod;
-        if (state === undefined) return original.apply(this, args);
-        return writeWithSession(this, state, args, original);
-      },
-    },
+    end: sessionMethod(proto, 'end', endWithSession),
+    writeHead: sessionMethod(proto, 'writeHead', writeHeadWithCookies),
+    write: sessionMethod(proto, 'write', writeWithSession),
   });
   hookedPrototypes.add(proto);
   return true;
@@ -120,8 +119,8 @@ function hookResponsePrototype(proto: object): boolean {
 /**
  * Gives the request its session (`req.session` is `state.value`) and makes the response
  * commit it before it ends: through the app's prototypes when possible, else (not Express,
- * or another middleware owns those properties) as own properties. The two hooks check the
- * state's flags, so a response that gets both still commits and adds its cookies once.
+ * or another middleware owns those properties) as own properties. The hooks check the
+ * state's flags, so a response that gets both kinds still commits and adds its cookies once.
  */
 export function attachSession(req: IncomingMessage, res: ServerResponse, state: RequestSession) {
   setHolder(req, state);
