@@ -19,6 +19,7 @@ import { resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
 import { BROKEN, NOT_FOUND, PageStore, type WriteEffects } from './page-store.js';
 import { PressureMonitor } from './pressure.js';
+import { readStablePage } from './stable-page.js';
 import type { CacheOptions, CacheStats, Clock, Codec, PageStats, SetOptions } from './types.js';
 import { copyOut } from './value-copy.js';
 
@@ -98,6 +99,7 @@ export class FastMmapCache<V = unknown> {
   private readonly numPages: number;
   private readonly stripes: number;
   private readonly pressure: PressureMonitor;
+  private readonly lockTimeout: number;
   private readonly effects: WriteEffects = { evictedUnexpired: 0 };
   private closed = false;
   /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
@@ -162,7 +164,8 @@ export class FastMmapCache<V = unknown> {
     this.stripes = h.stripes;
     this.maxRecord = maxRecordSize(h.pageSize);
     this.store = new PageStore(opened.map, h.pageSize, h.numPages, h.stripes);
-    this.locks = new StripeLocks(o.path, h.stripes, o.mode, o.readOnly, o.lockTimeout);
+    this.locks = new StripeLocks(o.path, h.stripes, o.readOnly, o.lockTimeout);
+    this.lockTimeout = o.lockTimeout;
     this.pressure = new PressureMonitor(options.pressure, o.path, {
       evictionsUnexpired: () => this.sumCounter((c) => c.evictionsUnexpired),
       usage: () => ({
@@ -417,36 +420,36 @@ export class FastMmapCache<V = unknown> {
   }
 
   private *scan(withValues: boolean): Generator<[string, Buffer | undefined]> {
-    const store = this.store;
     for (let page = 0; page < this.numPages; page++) {
       this.enter();
       const now = this.clock();
-      const batch: [string, Buffer | undefined][] = [];
-      // Two slots for one record (a damaged table) must not list its key twice.
-      const seen = new Set<number>();
-      this.lock(page);
-      try {
-        if (!this.readOnly) store.ensurePage(page, now);
-        else if (!store.headerSane(store.base(page), page)) continue;
-        store.forEachRecord(page, (off) => {
-          if (seen.has(off)) return;
-          seen.add(off);
-          const len = store.copyRecord(store.base(page), off);
-          if (len < 0 || !store.scratchCrcOk(len)) return;
-          const exp = store.scratchF64[1]!;
-          if (exp !== 0 && now >= exp) return;
-          const klen = store.scratchU32[5]!;
-          const key = store.scratch.toString('utf8', RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + klen);
-          const value = withValues
-            ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len))
-            : undefined;
-          batch.push([key, value]);
-        });
-      } finally {
-        this.unlock(page);
-      }
-      yield* batch;
+      yield* this.onPage(page, () => this.scanPage(page, now, withValues));
     }
+  }
+
+  /** One page's live entries, each checked on a private copy (under the page lock if it can). */
+  private scanPage(page: number, now: number, withValues: boolean): [string, Buffer | undefined][] {
+    const store = this.store;
+    const batch: [string, Buffer | undefined][] = [];
+    if (!this.readOnly) store.ensurePage(page, now);
+    else if (!store.headerSane(store.base(page), page)) return batch;
+    // Two slots for one record (a damaged table) must not list its key twice.
+    const seen = new Set<number>();
+    store.forEachRecord(page, (off) => {
+      if (seen.has(off)) return;
+      seen.add(off);
+      const len = store.copyRecord(store.base(page), off);
+      if (len < 0 || !store.scratchCrcOk(len)) return;
+      const exp = store.scratchF64[1]!;
+      if (exp !== 0 && now >= exp) return;
+      const klen = store.scratchU32[5]!;
+      const key = store.scratch.toString('utf8', RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + klen);
+      const value = withValues
+        ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len))
+        : undefined;
+      batch.push([key, value]);
+    });
+    return batch;
   }
 
   // ---- introspection -------------------------------------------------------------------------
@@ -505,16 +508,11 @@ export class FastMmapCache<V = unknown> {
       ok: true,
     };
     for (let page = 0; page < this.numPages; page++) {
-      this.lock(page);
-      try {
-        const c = checkPage(this.store, page);
-        report.items += c.items;
-        report.badRecords += c.badRecords;
-        if (c.torn) report.tornPages++;
-        if (c.badHeader || !c.countsOk) report.badPages++;
-      } finally {
-        this.unlock(page);
-      }
+      const c = this.onPage(page, () => checkPage(this.store, page));
+      report.items += c.items;
+      report.badRecords += c.badRecords;
+      if (c.torn) report.tornPages++;
+      if (c.badHeader || !c.countsOk) report.badPages++;
     }
     report.ok = report.badRecords === 0 && report.tornPages === 0 && report.badPages === 0;
     return report;
@@ -706,6 +704,8 @@ export class FastMmapCache<V = unknown> {
     const store = this.store;
     const page = this.kPage;
     const base = store.base(page);
+    if (!this.locks.canLock(page % this.stripes))
+      return this.onPage(page, () => this.readCopied(decode, now));
     this.lock(page);
     try {
       if (!this.readOnly) store.ensurePage(page, now);
@@ -723,6 +723,55 @@ export class FastMmapCache<V = unknown> {
       return value;
     } finally {
       this.unlock(page);
+    }
+  }
+
+  /**
+   * The prepared key's value read from a private copy of its record (checksum and key checked
+   * on the copy), for a reader without locks, inside readStablePage. MISS if missing or bad.
+   */
+  private readCopied(decode: boolean, now: number): V | undefined | typeof MISS {
+    const store = this.store;
+    const base = store.base(this.kPage);
+    const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
+    if (off < 0) return MISS;
+    const len = store.copyRecord(base, off);
+    if (len < 0 || !store.scratchCrcOk(len) || !store.scratchHoldsKey(this.keyBuf, this.kLen))
+      return MISS;
+    const expiresAt = store.scratchF64[1]!;
+    if (expiresAt !== 0 && now >= expiresAt) return MISS;
+    this.readExpiresAt = expiresAt;
+    this.readLastAccess = store.scratchU32[1]!;
+    if (!decode) return undefined;
+    const start = RECORD_HEADER_SIZE + this.kLen;
+    try {
+      const decodeRange = this.decodeRange;
+      if (decodeRange !== undefined) return decodeRange(store.scratch, start, len) as V;
+      return this.codec.decode(Buffer.from(store.scratch.subarray(start, len))) as V;
+    } catch (err) {
+      throw decodeError(this.codec.name, this.kKey as string, err);
+    }
+  }
+
+  /**
+   * Runs `fn` on a consistent page: under its lock, or, for a reader that cannot lock (see
+   * readStablePage), re-run until no writer changed the page meanwhile.
+   */
+  private onPage<T>(page: number, fn: () => T): T {
+    if (this.locks.canLock(page % this.stripes)) {
+      this.lock(page);
+      try {
+        return fn();
+      } finally {
+        this.unlock(page);
+      }
+    }
+    const store = this.store;
+    lockHeld = true; // the same rule: no cache call from a codec meanwhile
+    try {
+      return readStablePage(store.i32, store.genIndex(store.base(page)), this.lockTimeout, fn);
+    } finally {
+      lockHeld = false;
     }
   }
 
@@ -811,11 +860,7 @@ export class FastMmapCache<V = unknown> {
     try {
       return this.decodeValue(start, start + store.valueLenAt(off));
     } catch (err) {
-      throw new FastMmapError(
-        'ERR_FASTMMAP_DECODE',
-        `the ${this.codec.name} codec could not decode the value of ${JSON.stringify(key.slice(0, 64))} (kept): ${(err as Error)?.message ?? String(err)}`,
-        { cause: err },
-      );
+      throw decodeError(this.codec.name, key, err);
     }
   }
 
@@ -844,6 +889,14 @@ function invalidKey(key: unknown): FastMmapError {
   return new FastMmapError(
     'ERR_FASTMMAP_INVALID_KEY',
     `cache keys must be non-empty, well-formed strings of at most ${MAX_KEY_BYTES} UTF-8 bytes; this key is ${what}`,
+  );
+}
+
+function decodeError(codec: string, key: string, err: unknown): FastMmapError {
+  return new FastMmapError(
+    'ERR_FASTMMAP_DECODE',
+    `the ${codec} codec could not decode the value of ${JSON.stringify(key.slice(0, 64))} (kept): ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
   );
 }
 

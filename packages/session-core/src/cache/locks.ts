@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { FastMmapError } from './errors.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
@@ -49,7 +49,6 @@ export class StripeLocks {
   constructor(
     cachePath: string,
     stripes: number,
-    mode: number,
     readOnly: boolean,
     private readonly timeoutMs: number,
   ) {
@@ -57,11 +56,16 @@ export class StripeLocks {
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
     try {
       for (let s = 0; s < stripes; s++)
-        this.fds.push(openLockFile(lockFilePath(cachePath, s), mode, readOnly));
+        this.fds.push(openLockFile(lockFilePath(cachePath, s), readOnly));
     } catch (err) {
       this.close();
       throw err;
     }
+  }
+
+  /** False for a reader that could not open this stripe's lock file (see readStablePage). */
+  canLock(stripe: number): boolean {
+    return this.fds[stripe]! >= 0 || TEST_NO_LOCK;
   }
 
   lock(stripe: number): void {
@@ -124,18 +128,25 @@ export class StripeLocks {
   }
 }
 
-function openLockFile(path: string, mode: number, readOnly: boolean): number {
+/**
+ * Lock files are 0600 whatever the cache's mode: anyone who can open one can flock it, and a
+ * shared lock held by a reader (a group member of a 0640 cache) would make every writer wait.
+ */
+const LOCK_FILE_MODE = 0o600;
+
+function openLockFile(path: string, readOnly: boolean): number {
   const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO planted there must not block the open (it is refused below).
     fd = readOnly
       ? openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode);
+      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, LOCK_FILE_MODE);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    // A reader with no lock file has no writer to exclude: no writer opened this cache yet.
-    if (readOnly && code === 'ENOENT') return -1;
+    // A reader with no lock file has no writer to exclude (no writer opened this cache yet);
+    // one not allowed to open it (not the owner) reads without locks.
+    if (readOnly && (code === 'ENOENT' || code === 'EACCES')) return -1;
     if (code === 'ELOOP')
       throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
     if (code === 'EISDIR')
@@ -160,5 +171,7 @@ function openLockFile(path: string, mode: number, readOnly: boolean): number {
       `lock file ${path} must be a regular file owned by uid ${uid}, not group/world-writable`,
     );
   }
+  // Made by an earlier version with the cache's 0640: closed to the group from now on.
+  if (!readOnly && (st.mode & 0o077) !== 0) fchmodSync(fd, LOCK_FILE_MODE);
   return fd;
 }

@@ -246,6 +246,14 @@ export class PageStore {
     return len;
   }
 
+  /** Whether the record copied into `scratch` has this key (`klen` bytes of `key`). */
+  scratchHoldsKey(key: Uint8Array, klen: number): boolean {
+    if (this.scratchU32[W_KEY_LEN] !== klen) return false;
+    const scratch = this.scratch;
+    for (let i = 0; i < klen; i++) if (scratch[RECORD_HEADER_SIZE + i] !== key[i]) return false;
+    return true;
+  }
+
   /** Checks the CRC of the record copied into `scratch`. */
   scratchCrcOk(len: number): boolean {
     return this.scratchU32[W_CRC] === crc32(this.scratch.subarray(R_CRC_FROM, len));

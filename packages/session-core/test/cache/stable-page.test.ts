@@ -1,0 +1,59 @@
+// readStablePage: how a reader without locks gets a consistent page.
+import { describe, expect, it } from 'vitest';
+import { FastMmapError } from '../../src/cache/index.js';
+import { readStablePage } from '../../src/cache/stable-page.js';
+
+describe('readStablePage', () => {
+  it('takes a run during which the generation stayed even and unchanged', () => {
+    const gen = new Int32Array(1);
+    let runs = 0;
+    expect(readStablePage(gen, 0, 1000, () => ++runs)).toBe(1);
+  });
+
+  it('re-runs when a writer got in, and takes a page left odd (a dead writer) after a grace', () => {
+    const gen = new Int32Array(1);
+    const runs: { gen: number; at: number }[] = [];
+    const started = performance.now();
+    const result = readStablePage(gen, 0, 1000, () => {
+      runs.push({ gen: gen[0]!, at: performance.now() - started });
+      if (runs.length === 1) gen[0] = 1; // a writer starts during the first run and never ends
+      return runs.length;
+    });
+    expect(result).toBe(2);
+    expect(runs[1]!.gen).toBe(1);
+    expect(runs[1]!.at).toBeGreaterThanOrEqual(20); // not while a live writer could be at work
+  });
+
+  it('rethrows an error only from a run no writer disturbed', () => {
+    const gen = new Int32Array(1);
+    let runs = 0;
+    const result = readStablePage(gen, 0, 1000, () => {
+      runs++;
+      if (runs === 1) {
+        gen[0] = 2; // a whole write happened meanwhile: what the run read may be torn
+        throw new Error('torn');
+      }
+      return 'clean';
+    });
+    expect(result).toBe('clean');
+    expect(() =>
+      readStablePage(gen, 0, 1000, () => {
+        throw new Error('real');
+      }),
+    ).toThrow('real');
+  });
+
+  it('ERR_FASTMMAP_LOCK_TIMEOUT when the page never holds still', () => {
+    const gen = new Int32Array(1);
+    let caught: unknown;
+    try {
+      readStablePage(gen, 0, 30, () => {
+        gen[0] = gen[0]! + 2; // a writer finishes during every run
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(FastMmapError);
+    expect((caught as FastMmapError).code).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+  });
+});
