@@ -36,6 +36,13 @@ function fail(message: string): never {
   throw new SessionError('ERR_SESSION_OPTIONS', message);
 }
 
+/**
+ * Longest duration accepted: 1,000 years. A "never expire" such as Number.MAX_SAFE_INTEGER
+ * would put the cookie's Expires past the last date a Date can hold, and every response
+ * setting a cookie would then fail, long after start-up.
+ */
+const MAX_DURATION_MS = 1000 * 365.25 * 86_400_000;
+
 function positiveMs(value: unknown, name: string, allowZero = false): number {
   if (
     typeof value !== 'number' ||
@@ -45,6 +52,8 @@ function positiveMs(value: unknown, name: string, allowZero = false): number {
   ) {
     fail(`${name} must be a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'}`);
   }
+  if (value > MAX_DURATION_MS)
+    fail(`${name} must be at most ${MAX_DURATION_MS} ms (1,000 years), got ${value}`);
   return value;
 }
 

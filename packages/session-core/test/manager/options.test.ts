@@ -29,6 +29,10 @@ describe('createSessionManager options', () => {
     ['a cookie name with a space', { name: 'my sid' }],
     ['a zero ttl', { ttl: 0 }],
     ['an infinite ttl', { ttl: Number.POSITIVE_INFINITY }],
+    // "Never expire" as a huge number: Expires would be past the last valid Date.
+    ['a ttl past 1,000 years', { ttl: Number.MAX_SAFE_INTEGER }],
+    ['a cookie.maxAge past 1,000 years', { cookie: { maxAge: 1e15 } }],
+    ['an absoluteTimeout past 1,000 years', { absoluteTimeout: 1e15 }],
     ['a negative touchAfter', { touchAfter: -1 }],
     ['SameSite=None without Secure', { cookie: { sameSite: 'none', secure: false } }],
     ['__Host- without Secure', { name: '__Host-sid', cookie: { secure: 'auto' } }],
@@ -48,6 +52,16 @@ describe('createSessionManager options', () => {
     ['a store that is not a Store', { store: {} as never }],
   ] as [string, Partial<SessionManagerOptions>][])('rejects %s', (_, options) => {
     expect(optionsError({ secret: SECRET, ...options }).code).toBe('ERR_SESSION_OPTIONS');
+  });
+
+  it('accepts a ttl of 1,000 years, and its cookie carries a valid Expires', async () => {
+    const ttl = 1000 * 365.25 * 86_400_000;
+    const manager = createSessionManager({ secret: SECRET, store: new MemoryStore(), ttl });
+    const session = await manager.load<{ user?: string }>(undefined);
+    session.data.user = 'ann';
+    const [setCookie] = await session.commit();
+    const expires = /Expires=([^;]+)/.exec(setCookie ?? '')?.[1];
+    expect(new Date(expires ?? '').getFullYear()).toBeGreaterThan(new Date().getFullYear() + 998);
   });
 
   it('accepts one secret or several, and exposes the resolved defaults', () => {
