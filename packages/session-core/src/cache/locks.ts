@@ -1,5 +1,6 @@
 import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
 
@@ -45,6 +46,7 @@ export function lockFilePath(cachePath: string, stripe: number): string {
 export class StripeLocks {
   private readonly fds: (number | -1)[] = [];
   private readonly lockFlags: number;
+  private directoryFd = -1;
 
   constructor(
     cachePath: string,
@@ -57,6 +59,7 @@ export class StripeLocks {
     try {
       for (let s = 0; s < stripes; s++)
         this.fds.push(openLockFile(lockFilePath(cachePath, s), readOnly));
+      if (!readOnly) this.directoryFd = holdDirectory(dirname(cachePath));
     } catch (err) {
       this.close();
       throw err;
@@ -125,6 +128,31 @@ export class StripeLocks {
   close(): void {
     for (const fd of this.fds) if (fd >= 0) closeSync(fd);
     this.fds.length = 0;
+    if (this.directoryFd >= 0) closeSync(this.directoryFd);
+    this.directoryFd = -1;
+  }
+}
+
+/**
+ * Best effort: a shared flock on the cache's directory for as long as the cache is open.
+ * systemd-tmpfiles does not age a directory, or anything in it, while a BSD lock is held on it;
+ * otherwise a /tmp cleaner (10 days on Fedora and Arch) deletes the lock files, which are never
+ * written and so look abandoned, and a worker started afterwards locks through new ones that
+ * exclude nobody. -1 when the directory cannot be opened or locked.
+ */
+function holdDirectory(dir: string): number {
+  let fd: number;
+  try {
+    fd = openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+  } catch {
+    return -1;
+  }
+  try {
+    flockSync(fd, LOCK_SH_NB);
+    return fd;
+  } catch {
+    closeSync(fd);
+    return -1;
   }
 }
 

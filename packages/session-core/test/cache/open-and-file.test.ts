@@ -283,6 +283,33 @@ describe('options', () => {
 });
 
 describe('locks', () => {
+  it('holds a shared lock on its directory while open, so systemd-tmpfiles does not age it', () => {
+    const fsExt = createRequire(import.meta.url)('fs-ext') as {
+      flockSync(fd: number, f: string): void;
+    };
+    // What systemd-tmpfiles tries before cleaning a directory: an exclusive, non-blocking lock.
+    const tmpfilesWouldClean = () => {
+      const fd = openSync(t.dir, 'r');
+      try {
+        fsExt.flockSync(fd, 'exnb');
+        fsExt.flockSync(fd, 'un');
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        return false;
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const cache = t.open({ numPages: 1, pageSize: 4096 });
+    expect(tmpfilesWouldClean()).toBe(false);
+    const reader = FastMmapCache.open({ path: t.path, readOnly: true });
+    reader.close(); // a reader's close leaves the writer's lock in place
+    expect(tmpfilesWouldClean()).toBe(false);
+    cache.close();
+    expect(tmpfilesWouldClean()).toBe(true);
+  });
+
   it('ERR_FASTMMAP_LOCK_TIMEOUT when another holder keeps the page lock', () => {
     const cache = t.open<number>({ numPages: 1, pageSize: 4096, lockTimeout: 30 });
     cache.set('k', 1);
