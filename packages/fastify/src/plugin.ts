@@ -2,6 +2,7 @@ import './augment.js';
 import { adapterManager, commitNow, guardedSession, type Session } from '@fastmmap/session-core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { clientSafe } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
 
 /** Marks a request whose session onSend has committed (a symbol: no WeakSet entry per request). */
@@ -14,16 +15,20 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
   fastify.decorateRequest('session', null as unknown as Session);
 
   fastify.addHook('onRequest', (request, _reply, done) => {
-    // request.protocol follows Fastify's own `trustProxy` setting (X-Forwarded-Proto).
-    const loaded = manager.loadNow(request.headers.cookie, {
-      secure: request.protocol === 'https',
-    });
+    let loaded: Session | Promise<Session>;
+    try {
+      // request.protocol follows Fastify's own `trustProxy` setting (X-Forwarded-Proto).
+      loaded = manager.loadNow(request.headers.cookie, { secure: request.protocol === 'https' });
+    } catch (err) {
+      done(clientSafe(err) as Error);
+      return;
+    }
     const begin = (session: Session) => {
       request.session = guardedSession(session, 'request.session');
       done();
     };
     // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.
-    if (loaded instanceof Promise) loaded.then(begin, done);
+    if (loaded instanceof Promise) loaded.then(begin, (err) => done(clientSafe(err) as Error));
     else begin(loaded);
   });
 
@@ -42,8 +47,14 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       for (const cookie of cookies) reply.header('set-cookie', cookie);
       done(null, payload);
     };
-    const committed = commitNow(session);
-    if (committed instanceof Promise) committed.then(send, done);
+    let committed: readonly string[] | Promise<readonly string[]>;
+    try {
+      committed = commitNow(session);
+    } catch (err) {
+      done(clientSafe(err) as Error);
+      return;
+    }
+    if (committed instanceof Promise) committed.then(send, (err) => done(clientSafe(err) as Error));
     else send(committed);
   });
 

@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { MemoryStore, type SessionManagerOptions } from '@fastmmap/session-core';
+import { MemoryStore, SessionError, type SessionManagerOptions } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fastifySession } from '../src/index.js';
@@ -159,4 +159,53 @@ describe('@fastmmap/fastify plugin', () => {
     app.register(fastifySession, { secret, store: new MemoryStore() });
     await expect(app.ready()).rejects.toThrow();
   });
+});
+
+describe('store failures', () => {
+  // A Redis that is down: its error names the host, which the client must not see.
+  const detail = 'connect ECONNREFUSED 10.9.8.7:6379';
+  function switchableStore() {
+    const memory = new MemoryStore();
+    const state = { failing: undefined as 'get' | 'getAndSet' | undefined };
+    const refuse = async () => {
+      throw new SessionError('ERR_SESSION_STORE_UNAVAILABLE', detail);
+    };
+    const store = {
+      get: (id: string) => (state.failing === 'get' ? refuse() : memory.get(id)),
+      store: memory.store.bind(memory),
+      delete: memory.delete.bind(memory),
+      deleteExpired: memory.deleteExpired.bind(memory),
+      getAndSet: (...args: Parameters<MemoryStore['getAndSet']>) =>
+        state.failing === 'getAndSet' ? refuse() : memory.getAndSet(...args),
+      close: memory.close.bind(memory),
+    };
+    return { store, state };
+  }
+
+  it.each(['get', 'getAndSet'] as const)(
+    'a store whose %s fails: a 500 with the code only; the details go to the log',
+    async (fail) => {
+      let logged = '';
+      const stream = {
+        write: (line: string) => {
+          logged += line;
+        },
+      };
+      const { store, state } = switchableStore();
+      const app = await build({ store }, { logger: { level: 'error', stream } });
+      let n = 0;
+      app.post('/bump', (request) => {
+        (request.session.data as Record<string, unknown>).n = ++n;
+        return { n };
+      });
+      const login = await app.inject({ method: 'POST', url: '/login' });
+      const cookie = cookiePair(setCookies(login)[0]!);
+      state.failing = fail;
+      const res = await app.inject({ method: 'POST', url: '/bump', headers: { cookie } });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
+      expect(res.body).not.toContain('10.9.8.7');
+      expect(logged).toContain(detail);
+    },
+  );
 });
