@@ -218,3 +218,14 @@ describe('the express-session dependency stays optional', () => {
     expect(JSON.parse(out.stdout)).toEqual({ session: 'function', before: false, after: true });
   });
 });
+
+describe('ExpressSessionStore options', () => {
+  it("refuses options it does not read: storage (FastMmapStore's name) points to path", () => {
+    expect(() => new ExpressSessionStore({ storage: '/tmp/x.fmcache' } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_FASTMMAP_INVALID_OPTION',
+        message: expect.stringContaining('storage: use path'),
+      }),
+    );
+  });
+});

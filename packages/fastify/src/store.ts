@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   type Clock,
   FastMmapStore,
   SessionError,
@@ -26,6 +27,19 @@ export interface FastifySessionStoreOptions {
 
 const ONE_DAY = 86_400_000;
 
+const OPTION_KEYS = Object.keys({
+  store: 0,
+  appName: 0,
+  ttl: 0,
+  clock: 0,
+} satisfies Record<keyof FastifySessionStoreOptions, 0>);
+
+const OPTION_HINTS = new Map<string, string>([
+  ['path', 'use store: new FastMmapStore({ storage }) for a file of your choice'],
+  ['storage', 'use store: new FastMmapStore({ storage }) for a file of your choice'],
+  ['expires', 'use ttl (ms)'],
+]);
+
 /**
  * A store for @fastify/session (with @fastify/cookie) over any `Store`, by default the shared
  * memory-mapped file, so every worker on the machine sees the same sessions:
@@ -41,6 +55,7 @@ export class FastifySessionStore {
   readonly #clock: Clock;
 
   constructor(options: FastifySessionStoreOptions = {}) {
+    assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'FastifySessionStore');
     if (options.store !== undefined && options.appName !== undefined) {
       throw new SessionError(
         'ERR_SESSION_OPTIONS',

@@ -242,3 +242,14 @@ describe('FastifySessionStore defaults', () => {
     );
   });
 });
+
+describe('FastifySessionStore options', () => {
+  it('refuses options it does not read, naming what to use', () => {
+    expect(() => new FastifySessionStore({ path: '/tmp/x.fmcache' } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SESSION_OPTIONS',
+        message: expect.stringContaining('path: use store: new FastMmapStore({ storage })'),
+      }),
+    );
+  });
+});

@@ -128,3 +128,14 @@ describe('KoaSessionStore with the real koa-session 7', () => {
     expect(() => openStore({ sessionTtl: 0 })).toThrow(RangeError);
   });
 });
+
+describe('KoaSessionStore options', () => {
+  it("refuses options it does not read: storage (FastMmapStore's name) points to path", () => {
+    expect(() => new KoaSessionStore({ storage: '/tmp/x.fmcache' } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_FASTMMAP_INVALID_OPTION',
+        message: expect.stringContaining('storage: use path'),
+      }),
+    );
+  });
+});

@@ -45,3 +45,29 @@ export const DEFAULTS = {
   maxBytes: 1024 * 1024,
   url: 'redis://127.0.0.1:6379',
 } as const;
+
+export const OPTION_KEYS = Object.keys({
+  client: 0,
+  url: 0,
+  closeClient: 0,
+  prefix: 0,
+  codec: 0,
+  clock: 0,
+  maxRetries: 0,
+  commandTimeout: 0,
+  connectTimeout: 0,
+  maxBytes: 0,
+} satisfies Record<keyof RedisStoreOptions, 0>);
+
+const URL_PARTS = 'use url: redis://user:password@host:6379/db (or pass a client)';
+// What connect-redis, ioredis and node-redis users write, with what to write here instead.
+export const OPTION_HINTS = new Map<string, string>([
+  ...['host', 'port', 'password', 'username', 'db', 'database', 'socket'].map(
+    (key) => [key, URL_PARTS] as const,
+  ),
+  ['ttl', "not a store option: the session manager's ttl sets each session's lifetime"],
+  ['disableTouch', 'not needed: the session manager touches at most once per touchAfter'],
+  ['disableTTL', 'not supported: every session expires in Redis'],
+  ['serializer', "use codec ('cbor' or 'json')"],
+  ['scanCount', 'not needed'],
+]);

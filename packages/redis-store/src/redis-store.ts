@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   assertSupportedData,
   assertValidId,
   assertValidTtl,
@@ -11,7 +12,7 @@ import { createClient, type RedisArgument, type TypeMapping } from 'redis';
 import { BUFFER_REPLIES, isAbortError, type RedisClientLike, sendWithDeadline } from './client.js';
 import { closeWithin } from './close.js';
 import { RedisStoreError } from './errors.js';
-import { DEFAULTS, type RedisStoreOptions } from './options.js';
+import { DEFAULTS, OPTION_HINTS, OPTION_KEYS, type RedisStoreOptions } from './options.js';
 import {
   buildRecord,
   type CodecName,
@@ -342,6 +343,7 @@ function backoff(attempt: number): Promise<void> {
 }
 
 function checkOptions(options: RedisStoreOptions, store: RedisStore): void {
+  assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'RedisStore');
   const bad = (message: string): never => {
     throw new SessionError('ERR_SESSION_OPTIONS', `RedisStore: ${message}`);
   };

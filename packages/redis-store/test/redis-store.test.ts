@@ -422,6 +422,18 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
     });
   });
 
+  describe('options', () => {
+    it('refuses options it does not read: host and port point to url', () => {
+      // Ignored, they would connect to the default 127.0.0.1:6379, another Redis perhaps.
+      expect(() => new RedisStore({ host: 'redis.internal', port: 6380 } as never)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SESSION_OPTIONS',
+          message: expect.stringMatching(/host: use url: redis:\/\/[\s\S]*port: use url/),
+        }),
+      );
+    });
+  });
+
   describe('client ownership and close', () => {
     it('connects a given unconnected client and leaves it open on close', async () => {
       const { createClient } = await import('redis');

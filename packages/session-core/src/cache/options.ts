@@ -3,6 +3,7 @@ import type { Geometry } from './file.js';
 import { DEFAULT_NUM_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_STRIPES, MAX_STRIPES } from './layout.js';
 import { defaultCachePath } from './paths.js';
 import type { CacheOptions, Clock } from './types.js';
+import { unknownKeyLines, unknownKeysMessage } from './unknown-keys.js';
 
 export interface ResolvedOptions {
   path: string;
@@ -43,8 +44,46 @@ export function validTtl(ttl: unknown, name: string): number {
   return ttl;
 }
 
+// Every key of CacheOptions (`satisfies` keeps the list in step with the interface).
+const CACHE_OPTION_KEYS = Object.keys({
+  path: 0,
+  appName: 0,
+  pageSize: 0,
+  numPages: 0,
+  cacheSize: 0,
+  expireTime: 0,
+  codec: 0,
+  mode: 0,
+  initFile: 0,
+  adoptGeometry: 0,
+  readOnly: 0,
+  clock: 0,
+  lockTimeout: 0,
+  decodeCache: 0,
+  lockStripes: 0,
+  allowNetworkFilesystem: 0,
+  pressure: 0,
+} satisfies Record<keyof CacheOptions, 0>);
+const KNOWN = new Set(CACHE_OPTION_KEYS);
+
+// FastMmapStore's names and Cache::FastMmap's (Perl), with what to write here instead.
+const HINTS = new Map<string, string>([
+  ['storage', 'use path (FastMmapStore calls it storage)'],
+  ['share_file', 'use path'],
+  ['expires', 'use expireTime (ms)'],
+  ['ttl', 'use expireTime (ms), or the ttl option of set()'],
+  ['expire_time', "use expireTime (ms; Cache::FastMmap's was in seconds)"],
+  ['cache_size', 'use cacheSize (bytes)'],
+  ['page_size', 'use pageSize (bytes)'],
+  ['num_pages', 'use numPages'],
+  ['init_file', 'use initFile'],
+  ['serializer', "use codec ('cbor', 'json', 'raw' or { name, encode, decode })"],
+]);
+
 export function resolveOptions(o: CacheOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null) throw invalid('options must be an object');
+  const unknown = unknownKeyLines(o, KNOWN, HINTS, 'not an option');
+  if (unknown.length > 0) throw invalid(unknownKeysMessage('FastMmapCache', unknown, KNOWN));
   const pageSize = o.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!isInt(pageSize) || pageSize < 4096 || pageSize > MAX_PAGE_SIZE || pageSize % 4096 !== 0) {
     throw invalid(

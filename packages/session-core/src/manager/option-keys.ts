@@ -1,3 +1,4 @@
+import { unknownKeyLines } from '../cache/unknown-keys.js';
 import { SessionError } from '../errors.js';
 import type { CookieOptions, SessionManagerOptions } from './types.js';
 
@@ -76,25 +77,18 @@ const COOKIE_HINTS = new Map<string, string>([
   ['signed', 'not needed: the cookie is always signed with secret'],
 ]);
 
-// A key written back into the message as typed, unless it is not a plain identifier.
-const label = (key: string) => (/^[\w$]+$/.test(key) ? key : JSON.stringify(key));
-
 /**
  * Refuses keys that are not options (a peer library's name, a typo): left alone they would be
  * ignored, and a cookie asked to be Secure or Strict would silently not be. Own enumerable
  * keys only; a key whose value is undefined counts too, as it is still a misspelled option.
  */
 export function assertKnownOptionKeys(options: object): void {
-  const lines: string[] = [];
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) lines.push(`  ${label(key)}: ${HINTS.get(key) ?? 'not an option'}`);
-  }
+  const lines = unknownKeyLines(options, KNOWN, HINTS, 'not an option');
   const cookie: unknown = (options as SessionManagerOptions).cookie;
   if (typeof cookie === 'object' && cookie !== null) {
-    for (const key of Object.keys(cookie)) {
-      if (KNOWN_COOKIE.has(key)) continue;
-      lines.push(`  cookie.${label(key)}: ${COOKIE_HINTS.get(key) ?? 'not a cookie option'}`);
-    }
+    lines.push(
+      ...unknownKeyLines(cookie, KNOWN_COOKIE, COOKIE_HINTS, 'not a cookie option', 'cookie.'),
+    );
   }
   if (lines.length === 0) return;
   throw new SessionError(

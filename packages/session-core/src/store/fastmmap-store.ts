@@ -2,6 +2,7 @@ import { checkedCborCodec } from '../cache/codec.js';
 import { defaultCachePath, FastMmapCache, isFastMmapError } from '../cache/index.js';
 import type { CacheOptions, Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
+import { assertKnownOptions } from '../known-options.js';
 import { mapCacheError } from './cache-errors.js';
 import { SyncBackedStore } from './sync-access.js';
 import type { Store, StoredData } from './types.js';
@@ -47,6 +48,34 @@ export interface FastMmapStoreOptions {
 
 const KEY_PREFIX = 'sess:';
 
+const OPTION_KEYS = Object.keys({
+  storage: 0,
+  appName: 0,
+  expires: 0,
+  cacheSize: 0,
+  pageSize: 0,
+  numPages: 0,
+  initFile: 0,
+  mode: 0,
+  clock: 0,
+  lockTimeout: 0,
+  decodeCache: 0,
+  cache: 0,
+} satisfies Record<keyof FastMmapStoreOptions, 0>);
+
+// The cache's names, the drop-in stores' and Cache::FastMmap's, with what to write instead.
+const OPTION_HINTS = new Map<string, string>([
+  ['path', 'use storage (the cache file; the drop-in stores and FastMmapCache call it path)'],
+  ['share_file', 'use storage'],
+  ['expireTime', 'use expires (ms)'],
+  ['ttl', "use expires (ms), or the session manager's ttl"],
+  ['expire_time', "use expires (ms; Catalyst's was in seconds)"],
+  ['cache_size', 'use cacheSize (bytes)'],
+  ['page_size', 'use pageSize (bytes)'],
+  ['num_pages', 'use numPages'],
+  ['init_file', 'use initFile'],
+]);
+
 // The codec's check for what its fast encoder leaves to cbor-x. Sessions are plain objects
 // (store() and getAndSet check that first); other values put through `store.cache` directly
 // are left as the cache takes them.
@@ -88,6 +117,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
 
   constructor(options: FastMmapStoreOptions = {}) {
     super();
+    assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'FastMmapStore');
     this.expires = options.expires ?? 86_400_000;
     assertOption(
       Number.isFinite(this.expires) && this.expires > 0,
