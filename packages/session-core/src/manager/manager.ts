@@ -16,18 +16,11 @@ import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const resolved = resolveOptions(options);
-  let store: Store | undefined = resolved.store;
-  let ownsStore = false;
+  // The default FastMmapStore opens its file now: a directory it must refuse (another user
+  // made /tmp/fastmmap-<uid> first, say) fails the start-up, not every request after it.
+  const ownsStore = resolved.store === undefined;
+  const store: Store = resolved.store ?? createDefaultStore(resolved.clock);
   let closed = false;
-
-  // The default FastMmapStore opens a file: do it on first use, not at import or creation.
-  const getStore = (): Store => {
-    if (store === undefined) {
-      store = createDefaultStore(resolved.clock);
-      ownsStore = true;
-    }
-    return store;
-  };
 
   // Computed once, shared by every session: the HMAC keys and verifier, the cookie attribute
   // strings and one context per request scheme (Secure depends on it when secure is 'auto').
@@ -39,8 +32,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const slot = requestSecure ? 1 : 0;
     let ctx = contexts[slot];
     if (ctx === undefined) {
-      const current = getStore();
-      ctx = { options: resolved, store: current, sync: current.sync, requestSecure, cookies, keys };
+      ctx = { options: resolved, store, sync: store.sync, requestSecure, cookies, keys };
       contexts[slot] = ctx;
     }
     return ctx;
@@ -149,16 +141,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
 
   return {
-    get store() {
-      return getStore();
-    },
+    store,
     options: publicOptions,
     load,
     loadNow,
     async close() {
       if (closed) return;
       closed = true;
-      if (ownsStore && store !== undefined) await store.close();
+      if (ownsStore) await store.close();
     },
   };
 }

@@ -1,3 +1,6 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { defaultCachePath } from '../../src/cache/index.js';
 import { createSessionManager, FastMmapStore } from '../../src/index.js';
@@ -17,4 +20,21 @@ it('opens a FastMmapStore at the default path on first use and closes it with th
   await expect(store.get(session.id)).rejects.toMatchObject({
     code: 'ERR_SESSION_STORE_UNAVAILABLE',
   });
+});
+
+it('fails at creation, not at the first request, when the default directory must be refused', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'default-dir-'));
+  const saved = process.env.TMPDIR;
+  try {
+    // Another user could have made it first; group/world-writable is refused the same way.
+    mkdirSync(join(tmp, `fastmmap-${process.getuid?.() ?? 'user'}`), { mode: 0o777 });
+    chmodSync(join(tmp, `fastmmap-${process.getuid?.() ?? 'user'}`), 0o777);
+    process.env.TMPDIR = tmp;
+    expect(() => createSessionManager({ secret: SECRET })).toThrow(
+      expect.objectContaining({ code: 'ERR_SESSION_STORE_UNAVAILABLE' }),
+    );
+  } finally {
+    process.env.TMPDIR = saved;
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
