@@ -155,6 +155,15 @@ export class FastMmapStore<D extends StoredData = StoredData>
     } catch (err) {
       // The cache lets system errors (EACCES, EROFS...) through as Node's; a store says
       // SessionError for every failure to open, with the original as cause.
+      if (isFastMmapError(err) && err.code === 'ERR_FASTMMAP_GEOMETRY') {
+        // The cache's advice names its own adoptGeometry option, which this store passes on
+        // only through an open cache.
+        throw new SessionError(
+          'ERR_SESSION_OPTIONS',
+          `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) })`,
+          { cause: err },
+        );
+      }
       if (isFastMmapError(err)) throw mapCacheError(err, 'open the session file');
       throw new SessionError(
         'ERR_SESSION_STORE_UNAVAILABLE',

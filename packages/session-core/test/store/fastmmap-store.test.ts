@@ -99,6 +99,26 @@ describe('FastMmapStore', () => {
     );
   });
 
+  it("a file of another size: ERR_SESSION_OPTIONS with this store's way to keep the size", () => {
+    const storage = file();
+    new FastMmapStore({ storage, numPages: 4, pageSize: 4096 }).close();
+    let caught: unknown;
+    try {
+      new FastMmapStore({ storage, numPages: 8, pageSize: 4096 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'ERR_SESSION_OPTIONS' });
+    expect((caught as Error).message).toContain(
+      'cache: FastMmapCache.open({ path, adoptGeometry: true })',
+    );
+    const kept = new FastMmapStore({
+      cache: FastMmapCache.open({ path: storage, adoptGeometry: true }),
+    });
+    expect(kept.cache.stats().numPages).toBe(4);
+    kept.cache.close();
+  });
+
   it('maps each cache error code onto a session code', () => {
     const cases = {
       ERR_FASTMMAP_VALUE_TOO_LARGE: 'ERR_SESSION_TOO_LARGE',
