@@ -80,9 +80,9 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
 
   /**
    * Connects (if needed) and resolves once Redis answers. Optional: every call connects on its
-   * own. Rejects with ERR_REDIS_UNAVAILABLE within `connectTimeout` (at once if the connection
-   * is refused or closed), so a start-up against a Redis that is down fails fast and clearly
-   * instead of hanging.
+   * own. Rejects with ERR_REDIS_UNAVAILABLE once `connectTimeout` has passed without an answer
+   * (a refused connection is retried meanwhile: a Redis still starting may come up), so a
+   * start-up against a Redis that is down fails clearly instead of hanging.
    */
   async ready(): Promise<void> {
     const started = Date.now();
@@ -90,7 +90,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       await this.#send(['PING'], this.#connectTimeout);
     } catch (err) {
       if (err instanceof RedisStoreError && err.redisCode === 'ERR_REDIS_UNAVAILABLE') {
-        // Name the timeout only if it elapsed: a closed or reset connection fails at once.
+        // Name the timeout only if it elapsed; otherwise say how the connection failed.
         const how = isAbortError(err.cause)
           ? ` within ${this.#connectTimeout} ms (connectTimeout)`
           : `: the connection failed after ${Date.now() - started} ms (${errorText(err.cause)})`;
