@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `@fastmmap/session-core/cache`: a synchronous, Map-like cache in a memory-mapped file that
  * every process on the machine shares. Format, semantics and options: docs/cache.md.
