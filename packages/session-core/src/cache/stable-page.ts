@@ -2,6 +2,19 @@ import { FastMmapError } from './errors.js';
 
 /** A private buffer to sleep on (Atomics.wait is the only synchronous sleep in Node). */
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** The clock and sleep of the wait (injected by tests). */
+export interface WaitClock {
+  now(): number;
+  sleep(ms: number): void;
+}
+
+const realTime: WaitClock = {
+  now: () => performance.now(),
+  sleep: (ms) => {
+    Atomics.wait(sleepCell, 0, 0, ms);
+  },
+};
+
 /** A writer keeps a page for microseconds: a generation odd for this long is a writer that died. */
 const TORN_GRACE_MS = 20;
 
@@ -9,7 +22,8 @@ const TORN_GRACE_MS = 20;
  * How a reader without page locks (another user's read-only open: lock files are the owner's
  * alone, so no reader can make the app's writers wait) reads a page consistently: a seqlock on
  * the page generation, `read` re-run until no writer got in meanwhile. A generation that stays
- * odd is a writer that died (or is stopped) mid-write: after a grace, one run is taken as it is.
+ * odd is a writer that died (or is stopped) mid-write: when one odd generation has lasted the
+ * grace (20 ms, or lockTimeout if shorter), one run is taken as it is.
  * `read` must check each record's checksum on a private copy, so no run can return a wrong
  * value, only miss what a writer was moving.
  */
@@ -18,13 +32,24 @@ export function readStablePage<T>(
   genIndex: number,
   timeoutMs: number,
   read: () => T,
+  time: WaitClock = realTime,
 ): T {
-  const started = performance.now();
+  const started = time.now();
+  const grace = Math.min(TORN_GRACE_MS, timeoutMs);
   let sleepMs = 0.05;
+  // The odd generation last seen and since when: only one write that lasts the whole grace
+  // counts as a dead writer's, not a busy page's stream of short writes.
+  let oddGen = 0;
+  let oddSince = 0;
   for (;;) {
     const gen = Atomics.load(i32, genIndex);
-    const waited = performance.now() - started;
-    if ((gen & 1) === 0 || waited >= TORN_GRACE_MS) {
+    const now = time.now();
+    const waited = now - started;
+    if ((gen & 1) !== 0 && gen !== oddGen) {
+      oddGen = gen;
+      oddSince = now;
+    }
+    if ((gen & 1) === 0 || now - oddSince >= grace) {
       let result: T | undefined;
       let failure: unknown;
       let failed = false;
@@ -45,7 +70,7 @@ export function readStablePage<T>(
         `a page kept changing under a reader without locks for ${timeoutMs} ms`,
       );
     }
-    Atomics.wait(sleepCell, 0, 0, sleepMs);
+    time.sleep(sleepMs);
     sleepMs = Math.min(sleepMs * 2, 2);
   }
 }

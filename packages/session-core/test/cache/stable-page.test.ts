@@ -24,6 +24,34 @@ describe('readStablePage', () => {
     expect(runs[1]!.at).toBeGreaterThanOrEqual(20); // not while a live writer could be at work
   });
 
+  it('does not take a busy page (one short write after another) for a dead writer', () => {
+    // A live writer: while the reader sleeps, its write ends and the next begins (a new odd
+    // generation each time), and each run fits inside one write. No run may be taken.
+    const gen = new Int32Array([1]);
+    let now = 0;
+    let runs = 0;
+    const busy = {
+      now: () => now,
+      sleep: (ms: number) => {
+        now += ms;
+        gen[0] = gen[0]! + 2;
+      },
+    };
+    let caught: unknown;
+    try {
+      readStablePage(gen, 0, 100, () => ++runs, busy);
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as FastMmapError).code).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+    expect(runs).toBe(0);
+  });
+
+  it("with a lockTimeout under the grace, a dead writer's page is still read", () => {
+    const gen = new Int32Array([3]);
+    expect(readStablePage(gen, 0, 5, () => 'read')).toBe('read');
+  });
+
   it('rethrows an error only from a run no writer disturbed', () => {
     const gen = new Int32Array(1);
     let runs = 0;
