@@ -166,15 +166,21 @@ export class FastMmapCache<V = unknown> {
     this.store = new PageStore(opened.map, h.pageSize, h.numPages, h.stripes);
     this.locks = new StripeLocks(o.path, h.stripes, o.readOnly, o.lockTimeout);
     this.lockTimeout = o.lockTimeout;
-    this.pressure = new PressureMonitor(options.pressure, o.path, {
-      evictionsUnexpired: () => this.sumCounter((c) => c.evictionsUnexpired),
-      usage: () => ({
-        items: this.sumCounter((c) => c.items),
-        cacheSize: h.numPages * h.pageSize,
-        pageSize: h.pageSize,
-      }),
-    });
-    if (o.initFile) this.clear();
+    try {
+      this.pressure = new PressureMonitor(options.pressure, o.path, {
+        evictionsUnexpired: () => this.sumCounter((c) => c.evictionsUnexpired),
+        usage: () => ({
+          items: this.sumCounter((c) => c.items),
+          cacheSize: h.numPages * h.pageSize,
+          pageSize: h.pageSize,
+        }),
+      });
+      if (o.initFile) this.clear();
+    } catch (err) {
+      // A failed open keeps no lock file (or the directory's lock) open.
+      this.locks.close();
+      throw err;
+    }
   }
 
   // ---- reads ---------------------------------------------------------------------------------

@@ -308,6 +308,13 @@ describe('locks', () => {
     expect(tmpfilesWouldClean()).toBe(false);
     cache.close();
     expect(tmpfilesWouldClean()).toBe(true);
+    // An open that fails after the lock files were opened (bad pressure options) keeps none.
+    const fds = readdirSync('/proc/self/fd').length;
+    expect(codeOf(() => t.open({ numPages: 1, pageSize: 4096, pressure: { intervalMs: 0 } }))).toBe(
+      'ERR_FASTMMAP_INVALID_OPTION',
+    );
+    expect(readdirSync('/proc/self/fd').length).toBe(fds);
+    expect(tmpfilesWouldClean()).toBe(true);
   });
 
   it('ERR_FASTMMAP_LOCK_TIMEOUT when another holder keeps the page lock', () => {
