@@ -51,6 +51,9 @@ export interface VerifyReport {
  */
 let lockHeld = false;
 
+/** How often a writing instance sets its lock files' times, so temp cleaners see them used. */
+const TOUCH_INTERVAL_MS = 3_600_000;
+
 /** Sub-millisecond reads from the same record retry this often before taking the lock. */
 const SEQLOCK_TRIES = 4;
 
@@ -102,6 +105,8 @@ export class FastMmapCache<V = unknown> {
   private readonly lockTimeout: number;
   private readonly effects: WriteEffects = { evictedUnexpired: 0 };
   private closed = false;
+  /** When the lock files' times were last set (see StripeLocks.touch); -Infinity: at open. */
+  private touchedAt = Number.NEGATIVE_INFINITY;
   /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
   private readonly keyBuf: Utf8Writer = Buffer.alloc(MAX_KEY_BYTES * 3) as Utf8Writer;
   private readonly keyWords = new Uint32Array(
@@ -176,6 +181,10 @@ export class FastMmapCache<V = unknown> {
         }),
       });
       if (o.initFile) this.clear();
+      if (!o.readOnly) {
+        this.touchedAt = o.clock();
+        this.locks.touch(this.touchedAt);
+      }
     } catch (err) {
       // A failed open keeps no lock file (or the directory's lock) open.
       this.locks.close();
@@ -874,6 +883,10 @@ export class FastMmapCache<V = unknown> {
     const evicted = this.effects.evictedUnexpired;
     this.effects.evictedUnexpired = 0;
     this.pressure.afterWrite(now, evicted);
+    if (now - this.touchedAt >= TOUCH_INTERVAL_MS) {
+      this.touchedAt = now;
+      this.locks.touch(now);
+    }
   }
 
   private sumCounter(pick: (c: ReturnType<PageStore['pageCounters']>) => number): number {

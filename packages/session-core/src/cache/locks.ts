@@ -1,4 +1,11 @@
-import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  constants as fsConstants,
+  fstatSync,
+  futimesSync,
+  openSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
@@ -123,6 +130,22 @@ export class StripeLocks {
     const fd = this.fds[stripe]!;
     if (fd < 0 || TEST_NO_LOCK) return;
     flockSync(fd, LOCK_UN);
+  }
+
+  /**
+   * Sets the lock files' times to `nowMs` (writers; best effort). They are never written, so a
+   * temp cleaner that goes by file age would otherwise see them as abandoned.
+   */
+  touch(nowMs: number): void {
+    const seconds = nowMs / 1000;
+    for (const fd of this.fds) {
+      if (fd < 0) continue;
+      try {
+        futimesSync(fd, seconds, seconds);
+      } catch {
+        // Not ours to fail a write over: the directory lock still protects the usual layout.
+      }
+    }
   }
 
   close(): void {

@@ -20,7 +20,7 @@ import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { networkFilesystemName } from '../../src/cache/file.js';
 import { defaultCacheDir, FastMmapCache } from '../../src/cache/index.js';
-import { codeOf, SMALL, scratchDir } from './helpers.js';
+import { codeOf, manualClock, SMALL, scratchDir } from './helpers.js';
 
 /** Child processes run the built library (the hooks are read once, at module load). */
 const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
@@ -283,6 +283,20 @@ describe('options', () => {
 });
 
 describe('locks', () => {
+  it("a writer sets its lock files' times at open and then hourly, so cleaners see them used", () => {
+    const clock = manualClock(Date.UTC(2026, 5, 1));
+    const mtime = () => statSync(`${t.path}.lock-0`).mtimeMs;
+    const cache = t.open<number>({ numPages: 1, pageSize: 4096, clock: clock.fn });
+    expect(mtime()).toBe(clock.now);
+    const opened = clock.now;
+    clock.advance(30 * 60_000);
+    cache.set('k', 1);
+    expect(mtime()).toBe(opened); // at most once an hour: no syscalls per write
+    clock.advance(31 * 60_000);
+    cache.set('k', 2);
+    expect(mtime()).toBe(clock.now);
+  });
+
   it('holds a shared lock on its directory while open, so systemd-tmpfiles does not age it', () => {
     const fsExt = createRequire(import.meta.url)('fs-ext') as {
       flockSync(fd: number, f: string): void;
