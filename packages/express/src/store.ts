@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
+import { assertKnownOptions, pickOptions } from '@fastmmap/session-core';
+import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
 import {
   type ExpressSessionInput,
   type ExpressSessionRecord,
@@ -15,6 +16,20 @@ export type {
 } from './express-session-record.js';
 
 const ONE_DAY = 86_400_000;
+
+/** The cache options this store passes on (its codec, expiry and mode are its own). */
+const CACHE_KEYS = CACHE_OPTION_KEYS.filter(
+  (key) => key !== 'codec' && key !== 'expireTime' && key !== 'readOnly',
+);
+const OPTION_KEYS = [...CACHE_KEYS, 'prefix', 'ttl', 'disableTouch'];
+// FastMmapStore's and connect-redis's names, with what to write here instead.
+const OPTION_HINTS = new Map<string, string>([
+  ['storage', 'use path (FastMmapStore calls it storage)'],
+  ['expires', 'use ttl (ms)'],
+  ['expireTime', 'use ttl (ms)'],
+  ['client', 'not needed: sessions live in the shared file (see path)'],
+  ['serializer', 'not supported: records are JSON, as express-session expects'],
+]);
 
 export interface ExpressSessionStoreOptions
   extends Omit<CacheOptions, 'codec' | 'expireTime' | 'readOnly'> {
@@ -87,7 +102,9 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
 
   constructor(options: ExpressSessionStoreOptions = {}) {
     super();
-    const { prefix = 'sess:', ttl = ONE_DAY, disableTouch = false, ...cacheOptions } = options;
+    assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'ExpressSessionStore');
+    const { prefix = 'sess:', ttl = ONE_DAY, disableTouch = false } = options;
+    const cacheOptions = pickOptions(options, CACHE_KEYS);
     if (typeof ttl === 'number' && !(Number.isFinite(ttl) && ttl > 0)) {
       throw new RangeError(`ttl must be a positive number of ms, got ${ttl}`);
     }

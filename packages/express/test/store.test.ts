@@ -223,9 +223,21 @@ describe('ExpressSessionStore options', () => {
   it("refuses options it does not read: storage (FastMmapStore's name) points to path", () => {
     expect(() => new ExpressSessionStore({ storage: '/tmp/x.fmcache' } as never)).toThrow(
       expect.objectContaining({
-        code: 'ERR_FASTMMAP_INVALID_OPTION',
+        code: 'ERR_SESSION_OPTIONS',
         message: expect.stringContaining('storage: use path'),
       }),
     );
+  });
+
+  it('reads inherited options too, as the other stores do (a rest spread dropped them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'es-inherited-'));
+    try {
+      const path = join(dir, 'inherited.fmcache');
+      const store = new ExpressSessionStore(Object.create({ path, numPages: 2, pageSize: 4096 }));
+      expect(store.cache.path).toBe(path);
+      store.cache.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

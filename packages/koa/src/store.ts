@@ -1,6 +1,23 @@
-import { type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
+import { assertKnownOptions, pickOptions } from '@fastmmap/session-core';
+import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
 
 const ONE_DAY = 86_400_000;
+
+/** The cache options this store passes on (its codec, expiry and mode are its own). */
+const CACHE_KEYS = CACHE_OPTION_KEYS.filter(
+  (key) => key !== 'codec' && key !== 'expireTime' && key !== 'readOnly',
+);
+const OPTION_KEYS = [...CACHE_KEYS, 'prefix', 'sessionTtl'];
+const LIFETIME =
+  "koa-session's maxAge sets each session's lifetime; sessionTtl (ms) is for maxAge: 'session'";
+// FastMmapStore's and other stores' names, with what to write here instead.
+const OPTION_HINTS = new Map<string, string>([
+  ['storage', 'use path (FastMmapStore calls it storage)'],
+  ['ttl', LIFETIME],
+  ['expires', LIFETIME],
+  ['expireTime', LIFETIME],
+  ['maxAge', `a koa-session option: ${LIFETIME}`],
+]);
 
 /** What koa-session stores: the user's data plus its `_expire`/`_maxAge` (or `_session`). */
 export type KoaSessionRecord = Record<string, unknown>;
@@ -33,7 +50,9 @@ export class KoaSessionStore {
   private readonly sessionTtl: number;
 
   constructor(options: KoaSessionStoreOptions = {}) {
-    const { prefix = 'sess:', sessionTtl = ONE_DAY, ...cacheOptions } = options;
+    assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'KoaSessionStore');
+    const { prefix = 'sess:', sessionTtl = ONE_DAY } = options;
+    const cacheOptions = pickOptions(options, CACHE_KEYS);
     if (!(Number.isFinite(sessionTtl) && sessionTtl > 0)) {
       throw new RangeError(`sessionTtl must be a positive number of ms, got ${sessionTtl}`);
     }

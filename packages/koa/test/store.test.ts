@@ -130,12 +130,24 @@ describe('KoaSessionStore with the real koa-session 7', () => {
 });
 
 describe('KoaSessionStore options', () => {
-  it("refuses options it does not read: storage (FastMmapStore's name) points to path", () => {
-    expect(() => new KoaSessionStore({ storage: '/tmp/x.fmcache' } as never)).toThrow(
+  it('refuses options it does not read, with hints in its own terms', () => {
+    expect(() => new KoaSessionStore({ storage: '/tmp/x.fmcache', ttl: 1000 } as never)).toThrow(
       expect.objectContaining({
-        code: 'ERR_FASTMMAP_INVALID_OPTION',
-        message: expect.stringContaining('storage: use path'),
+        code: 'ERR_SESSION_OPTIONS',
+        message: expect.stringMatching(/storage: use path[\s\S]*ttl: koa-session's maxAge/),
       }),
     );
+  });
+
+  it('reads inherited options too, as the other stores do (a rest spread dropped them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koa-inherited-'));
+    try {
+      const path = join(dir, 'inherited.fmcache');
+      const store = new KoaSessionStore(Object.create({ path, numPages: 2, pageSize: 4096 }));
+      expect(store.cache.path).toBe(path);
+      store.cache.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 export type { Clock } from './cache/types.js';
 export { isSessionError, SessionError, type SessionErrorCode } from './errors.js';
 // For stores and adapters: refuse options nothing reads, as the manager does.
-export { assertKnownOptions } from './known-options.js';
+export { assertKnownOptions, pickOptions } from './known-options.js';
 // For adapters: the manager from their options (a shared one, or a new one they own).
 export { type AdapterManager, adapterManager } from './manager/adapter-manager.js';
 export { guardedSession } from './manager/guarded-session.js';

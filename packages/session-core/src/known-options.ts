@@ -16,3 +16,14 @@ export function assertKnownOptions(
   if (lines.length > 0)
     throw new SessionError('ERR_SESSION_OPTIONS', unknownKeysMessage(where, lines, known));
 }
+
+/**
+ * The options among `keys` that `options` has, own or inherited (as the manager and the stores
+ * read theirs), for passing on: a rest spread would drop inherited and getter options.
+ */
+export function pickOptions<T extends object>(options: T, keys: readonly string[]): Partial<T> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys)
+    if (key in options) picked[key] = (options as Record<string, unknown>)[key];
+  return picked as Partial<T>;
+}

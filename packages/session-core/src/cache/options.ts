@@ -44,8 +44,8 @@ export function validTtl(ttl: unknown, name: string): number {
   return ttl;
 }
 
-// Every key of CacheOptions (`satisfies` keeps the list in step with the interface).
-const CACHE_OPTION_KEYS = Object.keys({
+/** Every option FastMmapCache.open() takes (`satisfies` keeps it in step with CacheOptions). */
+export const CACHE_OPTION_KEYS = Object.keys({
   path: 0,
   appName: 0,
   pageSize: 0,
