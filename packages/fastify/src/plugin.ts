@@ -11,8 +11,14 @@ const COMMITTED = Symbol('@fastmmap/fastify committed');
 async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions) {
   // Fastify hands every plugin its register options too.
   const { manager, owned } = adapterManager(options, FASTIFY_REGISTER_KEYS);
-  fastify.decorate('sessionManager', manager);
-  fastify.decorateRequest('session', null as unknown as Session);
+  try {
+    fastify.decorate('sessionManager', manager);
+    fastify.decorateRequest('session', null as unknown as Session);
+  } catch (err) {
+    // Registered twice in one context, say: the store this registration opened is closed.
+    if (owned) await manager.close();
+    throw err;
+  }
 
   fastify.addHook('onRequest', (request, _reply, done) => {
     let loaded: Session | Promise<Session>;
@@ -24,7 +30,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       return;
     }
     const begin = (session: Session) => {
-      request.session = guardedSession(session, 'request.session');
+      request.session = guardedSession(session, 'request.session', clientSafe);
       done();
     };
     // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import { MemoryStore, SessionError, type SessionManagerOptions } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
@@ -104,6 +105,18 @@ describe('@fastmmap/fastify plugin', () => {
     expect(setCookies(login)).toHaveLength(1);
   });
 
+  it('registered twice in one context: refused, and the store the second opened is closed', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const twice = Fastify();
+    apps.push(twice);
+    twice.register(fastifySession, { secret, store: new MemoryStore() });
+    const before = fds();
+    // The default store: a file, its lock files and its directory's lock.
+    twice.register(fastifySession, { secret });
+    await expect(twice.ready()).rejects.toMatchObject({ code: 'FST_ERR_DEC_ALREADY_PRESENT' });
+    expect(fds() - before).toBeLessThan(4);
+  });
+
   it('lets an earlier onRequest hook answer before any session is loaded', async () => {
     const app = Fastify();
     apps.push(app);
@@ -166,13 +179,14 @@ describe('store failures', () => {
   const detail = 'connect ECONNREFUSED 10.9.8.7:6379';
   function switchableStore() {
     const memory = new MemoryStore();
-    const state = { failing: undefined as 'get' | 'getAndSet' | undefined };
+    const state = { failing: undefined as 'get' | 'getAndSet' | 'store' | undefined };
     const refuse = async () => {
       throw new SessionError('ERR_SESSION_STORE_UNAVAILABLE', detail);
     };
     const store = {
       get: (id: string) => (state.failing === 'get' ? refuse() : memory.get(id)),
-      store: memory.store.bind(memory),
+      store: (...args: Parameters<MemoryStore['store']>) =>
+        state.failing === 'store' ? refuse() : memory.store(...args),
       delete: memory.delete.bind(memory),
       deleteExpired: memory.deleteExpired.bind(memory),
       getAndSet: (...args: Parameters<MemoryStore['getAndSet']>) =>
@@ -208,4 +222,44 @@ describe('store failures', () => {
       expect(logged).toContain(detail);
     },
   );
+
+  it('a failing destroy() in a route (logout, whose tombstone is a store()): the same generic 500; an error handler still sees the class, code and cause', async () => {
+    const { store, state } = switchableStore();
+    const app = await build({ store }, { logger: false });
+    const seen: unknown[] = [];
+    app.post('/logout', async (request) => {
+      await request.session.destroy();
+      return { ok: true };
+    });
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const cookie = cookiePair(setCookies(login)[0]!);
+    state.failing = 'store';
+    const res = await app.inject({ method: 'POST', url: '/logout', headers: { cookie } });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
+    expect(res.body).not.toContain('10.9.8.7');
+    // A custom handler, registered on another app: what it is given.
+    const custom = await build({ store }, { logger: false });
+    custom.setErrorHandler((err, _request, reply) => {
+      seen.push(err);
+      reply.code(503).send({ retry: true });
+    });
+    custom.post('/logout', async (request) => {
+      await request.session.destroy();
+      return { ok: true };
+    });
+    state.failing = undefined;
+    const again = cookiePair(
+      setCookies(await custom.inject({ method: 'POST', url: '/login' }))[0]!,
+    );
+    state.failing = 'store';
+    expect(
+      (await custom.inject({ method: 'POST', url: '/logout', headers: { cookie: again } }))
+        .statusCode,
+    ).toBe(503);
+    const err = seen[0] as SessionError;
+    expect(err).toBeInstanceOf(SessionError);
+    expect(err.code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
+    expect((err.cause as Error).message).toBe(detail);
+  });
 });

@@ -6,7 +6,12 @@ import type { Session } from './types.js';
 // a TypeError already, but a sloppy script would lose the write without a word: the guard
 // refuses it in every mode, naming where the data goes. Methods run on the Session itself
 // (its private fields are not reachable through a Proxy).
-function handlerFor(where: string): ProxyHandler<Session<object>> {
+function handlerFor(
+  where: string,
+  mapError: ((err: unknown) => unknown) | undefined,
+): ProxyHandler<Session<object>> {
+  // One bound function per session and method, so `s.commit === s.commit` as on the session.
+  const bound = new WeakMap<object, Map<string | symbol, unknown>>();
   const misplaced = (name: string | symbol) => {
     const key = String(name);
     return new SessionError(
@@ -17,7 +22,9 @@ function handlerFor(where: string): ProxyHandler<Session<object>> {
   return {
     get(target, name) {
       const value = Reflect.get(target, name, target);
-      return typeof value === 'function' ? boundMethod(target, name, value) : value;
+      return typeof value === 'function'
+        ? boundMethod(bound, target, name, value, mapError)
+        : value;
     },
     set(target, name, value) {
       if (name !== 'data') throw misplaced(name);
@@ -33,10 +40,13 @@ function handlerFor(where: string): ProxyHandler<Session<object>> {
   };
 }
 
-// One bound function per session and method, so `s.commit === s.commit` as on the session.
-const bound = new WeakMap<object, Map<string | symbol, unknown>>();
-
-function boundMethod(target: object, name: string | symbol, method: Function): unknown {
+function boundMethod(
+  bound: WeakMap<object, Map<string | symbol, unknown>>,
+  target: object,
+  name: string | symbol,
+  method: Function,
+  mapError: ((err: unknown) => unknown) | undefined,
+): unknown {
   let methods = bound.get(target);
   if (methods === undefined) {
     methods = new Map();
@@ -44,24 +54,51 @@ function boundMethod(target: object, name: string | symbol, method: Function): u
   }
   let fn = methods.get(name);
   if (fn === undefined) {
-    fn = method.bind(target);
+    fn = mapError === undefined ? method.bind(target) : mappingErrors(target, method, mapError);
     methods.set(name, fn);
   }
   return fn;
 }
 
+/** `method` on `target`, its errors (thrown or rejected) passed through `mapError`. */
+function mappingErrors(target: object, method: Function, mapError: (err: unknown) => unknown) {
+  const fail = (err: unknown): never => {
+    throw mapError(err);
+  };
+  return (...args: unknown[]) => {
+    let result: unknown;
+    try {
+      result = method.apply(target, args);
+    } catch (err) {
+      fail(err);
+    }
+    return result instanceof Promise ? result.catch(fail) : result;
+  };
+}
+
 const handlers = new Map<string, ProxyHandler<Session<object>>>();
+const mappedHandlers = new WeakMap<Function, Map<string, ProxyHandler<Session<object>>>>();
 
 /**
  * For adapters: the session as the app sees it (`where` is how the app reaches it, e.g.
  * 'ctx.session'), refusing data put on the Session instead of on `data`. commitNow() and
- * every method work on it as on the session.
+ * every method work on it as on the session. `mapError`, if given, maps what its methods throw
+ * or reject with (the Fastify adapter hides store details from clients that way).
  */
-export function guardedSession<S extends Session<object>>(session: S, where: string): S {
-  let handler = handlers.get(where);
+export function guardedSession<S extends Session<object>>(
+  session: S,
+  where: string,
+  mapError?: (err: unknown) => unknown,
+): S {
+  let byWhere = handlers;
+  if (mapError !== undefined) {
+    byWhere = mappedHandlers.get(mapError) ?? new Map();
+    mappedHandlers.set(mapError, byWhere);
+  }
+  let handler = byWhere.get(where);
   if (handler === undefined) {
-    handler = handlerFor(where);
-    handlers.set(where, handler);
+    handler = handlerFor(where, mapError);
+    byWhere.set(where, handler);
   }
   return new Proxy(session, handler) as S;
 }
