@@ -17,7 +17,7 @@ import {
 import { StripeLocks } from './locks.js';
 import { resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
-import { BROKEN, NOT_FOUND, PageStore, type WriteEffects } from './page-store.js';
+import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
 import { PressureMonitor } from './pressure.js';
 import { readStablePage } from './stable-page.js';
 import type { CacheOptions, CacheStats, Clock, Codec, PageStats, SetOptions } from './types.js';
@@ -103,7 +103,6 @@ export class FastMmapCache<V = unknown> {
   private readonly stripes: number;
   private readonly pressure: PressureMonitor;
   private readonly lockTimeout: number;
-  private readonly effects: WriteEffects = { evictedUnexpired: 0 };
   private closed = false;
   /** When the lock files' times were last set (see StripeLocks.touch); -Infinity: at open. */
   private touchedAt = Number.NEGATIVE_INFINITY;
@@ -262,7 +261,6 @@ export class FastMmapCache<V = unknown> {
       bytes,
       expiresAt,
       now,
-      this.effects,
     );
     store.endWrite(base);
   }
@@ -880,9 +878,7 @@ export class FastMmapCache<V = unknown> {
   }
 
   private afterWrite(now: number): void {
-    const evicted = this.effects.evictedUnexpired;
-    this.effects.evictedUnexpired = 0;
-    this.pressure.afterWrite(now, evicted);
+    this.pressure.afterWrite(now);
     if (now - this.touchedAt >= TOUCH_INTERVAL_MS) {
       this.touchedAt = now;
       this.locks.touch(now);

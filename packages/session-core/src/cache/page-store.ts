@@ -51,11 +51,6 @@ export const BROKEN = -2;
 const MEMO_MIN_BITS = 12;
 const MEMO_MAX_BITS = 18;
 
-/** What a write changed, for the caller's pressure accounting. */
-export interface WriteEffects {
-  evictedUnexpired: number;
-}
-
 /**
  * The page format and every operation on it. Mutating methods must be called with the page's
  * stripe lock held; `find`/`copyRecord` are also safe without it (seqlock readers), because
@@ -354,7 +349,6 @@ export class PageStore {
     value: Uint8Array,
     expiresAt: number,
     now: number,
-    effects: WriteEffects,
   ): void {
     hook('write:after-marker');
     const base = this.base(page);
@@ -375,13 +369,7 @@ export class PageStore {
     if (compactNow) {
       // The old record of this key survives compaction (a death before the new one is written
       // must leave the old value), but it is never evicted for its own replacement.
-      effects.evictedUnexpired += this.compactor.compact(
-        page,
-        need,
-        found < 0 ? -1 : found - base,
-        now,
-        false,
-      );
+      this.compactor.compact(page, need, found < 0 ? -1 : found - base, now, false);
       found = this.find(base, key, keyWords, klen, hash);
       freeData = u32[(base + P_FREE_DATA) >>> 2]!;
       if (

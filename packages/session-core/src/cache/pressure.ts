@@ -19,9 +19,10 @@ export interface PressureSource {
 }
 
 /**
- * Watches unexpired evictions (in the file, so every process's count) per interval and calls
- * onPressure at most once per interval. No timers: it runs on writes that evicted, and on the
- * first write after an interval ends.
+ * Watches unexpired evictions (in the file, so every process's count) per interval. No timers:
+ * on the first write after an interval ends it closes that window, and calls onPressure if
+ * more live items were evicted in it than allowed, with the window's real count and length
+ * (reporting at the first eviction instead gave a count of one or two and advice to match).
  */
 export class PressureMonitor {
   private readonly max: number;
@@ -29,7 +30,6 @@ export class PressureMonitor {
   private readonly onPressure: (info: PressureInfo) => void;
   private windowStart = Number.NaN;
   private windowBase = 0;
-  private reported = false;
 
   constructor(
     options: PressureOptions | undefined,
@@ -60,29 +60,25 @@ export class PressureMonitor {
     }
   }
 
-  /** Called after every write; `evicted` is what this write evicted (usually 0: cheap exit). */
-  afterWrite(now: number, evicted: number): void {
-    if (evicted === 0 && now - this.windowStart < this.intervalMs) return;
-    if (
-      Number.isNaN(this.windowStart) ||
-      now - this.windowStart >= this.intervalMs ||
-      now < this.windowStart
-    ) {
-      this.windowStart = now;
-      this.windowBase = this.source.evictionsUnexpired() - evicted;
-      this.reported = false;
-    }
-    if (evicted === 0 || this.reported) return;
-    const inWindow = this.source.evictionsUnexpired() - this.windowBase;
-    if (inWindow <= this.max) return;
-    this.reported = true;
+  /** Called after every write (a comparison, until an interval has passed). */
+  afterWrite(now: number): void {
+    if (now - this.windowStart < this.intervalMs) return; // false while windowStart is NaN
+    const total = this.source.evictionsUnexpired();
+    // A clock that went back starts a new window without judging the old one.
+    if (now >= this.windowStart) this.judge(total - this.windowBase, now - this.windowStart);
+    this.windowStart = now;
+    this.windowBase = total;
+  }
+
+  private judge(evicted: number, spanMs: number): void {
+    if (evicted <= this.max) return;
     const { items, cacheSize, pageSize } = this.source.usage();
-    // Room for what is kept plus what was pushed out, with a quarter spare.
-    const factor = ((items + inWindow) / Math.max(1, items)) * 1.25;
+    // Room for what is kept plus what was pushed out in the window, with a quarter spare.
+    const factor = ((items + evicted) / Math.max(1, items)) * 1.25;
     const suggested = Math.ceil((cacheSize * factor) / pageSize) * pageSize;
     this.onPressure({
-      evictedUnexpired: inWindow,
-      intervalMs: this.intervalMs,
+      evictedUnexpired: evicted,
+      intervalMs: spanMs,
       cacheSize,
       suggestedCacheSize: suggested,
       path: this.path,

@@ -18,8 +18,12 @@ export interface SetOptions {
 
 /** What `onPressure` receives when live (unexpired) items are evicted faster than allowed. */
 export interface PressureInfo {
-  /** Unexpired items evicted during the interval, in all processes sharing the file. */
+  /** Unexpired items evicted during the window, in all processes sharing the file. */
   evictedUnexpired: number;
+  /**
+   * How long that window was, in ms: at least the interval (it closes at the first write after
+   * the interval ends, which is also when onPressure is called).
+   */
   intervalMs: number;
   /** The current total size of the file in bytes. */
   cacheSize: number;
@@ -31,7 +35,7 @@ export interface PressureInfo {
 export interface PressureOptions {
   /** More unexpired evictions than this per interval triggers `onPressure`. Default 0. */
   maxEvictionsPerInterval?: number;
-  /** Default 60_000 ms. Checked lazily on writes, never with a timer. */
+  /** Default 60_000 ms. Judged at the first write after each interval, never with a timer. */
   intervalMs?: number;
   /** Default: one `process.emitWarning` per interval. */
   onPressure?: (info: PressureInfo) => void;

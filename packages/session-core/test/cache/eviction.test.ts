@@ -82,7 +82,7 @@ describe('compaction and LRU eviction inside a page', () => {
 });
 
 describe('pressure', () => {
-  it('calls onPressure once per interval when live entries are evicted too fast', () => {
+  it('judges each interval when it ends: the whole count, the real span, once', () => {
     const clock = manualClock();
     const calls: PressureInfo[] = [];
     const cache = t.open<Uint8Array>({
@@ -94,25 +94,35 @@ describe('pressure', () => {
         onPressure: (info) => calls.push(info),
       },
     });
+    const evictedBefore = cache.stats().evictionsUnexpired;
     for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+    expect(calls).toHaveLength(0); // the interval is not over yet
+    const evicted = cache.stats().evictionsUnexpired - evictedBefore;
+    expect(evicted).toBeGreaterThan(10);
+    clock.advance(12_000);
+    cache.set('after', value(0)); // the first write after the interval closes it
     expect(calls).toHaveLength(1);
     const info = calls[0]!;
-    expect(info.evictedUnexpired).toBeGreaterThan(2);
-    expect(info).toMatchObject({ intervalMs: 10_000, cacheSize: 4096, path: t.path });
-    expect(info.suggestedCacheSize).toBeGreaterThan(4096);
+    // Every eviction of the window, not the one or two seen when the first happened.
+    expect(info.evictedUnexpired).toBe(evicted);
+    expect(info).toMatchObject({ intervalMs: 12_000, cacheSize: 4096, path: t.path });
+    expect(info.suggestedCacheSize).toBeGreaterThan(4096 * 2);
     expect(info.suggestedCacheSize % 4096).toBe(0);
-    clock.advance(10_000);
-    for (let i = 0; i < 60; i++) cache.set(`again${i}`, value(i));
-    expect(calls).toHaveLength(2);
+    cache.set('quiet', value(1));
+    expect(calls).toHaveLength(1); // once per window
   });
 
   it('stays quiet while evictions are within the allowance', () => {
+    const clock = manualClock();
     const onPressure = vi.fn();
     const cache = t.open<Uint8Array>({
       ...ONE_PAGE,
+      clock: clock.fn,
       pressure: { maxEvictionsPerInterval: 1000, onPressure },
     });
     for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+    clock.advance(60_000);
+    cache.set('after', value(0));
     expect(cache.stats().evictionsUnexpired).toBeGreaterThan(0);
     expect(onPressure).not.toHaveBeenCalled();
   });
@@ -120,11 +130,15 @@ describe('pressure', () => {
   it('warns through process.emitWarning by default, saying what to do', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
-      const cache = t.open<Uint8Array>(ONE_PAGE);
+      const clock = manualClock();
+      const cache = t.open<Uint8Array>({ ...ONE_PAGE, clock: clock.fn });
       for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+      clock.advance(60_000);
+      cache.set('after', value(0));
       expect(spy).toHaveBeenCalledTimes(1);
       const [message, options] = spy.mock.calls[0] as [string, { code: string }];
       expect(options.code).toBe('FASTMMAP_PRESSURE');
+      expect(message).toMatch(/evicted \d+ unexpired items in 60000 ms/);
       expect(message).toMatch(/Raise cacheSize from 4096 to about \d+/);
     } finally {
       spy.mockRestore();
