@@ -71,14 +71,18 @@ export function overfullFixture(): Fixture & { pressure: PressureInfo[] } {
   const dir = tempDir();
   const path = join(dir, 'small.fmcache');
   const pressure: PressureInfo[] = [];
+  let now = Date.now();
   const cache = FastMmapCache.open({
     path,
     pageSize: 4096,
     numPages: 1,
     lockStripes: 1,
+    clock: () => now,
     pressure: { onPressure: (info) => pressure.push(info) },
   });
   for (let i = 0; i < 100; i++) cache.set(`k${i}`, 'v'.repeat(200), { ttl: 0 });
+  now += 60_000; // the pressure interval ends: the next write reports it
+  cache.set('k100', 'v'.repeat(200), { ttl: 0 });
   return { ...finish(dir, path, cache), pressure };
 }
 
