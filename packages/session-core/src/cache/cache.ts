@@ -99,7 +99,8 @@ export class FastMmapCache<V = unknown> {
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
-  private readonly numPages: number;
+  /** How many pages the file has (for purgePages batches). */
+  readonly numPages: number;
   private readonly stripes: number;
   private readonly pressure: PressureMonitor;
   private readonly lockTimeout: number;
@@ -372,10 +373,25 @@ export class FastMmapCache<V = unknown> {
 
   /** Removes every expired entry now (they are otherwise removed lazily); returns the count. */
   purge(): number {
+    return this.purgePages(0, this.numPages);
+  }
+
+  /**
+   * purge() of `count` pages from page `from` (clamped to the file): a big file purged in
+   * batches, with the event loop free between them, instead of in one long call.
+   */
+  purgePages(from: number, count: number): number {
     this.enterWrite();
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(count) || from < 0 || count < 0) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        `purgePages(from, count) takes integers >= 0, got ${from}, ${count}`,
+      );
+    }
     const now = this.clock();
+    const end = Math.min(this.numPages, from + count);
     let removed = 0;
-    for (let page = 0; page < this.numPages; page++) {
+    for (let page = from; page < end; page++) {
       const base = this.store.base(page);
       this.lock(page);
       try {

@@ -83,6 +83,8 @@ function checkSessionData(value: unknown): void {
   if (isPlainObject(value)) assertSupportedData(value);
 }
 const DEFAULT_NUM_PAGES = 512;
+/** Pages deleteExpired() purges between two yields to the event loop (2 MiB of 64 KiB pages). */
+const PURGE_BATCH = 32;
 
 /**
  * Sessions in a memory-mapped file that every process on the machine shares. Each session is
@@ -203,9 +205,23 @@ export class FastMmapStore<D extends StoredData = StoredData>
   }
 
   /** Purges every expired record of the cache file (sessions and anything else in it). */
+  /**
+   * Purges PURGE_BATCH pages at a time, yielding to the event loop between batches: one pass
+   * over a 32 MiB file took ~50 ms of a loaded worker's event loop, a 512 MiB one ~100 ms idle.
+   */
   async deleteExpired(): Promise<number> {
     this.#assertOpen();
-    return this.#call('purge expired sessions', () => this.cache.purge());
+    let removed = 0;
+    for (let from = 0; from < this.cache.numPages; from += PURGE_BATCH) {
+      if (from > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.#closed) break; // closed meanwhile: what was purged stays purged
+      }
+      removed += this.#call('purge expired sessions', () =>
+        this.cache.purgePages(from, PURGE_BATCH),
+      );
+    }
+    return removed;
   }
 
   /** getAndSet(), answered in the call: failures (fn's own too) are thrown. */

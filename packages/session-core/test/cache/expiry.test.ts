@@ -101,3 +101,25 @@ describe('expiry (injected clock, no sleeping)', () => {
     expect(cache.getEntry('k')?.lastAccess).toBe(Date.UTC(2026, 0, 1, 0, 0, 2));
   });
 });
+
+describe('purgePages', () => {
+  it('purges only the pages asked for, clamped to the file; purge() is all of them', () => {
+    const clock = manualClock();
+    const cache = t.open<number>({ clock: clock.fn, numPages: 8, pageSize: 4096 });
+    for (let i = 0; i < 80; i++) cache.set(`k${i}`, i, { ttl: 1000 });
+    clock.advance(1000);
+    const first = cache.purgePages(0, 3);
+    const rest = cache.purgePages(3, 1000);
+    expect(first).toBeGreaterThan(0);
+    expect(first + rest).toBe(80);
+    expect(cache.purge()).toBe(0);
+    expect(cache.numPages).toBe(8);
+    for (const bad of [
+      [-1, 2],
+      [0, 1.5],
+      [Number.NaN, 1],
+    ] as const) {
+      expect(() => cache.purgePages(bad[0], bad[1])).toThrow(FastMmapError);
+    }
+  });
+});

@@ -119,6 +119,22 @@ describe('FastMmapStore', () => {
     kept.cache.close();
   });
 
+  it('deleteExpired() purges in batches, letting the event loop run between them', async () => {
+    const clock = fakeClock();
+    const store = new FastMmapStore({ storage: file(), numPages: 100, pageSize: 4096, clock });
+    for (let i = 0; i < 300; i++) await store.store(`expiring-${i}-${'x'.repeat(16)}`, { i }, 1000);
+    await store.store(`kept-${'x'.repeat(20)}`, { kept: true }, 60_000);
+    clock.advance(2000);
+    const order: string[] = [];
+    setImmediate(() => order.push('other work'));
+    const removed = await store.deleteExpired();
+    order.push('purged');
+    expect(removed).toBe(300); // every page, across the batches
+    expect(order).toEqual(['other work', 'purged']);
+    expect(await store.get(`kept-${'x'.repeat(20)}`)).toMatchObject({ kept: true });
+    await store.close();
+  });
+
   it('maps each cache error code onto a session code', () => {
     const cases = {
       ERR_FASTMMAP_VALUE_TOO_LARGE: 'ERR_SESSION_TOO_LARGE',
