@@ -1,5 +1,5 @@
 /** A key written back as typed, or quoted when it is not a plain identifier. */
-export function keyLabel(key: string): string {
+function keyLabel(key: string): string {
   return /^[\w$]+$/.test(key) ? key : JSON.stringify(key);
 }
 
