@@ -8,6 +8,21 @@
 const SLAB_SIZE = 32 * 1024;
 const POOLED_MAX = 4 * 1024;
 
+/**
+ * Node's own Buffer class (what Buffer.from and subarray construct): `new` on it makes a view
+ * ~70 ns faster than `slab.subarray()`, which looks the class up through Symbol.species on each
+ * call (~15% of a 1 KiB raw read). Buffer.from(arrayBuffer, ...) where Node differs.
+ */
+const species: unknown = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species];
+const NodeBuffer =
+  typeof species === 'function' && species !== Buffer && species.prototype === Buffer.prototype
+    ? (species as new (
+        buffer: ArrayBufferLike,
+        byteOffset: number,
+        length: number,
+      ) => Buffer)
+    : undefined;
+
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
 let used = 0;
 
@@ -23,8 +38,10 @@ export function copyOut(buffer: ArrayBufferLike, byteOffset: number, length: num
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
     used = 0;
   }
-  const out = slab.subarray(used, used + length);
+  const at = slab.byteOffset + used;
+  slab.set(src, used);
   used = (used + length + 7) & ~7;
-  out.set(src);
-  return out;
+  return NodeBuffer !== undefined
+    ? new NodeBuffer(slab.buffer, at, length)
+    : Buffer.from(slab.buffer, at, length);
 }
