@@ -1,7 +1,11 @@
-import { stringifySetCookie } from 'cookie';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCookieSerializer } from '../../src/manager/cookies.js';
+import {
+  createCookieSerializer,
+  MAX_COOKIE_VALUE_LENGTH,
+  readCookieValues,
+} from '../../src/manager/cookies.js';
 import { resolveOptions } from '../../src/manager/options.js';
 import type { CookieOptions } from '../../src/manager/types.js';
 import { SECRET } from '../helpers.js';
@@ -90,5 +94,66 @@ describe('Set-Cookie values', () => {
     expect(createCookieSerializer(lax.name, lax.cookie).session('v', false, 0)).not.toMatch(
       /Secure/,
     );
+  });
+});
+
+/** The rule written plainly: every `;`-separated pair named `name`, through the cookie package. */
+function referenceValues(header: string, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    let value = parseCookie(pair)[name];
+    if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
+    if (value === undefined || value.length === 0 || value.length > MAX_COOKIE_VALUE_LENGTH)
+      continue;
+    values.push(value);
+  }
+  return values.slice(0, 4);
+}
+
+describe('reading the Cookie header', () => {
+  const name = 'fmsid';
+  // Pieces that make near misses likely: the name inside other names and values, separators
+  // with and without spaces, quotes, percent escapes, empty and over-long values.
+  const piece = fc.constantFrom(
+    'fmsid',
+    'xfmsid',
+    'fmsidx',
+    '=',
+    ';',
+    '; ',
+    ' ',
+    '\t',
+    '"',
+    '%41',
+    '%zz',
+    'abc.def',
+    'a=fmsid=b',
+    '_ga=GA1.1.123',
+    'x'.repeat(MAX_COOKIE_VALUE_LENGTH),
+  );
+  const header = fc.array(piece, { maxLength: 24 }).map((parts) => parts.join(''));
+
+  it('finds what splitting every pair finds, for any header', () => {
+    fc.assert(
+      fc.property(header, (h) => {
+        expect(readCookieValues(h, name)).toEqual(referenceValues(h, name));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("takes the session cookie from among a browser's others, and at most four", () => {
+    const others = '_ga=GA1.1.1; consent=%7B%22a%22%3Atrue%7D; xfmsid=no; fmsidx=no';
+    expect(readCookieValues(`${others}; fmsid=one;fmsid = "two" ;theme=dark`, name)).toEqual([
+      'one',
+      'two',
+    ]);
+    const five = Array.from({ length: 5 }, (_, i) => `fmsid=v${i}`).join('; ');
+    expect(readCookieValues(five, name)).toEqual(['v0', 'v1', 'v2', 'v3']);
+    expect(readCookieValues(undefined, name)).toEqual([]);
+    expect(readCookieValues('', name)).toEqual([]);
   });
 });
