@@ -294,6 +294,27 @@ export function describeAdapterConformance(
       expect(((await control.get('/session')).body as SessionBody).isNew).toBe(true);
     });
 
+    it('session.maxAge ("remember me") sets the cookie lifetime and keeps the session that long', async () => {
+      const c = await start();
+      await c.post('/set', { json: { key: 'user', value: 'ann' } });
+      const long = await c.post('/max-age', { json: { value: TTL * 10 } });
+      expect(long.body).toEqual({ maxAge: TTL * 10 });
+      expect(sessionCookie(long.setCookies)?.attributes.get('max-age')).toBe(
+        String((TTL * 10) / 1000),
+      );
+      offset += TTL * 5; // well past the manager's ttl
+      expect((await c.get('/session')).body).toMatchObject({ isNew: false, data: { user: 'ann' } });
+      // null: a browser-session cookie, and the manager's ttl again on the server.
+      const browser = await c.post('/max-age', { json: { value: null } });
+      expect(browser.body).toEqual({ maxAge: null });
+      const cookie = sessionCookie(browser.setCookies);
+      expect(cookie).toBeDefined();
+      expect(cookie!.attributes.has('max-age')).toBe(false);
+      expect(cookie!.attributes.has('expires')).toBe(false);
+      offset += TTL + 5_000;
+      expect(((await c.get('/session')).body as SessionBody).isNew).toBe(true);
+    });
+
     it('flash messages are read once, in order', async () => {
       const c = await start();
       await c.post('/flash', { json: { key: 'info', value: 'saved' } });

@@ -19,6 +19,7 @@ const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
   data: true,
   isNew: true,
   destroyed: true,
+  maxAge: true,
   regenerate: true,
   destroy: true,
   save: true,
@@ -84,6 +85,14 @@ class SessionApi {
 
   get destroyed(): boolean {
     return this.#live.destroyed;
+  }
+
+  get maxAge(): number | null {
+    return this.#live.maxAge;
+  }
+
+  set maxAge(value: number | null | undefined) {
+    this.#live.maxAge = value;
   }
 
   regenerate(callback?: unknown): Promise<void> | undefined {
@@ -180,6 +189,7 @@ const handler: ProxyHandler<SessionApi> = {
   set(target, name, value) {
     if (typeof name === 'symbol') return Reflect.set(target, name, value);
     if (name === 'data') target.data = value;
+    else if (name === 'maxAge') target.maxAge = value;
     else if (isApiMember(name)) throw apiMemberError(name);
     else target.data[name] = value;
     return true;

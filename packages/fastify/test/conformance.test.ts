@@ -43,6 +43,10 @@ async function startApp(options: SessionManagerOptions) {
   app.get<{ Querystring: { key: string } }>('/flashes', (request) => ({
     messages: request.session.flashes(request.query.key),
   }));
+  app.post<{ Body: { value?: number | null } }>('/max-age', (request) => {
+    request.session.maxAge = request.body.value;
+    return { maxAge: request.session.maxAge };
+  });
   app.post('/touch', (request) => {
     request.session.touch();
     return { ok: true };

@@ -47,6 +47,11 @@ async function startApp(options: SessionManagerOptions) {
     return c.json({ ok: true });
   });
   app.get('/flashes', (c) => c.json({ messages: c.get('session').flashes(c.req.query('key')!) }));
+  app.post('/max-age', async (c) => {
+    const session = c.get('session');
+    session.maxAge = (await c.req.json<{ value?: number | null }>()).value;
+    return c.json({ maxAge: session.maxAge });
+  });
   app.post('/touch', (c) => {
     c.get('session').touch();
     return c.json({ ok: true });

@@ -65,6 +65,10 @@ export async function startConformanceApp(
   app.get('/flashes', (req, res) => {
     res.json({ messages: req.session.flashes(String(req.query.key)) });
   });
+  app.post('/max-age', (req, res) => {
+    req.session.maxAge = req.body.value;
+    res.json({ maxAge: req.session.maxAge });
+  });
   app.post('/touch', (req, res) => {
     req.session.touch();
     res.json({ ok: true });

@@ -72,6 +72,10 @@ export async function startConformanceApp(
       case 'GET /flashes':
         ctx.body = { messages: s.flashes(String(ctx.query.key)) };
         return;
+      case 'POST /max-age':
+        s.maxAge = body.value as number | null | undefined;
+        ctx.body = { maxAge: s.maxAge };
+        return;
       case 'POST /touch':
         s.touch();
         ctx.body = { ok: true };

@@ -49,8 +49,11 @@ function pairValue(pair: string, name: string): string | undefined {
 
 /** The Set-Cookie values of one manager, built from attribute strings computed once. */
 export interface CookieSerializer {
-  /** Set-Cookie for a live session; `value` is a signed id (base64url and a dot: no escaping). */
-  session(value: string, requestSecure: boolean, now: number): string;
+  /**
+   * Set-Cookie for a live session; `value` is a signed id (base64url and a dot: no escaping).
+   * `maxAge` is the session's own lifetime (Session.maxAge) when it has one.
+   */
+  session(value: string, requestSecure: boolean, now: number, maxAge?: number | null): string;
   /** Set-Cookie that makes the browser drop the session cookie now. */
   clearing(requestSecure: boolean): string;
 }
@@ -110,9 +113,17 @@ export function createCookieSerializer(
   };
 
   return {
-    session(value, requestSecure, now) {
-      const when = maxAge === null ? '' : expiresAt(now);
-      return head + value + afterValue + when + tail(requestSecure);
+    session(value, requestSecure, now, own = maxAge) {
+      if (own === maxAge) {
+        const when = maxAge === null ? '' : expiresAt(now);
+        return head + value + afterValue + when + tail(requestSecure);
+      }
+      // A session with its own lifetime ("remember me"): rare enough to build in full.
+      const lifetime =
+        own === null
+          ? `${domain}${path}`
+          : `; Max-Age=${Math.floor(own / 1000)}${domain}${path}; Expires=${new Date(now + own).toUTCString()}`;
+      return head + value + lifetime + tail(requestSecure);
     },
     clearing(requestSecure) {
       return clearingPlain + tail(requestSecure);

@@ -27,8 +27,9 @@ function handlerFor(
         : value;
     },
     set(target, name, value) {
-      if (name !== 'data') throw misplaced(name);
-      target.data = value;
+      if (name === 'data') target.data = value;
+      else if (name === 'maxAge') target.maxAge = value;
+      else throw misplaced(name);
       return true;
     },
     defineProperty(_target, name) {

@@ -57,6 +57,22 @@ function positiveMs(value: unknown, name: string, allowZero = false): number {
   return value;
 }
 
+/** Whether `value` is a duration positiveMs() accepts (for values read back from a store). */
+export function isValidDuration(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_DURATION_MS
+  );
+}
+
+/** A value for Session.maxAge: ms, null or undefined; anything else is ERR_SESSION_OPTIONS. */
+export function sessionMaxAge(value: unknown): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (value === 'session') {
+    fail("session.maxAge: use null for a browser-session cookie (koa-session's 'session')");
+  }
+  return positiveMs(value, 'session.maxAge');
+}
+
 function resolveSecrets(secret: unknown): string[] {
   const secrets = typeof secret === 'string' ? [secret] : secret;
   if (!Array.isArray(secrets) || secrets.length === 0) {

@@ -1,5 +1,6 @@
 import type { StoredData } from '../store/types.js';
 import type { Changes } from './changes.js';
+import { isValidDuration } from './options.js';
 
 /**
  * The one top-level key of a stored record that belongs to the manager, not to the user.
@@ -17,6 +18,11 @@ export interface SessionMeta {
   /** When the browser was last sent the cookie with a fresh expiry (ms): drives its throttle. */
   cookieAt?: number;
   flash?: FlashMessages;
+  /**
+   * This session's own lifetime (Session.maxAge): ms for the cookie and the store, or null for
+   * a browser-session cookie. Absent: the manager's options.
+   */
+  maxAge?: number | null;
   /** Set on a tombstone: the session was destroyed and must not come back. */
   dead?: true;
 }
@@ -30,8 +36,15 @@ function readMeta(value: unknown): SessionMeta | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const meta = value as Partial<SessionMeta>;
   if (typeof meta.created !== 'number' || typeof meta.touched !== 'number') return undefined;
-  if (meta.cookieAt !== undefined && typeof meta.cookieAt !== 'number') {
-    return { ...(meta as SessionMeta), cookieAt: undefined };
+  const badCookieAt = meta.cookieAt !== undefined && typeof meta.cookieAt !== 'number';
+  // A lifetime that is not one a session could set (another writer's record) is dropped.
+  const badMaxAge =
+    meta.maxAge !== undefined && meta.maxAge !== null && !isValidDuration(meta.maxAge);
+  if (badCookieAt || badMaxAge) {
+    const fixed = { ...(meta as SessionMeta) };
+    if (badCookieAt) fixed.cookieAt = undefined;
+    if (badMaxAge) delete fixed.maxAge;
+    return fixed;
   }
   return meta as SessionMeta;
 }
@@ -64,6 +77,7 @@ function storedMeta(meta: SessionMeta): SessionMeta {
   const stored: SessionMeta = { created: meta.created, touched: meta.touched };
   if (meta.cookieAt !== undefined) stored.cookieAt = meta.cookieAt;
   if (meta.flash !== undefined && Object.keys(meta.flash).length > 0) stored.flash = meta.flash;
+  if (meta.maxAge !== undefined) stored.maxAge = meta.maxAge;
   return stored;
 }
 

@@ -11,7 +11,7 @@ import {
 import type { CookieSerializer } from './cookies.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
-import type { ResolvedOptions } from './options.js';
+import { type ResolvedOptions, sessionMaxAge } from './options.js';
 import {
   buildRecord,
   isTombstone,
@@ -75,6 +75,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #signedValue = '';
   #mustCreate = false;
   #touchRequested = false;
+  /** session.maxAge as this request set it (#maxAgeSet), until a commit stores it in #meta. */
+  #maxAge: number | null | undefined = undefined;
+  #maxAgeSet = false;
   #cookieSent = false;
   #destroyed = false;
   /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
@@ -118,6 +121,19 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   get destroyed(): boolean {
     return this.#destroyed;
+  }
+
+  get maxAge(): number | null {
+    const own = this.#ownMaxAge();
+    return own === undefined ? this.#ctx.options.cookie.maxAge : own;
+  }
+
+  set maxAge(value: number | null | undefined) {
+    if (this.#destroyed) {
+      throw new SessionError('ERR_SESSION_DESTROYED', 'maxAge set on a destroyed session');
+    }
+    this.#maxAge = sessionMaxAge(value);
+    this.#maxAgeSet = true;
   }
 
   touch(): void {
@@ -240,13 +256,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const { changes, next } = diffSnapshot(this.#snapshot, this.#data);
     const write =
       hasChanges(changes) ||
+      this.#maxAgeChanged() ||
       this.#flashBox?.changed === true ||
       this.#mustCreate ||
       (!this.#persisted && options.saveUninitialized);
     const touch =
       !write &&
       this.#persisted &&
-      (this.#touchRequested || now - this.#meta.touched >= options.touchAfter);
+      (this.#touchRequested || now - this.#meta.touched >= this.#touchAfter());
     return { now, changes, next, write, touch };
   }
 
@@ -254,13 +271,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (this.#cookieSent) return true;
     // A new (or regenerated) id goes to the browser only once something is stored under it.
     if (!this.#persisted) return plan.write;
-    const { rolling, cookie, touchAfter } = this.#ctx.options;
-    if (rolling || this.#resign) return true;
-    if (cookie.maxAge === null || !(plan.write || plan.touch)) return false;
+    if (this.#ctx.options.rolling || this.#resign || this.#maxAgeChanged()) return true;
+    if (this.maxAge === null || !(plan.write || plan.touch)) return false;
     // The browser's expiry moves like the store's: at most once per touchAfter (unless asked
     // with touch()). A Set-Cookie on every write would cost server CPU and a cookie-jar write
     // in the browser for an expiry that barely moved.
-    return this.#touchRequested || plan.now - (this.#meta.cookieAt ?? 0) >= touchAfter;
+    return this.#touchRequested || plan.now - (this.#meta.cookieAt ?? 0) >= this.#touchAfter();
   }
 
   #write(plan: CommitPlan, headers: string[]): string[] | Promise<string[]> {
@@ -280,6 +296,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       const stored = current === undefined ? undefined : recordMeta(current, plan.now);
       const meta: SessionMeta = {
+        // This request's setting, else the stored one (another request may have set it).
+        maxAge: this.#maxAgeSet
+          ? this.#maxAge
+          : stored === undefined
+            ? this.#meta.maxAge
+            : stored.maxAge,
         created: stored?.created ?? this.#meta.created,
         touched: plan.now,
         // What another request sent since our load counts too.
@@ -300,6 +322,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#persisted = true;
       this.#mustCreate = false;
       this.#touchRequested = false;
+      this.#maxAgeSet = false;
       this.#meta = written;
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash);
@@ -338,11 +361,31 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     done: () => string[],
   ): string[] | Promise<string[]> {
     const { options, store, sync } = this.#ctx;
+    // The session's own lifetime, else the manager's ttl (also for a browser-session cookie).
+    const own = this.#ownMaxAge();
+    const ttl = typeof own === 'number' ? own : options.ttl;
     if (sync !== undefined) {
-      sync.getAndSetSync(this.#id, update, options.ttl);
+      sync.getAndSetSync(this.#id, update, ttl);
       return done();
     }
-    return store.getAndSet(this.#id, update, options.ttl).then(done);
+    return store.getAndSet(this.#id, update, ttl).then(done);
+  }
+
+  /** The session's own maxAge (set by this request, else stored): undefined if it has none. */
+  #ownMaxAge(): number | null | undefined {
+    return this.#maxAgeSet ? this.#maxAge : this.#meta.maxAge;
+  }
+
+  /** This request set a maxAge other than the stored one: write it and send the cookie. */
+  #maxAgeChanged(): boolean {
+    return this.#maxAgeSet && this.#maxAge !== this.#meta.maxAge;
+  }
+
+  /** The touch throttle: at most a tenth of the session's own lifetime, so it cannot lapse. */
+  #touchAfter(): number {
+    const { touchAfter } = this.#ctx.options;
+    const own = this.#ownMaxAge();
+    return typeof own === 'number' ? Math.min(touchAfter, Math.floor(own / 10)) : touchAfter;
   }
 
   #sessionCookie(now: number): string {
@@ -351,7 +394,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#signedValue = signId(this.#id, keys[0]!);
       this.#signedId = this.#id;
     }
-    return cookies.session(this.#signedValue, requestSecure, now);
+    return cookies.session(this.#signedValue, requestSecure, now, this.maxAge);
   }
 
   #clearingCookie(): string {

@@ -64,6 +64,15 @@ export interface Session<D extends object = SessionData> {
   /** True when no valid session cookie came with the request. */
   readonly isNew: boolean;
   readonly destroyed: boolean;
+  /**
+   * This session's own lifetime in ms, for "remember me": the cookie's Max-Age and how long the
+   * store keeps the session after its last save or touch. null: a browser-session cookie (the
+   * store keeps it for `ttl`). undefined: back to the manager's `cookie.maxAge` and `ttl`.
+   * Stored with the session, so later requests keep it; setting it sends a new cookie. Reads
+   * give the cookie lifetime in effect.
+   */
+  get maxAge(): number | null;
+  set maxAge(value: number | null | undefined);
   /** New id, same data; the old id stops working (session fixation defence). */
   regenerate(): Promise<void>;
   /** Deletes it, leaves a tombstone so in-flight requests cannot resurrect it, clears the cookie. */

@@ -82,6 +82,29 @@ describe('Set-Cookie values', () => {
     );
   });
 
+  it("are what the cookie package builds for a session's own maxAge too", () => {
+    fc.assert(
+      fc.property(
+        cookieOptions,
+        fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 400 * 86_400_000 })),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 4_000_000_000_000 }),
+        (cookie, own, requestSecure, now) => {
+          const resolved = resolveOptions({ secret: SECRET, cookie: cookie as CookieOptions });
+          const serializer = createCookieSerializer(resolved.name, resolved.cookie);
+          const none = String(resolved.cookie.sameSite).toLowerCase() === 'none';
+          const secure =
+            resolved.cookie.secure === 'auto' ? requestSecure || none : resolved.cookie.secure;
+          const options = { ...resolved.cookie, secure, maxAge: own };
+          expect(serializer.session('v.s', requestSecure, now, own)).toBe(
+            reference(resolved.name, 'v.s', options, secure, now),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("SameSite=None always carries Secure, even with secure 'auto' on plain HTTP", () => {
     const resolved = resolveOptions({ secret: SECRET, cookie: { sameSite: 'none' } });
     const serializer = createCookieSerializer(resolved.name, resolved.cookie);

@@ -1,0 +1,169 @@
+// session.maxAge: a session's own lifetime ("remember me"), for its cookie and its record.
+import { describe, expect, it } from 'vitest';
+import {
+  createSessionManager,
+  MemoryStore,
+  type Session,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '../../src/index.js';
+import { META_KEY } from '../../src/manager/record.js';
+import { cookieAttributes, cookiePair, fakeClock, recordingStore, SECRET } from '../helpers.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+for (const mode of ['async', 'sync'] as const) {
+  describe(`session.maxAge, with ${mode} store access`, () => {
+    function setup(options: Partial<SessionManagerOptions> = {}) {
+      const clock = fakeClock();
+      const memory = new MemoryStore({ clock });
+      const store = recordingStore(memory, { sync: mode === 'sync' });
+      const manager = createSessionManager({ secret: SECRET, store, clock, ...options });
+      return { clock, memory, store, manager };
+    }
+
+    /** One request: load with `cookie`, run `fn`, commit; the Set-Cookie values. */
+    async function request(
+      manager: SessionManager,
+      cookie: string | undefined,
+      fn: (s: Session<Record<string, unknown>>) => void = () => {},
+    ) {
+      const session = await manager.load<Record<string, unknown>>(cookie);
+      fn(session);
+      const headers = await session.commit();
+      return { session, headers };
+    }
+
+    async function login(manager: SessionManager, maxAge: number | null) {
+      const { headers, session } = await request(manager, undefined, (s) => {
+        s.data.user = 'ann';
+        s.maxAge = maxAge;
+      });
+      return { cookie: cookiePair(headers[0]), id: session.id, header: headers[0]! };
+    }
+
+    it('"remember me": the cookie and the record live maxAge, past the default ttl', async () => {
+      const { clock, manager, memory } = setup();
+      const { cookie, id, header } = await login(manager, 30 * DAY);
+      const attributes = cookieAttributes(header);
+      expect(attributes.get('max-age')).toBe(String(30 * 86_400));
+      expect(Date.parse(attributes.get('expires')!)).toBe(
+        Math.floor((clock() + 30 * DAY) / 1000) * 1000,
+      );
+      expect((await memory.get(id))?.[META_KEY]).toMatchObject({ maxAge: 30 * DAY });
+      clock.advance(20 * DAY); // the default ttl is one day
+      const { session, headers } = await request(manager, cookie);
+      expect(session.isNew).toBe(false);
+      expect(session.maxAge).toBe(30 * DAY);
+      // The unchanged session is touched (the throttle is a tenth of a day): the cookie and the
+      // record get 30 days again.
+      expect(cookieAttributes(headers[0]!).get('max-age')).toBe(String(30 * 86_400));
+      clock.advance(29 * DAY);
+      expect((await request(manager, cookie)).session.isNew).toBe(false);
+      clock.advance(30 * DAY + 1);
+      expect((await request(manager, cookie)).session.isNew).toBe(true);
+    });
+
+    it('null gives a browser-session cookie; the record keeps the manager ttl', async () => {
+      const { clock, manager } = setup();
+      const { cookie, header } = await login(manager, null);
+      const attributes = cookieAttributes(header);
+      expect(attributes.has('max-age')).toBe(false);
+      expect(attributes.has('expires')).toBe(false);
+      clock.advance(DAY / 2);
+      const again = await request(manager, cookie, (s) => {
+        s.data.n = 1;
+      });
+      expect(again.session.maxAge).toBeNull();
+      clock.advance(DAY + 1);
+      expect((await request(manager, cookie)).session.isNew).toBe(true);
+    });
+
+    it('a short maxAge shrinks the touch throttle, so an active session never lapses', async () => {
+      const { clock, manager } = setup(); // touchAfter: a tenth of a day
+      const { cookie } = await login(manager, 10 * MINUTE);
+      for (let i = 0; i < 12; i++) {
+        clock.advance(3 * MINUTE);
+        const { session } = await request(manager, cookie);
+        expect(session.isNew).toBe(false);
+      }
+      clock.advance(10 * MINUTE + 1);
+      expect((await request(manager, cookie)).session.isNew).toBe(true);
+    });
+
+    it('setting it on a stored session writes it and sends the cookie; the same value again does not', async () => {
+      const { manager, memory, store } = setup();
+      const { cookie, id } = await login(manager, undefined as unknown as null);
+      expect((await memory.get(id))?.[META_KEY]).not.toHaveProperty('maxAge');
+      store.calls.length = 0;
+      const longer = await request(manager, cookie, (s) => {
+        s.maxAge = 7 * DAY;
+      });
+      expect(store.writes()).toHaveLength(1);
+      expect(cookieAttributes(longer.headers[0]!).get('max-age')).toBe(String(7 * 86_400));
+      store.calls.length = 0;
+      const same = await request(manager, cookie, (s) => {
+        s.maxAge = 7 * DAY;
+      });
+      expect(store.writes()).toEqual([]);
+      expect(same.headers).toEqual([]);
+      // undefined: back to the manager's defaults.
+      const reset = await request(manager, cookie, (s) => {
+        s.maxAge = undefined;
+      });
+      expect(reset.session.maxAge).toBe(DAY);
+      expect(cookieAttributes(reset.headers[0]!).get('max-age')).toBe(String(86_400));
+      expect((await memory.get(id))?.[META_KEY]).not.toHaveProperty('maxAge');
+    });
+
+    it('survives regenerate (set before or after it), as a login does', async () => {
+      const { manager, memory } = setup();
+      const { cookie } = await login(manager, null);
+      const { session, headers } = await request(manager, cookie, () => {});
+      expect(headers).toEqual([]);
+      const before = await manager.load<Record<string, unknown>>(cookie);
+      before.maxAge = 30 * DAY;
+      await before.regenerate();
+      const [header] = await before.commit();
+      expect(before.id).not.toBe(session.id);
+      expect(cookieAttributes(header!).get('max-age')).toBe(String(30 * 86_400));
+      expect((await memory.get(before.id))?.[META_KEY]).toMatchObject({ maxAge: 30 * DAY });
+      const after = await manager.load<Record<string, unknown>>(cookiePair(header));
+      await after.regenerate();
+      expect(after.maxAge).toBe(30 * DAY);
+      after.maxAge = null;
+      const [cleared] = await after.commit();
+      expect(cookieAttributes(cleared!).has('max-age')).toBe(false);
+    });
+
+    it('refuses values that are not a lifetime, keeping the one in effect', async () => {
+      const { manager } = setup();
+      const session = await manager.load(undefined);
+      for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e300, '30', 'session']) {
+        expect(() => {
+          (session as { maxAge: unknown }).maxAge = bad;
+        }).toThrow(expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }));
+      }
+      expect(session.maxAge).toBe(DAY);
+      await session.destroy();
+      expect(() => {
+        session.maxAge = DAY;
+      }).toThrow(expect.objectContaining({ code: 'ERR_SESSION_DESTROYED' }));
+    });
+
+    it('ignores a stored maxAge that no session could have set', async () => {
+      const { manager, memory } = setup();
+      const { cookie, id } = await login(manager, 7 * DAY);
+      const record = (await memory.get(id))!;
+      await memory.store(
+        id,
+        { ...record, [META_KEY]: { ...(record[META_KEY] as object), maxAge: 'x' } },
+        DAY,
+      );
+      const { session } = await request(manager, cookie);
+      expect(session.isNew).toBe(false);
+      expect(session.maxAge).toBe(DAY);
+    });
+  });
+}
