@@ -362,6 +362,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   ): string[] | Promise<string[]> {
     const { options, store, sync } = this.#ctx;
     // The session's own lifetime, else the manager's ttl (also for a browser-session cookie).
+    // As this request knows it: one that loaded before another request set a new maxAge
+    // stores that maxAge but with its own ttl, until the next write or touch (rare: a login
+    // sets it on a new id).
     const own = this.#ownMaxAge();
     const ttl = typeof own === 'number' ? own : options.ttl;
     if (sync !== undefined) {
