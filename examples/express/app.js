@@ -30,6 +30,7 @@ export function createApp({ secret, store } = {}) {
   // Express 5 sends a rejected handler to the error handler itself: no try/catch needed.
   app.post('/login', async (req, res) => {
     const username = String(req.body.username ?? '').trim();
+    const remember = req.body.remember === 'on';
     if (!username) {
       req.session.flash('info', 'Please enter a name.');
       return res.redirect(303, '/');
@@ -37,6 +38,8 @@ export function createApp({ secret, store } = {}) {
     // A new id at every privilege change: an id planted before login is worthless after it.
     await req.session.regenerate();
     req.session.data.user = username;
+    // "Remember me": a cookie and a session that last 30 days; else until the browser closes.
+    req.session.maxAge = remember ? 30 * 86_400_000 : null;
     req.session.flash('info', `Welcome, ${username}!`);
     res.redirect(303, '/');
   });

@@ -24,13 +24,16 @@ const routes = {
     ctx.body = { user, count };
   },
   'POST /login': async (ctx) => {
-    const username = ((await readForm(ctx)).get('username') ?? '').trim();
+    const form = await readForm(ctx);
+    const username = (form.get('username') ?? '').trim();
     if (!username) {
       ctx.session.flash('info', 'Please enter a name.');
     } else {
       // A new id at every privilege change: an id planted before login is worthless after it.
       await ctx.session.regenerate();
       ctx.session.data.user = username;
+      // "Remember me": a cookie and a session that last 30 days; else until the browser closes.
+      ctx.session.maxAge = form.get('remember') === 'on' ? 30 * 86_400_000 : null;
       ctx.session.flash('info', `Welcome, ${username}!`);
     }
     ctx.status = 303;

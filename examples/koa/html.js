@@ -9,7 +9,8 @@ export function page({ user, count, messages }) {
     ? `<p>Signed in as <b>${escapeHtml(user)}</b>.</p>
 <form method="post" action="/logout"><button>Log out</button></form>`
     : `<form method="post" action="/login">
-<input name="username" placeholder="name" required> <button>Log in</button></form>`;
+<input name="username" placeholder="name" required>
+<label><input type="checkbox" name="remember"> Remember me</label> <button>Log in</button></form>`;
   return `<!doctype html><title>@fastmmap/koa example</title>${flash}${account}
 <p>Counter: ${count}</p>
 <form method="post" action="/count"><button>+1</button></form>`;

@@ -52,6 +52,19 @@ export function describeLoginExample(name: string, script: string): void {
       expect(existsSync(sessionFile)).toBe(true);
     });
 
+    it('"Remember me" keeps the cookie 30 days; without it, until the browser closes', async () => {
+      const lifetime = async (form: Record<string, string>) => {
+        const go = browser(server.url);
+        const login = await go('POST', '/login', form);
+        const setCookie = login.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+        expect(setCookie).toBeDefined();
+        expect(JSON.parse((await go('GET', '/api/me')).text)).toMatchObject({ user: 'ann' });
+        return setCookie!.match(/; Max-Age=(\d+)/i)?.[1];
+      };
+      expect(await lifetime({ username: 'ann', remember: 'on' })).toBe(String(30 * 86_400));
+      expect(await lifetime({ username: 'ann' })).toBeUndefined();
+    });
+
     it('an empty name is refused with a flash message', async () => {
       const go = browser(server.url);
       await go('POST', '/login', { username: ' ' });
