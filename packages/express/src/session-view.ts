@@ -156,6 +156,8 @@ class SessionApi {
     const before = session.data as Data;
     await session.regenerate();
     session.data = {};
+    // A new session from the defaults, as express-session's (whose cookie is new too).
+    session.maxAge = undefined;
     this.#detached = before;
     this.#context.req.session = createSessionView(this.#context);
   }

@@ -198,6 +198,31 @@ describe('req.session, express-session style', () => {
     expect(cookie()).not.toBe(oldCookie);
   });
 
+  it("regenerate(cb) starts from the default lifetime; maxAge is the session's, not data", async () => {
+    const { go } = await serve((req, res, next) => {
+      const s = loose(req);
+      if (req.query.step === 'remember') {
+        s.user = 'ann';
+        req.session.maxAge = 30 * 86_400_000;
+        res.json({
+          maxAge: req.session.maxAge,
+          keys: Object.keys(req.session),
+          has: 'maxAge' in s,
+        });
+        return;
+      }
+      s.regenerate((err) => {
+        if (err) return next(err);
+        loose(req).fresh = true;
+        res.json({ maxAge: req.session.maxAge });
+      });
+    });
+    const remember = await go('/route?step=remember');
+    expect(remember.body).toEqual({ maxAge: 30 * 86_400_000, keys: ['user'], has: true });
+    // As express-session's regenerate: a new session with a new (default) cookie.
+    expect((await go('/route')).body).toEqual({ maxAge: 86_400_000 });
+  });
+
   it('regenerate() without a callback keeps the data and the object (our API)', async () => {
     const { go } = await serve(async (req, res) => {
       const before = req.session;

@@ -65,6 +65,13 @@ const SAME_SITE: Record<string, string> = {
   none: '; SameSite=None',
 };
 
+/** `; Expires=<date>`, or a TypeError (as the cookie package throws) past what a Date holds. */
+function expiresAttribute(time: number): string {
+  const date = new Date(time);
+  if (!Number.isFinite(date.getTime())) throw new TypeError(`option expires is invalid: ${date}`);
+  return `; Expires=${date.toUTCString()}`;
+}
+
 /**
  * The same strings the `cookie` package's stringifySetCookie builds (attribute order Max-Age,
  * Domain, Path, Expires, HttpOnly, Secure, Partitioned, SameSite), but the constant parts are
@@ -105,10 +112,8 @@ export function createCookieSerializer(
   const expiresAt = (now: number): string => {
     const raw = now + (maxAge as number);
     if (Math.floor(raw / 1000) === expiresSecond) return expires;
-    const time = new Date(raw).getTime();
-    if (!Number.isFinite(time)) throw new TypeError(`option expires is invalid: ${new Date(time)}`);
-    expires = `; Expires=${new Date(time).toUTCString()}`;
-    expiresSecond = Math.floor(time / 1000);
+    expires = expiresAttribute(raw);
+    expiresSecond = Math.floor(raw / 1000);
     return expires;
   };
 
@@ -122,7 +127,7 @@ export function createCookieSerializer(
       const lifetime =
         own === null
           ? `${domain}${path}`
-          : `; Max-Age=${Math.floor(own / 1000)}${domain}${path}; Expires=${new Date(now + own).toUTCString()}`;
+          : `; Max-Age=${Math.floor(own / 1000)}${domain}${path}${expiresAttribute(now + own)}`;
       return head + value + lifetime + tail(requestSecure);
     },
     clearing(requestSecure) {

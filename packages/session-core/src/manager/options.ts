@@ -57,11 +57,18 @@ function positiveMs(value: unknown, name: string, allowZero = false): number {
   return value;
 }
 
-/** Whether `value` is a duration positiveMs() accepts (for values read back from a store). */
+/** Whether `value` is a cookie lifetime cookieMs() accepts (for values read back from a store). */
 export function isValidDuration(value: unknown): value is number {
   return (
-    typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_DURATION_MS
+    typeof value === 'number' && Number.isFinite(value) && value >= 1000 && value <= MAX_DURATION_MS
   );
+}
+
+/** A cookie lifetime: Max-Age counts whole seconds, and Max-Age=0 deletes the cookie. */
+function cookieMs(value: unknown, name: string): number {
+  const ms = positiveMs(value, name);
+  if (ms < 1000) fail(`${name} must be at least 1000 ms (Max-Age counts seconds), got ${ms}`);
+  return ms;
 }
 
 /** A value for Session.maxAge: ms, null or undefined; anything else is ERR_SESSION_OPTIONS. */
@@ -70,7 +77,7 @@ export function sessionMaxAge(value: unknown): number | null | undefined {
   if (value === 'session') {
     fail("session.maxAge: use null for a browser-session cookie (koa-session's 'session')");
   }
-  return positiveMs(value, 'session.maxAge');
+  return cookieMs(value, 'session.maxAge');
 }
 
 function resolveSecrets(secret: unknown): string[] {
@@ -126,7 +133,10 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
     partitioned: flag(cookie.partitioned, false, 'cookie.partitioned'),
     maxAge: cookie.maxAge === undefined ? ttl : cookie.maxAge,
   };
-  if (resolved.maxAge !== null) positiveMs(resolved.maxAge, 'cookie.maxAge');
+  // An explicit lifetime must be whole seconds' worth; one taken from ttl is ttl's business.
+  if (cookie.maxAge !== undefined && cookie.maxAge !== null)
+    cookieMs(cookie.maxAge, 'cookie.maxAge');
+  else if (resolved.maxAge !== null) positiveMs(resolved.maxAge, 'cookie.maxAge');
   if (typeof resolved.path !== 'string' || !resolved.path.startsWith('/')) {
     fail('cookie.path must start with "/"');
   }

@@ -182,7 +182,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       this.#flash().carryOver(opened?.meta.flash);
       // A new id starts a new absolute lifetime (regenerate is what a login does).
-      this.#meta = { ...this.#meta, created: options.clock() };
+      this.#meta = {
+        ...this.#meta,
+        created: options.clock(),
+        ...(opened === undefined ? {} : { maxAge: opened.meta.maxAge }),
+      };
       this.#id = newId;
       this.#persisted = false;
       this.#lost = false;
@@ -256,7 +260,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const { changes, next } = diffSnapshot(this.#snapshot, this.#data);
     const write =
       hasChanges(changes) ||
-      this.#maxAgeChanged() ||
+      (this.#persisted && this.#maxAgeChanged()) ||
       this.#flashBox?.changed === true ||
       this.#mustCreate ||
       (!this.#persisted && options.saveUninitialized);
@@ -281,6 +285,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   #write(plan: CommitPlan, headers: string[]): string[] | Promise<string[]> {
     const expectExisting = this.#persisted;
+    // The lifetime this write's ttl and cookie use (see #update).
+    const assumedMaxAge = this.#ownMaxAge();
     const sendsCookie = headers.length > 0;
     let dead = false;
     let written: SessionMeta | undefined;
@@ -314,7 +320,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       written = meta;
       return updateRecord(current, plan.changes, meta);
     };
-    const done = (): string[] => {
+    const done = (): string[] | Promise<string[]> => {
       if (dead || written === undefined) {
         this.#lost = true;
         return [];
@@ -326,14 +332,24 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#meta = written;
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash);
+      if (written.maxAge !== assumedMaxAge) {
+        // Another request set a new maxAge after our load: the record is touched again with
+        // its ttl, and a cookie we send carries it.
+        return this.#touchRecord(
+          plan.now,
+          headers.length > 0 ? [this.#sessionCookie(plan.now)] : [],
+        );
+      }
       return this.#sent(headers);
     };
     return this.#update(update, done);
   }
 
   #touchRecord(now: number, headers: string[]): string[] | Promise<string[]> {
+    const assumedMaxAge = this.#ownMaxAge();
     let dead = false;
     let cookieAt: number | undefined;
+    let storedMaxAge: number | null | undefined;
     const update = (current: StoredData | undefined): StoredData | undefined => {
       const opened = openRecord(current, now);
       if (opened === undefined) {
@@ -341,15 +357,22 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         return current;
       }
       cookieAt = headers.length > 0 ? now : opened.meta.cookieAt;
+      storedMaxAge = opened.meta.maxAge;
       return buildRecord(opened.data, { ...opened.meta, touched: now, cookieAt });
     };
-    const done = (): string[] => {
+    const done = (): string[] | Promise<string[]> => {
       if (dead) {
         this.#lost = true;
         return [];
       }
-      this.#meta = { ...this.#meta, touched: now, cookieAt };
+      this.#meta = { ...this.#meta, touched: now, cookieAt, maxAge: storedMaxAge };
       this.#touchRequested = false;
+      // A touch means this request changed no maxAge (an equal one set counts as none).
+      this.#maxAgeSet = false;
+      if (storedMaxAge !== assumedMaxAge) {
+        // Another request set a new maxAge after our load: again, with its ttl (see #write).
+        return this.#touchRecord(now, headers.length > 0 ? [this.#sessionCookie(now)] : []);
+      }
       return this.#sent(headers);
     };
     return this.#update(update, done);
@@ -358,13 +381,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** getAndSet of this session's record, then `done`: in the call when the store is synchronous. */
   #update(
     update: (current: StoredData | undefined) => StoredData | undefined,
-    done: () => string[],
+    done: () => string[] | Promise<string[]>,
   ): string[] | Promise<string[]> {
     const { options, store, sync } = this.#ctx;
     // The session's own lifetime, else the manager's ttl (also for a browser-session cookie).
-    // As this request knows it: one that loaded before another request set a new maxAge
-    // stores that maxAge but with its own ttl, until the next write or touch (rare: a login
-    // sets it on a new id).
+    // As this request knows it: a write that finds another request's new maxAge stored
+    // touches the record again with it (see #write).
     const own = this.#ownMaxAge();
     const ttl = typeof own === 'number' ? own : options.ttl;
     if (sync !== undefined) {

@@ -32,6 +32,8 @@ describe('createSessionManager options', () => {
     // "Never expire" as a huge number: Expires would be past the last valid Date.
     ['a ttl past 1,000 years', { ttl: Number.MAX_SAFE_INTEGER }],
     ['a cookie.maxAge past 1,000 years', { cookie: { maxAge: 1e15 } }],
+    // Max-Age=0, a cookie the browser deletes at once.
+    ['a cookie.maxAge under a second', { cookie: { maxAge: 500 } }],
     ['an absoluteTimeout past 1,000 years', { absoluteTimeout: 1e15 }],
     ['a negative touchAfter', { touchAfter: -1 }],
     ['SameSite=None without Secure', { cookie: { sameSite: 'none', secure: false } }],

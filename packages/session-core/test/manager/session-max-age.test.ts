@@ -8,7 +8,14 @@ import {
   type SessionManagerOptions,
 } from '../../src/index.js';
 import { META_KEY } from '../../src/manager/record.js';
-import { cookieAttributes, cookiePair, fakeClock, recordingStore, SECRET } from '../helpers.js';
+import {
+  cookieAttributes,
+  cookiePair,
+  fakeClock,
+  OLD_SECRET,
+  recordingStore,
+  SECRET,
+} from '../helpers.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -140,7 +147,17 @@ for (const mode of ['async', 'sync'] as const) {
     it('refuses values that are not a lifetime, keeping the one in effect', async () => {
       const { manager } = setup();
       const session = await manager.load(undefined);
-      for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e300, '30', 'session']) {
+      // Under a second would be Max-Age=0: a cookie the browser deletes at once.
+      for (const bad of [
+        0,
+        -1,
+        500,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        1e300,
+        '30',
+        'session',
+      ]) {
         expect(() => {
           (session as { maxAge: unknown }).maxAge = bad;
         }).toThrow(expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }));
@@ -156,14 +173,73 @@ for (const mode of ['async', 'sync'] as const) {
       const { manager, memory } = setup();
       const { cookie, id } = await login(manager, 7 * DAY);
       const record = (await memory.get(id))!;
-      await memory.store(
-        id,
-        { ...record, [META_KEY]: { ...(record[META_KEY] as object), maxAge: 'x' } },
-        DAY,
-      );
-      const { session } = await request(manager, cookie);
+      for (const bad of ['x', -1, 0, 500, true, {}, Number.NaN]) {
+        await memory.store(
+          id,
+          { ...record, [META_KEY]: { ...(record[META_KEY] as object), maxAge: bad } },
+          DAY,
+        );
+        const { session } = await request(manager, cookie);
+        expect(session.isNew).toBe(false);
+        expect(session.maxAge, String(bad)).toBe(DAY);
+      }
+    });
+
+    it('alone, stores no session that nothing else would store (saveUninitialized false)', async () => {
+      const { manager, store } = setup();
+      for (const value of [30 * DAY, null]) {
+        const { headers } = await request(manager, undefined, (s) => {
+          s.maxAge = value;
+        });
+        expect(headers).toEqual([]);
+      }
+      expect(store.writes()).toEqual([]);
+    });
+
+    it('a request that loaded before another set maxAge writes and touches with the new one', async () => {
+      const { clock, manager } = setup({ touchAfter: 0 });
+      const { cookie } = await login(manager, undefined as unknown as null);
+      for (const change of [true, false]) {
+        // `older` loads first; `remember` sets 30 days and commits; `older` commits after.
+        const older = await manager.load<Record<string, unknown>>(cookie);
+        await request(manager, cookie, (s) => {
+          s.maxAge = 30 * DAY;
+        });
+        if (change) older.data.n = 1; // a write; else a touch (touchAfter 0)
+        const headers = await older.commit();
+        expect(older.maxAge).toBe(30 * DAY);
+        for (const header of headers) {
+          expect(cookieAttributes(header).get('max-age')).toBe(String(30 * 86_400));
+        }
+        clock.advance(2 * DAY); // past the manager's one-day ttl
+        const later = await request(manager, cookie, (s) => {
+          s.maxAge = undefined;
+        });
+        expect(later.session.isNew, `after a ${change ? 'write' : 'touch'}`).toBe(false);
+      }
+    });
+
+    it('cookieHeaders() predicts the commit after a change of maxAge, with rolling and a rotated secret', async () => {
+      for (const options of [{ rolling: true }, {}]) {
+        const { manager } = setup(options);
+        const { cookie } = await login(manager, null);
+        for (const value of [30 * DAY, null, undefined, 2 * DAY]) {
+          const session = await manager.load(cookie);
+          session.maxAge = value;
+          const predicted = session.cookieHeaders();
+          expect(await session.commit()).toEqual(predicted);
+        }
+      }
+      // A cookie signed with the old secret is re-sent re-signed, with the session's lifetime.
+      const { manager: old, clock, store } = setup({ secret: OLD_SECRET });
+      const { cookie } = await login(old, 7 * DAY);
+      const rotated = createSessionManager({ secret: [SECRET, OLD_SECRET], store, clock });
+      const session = await rotated.load(cookie);
       expect(session.isNew).toBe(false);
-      expect(session.maxAge).toBe(DAY);
+      const predicted = session.cookieHeaders();
+      expect(predicted).toHaveLength(1);
+      expect(cookieAttributes(predicted[0]!).get('max-age')).toBe(String(7 * 86_400));
+      expect(await session.commit()).toEqual(predicted);
     });
   });
 }
