@@ -17,6 +17,14 @@ export async function handler(cookie: string | undefined): Promise<string[]> {
   session.data.userId = 42;
   // @ts-expect-error keys that were not declared do not exist
   session.data.unknownKey = true;
+  // maxAge: ms, null (a browser-session cookie) or undefined (the defaults); reads number | null.
+  session.maxAge = 30 * 86_400_000;
+  session.maxAge = null;
+  session.maxAge = undefined;
+  const lifetime: number | null = session.maxAge;
+  // @ts-expect-error koa-session's 'session' is null here
+  session.maxAge = 'session';
+  void lifetime;
   const typed: Session = session;
   return typed.commit();
 }
