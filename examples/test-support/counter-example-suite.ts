@@ -51,6 +51,19 @@ export function describeCounterExample(name: string, script: string): void {
       expect((await request('/')).text).not.toContain('Welcome');
     });
 
+    it('"Remember me" keeps the cookie 30 days; without it, until the browser closes', async () => {
+      const lifetime = async (form: Record<string, string>) => {
+        const other = browser(app.url);
+        const login = await other('POST', '/login', form, { origin: app.url });
+        const setCookie = login.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+        expect(setCookie).toBeDefined();
+        expect((await other('GET', '/')).text).toContain('Signed in as');
+        return setCookie!.match(/; Max-Age=(\d+)/i)?.[1];
+      };
+      expect(await lifetime({ username: 'Bo', remember: 'on' })).toBe(String(30 * 86_400));
+      expect(await lifetime({ username: 'Bo' })).toBeUndefined();
+    });
+
     it('refuses a form post from a foreign or null Origin', async () => {
       // `null` is what a sandboxed iframe or some redirects send: foreign, not a server error.
       for (const origin of ['https://evil.example', 'null']) {

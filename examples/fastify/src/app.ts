@@ -48,7 +48,7 @@ export async function buildApp({
       .send(renderPage({ user: data.user, views: data.views, messages }));
   });
 
-  app.post<{ Body: { username?: string } }>('/login', async (request, reply) => {
+  app.post<{ Body: { username?: string; remember?: string } }>('/login', async (request, reply) => {
     const username = request.body?.username?.trim();
     if (!username) {
       request.session.flash('info', 'Please enter a name.');
@@ -57,6 +57,8 @@ export async function buildApp({
     // A new id whenever the privilege changes: a planted cookie cannot ride the login.
     await request.session.regenerate();
     request.session.data.user = username;
+    // "Remember me": a cookie and a session that last 30 days; else until the browser closes.
+    request.session.maxAge = request.body?.remember === 'on' ? 30 * 86_400_000 : null;
     request.session.flash('info', `Welcome, ${username}!`);
     return reply.redirect('/', 303);
   });

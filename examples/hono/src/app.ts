@@ -52,6 +52,8 @@ export function buildApp({ secret, store }: AppOptions): {
     // A new id whenever the privilege changes: a planted cookie cannot ride the login.
     await s.regenerate();
     s.data.user = username;
+    // "Remember me": a cookie and a session that last 30 days; else until the browser closes.
+    s.maxAge = form.remember === 'on' ? 30 * 86_400_000 : null;
     s.flash('info', `Welcome, ${username}!`);
     return c.redirect('/', 303);
   });

@@ -23,7 +23,8 @@ export function renderPage({ user, views, messages }: PageState): string {
     ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p>
 <form method="post" action="/logout"><button>Log out</button></form>`
     : `<form method="post" action="/login">
-  <label>Name <input name="username" required></label> <button>Log in</button>
+  <label>Name <input name="username" required></label>
+  <label><input type="checkbox" name="remember"> Remember me</label> <button>Log in</button>
 </form>`;
   return `<!doctype html>
 <html lang="en">
