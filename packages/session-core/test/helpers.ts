@@ -1,4 +1,10 @@
-import type { Store, StoredData } from '../src/index.js';
+import {
+  createSessionManager,
+  MemoryStore,
+  type SessionManagerOptions,
+  type Store,
+  type StoredData,
+} from '../src/index.js';
 
 export const SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const OLD_SECRET = 'an-older-secret-also-at-least-32-characters';
@@ -90,4 +96,16 @@ export function cookieAttributes(setCookie: string): Map<string, string> {
       return [k!.toLowerCase(), v.join('=')];
     }),
   );
+}
+
+/**
+ * A manager on a recorded MemoryStore with a fake clock, through the async Store methods or
+ * through Store.sync (the path the manager takes, committing in the call, when offered).
+ */
+export function managerSetup(mode: 'async' | 'sync', options: Partial<SessionManagerOptions> = {}) {
+  const clock = fakeClock();
+  const memory = new MemoryStore({ clock });
+  const store = recordingStore(memory, { sync: mode === 'sync' });
+  const manager = createSessionManager({ secret: SECRET, store, clock, ...options });
+  return { clock, memory, store, manager };
 }

@@ -51,6 +51,16 @@ const cookieOptions = fc.record(
   { requiredKeys: [] },
 );
 
+/** A serializer for these options, and whether a cookie for this request gets Secure. */
+function serializerFor(cookie: unknown, requestSecure: boolean) {
+  const resolved = resolveOptions({ secret: SECRET, cookie: cookie as CookieOptions });
+  const serializer = createCookieSerializer(resolved.name, resolved.cookie);
+  // SameSite=None always carries Secure; 'auto' follows the request otherwise.
+  const none = String(resolved.cookie.sameSite).toLowerCase() === 'none';
+  const secure = resolved.cookie.secure === 'auto' ? requestSecure || none : resolved.cookie.secure;
+  return { resolved, serializer, secure };
+}
+
 describe('Set-Cookie values', () => {
   it('are exactly what the cookie package builds, for any options, scheme and time', () => {
     fc.assert(
@@ -60,11 +70,7 @@ describe('Set-Cookie values', () => {
         fc.integer({ min: 0, max: 4_000_000_000_000 }),
         fc.stringMatching(/^[A-Za-z0-9_-]{22,64}\.[A-Za-z0-9_-]{43}$/),
         (cookie, requestSecure, now, value) => {
-          const resolved = resolveOptions({ secret: SECRET, cookie: cookie as CookieOptions });
-          const serializer = createCookieSerializer(resolved.name, resolved.cookie);
-          const none = String(resolved.cookie.sameSite).toLowerCase() === 'none';
-          const secure =
-            resolved.cookie.secure === 'auto' ? requestSecure || none : resolved.cookie.secure;
+          const { resolved, serializer, secure } = serializerFor(cookie, requestSecure);
           const options = { ...resolved.cookie, secure };
           expect(serializer.session(value, requestSecure, now)).toBe(
             reference(resolved.name, value, options, secure, now),
@@ -90,11 +96,7 @@ describe('Set-Cookie values', () => {
         fc.boolean(),
         fc.integer({ min: 0, max: 4_000_000_000_000 }),
         (cookie, own, requestSecure, now) => {
-          const resolved = resolveOptions({ secret: SECRET, cookie: cookie as CookieOptions });
-          const serializer = createCookieSerializer(resolved.name, resolved.cookie);
-          const none = String(resolved.cookie.sameSite).toLowerCase() === 'none';
-          const secure =
-            resolved.cookie.secure === 'auto' ? requestSecure || none : resolved.cookie.secure;
+          const { resolved, serializer, secure } = serializerFor(cookie, requestSecure);
           const options = { ...resolved.cookie, secure, maxAge: own };
           expect(serializer.session('v.s', requestSecure, now, own)).toBe(
             reference(resolved.name, 'v.s', options, secure, now),

@@ -7,7 +7,7 @@ import {
 } from '../../src/index.js';
 import { META_KEY } from '../../src/manager/record.js';
 import { signId } from '../../src/manager/signing.js';
-import { cookieAttributes, cookiePair, fakeClock, recordingStore, SECRET } from '../helpers.js';
+import { cookieAttributes, cookiePair, fakeClock, managerSetup, SECRET } from '../helpers.js';
 
 const DAY = 86_400_000;
 
@@ -15,13 +15,7 @@ const DAY = 86_400_000;
 // the manager takes (and commits in the call) when a store offers it.
 for (const mode of ['async', 'sync'] as const) {
   describe(`with ${mode} store access`, () => {
-    function setup(options: Partial<SessionManagerOptions> = {}) {
-      const clock = fakeClock();
-      const memory = new MemoryStore({ clock });
-      const store = recordingStore(memory, { sync: mode === 'sync' });
-      const manager = createSessionManager({ secret: SECRET, store, clock, ...options });
-      return { clock, memory, store, manager };
-    }
+    const setup = (options: Partial<SessionManagerOptions> = {}) => managerSetup(mode, options);
 
     /** A request that writes `data` into a new session; returns the cookie the browser keeps. */
     async function startSession(

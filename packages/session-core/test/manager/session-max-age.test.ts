@@ -2,33 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   createSessionManager,
-  MemoryStore,
   type Session,
   type SessionManager,
   type SessionManagerOptions,
 } from '../../src/index.js';
 import { META_KEY } from '../../src/manager/record.js';
-import {
-  cookieAttributes,
-  cookiePair,
-  fakeClock,
-  OLD_SECRET,
-  recordingStore,
-  SECRET,
-} from '../helpers.js';
+import { cookieAttributes, cookiePair, managerSetup, OLD_SECRET, SECRET } from '../helpers.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 for (const mode of ['async', 'sync'] as const) {
   describe(`session.maxAge, with ${mode} store access`, () => {
-    function setup(options: Partial<SessionManagerOptions> = {}) {
-      const clock = fakeClock();
-      const memory = new MemoryStore({ clock });
-      const store = recordingStore(memory, { sync: mode === 'sync' });
-      const manager = createSessionManager({ secret: SECRET, store, clock, ...options });
-      return { clock, memory, store, manager };
-    }
+    const setup = (options: Partial<SessionManagerOptions> = {}) => managerSetup(mode, options);
 
     /** One request: load with `cookie`, run `fn`, commit; the Set-Cookie values. */
     async function request(
