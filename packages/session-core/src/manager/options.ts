@@ -58,7 +58,7 @@ function positiveMs(value: unknown, name: string, allowZero = false): number {
 }
 
 /** Whether `value` is a cookie lifetime cookieMs() accepts (for values read back from a store). */
-export function isValidDuration(value: unknown): value is number {
+export function isCookieLifetime(value: unknown): value is number {
   return (
     typeof value === 'number' && Number.isFinite(value) && value >= 1000 && value <= MAX_DURATION_MS
   );

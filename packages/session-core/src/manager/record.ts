@@ -1,6 +1,6 @@
 import type { StoredData } from '../store/types.js';
 import type { Changes } from './changes.js';
-import { isValidDuration } from './options.js';
+import { isCookieLifetime } from './options.js';
 
 /**
  * The one top-level key of a stored record that belongs to the manager, not to the user.
@@ -39,7 +39,7 @@ function readMeta(value: unknown): SessionMeta | undefined {
   const badCookieAt = meta.cookieAt !== undefined && typeof meta.cookieAt !== 'number';
   // A lifetime that is not one a session could set (another writer's record) is dropped.
   const badMaxAge =
-    meta.maxAge !== undefined && meta.maxAge !== null && !isValidDuration(meta.maxAge);
+    meta.maxAge !== undefined && meta.maxAge !== null && !isCookieLifetime(meta.maxAge);
   if (badCookieAt || badMaxAge) {
     const fixed = { ...(meta as SessionMeta) };
     if (badCookieAt) fixed.cookieAt = undefined;
