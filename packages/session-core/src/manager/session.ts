@@ -185,7 +185,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#meta = {
         ...this.#meta,
         created: options.clock(),
-        ...(opened === undefined ? {} : { maxAge: opened.meta.maxAge }),
+        // What is stored now: another request may have set a lifetime since our load.
+        maxAge: opened === undefined ? this.#meta.maxAge : opened.meta.maxAge,
       };
       this.#id = newId;
       this.#persisted = false;
