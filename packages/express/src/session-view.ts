@@ -1,5 +1,10 @@
 import { type InspectOptions, inspect } from 'node:util';
-import { type Session, SessionError, type SessionManager } from '@fastmmap/session-core';
+import {
+  type Session,
+  type SessionCookie,
+  SessionError,
+  type SessionManager,
+} from '@fastmmap/session-core';
 import type { Request } from 'express';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
 
@@ -20,6 +25,7 @@ const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
   isNew: true,
   destroyed: true,
   maxAge: true,
+  cookie: true,
   regenerate: true,
   destroy: true,
   save: true,
@@ -93,6 +99,10 @@ class SessionApi {
 
   set maxAge(value: number | null | undefined) {
     this.#live.maxAge = value;
+  }
+
+  get cookie(): SessionCookie {
+    return this.#live.cookie;
   }
 
   regenerate(callback?: unknown): Promise<void> | undefined {

@@ -58,7 +58,7 @@ async function serve(route: RequestHandler, store = new CountingStore()) {
     if (set) jar = set.split(';')[0]!;
     // Every route answers a JSON object.
     const body = (await res.json()) as Record<string, unknown>;
-    return { status: res.status, body };
+    return { status: res.status, body, setCookie: set };
   };
   return { go, store, cookie: () => jar };
 }
@@ -223,6 +223,37 @@ describe('req.session, express-session style', () => {
     expect((await go('/route')).body).toEqual({ maxAge: 86_400_000 });
   });
 
+  it("req.session.cookie is express-session's: maxAge for remember me, expires = false", async () => {
+    const { go } = await serve((req, res) => {
+      const s = loose(req);
+      s.user = 'ann';
+      // The express-session idiom, unchanged.
+      if (req.query.remember) req.session.cookie.maxAge = 30 * 86_400_000;
+      else req.session.cookie.expires = false;
+      res.json({
+        maxAge: req.session.cookie.maxAge,
+        own: req.session.maxAge,
+        httpOnly: req.session.cookie.httpOnly,
+        keys: Object.keys(req.session),
+        data: s.data,
+      });
+    });
+    const remember = await go('/route?remember=1');
+    expect(remember.body).toEqual({
+      maxAge: 30 * 86_400_000,
+      own: 30 * 86_400_000,
+      httpOnly: true,
+      keys: ['user'],
+      data: { user: 'ann' },
+    });
+    expect(remember.setCookie).toContain('; Max-Age=2592000;');
+    const forget = await go('/route');
+    expect(forget.body).toMatchObject({ maxAge: null, own: null });
+    expect(forget.setCookie).toBeDefined();
+    expect(forget.setCookie).not.toContain('Max-Age');
+    expect(forget.setCookie).not.toContain('Expires');
+  });
+
   it('regenerate() without a callback keeps the data and the object (our API)', async () => {
     const { go } = await serve(async (req, res) => {
       const before = req.session;
@@ -250,7 +281,7 @@ describe('req.session, express-session style', () => {
     await go('/route?step=set');
     expect((await go('/route?step=reload')).body).toEqual({ kept: 1 });
     expect((await go('/data')).body.data).toEqual({ kept: 1 });
-    expect(await go('/route?step=regenerate')).toEqual({
+    expect(await go('/route?step=regenerate')).toMatchObject({
       status: 500,
       body: { code: 'ERR_SESSION_DESTROYED' },
     });

@@ -73,6 +73,25 @@ describe('@fastmmap/fastify plugin', () => {
     expect(setCookies(res)).toEqual([]);
   });
 
+  it("request.session.cookie.maxAge is @fastify/session's remember me; the other attributes read", async () => {
+    const app = await build();
+    app.post('/remember', (request) => {
+      (request.session.data as Record<string, unknown>).user = 'ann';
+      request.session.cookie.maxAge = 7 * 86_400_000;
+      return { maxAge: request.session.cookie.maxAge, path: request.session.cookie.path };
+    });
+    app.post('/per-session-path', (request) => {
+      request.session.cookie.path = '/admin';
+      return 'unreachable';
+    });
+    const res = await app.inject({ method: 'POST', url: '/remember' });
+    expect(res.json()).toEqual({ maxAge: 7 * 86_400_000, path: '/' });
+    expect(setCookies(res)[0]).toContain('; Max-Age=604800;');
+    const refused = await app.inject({ method: 'POST', url: '/per-session-path' });
+    expect(refused.statusCode).toBe(500);
+    expect(refused.json()).toMatchObject({ code: 'ERR_SESSION_OPTIONS' });
+  });
+
   it('sends a store error through the error handler once: 500, secret not in the body', async () => {
     const app = await build({ store: new MemoryStore({ maxSize: 1024 }) });
     const errors: unknown[] = [];

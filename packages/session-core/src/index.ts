@@ -8,6 +8,7 @@ export { type AdapterManager, adapterManager } from './manager/adapter-manager.j
 export { guardedSession } from './manager/guarded-session.js';
 export { createSessionManager } from './manager/manager.js';
 export { commitNow } from './manager/session.js';
+export type { SessionCookie } from './manager/session-cookie.js';
 export type {
   CookieOptions,
   RequestInfo,

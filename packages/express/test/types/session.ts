@@ -35,6 +35,13 @@ app.get('/compat', (req, res, next) => {
     req.session.save((err2) => (err2 ? next(err2) : res.json({ user, views: req.session.views })));
   });
 });
+// express-session's remember me, unchanged.
+app.post('/login', (req, res) => {
+  if (req.body?.remember) req.session.cookie.maxAge = 30 * 86_400_000;
+  else req.session.cookie.expires = false;
+  const left: number | null = req.session.cookie.maxAge;
+  res.json({ left, expires: req.session.cookie.expires?.toISOString() ?? null });
+});
 app.post('/logout', (req, res, next) => {
   req.logout((err) => (err ? next(err) : req.session.destroy(() => res.redirect('/'))));
 });
@@ -49,6 +56,8 @@ app.get('/bad', async (req) => {
   req.session.views = 'many';
   // @ts-expect-error the method wins over the data key of the same name
   const flag: boolean = req.session.destroy;
+  // @ts-expect-error expires is a Date, null or false
+  req.session.cookie.expires = '2030-01-01';
   // @ts-expect-error with a callback there is no Promise to await
   const saved: Promise<void> = req.session.save(() => {});
   void flag;

@@ -72,6 +72,14 @@ function expiresAttribute(time: number): string {
   return `; Expires=${date.toUTCString()}`;
 }
 
+/** Whether the session cookie carries Secure on a request that came over HTTPS or not. */
+export function cookieIsSecure(options: ResolvedCookieOptions, requestSecure: boolean): boolean {
+  if (requestSecure) return options.secure !== false;
+  // SameSite=None without Secure is dropped by browsers: with secure 'auto' on a plain-HTTP
+  // request it still gets Secure (which browsers accept on http://localhost, for development).
+  return options.secure === true || String(options.sameSite).toLowerCase() === 'none';
+}
+
 /**
  * The same strings the `cookie` package's stringifySetCookie builds (attribute order Max-Age,
  * Domain, Path, Expires, HttpOnly, Secure, Partitioned, SameSite), but the constant parts are
@@ -91,11 +99,8 @@ export function createCookieSerializer(
     (secure ? '; Secure' : '') +
     (options.partitioned ? '; Partitioned' : '') +
     sameSite;
-  // SameSite=None without Secure is dropped by browsers: with secure 'auto' on a plain-HTTP
-  // request it still gets Secure (which browsers accept on http://localhost, for development).
-  const none = String(options.sameSite).toLowerCase() === 'none';
-  const tailPlain = flags(options.secure === true || none);
-  const tailSecure = flags(options.secure !== false);
+  const tailPlain = flags(cookieIsSecure(options, false));
+  const tailSecure = flags(cookieIsSecure(options, true));
   const tail = (requestSecure: boolean) => (requestSecure ? tailSecure : tailPlain);
 
   const clearingPlain = `${name}=; Max-Age=0${domain}${path}; Expires=${new Date(0).toUTCString()}`;

@@ -21,6 +21,7 @@ import {
   tombstone,
   updateRecord,
 } from './record.js';
+import { SessionCookie } from './session-cookie.js';
 import { type SigningKey, signId } from './signing.js';
 import type { Session } from './types.js';
 
@@ -78,6 +79,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** session.maxAge as this request set it (#maxAgeSet), until a commit stores it in #meta. */
   #maxAge: number | null | undefined = undefined;
   #maxAgeSet = false;
+  /** session.cookie, made on first use (code written for express-session reads it). */
+  #cookie: SessionCookie | undefined;
   #cookieSent = false;
   #destroyed = false;
   /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
@@ -134,6 +137,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     }
     this.#maxAge = sessionMaxAge(value);
     this.#maxAgeSet = true;
+  }
+
+  get cookie(): SessionCookie {
+    const { options, requestSecure } = this.#ctx;
+    this.#cookie ??= new SessionCookie(this, options.cookie, requestSecure, options.clock);
+    return this.#cookie;
   }
 
   touch(): void {

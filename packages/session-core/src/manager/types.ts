@@ -1,5 +1,6 @@
 import type { Clock } from '../cache/types.js';
 import type { SessionData, Store } from '../store/types.js';
+import type { SessionCookie } from './session-cookie.js';
 
 export interface CookieOptions {
   /** Default '/'. */
@@ -73,6 +74,12 @@ export interface Session<D extends object = SessionData> {
    */
   get maxAge(): number | null;
   set maxAge(value: number | null | undefined);
+  /**
+   * express-session's and @fastify/session's `session.cookie`, for code written for them:
+   * `maxAge`, `originalMaxAge` and `expires` read and set this session's `maxAge` (`expires =
+   * false` or `null`: a browser-session cookie); the other attributes read the cookie options.
+   */
+  readonly cookie: SessionCookie;
   /** New id, same data; the old id stops working (session fixation defence). */
   regenerate(): Promise<void>;
   /** Deletes it, leaves a tombstone so in-flight requests cannot resurrect it, clears the cookie. */
