@@ -1,8 +1,11 @@
 /** The cookie part of an express-session session, as `Cookie#toJSON()` gives it. */
 export interface ExpressSessionCookie {
   originalMaxAge?: number | null;
-  /** A Date on the live session and after `get`; an ISO string inside the file. */
-  expires?: Date | string | null;
+  /**
+   * A Date on the live session and after `get`; an ISO string inside the file. false or null:
+   * a browser-session cookie (`req.session.cookie.expires = false`, the remember-me idiom).
+   */
+  expires?: Date | string | false | null;
   /** The live `Cookie` has this getter (remaining ms); it is not stored. */
   maxAge?: number | null;
   secure?: boolean | 'auto';
@@ -35,11 +38,16 @@ export function reviveRecord(value: unknown): ExpressSessionRecord | null {
 
 /**
  * How long a session lives in the store, in ms: until its cookie expires, or `fallbackMs`
- * for a browser-session cookie (no expiry). 0 or less means "already expired".
+ * for a browser-session cookie (no expiry: `expires` null or false, as connect-redis reads
+ * it). 0 or less means "already expired".
  */
 export function ttlOf(record: ExpressSessionInput, now: number, fallbackMs: number): number {
   const cookie = record.cookie;
-  if (cookie?.expires != null) return new Date(cookie.expires).getTime() - now;
+  const expires = cookie?.expires;
+  if (expires instanceof Date || typeof expires === 'string') {
+    const at = new Date(expires).getTime();
+    if (Number.isFinite(at)) return at - now;
+  }
   if (typeof cookie?.maxAge === 'number') return cookie.maxAge;
   return fallbackMs;
 }

@@ -181,6 +181,33 @@ describe('ExpressSessionStore with the real express-session', () => {
     expect(await cb((done) => store.get('old', done))).toBeFalsy();
   });
 
+  it("remember me: cookie.expires = false keeps a browser-session cookie's session for ttl", async () => {
+    const store = openStore({ ttl: 90_000 });
+    const app = express();
+    app.use(expressSession({ store, secret, resave: false, saveUninitialized: false }));
+    // The express-session idiom: a persistent cookie only when the box was ticked.
+    app.post('/login', (req, res) => {
+      (req.session as unknown as Sess).user = 'ann';
+      if (req.query.remember) req.session.cookie.maxAge = 30 * 86_400_000;
+      else req.session.cookie.expires = false as unknown as Date;
+      res.json({ id: req.sessionID });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    const url = await listen(server);
+    for (const [query, lifetime] of [
+      ['', 90_000],
+      ['?remember=1', 30 * 86_400_000],
+    ] as const) {
+      const res = await fetch(`${url}/login${query}`, { method: 'POST' });
+      const { id } = (await res.json()) as { id: string };
+      const stored = await cb<Sess>((done) => store.get(id, done));
+      expect(stored.user, query).toBe('ann');
+      const entry = store.cache.getEntry(`sess:${id}`)!;
+      expect(Math.abs(entry.expiresAt - (clock() + lifetime)), query).toBeLessThan(2_000);
+    }
+  });
+
   it('two stores on one file (two processes, in effect) share sessions', async () => {
     const a = await startApp(openStore());
     const b = await startApp(openStore());
