@@ -1,19 +1,39 @@
 import './augment.js';
-import { adapterManager, commitNow, guardedSession, type Session } from '@fastmmap/session-core';
-import type { FastifyInstance } from 'fastify';
+import { adapterManager, commitNow, type Session, sessionGuard } from '@fastmmap/session-core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientSafe } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
+import { fastifySessionMembers } from './session-api.js';
 
 /** Marks a request whose session onSend has committed (a symbol: no WeakSet entry per request). */
 const COMMITTED = Symbol('@fastmmap/fastify committed');
+
+/**
+ * A hook replied without `return reply` (@fastify/passport's redirects do) while the commit
+ * waited on the store, so Fastify ran the handler too and its reply went out first. Going on
+ * would throw ERR_HTTP_HEADERS_SENT where nothing catches it: the session is committed, and
+ * this reply's pipeline stops here.
+ */
+function sentTwice(request: FastifyRequest, err?: unknown): void {
+  const message =
+    '@fastmmap/fastify: the reply was sent twice (a hook called reply.send() or reply.redirect() without returning reply); the first one was dropped';
+  if (err === undefined) request.log.warn(message);
+  else request.log.error({ err }, `${message}, and its session commit failed`);
+}
+
+/** request.session: data only on `data`, @fastify/session's API added, client-safe errors. */
+const guarded = sessionGuard('request.session', {
+  mapError: clientSafe,
+  members: fastifySessionMembers,
+});
 
 async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions) {
   // Fastify hands every plugin its register options too.
   const { manager, owned } = adapterManager(options, FASTIFY_REGISTER_KEYS);
   try {
     fastify.decorate('sessionManager', manager);
-    fastify.decorateRequest('session', null as unknown as Session);
+    fastify.decorateRequest('session', null as unknown as FastifyRequest['session']);
   } catch (err) {
     // Registered twice in one context, say: the store this registration opened is closed.
     if (owned) await manager.close();
@@ -30,7 +50,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       return;
     }
     const begin = (session: Session) => {
-      request.session = guardedSession(session, 'request.session', clientSafe);
+      request.session = guarded(session) as FastifyRequest['session'];
       done();
     };
     // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.
@@ -60,8 +80,14 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       done(clientSafe(err) as Error);
       return;
     }
-    if (committed instanceof Promise) committed.then(send, (err) => done(clientSafe(err) as Error));
-    else send(committed);
+    if (!(committed instanceof Promise)) {
+      send(committed);
+      return;
+    }
+    committed.then(
+      (cookies) => (reply.raw.headersSent ? sentTwice(request) : send(cookies)),
+      (err) => (reply.raw.headersSent ? sentTwice(request, err) : done(clientSafe(err) as Error)),
+    );
   });
 
   if (owned) fastify.addHook('onClose', () => manager.close());

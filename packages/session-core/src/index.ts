@@ -5,7 +5,11 @@ export { isSessionError, SessionError, type SessionErrorCode } from './errors.js
 export { assertKnownOptions, pickOptions } from './known-options.js';
 // For adapters: the manager from their options (a shared one, or a new one they own).
 export { type AdapterManager, adapterManager } from './manager/adapter-manager.js';
-export { guardedSession } from './manager/guarded-session.js';
+export {
+  guardedSession,
+  type SessionGuardOptions,
+  sessionGuard,
+} from './manager/guarded-session.js';
 export { createSessionManager } from './manager/manager.js';
 export { commitNow } from './manager/session.js';
 export type { SessionCookie } from './manager/session-cookie.js';

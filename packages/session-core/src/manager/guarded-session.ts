@@ -9,19 +9,24 @@ import type { Session } from './types.js';
 function handlerFor(
   where: string,
   mapError: ((err: unknown) => unknown) | undefined,
+  members: object | undefined,
 ): ProxyHandler<Session<object>> {
   // One bound function per session and method, so `s.commit === s.commit` as on the session.
   const bound = new WeakMap<object, Map<string | symbol, unknown>>();
-  const misplaced = (name: string | symbol) => {
+  const misplaced = (name: string | symbol, deleting = false) => {
     const key = String(name);
     return new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
-      `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`,
+      deleting
+        ? `${where}.${key} cannot be deleted: data lives on ${where}.data (delete ${where}.data.${key})`
+        : `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`,
     );
   };
   return {
     get(target, name) {
-      const value = Reflect.get(target, name, target);
+      // An adapter's own members first (its framework's API), run with the session as `this`.
+      const source = members !== undefined && Object.hasOwn(members, name) ? members : target;
+      const value = Reflect.get(source, name, target);
       return typeof value === 'function'
         ? boundMethod(bound, target, name, value, mapError)
         : value;
@@ -36,7 +41,7 @@ function handlerFor(
       throw misplaced(name);
     },
     deleteProperty(_target, name) {
-      throw misplaced(name);
+      throw misplaced(name, true);
     },
   };
 }
@@ -98,8 +103,27 @@ export function guardedSession<S extends Session<object>>(
   }
   let handler = byWhere.get(where);
   if (handler === undefined) {
-    handler = handlerFor(where, mapError);
+    handler = handlerFor(where, mapError, undefined);
     byWhere.set(where, handler);
   }
   return new Proxy(session, handler) as S;
+}
+
+export interface SessionGuardOptions {
+  /** Maps what the session's methods throw or reject with (as guardedSession's `mapError`). */
+  mapError?: (err: unknown) => unknown;
+  /**
+   * Members the adapter adds or replaces (its framework's session API: getters and methods),
+   * looked up before the session's own and run with the session itself as `this`.
+   */
+  members?: object;
+}
+
+/** guardedSession for an adapter that also adds members: one handler, made once. */
+export function sessionGuard(
+  where: string,
+  options: SessionGuardOptions = {},
+): <S extends Session<object>>(session: S) => S {
+  const handler = handlerFor(where, options.mapError, options.members);
+  return <S extends Session<object>>(session: S) => new Proxy(session, handler) as S;
 }

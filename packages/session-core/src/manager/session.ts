@@ -87,6 +87,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #lost = false;
   /** The last serial task (commit, regenerate, destroy), failed or not; none yet: undefined. */
   #chain: Promise<unknown> | undefined;
+  /** Serial tasks not yet settled: with none, commitNow() may finish in the call again. */
+  #pending = 0;
 
   constructor(ctx: SessionContext, init: SessionInit) {
     this.#ctx = ctx;
@@ -237,7 +239,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    * (a synchronous store, nothing queued before it), else commit()'s promise.
    */
   commitNow(): string[] | Promise<string[]> {
-    if (this.#chain !== undefined || this.#ctx.sync === undefined) return this.commit();
+    if (this.#pending > 0 || this.#ctx.sync === undefined) return this.commit();
     try {
       return this.#commitNow();
     } catch (err) {
@@ -458,6 +460,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       run = this.#chain.then(task, task);
     }
     this.#chain = run;
+    // Registered first, so it runs before the caller's await resumes: a commit the caller
+    // starts next (an adapter's, after `await regenerate()`) can finish in the call.
+    this.#pending++;
+    const settled = () => {
+      this.#pending--;
+    };
+    run.then(settled, settled);
     return run;
   }
 }

@@ -96,6 +96,21 @@ describe('loadNow and commitNow', () => {
     expect(await memory.get(session.id)).toMatchObject({ step: 2 });
   });
 
+  it('finish in the call again once an awaited regenerate() has settled', async () => {
+    // An adapter's commit after `await session.regenerate()` (a login): with a pending
+    // promise, a Fastify hook that replies without `return reply` lets the handler reply too.
+    const { manager, memory } = setup(true);
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    session.data.user = 'ann';
+    await session.commit();
+    await session.regenerate();
+    session.data.step = 2;
+    const headers = commitNow(session);
+    expect(headers).not.toBeInstanceOf(Promise);
+    expect(headers).toHaveLength(1);
+    expect(await memory.get(session.id)).toMatchObject({ user: 'ann', step: 2 });
+  });
+
   it('reject rather than throw when the synchronous store fails, and keep what was stored', async () => {
     const { manager, memory } = setup(true);
     const session = await manager.load<Record<string, unknown>>(undefined);

@@ -1,0 +1,103 @@
+import { type Session, type SessionData, SessionError } from '@fastmmap/session-core';
+
+/** A node-style callback, as @fastify/session's methods take them. */
+export type SessionCallback = (err?: unknown) => void;
+
+type Data = Record<string, unknown>;
+
+/**
+ * `request.session`: the Session API plus @fastify/session's, so code and plugins written for
+ * it (@fastify/passport among them) work: `get`/`set`, `sessionId`, `save`, `options`, and
+ * node-style callbacks on `regenerate`, `destroy` and `save`. Without a callback the methods
+ * return a Promise, as @fastify/session's do.
+ */
+export interface FastifySession<D extends object = SessionData> extends Session<D> {
+  /** @fastify/session's name for `id`. */
+  readonly sessionId: string;
+  /** `data[key]`. */
+  get<K extends keyof D & string>(key: K): D[K] | undefined;
+  /** `data[key] = value`. */
+  set<K extends keyof D & string>(key: K, value: D[K] | undefined): void;
+  /** New id, same data; the old id stops working. */
+  regenerate(): Promise<void>;
+  /** @fastify/session's: new id, and of the data only the listed keys. */
+  regenerate(keys: readonly string[]): Promise<void>;
+  regenerate(callback: SessionCallback): void;
+  regenerate(keys: readonly string[], callback: SessionCallback): void;
+  destroy(): Promise<void>;
+  destroy(callback: SessionCallback): void;
+  /** Commits now (the reply then writes only what changed since). */
+  save(): Promise<void>;
+  save(callback: SessionCallback): void;
+  /** @fastify/session's per-session cookie options: only `maxAge` is per session here. */
+  options(options: { maxAge?: number | null }): void;
+}
+
+/** Without a callback: the Promise. With one: called on a later tick with the error, if any. */
+function settle(work: Promise<unknown>, callback: unknown): Promise<void> | undefined {
+  if (typeof callback !== 'function') return work.then(() => undefined);
+  const done = callback as SessionCallback;
+  work.then(
+    () => process.nextTick(done),
+    (err: unknown) => process.nextTick(done, err),
+  );
+  return undefined;
+}
+
+/** @fastify/session's regenerate: new id, and of the data only `keep` (none: empty). */
+async function regenerateKeeping(session: Session, keep: readonly string[]): Promise<void> {
+  const before = session.data as Data;
+  await session.regenerate();
+  const kept: Data = {};
+  for (const key of keep) if (Object.hasOwn(before, key)) kept[key] = before[key];
+  session.data = kept;
+}
+
+/**
+ * The members `request.session` adds to the Session (see FastifySession). The guard runs them
+ * with the session itself as `this`, so `this.regenerate()` is the Session's own.
+ */
+export const fastifySessionMembers = {
+  get sessionId(): string {
+    return (this as unknown as Session).id;
+  },
+  get(this: Session, key: string): unknown {
+    return (this.data as Data)[key];
+  },
+  set(this: Session, key: string, value: unknown): void {
+    (this.data as Data)[key] = value;
+  },
+  regenerate(this: Session, keys?: unknown, callback?: unknown): Promise<void> | undefined {
+    const done = typeof keys === 'function' ? keys : callback;
+    // Our API keeps the data; @fastify/session's forms (keys, a callback) keep only the keys.
+    if (keys === undefined && done === undefined) return this.regenerate();
+    if (keys !== undefined && typeof keys !== 'function' && !Array.isArray(keys)) {
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        'request.session.regenerate(keys, callback): keys must be an array of data keys to keep',
+      );
+    }
+    return settle(regenerateKeeping(this, Array.isArray(keys) ? keys : []), done);
+  },
+  destroy(this: Session, callback?: unknown): Promise<void> | undefined {
+    return settle(this.destroy(), callback);
+  },
+  save(this: Session, callback?: unknown): Promise<void> | undefined {
+    return settle(this.commit(), callback);
+  },
+  options(this: Session, options: unknown): void {
+    if (options === null || typeof options !== 'object') {
+      throw new SessionError('ERR_SESSION_OPTIONS', 'request.session.options() takes an object');
+    }
+    const given = options as Data;
+    for (const key of Object.keys(given)) {
+      if (key !== 'maxAge') {
+        throw new SessionError(
+          'ERR_SESSION_OPTIONS',
+          `request.session.options({ ${key} }): only maxAge is per session; set ${key} in the cookie option`,
+        );
+      }
+    }
+    if (Object.hasOwn(given, 'maxAge')) this.maxAge = given.maxAge as number | null | undefined;
+  },
+};

@@ -1,0 +1,230 @@
+// request.session speaks @fastify/session's API too: get/set, sessionId, callbacks,
+// regenerate(keys), save, options({ maxAge }).
+import { MemoryStore, SessionError } from '@fastmmap/session-core';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FastifySession, fastifySession } from '../src/index.js';
+
+const secret = 'a-secret-of-at-least-32-characters!!';
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+type Route = (request: FastifyRequest) => unknown;
+/** request.session with untyped data (the tests declare no SessionData keys). */
+const loose = (request: FastifyRequest) =>
+  request.session as unknown as FastifySession<Record<string, unknown>>;
+
+/** An app with `route` at POST /route and GET /me (the stored data, from a new request). */
+async function serve(route: Route) {
+  const app = Fastify();
+  apps.push(app);
+  await app.register(fastifySession, { secret, store: new MemoryStore() });
+  app.post('/route', route);
+  app.post('/seed', (request) => {
+    Object.assign(request.session.data as Record<string, unknown>, { user: 'ann', cart: [1] });
+    return { id: request.session.id };
+  });
+  app.get('/me', (request) => ({ id: request.session.id, data: request.session.data }));
+  let jar = '';
+  const go = async (method: 'GET' | 'POST', url: string) => {
+    const res = await app.inject({ method, url, headers: jar ? { cookie: jar } : {} });
+    const set = [res.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('fmsid='));
+    if (set) jar = set.split(';', 1)[0]!;
+    return { status: res.statusCode, body: res.json(), setCookie: set };
+  };
+  return { go };
+}
+
+/** A callback-style method as a Promise that fails if the callback never comes. */
+function viaCallback(start: (done: (err?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('callback never called')), 2_000);
+    start((err) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+describe("request.session, @fastify/session's API", () => {
+  it('get, set and sessionId work on data and id', async () => {
+    const { go } = await serve((request) => {
+      loose(request).set('user', 'bob');
+      return { user: loose(request).get('user'), sessionId: request.session.sessionId };
+    });
+    const res = await go('POST', '/route');
+    const me = await go('GET', '/me');
+    expect(res.body).toEqual({ user: 'bob', sessionId: me.body.id });
+    expect(me.body.data).toEqual({ user: 'bob' });
+  });
+
+  it('regenerate(callback) calls back with a new id and empty data, as @fastify/session', async () => {
+    const { go } = await serve(async (request) => {
+      await viaCallback((done) => request.session.regenerate(done));
+      return { id: request.session.id, data: request.session.data };
+    });
+    const seeded = await go('POST', '/seed');
+    const res = await go('POST', '/route');
+    expect(res.body.id).not.toBe(seeded.body.id);
+    expect(res.body.data).toEqual({});
+  });
+
+  it('regenerate(keys) and regenerate(keys, callback) keep only the listed keys', async () => {
+    const { go } = await serve(async (request) => {
+      if ((request.query as { cb?: string }).cb) {
+        await viaCallback((done) => request.session.regenerate(['cart'], done));
+      } else {
+        await request.session.regenerate(['user', 'missing']);
+      }
+      return { data: request.session.data };
+    });
+    await go('POST', '/seed');
+    expect((await go('POST', '/route')).body.data).toEqual({ user: 'ann' });
+    await go('POST', '/seed');
+    expect((await go('POST', '/route?cb=1')).body.data).toEqual({ cart: [1] });
+    expect((await go('GET', '/me')).body.data).toEqual({ cart: [1] });
+  });
+
+  it('await regenerate() with no arguments keeps the data (our API)', async () => {
+    const { go } = await serve(async (request) => {
+      await request.session.regenerate();
+      return { data: request.session.data };
+    });
+    await go('POST', '/seed');
+    expect((await go('POST', '/route')).body.data).toEqual({ user: 'ann', cart: [1] });
+  });
+
+  it('destroy(callback) calls back, and the reply clears the cookie', async () => {
+    const { go } = await serve(async (request) => {
+      await viaCallback((done) => request.session.destroy(done));
+      return { destroyed: request.session.destroyed };
+    });
+    const seeded = await go('POST', '/seed');
+    const res = await go('POST', '/route');
+    expect(res.body).toEqual({ destroyed: true });
+    expect(res.setCookie).toMatch(/^fmsid=; Max-Age=0/);
+    expect((await go('GET', '/me')).body.id).not.toBe(seeded.body.id);
+  });
+
+  it('save() and save(callback) write before the reply', async () => {
+    let stored: unknown;
+    const { go } = await serve(async (request) => {
+      loose(request).set('step', 1);
+      await request.session.save();
+      loose(request).set('step', 2);
+      await viaCallback((done) => request.session.save(done));
+      stored = request.session.data;
+      return { ok: true };
+    });
+    await go('POST', '/route');
+    expect(stored).toEqual({ step: 2 });
+    expect((await go('GET', '/me')).body.data).toEqual({ step: 2 });
+  });
+
+  it('options({ maxAge }) is the session lifetime; other cookie options are refused', async () => {
+    const { go } = await serve((request) => {
+      loose(request).set('user', 'ann');
+      const { option } = request.query as { option?: string };
+      request.session.options(
+        option === 'path' ? ({ path: '/x' } as object) : { maxAge: 7 * 86_400_000 },
+      );
+      return { maxAge: request.session.maxAge };
+    });
+    const res = await go('POST', '/route');
+    expect(res.body).toEqual({ maxAge: 7 * 86_400_000 });
+    expect(res.setCookie).toContain('; Max-Age=604800;');
+    const refused = await go('POST', '/route?option=path');
+    expect(refused.status).toBe(500);
+    expect(refused.body.code).toBe('ERR_SESSION_OPTIONS');
+  });
+
+  it('a callback gets a failing store error; without one the Promise rejects', async () => {
+    const app = Fastify();
+    apps.push(app);
+    // destroy() writes its tombstone with store().
+    class FailingStore extends MemoryStore {
+      override store(): Promise<void> {
+        return Promise.reject(new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'down'));
+      }
+    }
+    await app.register(fastifySession, { secret, store: new FailingStore() });
+    const seen: unknown[] = [];
+    app.post('/seed', (request) => {
+      loose(request).set('user', 'ann');
+      return 'ok';
+    });
+    app.post('/destroy', async (request) => {
+      await new Promise<void>((resolve) =>
+        request.session.destroy((err) => {
+          seen.push(err);
+          resolve();
+        }),
+      );
+      await request.session.destroy().catch((err: unknown) => seen.push(err));
+      return 'ok';
+    });
+    const seed = await app.inject({ method: 'POST', url: '/seed' });
+    const cookie = String(seed.headers['set-cookie']).split(';', 1)[0]!;
+    await app.inject({ method: 'POST', url: '/destroy', headers: { cookie } });
+    expect(seen).toHaveLength(2);
+    for (const err of seen) expect(err).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
+  });
+
+  it('a hook that replies without `return reply` while a commit is in flight: no crash, a warning', async () => {
+    // With an asynchronous store the commit waits in onSend, so Fastify runs the handler too
+    // and a second reply goes out first (as with @fastify/session on an async store).
+    class AsyncStore extends MemoryStore {
+      override async getAndSet(...args: Parameters<MemoryStore['getAndSet']>) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return super.getAndSet(...args);
+      }
+    }
+    const warnings: string[] = [];
+    const app = Fastify({
+      logger: {
+        level: 'warn',
+        stream: { write: (line: string) => void warnings.push(JSON.parse(line).msg) },
+      },
+    });
+    apps.push(app);
+    await app.register(fastifySession, { secret, store: new AsyncStore() });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const preValidation = async (request: FastifyRequest, reply: FastifyReply) => {
+        loose(request).set('user', 'ann');
+        reply.redirect('/me'); // @fastify/passport's successRedirect does this
+      };
+      // The handler the README recommends sends nothing: the redirect goes out, with the cookie.
+      app.post('/login', { preValidation }, () => {});
+      // A handler that answers too: its reply goes out first.
+      app.post('/login-answering', { preValidation }, () => ({ handler: true }));
+      const quiet = await app.inject({ method: 'POST', url: '/login' });
+      expect(quiet.statusCode).toBe(302);
+      expect(String(quiet.headers['set-cookie'])).toMatch(/^fmsid=./);
+      const res = await app.inject({ method: 'POST', url: '/login-answering' });
+      expect(res.json()).toEqual({ handler: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/sent twice/);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('delete request.session.user names the right fix', async () => {
+    const { go } = await serve((request) => {
+      delete (request.session as unknown as Record<string, unknown>).user;
+      return 'unreachable';
+    });
+    const res = await go('POST', '/route');
+    expect(res.status).toBe(500);
+    expect(res.body.message).toContain('cannot be deleted');
+    expect(res.body.message).toContain('delete request.session.data.user');
+  });
+});
