@@ -10,6 +10,12 @@ declare global {
   namespace Express {
     interface Request {
       session: ExpressSession<SessionData>;
+      /** express-session's name for `req.session.id` (undefined without session()). */
+      sessionID: string;
+      /** connect-flash's API over the session's flash messages (passport's failureFlash). */
+      flash(type: string, message: unknown, ...format: unknown[]): void;
+      flash(type: string): unknown[];
+      flash(): Record<string, unknown[]>;
     }
   }
 }

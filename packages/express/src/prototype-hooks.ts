@@ -6,6 +6,7 @@ import {
   writeHeadWithCookies,
   writeWithSession,
 } from './commit-on-end.js';
+import { connectFlash } from './request-compat.js';
 import { RequestSession } from './request-session.js';
 
 // Express re-prototypes every req/res (setPrototypeOf to app.request/app.response), after
@@ -55,9 +56,46 @@ function pendingState(res: ServerResponse): RequestSession | undefined {
   return state instanceof RequestSession ? state : undefined;
 }
 
+/** The live session of a request that went through session(), if it did. */
+function liveSession(req: object) {
+  const state = holderOf(req);
+  return state instanceof RequestSession ? state.current : undefined;
+}
+
+// express-session's req.sessionID and connect-flash's req.flash, for code written for them,
+// where nothing else on the prototype chain has them. Assigning sessionID shadows it.
+const REQUEST_COMPAT: PropertyDescriptorMap = {
+  sessionID: {
+    configurable: true,
+    enumerable: false,
+    get(this: object) {
+      return liveSession(this)?.id;
+    },
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, 'sessionID', {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
+  },
+  flash: {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(this: object, ...args: unknown[]) {
+      return connectFlash(liveSession(this), args);
+    },
+  },
+};
+
 function hookRequestPrototype(proto: object): boolean {
   if (hookedPrototypes.has(proto)) return true;
   if (Object.hasOwn(proto, 'session')) return false;
+  for (const [name, descriptor] of Object.entries(REQUEST_COMPAT)) {
+    if (!(name in proto)) Object.defineProperty(proto, name, descriptor);
+  }
   // Behaves as a plain data property of each request (express-session and passport assign it).
   Object.defineProperty(proto, 'session', {
     configurable: true,

@@ -50,9 +50,14 @@ function settle(work: Promise<unknown>, callback: unknown): Promise<void> | unde
 }
 
 function apiMemberError(name: string): SessionError {
+  // connect-flash writes req.session.flash: the usual way here.
+  const hint =
+    name === 'flash'
+      ? ' (connect-flash is not needed: session() provides req.flash(), so remove app.use(flash()))'
+      : '';
   return new SessionError(
     'ERR_SESSION_UNSUPPORTED_DATA',
-    `req.session.${name} belongs to the session API: keep data named '${name}' in req.session.data.${name}`,
+    `req.session.${name} belongs to the session API: keep data named '${name}' in req.session.data.${name}${hint}`,
   );
 }
 

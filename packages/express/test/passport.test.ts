@@ -53,6 +53,19 @@ async function startApp() {
   });
   const failure = { failureRedirect: '/me', failureMessage: true };
   app.post('/login', auth.authenticate('local', { successRedirect: '/me', ...failure }));
+  // connect-flash style messages, which passport writes through req.flash().
+  app.post(
+    '/login-flash',
+    auth.authenticate('local', {
+      successRedirect: '/flash',
+      successFlash: 'Welcome back',
+      failureRedirect: '/flash',
+      failureFlash: true,
+    }),
+  );
+  app.get('/flash', (req, res) => {
+    res.json({ error: req.flash('error'), success: req.flash('success'), rest: req.flash() });
+  });
   app.post(
     '/login-keep',
     auth.authenticate('local', { successRedirect: '/me', keepSessionInfo: true, ...failure }),
@@ -126,6 +139,18 @@ describe('passport 0.7 + passport-local on session()', () => {
     const after = await me(failed.cookie!);
     expect(after.user).toBeNull();
     expect(after.data).toEqual({ messages: ['Wrong name or password'] });
+  });
+
+  it("failureFlash and successFlash go through req.flash(), connect-flash's API", async () => {
+    const { go } = await startApp();
+    const failed = await go('POST', '/login-flash', undefined, { ...ann, password: 'nope' });
+    expect(failed.location).toBe('/flash');
+    const shown = await go('GET', '/flash', failed.cookie);
+    expect(shown.body).toEqual({ error: ['Wrong name or password'], success: [], rest: {} });
+    // Read once: gone.
+    expect((await go('GET', '/flash', failed.cookie)).body.error).toEqual([]);
+    const login = await go('POST', '/login-flash', undefined, ann);
+    expect((await go('GET', '/flash', login.cookie)).body.success).toEqual(['Welcome back']);
   });
 
   it('logout ends the login: a new id, and the logged-in id is dead', async () => {

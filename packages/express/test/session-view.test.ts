@@ -254,6 +254,65 @@ describe('req.session, express-session style', () => {
     expect(forget.setCookie).not.toContain('Expires');
   });
 
+  it('req.sessionID follows req.session.id, through regenerate; assigning it shadows it', async () => {
+    const { go } = await serve(async (req, res) => {
+      loose(req).user = 'ann';
+      const before = [req.sessionID, req.session.id];
+      await req.session.regenerate();
+      const after = [req.sessionID, req.session.id];
+      req.sessionID = 'mine';
+      res.json({ before, after, assigned: req.sessionID, id: req.session.id });
+    });
+    const { body } = await go('/route');
+    const [beforeId, beforeSession] = body.before as string[];
+    const [afterId, afterSession] = body.after as string[];
+    expect(beforeId).toBe(beforeSession);
+    expect(afterId).toBe(afterSession);
+    expect(afterId).not.toBe(beforeId);
+    expect(body.assigned).toBe('mine');
+    expect(body.id).toBe(afterId);
+  });
+
+  it("req.flash() is connect-flash's: queue, format, arrays, read one type or all", async () => {
+    const { go } = await serve((req, res) => {
+      if (req.query.step === 'queue') {
+        req.flash('info', 'saved');
+        req.flash('info', ['a', 'b']);
+        req.flash('error', '%s of %d failed', 'one', 3);
+        req.flash('empty', ''); // a falsy message reads, as in connect-flash
+        res.json({ queued: true });
+        return;
+      }
+      res.json({ info: req.flash('info'), rest: req.flash(), after: req.flash() });
+    });
+    await go('/route?step=queue');
+    expect((await go('/route')).body).toEqual({
+      info: ['saved', 'a', 'b'],
+      rest: { error: ['one of 3 failed'] },
+      after: {},
+    });
+  });
+
+  it('connect-flash (which writes req.session.flash) gets an error naming the fix', async () => {
+    const app = express();
+    app.use(session({ secret, store: new MemoryStore() }));
+    // What connect-flash's middleware and its req.flash do.
+    app.get('/', (req, res) => {
+      const s = req.session as unknown as Record<string, unknown>;
+      try {
+        s.flash = s.flash || {};
+        res.json({ thrown: null });
+      } catch (err) {
+        res.json({ thrown: (err as Error).message });
+      }
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    const body = (await (await fetch(await listen(server))).json()) as { thrown: string };
+    expect(body.thrown).toContain('connect-flash is not needed');
+    expect(body.thrown).toContain('req.flash()');
+  });
+
   it('regenerate() without a callback keeps the data and the object (our API)', async () => {
     const { go } = await serve(async (req, res) => {
       const before = req.session;

@@ -35,6 +35,15 @@ app.get('/compat', (req, res, next) => {
     req.session.save((err2) => (err2 ? next(err2) : res.json({ user, views: req.session.views })));
   });
 });
+// connect-flash's req.flash and express-session's req.sessionID.
+app.get('/flash', (req, res) => {
+  req.flash('info', 'saved');
+  req.flash('info', '%s of %d', 'one', 2);
+  const errors: unknown[] = req.flash('error');
+  const all: Record<string, unknown[]> = req.flash();
+  const sid: string = req.sessionID;
+  res.json({ errors, all, sid });
+});
 // express-session's remember me, unchanged.
 app.post('/login', (req, res) => {
   if (req.body?.remember) req.session.cookie.maxAge = 30 * 86_400_000;

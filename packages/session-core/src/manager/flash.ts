@@ -36,6 +36,16 @@ export class FlashBox {
     return [...loaded, ...added];
   }
 
+  /** Every message not yet read, by key; all of them count as read. */
+  takeAll(): FlashMessages {
+    const all: FlashMessages = {};
+    for (const key of new Set([...Object.keys(this.#loaded), ...Object.keys(this.#added)])) {
+      const messages = this.take(key);
+      if (messages.length > 0) all[key] = messages;
+    }
+    return all;
+  }
+
   get changed(): boolean {
     return Object.keys(this.#added).length > 0 || Object.keys(this.#consumed).length > 0;
   }

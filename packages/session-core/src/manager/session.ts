@@ -158,7 +158,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#flash().add(key, value);
   }
 
-  flashes(key: string): unknown[] {
+  flashes(key: string): unknown[];
+  flashes(): Record<string, unknown[]>;
+  flashes(key?: string): unknown[] | Record<string, unknown[]> {
+    if (key === undefined) return this.#destroyed ? {} : this.#flash().takeAll();
     return this.#destroyed ? [] : this.#flash().take(key);
   }
 

@@ -90,6 +90,8 @@ export interface Session<D extends object = SessionData> {
   flash(key: string, value: unknown): void;
   /** Read and remove the flash messages under key. */
   flashes(key: string): unknown[];
+  /** Read and remove every flash message, by key (connect-flash's `req.flash()`). */
+  flashes(): Record<string, unknown[]>;
   /**
    * The Set-Cookie values the response should carry for the current state (what commit()
    * will return), computed synchronously without I/O: for adapters that must set headers

@@ -631,6 +631,22 @@ for (const mode of ['async', 'sync'] as const) {
         expect(third.flashes('error')).toEqual(['oops']);
       });
 
+      it('flashes() with no key returns every unread message by key, once', async () => {
+        const { manager } = setup();
+        const first = await manager.load(undefined);
+        first.flash('info', 'saved');
+        first.flash('error', 'oops');
+        const cookie = cookiePair((await first.commit())[0]);
+        const second = await manager.load(cookie);
+        expect(second.flashes('error')).toEqual(['oops']);
+        second.flash('info', 'now');
+        second.flash('warn', 'late');
+        expect(second.flashes()).toEqual({ info: ['saved', 'now'], warn: ['late'] });
+        expect(second.flashes()).toEqual({});
+        await second.commit();
+        expect((await manager.load(cookie)).flashes()).toEqual({});
+      });
+
       it('returns messages queued in the same request too', async () => {
         const { manager } = setup();
         const session = await manager.load(undefined);
