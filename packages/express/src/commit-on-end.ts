@@ -113,10 +113,26 @@ function endAfterCommit(
       state.held = undefined;
       // Nothing was stored: announce no cookie for it on the error response.
       state.cookiesDone = true;
-      state.onError(err);
+      if (!sameFailure(err, state.failedCommit)) {
+        state.onError(err);
+        return;
+      }
+      // The app had this very failure from save() and is answering it (its error handler):
+      // that answer goes out, rather than Express's final handler with the same error again.
+      restoreResponse(res, held);
+      end.apply(res, args);
     },
   );
   return res;
+}
+
+/** The same session error again: same class name, code and message (bad data fails alike). */
+function sameFailure(err: unknown, earlier: unknown): boolean {
+  if (!(err instanceof Error) || !(earlier instanceof Error)) return false;
+  const code = (e: Error) => (e as { code?: unknown }).code;
+  return (
+    err.name === earlier.name && code(err) === code(earlier) && err.message === earlier.message
+  );
 }
 
 function endWithCookies(

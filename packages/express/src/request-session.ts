@@ -16,6 +16,8 @@ export class RequestSession {
   held: HeldResponse | undefined = undefined;
   /** What `req.session` holds: the view made for this request, or what code assigned since. */
   value: unknown;
+  /** What the last save() or commit() through req.session failed with (the app has it). */
+  failedCommit: unknown = undefined;
 
   constructor(
     readonly req: Request,

@@ -13,6 +13,8 @@ export interface SessionViewContext {
   readonly req: Request;
   readonly manager: SessionManager;
   current: Session;
+  /** What the last save() or commit() through the view failed with (the app has it). */
+  failedCommit: unknown;
 }
 
 type Data = Record<string, unknown>;
@@ -120,7 +122,7 @@ class SessionApi {
   }
 
   save(callback?: unknown): Promise<void> | undefined {
-    return settle(this.#live.commit(), callback);
+    return settle(this.commit(), callback);
   }
 
   reload(callback?: unknown): Promise<void> | undefined {
@@ -145,7 +147,10 @@ class SessionApi {
   }
 
   commit(): Promise<string[]> {
-    return this.#live.commit();
+    return this.#live.commit().catch((err: unknown) => {
+      this.#context.failedCommit = err;
+      throw err;
+    });
   }
 
   /** A method as a function that works detached from the view (`const { save } = ...`). */

@@ -310,6 +310,31 @@ describe('@fastmmap/express session()', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
+  it("after save(cb) failed on bad data, the error handler's answer is the one that goes out", async () => {
+    class User {
+      name = 'ann';
+    }
+    const app = express();
+    app.use(session({ secret, store: new InstrumentedStore() }));
+    // express-session-era code: an ORM object in the session, then save(cb) before a redirect.
+    app.post('/login', (req, res, next) => {
+      (req.session as unknown as Data).user = new User();
+      req.session.save((err) => (err ? next(err) : res.redirect('/')));
+    });
+    const seen: unknown[] = [];
+    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+      seen.push(err);
+      res.status(500).json({ error: 'app', code: err.code });
+    };
+    app.use(onError);
+    const url = await serve(app);
+    const res = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual' });
+    expect(seen).toHaveLength(1);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: 'app', code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
   it('a store that throws on load gives a 500 without the secret', async () => {
     const store = new InstrumentedStore();
     const app = express();

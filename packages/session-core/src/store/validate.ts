@@ -59,7 +59,7 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
   if (problem !== undefined) {
     throw new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
-      `session data at ${describePath(problem.path)} is ${problem.what}, which a store cannot keep`,
+      `session data at ${describePath(problem.path)} is ${problem.what}, which a store cannot keep${problem.hint ? `: ${problem.hint}` : ''}`,
     );
   }
 }
@@ -84,6 +84,8 @@ let spareAncestors: object[] | undefined = [];
 
 interface Problem {
   what: string;
+  /** What to do instead, when there is a usual fix. */
+  hint?: string;
   /** Built only on failure, innermost segment first added last (unshift on the way out). */
   path: string[];
 }
@@ -163,5 +165,11 @@ function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
     return undefined;
   }
   const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-  return { what: `an instance of ${name}`, path: [] };
+  // express-session stored such objects as their JSON: say how to keep what is needed.
+  const json = typeof (obj as { toJSON?: unknown }).toJSON === 'function';
+  return {
+    what: `an instance of ${name}`,
+    path: [],
+    hint: `store a plain object instead (its id${json ? ', or what its toJSON() returns' : ', or a copy of its fields'})`,
+  };
 }

@@ -48,6 +48,21 @@ describe('assertSupportedData', () => {
       /data\.user\.prefs\[1\] is a function/,
     );
   });
+
+  it('says what to store instead of a class instance (an ORM record, say)', () => {
+    class User {
+      id = 'u1';
+    }
+    class Doc {
+      toJSON() {
+        return { id: 'd1' };
+      }
+    }
+    expect(() => assertSupportedData({ user: new User() })).toThrow(
+      /data\.user is an instance of User, which a store cannot keep: store a plain object instead \(its id, or a copy of its fields\)/,
+    );
+    expect(() => assertSupportedData({ doc: new Doc() })).toThrow(/or what its toJSON\(\) returns/);
+  });
 });
 
 describe('assertValidId / assertValidTtl', () => {
