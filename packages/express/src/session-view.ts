@@ -4,6 +4,7 @@ import {
   type SessionCookie,
   SessionError,
   type SessionManager,
+  settleWithCallback,
 } from '@fastmmap/session-core';
 import type { Request } from 'express';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
@@ -39,17 +40,6 @@ const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
   commit: true,
 };
 const isApiMember = (name: string): boolean => Object.hasOwn(API_MEMBERS, name);
-
-/** Without a callback: a Promise (our API). With one: node style, called on a later tick. */
-function settle(work: Promise<unknown>, callback: unknown): Promise<void> | undefined {
-  if (typeof callback !== 'function') return work.then(() => undefined);
-  const done = callback as SessionCallback;
-  work.then(
-    () => process.nextTick(done),
-    (err: unknown) => process.nextTick(done, err),
-  );
-  return undefined;
-}
 
 function apiMemberError(name: string): SessionError {
   // connect-flash writes req.session.flash: the usual way here.
@@ -114,19 +104,19 @@ class SessionApi {
 
   regenerate(callback?: unknown): Promise<void> | undefined {
     if (typeof callback !== 'function') return this.#live.regenerate();
-    return settle(this.#regenerateEmpty(), callback);
+    return settleWithCallback(this.#regenerateEmpty(), callback);
   }
 
   destroy(callback?: unknown): Promise<void> | undefined {
-    return settle(this.#live.destroy(), callback);
+    return settleWithCallback(this.#live.destroy(), callback);
   }
 
   save(callback?: unknown): Promise<void> | undefined {
-    return settle(this.commit(), callback);
+    return settleWithCallback(this.commit(), callback);
   }
 
   reload(callback?: unknown): Promise<void> | undefined {
-    return settle(this.#reload(), callback);
+    return settleWithCallback(this.#reload(), callback);
   }
 
   touch(callback?: unknown): void {

@@ -1,4 +1,9 @@
-import { type Session, type SessionData, SessionError } from '@fastmmap/session-core';
+import {
+  type Session,
+  type SessionData,
+  SessionError,
+  settleWithCallback,
+} from '@fastmmap/session-core';
 
 /** A node-style callback, as @fastify/session's methods take them. */
 export type SessionCallback = (err?: unknown) => void;
@@ -31,17 +36,6 @@ export interface FastifySession<D extends object = SessionData> extends Session<
   save(callback: SessionCallback): void;
   /** @fastify/session's per-session cookie options: only `maxAge` is per session here. */
   options(options: { maxAge?: number | null }): void;
-}
-
-/** Without a callback: the Promise. With one: called on a later tick with the error, if any. */
-function settle(work: Promise<unknown>, callback: unknown): Promise<void> | undefined {
-  if (typeof callback !== 'function') return work.then(() => undefined);
-  const done = callback as SessionCallback;
-  work.then(
-    () => process.nextTick(done),
-    (err: unknown) => process.nextTick(done, err),
-  );
-  return undefined;
 }
 
 /** @fastify/session's regenerate: new id, and of the data only `keep` (none: empty). */
@@ -77,13 +71,13 @@ export const fastifySessionMembers = {
         'request.session.regenerate(keys, callback): keys must be an array of data keys to keep',
       );
     }
-    return settle(regenerateKeeping(this, Array.isArray(keys) ? keys : []), done);
+    return settleWithCallback(regenerateKeeping(this, Array.isArray(keys) ? keys : []), done);
   },
   destroy(this: Session, callback?: unknown): Promise<void> | undefined {
-    return settle(this.destroy(), callback);
+    return settleWithCallback(this.destroy(), callback);
   },
   save(this: Session, callback?: unknown): Promise<void> | undefined {
-    return settle(this.commit(), callback);
+    return settleWithCallback(this.commit(), callback);
   },
   options(this: Session, options: unknown): void {
     if (options === null || typeof options !== 'object') {

@@ -11,6 +11,8 @@ export {
   sessionGuard,
 } from './manager/guarded-session.js';
 export { createSessionManager } from './manager/manager.js';
+// For adapters whose framework's session methods take node-style callbacks.
+export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
 export { commitNow } from './manager/session.js';
 export type { SessionCookie } from './manager/session-cookie.js';
 export type {
