@@ -54,8 +54,9 @@ export async function buildApp({
       request.session.flash('info', 'Please enter a name.');
       return reply.redirect('/', 303);
     }
-    // A new id whenever the privilege changes: a planted cookie cannot ride the login.
-    await request.session.regenerate();
+    // A new id whenever the privilege changes: a planted cookie cannot ride the login. As
+    // @fastify/session's, regenerate keeps only the keys it is given: all of them here.
+    await request.session.regenerate(Object.keys(request.session.data));
     request.session.data.user = username;
     // "Remember me": a cookie and a session that last 30 days; else until the browser closes.
     request.session.maxAge = request.body?.remember === 'on' ? 30 * 86_400_000 : null;

@@ -113,12 +113,12 @@ function endAfterCommit(
       state.held = undefined;
       // Nothing was stored: announce no cookie for it on the error response.
       state.cookiesDone = true;
-      if (!sameFailure(err, state.failedCommit)) {
+      if (!(held.statusCode >= 400 && sameDataFailure(err, state.failedCommit))) {
         state.onError(err);
         return;
       }
-      // The app had this very failure from save() and is answering it (its error handler):
-      // that answer goes out, rather than Express's final handler with the same error again.
+      // The app had this very failure from save() and is answering it with an error: that
+      // answer goes out, rather than Express's final handler with the same error again.
       restoreResponse(res, held);
       end.apply(res, args);
     },
@@ -126,12 +126,18 @@ function endAfterCommit(
   return res;
 }
 
-/** The same session error again: same class name, code and message (bad data fails alike). */
-function sameFailure(err: unknown, earlier: unknown): boolean {
+/**
+ * The same refusal of the session's data again (data a store cannot keep, or too large): such
+ * a commit fails alike every time, where a store outage may not.
+ */
+function sameDataFailure(err: unknown, earlier: unknown): boolean {
   if (!(err instanceof Error) || !(earlier instanceof Error)) return false;
-  const code = (e: Error) => (e as { code?: unknown }).code;
+  const code = (err as { code?: unknown }).code;
   return (
-    err.name === earlier.name && code(err) === code(earlier) && err.message === earlier.message
+    (code === 'ERR_SESSION_UNSUPPORTED_DATA' || code === 'ERR_SESSION_TOO_LARGE') &&
+    err.name === earlier.name &&
+    code === (earlier as { code?: unknown }).code &&
+    err.message === earlier.message
   );
 }
 

@@ -41,6 +41,11 @@ const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
 };
 const isApiMember = (name: string): boolean => Object.hasOwn(API_MEMBERS, name);
 
+// `data.__proto__ = v` would replace the data's prototype rather than store a key.
+function protoKeyError(): SessionError {
+  return new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'req.session.__proto__: not a data key');
+}
+
 function apiMemberError(name: string): SessionError {
   // connect-flash writes req.session.flash: the usual way here.
   const hint =
@@ -137,10 +142,17 @@ class SessionApi {
   }
 
   commit(): Promise<string[]> {
-    return this.#live.commit().catch((err: unknown) => {
-      this.#context.failedCommit = err;
-      throw err;
-    });
+    const context = this.#context;
+    return this.#live.commit().then(
+      (cookies) => {
+        context.failedCommit = undefined;
+        return cookies;
+      },
+      (err: unknown) => {
+        context.failedCommit = err;
+        throw err;
+      },
+    );
   }
 
   /** A method as a function that works detached from the view (`const { save } = ...`). */
@@ -203,6 +215,7 @@ const handler: ProxyHandler<SessionApi> = {
     if (name === 'data') target.data = value;
     else if (name === 'maxAge') target.maxAge = value;
     else if (isApiMember(name)) throw apiMemberError(name);
+    else if (name === '__proto__') throw protoKeyError();
     else target.data[name] = value;
     return true;
   },
@@ -227,7 +240,12 @@ const handler: ProxyHandler<SessionApi> = {
   defineProperty(target, name, descriptor) {
     if (typeof name === 'symbol') return Reflect.defineProperty(target, name, descriptor);
     // Data is plain values: no accessors, nothing non-configurable.
-    if (isApiMember(name) || !('value' in descriptor) || descriptor.configurable === false) {
+    if (
+      isApiMember(name) ||
+      name === '__proto__' ||
+      !('value' in descriptor) ||
+      descriptor.configurable === false
+    ) {
       return false;
     }
     target.data[name] = descriptor.value;

@@ -335,6 +335,30 @@ describe('@fastmmap/express session()', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
+  it('a data failure save() reported is reported again when the app answers with a success', async () => {
+    class User {
+      name = 'ann';
+    }
+    const app = express();
+    app.use(session({ secret, store: new InstrumentedStore() }));
+    // The app swallows save()'s error and answers 200: the data still cannot be stored.
+    app.post('/cart', async (req, res) => {
+      (req.session as unknown as Data).user = new User();
+      await req.session.save().catch(() => {});
+      res.json({ ok: true });
+    });
+    const seen: unknown[] = [];
+    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+      seen.push(err);
+      res.status(500).json({ error: 'app' });
+    };
+    app.use(onError);
+    const url = await serve(app);
+    const res = await fetch(`${url}/cart`, { method: 'POST' });
+    expect(res.status).toBe(500);
+    expect(seen).toEqual([expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' })]);
+  });
+
   it('a store that throws on load gives a 500 without the secret', async () => {
     const store = new InstrumentedStore();
     const app = express();

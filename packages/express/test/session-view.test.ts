@@ -293,6 +293,24 @@ describe('req.session, express-session style', () => {
     });
   });
 
+  it('req.session.__proto__ is not a data key: assigning it throws, the data keeps its prototype', async () => {
+    const { go } = await serve((req, res) => {
+      const s = loose(req);
+      let thrown: string | null = null;
+      try {
+        s.__proto__ = { isAdmin: true };
+      } catch (err) {
+        thrown = (err as { code?: string }).code ?? 'other';
+      }
+      res.json({ thrown, isAdmin: s.isAdmin ?? null, text: `${req.session}` });
+    });
+    expect((await go('/route')).body).toEqual({
+      thrown: 'ERR_SESSION_UNSUPPORTED_DATA',
+      isAdmin: null,
+      text: '[object Object]',
+    });
+  });
+
   it('connect-flash (which writes req.session.flash) gets an error naming the fix', async () => {
     const app = express();
     app.use(session({ secret, store: new MemoryStore() }));

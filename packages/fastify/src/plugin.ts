@@ -6,20 +6,43 @@ import { clientSafe } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
 import { fastifySessionMembers } from './session-api.js';
 
-/** Marks a request whose session onSend has committed (a symbol: no WeakSet entry per request). */
+/**
+ * Set on a request once its first reply's onSend has started the session commit: true when the
+ * commit finished in the call, else its promise (a symbol: no WeakSet entry per request).
+ */
 const COMMITTED = Symbol('@fastmmap/fastify committed');
+type Committed = true | Promise<readonly string[]>;
 
 /**
- * A hook replied without `return reply` (@fastify/passport's redirects do) while the commit
- * waited on the store, so Fastify ran the handler too and its reply went out first. Going on
- * would throw ERR_HTTP_HEADERS_SENT where nothing catches it: the session is committed, and
- * this reply's pipeline stops here.
+ * A request was answered twice, the second time while the first reply waited for its commit:
+ * a hook replied without `return reply` (@fastify/passport's redirects do), so Fastify ran the
+ * handler too. The first reply went out with the session's cookies; sending the later one
+ * would throw ERR_HTTP_HEADERS_SENT where nothing catches it, so it stops here.
  */
 function sentTwice(request: FastifyRequest, err?: unknown): void {
   const message =
-    '@fastmmap/fastify: the reply was sent twice (a hook called reply.send() or reply.redirect() without returning reply); the first one was dropped';
+    '@fastmmap/fastify: the reply was sent twice (a hook called reply.send() or reply.redirect() without returning reply); the later one was dropped';
   if (err === undefined) request.log.warn(message);
-  else request.log.error({ err }, `${message}, and its session commit failed`);
+  else request.log.error({ err }, `${message}, and the session commit failed`);
+}
+
+/**
+ * onSend of a later reply of the same request: the error handler's after a failed commit,
+ * which goes out without a session cookie, or a second reply (see sentTwice), which waits for
+ * the first reply's commit so that the first goes out, with its cookies, and not this one.
+ */
+function laterReply(
+  request: FastifyRequest,
+  headersSent: () => boolean,
+  first: Committed,
+  send: () => void,
+): void {
+  if (first === true) {
+    send();
+    return;
+  }
+  const go = () => (headersSent() ? sentTwice(request) : send());
+  first.then(go, go);
 }
 
 /** request.session: data only on `data`, @fastify/session's API added, client-safe errors. */
@@ -60,14 +83,17 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = request.session as Session | null;
-    const flags = request as { [COMMITTED]?: true };
-    // A commit that fails here sends the error through the error handler, which runs onSend
-    // again for the error reply: that second pass must not commit (or fail) again.
-    if (session === null || flags[COMMITTED]) {
+    const flags = request as { [COMMITTED]?: Committed };
+    const headersSent = () => reply.raw.headersSent;
+    if (session === null) {
       done(null, payload);
       return;
     }
-    flags[COMMITTED] = true;
+    const first = flags[COMMITTED];
+    if (first !== undefined) {
+      laterReply(request, headersSent, first, () => done(null, payload));
+      return;
+    }
     // Finished before the payload goes out: the client's next request sees the change.
     const send = (cookies: readonly string[]) => {
       for (const cookie of cookies) reply.header('set-cookie', cookie);
@@ -77,16 +103,20 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     try {
       committed = commitNow(session);
     } catch (err) {
+      flags[COMMITTED] = true;
       done(clientSafe(err) as Error);
       return;
     }
     if (!(committed instanceof Promise)) {
+      flags[COMMITTED] = true;
       send(committed);
       return;
     }
+    flags[COMMITTED] = committed;
+    // A failed commit goes to the error handler, whose reply is a later one (no second commit).
     committed.then(
-      (cookies) => (reply.raw.headersSent ? sentTwice(request) : send(cookies)),
-      (err) => (reply.raw.headersSent ? sentTwice(request, err) : done(clientSafe(err) as Error)),
+      (cookies) => (headersSent() ? sentTwice(request) : send(cookies)),
+      (err) => (headersSent() ? sentTwice(request, err) : done(clientSafe(err) as Error)),
     );
   });
 

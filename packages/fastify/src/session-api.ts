@@ -23,10 +23,11 @@ export interface FastifySession<D extends object = SessionData> extends Session<
   get<K extends keyof D & string>(key: K): D[K] | undefined;
   /** `data[key] = value`. */
   set<K extends keyof D & string>(key: K, value: D[K] | undefined): void;
-  /** New id, same data; the old id stops working. */
-  regenerate(): Promise<void>;
-  /** @fastify/session's: new id, and of the data only the listed keys. */
-  regenerate(keys: readonly string[]): Promise<void>;
+  /**
+   * @fastify/session's: a new id (the old one stops working) and empty data, or of the data
+   * only the listed keys. To keep all of it: `regenerate(Object.keys(request.session.data))`.
+   */
+  regenerate(keys?: readonly string[]): Promise<void>;
   regenerate(callback: SessionCallback): void;
   regenerate(keys: readonly string[], callback: SessionCallback): void;
   destroy(): Promise<void>;
@@ -56,15 +57,20 @@ export const fastifySessionMembers = {
     return (this as unknown as Session).id;
   },
   get(this: Session, key: string): unknown {
-    return (this.data as Data)[key];
+    const data = this.data as Data;
+    return Object.hasOwn(data, key) ? data[key] : undefined;
   },
   set(this: Session, key: string, value: unknown): void {
+    // `data.__proto__ = v` would replace the data's prototype, not store a key.
+    if (key === '__proto__') {
+      throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'a session key named __proto__');
+    }
     (this.data as Data)[key] = value;
   },
+  // @fastify/session's semantics, not the core Session's (which keeps the data): code written
+  // for it logs out with regenerate() (@fastify/passport does) and expects the data gone.
   regenerate(this: Session, keys?: unknown, callback?: unknown): Promise<void> | undefined {
     const done = typeof keys === 'function' ? keys : callback;
-    // Our API keeps the data; @fastify/session's forms (keys, a callback) keep only the keys.
-    if (keys === undefined && done === undefined) return this.regenerate();
     if (keys !== undefined && typeof keys !== 'function' && !Array.isArray(keys)) {
       throw new SessionError(
         'ERR_SESSION_OPTIONS',

@@ -115,11 +115,15 @@ describe('@fastify/passport + passport-local on @fastmmap/fastify', () => {
     const login = await go('POST', '/login', undefined, ann);
     const loggedIn = login.cookie!;
     expect((await me(loggedIn)).user).toBe('ann');
+    await go('POST', '/visit', loggedIn); // data of the logged-in user
     const logout = await go('POST', '/logout', loggedIn);
     expect(logout.status).toBe(303);
     expect(logout.cookie).toMatch(/^fmsid=./);
     expect(logout.cookie).not.toBe(loggedIn);
-    expect((await me(logout.cookie!)).user).toBeNull();
+    // The session after logout keeps nothing of the user's (a shared computer).
+    const after = await me(logout.cookie!);
+    expect(after.user).toBeNull();
+    expect(after.data).toEqual({ flash: {} });
     const replay = await me(loggedIn);
     expect(replay.user).toBeNull();
     expect(replay.data).toEqual({ flash: {} });

@@ -88,13 +88,32 @@ describe("request.session, @fastify/session's API", () => {
     expect((await go('GET', '/me')).body.data).toEqual({ cart: [1] });
   });
 
-  it('await regenerate() with no arguments keeps the data (our API)', async () => {
+  it('await regenerate() empties the data, as @fastify/session (a logout leaves nothing)', async () => {
     const { go } = await serve(async (request) => {
-      await request.session.regenerate();
+      const all = (request.query as { all?: string }).all;
+      await request.session.regenerate(all ? Object.keys(request.session.data) : undefined);
       return { data: request.session.data };
     });
     await go('POST', '/seed');
-    expect((await go('POST', '/route')).body.data).toEqual({ user: 'ann', cart: [1] });
+    expect((await go('POST', '/route')).body.data).toEqual({});
+    expect((await go('GET', '/me')).body.data).toEqual({});
+    await go('POST', '/seed');
+    expect((await go('POST', '/route?all=1')).body.data).toEqual({ user: 'ann', cart: [1] });
+  });
+
+  it('get reads own keys only; set refuses __proto__', async () => {
+    const { go } = await serve((request) => {
+      const inherited = loose(request).get('toString');
+      loose(request).set('__proto__', { isAdmin: true });
+      return { inherited };
+    });
+    const res = await go('POST', '/route');
+    expect(res.status).toBe(500);
+    expect(res.body.code).toBe('ERR_SESSION_UNSUPPORTED_DATA');
+    const { go: go2 } = await serve((request) => ({
+      inherited: loose(request).get('toString') ?? null,
+    }));
+    expect((await go2('POST', '/route')).body).toEqual({ inherited: null });
   });
 
   it('destroy(callback) calls back, and the reply clears the cookie', async () => {
@@ -173,9 +192,9 @@ describe("request.session, @fastify/session's API", () => {
     for (const err of seen) expect(err).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
   });
 
-  it('a hook that replies without `return reply` while a commit is in flight: no crash, a warning', async () => {
-    // With an asynchronous store the commit waits in onSend, so Fastify runs the handler too
-    // and a second reply goes out first (as with @fastify/session on an async store).
+  it('a hook that replies without `return reply` while a commit is in flight: its reply and cookie win', async () => {
+    // With an asynchronous store the commit waits in onSend, so Fastify runs the handler too,
+    // which answers a second time (@fastify/session then crashes with ERR_HTTP_HEADERS_SENT).
     class AsyncStore extends MemoryStore {
       override async getAndSet(...args: Parameters<MemoryStore['getAndSet']>) {
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -201,13 +220,20 @@ describe("request.session, @fastify/session's API", () => {
       };
       // The handler the README recommends sends nothing: the redirect goes out, with the cookie.
       app.post('/login', { preValidation }, () => {});
-      // A handler that answers too: its reply goes out first.
+      // A handler that answers too: the hook's reply still goes out, with the cookie.
       app.post('/login-answering', { preValidation }, () => ({ handler: true }));
+      app.get('/me', (request) => request.session.data);
       const quiet = await app.inject({ method: 'POST', url: '/login' });
       expect(quiet.statusCode).toBe(302);
       expect(String(quiet.headers['set-cookie'])).toMatch(/^fmsid=./);
       const res = await app.inject({ method: 'POST', url: '/login-answering' });
-      expect(res.json()).toEqual({ handler: true });
+      expect(res.statusCode).toBe(302);
+      const cookie = String(res.headers['set-cookie']).split(';', 1)[0]!;
+      expect(cookie).toMatch(/^fmsid=./);
+      // The login stuck: the session the cookie names holds what the hook wrote.
+      expect((await app.inject({ url: '/me', headers: { cookie } })).json()).toEqual({
+        user: 'ann',
+      });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unhandled).toEqual([]);
       expect(warnings).toHaveLength(1);
