@@ -1,5 +1,6 @@
 import { type InspectOptions, inspect } from 'node:util';
 import {
+  regenerateAsNew,
   type Session,
   type SessionCookie,
   SessionError,
@@ -176,10 +177,7 @@ class SessionApi {
   async #regenerateEmpty(): Promise<void> {
     const session = this.#live;
     const before = session.data as Data;
-    await session.regenerate();
-    session.data = {};
-    // A new session from the defaults, as express-session's (whose cookie is new too).
-    session.maxAge = undefined;
+    await regenerateAsNew(session);
     this.#detached = before;
     this.#context.req.session = createSessionView(this.#context);
   }

@@ -298,7 +298,7 @@ describe('req.session, express-session style', () => {
       const s = loose(req);
       let thrown: string | null = null;
       try {
-        s.__proto__ = { isAdmin: true };
+        Reflect.set(s, '__proto__', { isAdmin: true });
       } catch (err) {
         thrown = (err as { code?: string }).code ?? 'other';
       }

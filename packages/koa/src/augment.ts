@@ -1,4 +1,5 @@
 import type { Session, SessionData } from '@fastmmap/session-core';
+import type { KoaSession } from './session-api.js';
 
 // Typed `ctx.session` in every Koa middleware once `@fastmmap/koa` is imported. The data type
 // comes from `SessionData`, which apps extend by declaration merging:
@@ -7,7 +8,7 @@ import type { Session, SessionData } from '@fastmmap/session-core';
 // setter also takes null and undefined (a setter type wider than the getter's: TS 5.1+).
 declare module 'koa' {
   interface DefaultContext {
-    get session(): Session<SessionData>;
+    get session(): KoaSession<SessionData>;
     set session(value: Session<SessionData> | null | undefined);
   }
 }

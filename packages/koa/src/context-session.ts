@@ -1,5 +1,6 @@
-import { guardedSession, type Session, SessionError } from '@fastmmap/session-core';
+import { type Session, SessionError, sessionGuard } from '@fastmmap/session-core';
 import type { Context } from 'koa';
+import { koaSessionMembers } from './session-api.js';
 
 // `ctx.session` is an accessor defined once on the app's `app.context` (the prototype Koa
 // creates every ctx from), like koa-session's: a request then costs one symbol-keyed property
@@ -18,12 +19,18 @@ const slots = (ctx: object): Slots => ctx as Slots;
 
 const noop = (): void => {};
 
+/** ctx.session: other names are data (koa-session's way), plus the members passport uses. */
+const guarded = sessionGuard('ctx.session', {
+  members: koaSessionMembers,
+  dataProperties: true,
+});
+
 function assignmentError(): SessionError {
   return new SessionError(
     'ERR_SESSION_UNSUPPORTED_DATA',
     'ctx.session can only be set to null (or undefined), which destroys the session: keep data ' +
-      'in ctx.session.data (ctx.session.data.user = ...), or call ctx.session.regenerate() for ' +
-      'a new id',
+      'on it instead (ctx.session.user = ... or ctx.session.data.user = ...), or call ' +
+      'ctx.session.regenerate() for a new id',
   );
 }
 
@@ -79,7 +86,7 @@ function hasAccessor(ctx: Context): boolean {
 
 /** Gives `ctx` its session: `ctx.session` reads it; `ctx.session = null` destroys it. */
 export function attachSession(ctx: Context, session: Session): void {
-  const view = guardedSession(session, 'ctx.session');
+  const view = guarded(session);
   if (hasAccessor(ctx)) {
     slots(ctx)[SESSION] = view;
     return;

@@ -13,6 +13,7 @@ export {
 export { createSessionManager } from './manager/manager.js';
 // For adapters whose framework's session methods take node-style callbacks.
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
+export { regenerateAsNew } from './manager/regenerate-as-new.js';
 export { commitNow } from './manager/session.js';
 export type { SessionCookie } from './manager/session-cookie.js';
 export type {

@@ -18,6 +18,16 @@ app.use(async (ctx) => {
   const id: string = ctx.session.id;
   // @ts-expect-error views is a number
   ctx.session.data.views = 'many';
+  // koa-session style: the same SessionData keys on ctx.session itself, and callbacks.
+  ctx.session.views = (ctx.session.views ?? 0) + 1;
+  // @ts-expect-error views is a number
+  ctx.session.views = 'many';
+  // @ts-expect-error not declared in SessionData
+  ctx.session.nope = 1;
+  const count: number = ctx.session.length;
+  ctx.session.regenerate((err) => void err);
+  await ctx.session.save();
+  void count;
   if (ctx.path === '/logout') {
     // koa-session's logout: destroys the session; reads are still the Session.
     ctx.session = null;

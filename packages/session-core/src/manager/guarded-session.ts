@@ -4,15 +4,21 @@ import type { Session } from './types.js';
 // koa-session and @fastify/session keep data on the session itself (`session.views = n`);
 // here it lives on `session.data`. The Session takes no new properties, so strict code gets
 // a TypeError already, but a sloppy script would lose the write without a word: the guard
-// refuses it in every mode, naming where the data goes. Methods run on the Session itself
-// (its private fields are not reachable through a Proxy).
+// refuses it in every mode, naming where the data goes, unless the adapter maps such names to
+// the data (`dataProperties`). Methods run on the Session itself (its private fields are not
+// reachable through a Proxy).
 function handlerFor(
   where: string,
-  mapError: ((err: unknown) => unknown) | undefined,
-  members: object | undefined,
+  { mapError, members, dataProperties = false }: SessionGuardOptions,
 ): ProxyHandler<Session<object>> {
   // One bound function per session and method, so `s.commit === s.commit` as on the session.
   const bound = new WeakMap<object, Map<string | symbol, unknown>>();
+  const isMember = (target: object, name: string | symbol) =>
+    name in target || (members !== undefined && Object.hasOwn(members, name));
+  // A name that reads and writes `data` (`__proto__` would replace the data's prototype).
+  const dataName = (target: object, name: string | symbol): name is string =>
+    dataProperties && typeof name === 'string' && name !== '__proto__' && !isMember(target, name);
+  const dataOf = (target: Session<object>) => target.data as Record<string, unknown>;
   const misplaced = (name: string | symbol, deleting = false) => {
     const key = String(name);
     return new SessionError(
@@ -24,6 +30,7 @@ function handlerFor(
   };
   return {
     get(target, name) {
+      if (dataName(target, name)) return dataOf(target)[name];
       // An adapter's own members first (its framework's API), run with the session as `this`.
       const source = members !== undefined && Object.hasOwn(members, name) ? members : target;
       const value = Reflect.get(source, name, target);
@@ -34,14 +41,20 @@ function handlerFor(
     set(target, name, value) {
       if (name === 'data') target.data = value;
       else if (name === 'maxAge') target.maxAge = value;
+      else if (dataName(target, name)) dataOf(target)[name] = value;
       else throw misplaced(name);
       return true;
+    },
+    has(target, name) {
+      return dataName(target, name) ? name in dataOf(target) : isMember(target, name);
     },
     defineProperty(_target, name) {
       throw misplaced(name);
     },
-    deleteProperty(_target, name) {
-      throw misplaced(name, true);
+    deleteProperty(target, name) {
+      if (!dataName(target, name)) throw misplaced(name, true);
+      delete dataOf(target)[name];
+      return true;
     },
   };
 }
@@ -103,7 +116,7 @@ export function guardedSession<S extends Session<object>>(
   }
   let handler = byWhere.get(where);
   if (handler === undefined) {
-    handler = handlerFor(where, mapError, undefined);
+    handler = handlerFor(where, { mapError });
     byWhere.set(where, handler);
   }
   return new Proxy(session, handler) as S;
@@ -117,6 +130,11 @@ export interface SessionGuardOptions {
    * looked up before the session's own and run with the session itself as `this`.
    */
   members?: object;
+  /**
+   * Other names read, write and delete keys of `data` (koa-session's `ctx.session.views = n`)
+   * instead of throwing. `Object.keys` and spread still see no data (the Session's own keys).
+   */
+  dataProperties?: boolean;
 }
 
 /** guardedSession for an adapter that also adds members: one handler, made once. */
@@ -124,6 +142,6 @@ export function sessionGuard(
   where: string,
   options: SessionGuardOptions = {},
 ): <S extends Session<object>>(session: S) => S {
-  const handler = handlerFor(where, options.mapError, options.members);
+  const handler = handlerFor(where, options);
   return <S extends Session<object>>(session: S) => new Proxy(session, handler) as S;
 }

@@ -1,0 +1,134 @@
+// The real koa-passport 6 (passport 0.6) and passport-local on session(): passport calls
+// req.session.regenerate(cb) and save(cb) and writes req.session.passport, koa-session style.
+import { session } from '@fastmmap/koa';
+import { MemoryStore } from '@fastmmap/session-core';
+import Koa from 'koa';
+import { KoaPassport } from 'koa-passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { describe, expect, it } from 'vitest';
+import { serve } from './helpers/serve.js';
+
+const secret = 'koa-passport-test-secret-0123456789abcdef';
+const users = [{ id: 'u1', username: 'ann', password: 'correct horse' }];
+const ann = { username: 'ann', password: 'correct horse' };
+type User = { id: string; username: string };
+
+async function startApp() {
+  const auth = new KoaPassport();
+  auth.use(
+    new LocalStrategy((username, password, done) => {
+      const user = users.find((u) => u.username === username && u.password === password);
+      if (!user) return done(null, false);
+      done(null, { id: user.id, username: user.username });
+    }),
+  );
+  auth.serializeUser((user, done) => done(null, (user as User).id));
+  auth.deserializeUser((id: string, done) => {
+    const user = users.find((u) => u.id === id);
+    done(null, user ? { id: user.id, username: user.username } : false);
+  });
+
+  const app = new Koa();
+  app.use(session({ secret, store: new MemoryStore() }));
+  // A JSON body for passport-local (what koa-bodyparser does).
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'POST') {
+      let text = '';
+      for await (const chunk of ctx.req) text += chunk;
+      (ctx.request as { body?: unknown }).body = text ? JSON.parse(text) : {};
+    }
+    await next();
+  });
+  app.use(auth.initialize());
+  app.use(auth.session());
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/login') {
+      await auth.authenticate('local', { successRedirect: '/me', failureRedirect: '/me' })(
+        ctx,
+        next,
+      );
+    } else if (ctx.path === '/logout') {
+      await ctx.logout();
+      ctx.redirect('/me');
+    } else if (ctx.path === '/visit') {
+      const s = ctx.session as unknown as Record<string, unknown>;
+      s.returnTo = '/cart';
+      ctx.body = { id: ctx.session.id };
+    } else {
+      ctx.body = {
+        user: (ctx.state.user as User | undefined)?.username ?? null,
+        id: ctx.session.id,
+        data: ctx.session.data,
+      };
+    }
+  });
+  const url = await serve(app);
+  const go = async (method: string, path: string, cookie?: string, body?: object) => {
+    const res = await fetch(url + path, {
+      method,
+      redirect: 'manual',
+      headers: { ...(cookie ? { cookie } : {}), 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      // A callback that never comes (regenerate(cb) ignored) hangs the login: fail instead.
+      signal: AbortSignal.timeout(5_000),
+    });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+    const text = await res.text();
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      cookie: set?.split(';')[0],
+      body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+    };
+  };
+  const me = async (cookie: string) => (await go('GET', '/me', cookie)).body;
+  return { go, me };
+}
+
+describe('koa-passport 6 + passport-local on session()', () => {
+  it('logs in on a new session id; ctx.state.user is set on later requests', async () => {
+    const { go, me } = await startApp();
+    const anon = await go('POST', '/visit');
+    const login = await go('POST', '/login', anon.cookie, ann);
+    expect(login.status).toBe(302);
+    expect(login.location).toBe('/me');
+    expect(login.cookie).toMatch(/^fmsid=/);
+    expect(login.cookie).not.toBe(anon.cookie);
+    const after = await me(login.cookie!);
+    expect(after.user).toBe('ann');
+    expect(after.id).not.toBe(anon.body.id);
+    // express-session semantics, which passport expects: the login session starts empty.
+    expect(after.data).toEqual({ passport: { user: 'u1' } });
+    const stale = await me(anon.cookie!);
+    expect(stale.user).toBeNull();
+    expect(stale.id).not.toBe(anon.body.id);
+  });
+
+  it('a wrong password logs nobody in', async () => {
+    const { go, me } = await startApp();
+    const failed = await go('POST', '/login', undefined, { ...ann, password: 'nope' });
+    expect(failed.status).toBe(302);
+    expect(failed.cookie).toBeUndefined();
+    const anonymous = await go('GET', '/me');
+    expect(anonymous.body.user).toBeNull();
+    expect((await me(`${anonymous.cookie ?? ''}`)).user).toBeNull();
+  });
+
+  it('logout ends the login: a new empty session, and the logged-in id is dead', async () => {
+    const { go, me } = await startApp();
+    const login = await go('POST', '/login', undefined, ann);
+    const loggedIn = login.cookie!;
+    expect((await me(loggedIn)).user).toBe('ann');
+    await go('POST', '/visit', loggedIn);
+    const logout = await go('POST', '/logout', loggedIn);
+    expect(logout.status).toBe(302);
+    expect(logout.cookie).toMatch(/^fmsid=./);
+    expect(logout.cookie).not.toBe(loggedIn);
+    const after = await me(logout.cookie!);
+    expect(after.user).toBeNull();
+    expect(after.data).toEqual({});
+    const replay = await me(loggedIn);
+    expect(replay.user).toBeNull();
+    expect(replay.data).toEqual({});
+  });
+});
