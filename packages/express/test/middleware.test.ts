@@ -310,53 +310,48 @@ describe('@fastmmap/express session()', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
-  it("after save(cb) failed on bad data, the error handler's answer is the one that goes out", async () => {
+  describe('save() that fails on data a store cannot keep (an ORM object)', () => {
     class User {
       name = 'ann';
     }
-    const app = express();
-    app.use(session({ secret, store: new InstrumentedStore() }));
-    // express-session-era code: an ORM object in the session, then save(cb) before a redirect.
-    app.post('/login', (req, res, next) => {
-      (req.session as unknown as Data).user = new User();
-      req.session.save((err) => (err ? next(err) : res.redirect('/')));
-    });
-    const seen: unknown[] = [];
-    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-      seen.push(err);
-      res.status(500).json({ error: 'app', code: err.code });
-    };
-    app.use(onError);
-    const url = await serve(app);
-    const res = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual' });
-    expect(seen).toHaveLength(1);
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: 'app', code: 'ERR_SESSION_UNSUPPORTED_DATA' });
-    expect(res.headers.getSetCookie()).toEqual([]);
-  });
+    /** POST /route runs `route` after putting a User in the session; errors answer JSON. */
+    async function failingSaveApp(route: express.RequestHandler) {
+      const app = express();
+      app.use(session({ secret, store: new InstrumentedStore() }));
+      app.post('/route', (req, res, next) => {
+        (req.session as unknown as Data).user = new User();
+        route(req, res, next);
+      });
+      const seen: unknown[] = [];
+      const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+        seen.push(err);
+        res.status(500).json({ error: 'app', code: err.code });
+      };
+      app.use(onError);
+      const url = await serve(app);
+      const res = await fetch(`${url}/route`, { method: 'POST', redirect: 'manual' });
+      return { res, seen };
+    }
 
-  it('a data failure save() reported is reported again when the app answers with a success', async () => {
-    class User {
-      name = 'ann';
-    }
-    const app = express();
-    app.use(session({ secret, store: new InstrumentedStore() }));
-    // The app swallows save()'s error and answers 200: the data still cannot be stored.
-    app.post('/cart', async (req, res) => {
-      (req.session as unknown as Data).user = new User();
-      await req.session.save().catch(() => {});
-      res.json({ ok: true });
+    it("after save(cb) failed, the error handler's answer is the one that goes out", async () => {
+      // express-session-era code: save(cb) before a redirect.
+      const { res, seen } = await failingSaveApp((req, res, next) => {
+        req.session.save((err) => (err ? next(err) : res.redirect('/')));
+      });
+      expect(seen).toHaveLength(1);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ error: 'app', code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+      expect(res.headers.getSetCookie()).toEqual([]);
     });
-    const seen: unknown[] = [];
-    const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-      seen.push(err);
-      res.status(500).json({ error: 'app' });
-    };
-    app.use(onError);
-    const url = await serve(app);
-    const res = await fetch(`${url}/cart`, { method: 'POST' });
-    expect(res.status).toBe(500);
-    expect(seen).toEqual([expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' })]);
+
+    it('when the app swallows the error and answers 200, the failure is reported again', async () => {
+      const { res, seen } = await failingSaveApp(async (req, res) => {
+        await req.session.save().catch(() => {});
+        res.json({ ok: true });
+      });
+      expect(res.status).toBe(500);
+      expect(seen).toEqual([expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' })]);
+    });
   });
 
   it('a store that throws on load gives a 500 without the secret', async () => {
