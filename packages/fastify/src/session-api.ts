@@ -1,4 +1,5 @@
 import {
+  getSetMembers,
   type Session,
   type SessionData,
   SessionError,
@@ -56,17 +57,7 @@ export const fastifySessionMembers = {
   get sessionId(): string {
     return (this as unknown as Session).id;
   },
-  get(this: Session, key: string): unknown {
-    const data = this.data as Data;
-    return Object.hasOwn(data, key) ? data[key] : undefined;
-  },
-  set(this: Session, key: string, value: unknown): void {
-    // `data.__proto__ = v` would replace the data's prototype, not store a key.
-    if (key === '__proto__') {
-      throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'a session key named __proto__');
-    }
-    (this.data as Data)[key] = value;
-  },
+  ...getSetMembers,
   // @fastify/session's semantics, not the core Session's (which keeps the data): code written
   // for it logs out with regenerate() (@fastify/passport does) and expects the data gone.
   regenerate(this: Session, keys?: unknown, callback?: unknown): Promise<void> | undefined {

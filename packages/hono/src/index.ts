@@ -14,3 +14,4 @@ export type {
   SessionVariables,
 } from './middleware.js';
 export { session } from './middleware.js';
+export type { HonoSession } from './session-api.js';

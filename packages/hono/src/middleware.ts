@@ -1,18 +1,21 @@
 import {
   adapterManager,
   commitNow,
-  guardedSession,
-  type Session,
   type SessionData,
   type SessionManager,
   type SessionManagerOptions,
+  sessionGuard,
 } from '@fastmmap/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
+import { type HonoSession, honoSessionMembers, pendingDelete } from './session-api.js';
 
 /** The context variables the middleware sets: `new Hono<{ Variables: SessionVariables }>()`. */
 export interface SessionVariables<D extends object = SessionData> {
-  session: Session<D>;
+  session: HonoSession<D>;
 }
+
+/** c.get('session'): data only on `data` (or get/set), plus hono-sessions' API. */
+const guarded = sessionGuard("c.get('session')", { members: honoSessionMembers });
 
 /** A Hono `Env` with the session variable, for `createMiddleware<SessionEnv>` and friends. */
 export interface SessionEnv<D extends object = SessionData> {
@@ -56,8 +59,13 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
     const current = loaded instanceof Promise ? await loaded : loaded;
-    c.set('session', guardedSession(current, "c.get('session')"));
+    c.set('session', guarded(current) as HonoSession);
     await next();
+    await pendingDelete(current);
+    // hono-sessions' way to ask for a new id at login: honoured, not silently ignored.
+    if ((c.get as (key: string) => unknown)(KEY_ROTATION) === true && !current.destroyed) {
+      await current.regenerate();
+    }
     const committed = commitNow(current);
     const cookies = committed instanceof Promise ? await committed : committed;
     // Hono clones a finalized response when a header is added, so this works after next().
@@ -71,6 +79,9 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     },
   });
 }
+
+/** The context variable hono-sessions reads to rotate the session key. */
+const KEY_ROTATION = 'session_key_rotation';
 
 // This middleware's own keys, next to the manager's options or to a shared manager.
 const HONO_KEYS = ['trustProxy'] as const;

@@ -5,6 +5,8 @@ export { isSessionError, SessionError, type SessionErrorCode } from './errors.js
 export { assertKnownOptions, pickOptions } from './known-options.js';
 // For adapters: the manager from their options (a shared one, or a new one they own).
 export { type AdapterManager, adapterManager } from './manager/adapter-manager.js';
+// For adapters: the session as the app sees it, with their framework's session API on it.
+export { getSetMembers } from './manager/get-set-members.js';
 export {
   guardedSession,
   type SessionGuardOptions,
@@ -13,6 +15,7 @@ export {
 export { createSessionManager } from './manager/manager.js';
 // For adapters whose framework's session methods take node-style callbacks.
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
+// express-session's regenerate (new id, empty data), which passport relies on.
 export { regenerateAsNew } from './manager/regenerate-as-new.js';
 export { commitNow } from './manager/session.js';
 export type { SessionCookie } from './manager/session-cookie.js';

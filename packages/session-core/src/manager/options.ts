@@ -82,6 +82,9 @@ export function sessionMaxAge(value: unknown): number | null | undefined {
 
 function resolveSecrets(secret: unknown): string[] {
   const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (typeof secret === 'function') {
+    fail('secret must be a string or an array of strings, not a function (rotate with an array)');
+  }
   if (!Array.isArray(secrets) || secrets.length === 0) {
     fail('secret is required: a string or a non-empty array of strings (the first one signs)');
   }
@@ -190,8 +193,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (store !== undefined && (store === null || typeof store.getAndSet !== 'function')) {
     fail(
       'store must implement the Store contract (get, store, delete, deleteExpired, getAndSet, close)' +
-        (looksLikeExpressSessionStore(store)
-          ? ": this looks like an express-session store (connect-redis, MemoryStore...). Use new FastMmapStore() or RedisStore from @fastmmap/redis-store, or keep express-session and give it @fastmmap/express's ExpressSessionStore"
+        (looksLikeOtherLibrarysStore(store)
+          ? ': this looks like the store of another session library (express-session, koa-session, @fastify/session, hono-sessions). Leave store out for the default shared file, or use new FastMmapStore() or RedisStore from @fastmmap/redis-store; to keep that library, give it our drop-in store instead (ExpressSessionStore, KoaSessionStore or FastifySessionStore)'
           : ''),
     );
   }
@@ -212,9 +215,13 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
 }
 
 /** connect-redis, express-session's MemoryStore and the like: get/set/destroy, callback style. */
-function looksLikeExpressSessionStore(store: unknown): boolean {
+/** get/set/destroy: express-session's, koa-session's and @fastify/session's; hono-sessions' own. */
+function looksLikeOtherLibrarysStore(store: unknown): boolean {
   const s = store as Record<string, unknown> | null;
   return (
-    typeof s?.get === 'function' && typeof s.set === 'function' && typeof s.destroy === 'function'
+    (typeof s?.get === 'function' &&
+      typeof s.set === 'function' &&
+      typeof s.destroy === 'function') ||
+    typeof s?.getSessionById === 'function'
   );
 }

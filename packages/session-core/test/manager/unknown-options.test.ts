@@ -165,12 +165,20 @@ describe('unknown option keys', () => {
     expect(manager.options.cookie?.secure).toBe('auto');
   });
 
-  it("points an express-session store (connect-redis...) to this library's stores", () => {
-    const expressStyle = { get() {}, set() {}, destroy() {} };
-    const err = optionsError({ secret: SECRET, store: expressStyle });
+  it.each([
+    ['express-session, koa-session or @fastify/session', { get() {}, set() {}, destroy() {} }],
+    ['hono-sessions', { getSessionById() {}, createSession() {}, deleteSession() {} }],
+  ])("points a store of %s to this library's stores", (_, store) => {
+    const err = optionsError({ secret: SECRET, store });
     expect(err.code).toBe('ERR_SESSION_OPTIONS');
-    expect(err.message).toMatch(/looks like an express-session store/);
-    expect(err.message).toMatch(/ExpressSessionStore/);
+    expect(err.message).toMatch(/looks like the store of another session library/);
+    expect(err.message).toMatch(/Leave store out for the default/);
+    expect(err.message).toMatch(/KoaSessionStore/);
+  });
+
+  it('says a secret function (hono-sessions takes one) is not supported', () => {
+    const err = optionsError({ secret: () => SECRET });
+    expect(err.message).toMatch(/not a function/);
   });
 
   it("names koa-session's overwrite, encode and decode as not needed", () => {
