@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { assertKnownOptions, pickOptions } from '@fastmmap/session-core';
+import { assertKnownOptions, pickOptions, sessionStoreError } from '@fastmmap/session-core';
 import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
 import {
   type ExpressSessionInput,
@@ -127,11 +127,13 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
   }
 
   get(sid: string, callback?: LooseCallback): void {
-    this.run(callback, () => reviveRecord(this.cache.get(this.prefix + sid)));
+    this.run(callback, 'read a session', sid, () =>
+      reviveRecord(this.cache.get(this.prefix + sid)),
+    );
   }
 
   set(sid: string, session: ExpressSessionInput, callback?: Callback): void {
-    this.run(callback, () => {
+    this.run(callback, 'store a session', sid, () => {
       const ttl = this.lifetime(session);
       // A cookie that already expired: store nothing (what connect-redis does).
       if (ttl <= 0) this.cache.delete(this.prefix + sid);
@@ -141,7 +143,7 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
 
   /** Moves the expiry without rewriting the data (the stored cookie is refreshed on save). */
   touch(sid: string, session: ExpressSessionInput, callback?: Callback): void {
-    this.run(callback, () => {
+    this.run(callback, 'touch a session', sid, () => {
       if (this.disableTouch) return;
       const ttl = this.lifetime(session);
       if (ttl <= 0) this.cache.delete(this.prefix + sid);
@@ -150,14 +152,14 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
   }
 
   destroy(sid: string, callback?: Callback): void {
-    this.run(callback, () => {
+    this.run(callback, 'delete a session', sid, () => {
       this.cache.delete(this.prefix + sid);
     });
   }
 
   /** Every live session keyed by id, as express-session's MemoryStore returns them. */
   all(callback?: LooseCallback): void {
-    this.run(callback, () => {
+    this.run(callback, 'list the sessions', undefined, () => {
       const sessions: Record<string, ExpressSessionRecord> = {};
       for (const [key, value] of this.cache.entries()) {
         const record = key.startsWith(this.prefix) ? reviveRecord(value) : null;
@@ -168,12 +170,12 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
   }
 
   length(callback?: Callback<number>): void {
-    this.run(callback, () => this.ownKeys().length);
+    this.run(callback, 'list the sessions', undefined, () => this.ownKeys().length);
   }
 
   /** Removes every session under this store's prefix (other keys in the file stay). */
   clear(callback?: Callback): void {
-    this.run(callback, () => {
+    this.run(callback, 'list the sessions', undefined, () => {
       for (const key of this.ownKeys()) this.cache.delete(key);
     });
   }
@@ -194,18 +196,27 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
       : ttlOf(session, this.now(), this.ttl);
   }
 
-  private run<T>(callback: Callback<T> | undefined, op: () => T): void {
-    if (!callback) {
-      op();
-      return;
-    }
+  /**
+   * Runs `op` and answers `callback` on a later tick (or throws without one). Cache errors
+   * become SessionErrors naming the session `sid` by a short prefix only (an id is a bearer
+   * credential, and express-session hands the error to next(err), logs and error pages).
+   */
+  private run<T>(
+    callback: Callback<T> | undefined,
+    action: string,
+    sid: string | undefined,
+    op: () => T,
+  ): void {
     let value: T;
     try {
       value = op();
     } catch (err) {
-      process.nextTick(callback, err);
+      const key = sid === undefined ? undefined : this.prefix + sid;
+      const mapped = sessionStoreError(err, action, key, this.prefix.length, 'ExpressSessionStore');
+      if (!callback) throw mapped;
+      process.nextTick(callback, mapped);
       return;
     }
-    process.nextTick(callback, null, value);
+    if (callback) process.nextTick(callback, null, value);
   }
 }

@@ -1,4 +1,4 @@
-import { assertKnownOptions, pickOptions } from '@fastmmap/session-core';
+import { assertKnownOptions, pickOptions, sessionStoreError } from '@fastmmap/session-core';
 import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
 
 const ONE_DAY = 86_400_000;
@@ -74,7 +74,7 @@ export class KoaSessionStore {
     _maxAge?: number | 'session',
     _options?: unknown,
   ): Promise<KoaSessionRecord | undefined> {
-    return this.cache.get(this.prefix + key);
+    return this.#call('read a session', key, () => this.cache.get(this.prefix + key));
   }
 
   async set(
@@ -85,11 +85,29 @@ export class KoaSessionStore {
   ): Promise<void> {
     // Always a full write, even when unchanged: the record carries koa-session's own `_expire`.
     const ttl = typeof maxAge === 'number' && maxAge > 0 ? maxAge : this.sessionTtl;
-    this.cache.set(this.prefix + key, session, { ttl });
+    this.#call('store a session', key, () => this.cache.set(this.prefix + key, session, { ttl }));
   }
 
   async destroy(key: string, _options?: unknown): Promise<void> {
-    this.cache.delete(this.prefix + key);
+    this.#call('delete a session', key, () => this.cache.delete(this.prefix + key));
+  }
+
+  /**
+   * Cache errors as SessionErrors that name the session by a short prefix only (an id is a
+   * bearer credential; koa-session's errors reach logs).
+   */
+  #call<T>(action: string, key: string, run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      throw sessionStoreError(
+        err,
+        action,
+        this.prefix + key,
+        this.prefix.length,
+        'KoaSessionStore',
+      );
+    }
   }
 
   close(): void {

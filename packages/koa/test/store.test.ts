@@ -103,6 +103,19 @@ describe('KoaSessionStore with the real koa-session 7', () => {
     expect(await app.go('/inc')).toEqual({ views: 2 });
   });
 
+  it('a session too large is ERR_SESSION_TOO_LARGE naming the id by a prefix; the old one stays', async () => {
+    const store = openStore();
+    const key = '5db0f8b5-944a-482f-ba8d-9ce2f0e7d532'; // koa-session's uuid keys
+    await store.set(key, { views: 1, _expire: clock() + 60_000, _maxAge: 60_000 }, 60_000);
+    const big = { big: 'x'.repeat(2 ** 21), _expire: clock() + 60_000, _maxAge: 60_000 };
+    const err = await store.set(key, big, 60_000).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
+    expect((err as Error).message).toContain('KoaSessionStore could not store a session');
+    expect((err as Error).message).toContain('sess:5db0f8…');
+    expect((err as Error).message).not.toContain(key);
+    expect((await store.get(key))?.views).toBe(1);
+  });
+
   it('ctx.session = null destroys it; regenerate moves the data to a new key', async () => {
     const store = openStore();
     const app = await startApp(store);

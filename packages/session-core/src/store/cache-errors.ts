@@ -15,10 +15,38 @@ const CODES: Partial<Record<FastMmapErrorCode, SessionErrorCode>> = {
  * caller's mistake (lock timeout, closed, unsafe or foreign file, full disk) means the store
  * cannot serve: ERR_SESSION_STORE_UNAVAILABLE.
  */
-export function mapCacheError(err: unknown, action: string): SessionError | unknown {
+export function mapCacheError(
+  err: unknown,
+  action: string,
+  storeName = 'FastMmapStore',
+): SessionError | unknown {
   if (!isFastMmapError(err)) return err;
   const code = CODES[err.code] ?? 'ERR_SESSION_STORE_UNAVAILABLE';
-  return new SessionError(code, `FastMmapStore could not ${action}: ${err.message}`, {
+  return new SessionError(code, `${storeName} could not ${action}: ${err.message}`, {
     cause: err,
   });
+}
+
+/**
+ * For stores over the cache: a cache error as a SessionError (mapCacheError), anything else
+ * (say, what a getAndSet callback threw) untouched. The session id in `key` (after
+ * `prefixLength` characters) is cut to its first 6 characters: an id is a bearer credential,
+ * and this message may reach a log or a response (Fastify's default error reply).
+ */
+export function sessionStoreError(
+  err: unknown,
+  action: string,
+  key: string | undefined,
+  prefixLength: number,
+  storeName = 'FastMmapStore',
+): unknown {
+  if (!isFastMmapError(err)) return err;
+  // The codec's own check failed: its SessionError already says what and where.
+  if (err.code === 'ERR_FASTMMAP_ENCODE' && err.cause instanceof SessionError) return err.cause;
+  const mapped = mapCacheError(err, action, storeName) as SessionError;
+  if (key === undefined) return mapped;
+  // The cache quotes keys cut to 64 characters: a long id appears only as that prefix.
+  const short = `${key.slice(0, prefixLength + 6)}…`;
+  mapped.message = mapped.message.replaceAll(key, short).replaceAll(key.slice(0, 64), short);
+  return mapped;
 }

@@ -3,7 +3,7 @@ import { defaultCachePath, FastMmapCache, isFastMmapError } from '../cache/index
 import type { CacheOptions, Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { assertKnownOptions } from '../known-options.js';
-import { mapCacheError } from './cache-errors.js';
+import { mapCacheError, sessionStoreError } from './cache-errors.js';
 import { SyncBackedStore } from './sync-access.js';
 import type { Store, StoredData } from './types.js';
 import {
@@ -188,7 +188,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       return this.cache.get(key) as D | undefined;
     } catch (err) {
-      throw mapError(err, 'read a session', key);
+      throw sessionStoreError(err, 'read a session', key, KEY_PREFIX.length);
     }
   }
 
@@ -241,7 +241,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       return this.cache.getAndSet(key, this.#update, options) as D | undefined;
     } catch (err) {
-      throw mapError(err, 'update a session', key);
+      throw sessionStoreError(err, 'update a session', key, KEY_PREFIX.length);
     } finally {
       this.#updateFn = undefined;
     }
@@ -279,31 +279,9 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       return run();
     } catch (err) {
-      throw mapError(err, action, key);
+      throw sessionStoreError(err, action, key, KEY_PREFIX.length);
     }
   }
-}
-
-// Cache errors become SessionErrors (cause attached); anything else, like an error thrown
-// by a getAndSet callback, passes through untouched.
-function mapError(err: unknown, action: string, key?: string): unknown {
-  if (!isFastMmapError(err)) return err;
-  // The codec's own check failed: its SessionError already says what and where.
-  if (err.code === 'ERR_FASTMMAP_ENCODE' && err.cause instanceof SessionError) return err.cause;
-  const mapped = mapCacheError(err, action) as SessionError;
-  // A session id is a bearer credential, and this message may reach a response (Fastify's
-  // default error reply carries it) or a log: name the session by a short prefix only.
-  // (The cache quotes keys cut to 64 characters: a long custom id appears only as that prefix.)
-  if (key !== undefined) {
-    const short = redactKey(key);
-    mapped.message = mapped.message.replaceAll(key, short).replaceAll(key.slice(0, 64), short);
-  }
-  return mapped;
-}
-
-/** `sess:` and the first 6 characters of the id. */
-function redactKey(key: string): string {
-  return `${key.slice(0, KEY_PREFIX.length + 6)}…`;
 }
 
 function assertOption(ok: boolean, message: string): void {
