@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { type ExpressSessionRecord, ExpressSessionStore } from '@fastmmap/express/store';
 import express from 'express';
 import expressSession from 'express-session';
@@ -171,6 +172,8 @@ describe('ExpressSessionStore with the real express-session', () => {
     // The id is a bearer credential: the message (logs, error pages) names it by a prefix.
     expect((err as Error).message).toContain('sess:Xk3vB9…');
     expect((err as Error).message).not.toContain(sid);
+    // Nor through its cause, which logs print.
+    expect(inspect(err)).not.toContain(sid);
     // Without a callback the call is synchronous and throws.
     expect(() => store.set(sid, big)).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_TOO_LARGE' }),

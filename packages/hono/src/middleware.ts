@@ -63,7 +63,10 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     await next();
     await pendingDelete(current);
     // hono-sessions' way to ask for a new id at login: honoured, not silently ignored.
-    if ((c.get as (key: string) => unknown)(KEY_ROTATION) === true && !current.destroyed) {
+    const rotate = (c.get as (key: string) => unknown)(KEY_ROTATION) === true;
+    // A visitor with nothing to store keeps having no session (and no cookie).
+    const something = !current.isNew || Object.keys(current.data).length > 0;
+    if (rotate && something && !current.destroyed) {
       await current.regenerate();
     }
     const committed = commitNow(current);

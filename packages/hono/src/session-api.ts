@@ -30,6 +30,8 @@ export const honoSessionMembers = {
     delete (this.data as Record<string, unknown>)[key];
   },
   deleteSession(this: Session): void {
+    // Gone at once for this request's code, as hono-sessions' is; the store follows.
+    this.data = {};
     const destroying = this.destroy();
     // The middleware awaits it (a failure goes to app.onError); until then, not unhandled.
     destroying.catch(() => {});

@@ -1,19 +1,18 @@
 import {
   type NodeCallback,
-  regenerateAsNew,
   type Session,
   type SessionData,
   settleWithCallback,
 } from '@fastmmap/session-core';
 
 /**
- * `ctx.session`'s API: the Session's, plus what koa-session and passport (through
- * koa-passport) use: node-style callbacks, `save`, `toJSON`, `populated` and `length`.
+ * `ctx.session`'s API: the Session's, plus what koa-session 7 has and passport (through
+ * koa-passport) uses: node-style callbacks, `save`, `toJSON`, `populated` and `length`.
  */
 export interface KoaSessionApi<D extends object = SessionData> extends Session<D> {
   /** New id, same data; the old id stops working. */
   regenerate(): Promise<void>;
-  /** express-session's (passport calls it at login and logout): new id, empty data. */
+  /** The same, calling back (koa-session 7's form, which passport calls at login and logout). */
   regenerate(callback: NodeCallback): void;
   destroy(): Promise<void>;
   destroy(callback: NodeCallback): void;
@@ -40,9 +39,10 @@ const keyCount = (session: Session) => Object.keys(session.data).length;
 
 /** The members `ctx.session` adds to the Session, run with the session itself as `this`. */
 export const koaSessionMembers = {
+  // koa-session 7's regenerate keeps the data, callback or not (express-session's empties it).
   regenerate(this: Session, callback?: unknown): Promise<void> | undefined {
     if (typeof callback !== 'function') return this.regenerate();
-    return settleWithCallback(regenerateAsNew(this), callback);
+    return settleWithCallback(this.regenerate(), callback);
   },
   destroy(this: Session, callback?: unknown): Promise<void> | undefined {
     if (typeof callback !== 'function') return this.destroy();

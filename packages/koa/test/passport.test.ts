@@ -18,7 +18,7 @@ async function startApp() {
   auth.use(
     new LocalStrategy((username, password, done) => {
       const user = users.find((u) => u.username === username && u.password === password);
-      if (!user) return done(null, false);
+      if (!user) return done(null, false, { message: 'Wrong name or password' });
       done(null, { id: user.id, username: user.username });
     }),
   );
@@ -42,11 +42,13 @@ async function startApp() {
   app.use(auth.initialize());
   app.use(auth.session());
   app.use(async (ctx, next) => {
-    if (ctx.path === '/login') {
-      await auth.authenticate('local', { successRedirect: '/me', failureRedirect: '/me' })(
-        ctx,
-        next,
-      );
+    if (ctx.path === '/login' || ctx.path === '/login-keep') {
+      await auth.authenticate('local', {
+        successRedirect: '/me',
+        failureRedirect: '/me',
+        failureMessage: true,
+        keepSessionInfo: ctx.path === '/login-keep',
+      })(ctx, next);
     } else if (ctx.path === '/logout') {
       await ctx.logout();
       ctx.redirect('/me');
@@ -97,24 +99,35 @@ describe('koa-passport 6 + passport-local on session()', () => {
     const after = await me(login.cookie!);
     expect(after.user).toBe('ann');
     expect(after.id).not.toBe(anon.body.id);
-    // express-session semantics, which passport expects: the login session starts empty.
-    expect(after.data).toEqual({ passport: { user: 'u1' } });
+    // koa-session 7's regenerate keeps the data (express-session's would empty it).
+    expect(after.data).toEqual({ returnTo: '/cart', passport: { user: 'u1' } });
     const stale = await me(anon.cookie!);
     expect(stale.user).toBeNull();
     expect(stale.id).not.toBe(anon.body.id);
   });
 
-  it('a wrong password logs nobody in', async () => {
+  it('a wrong password logs nobody in and leaves the message in the session', async () => {
     const { go, me } = await startApp();
-    const failed = await go('POST', '/login', undefined, { ...ann, password: 'nope' });
+    const anon = await go('POST', '/visit');
+    const failed = await go('POST', '/login', anon.cookie, { ...ann, password: 'nope' });
     expect(failed.status).toBe(302);
-    expect(failed.cookie).toBeUndefined();
-    const anonymous = await go('GET', '/me');
-    expect(anonymous.body.user).toBeNull();
-    expect((await me(`${anonymous.cookie ?? ''}`)).user).toBeNull();
+    const after = await me(anon.cookie!);
+    expect(after.user).toBeNull();
+    expect(after.id).toBe(anon.body.id);
+    expect(after.data).toEqual({ returnTo: '/cart', messages: ['Wrong name or password'] });
   });
 
-  it('logout ends the login: a new empty session, and the logged-in id is dead', async () => {
+  it('keepSessionInfo logs in (passport merges the session into itself)', async () => {
+    const { go, me } = await startApp();
+    const anon = await go('POST', '/visit');
+    const login = await go('POST', '/login-keep', anon.cookie, ann);
+    expect(login.status).toBe(302);
+    const after = await me(login.cookie!);
+    expect(after.user).toBe('ann');
+    expect(after.data).toEqual({ returnTo: '/cart', passport: { user: 'u1' } });
+  });
+
+  it('logout ends the login: a new id without the user, and the logged-in id is dead', async () => {
     const { go, me } = await startApp();
     const login = await go('POST', '/login', undefined, ann);
     const loggedIn = login.cookie!;
@@ -124,9 +137,10 @@ describe('koa-passport 6 + passport-local on session()', () => {
     expect(logout.status).toBe(302);
     expect(logout.cookie).toMatch(/^fmsid=./);
     expect(logout.cookie).not.toBe(loggedIn);
+    // As with koa-session 7: the user is gone, the rest of the data stays.
     const after = await me(logout.cookie!);
     expect(after.user).toBeNull();
-    expect(after.data).toEqual({});
+    expect(after.data).toEqual({ passport: {}, returnTo: '/cart' });
     const replay = await me(loggedIn);
     expect(replay.user).toBeNull();
     expect(replay.data).toEqual({});

@@ -39,7 +39,7 @@ describe("ctx.session, koa-session's API", () => {
     expect((await go('/json', cookie)).body).toEqual({ views: 1, user: 'ann' });
   });
 
-  it('save(cb), regenerate(cb) and destroy(cb) call back; regenerate(cb) empties the data', async () => {
+  it('save(cb), regenerate(cb) and destroy(cb) call back; regenerate(cb) keeps the data', async () => {
     const calls: string[] = [];
     const go = await startApp(async (ctx) => {
       const s = ctx.session as unknown as Loose;
@@ -62,8 +62,30 @@ describe("ctx.session, koa-session's API", () => {
       return { destroyed: ctx.session.destroyed };
     });
     const login = await go('/login');
-    expect(login.body).toEqual({ changed: true, data: {} });
+    expect(login.body).toEqual({ changed: true, data: { cart: [1] } });
     expect((await go('/logout', sessionCookie(login.res))).body).toEqual({ destroyed: true });
     expect(calls).toEqual(['save', 'regenerate', 'destroy']);
+  });
+
+  it('ctx.session[a][b] = v with a = __proto__ reaches no prototype; other sessions unharmed', async () => {
+    const go = await startApp((ctx) => {
+      const s = ctx.session as unknown as Record<string, Record<string, unknown>>;
+      if (ctx.path === '/pollute') {
+        try {
+          // An app that writes client-chosen keys: a = '__proto__', b = 'passport'.
+          (Reflect.get(s, '__proto__') as Record<string, unknown>).passport = 'x';
+        } catch {
+          return { blocked: true };
+        }
+        return { blocked: false };
+      }
+      s.passport = { user: 'bob' };
+      return { passport: s.passport, viaData: ctx.session.data };
+    });
+    expect((await go('/pollute')).body).toEqual({ blocked: true });
+    expect((await go('/login')).body).toEqual({
+      passport: { user: 'bob' },
+      viaData: { passport: { user: 'bob' } },
+    });
   });
 });

@@ -13,14 +13,25 @@ function handlerFor(
 ): ProxyHandler<Session<object>> {
   // One bound function per session and method, so `s.commit === s.commit` as on the session.
   const bound = new WeakMap<object, Map<string | symbol, unknown>>();
-  const isMember = (target: object, name: string | symbol) =>
-    name in target || (members !== undefined && Object.hasOwn(members, name));
+  // The Session's names (its own and its prototypes'), taken from the first session: fixed, so
+  // a name added to a shared prototype later (pollution through `s[a][b] = v`) stays data.
+  let sessionNames: Set<string | symbol> | undefined;
+  const isMember = (target: object, name: string | symbol) => {
+    sessionNames ??= namesOf(target);
+    return sessionNames.has(name) || (members !== undefined && Object.hasOwn(members, name));
+  };
   // A name that reads and writes `data` (`__proto__` would replace the data's prototype).
-  const dataName = (target: object, name: string | symbol): name is string =>
+  const dataName = (target: object, name: string | symbol): boolean =>
     dataProperties && typeof name === 'string' && name !== '__proto__' && !isMember(target, name);
   const dataOf = (target: Session<object>) => target.data as Record<string, unknown>;
-  const misplaced = (name: string | symbol, deleting = false) => {
+  const misplaced = (target: object, name: string | symbol, deleting = false) => {
     const key = String(name);
+    if (dataProperties || isMember(target, name)) {
+      return new SessionError(
+        'ERR_SESSION_UNSUPPORTED_DATA',
+        `${where}.${key} belongs to the session API and cannot be ${deleting ? 'deleted' : 'replaced'}: keep data named '${key}' in ${where}.data.${key}`,
+      );
+    }
     return new SessionError(
       'ERR_SESSION_UNSUPPORTED_DATA',
       deleting
@@ -30,7 +41,9 @@ function handlerFor(
   };
   return {
     get(target, name) {
-      if (dataName(target, name)) return dataOf(target)[name];
+      if (dataName(target, name)) return dataOf(target)[name as string];
+      // Not the Session's prototype: writes through it would reach every session.
+      if (dataProperties && name === '__proto__') return undefined;
       // An adapter's own members first (its framework's API), run with the session as `this`.
       const source = members !== undefined && Object.hasOwn(members, name) ? members : target;
       const value = Reflect.get(source, name, target);
@@ -41,22 +54,33 @@ function handlerFor(
     set(target, name, value) {
       if (name === 'data') target.data = value;
       else if (name === 'maxAge') target.maxAge = value;
-      else if (dataName(target, name)) dataOf(target)[name] = value;
-      else throw misplaced(name);
+      else if (dataName(target, name)) dataOf(target)[name as string] = value;
+      // A member written back as it is (passport's keepSessionInfo merges a session into
+      // itself) changes nothing.
+      else if (!Object.is(Reflect.get(target, name, target), value)) throw misplaced(target, name);
       return true;
     },
     has(target, name) {
-      return dataName(target, name) ? name in dataOf(target) : isMember(target, name);
+      return dataName(target, name) ? Object.hasOwn(dataOf(target), name) : isMember(target, name);
     },
-    defineProperty(_target, name) {
-      throw misplaced(name);
+    defineProperty(target, name) {
+      throw misplaced(target, name);
     },
     deleteProperty(target, name) {
-      if (!dataName(target, name)) throw misplaced(name, true);
-      delete dataOf(target)[name];
+      if (!dataName(target, name)) throw misplaced(target, name, true);
+      delete dataOf(target)[name as string];
       return true;
     },
   };
+}
+
+/** Every property name of `object` and of its prototypes. */
+function namesOf(object: object): Set<string | symbol> {
+  const names = new Set<string | symbol>();
+  for (let o: object | null = object; o !== null; o = Object.getPrototypeOf(o)) {
+    for (const name of Reflect.ownKeys(o)) names.add(name);
+  }
+  return names;
 }
 
 function boundMethod(

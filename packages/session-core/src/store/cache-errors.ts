@@ -43,10 +43,13 @@ export function sessionStoreError(
   if (!isFastMmapError(err)) return err;
   // The codec's own check failed: its SessionError already says what and where.
   if (err.code === 'ERR_FASTMMAP_ENCODE' && err.cause instanceof SessionError) return err.cause;
-  const mapped = mapCacheError(err, action, storeName) as SessionError;
-  if (key === undefined) return mapped;
-  // The cache quotes keys cut to 64 characters: a long id appears only as that prefix.
+  if (key === undefined) return mapCacheError(err, action, storeName);
+  // The cache quotes keys with JSON.stringify, cut to 64 characters. The cause is redacted
+  // too: logs print it (util.inspect shows [cause]).
   const short = `${key.slice(0, prefixLength + 6)}…`;
-  mapped.message = mapped.message.replaceAll(key, short).replaceAll(key.slice(0, 64), short);
-  return mapped;
+  const forms = [key, key.slice(0, 64)].flatMap((k) => [k, JSON.stringify(k).slice(1, -1)]);
+  const redact = (text: string) => forms.reduce((t, form) => t.replaceAll(form, short), text);
+  err.message = redact(err.message);
+  if (err.stack !== undefined) err.stack = redact(err.stack);
+  return mapCacheError(err, action, storeName);
 }

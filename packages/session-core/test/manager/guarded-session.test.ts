@@ -1,0 +1,40 @@
+// sessionGuard with dataProperties (koa-session style): the names it gives to data.
+import { describe, expect, it } from 'vitest';
+import { sessionGuard } from '../../src/index.js';
+import { managerSetup } from '../helpers.js';
+
+const guard = sessionGuard('ctx.session', { dataProperties: true });
+
+describe('sessionGuard dataProperties', () => {
+  it('a name added to the Session prototype after the first session stays a data name', async () => {
+    const { manager } = managerSetup('sync');
+    const first = guard(await manager.load<Record<string, unknown>>(undefined));
+    expect('views' in first).toBe(false); // the guard has seen a session
+    const proto = Object.getPrototypeOf(await manager.load(undefined)) as Record<string, unknown>;
+    proto.passport = 'polluted';
+    try {
+      const s = guard(await manager.load<Record<string, unknown>>(undefined)) as unknown as Record<
+        string,
+        unknown
+      >;
+      s.passport = { user: 'bob' };
+      expect(s.passport).toEqual({ user: 'bob' });
+      expect((s as unknown as { data: unknown }).data).toEqual({ passport: { user: 'bob' } });
+    } finally {
+      delete proto.passport;
+    }
+  });
+
+  it('a member written back unchanged is a no-op; replacing one names the session API', async () => {
+    const { manager } = managerSetup('sync');
+    const s = guard(await manager.load(undefined)) as unknown as Record<string, unknown>;
+    // passport's keepSessionInfo merges a session into itself: a for...in writing back.
+    const previous = s;
+    for (const key in previous) s[key] = previous[key];
+    expect(s.isNew).toBe(true);
+    expect(() => {
+      s.regenerate = (cb: () => void) => cb(); // koa-passport 6's usual shim
+    }).toThrow(/belongs to the session API/);
+    expect(Reflect.get(s, '__proto__')).toBeUndefined();
+  });
+});
