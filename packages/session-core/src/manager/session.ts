@@ -1,3 +1,4 @@
+import { type InspectOptions, inspect } from 'node:util';
 import { SessionError } from '../errors.js';
 import type { Store, StoredData, SyncStoreAccess } from '../store/types.js';
 import {
@@ -149,6 +150,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   touch(): void {
     this.#touchRequested = true;
+  }
+
+  // console.log(session) shows the data, as koa-session's and express-session's do, and not
+  // the id: logs are no place for a bearer credential. Node calls it with an adapter's Proxy
+  // as `this`, so only public members are used.
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    const state = this.destroyed ? 'destroyed' : this.isNew ? 'new' : 'loaded';
+    return `Session (${state}) ${inspect(this.data, options)}`;
   }
 
   flash(key: string, value: unknown): void {

@@ -1,4 +1,5 @@
 // sessionGuard with dataProperties (koa-session style): the names it gives to data.
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sessionGuard } from '../../src/index.js';
 import { managerSetup } from '../helpers.js';
@@ -36,5 +37,15 @@ describe('sessionGuard dataProperties', () => {
       s.regenerate = (cb: () => void) => cb(); // koa-passport 6's usual shim
     }).toThrow(/belongs to the session API/);
     expect(Reflect.get(s, '__proto__')).toBeUndefined();
+  });
+
+  it('console.log shows the data and not the id, on the Session and through the guard', async () => {
+    const { manager } = managerSetup('sync');
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    session.data.user = 'ann';
+    for (const shown of [inspect(session), inspect(guard(session))]) {
+      expect(shown).toBe("Session (new) { user: 'ann' }");
+      expect(shown).not.toContain(session.id);
+    }
   });
 });
