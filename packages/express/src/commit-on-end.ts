@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { commitNow } from '@fastmmap/session-core';
+import { commitNow, isRepeatedDataRefusal } from '@fastmmap/session-core';
 import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
 import type { RequestSession } from './request-session.js';
 
@@ -113,7 +113,7 @@ function endAfterCommit(
       state.held = undefined;
       // Nothing was stored: announce no cookie for it on the error response.
       state.cookiesDone = true;
-      if (!(held.statusCode >= 400 && sameDataFailure(err, state.failedCommit))) {
+      if (!(held.statusCode >= 400 && isRepeatedDataRefusal(err, state.failedCommit))) {
         state.onError(err);
         return;
       }
@@ -124,21 +124,6 @@ function endAfterCommit(
     },
   );
   return res;
-}
-
-/**
- * The same refusal of the session's data again (data a store cannot keep, or too large): such
- * a commit fails alike every time, where a store outage may not.
- */
-function sameDataFailure(err: unknown, earlier: unknown): boolean {
-  if (!(err instanceof Error) || !(earlier instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return (
-    (code === 'ERR_SESSION_UNSUPPORTED_DATA' || code === 'ERR_SESSION_TOO_LARGE') &&
-    err.name === earlier.name &&
-    code === (earlier as { code?: unknown }).code &&
-    err.message === earlier.message
-  );
 }
 
 function endWithCookies(

@@ -25,3 +25,8 @@ export function clientSafe(err: unknown): unknown {
 
 /** Copies already made (an error can pass a session method and then a hook): kept as they are. */
 const made = new WeakSet<Error>();
+
+/** The error a clientSafe() copy stands for (others as they are). */
+export function originalError(err: unknown): unknown {
+  return err instanceof Error && made.has(err) ? err.cause : err;
+}

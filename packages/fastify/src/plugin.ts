@@ -1,10 +1,16 @@
 import './augment.js';
-import { adapterManager, commitNow, type Session, sessionGuard } from '@fastmmap/session-core';
+import {
+  adapterManager,
+  commitNow,
+  isRepeatedDataRefusal,
+  type Session,
+  sessionGuard,
+} from '@fastmmap/session-core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { clientSafe } from './client-safe-error.js';
+import { clientSafe, originalError } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
-import { fastifySessionMembers } from './session-api.js';
+import { failedSave, fastifySessionMembers } from './session-api.js';
 
 /**
  * Set on a request once its first reply's onSend has started the session commit: true when the
@@ -116,7 +122,18 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     // A failed commit goes to the error handler, whose reply is a later one (no second commit).
     committed.then(
       (cookies) => (headersSent() ? sentTwice(request) : send(cookies)),
-      (err) => (headersSent() ? sentTwice(request, err) : done(clientSafe(err) as Error)),
+      (err) => {
+        if (headersSent()) sentTwice(request, err);
+        // The app had this very refusal from save() and answers it with an error: its answer
+        // goes out (without a session cookie), not the error handler's for the same failure.
+        // (The session's methods hand out client-safe copies: compare the originals.)
+        else if (
+          reply.statusCode >= 400 &&
+          isRepeatedDataRefusal(originalError(err), originalError(failedSave(session)))
+        ) {
+          done(null, payload);
+        } else done(clientSafe(err) as Error);
+      },
     );
   });
 

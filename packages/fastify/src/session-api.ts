@@ -49,6 +49,18 @@ async function regenerateKeeping(session: Session, keep: readonly string[]): Pro
   session.data = kept;
 }
 
+/** What the last save() of a session failed with, until one succeeds. */
+const saves = new WeakMap<Session, unknown>();
+
+/** The plugin's way to the Session behind `request.session`. */
+export const RAW_SESSION = Symbol('@fastmmap/fastify session');
+
+/** What `request.session`'s last save() failed with (the app had it), if it did. */
+export function failedSave(session: object): unknown {
+  const raw = (session as { [RAW_SESSION]?: Session })[RAW_SESSION];
+  return raw === undefined ? undefined : saves.get(raw);
+}
+
 /**
  * The members `request.session` adds to the Session (see FastifySession). The guard runs them
  * with the session itself as `this`, so `this.regenerate()` is the Session's own.
@@ -74,7 +86,18 @@ export const fastifySessionMembers = {
     return settleWithCallback(this.destroy(), callback);
   },
   save(this: Session, callback?: unknown): Promise<void> | undefined {
-    return settleWithCallback(this.commit(), callback);
+    const saving = this.commit().then(
+      () => saves.delete(this),
+      (err: unknown) => {
+        saves.set(this, err);
+        throw err;
+      },
+    );
+    return settleWithCallback(saving, callback);
+  },
+  /** The Session itself, for the plugin (reached through the guard, which keys see). */
+  get [RAW_SESSION](): Session {
+    return this as unknown as Session;
   },
   options(this: Session, options: unknown): void {
     if (options === null || typeof options !== 'object') {

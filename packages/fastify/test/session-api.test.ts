@@ -11,7 +11,7 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-type Route = (request: FastifyRequest) => unknown;
+type Route = (request: FastifyRequest, reply: FastifyReply) => unknown;
 /** request.session with untyped data (the tests declare no SessionData keys). */
 const loose = (request: FastifyRequest) =>
   request.session as unknown as FastifySession<Record<string, unknown>>;
@@ -241,6 +241,25 @@ describe("request.session, @fastify/session's API", () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it("after save(cb) failed on bad data, the app's own error reply goes out; a 200 is not let through", async () => {
+    class User {
+      name = 'ann';
+    }
+    const { go } = await serve(async (request, reply) => {
+      loose(request).set('user', new User());
+      const failed = await new Promise<unknown>((resolve) => request.session.save(resolve));
+      if ((request.query as { swallow?: string }).swallow) return { ok: true };
+      return reply.code(400).send({ mine: (failed as { code?: string }).code });
+    });
+    const answered = await go('POST', '/route');
+    expect(answered.status).toBe(400);
+    expect(answered.body).toEqual({ mine: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    expect(answered.setCookie).toBeUndefined();
+    const swallowed = await go('POST', '/route?swallow=1');
+    expect(swallowed.status).toBe(500);
+    expect(swallowed.body.code).toBe('ERR_SESSION_UNSUPPORTED_DATA');
   });
 
   it('delete request.session.user names the right fix', async () => {

@@ -51,9 +51,6 @@ export const koaSessionMembers = {
   save(this: Session, callback?: unknown): Promise<void> | undefined {
     return settleWithCallback(this.commit(), callback);
   },
-  toJSON(this: Session): object {
-    return this.data;
-  },
   get populated(): boolean {
     return keyCount(this as unknown as Session) > 0;
   },

@@ -17,6 +17,7 @@ export { createSessionManager } from './manager/manager.js';
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
 // express-session's regenerate (new id, empty data), which passport relies on.
 export { regenerateAsNew } from './manager/regenerate-as-new.js';
+export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export { commitNow } from './manager/session.js';
 export type { SessionCookie } from './manager/session-cookie.js';
 export type {

@@ -215,13 +215,16 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
 }
 
 /** connect-redis, express-session's MemoryStore and the like: get/set/destroy, callback style. */
-/** get/set/destroy: express-session's, koa-session's and @fastify/session's; hono-sessions' own. */
+/**
+ * get/set/destroy: express-session's, koa-session's and @fastify/session's stores;
+ * persistSessionData: hono-sessions' (its MemoryStore and its CookieStore).
+ */
 function looksLikeOtherLibrarysStore(store: unknown): boolean {
   const s = store as Record<string, unknown> | null;
   return (
     (typeof s?.get === 'function' &&
       typeof s.set === 'function' &&
       typeof s.destroy === 'function') ||
-    typeof s?.getSessionById === 'function'
+    typeof s?.persistSessionData === 'function'
   );
 }

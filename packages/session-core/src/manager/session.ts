@@ -152,6 +152,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#touchRequested = true;
   }
 
+  /** JSON.stringify(session) gives the data (Fastify's reply.send(session), Hono's c.json). */
+  toJSON(): Record<string, unknown> {
+    return this.data;
+  }
+
   // console.log(session) shows the data, as koa-session's and express-session's do, and not
   // the id: logs are no place for a bearer credential. Node calls it with an adapter's Proxy
   // as `this`, so only public members are used.

@@ -39,7 +39,7 @@ describe('sessionGuard dataProperties', () => {
     expect(Reflect.get(s, '__proto__')).toBeUndefined();
   });
 
-  it('console.log shows the data and not the id, on the Session and through the guard', async () => {
+  it('console.log and JSON show the data and not the id, on the Session and through the guard', async () => {
     const { manager } = managerSetup('sync');
     const session = await manager.load<Record<string, unknown>>(undefined);
     session.data.user = 'ann';
@@ -47,5 +47,8 @@ describe('sessionGuard dataProperties', () => {
       expect(shown).toBe("Session (new) { user: 'ann' }");
       expect(shown).not.toContain(session.id);
     }
+    // And JSON (a framework sending the session as a reply body) gives the data.
+    expect(JSON.stringify(session)).toBe('{"user":"ann"}');
+    expect(JSON.stringify(guard(session))).toBe('{"user":"ann"}');
   });
 });

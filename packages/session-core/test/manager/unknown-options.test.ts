@@ -167,7 +167,8 @@ describe('unknown option keys', () => {
 
   it.each([
     ['express-session, koa-session or @fastify/session', { get() {}, set() {}, destroy() {} }],
-    ['hono-sessions', { getSessionById() {}, createSession() {}, deleteSession() {} }],
+    ['hono-sessions', { getSessionById() {}, createSession() {}, persistSessionData() {} }],
+    ["hono-sessions' CookieStore", { createSession() {}, persistSessionData() {} }],
   ])("points a store of %s to this library's stores", (_, store) => {
     const err = optionsError({ secret: SECRET, store });
     expect(err.code).toBe('ERR_SESSION_OPTIONS');
