@@ -7,11 +7,7 @@ export { assertKnownOptions, pickOptions } from './known-options.js';
 export { type AdapterManager, adapterManager } from './manager/adapter-manager.js';
 // For adapters: the session as the app sees it, with their framework's session API on it.
 export { getSetMembers } from './manager/get-set-members.js';
-export {
-  guardedSession,
-  type SessionGuardOptions,
-  sessionGuard,
-} from './manager/guarded-session.js';
+export { type SessionGuardOptions, sessionGuard } from './manager/guarded-session.js';
 export { createSessionManager } from './manager/manager.js';
 // For adapters whose framework's session methods take node-style callbacks.
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';

@@ -119,35 +119,8 @@ function mappingErrors(target: object, method: Function, mapError: (err: unknown
   };
 }
 
-const handlers = new Map<string, ProxyHandler<Session<object>>>();
-const mappedHandlers = new WeakMap<Function, Map<string, ProxyHandler<Session<object>>>>();
-
-/**
- * For adapters: the session as the app sees it (`where` is how the app reaches it, e.g.
- * 'ctx.session'), refusing data put on the Session instead of on `data`. commitNow() and
- * every method work on it as on the session. `mapError`, if given, maps what its methods throw
- * or reject with (the Fastify adapter hides store details from clients that way).
- */
-export function guardedSession<S extends Session<object>>(
-  session: S,
-  where: string,
-  mapError?: (err: unknown) => unknown,
-): S {
-  let byWhere = handlers;
-  if (mapError !== undefined) {
-    byWhere = mappedHandlers.get(mapError) ?? new Map();
-    mappedHandlers.set(mapError, byWhere);
-  }
-  let handler = byWhere.get(where);
-  if (handler === undefined) {
-    handler = handlerFor(where, { mapError });
-    byWhere.set(where, handler);
-  }
-  return new Proxy(session, handler) as S;
-}
-
 export interface SessionGuardOptions {
-  /** Maps what the session's methods throw or reject with (as guardedSession's `mapError`). */
+  /** Maps what the session's methods throw or reject with (Fastify hides store details so). */
   mapError?: (err: unknown) => unknown;
   /**
    * Members the adapter adds or replaces (its framework's session API: getters and methods),
@@ -161,7 +134,13 @@ export interface SessionGuardOptions {
   dataProperties?: boolean;
 }
 
-/** guardedSession for an adapter that also adds members: one handler, made once. */
+/**
+ * For adapters: made once, it turns each session into the session as the app sees it (`where`
+ * is how the app reaches it, e.g. 'ctx.session'): data put on the Session instead of on `data`
+ * is refused with a SessionError naming where it goes (sloppy scripts included), unless
+ * `dataProperties` maps such names to the data. commitNow() and every method work on it as on
+ * the session.
+ */
 export function sessionGuard(
   where: string,
   options: SessionGuardOptions = {},

@@ -3,9 +3,9 @@ import {
   type CookieOptions,
   commitNow,
   createSessionManager,
-  guardedSession,
   MemoryStore,
   type SessionManagerOptions,
+  sessionGuard,
 } from '../../src/index.js';
 import { SECRET } from '../helpers.js';
 
@@ -200,9 +200,9 @@ describe('the Session object', () => {
     expect(session.data).toEqual({ views: 1 });
   });
 
-  it('guardedSession refuses it in sloppy code too, naming where the data goes', async () => {
+  it('sessionGuard refuses it in sloppy code too, naming where the data goes', async () => {
     const manager = create({ secret: SECRET, store: new MemoryStore() });
-    const session = guardedSession(await manager.load(undefined, { secure: false }), 'req.s');
+    const session = sessionGuard('req.s')(await manager.load(undefined, { secure: false }));
     // A Function body is sloppy-mode code, where a plain non-extensible object ignores writes.
     const sloppyWrite = new Function('s', 's.views = 1') as (s: unknown) => void;
     expect(() => sloppyWrite(session)).toThrow(
