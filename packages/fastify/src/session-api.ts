@@ -1,5 +1,6 @@
 import {
   getSetMembers,
+  type NodeCallback,
   type Session,
   type SessionData,
   SessionError,
@@ -7,7 +8,7 @@ import {
 } from '@fastmmap/session-core';
 
 /** A node-style callback, as @fastify/session's methods take them. */
-export type SessionCallback = (err?: unknown) => void;
+export type SessionCallback = NodeCallback;
 
 type Data = Record<string, unknown>;
 

@@ -41,11 +41,9 @@ const keyCount = (session: Session) => Object.keys(session.data).length;
 export const koaSessionMembers = {
   // koa-session 7's regenerate keeps the data, callback or not (express-session's empties it).
   regenerate(this: Session, callback?: unknown): Promise<void> | undefined {
-    if (typeof callback !== 'function') return this.regenerate();
     return settleWithCallback(this.regenerate(), callback);
   },
   destroy(this: Session, callback?: unknown): Promise<void> | undefined {
-    if (typeof callback !== 'function') return this.destroy();
     return settleWithCallback(this.destroy(), callback);
   },
   save(this: Session, callback?: unknown): Promise<void> | undefined {
