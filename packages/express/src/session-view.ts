@@ -204,6 +204,8 @@ class SessionApi {
 const handler: ProxyHandler<SessionApi> = {
   get(target, name) {
     if (typeof name === 'symbol') return Reflect.get(target, name);
+    // Not Object.prototype: `req.session[a][b] = v` with client-chosen keys must reach no prototype.
+    if (name === '__proto__') return undefined;
     if (!isApiMember(name)) return target.data[name];
     const value = Reflect.get(target, name);
     return typeof value === 'function' ? target.bound(name) : value;

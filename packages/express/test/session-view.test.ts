@@ -302,12 +302,18 @@ describe('req.session, express-session style', () => {
       } catch (err) {
         thrown = (err as { code?: string }).code ?? 'other';
       }
-      res.json({ thrown, isAdmin: s.isAdmin ?? null, text: `${req.session}` });
+      res.json({
+        thrown,
+        isAdmin: s.isAdmin ?? null,
+        text: `${req.session}`,
+        proto: Reflect.get(s, '__proto__') ?? null,
+      });
     });
     expect((await go('/route')).body).toEqual({
       thrown: 'ERR_SESSION_UNSUPPORTED_DATA',
       isAdmin: null,
       text: '[object Object]',
+      proto: null,
     });
   });
 
