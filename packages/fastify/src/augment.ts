@@ -1,5 +1,5 @@
 import type { SessionData, SessionManager } from '@fastmmap/session-core';
-import type { FastifySession as FastmmapSession } from './session-api.js';
+import type { FastifySessionView as FastmmapSession } from './session-api.js';
 
 // `FastmmapSession`, not `Session`: inside `declare module 'fastify'` the name `Session` would
 // resolve to fastify's own `Session` interface when @fastify/session's typings are loaded too.

@@ -9,4 +9,4 @@ export type {
 export { FastMmapStore, MemoryStore, SessionError } from '@fastmmap/session-core';
 export type { FastifySessionOptions } from './options.js';
 export { fastifySession as default, fastifySession } from './plugin.js';
-export type { FastifySession, SessionCallback } from './session-api.js';
+export type { FastifySession, FastifySessionView, SessionCallback } from './session-api.js';

@@ -51,10 +51,12 @@ function laterReply(
   first.then(go, go);
 }
 
-/** request.session: data only on `data`, @fastify/session's API added, client-safe errors. */
+/** request.session: @fastify/session's API and data as properties, client-safe errors. */
 const guarded = sessionGuard('request.session', {
   mapError: clientSafe,
   members: fastifySessionMembers,
+  // @fastify/session's own way to data: `request.session.user = ...`.
+  dataProperties: true,
 });
 
 async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions) {

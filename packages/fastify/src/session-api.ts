@@ -41,6 +41,14 @@ export interface FastifySession<D extends object = SessionData> extends Session<
   options(options: { maxAge?: number | null }): void;
 }
 
+/**
+ * `request.session` as typed for the app: the API above, plus every other property name read,
+ * written or deleted on `data`, as with @fastify/session (`request.session.user = ...`). A data
+ * key named like an API member (`id`, `get`, `save`...) is reachable only through `data`.
+ */
+export type FastifySessionView<D extends object = SessionData> = FastifySession<D> &
+  Omit<D, keyof FastifySession<D>>;
+
 /** @fastify/session's regenerate: new id, and of the data only `keep` (none: empty). */
 async function regenerateKeeping(session: Session, keep: readonly string[]): Promise<void> {
   const before = session.data as Data;

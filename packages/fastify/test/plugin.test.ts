@@ -59,18 +59,30 @@ describe('@fastmmap/fastify plugin', () => {
     expect(names.sort()).toEqual(['fmsid', 'raw', 'theme']);
   });
 
-  it("refuses @fastify/session's request.session.user = ..., in sloppy code too", async () => {
+  it("@fastify/session's request.session.user = ... writes the data, in sloppy code too", async () => {
     const app = await build();
     // A Function body is sloppy-mode code, as a CommonJS app without 'use strict' is.
-    const sloppyWrite = new Function('session', "session.user = 'ann'") as (s: unknown) => void;
+    const sloppyWrite = new Function('session', "session.user = 'ann'; delete session.cart;") as (
+      s: unknown,
+    ) => void;
     app.post('/sloppy-login', (request) => {
       sloppyWrite(request.session);
-      return { ok: true };
+      const s = request.session as unknown as Record<string, unknown>;
+      return { user: s.user, has: 'user' in s, data: request.session.data };
+    });
+    app.post('/replace-api', (request) => {
+      (request.session as unknown as Record<string, unknown>).save = 'x';
+      return 'unreachable';
     });
     const res = await app.inject({ method: 'POST', url: '/sloppy-login' });
-    expect(res.statusCode).toBe(500);
-    expect(res.json().message).toMatch(/request\.session\.data\.user = /);
-    expect(setCookies(res)).toEqual([]);
+    expect(res.json()).toEqual({ user: 'ann', has: true, data: { user: 'ann' } });
+    const [cookie] = setCookies(res);
+    const me = await app.inject({ url: '/me', headers: { cookie: cookiePair(cookie!) } });
+    expect(me.json()).toEqual({ data: { user: 'ann' }, isNew: false });
+    // A data key named like a member is reachable only through .data: replacing it throws.
+    const refused = await app.inject({ method: 'POST', url: '/replace-api' });
+    expect(refused.statusCode).toBe(500);
+    expect(refused.json().message).toMatch(/request\.session\.save belongs to the session API/);
   });
 
   it("request.session.cookie.maxAge is @fastify/session's remember me; the other attributes read", async () => {
