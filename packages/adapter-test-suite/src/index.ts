@@ -14,5 +14,7 @@ export {
   type SetCookie,
 } from './http-client.js';
 export { describeKillUnderLoad } from './kill-under-load.js';
+export { expectLoginRotatesId, type LoginGo } from './login-flow.js';
+export { type FlowReply, type FlowRequest, loginFlowClient } from './login-flow-client.js';
 export type { StoreKind } from './stores.js';
 export { thrownBy } from './thrown.js';
