@@ -204,9 +204,13 @@ class SessionApi {
 const handler: ProxyHandler<SessionApi> = {
   get(target, name) {
     if (typeof name === 'symbol') return Reflect.get(target, name);
-    // Not Object.prototype: `req.session[a][b] = v` with client-chosen keys must reach no prototype.
+    // Neither Object.prototype nor Object: `req.session[a][b] = v` with client-chosen keys
+    // must reach no built-in (Object.prototype.x, Object.keys).
     if (name === '__proto__') return undefined;
-    if (!isApiMember(name)) return target.data[name];
+    if (!isApiMember(name)) {
+      const data = target.data;
+      return name === 'constructor' && !Object.hasOwn(data, name) ? undefined : data[name];
+    }
     const value = Reflect.get(target, name);
     return typeof value === 'function' ? target.bound(name) : value;
   },

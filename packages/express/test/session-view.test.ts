@@ -307,6 +307,7 @@ describe('req.session, express-session style', () => {
         isAdmin: s.isAdmin ?? null,
         text: `${req.session}`,
         proto: Reflect.get(s, '__proto__') ?? null,
+        ctor: s.constructor ?? null,
       });
     });
     expect((await go('/route')).body).toEqual({
@@ -314,6 +315,7 @@ describe('req.session, express-session style', () => {
       isAdmin: null,
       text: '[object Object]',
       proto: null,
+      ctor: null,
     });
   });
 

@@ -133,6 +133,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
           reply.statusCode >= 400 &&
           isRepeatedDataRefusal(originalError(err), originalError(failedSave(session)))
         ) {
+          request.log.warn({ err }, '@fastmmap/fastify: the session was not saved');
           done(null, payload);
         } else done(clientSafe(err) as Error);
       },

@@ -13,33 +13,49 @@ function handlerFor(
 ): ProxyHandler<Session<object>> {
   // One bound function per session and method, so `s.commit === s.commit` as on the session.
   const bound = new WeakMap<object, Map<string | symbol, unknown>>();
-  // The Session's names (its own and its prototypes'), taken from the first session: fixed, so
-  // a name added to a shared prototype later (pollution through `s[a][b] = v`) stays data.
-  let sessionNames: Set<string | symbol> | undefined;
+  // The names of a session's class (its prototype chain), taken when the guard first meets
+  // that prototype: fixed, so a name added to a shared prototype later (pollution through
+  // `s[a][b] = v`) stays data. Per prototype: sessions of another class (a wrapping manager, a
+  // second copy of the package) get their own names.
+  const classNames = new WeakMap<object, Set<string | symbol>>();
   const isMember = (target: object, name: string | symbol) => {
-    sessionNames ??= namesOf(target);
-    return sessionNames.has(name) || (members !== undefined && Object.hasOwn(members, name));
+    const proto = Object.getPrototypeOf(target) as object;
+    let names = classNames.get(proto);
+    if (names === undefined) {
+      names = namesOf(proto);
+      classNames.set(proto, names);
+    }
+    return (
+      names.has(name) ||
+      Object.hasOwn(target, name) ||
+      (members !== undefined && Object.hasOwn(members, name))
+    );
   };
   // A name that reads and writes `data` (`__proto__` would replace the data's prototype).
   const dataName = (target: object, name: string | symbol): boolean =>
     dataProperties && typeof name === 'string' && name !== '__proto__' && !isMember(target, name);
   const dataOf = (target: Session<object>) => target.data as Record<string, unknown>;
+  const refused = (message: string) => new SessionError('ERR_SESSION_UNSUPPORTED_DATA', message);
   const misplaced = (target: object, name: string | symbol, deleting = false) => {
     const key = String(name);
-    if (dataProperties || isMember(target, name)) {
-      return new SessionError(
-        'ERR_SESSION_UNSUPPORTED_DATA',
-        `${where}.${key} belongs to the session API and cannot be ${deleting ? 'deleted' : 'replaced'}: keep data named '${key}' in ${where}.data.${key}`,
+    const verb = deleting ? 'deleted' : 'replaced';
+    if (name === '__proto__') return refused(`${where}.__proto__ is not a data key`);
+    if (isMember(target, name)) {
+      return refused(
+        `${where}.${key} belongs to the session API and cannot be ${verb}: keep data named '${key}' in ${where}.data.${key}`,
       );
     }
-    return new SessionError(
-      'ERR_SESSION_UNSUPPORTED_DATA',
+    if (dataProperties) {
+      // defineProperty, or a symbol: data is plain values under string keys, assigned.
+      return refused(`${where}.${key} cannot be defined: assign data (${where}.data.${key} = ...)`);
+    }
+    return refused(
       deleting
         ? `${where}.${key} cannot be deleted: data lives on ${where}.data (delete ${where}.data.${key})`
         : `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`,
     );
   };
-  return {
+  const handler: ProxyHandler<Session<object>> = {
     get(target, name) {
       if (dataName(target, name)) return dataOf(target)[name as string];
       // Not the Session's prototype: writes through it would reach every session.
@@ -55,9 +71,11 @@ function handlerFor(
       if (name === 'data') target.data = value;
       else if (name === 'maxAge') target.maxAge = value;
       else if (dataName(target, name)) dataOf(target)[name as string] = value;
-      // A member written back as it is (passport's keepSessionInfo merges a session into
+      // A member written back as it reads (passport's keepSessionInfo merges a session into
       // itself) changes nothing.
-      else if (!Object.is(Reflect.get(target, name, target), value)) throw misplaced(target, name);
+      else if (!Object.is(handler.get?.(target, name, target), value)) {
+        throw misplaced(target, name);
+      }
       return true;
     },
     has(target, name) {
@@ -72,6 +90,7 @@ function handlerFor(
       return true;
     },
   };
+  return handler;
 }
 
 /** Every property name of `object` and of its prototypes. */

@@ -51,4 +51,36 @@ describe('sessionGuard dataProperties', () => {
     expect(JSON.stringify(session)).toBe('{"user":"ann"}');
     expect(JSON.stringify(guard(session))).toBe('{"user":"ann"}');
   });
+
+  it('sessions of another class first (a wrapper, a second copy) do not hide the members', async () => {
+    const { manager } = managerSetup('sync');
+    const own = sessionGuard('s', { dataProperties: true });
+    // A session of another class seen first: no commitNow, no toJSON among its names.
+    const other = Object.preventExtensions({ data: {}, isNew: true, extra: 1 });
+    expect(Reflect.get(own(other as never), 'extra')).toBe(1);
+    const plain = own(await manager.load<Record<string, unknown>>(undefined));
+    expect(typeof plain.commit).toBe('function');
+    expect(typeof (plain as unknown as { commitNow: unknown }).commitNow).toBe('function');
+    expect(typeof (plain as unknown as { toJSON: unknown }).toJSON).toBe('function');
+  });
+
+  it('members written back as they read are no-ops; defining data names the fix', async () => {
+    const { manager } = managerSetup('sync');
+    const members = {
+      get(this: { data: Record<string, unknown> }, key: string) {
+        return this.data[key];
+      },
+    };
+    const s = sessionGuard('s', { dataProperties: true, members })(
+      await manager.load(undefined),
+    ) as unknown as Record<string, unknown>;
+    const get = s.get;
+    const commit = s.commit;
+    s.get = get;
+    s.commit = commit;
+    expect(() => Object.defineProperty(s, 'user', { value: 1 })).toThrow(
+      /s\.user cannot be defined: assign data/,
+    );
+    expect(() => Reflect.set(s, '__proto__', {})).toThrow(/__proto__ is not a data key/);
+  });
 });
