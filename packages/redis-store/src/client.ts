@@ -92,6 +92,9 @@ export const isAbortError = (err: unknown): boolean => isErrorOf(err, AbortError
 export const isErrorReply = (err: unknown): err is Error =>
   isErrorOf(err, ErrorReply) || isErrorOf(err, SimpleError) || isErrorOf(err, BlobError);
 
+/** Error replies of a server that cannot serve yet: LOADING, MASTERDOWN, TRYAGAIN. */
+const NOT_READY = /^(LOADING|MASTERDOWN|TRYAGAIN)\b/;
+
 /** Turns whatever node-redis threw into a RedisStoreError with a stable code. */
 export function toStoreError(
   err: unknown,
@@ -101,6 +104,15 @@ export function toStoreError(
   const command = String(args[0]);
   if (err instanceof RedisStoreError) return err;
   if (isErrorReply(err)) {
+    // A server that is up but not serving yet (loading its dataset after a restart, a replica
+    // without its master): unavailable for now, as a refused connection is, not a refusal.
+    if (NOT_READY.test(err.message)) {
+      return new RedisStoreError(
+        'ERR_REDIS_UNAVAILABLE',
+        `Redis is not ready for ${command}: ${err.message}`,
+        { cause: err },
+      );
+    }
     return new RedisStoreError('ERR_REDIS_REPLY', `Redis refused ${command}: ${err.message}`, {
       cause: err,
     });

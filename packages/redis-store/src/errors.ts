@@ -2,7 +2,8 @@ import { SessionError, type SessionErrorCode } from '@fastmmap/session-core';
 
 /**
  * What went wrong on the Redis side, finer than the portable `code`:
- * - ERR_REDIS_UNAVAILABLE: no connection (down, refused, reset, offline too long). A command
+ * - ERR_REDIS_UNAVAILABLE: no connection (down, refused, reset, offline too long), or a server
+ *   not serving yet (LOADING its dataset after a restart, MASTERDOWN, TRYAGAIN). A command
  *   that was never sent wrote nothing; one that was in flight may or may not have applied.
  * - ERR_REDIS_TIMEOUT: sent, but no reply within `commandTimeout`; the outcome is unknown.
  * - ERR_REDIS_CONFLICT: getAndSet lost the compare-and-set race more than `maxRetries` times.

@@ -50,6 +50,17 @@ describe('RedisStore error mapping (fake client)', () => {
     await expect(store.delete('id')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_UNAVAILABLE' });
   });
 
+  it('a server still loading its dataset (LOADING) is ERR_REDIS_UNAVAILABLE, not a refusal', async () => {
+    const store = new RedisStore({
+      client: fakeClient(() => new ErrorReply('LOADING Redis is loading the dataset in memory')),
+    });
+    await expect(store.get('id')).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_UNAVAILABLE',
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+      message: expect.stringMatching(/^Redis is not ready for GET: LOADING/),
+    });
+  });
+
   it('a reply that never comes is ERR_REDIS_TIMEOUT after commandTimeout', async () => {
     const client = fakeClient(() => undefined);
     client.sendCommand = () => new Promise(() => {}); // a hung server
