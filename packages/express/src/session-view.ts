@@ -1,6 +1,5 @@
 import { type InspectOptions, inspect } from 'node:util';
 import {
-  regenerateAsNew,
   type Session,
   type SessionCookie,
   SessionError,
@@ -177,7 +176,10 @@ class SessionApi {
   async #regenerateEmpty(): Promise<void> {
     const session = this.#live;
     const before = session.data as Data;
-    await regenerateAsNew(session);
+    await session.regenerate();
+    session.data = {};
+    // A new session from the defaults, as express-session's (whose cookie is new too).
+    session.maxAge = undefined;
     this.#detached = before;
     this.#context.req.session = createSessionView(this.#context);
   }

@@ -6,7 +6,7 @@ import {
   type Session,
   sessionGuard,
 } from '@fastmmap/session-core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientSafe, originalError } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
@@ -39,7 +39,7 @@ function sentTwice(request: FastifyRequest, err?: unknown): void {
  */
 function laterReply(
   request: FastifyRequest,
-  headersSent: () => boolean,
+  reply: FastifyReply,
   first: Committed,
   send: () => void,
 ): void {
@@ -47,7 +47,7 @@ function laterReply(
     send();
     return;
   }
-  const go = () => (headersSent() ? sentTwice(request) : send());
+  const go = () => (reply.raw.headersSent ? sentTwice(request) : send());
   first.then(go, go);
 }
 
@@ -92,14 +92,13 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = request.session as Session | null;
     const flags = request as { [COMMITTED]?: Committed };
-    const headersSent = () => reply.raw.headersSent;
     if (session === null) {
       done(null, payload);
       return;
     }
     const first = flags[COMMITTED];
     if (first !== undefined) {
-      laterReply(request, headersSent, first, () => done(null, payload));
+      laterReply(request, reply, first, () => done(null, payload));
       return;
     }
     // Finished before the payload goes out: the client's next request sees the change.
@@ -123,9 +122,9 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     flags[COMMITTED] = committed;
     // A failed commit goes to the error handler, whose reply is a later one (no second commit).
     committed.then(
-      (cookies) => (headersSent() ? sentTwice(request) : send(cookies)),
+      (cookies) => (reply.raw.headersSent ? sentTwice(request) : send(cookies)),
       (err) => {
-        if (headersSent()) sentTwice(request, err);
+        if (reply.raw.headersSent) sentTwice(request, err);
         // The app had this very refusal from save() and answers it with an error: its answer
         // goes out (without a session cookie), not the error handler's for the same failure.
         // (The session's methods hand out client-safe copies: compare the originals.)

@@ -61,7 +61,9 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     const current = loaded instanceof Promise ? await loaded : loaded;
     c.set('session', guarded(current) as HonoSession);
     await next();
-    await pendingDelete(current);
+    // A deleteSession() in the handler: its failure fails the request (most have none to wait for).
+    const deleting = pendingDelete(current);
+    if (deleting !== undefined) await deleting;
     // hono-sessions' way to ask for a new id at login: honoured, not silently ignored.
     const rotate = (c.get as (key: string) => unknown)(KEY_ROTATION) === true;
     // A visitor with nothing to store keeps having no session (and no cookie).

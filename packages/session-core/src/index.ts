@@ -11,8 +11,6 @@ export { type SessionGuardOptions, sessionGuard } from './manager/guarded-sessio
 export { createSessionManager } from './manager/manager.js';
 // For adapters whose framework's session methods take node-style callbacks.
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
-// express-session's regenerate (new id, empty data), which passport relies on.
-export { regenerateAsNew } from './manager/regenerate-as-new.js';
 export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export { commitNow } from './manager/session.js';
 export type { SessionCookie } from './manager/session-cookie.js';
