@@ -1,4 +1,4 @@
-import { parseCookie } from 'cookie';
+import { parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
 import type { ResolvedCookieOptions } from './options.js';
 
 /** Longer cookie values are hostile or foreign: never parsed further. */
@@ -58,20 +58,6 @@ export interface CookieSerializer {
   clearing(requestSecure: boolean): string;
 }
 
-const SAME_SITE: Record<string, string> = {
-  true: '; SameSite=Strict',
-  strict: '; SameSite=Strict',
-  lax: '; SameSite=Lax',
-  none: '; SameSite=None',
-};
-
-/** `; Expires=<date>`, or a TypeError (as the cookie package throws) past what a Date holds. */
-function expiresAttribute(time: number): string {
-  const date = new Date(time);
-  if (!Number.isFinite(date.getTime())) throw new TypeError(`option expires is invalid: ${date}`);
-  return `; Expires=${date.toUTCString()}`;
-}
-
 /** Whether the session cookie carries Secure on a request that came over HTTPS or not. */
 export function cookieIsSecure(options: ResolvedCookieOptions, requestSecure: boolean): boolean {
   if (requestSecure) return options.secure !== false;
@@ -80,63 +66,72 @@ export function cookieIsSecure(options: ResolvedCookieOptions, requestSecure: bo
   return options.secure === true || String(options.sameSite).toLowerCase() === 'none';
 }
 
+/** Any valid cookie value: it marks where the value goes in a Set-Cookie the package built. */
+const VALUE_MARK = 'v';
+
 /**
- * The same strings the `cookie` package's stringifySetCookie builds (attribute order Max-Age,
- * Domain, Path, Expires, HttpOnly, Secure, Partitioned, SameSite), but the constant parts are
- * joined once: per response only the value and Expires change. The options were validated by
- * resolveOptions. maxAge (ms) becomes Max-Age (s) plus Expires for old clients.
+ * Set-Cookie strings built by the `cookie` package's stringifySetCookie (which validates every
+ * attribute and orders them), cut at the value: per response only the value is joined in, and
+ * the attributes after it are rebuilt only when Expires moves to another second. Values are
+ * signed ids (base64url and a dot), which the package's encoding leaves as they are. maxAge (ms)
+ * becomes Max-Age (s) plus Expires for old clients.
  */
 export function createCookieSerializer(
   name: string,
   options: ResolvedCookieOptions,
 ): CookieSerializer {
-  const domain = options.domain ? `; Domain=${options.domain}` : '';
-  const path = options.path ? `; Path=${options.path}` : '';
-  const sameSite =
-    options.sameSite === false ? '' : (SAME_SITE[String(options.sameSite).toLowerCase()] ?? '');
-  const flags = (secure: boolean) =>
-    (options.httpOnly ? '; HttpOnly' : '') +
-    (secure ? '; Secure' : '') +
-    (options.partitioned ? '; Partitioned' : '') +
-    sameSite;
-  const tailPlain = flags(cookieIsSecure(options, false));
-  const tailSecure = flags(cookieIsSecure(options, true));
-  const tail = (requestSecure: boolean) => (requestSecure ? tailSecure : tailPlain);
-
-  const clearingPlain = `${name}=; Max-Age=0${domain}${path}; Expires=${new Date(0).toUTCString()}`;
-  const maxAge = options.maxAge;
   const head = `${name}=`;
-  const afterValue =
-    maxAge === null ? `${domain}${path}` : `; Max-Age=${Math.floor(maxAge / 1000)}${domain}${path}`;
+  const build = (secure: boolean, attributes: Partial<SetCookie>): string =>
+    stringifySetCookie({
+      name,
+      value: VALUE_MARK,
+      domain: options.domain,
+      path: options.path || undefined,
+      httpOnly: options.httpOnly,
+      secure,
+      partitioned: options.partitioned,
+      sameSite: options.sameSite,
+      ...attributes,
+    });
+  const afterValue = (secure: boolean, attributes: Partial<SetCookie>): string =>
+    build(secure, attributes).slice(head.length + VALUE_MARK.length);
+  // The attributes of a lifetime of `maxAge` ms from `now`, or of a browser-session cookie.
+  const lifetime = (secure: boolean, maxAge: number | null, now: number): string =>
+    maxAge === null
+      ? afterValue(secure, {})
+      : afterValue(secure, {
+          maxAge: Math.floor(maxAge / 1000),
+          expires: new Date(now + maxAge),
+        });
 
-  // Expires has second resolution: one toUTCString per second, not per response.
-  let expiresSecond = Number.NaN;
-  let expires = '';
-  // A Date only when the second changes (a valid time repeats a cached second, an invalid
-  // one, NaN, never does).
-  const expiresAt = (now: number): string => {
-    const raw = now + (maxAge as number);
-    if (Math.floor(raw / 1000) === expiresSecond) return expires;
-    expires = expiresAttribute(raw);
-    expiresSecond = Math.floor(raw / 1000);
-    return expires;
+  const maxAge = options.maxAge;
+  const secureFlags = [cookieIsSecure(options, false), cookieIsSecure(options, true)] as const;
+  // Per request security: the attributes of the default lifetime and the second they are for.
+  const cachedSecond = [Number.NaN, Number.NaN];
+  const cached = ['', ''];
+  const defaultLifetime = (requestSecure: boolean, now: number): string => {
+    const i = requestSecure ? 1 : 0;
+    // Expires has second resolution (a NaN time never equals the cached second: it throws).
+    const second = maxAge === null ? 0 : Math.floor((now + maxAge) / 1000);
+    if (second !== cachedSecond[i]) {
+      cached[i] = lifetime(secureFlags[i], maxAge, now);
+      cachedSecond[i] = second;
+    }
+    return cached[i] as string;
   };
+  const clearing = secureFlags.map((secure) =>
+    build(secure, { value: '', maxAge: 0, expires: new Date(0) }),
+  );
 
   return {
     session(value, requestSecure, now, own = maxAge) {
-      if (own === maxAge) {
-        const when = maxAge === null ? '' : expiresAt(now);
-        return head + value + afterValue + when + tail(requestSecure);
-      }
       // A session with its own lifetime ("remember me"): rare enough to build in full.
-      const lifetime =
-        own === null
-          ? `${domain}${path}`
-          : `; Max-Age=${Math.floor(own / 1000)}${domain}${path}${expiresAttribute(now + own)}`;
-      return head + value + lifetime + tail(requestSecure);
+      if (own !== maxAge)
+        return head + value + lifetime(secureFlags[requestSecure ? 1 : 0], own, now);
+      return head + value + defaultLifetime(requestSecure, now);
     },
     clearing(requestSecure) {
-      return clearingPlain + tail(requestSecure);
+      return clearing[requestSecure ? 1 : 0] as string;
     },
   };
 }
