@@ -203,4 +203,11 @@ console.log(
 console.log(
   `ours / no session = ${fmt(vsNone, 2)}x (target >= 0.7x: ${vsNone >= 0.7 ? 'met' : 'NOT met'})`,
 );
+// Our session setups must keep every counter exact across the two workers (a MemoryStore need not).
+const inexact = ['fastmmap', 'fastmmap-eager', 'es-fastmmap'].filter(
+  (id) => results.get(id).consistent !== CONNECTIONS,
+);
+if (inexact.length > 0) console.log(`NOT consistent across the workers: ${inexact.join(', ')}`);
+// Like bench:cache and bench:store: a missed target fails the run (and `pnpm bench`).
+if (vsRedis < 1.6 || vsNone < 0.7 || inexact.length > 0) process.exitCode = 1;
 console.log(`whole run: ${fmt((Date.now() - started) / 1000, 1)} s`);
