@@ -13,12 +13,22 @@ function waitFor(child: ChildProcess, type: string): Promise<void> {
 
 /**
  * Forks one real process per argv list, waits until all are ready, then says "go" to all at
- * once so their work overlaps; resolves when every child reported done.
+ * once so their work overlaps; resolves when every child reported done. A child that sends
+ * `{ type: 'barrier' }` gets 'pass' once every child has sent one: it lines the children's
+ * steps up, so an overlap the test needs does not depend on timing.
  */
 export async function runTogether(module: string, argvs: string[][]): Promise<void> {
   const children = argvs.map((argv) =>
     fork(module, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
+  let arrived = 0;
+  for (const c of children) {
+    c.on('message', (m: { type?: string }) => {
+      if (m.type !== 'barrier' || ++arrived < children.length) return;
+      arrived = 0;
+      for (const other of children) other.send('pass');
+    });
+  }
   try {
     await Promise.all(children.map((c) => waitFor(c, 'ready')));
     const done = children.map((c) => waitFor(c, 'done'));
