@@ -73,6 +73,14 @@ describe('creation', () => {
     expect(readdirSync(t.dir)).toEqual([]);
   });
 
+  it('refuses an appName that is not a plain file name with a typed error', () => {
+    for (const appName of ['', '../up', 'a/b', '.hidden', 'x'.repeat(65), 'sp ace']) {
+      expect(codeOf(() => FastMmapCache.open({ appName, ...SMALL }))).toBe(
+        'ERR_FASTMMAP_INVALID_OPTION',
+      );
+    }
+  });
+
   it('creates the default directory private, and refuses an unsafe one', () => {
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = t.dir;
