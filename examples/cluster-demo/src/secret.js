@@ -1,4 +1,4 @@
-import { createSessionManager, isSessionError } from '@fastmmap/session-core';
+import { createSessionManager, isSessionError, MemoryStore } from '@fastmmap/session-core';
 
 /**
  * What is wrong with the secret, by the library's own rules, or undefined when it is usable.
@@ -6,8 +6,9 @@ import { createSessionManager, isSessionError } from '@fastmmap/session-core';
  */
 export function secretProblem(secret) {
   try {
-    // Checks the options and opens nothing: the store is opened on first use.
-    createSessionManager({ secret });
+    // Only the options are checked: a MemoryStore opens no file, so the primary holds none of
+    // the workers' cache file (the default store would be opened here).
+    createSessionManager({ secret, store: new MemoryStore() });
     return undefined;
   } catch (err) {
     if (isSessionError(err, 'ERR_SESSION_OPTIONS')) return err.message;
