@@ -87,7 +87,8 @@ export class Compactor {
     const base = this.store.base(page);
     const u32 = this.store.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
+    // A repair may meet a damaged data end: records are only looked for inside the page.
+    const freeData = Math.min(u32[(base + P_FREE_DATA) >>> 2]!, this.store.pageSize);
     const start = dataStart(numSlots);
     const slots = (base + PAGE_HEADER_SIZE) >>> 2;
     const rels = this.rels;

@@ -280,14 +280,29 @@ export class PageStore {
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
     return (
+      this.walkable(base, page) &&
+      freeData >= dataStart(numSlots) &&
+      freeData <= this.pageSize &&
+      // Records start 8-aligned (recordOk refuses others): a record appended at a damaged,
+      // unaligned end would be dropped as corrupt after its set() succeeded.
+      (freeData & 7) === 0 &&
+      u32[(base + P_ITEMS) >>> 2]! + u32[(base + P_TOMBSTONES) >>> 2]! <= numSlots
+    );
+  }
+
+  /**
+   * Whether the page's identity and slot table can be trusted enough to rebuild the page from
+   * its records (its counters and data end are recomputed), rather than start it over empty.
+   */
+  private walkable(base: number, page: number): boolean {
+    const u32 = this.u32;
+    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
+    return (
       u32[(base + P_MAGIC) >>> 2] === PAGE_MAGIC &&
       u32[(base + P_INDEX) >>> 2] === page &&
       numSlots >= this.minSlots &&
       numSlots <= this.maxSlots &&
-      (numSlots & (numSlots - 1)) === 0 &&
-      freeData >= dataStart(numSlots) &&
-      freeData <= this.pageSize &&
-      u32[(base + P_ITEMS) >>> 2]! + u32[(base + P_TOMBSTONES) >>> 2]! <= numSlots
+      (numSlots & (numSlots - 1)) === 0
     );
   }
 
@@ -306,7 +321,7 @@ export class PageStore {
     const gen = this.i32[g]!;
     if ((gen & 1) === 0 && this.headerSane(base, page)) return redone;
     if ((gen & 1) === 0) Atomics.add(this.i32, g, 1);
-    if (this.headerSane(base, page)) {
+    if (this.walkable(base, page)) {
       this.compactor.compact(page, 0, -1, now, true);
     } else {
       this.compactor.reinitPage(page);

@@ -238,8 +238,23 @@ describe('random byte flips in pages', () => {
       ['two slots pointing at one record', (b) => b.writeUInt32LE(first.value, empty.at)],
       ['a slot count of 0xffffffff', (b) => b.writeUInt32LE(0xffffffff, base + P_NUM_SLOTS)],
       ['a slot count of 3 (not a power of two)', (b) => b.writeUInt32LE(3, base + P_NUM_SLOTS)],
-      ['a data end of 0x7ffffff8', (b) => b.writeUInt32LE(0x7ffffff8, base + P_FREE_DATA)],
-      ['an item count of 0xffffffff', (b) => b.writeUInt32LE(0xffffffff, base + P_ITEMS)],
+      // Damaged counters or data end, with a sound slot table: the page is rebuilt from its
+      // records, not started over, and records appended afterwards stay readable.
+      [
+        'a data end of 0x7ffffff8',
+        (b) => b.writeUInt32LE(0x7ffffff8, base + P_FREE_DATA),
+        { noLoss: true },
+      ],
+      [
+        'an unaligned data end',
+        (b) => b.writeUInt32LE(b.readUInt32LE(base + P_FREE_DATA) + 51, base + P_FREE_DATA),
+        { noLoss: true },
+      ],
+      [
+        'an item count of 0xffffffff',
+        (b) => b.writeUInt32LE(0xffffffff, base + P_ITEMS),
+        { noLoss: true },
+      ],
       ['the page magic zeroed', (b) => b.writeUInt32LE(0, base + P_MAGIC)],
       // A torn marker on an intact page: the repair must keep every record.
       [
