@@ -22,6 +22,7 @@ import {
   tombstone,
   updateRecord,
 } from './record.js';
+import { refuseNewProperties } from './refuse-new-properties.js';
 import { SessionCookie } from './session-cookie.js';
 import { type SigningKey, signId } from './signing.js';
 import type { Session } from './types.js';
@@ -106,7 +107,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#signedValue = init.signedValue;
     }
     // `session.user = ...` (the koa-session and @fastify/session habit) would be silently
-    // lost, since data lives in session.data: it throws a TypeError instead (strict-mode code).
+    // lost, since data lives in session.data: it throws instead (see refuseNewProperties).
     Object.preventExtensions(this);
   }
 
@@ -487,6 +488,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return run;
   }
 }
+
+refuseNewProperties(ManagedSession.prototype, 'session');
 
 /**
  * `session.commit()` for adapters: the Set-Cookie values themselves when the commit finished

@@ -12,7 +12,12 @@ describe('sessionGuard dataProperties', () => {
     const first = guard(await manager.load<Record<string, unknown>>(undefined));
     expect('views' in first).toBe(false); // the guard has seen a session
     const proto = Object.getPrototypeOf(await manager.load(undefined)) as Record<string, unknown>;
-    proto.passport = 'polluted';
+    // Defined: assigning a name the Session lacks throws, on its prototype too.
+    Object.defineProperty(proto, 'passport', {
+      value: 'polluted',
+      configurable: true,
+      writable: true,
+    });
     try {
       const s = guard(await manager.load<Record<string, unknown>>(undefined)) as unknown as Record<
         string,

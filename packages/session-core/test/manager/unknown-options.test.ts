@@ -193,9 +193,21 @@ describe('the Session object', () => {
   it('refuses data put on it instead of on session.data (it would be lost)', async () => {
     const manager = create({ secret: SECRET, store: new MemoryStore() });
     const session = await manager.load(undefined, { secure: false });
+    const refusal = {
+      code: 'ERR_SESSION_UNSUPPORTED_DATA',
+      message: expect.stringMatching(/session\.views cannot be set: .*session\.data\.views = /),
+    };
     expect(() => {
       (session as unknown as Record<string, unknown>).views = 1;
-    }).toThrow(TypeError);
+    }).toThrow(expect.objectContaining(refusal));
+    // Sloppy code (a CommonJS file without 'use strict') too: a Function body is sloppy.
+    const sloppySet = new Function('session', 'session.views = 1;') as (s: unknown) => void;
+    expect(() => sloppySet(session)).toThrow(expect.objectContaining(refusal));
+    expect('views' in session).toBe(false);
+    // Members still read and write as before.
+    session.maxAge = 60_000;
+    expect(session.maxAge).toBe(60_000);
+    expect(session instanceof Object).toBe(true);
     (session.data as Record<string, unknown>).views = 1;
     expect(session.data).toEqual({ views: 1 });
   });
