@@ -10,7 +10,10 @@ export interface RedisStoreOptions {
   client?: RedisClientLike;
   /** Or a URL (`redis://user:pass@host:6379/0`): the store creates, owns and closes the client. */
   url?: string;
-  /** Close the client on `close()`. Default: true for a client the store created, else false. */
+  /**
+   * Close the `client` you passed on `close()` too. Default false. The client the store creates
+   * from `url` is always closed.
+   */
   closeClient?: boolean;
   /** Prepended to every session id to form the Redis key. Default 'fmsess:'. */
   prefix?: string;

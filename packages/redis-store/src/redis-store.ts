@@ -72,7 +72,8 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
         url: options.url ?? DEFAULTS.url,
         socket: { connectTimeout: this.#connectTimeout, reconnectStrategy: reconnectDelay },
       }) as unknown as RedisClientLike;
-      this.#closeClient = options.closeClient ?? true;
+      // Nobody else can close the store's own client: left open, it keeps the process alive.
+      this.#closeClient = true;
     }
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);

@@ -465,6 +465,13 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       expect(client.isOpen).toBe(false);
     });
 
+    it('closes the client it created, even with closeClient: false (else the process hangs)', async () => {
+      const store = new RedisStore({ url: server.url, closeClient: false });
+      await store.ready();
+      await store.close();
+      expect(store.client.isOpen).toBe(false);
+    });
+
     it('closes the client it created; close is idempotent; later calls are ERR_REDIS_CLOSED', async () => {
       const store = new RedisStore({ url: server.url });
       await store.ready();
