@@ -2,6 +2,7 @@ import {
   adapterManager,
   commitNow,
   type SessionData,
+  SessionError,
   type SessionManager,
   type SessionManagerOptions,
   sessionGuard,
@@ -52,8 +53,8 @@ export interface SessionMiddleware extends MiddlewareHandler<SessionEnv> {
  * response leaves the middleware; a store error goes to `app.onError`.
  */
 export function session(options: HonoSessionOptions): SessionMiddleware {
+  const trustProxy = trustProxyOption(options.trustProxy);
   const { manager, owned } = adapterManager(options, HONO_KEYS);
-  const trustProxy = options.trustProxy === true;
 
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
@@ -90,6 +91,16 @@ const KEY_ROTATION = 'session_key_rotation';
 
 // This middleware's own keys, next to the manager's options or to a shared manager.
 const HONO_KEYS = ['trustProxy'] as const;
+
+/** A string 'true' from an env var must not pass for false: requests would lose Secure. */
+function trustProxyOption(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  throw new SessionError(
+    'ERR_SESSION_OPTIONS',
+    `trustProxy must be true or false, got ${JSON.stringify(value)}`,
+  );
+}
 
 function isHttps(c: Context, trustProxy: boolean): boolean {
   if (trustProxy) {

@@ -25,6 +25,14 @@ describe('session() options', () => {
     expect(err.message).toMatch(/cookieOptions: use cookie/);
   });
 
+  it('refuses a trustProxy that is not a boolean (a string from an env var)', () => {
+    for (const trustProxy of ['true', 1, null]) {
+      const err = thrownBy(() => session(fromJs({ secret, store: new MemoryStore(), trustProxy })));
+      expect(err.code).toBe('ERR_SESSION_OPTIONS');
+      expect(err.message).toMatch(/trustProxy must be true or false/);
+    }
+  });
+
   it('accepts trustProxy, known keys left undefined, and a shared manager', async () => {
     const middleware = session({
       secret,
