@@ -11,7 +11,8 @@ export function clientSafe(err: unknown): unknown {
   if (typeof code !== 'string') return err;
   const safe = Object.create(Object.getPrototypeOf(err)) as Error;
   Object.assign(safe, err);
-  const message = `session error ${code} (details in the server log)`;
+  // No promise of a log line: Fastify logs nothing unless its logger is on.
+  const message = `session error ${code}`;
   for (const [key, value] of [
     ['message', message],
     ['cause', err],
