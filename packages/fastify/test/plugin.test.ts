@@ -131,6 +131,12 @@ describe('@fastmmap/fastify plugin', () => {
     const plain = await other.inject({ url: '/big' });
     expect(plain.statusCode).toBe(500);
     expect(plain.body).not.toContain(secret);
+    // Fastify's default handler sends the message: the code, and nothing it cannot keep.
+    expect(plain.json()).toMatchObject({
+      statusCode: 500,
+      code: 'ERR_SESSION_TOO_LARGE',
+      message: 'session error ERR_SESSION_TOO_LARGE',
+    });
     const login = await other.inject({ method: 'POST', url: '/login' });
     expect(login.statusCode).toBe(200);
     expect(setCookies(login)).toHaveLength(1);
