@@ -144,6 +144,16 @@ describe('fastmmap get', () => {
     );
   });
 
+  it('names the session key meant by an id without sess:, or by a whole cookie value', async () => {
+    for (const key of ['alice', 'alice.c2lnbmF0dXJl', 'sess:alice.c2lnbmF0dXJl']) {
+      const { code, stderr } = await runCli(['get', sessions.path, key]);
+      expect(code).toBe(4);
+      expect(stderr).toBe(
+        `fastmmap: key not found: ${key} (did you mean sess:alice? a session's key is "sess:" and its id, the cookie value's part before the dot)\n`,
+      );
+    }
+  });
+
   it('exits 4 for a missing or expired key', async () => {
     for (const key of ['nope', 'old:1']) {
       const { code, stdout, stderr } = await runCli(['get', sessions.path, key]);

@@ -6,6 +6,7 @@ import { safeText } from '../format.js';
 import { writeLine } from '../io.js';
 import { formatJson } from '../json-output.js';
 import { withCache } from '../open-cache.js';
+import { sessionKeyHint } from '../session-key-hint.js';
 
 const name = 'delete';
 const synopsis = 'delete FILE KEY [--json]';
@@ -32,12 +33,15 @@ export const deleteCommand: Command = {
       return ExitCode.ok;
     }
     const [file, key] = expectPositionals(name, positionals, ['FILE', 'KEY']);
-    const deleted = await withCache(file!, 'write', (cache) => cache.delete(key!));
+    const { deleted, hint } = await withCache(file!, 'write', (cache) => {
+      const deleted = cache.delete(key!);
+      return { deleted, hint: deleted ? '' : sessionKeyHint(key!, (k) => cache.has(k)) };
+    });
     if (values.json) {
       writeLine(io.stdout, formatJson({ key, deleted }));
       return deleted ? ExitCode.ok : ExitCode.notFound;
     }
-    if (!deleted) throw new CliError(`key not found: ${safeText(key!)}`, ExitCode.notFound);
+    if (!deleted) throw new CliError(`key not found: ${safeText(key!)}${hint}`, ExitCode.notFound);
     writeLine(io.stdout, `deleted ${safeText(key!)}`);
     return ExitCode.ok;
   },

@@ -8,6 +8,7 @@ import { formatBytes, formatInstant, safeText } from '../format.js';
 import { styleFor, writeLine } from '../io.js';
 import { formatJson, toJsonSafe } from '../json-output.js';
 import { withCache } from '../open-cache.js';
+import { sessionKeyHint } from '../session-key-hint.js';
 import { tombstoneTest } from '../session-tombstone.js';
 
 const name = 'get';
@@ -62,10 +63,11 @@ export const getCommand: Command = {
         ? undefined
         : choiceOption(name, 'codec', values.codec, codecNames, 'cbor');
 
-    const { entry, fileCodec } = await withCache(file!, 'read', (cache, fileCodec) => ({
-      entry: cache.getEntry(key!),
-      fileCodec,
-    }));
+    const { entry, fileCodec, hint } = await withCache(file!, 'read', (cache, fileCodec) => {
+      const entry = cache.getEntry(key!);
+      const hint = entry === undefined ? sessionKeyHint(key!, (k) => cache.has(k)) : '';
+      return { entry, fileCodec, hint };
+    });
     const codec = chosen ?? defaultCodec(fileCodec);
     if (entry === undefined) {
       // Scripts reading --json get a document either way (as from delete), and the exit code.
@@ -73,7 +75,7 @@ export const getCommand: Command = {
         writeLine(io.stdout, formatJson({ key, found: false }));
         return ExitCode.notFound;
       }
-      throw new CliError(`key not found: ${safeText(key!)}`, ExitCode.notFound);
+      throw new CliError(`key not found: ${safeText(key!)}${hint}`, ExitCode.notFound);
     }
     const value = await decodeValue(entry.value, codec, key!);
     // Judged in the file's own codec, whatever --codec says the value is shown as.
