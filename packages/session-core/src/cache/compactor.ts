@@ -29,10 +29,14 @@ import {
 import type { PageStore } from './page-store.js';
 import { hook } from './test-hooks.js';
 
-/** Compaction evicts only when the survivors would fill more than this share of the data area... */
-const EVICT_ABOVE = 0.9;
+/**
+ * Compaction evicts only when the survivors and the new record would not fit the data area...
+ * (every eviction of a live session logs a user out: a page that is nearly full compacts again
+ * on its next write rather than give up a session early)...
+ */
+const EVICT_ABOVE = 1;
 /** ...and then evicts least recently used records until they fill at most this share. */
-const EVICT_DOWN_TO = 0.75;
+const EVICT_DOWN_TO = 0.9;
 
 /**
  * Rebuilds pages: compaction with LRU eviction, repair of torn pages, and the spare-page redo
@@ -129,36 +133,52 @@ export class Compactor {
     let slotCount = this.slotsFor(kept, keptBytes, need);
     let evicted = 0;
     const capacity = (s: number) => this.store.pageSize - dataStart(s);
-    if (
-      keptBytes + need > capacity(slotCount) * EVICT_ABOVE ||
-      (need > 0 && kept + 1 > slotCount * SLOT_MAX_LOAD)
-    ) {
+    // The record being replaced stays in the image (a death before its successor is written
+    // must leave the old value), but the put retires it: the eviction thresholds leave its bytes
+    // out, or rewriting a big session would evict a neighbour to keep a value about to go.
+    let keepIdx = -1;
+    let keepBytes = 0;
+    for (let j = 0; j < kept && keepRel >= 0; j++) {
+      if (rels[j] !== keepRel) continue;
+      keepIdx = j;
+      keepBytes = this.store.sizeAt(base + keepRel);
+      break;
+    }
+    // Live records are evicted only if even without the old value there is no room; when only
+    // the old value stands in the way, it alone goes (below).
+    const evictLive =
+      keptBytes - keepBytes + need > capacity(slotCount) * EVICT_ABOVE ||
+      (need > 0 && kept + 1 > slotCount * SLOT_MAX_LOAD);
+    const fillTarget = evictLive ? EVICT_DOWN_TO : 1;
+    if (evictLive || keptBytes + need > capacity(slotCount)) {
       const order = this.order;
       const dropped = this.dropped;
       dropped.fill(0, 0, kept);
-      let keepIdx = -1;
       for (let j = 0; j < kept; j++) {
-        if (rels[j] === keepRel) keepIdx = j;
         order[j] = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]! * 2 ** 21 + j;
       }
       order.subarray(0, kept).sort();
-      if (keepIdx >= 0) order[kept] = keepIdx; // the record being replaced goes last
       let survivors = kept;
-      for (let j = 0; j <= kept; j++) {
+      let next = 0; // the least recently used record not yet considered
+      for (;;) {
         slotCount = this.slotsFor(survivors, keptBytes, need);
         const cap = capacity(slotCount);
+        const after = keptBytes - keepBytes + need; // once the put retired the old value
         // A record over half a page evicts only what it needs (otherwise it would empty the page).
-        const roomy =
-          keptBytes + need <= cap * EVICT_DOWN_TO || (need > cap / 2 && keptBytes + need <= cap);
-        const fits = roomy && survivors + 1 <= slotCount * SLOT_MAX_LOAD;
-        if (fits) break;
-        if (j === kept && keepIdx < 0) break;
-        const victim = order[j]! % 2 ** 21;
-        if (victim === keepIdx && j < kept) continue;
+        const roomy = after <= cap * fillTarget || (need > cap / 2 && after <= cap);
+        const slotsOk = survivors + 1 <= slotCount * SLOT_MAX_LOAD;
+        if (roomy && slotsOk && keptBytes + need <= cap) break;
+        while (next < kept && order[next]! % 2 ** 21 === keepIdx) next++;
+        // The old value goes first when only it stands in the way (readers then miss the key
+        // until the put is done, rather than lose a neighbour for good), or last of all.
+        const oldFirst = keepBytes > 0 && (roomy || next >= kept);
+        const victim = oldFirst ? keepIdx : next < kept ? order[next++]! % 2 ** 21 : -1;
+        if (victim < 0) break;
         dropped[victim] = 1;
         keptBytes -= this.store.sizeAt(base + rels[victim]!);
         survivors--;
-        if (victim !== keepIdx) evicted++; // replacing a value is not losing it
+        if (victim === keepIdx) keepBytes = 0;
+        else evicted++; // replacing a value is not losing it
       }
       slotCount = this.slotsFor(survivors, keptBytes, need);
       if (survivors < kept) {

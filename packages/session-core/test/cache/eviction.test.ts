@@ -24,6 +24,35 @@ describe('compaction and LRU eviction inside a page', () => {
     expect(cache.verify().ok).toBe(true);
   });
 
+  it('rewrites big entries that share a page without evicting either (the old value is retired)', () => {
+    // Two entries of ~40 % of the page: both fit, but not beside the old copy of one of them.
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET });
+    const big = (n: number) => Buffer.alloc(1500, n);
+    cache.set('a', big(1));
+    cache.set('b', big(2));
+    for (let round = 0; round < 20; round++) {
+      cache.set(round % 2 ? 'b' : 'a', big(round));
+      expect(cache.stats().evictionsUnexpired).toBe(0);
+    }
+    expect(cache.get('a')).toEqual(big(18));
+    expect(cache.get('b')).toEqual(big(19));
+    // A third one does not fit with them: now the least recently used goes.
+    cache.get('b');
+    cache.set('c', big(3));
+    expect(cache.stats().evictionsUnexpired).toBe(1);
+    expect([cache.has('a'), cache.has('b'), cache.has('c')]).toEqual([false, true, true]);
+    expect(cache.verify().ok).toBe(true);
+  });
+
+  it('evicts only when the survivors and the new entry do not fit, not at 90 %', () => {
+    // Three entries of ~30 % each: 90 % of the page, which no longer evicts one of them.
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET });
+    const third = (n: number) => Buffer.alloc(1100, n);
+    for (const [i, key] of ['x', 'y', 'z'].entries()) cache.set(key, third(i));
+    for (let round = 0; round < 9; round++) cache.set(['x', 'y', 'z'][round % 3]!, third(round));
+    expect(cache.stats()).toMatchObject({ items: 3, evictionsUnexpired: 0 });
+  });
+
   it('evicts the least recently used entries first', () => {
     const clock = manualClock();
     const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
