@@ -1,6 +1,7 @@
 import { type InspectOptions, inspect } from 'node:util';
 import { SessionError } from '../errors.js';
 import type { Store, StoredData, SyncStoreAccess } from '../store/types.js';
+import { isPlainObject } from '../store/validate.js';
 import {
   applyChanges,
   type Changes,
@@ -120,8 +121,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   set data(value: Record<string, unknown>) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'session.data must be a plain object');
+    // A Map, Date or class instance would be diffed as an object without keys: every stored
+    // key would be deleted at commit.
+    if (!isPlainObject(value)) {
+      throw new SessionError(
+        'ERR_SESSION_UNSUPPORTED_DATA',
+        'session.data must be a plain object (created by {} or Object.create(null))',
+      );
     }
     this.#data = value;
   }

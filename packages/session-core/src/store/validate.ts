@@ -40,8 +40,9 @@ export function assertValidTtl(ttlMs: unknown): asserts ttlMs is number {
  * Rejects what would not come back from a store exactly as it went in, so every store fails
  * the same way instead of one silently turning a class instance into a plain object and
  * another throwing later. Accepted: null, boolean, number, string, bigint, undefined (object
- * values only; JSON-based stores drop them), Date, arrays, plain objects, Map, Set, typed
- * arrays and DataViews. Runs on every write, so the walk allocates nothing on success.
+ * values only; JSON-based stores drop them), and of exactly these classes (not subclasses):
+ * Date, arrays (index keys only), plain objects (string keys only), Map, Set, Buffer and the
+ * standard typed arrays. Runs on every write.
  */
 export function assertSupportedData(data: unknown): asserts data is Record<string, unknown> {
   assertPlainObjectData(data);
@@ -118,7 +119,20 @@ function checkValue(value: unknown, ancestors: object[]): Problem | undefined {
   }
   if (value === null) return undefined;
   const obj = value as object;
-  if (obj instanceof Date || ArrayBuffer.isView(obj)) return undefined;
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  // Exact classes only: a subclass comes back as its base class (a Map subclass as an array
+  // of pairs from cbor), so its methods would be gone on the next request.
+  if (proto === Date.prototype || (proto !== null && typedArrayPrototypes.has(proto)))
+    return undefined;
+  if (ArrayBuffer.isView(obj)) {
+    return proto === DataView.prototype
+      ? {
+          what: 'a DataView',
+          path: [],
+          hint: 'store a Uint8Array (cbor gives a DataView back as a Buffer)',
+        }
+      : subclassOf(obj);
+  }
   // A value may appear twice (a DAG); only a path back to itself is a cycle.
   if (ancestors.includes(obj)) return { what: 'a circular reference', path: [] };
   if (ancestors.length === MAX_DATA_DEPTH) {
@@ -131,39 +145,53 @@ function checkValue(value: unknown, ancestors: object[]): Problem | undefined {
 }
 
 function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
-  if (Array.isArray(obj)) {
-    for (let i = 0; i < obj.length; i++) {
-      const problem = checkValue(obj[i], ancestors);
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  if (proto === Array.prototype) {
+    const array = obj as unknown[];
+    for (let i = 0; i < array.length; i++) {
+      const problem = checkValue(array[i], ancestors);
       if (problem) return at(problem, `[${i}]`);
+    }
+    if (hasSymbolKeys(obj)) return { what: 'an array with symbol keys', path: [] };
+    // Named properties on an array (`Object.assign([], { note })`) are not stored.
+    for (const key of Object.keys(array)) {
+      if (!isArrayIndex(key, array.length))
+        return { what: `an array with a named property (${key})`, path: [] };
     }
     return undefined;
   }
-  if (isPlainObject(obj)) {
+  if (proto === Object.prototype || proto === null) {
+    if (hasSymbolKeys(obj)) return { what: 'an object with symbol keys', path: [] };
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
       if (!isWellFormed(key)) return { what: 'a key with a lone surrogate', path: [] };
       // An own __proto__ (JSON.parse makes one): decoders turn it into a prototype or rename
       // it, so it would not come back as it went in.
       if (key === '__proto__') return { what: 'a key named __proto__', path: [] };
-      const problem = checkValue(obj[key], ancestors);
+      const problem = checkValue((obj as Record<string, unknown>)[key], ancestors);
       if (problem) return at(problem, `.${key}`);
     }
     return undefined;
   }
-  if (obj instanceof Map) {
-    for (const [key, value] of obj) {
+  if (proto === Map.prototype) {
+    for (const [key, value] of obj as Map<unknown, unknown>) {
       const problem = checkValue(key, ancestors) ?? checkValue(value, ancestors);
       if (problem) return at(problem, `.get(${String(key)})`);
     }
     return undefined;
   }
-  if (obj instanceof Set) {
-    for (const item of obj) {
+  if (proto === Set.prototype) {
+    for (const item of obj as Set<unknown>) {
       const problem = checkValue(item, ancestors);
       if (problem) return at(problem, ' (a Set item)');
     }
     return undefined;
   }
+  return subclassOf(obj);
+}
+
+/** A class instance (of a subclass of a kept type too), with how to store what it holds. */
+function subclassOf(obj: object): Problem {
   const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
   // express-session stored such objects as their JSON: say how to keep what is needed.
   const json = typeof (obj as { toJSON?: unknown }).toJSON === 'function';
@@ -172,4 +200,32 @@ function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
     path: [],
     hint: `store a plain object instead (its id${json ? ', or what its toJSON() returns' : ', or a copy of its fields'})`,
   };
+}
+
+/** Node's Buffer and the standard typed arrays, which every codec gives back as they were. */
+const typedArrayPrototypes = new Set<object>(
+  [
+    Buffer,
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ].map((c) => c.prototype),
+);
+
+/** Symbol keys are dropped by every codec. Checked without allocating in the usual case. */
+function hasSymbolKeys(obj: object): boolean {
+  return Object.getOwnPropertySymbols(obj).length !== 0;
+}
+
+function isArrayIndex(key: string, length: number): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && n < length && String(n) === key;
 }

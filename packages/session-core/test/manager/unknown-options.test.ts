@@ -212,6 +212,26 @@ describe('the Session object', () => {
     expect(session.data).toEqual({ views: 1 });
   });
 
+  it('refuses a session.data that is not a plain object (its keys would all be deleted)', async () => {
+    const manager = create({ secret: SECRET, store: new MemoryStore() });
+    const session = await manager.load(undefined, { secure: false });
+    session.data = { cart: [1, 2] };
+    for (const value of [
+      new Map([['userId', 'u1']]),
+      new Date(),
+      new (class User {})(),
+      [],
+      null,
+    ]) {
+      expect(() => {
+        session.data = value as unknown as Record<string, unknown>;
+      }).toThrow(expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }));
+    }
+    expect(session.data).toEqual({ cart: [1, 2] });
+    session.data = Object.create(null) as Record<string, unknown>;
+    expect(Object.keys(session.data)).toEqual([]);
+  });
+
   it('sessionGuard refuses it in sloppy code too, naming where the data goes', async () => {
     const manager = create({ secret: SECRET, store: new MemoryStore() });
     const session = sessionGuard('req.s')(await manager.load(undefined, { secure: false }));
