@@ -11,6 +11,7 @@ import {
   openSync,
   readdirSync,
   readSync,
+  type Stats,
   statfsSync,
   statSync,
   unlinkSync,
@@ -102,13 +103,20 @@ export function ensurePrivateDir(dir: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const st = lstatSync(dir);
-  if (st.isSymbolicLink() || !st.isDirectory())
-    throw unsafe(`${dir} must be a directory, not a symlink`);
+  if (st.isSymbolicLink()) throw unsafe(`${dir} must be a directory, not a symlink`);
+  if (!st.isDirectory()) throw unsafe(`${dir} must be a directory, and is a ${fileKind(st)}`);
   const uid = euid();
   if (uid !== undefined && st.uid !== uid)
     throw unsafe(`${dir} is owned by uid ${st.uid}, not ${uid}`);
   if ((st.mode & 0o022) !== 0)
     throw unsafe(`${dir} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
+}
+
+function fileKind(st: Stats): string {
+  if (st.isFile()) return 'regular file';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isSocket()) return 'socket';
+  return 'device';
 }
 
 /** Someone who can write the parent directory can swap the file: refuse unless it is sticky. */

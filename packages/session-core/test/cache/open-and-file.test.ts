@@ -73,6 +73,23 @@ describe('creation', () => {
     expect(readdirSync(t.dir)).toEqual([]);
   });
 
+  it('refuses a default directory that is a regular file, saying so', () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = t.dir;
+    try {
+      writeFileSync(defaultCacheDir(), 'not a directory');
+      expect(() => FastMmapCache.open({ appName: 'demo-app', ...SMALL })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_FASTMMAP_UNSAFE_FILE',
+          message: expect.stringMatching(/must be a directory, and is a regular file/),
+        }),
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('refuses an appName that is not a plain file name with a typed error', () => {
     for (const appName of ['', '../up', 'a/b', '.hidden', 'x'.repeat(65), 'sp ace']) {
       expect(codeOf(() => FastMmapCache.open({ appName, ...SMALL }))).toBe(
