@@ -28,7 +28,7 @@ describe('assertSupportedData', () => {
     ['a symbol inside a Set', { s: new Set([Symbol('x')]) }],
     ['a RegExp', { r: /x/ }],
     // Subclasses come back as their base class (a Map subclass as an array of pairs).
-    ['a Map subclass', { m: new (class Cart extends Map {})([['sku', 2]]) }],
+    ['a Map subclass', { m: new (class Cart extends Map<string, number> {})([['sku', 2]]) }],
     ['a Set subclass', { s: new (class Tags extends Set {})() }],
     ['a Date subclass', { d: new (class When extends Date {})() }],
     ['an Array subclass', { a: new (class List extends Array {})() }],
