@@ -30,12 +30,11 @@ import type { PageStore } from './page-store.js';
 import { hook } from './test-hooks.js';
 
 /**
- * Compaction evicts only when the survivors and the new record would not fit the data area...
- * (every eviction of a live session logs a user out: a page that is nearly full compacts again
- * on its next write rather than give up a session early)...
+ * Compaction evicts only when the survivors and the new record do not fit the data area (every
+ * eviction of a live session logs a user out: a nearly full page compacts again on its next
+ * write rather than give up a session early), and then least recently used records until the
+ * rest fill at most this share of it.
  */
-const EVICT_ABOVE = 1;
-/** ...and then evicts least recently used records until they fill at most this share. */
 const EVICT_DOWN_TO = 0.9;
 
 /**
@@ -147,7 +146,7 @@ export class Compactor {
     // Live records are evicted only if even without the old value there is no room; when only
     // the old value stands in the way, it alone goes (below).
     const evictLive =
-      keptBytes - keepBytes + need > capacity(slotCount) * EVICT_ABOVE ||
+      keptBytes - keepBytes + need > capacity(slotCount) ||
       (need > 0 && kept + 1 > slotCount * SLOT_MAX_LOAD);
     const fillTarget = evictLive ? EVICT_DOWN_TO : 1;
     if (evictLive || keptBytes + need > capacity(slotCount)) {

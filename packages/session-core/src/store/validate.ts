@@ -220,7 +220,7 @@ const typedArrayPrototypes = new Set<object>(
   ].map((c) => c.prototype),
 );
 
-/** Symbol keys are dropped by every codec. Checked without allocating in the usual case. */
+/** Symbol keys are dropped by every codec. */
 function hasSymbolKeys(obj: object): boolean {
   return Object.getOwnPropertySymbols(obj).length !== 0;
 }
