@@ -3,6 +3,7 @@ import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
 import { DecodedMemo } from './decoded-memo.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
+import { type FileIdentity, stillNamed } from './file-identity.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
 import {
@@ -53,6 +54,9 @@ let lockHeld = false;
 
 /** How often a writing instance sets its lock files' times, so temp cleaners see them used. */
 const TOUCH_INTERVAL_MS = 3_600_000;
+
+/** How often a writing instance checks that its path still names the file it mapped. */
+const FILE_CHECK_INTERVAL_MS = 10_000;
 
 /** Sub-millisecond reads from the same record retry this often before taking the lock. */
 const SEQLOCK_TRIES = 4;
@@ -107,6 +111,10 @@ export class FastMmapCache<V = unknown> {
   private closed = false;
   /** When the lock files' times were last set (see StripeLocks.touch); -Infinity: at open. */
   private touchedAt = Number.NEGATIVE_INFINITY;
+  /** The mapped file, when its path was last checked to name it, and whether it stopped to. */
+  private readonly identity: FileIdentity;
+  private fileCheckedAt: number;
+  private fileReplaced = false;
   /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
   private readonly keyBuf: Utf8Writer = Buffer.alloc(MAX_KEY_BYTES * 3) as Utf8Writer;
   private readonly keyWords = new Uint32Array(
@@ -155,6 +163,8 @@ export class FastMmapCache<V = unknown> {
       }
     }
     this.path = o.path;
+    this.identity = opened.identity;
+    this.fileCheckedAt = o.clock();
     this.readOnly = o.readOnly;
     this.header = h;
     this.codec = codec;
@@ -898,6 +908,16 @@ export class FastMmapCache<V = unknown> {
     if (now - this.touchedAt >= TOUCH_INTERVAL_MS) {
       this.touchedAt = now;
       this.locks.touch(now);
+    }
+    if (now - this.fileCheckedAt >= FILE_CHECK_INTERVAL_MS && !this.fileReplaced) {
+      this.fileCheckedAt = now;
+      if (!stillNamed(this.path, this.identity)) {
+        this.fileReplaced = true;
+        process.emitWarning(
+          `fastmmap cache ${this.path} was deleted or replaced while this process had it open: processes started from now on use another file and share nothing with this one (sessions split between workers). Restart every process that uses it.`,
+          { type: 'FastMmapFileReplacedWarning', code: 'FASTMMAP_FILE_REPLACED' },
+        );
+      }
     }
   }
 

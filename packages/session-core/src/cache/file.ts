@@ -20,6 +20,7 @@ import {
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { FastMmapError } from './errors.js';
+import type { FileIdentity } from './file-identity.js';
 import { type FileHeader, parseHeader, writeHeader } from './header.js';
 import {
   dataStart,
@@ -85,6 +86,8 @@ export interface OpenRequest {
 export interface OpenedFile {
   map: Buffer;
   header: FileHeader;
+  /** Which file was mapped, to tell later whether its path still names it. */
+  identity: FileIdentity;
 }
 
 function unsafe(message: string): FastMmapError {
@@ -147,7 +150,7 @@ function checkFilesystem(dir: string, allowNetwork: boolean): void {
   }
 }
 
-function checkOpenedFile(fd: number, path: string, readOnly: boolean): number {
+function checkOpenedFile(fd: number, path: string, readOnly: boolean): Stats {
   const st = fstatSync(fd);
   if (!st.isFile()) throw unsafe(`${path} is not a regular file`);
   const uid = euid();
@@ -159,7 +162,7 @@ function checkOpenedFile(fd: number, path: string, readOnly: boolean): number {
   if ((st.mode & 0o022) !== 0)
     throw unsafe(`${path} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
   if (st.nlink !== 1) throw unsafe(`${path} has ${st.nlink} hard links`);
-  return st.size;
+  return st;
 }
 
 export function checkGeometry(req: OpenRequest, header: FileHeader): Geometry {
@@ -215,9 +218,9 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       throw err;
     }
     try {
-      let size: number;
+      let st: Stats;
       try {
-        size = checkOpenedFile(fd, req.path, req.readOnly);
+        st = checkOpenedFile(fd, req.path, req.readOnly);
       } catch (err) {
         // A racing creator links its temp file in, then unlinks the temp: nlink is 2 briefly.
         if (isFastMmapNlink(err) && attempt < 10) {
@@ -228,12 +231,12 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       }
       const head = Buffer.alloc(HEADER_SIZE);
       readSync(fd, head, 0, HEADER_SIZE, 0);
-      const header = parseHeader(head, size, req.path);
+      const header = parseHeader(head, st.size, req.path);
       checkGeometry(req, header);
       if (header.fileSize > MAX_FILE_SIZE) throw tooLarge(header.fileSize);
       const prot = req.readOnly ? mmap.PROT_READ : mmap.PROT_READ | mmap.PROT_WRITE;
       const map = mmap.map(header.fileSize, prot, mmap.MAP_SHARED, fd, 0);
-      return { map, header };
+      return { map, header, identity: { dev: st.dev, ino: st.ino } };
     } finally {
       // The mapping outlives the descriptor.
       closeSync(fd);

@@ -11,13 +11,14 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { networkFilesystemName } from '../../src/cache/file.js';
 import { defaultCacheDir, FastMmapCache } from '../../src/cache/index.js';
 import { codeOf, manualClock, SMALL, scratchDir } from './helpers.js';
@@ -375,5 +376,55 @@ describe('locks', () => {
     }
     cache.set('k', 3);
     expect(cache.get('k')).toBe(3);
+  });
+});
+
+describe('a cache file deleted or replaced while open', () => {
+  it('warns once, on a write at most 10 s later, that processes now split between two files', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const clock = manualClock();
+      const cache = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
+      cache.set('a', '1');
+      clock.advance(20_000);
+      cache.set('a', '2'); // the path still names the file: nothing to say
+      expect(spy).not.toHaveBeenCalled();
+      unlinkSync(t.path);
+      cache.set('a', '3');
+      expect(spy).not.toHaveBeenCalled(); // checked at most every 10 s
+      clock.advance(10_000);
+      cache.set('a', '4');
+      expect(spy).toHaveBeenCalledTimes(1);
+      const [message, options] = spy.mock.calls[0] as [string, { code: string; type: string }];
+      expect(options).toEqual({
+        type: 'FastMmapFileReplacedWarning',
+        code: 'FASTMMAP_FILE_REPLACED',
+      });
+      expect(message).toMatch(/was deleted or replaced .* Restart every process/);
+      clock.advance(60_000);
+      cache.set('a', '5');
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(cache.get('a')).toBe('5'); // this process keeps its mapping
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('sees a file replaced by another at the same path', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const clock = manualClock();
+      const cache = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
+      unlinkSync(t.path);
+      const other = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
+      other.set('b', '1');
+      clock.advance(10_000);
+      cache.set('a', '1');
+      expect(spy).toHaveBeenCalledTimes(1);
+      other.set('b', '2');
+      expect(spy).toHaveBeenCalledTimes(1); // the new file's own instance: nothing wrong
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
