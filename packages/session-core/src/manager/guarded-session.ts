@@ -1,4 +1,5 @@
 import { SessionError } from '../errors.js';
+import { dataNotHere } from './refuse-new-properties.js';
 import type { Session } from './types.js';
 
 // koa-session and @fastify/session keep data on the session itself (`session.views = n`);
@@ -52,7 +53,7 @@ function handlerFor(
     return refused(
       deleting
         ? `${where}.${key} cannot be deleted: data lives on ${where}.data (delete ${where}.data.${key})`
-        : `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`,
+        : dataNotHere(where, key),
     );
   };
   const handler: ProxyHandler<Session<object>> = {

@@ -10,12 +10,13 @@ import { SessionError } from '../errors.js';
 export function refuseNewProperties(proto: object, where: string): void {
   const end = new Proxy(Object.create(Object.getPrototypeOf(proto)) as object, {
     set(_target, name) {
-      const key = String(name);
-      throw new SessionError(
-        'ERR_SESSION_UNSUPPORTED_DATA',
-        `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`,
-      );
+      throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', dataNotHere(where, String(name)));
     },
   });
   Object.setPrototypeOf(proto, end);
+}
+
+/** What to say when data is assigned to the session itself (this trap, sessionGuard). */
+export function dataNotHere(where: string, key: string): string {
+  return `${where}.${key} cannot be set: data lives on ${where}.data (${where}.data.${key} = ...)`;
 }
