@@ -42,11 +42,19 @@ const anyValue = fc.letrec((tie) => ({
       { constructor: 'own key' },
     ),
   ),
-  value: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object')),
+  value: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object'), tie('odd')),
   array: fc.array(tie('value'), { maxLength: 4 }),
   object: fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), tie('value'), {
     maxKeys: 4,
   }),
+  // Keys no codec keeps: a symbol on an object or array, a name on an array.
+  odd: fc.oneof(
+    fc.tuple(tie('object'), tie('value')).map(([o, v]) => ({ ...o, [Symbol('s')]: v })),
+    fc.tuple(tie('array'), tie('value')).map(([a, v]) => Object.assign([...a], { note: v })),
+    fc
+      .tuple(tie('array'), tie('value'))
+      .map(([a, v]) => Object.assign([...a], { [Symbol('s')]: v })),
+  ),
 }));
 
 describe('the fast encoder and the data check', () => {
