@@ -16,6 +16,7 @@ import {
   recordSize,
 } from './layout.js';
 import { StripeLocks } from './locks.js';
+import { loadFsExt, loadMmapIo } from './native-addons.js';
 import { resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
 import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
@@ -84,6 +85,9 @@ export class FastMmapCache<V = unknown> {
         'FastMmapCache.open() works on the main thread only: fs-ext, which provides flock, crashes the process when loaded in a worker thread. Open the cache in the main thread of each process (cluster workers and separate processes are fine)',
       );
     }
+    // Both native addons before any file is touched: a missing build fails here, cleanly.
+    loadMmapIo();
+    loadFsExt();
     return new FastMmapCache<V>(options);
   }
 

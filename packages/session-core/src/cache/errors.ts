@@ -19,6 +19,7 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_NO_SPACE' // the disk (or its inodes) filled while the file or a lock file was made
   | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
   | 'ERR_FASTMMAP_WORKER_THREAD' // open() outside the main thread (fs-ext is not thread-safe)
+  | 'ERR_FASTMMAP_NATIVE_ADDON' // mmap-io or fs-ext is not built (its install script did not run)
   | 'ERR_FASTMMAP_CLOSED'; // any call after close()
 
 export class FastMmapError extends Error {

@@ -17,7 +17,6 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { FastMmapError } from './errors.js';
 import type { FileIdentity } from './file-identity.js';
@@ -34,15 +33,8 @@ import {
   P_NUM_SLOTS,
   PAGE_MAGIC,
 } from './layout.js';
+import { loadMmapIo } from './native-addons.js';
 import { crashPoint, TEST_FSTYPE, TEST_HOOKS } from './test-hooks.js';
-
-interface MmapIo {
-  map(size: number, protection: number, flags: number, fd: number, offset?: number): Buffer;
-  PROT_READ: number;
-  PROT_WRITE: number;
-  MAP_SHARED: number;
-}
-const mmap = createRequire(import.meta.url)('@riaskov/mmap-io') as MmapIo;
 
 /** statfs f_type values of filesystems where flock or mmap coherence cannot be trusted. */
 const NETWORK_FS: ReadonlyMap<number, string> = new Map([
@@ -234,6 +226,7 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       const header = parseHeader(head, st.size, req.path);
       checkGeometry(req, header);
       if (header.fileSize > MAX_FILE_SIZE) throw tooLarge(header.fileSize);
+      const mmap = loadMmapIo();
       const prot = req.readOnly ? mmap.PROT_READ : mmap.PROT_READ | mmap.PROT_WRITE;
       const map = mmap.map(header.fileSize, prot, mmap.MAP_SHARED, fd, 0);
       return { map, header, identity: { dev: st.dev, ino: st.ino } };

@@ -6,28 +6,21 @@ import {
   futimesSync,
   openSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
+import { type FsExt, loadFsExt } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
 
-interface FsExt {
-  flockSync(fd: number, flags: number): void;
-  constants: { LOCK_SH: number; LOCK_EX: number; LOCK_NB: number; LOCK_UN: number };
-}
-
-// fs-ext is loaded on the first open, never at import: it keeps V8 handles in static
-// variables, so loading it in a second thread (isolate) crashes the process. Importing this
-// package in a worker thread stays safe; opening a cache there is refused (see cache.ts).
+// Set from fs-ext on the first open (see native-addons.ts).
 let flockSync: FsExt['flockSync'] = () => {
   throw new Error('fs-ext is not loaded');
 };
 let LOCK_EX_NB = 0;
 let LOCK_SH_NB = 0;
 let LOCK_UN = 0;
-function loadFsExt(): void {
+function useFsExt(): void {
   if (LOCK_UN !== 0) return;
-  const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
+  const fsExt = loadFsExt();
   flockSync = fsExt.flockSync;
   LOCK_EX_NB = fsExt.constants.LOCK_EX | fsExt.constants.LOCK_NB;
   LOCK_SH_NB = fsExt.constants.LOCK_SH | fsExt.constants.LOCK_NB;
@@ -61,7 +54,7 @@ export class StripeLocks {
     readOnly: boolean,
     private readonly timeoutMs: number,
   ) {
-    loadFsExt();
+    useFsExt();
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
     try {
       for (let s = 0; s < stripes; s++)

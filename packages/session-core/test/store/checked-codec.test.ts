@@ -49,11 +49,13 @@ const anyValue = fc.letrec((tie) => ({
   }),
   // Keys no codec keeps: a symbol on an object or array, a name on an array.
   odd: fc.oneof(
-    fc.tuple(tie('object'), tie('value')).map(([o, v]) => ({ ...o, [Symbol('s')]: v })),
-    fc.tuple(tie('array'), tie('value')).map(([a, v]) => Object.assign([...a], { note: v })),
+    fc.tuple(tie('object'), tie('value')).map(([o, v]) => ({ ...(o as object), [Symbol('s')]: v })),
     fc
       .tuple(tie('array'), tie('value'))
-      .map(([a, v]) => Object.assign([...a], { [Symbol('s')]: v })),
+      .map(([a, v]) => Object.assign([...(a as unknown[])], { note: v })),
+    fc
+      .tuple(tie('array'), tie('value'))
+      .map(([a, v]) => Object.assign([...(a as unknown[])], { [Symbol('s')]: v })),
   ),
 }));
 

@@ -1,0 +1,48 @@
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { scratchDir } from './helpers.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+/** Runs without-addons.mjs with `addons` unloadable; its JSON report. */
+function runWithout(addons: string) {
+  const t = scratchDir();
+  let child: SpawnSyncReturns<string>;
+  try {
+    child = spawnSync(
+      process.execPath,
+      ['--require', fixture('hide-native-addons.cjs'), fixture('without-addons.mjs'), t.path],
+      { encoding: 'utf8', env: { ...process.env, HIDE_ADDONS: addons }, timeout: 30_000 },
+    );
+  } finally {
+    t.cleanup();
+  }
+  expect(child.stderr).toBe('');
+  expect(child.status).toBe(0);
+  return JSON.parse(child.stdout);
+}
+
+describe('native addons that are not built (install scripts skipped)', () => {
+  for (const addons of ['@riaskov/mmap-io', 'fs-ext', '@riaskov/mmap-io,fs-ext']) {
+    it(`without ${addons}: the package imports, MemoryStore works, opening the cache is a typed error that says how to build it`, () => {
+      const report = runWithout(addons);
+      expect(report.memoryStore).toEqual({ n: 1 });
+      expect(report.cache).toMatchObject({
+        name: 'FastMmapError',
+        code: 'ERR_FASTMMAP_NATIVE_ADDON',
+      });
+      const missing = addons.split(',')[0];
+      expect(report.cache.message).toContain(`the native addon ${missing} could not be loaded`);
+      expect(report.cache.message).toContain('pnpm approve-builds');
+      expect(report.cache.message).toContain(`npm rebuild ${missing}`);
+      // Refused before any file was made.
+      expect(report.fileCreated).toBe(false);
+      expect(report.store).toEqual({
+        name: 'SessionError',
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        causeCode: 'ERR_FASTMMAP_NATIVE_ADDON',
+      });
+    });
+  }
+});
