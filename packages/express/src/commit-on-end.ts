@@ -1,5 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { commitNow, isRepeatedDataRefusal } from '@fastmmap/session-core';
+import {
+  commitNow,
+  headersSentError,
+  isRepeatedDataRefusal,
+  unreachableAfterHeaders,
+  unsentCookieNames,
+} from '@fastmmap/session-core';
 import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
 import type { RequestSession } from './request-session.js';
 
@@ -12,17 +18,45 @@ function appendSetCookie(res: ServerResponse, values: readonly string[]): void {
 }
 
 /**
- * `writeHead(status, [reason], headers)` with a plain headers object: applies the object with
- * setHeader and returns the arguments without it. Other forms are returned unchanged.
+ * `writeHead(status, [reason], headers)` with headers: applies them with setHeader (a name
+ * repeated in an array form is appended, as Node sends raw arrays) and returns the arguments
+ * without them, so Node does not replace the session cookie appended next.
  */
-function applyHeaderObject(res: ServerResponse, args: unknown[]): unknown[] {
+function applyHeaders(res: ServerResponse, args: unknown[]): unknown[] {
   const index = typeof args[1] === 'string' ? 2 : 1;
   const headers = args[index];
-  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) return args;
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) res.setHeader(name, value as string | number | readonly string[]);
+  if (headers === null || typeof headers !== 'object') return args;
+  const pairs = Array.isArray(headers) ? headerPairs(headers) : Object.entries(headers);
+  if (pairs === undefined) return args; // malformed: Node's writeHead reports it
+  const seen = new Set<string>();
+  for (const [name, value] of pairs) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const header = typeof value === 'number' ? String(value) : (value as string | string[]);
+    if (seen.has(key)) res.appendHeader(name, header);
+    else res.setHeader(name, header);
+    seen.add(key);
   }
   return args.slice(0, index);
+}
+
+/** Node's array forms, `[name, value, name, value]` or `[[name, value], ...]`, as pairs. */
+function headerPairs(headers: unknown[]): [string, unknown][] | undefined {
+  const pairs: [string, unknown][] = [];
+  if (Array.isArray(headers[0])) {
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string') return undefined;
+      pairs.push([pair[0], pair[1]]);
+    }
+    return pairs;
+  }
+  if (headers.length % 2 !== 0) return undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    if (typeof name !== 'string') return undefined;
+    pairs.push([name, headers[i + 1]]);
+  }
+  return pairs;
 }
 
 /**
@@ -44,7 +78,7 @@ export function writeHeadWithCookies(
   if (!state.cookiesDone && !res.headersSent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
-    args = applyHeaderObject(res, args);
+    args = applyHeaders(res, args);
     state.cookiesDone = true;
     appendSetCookie(res, state.current.cookieHeaders());
   }
@@ -95,6 +129,10 @@ function endAfterCommit(
   end: ResponseMethod,
 ): ServerResponse {
   state.ended = true;
+  if (res.headersSent && skipUnreachable(res, state)) {
+    end.apply(res, args);
+    return res;
+  }
   const committed = commitNow(state.current);
   // A synchronous store has finished the commit in the call: the response ends right away.
   if (!(committed instanceof Promise)) {
@@ -136,8 +174,46 @@ function endWithCookies(
   if (!state.cookiesDone && !res.headersSent) {
     state.cookiesDone = true;
     appendSetCookie(res, cookies);
+  } else if (res.headersSent) {
+    warnUnsent(res, state, cookies, true);
   }
   end.apply(res, args);
+}
+
+/**
+ * The body was streamed (res.write, a pipe, sendFile) before the session got an id the client
+ * does not have (new, or regenerated after the first chunk): its cookie cannot go out, so it
+ * is not stored, since no request could ever reach it. True if the commit is skipped.
+ */
+function skipUnreachable(res: ServerResponse, state: RequestSession): boolean {
+  const session = state.current;
+  if (!unreachableAfterHeaders(session, state.loadedId)) return false;
+  return warnUnsent(res, state, session.cookieHeaders(), false);
+}
+
+/** Managers (one per session() middleware) whose app has been told already. */
+const warned = new WeakSet<object>();
+
+/**
+ * Tells the process, once per middleware (the same code path would repeat it on every
+ * request), that session cookies could not be sent: Express has no error channel once the
+ * body has started. True when there were any.
+ */
+function warnUnsent(
+  res: ServerResponse,
+  state: RequestSession,
+  cookies: readonly string[],
+  stored: boolean,
+): boolean {
+  const names = unsentCookieNames(state.current, cookies, res.getHeader('set-cookie'));
+  if (names.length === 0) return false;
+  if (!warned.has(state.manager)) {
+    warned.add(state.manager);
+    const cause = 'a streamed body, res.write() or res.flushHeaders(), then a session change?';
+    const fix = 'Change the session (awaiting regenerate() or destroy()) before the first write';
+    process.emitWarning(headersSentError(names, stored, cause, fix));
+  }
+  return true;
 }
 
 /**

@@ -18,6 +18,8 @@ export class RequestSession {
   value: unknown;
   /** What the last save() or commit() through req.session failed with (the app has it). */
   failedCommit: unknown = undefined;
+  /** The id the request came with: a session with another (new, regenerated) needs its cookie. */
+  readonly loadedId: string;
 
   constructor(
     readonly req: Request,
@@ -25,5 +27,7 @@ export class RequestSession {
     public current: Session,
     /** Where a failed commit goes (Express `next(err)`). */
     readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.loadedId = current.id;
+  }
 }

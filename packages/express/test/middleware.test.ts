@@ -130,6 +130,95 @@ describe('@fastmmap/express session()', () => {
     expect(await me.json()).toEqual({ streamed: true });
   });
 
+  describe('a session changed after the first streamed chunk', () => {
+    /** Runs `fn` and collects the ERR_SESSION_HEADERS_SENT warnings emitted meanwhile. */
+    async function headersSentWarnings(fn: () => Promise<void>): Promise<string[]> {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error & { code?: string }) => {
+        if (warning.code === 'ERR_SESSION_HEADERS_SENT') warnings.push(warning.message);
+      };
+      process.on('warning', onWarning);
+      try {
+        await fn();
+        // Warnings are emitted on the next tick.
+        await delay(10);
+      } finally {
+        process.off('warning', onWarning);
+      }
+      return warnings;
+    }
+
+    for (const sync of [true, false]) {
+      const kind = sync ? 'a synchronous store' : 'an asynchronous store';
+
+      it(`with ${kind}: a new session is not stored (no cookie could reach it) and the app is warned once`, async () => {
+        const store = sync ? new MemoryStore() : new InstrumentedStore();
+        const app = express();
+        app.use(session({ secret, store }));
+        app.get('/late', (req, res) => {
+          res.write('chunk ');
+          (req.session.data as Data).user = 'ann';
+          res.end('done');
+        });
+        const url = await serve(app);
+        const warnings = await headersSentWarnings(async () => {
+          for (let i = 0; i < 3; i++) {
+            const res = await fetch(`${url}/late`);
+            expect(await res.text()).toBe('chunk done');
+            expect(res.headers.getSetCookie()).toEqual([]);
+          }
+        });
+        expect(store.size).toBe(0);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(
+          /session cookie 'fmsid' could not be sent: .*the new session was not stored/,
+        );
+      });
+
+      it(`with ${kind}: a regenerate after the first chunk is not stored and warned; a data change of a known session is stored without a warning`, async () => {
+        const store = sync ? new MemoryStore() : new InstrumentedStore();
+        const app = express();
+        app.use(session({ secret, store }));
+        app.get('/login', (req, res) => {
+          (req.session.data as Data).user = 'ann';
+          res.json({ ok: true });
+        });
+        app.get('/late-change', (req, res) => {
+          res.write('chunk ');
+          (req.session.data as Data).seen = true;
+          res.end('done');
+        });
+        app.get('/late-regenerate', async (req, res) => {
+          res.write('chunk ');
+          await req.session.regenerate();
+          (req.session.data as Data).user = 'bob';
+          res.end('done');
+        });
+        app.get('/me', (req, res) => {
+          res.json(req.session.data);
+        });
+        const url = await serve(app);
+        const cookie = cookieOf(await fetch(`${url}/login`));
+        const quiet = await headersSentWarnings(async () => {
+          await (await fetch(`${url}/late-change`, { headers: { cookie } })).text();
+        });
+        expect(quiet).toEqual([]);
+        const me = await fetch(`${url}/me`, { headers: { cookie } });
+        expect(await me.json()).toEqual({ user: 'ann', seen: true });
+
+        const sizeBefore = store.size;
+        const warnings = await headersSentWarnings(async () => {
+          const res = await fetch(`${url}/late-regenerate`, { headers: { cookie } });
+          expect(await res.text()).toBe('chunk done');
+          expect(res.headers.getSetCookie()).toEqual([]);
+        });
+        expect(warnings).toHaveLength(1);
+        // The old id is a tombstone now; the new one was never written.
+        expect(store.size).toBe(sizeBefore);
+      });
+    }
+  });
+
   it('keeps a Set-Cookie passed to writeHead and adds the session cookie', async () => {
     const app = express();
     app.use(session({ secret, store: new InstrumentedStore() }));
@@ -138,12 +227,36 @@ describe('@fastmmap/express session()', () => {
       res.writeHead(200, 'Fine', { 'set-cookie': 'theme=dark', 'content-type': 'text/plain' });
       res.end('raw');
     });
+    // Node's array forms: flat, and pairs.
+    app.get('/flat', (req, res) => {
+      (req.session.data as Data).raw = true;
+      res.writeHead(200, ['Set-Cookie', 'theme=dark', 'Set-Cookie', 'lang=en', 'X-Kind', 'flat']);
+      res.end('flat');
+    });
+    app.get('/pairs', (req, res) => {
+      (req.session.data as Data).raw = true;
+      res.writeHead(200, [
+        ['Set-Cookie', 'theme=dark'],
+        ['X-Kind', 'pairs'],
+      ] as unknown as string[]);
+      res.end('pairs');
+    });
     const url = await serve(app);
     const res = await fetch(`${url}/raw`);
     expect(res.statusText).toBe('Fine');
     expect(res.headers.get('content-type')).toBe('text/plain');
     const names = res.headers.getSetCookie().map((c) => c.split('=')[0]);
     expect(names.sort()).toEqual(['fmsid', 'theme']);
+    const flat = await fetch(`${url}/flat`);
+    expect(flat.headers.get('x-kind')).toBe('flat');
+    expect(flat.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual([
+      'theme',
+      'lang',
+      'fmsid',
+    ]);
+    const pairs = await fetch(`${url}/pairs`);
+    expect(pairs.headers.get('x-kind')).toBe('pairs');
+    expect(pairs.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['theme', 'fmsid']);
   });
 
   it('with an asynchronous store, a response sent twice goes out as the first one, as without sessions', async () => {

@@ -5,6 +5,7 @@ import {
   type Session,
   SessionError,
   type SessionManager,
+  unreachableAfterHeaders,
 } from '@fastmmap/session-core';
 import type { Context, Middleware, Next } from 'koa';
 import { attachSession, takePendingDestroy } from './context-session.js';
@@ -37,7 +38,7 @@ function commitReachable(
   // go out is not written: no request could ever reach it, so it would only take room until
   // it expired. (A regenerated session's old id is already dead: the user is logged out
   // either way.) A known id is committed as usual: the client's cookie still finds it.
-  if ((session.isNew || session.id !== loadedId) && ctx.headerSent) {
+  if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
     if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
   }
   return commitNow(session);

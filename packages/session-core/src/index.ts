@@ -21,6 +21,12 @@ export type {
   SessionManager,
   SessionManagerOptions,
 } from './manager/types.js';
+// For adapters whose response can send its headers before the commit (streams, raw writes).
+export {
+  headersSentError,
+  unreachableAfterHeaders,
+  unsentCookieNames,
+} from './manager/unsent-cookies.js';
 export {
   type LabeledMetricsSource,
   type MetricsSource,

@@ -1,0 +1,60 @@
+import { SessionError } from '../errors.js';
+import type { Session } from './types.js';
+
+/** `name=value`, the part of a Set-Cookie value that says which cookie it sets. */
+const pairOf = (cookie: string): string => cookie.split(';', 1)[0]!;
+
+/**
+ * For adapters whose response may have sent its headers before the session was committed (a
+ * streamed body, a raw write): the names of the session cookies among `cookies` that the
+ * response does not carry. `setCookie` is the response's Set-Cookie header as it went out (an
+ * app may have sent `cookieHeaders()` itself). None for a destroyed session: its tombstone
+ * already refuses the cookie the client keeps.
+ */
+export function unsentCookieNames(
+  session: Session,
+  cookies: readonly string[],
+  setCookie: unknown,
+): string[] {
+  if (session.destroyed || cookies.length === 0) return [];
+  const sent = Array.isArray(setCookie)
+    ? setCookie.map(String)
+    : typeof setCookie === 'string'
+      ? [setCookie]
+      : [];
+  const sentPairs = new Set(sent.map(pairOf));
+  // The cookie's name only: its value is the signed session id.
+  return cookies
+    .map(pairOf)
+    .filter((pair) => !sentPairs.has(pair))
+    .map((pair) => pair.split('=', 1)[0]!);
+}
+
+/**
+ * Whether committing now would store a session no request could reach: its id is new to the
+ * client (a new session, or regenerated in this request) and its cookie can no longer go out.
+ */
+export function unreachableAfterHeaders(session: Session, loadedId: string): boolean {
+  return !session.destroyed && (session.isNew || session.id !== loadedId);
+}
+
+/**
+ * The error adapters report (on their framework's error channel, or as a warning) when session
+ * cookies could not be sent. `stored`: the commit ran (a known id: the client's cookie still
+ * finds the data) or was skipped (a new id nobody could ever send). `cause` guesses what sent
+ * the headers early and `fix` says how to send the cookie anyway, in the framework's words.
+ */
+export function headersSentError(
+  names: readonly string[],
+  stored: boolean,
+  cause: string,
+  fix: string,
+): SessionError {
+  const outcome = stored
+    ? 'the session was stored, but the client does not get this cookie'
+    : 'the new session was not stored, since no client could ever send its id';
+  return new SessionError(
+    'ERR_SESSION_HEADERS_SENT',
+    `session cookie ${names.map((name) => `'${name}'`).join(', ')} could not be sent: the response headers were sent before the session was committed (${cause}); ${outcome}. ${fix}.`,
+  );
+}
