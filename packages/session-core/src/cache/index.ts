@@ -7,7 +7,6 @@ export { type CacheEntry, FastMmapCache, type VerifyReport } from './cache.js';
 export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
 export { CACHE_OPTION_KEYS } from './options.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
-export { CRASH_POINTS, type CrashPoint } from './test-hooks.js';
 export type {
   CacheOptions,
   CacheStats,

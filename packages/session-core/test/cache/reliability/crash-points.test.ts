@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRASH_POINTS } from '../../../dist/cache/index.js';
+import { CRASH_POINTS } from '../../../dist/cache/test-hooks.js';
 import { seedFromEnv } from './fixtures/shared/random.mjs';
 import { checkOwnKey, type FinalValue, historyFromLogs } from './helpers/final-state.js';
 import { describeResult, expectOk, jsonLines, runFixture } from './helpers/run-child.js';
