@@ -10,7 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientSafe, originalError } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
+import { refuseSecondOwner } from './registration.js';
 import { failedSave, fastifySessionMembers } from './session-api.js';
+import { warnIfUncommitted } from './uncommitted.js';
 
 /**
  * Set on a request once its first reply's onSend has started the session commit: true when the
@@ -60,13 +62,14 @@ const guarded = sessionGuard('request.session', {
 });
 
 async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions) {
+  refuseSecondOwner(fastify);
   // Fastify hands every plugin its register options too.
   const { manager, owned } = adapterManager(options, FASTIFY_REGISTER_KEYS);
   try {
     fastify.decorate('sessionManager', manager);
     fastify.decorateRequest('session', null as unknown as FastifyRequest['session']);
   } catch (err) {
-    // Registered twice in one context, say: the store this registration opened is closed.
+    // Whatever Fastify refuses: the store this registration opened is closed.
     if (owned) await manager.close();
     throw err;
   }
@@ -139,14 +142,25 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     );
   });
 
+  // onResponse runs for every response, hijacked ones and reply.raw writes included, which
+  // skip onSend: the one place to notice a session that was never committed.
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    const session = request.session as Session | null;
+    if (session !== null && (request as { [COMMITTED]?: Committed })[COMMITTED] === undefined) {
+      warnIfUncommitted(request, session, manager);
+    }
+    done();
+  });
+
   if (owned) fastify.addHook('onClose', () => manager.close());
 }
 
 /**
  * Sessions for Fastify: `app.register(fastifySession, { secret })`, then `request.session`.
- * Loads in onRequest, commits in onSend (before the response is written) and closes the
- * manager it created in onClose. Registered with fastify-plugin, so it applies to the
- * context it is registered in and that context's children.
+ * Loads in onRequest, commits in onSend (before the response is written), warns in
+ * onResponse about a session a hijacked reply left uncommitted, and closes the manager it
+ * created in onClose. Registered with fastify-plugin, so it applies to the context it is
+ * registered in and that context's children; registering it again there is refused.
  */
 export const fastifySession = fp(sessionPlugin, {
   fastify: '5.x',

@@ -142,7 +142,7 @@ describe('@fastmmap/fastify plugin', () => {
     expect(setCookies(login)).toHaveLength(1);
   });
 
-  it('registered twice in one context: refused, and the store the second opened is closed', async () => {
+  it('registered twice in one context: ERR_SESSION_OPTIONS, and the second opens no store', async () => {
     const fds = () => readdirSync('/proc/self/fd').length;
     const twice = Fastify();
     apps.push(twice);
@@ -150,8 +150,34 @@ describe('@fastmmap/fastify plugin', () => {
     const before = fds();
     // The default store: a file, its lock files and its directory's lock.
     twice.register(fastifySession, { secret });
-    await expect(twice.ready()).rejects.toMatchObject({ code: 'FST_ERR_DEC_ALREADY_PRESENT' });
+    await expect(twice.ready()).rejects.toMatchObject({
+      name: 'SessionError',
+      code: 'ERR_SESSION_OPTIONS',
+      message: expect.stringMatching(/already registered in this context or a parent one/),
+    });
     expect(fds() - before).toBeLessThan(4);
+  });
+
+  it('registered again in a child of a context that has it: refused the same way', async () => {
+    const app = Fastify();
+    apps.push(app);
+    await app.register(fastifySession, { secret, store: new MemoryStore() });
+    app.register(async (child) => {
+      await child.register(fastifySession, { secret, store: new MemoryStore() });
+    });
+    await expect(app.ready()).rejects.toMatchObject({ code: 'ERR_SESSION_OPTIONS' });
+  });
+
+  it('after another plugin that owns request.session: ERR_SESSION_OPTIONS naming it', async () => {
+    const app = Fastify();
+    apps.push(app);
+    // What @fastify/session does at registration (this program types our request.session).
+    app.decorateRequest('session', null as never);
+    app.register(fastifySession, { secret, store: new MemoryStore() });
+    await expect(app.ready()).rejects.toMatchObject({
+      code: 'ERR_SESSION_OPTIONS',
+      message: expect.stringMatching(/another plugin in this context \(@fastify\/session\?\)/),
+    });
   });
 
   it('lets an earlier onRequest hook answer before any session is loaded', async () => {
@@ -180,13 +206,39 @@ describe('@fastmmap/fastify plugin', () => {
   it('applies only to the context it is registered in (and its children)', async () => {
     const app = Fastify();
     apps.push(app);
-    app.get('/outside', (request) => ({ hasSession: request.session != null }));
-    await app.register(async (child) => {
-      await child.register(fastifySession, { secret, store: new MemoryStore() });
-      child.get('/inside', (request) => ({ hasSession: request.session != null }));
+    const seen = (request: { session: unknown }) => ({
+      session: request.session === undefined ? 'undefined' : typeof request.session,
     });
-    expect((await app.inject({ url: '/outside' })).json()).toEqual({ hasSession: false });
-    expect((await app.inject({ url: '/inside' })).json()).toEqual({ hasSession: true });
+    app.get('/outside', seen);
+    await app.register(async (sibling) => {
+      sibling.get('/sibling', seen);
+    });
+    await app.register(async (child) => {
+      await child.register(async (older) => {
+        older.get('/inside/older', seen);
+      });
+      await child.register(fastifySession, { secret, store: new MemoryStore() });
+      child.get('/inside', seen);
+      await child.register(async (grandchild) => {
+        grandchild.get('/inside/grandchild', seen);
+      });
+    });
+    // A sibling of the context that has it may register its own.
+    await app.register(async (other) => {
+      await other.register(fastifySession, { secret, store: new MemoryStore() });
+      other.get('/other', seen);
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const at = async (path: string) =>
+      ((await (await fetch(url + path)).json()) as ReturnType<typeof seen>).session;
+    // Parent and sibling contexts: no decorator, so undefined (TypeScript still types it).
+    expect(await at('/outside')).toBe('undefined');
+    expect(await at('/sibling')).toBe('undefined');
+    // The context and every child, registered before or after the plugin.
+    expect(await at('/inside')).toBe('object');
+    expect(await at('/inside/older')).toBe('object');
+    expect(await at('/inside/grandchild')).toBe('object');
+    expect(await at('/other')).toBe('object');
   });
 
   it('closes the manager it created on app.close(), and leaves a shared one open', async () => {
@@ -200,14 +252,6 @@ describe('@fastmmap/fastify plugin', () => {
     await borrower.register(fastifySession, { manager: owner.sessionManager });
     await borrower.close();
     expect(close).toHaveBeenCalledTimes(1);
-  });
-
-  it('refuses to register twice in one context (one request.session owner)', async () => {
-    const app = Fastify();
-    apps.push(app);
-    app.register(fastifySession, { secret, store: new MemoryStore() });
-    app.register(fastifySession, { secret, store: new MemoryStore() });
-    await expect(app.ready()).rejects.toThrow();
   });
 });
 

@@ -5,18 +5,15 @@ import {
   SessionError,
   type SessionManager,
   type SessionManagerOptions,
-  sessionGuard,
 } from '@fastmmap/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
-import { type HonoSession, honoSessionMembers, pendingDelete } from './session-api.js';
+import { guardFor, loadedFor } from './guard.js';
+import { type HonoSession, pendingDelete } from './session-api.js';
 
 /** The context variables the middleware sets: `new Hono<{ Variables: SessionVariables }>()`. */
 export interface SessionVariables<D extends object = SessionData> {
   session: HonoSession<D>;
 }
-
-/** c.get('session'): data only on `data` (or get/set), plus hono-sessions' API. */
-const guarded = sessionGuard("c.get('session')", { members: honoSessionMembers });
 
 /** A Hono `Env` with the session variable, for `createMiddleware<SessionEnv>` and friends. */
 export interface SessionEnv<D extends object = SessionData> {
@@ -50,13 +47,21 @@ export interface SessionMiddleware extends MiddlewareHandler<SessionEnv> {
 /**
  * Sessions for Hono: `app.use(session({ secret }))`, then `c.get('session')`. The session is
  * loaded from the Cookie header before the handler and committed after it, before the
- * response leaves the middleware; a store error goes to `app.onError`.
+ * response leaves the middleware; a store error goes to `app.onError`. Reached a second time
+ * on a request for the same cookie name, it only calls next(): the first one wins.
  */
 export function session(options: HonoSessionOptions): SessionMiddleware {
   const trustProxy = trustProxyOption(options.trustProxy);
   const { manager, owned } = adapterManager(options, HONO_KEYS);
+  // createSessionManager() fills in the default; a hand-made manager may leave it out.
+  const cookieName = manager.options.name ?? 'fmsid';
+  const guarded = guardFor(cookieName);
 
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
+    // Mounted twice for one cookie (app-wide and on a path, or by a sub-app): the first one
+    // wins. A second load and commit would send a second Set-Cookie with another new id, and
+    // the browser would keep that one. A session() for another cookie name still runs.
+    if (loadedFor(c.get('session')) === cookieName) return next();
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
     const current = loaded instanceof Promise ? await loaded : loaded;
