@@ -1,49 +1,14 @@
-import type { FastMmapError } from '@fastmmap/session-core/cache';
+import { isCacheError } from './cache-error.js';
 import { commands } from './commands/index.js';
 import { CliError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { helpPageFor, topLevelHelp } from './help.js';
 import { type CliIo, processIo, writeLine } from './io.js';
 import { parseOptions } from './parse-options.js';
 import { cliVersion } from './version.js';
 
-function topLevelHelp(): string {
-  const width = Math.max(...commands.map((c) => c.synopsis.split(' [')[0]!.length));
-  return [
-    'fastmmap: inspect and maintain a fastmmap cache file (shared sessions in a memory-mapped file)',
-    '',
-    'Usage: fastmmap <command> FILE [options]',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.synopsis.split(' [')[0]!.padEnd(width)}  ${c.summary}`),
-    '',
-    'Options:',
-    '  -h, --help     show this help; `fastmmap <command> --help` for a command',
-    '  -v, --version  print the version',
-    '',
-    'stats, keys, get, watch and verify open the file read-only; no command creates a file.',
-    '',
-    'Exit codes:',
-    '  0  success',
-    '  1  error (missing file, permission denied, lock timeout, undecodable value...)',
-    '  2  usage error (unknown command or option, missing argument, clear without --yes)',
-    '  3  not a fastmmap cache file, or one of another format version',
-    '  4  key not found (get, delete)',
-    '  5  verify found damaged records or pages',
-    '',
-  ].join('\n');
-}
-
 // Cache errors that mean "this file is not something we can read".
 const notACacheFileCodes = new Set(['ERR_FASTMMAP_NOT_A_CACHE_FILE', 'ERR_FASTMMAP_VERSION']);
-
-/** By shape, not instanceof: the cache module is loaded lazily and may not be loaded at all. */
-function isCacheError(err: unknown): err is FastMmapError {
-  return (
-    err instanceof Error &&
-    typeof (err as { code?: unknown }).code === 'string' &&
-    err.name === 'FastMmapError'
-  );
-}
 
 /** One line on stderr and the exit code; a stack trace only with FASTMMAP_DEBUG=1. */
 function report(err: unknown, io: CliIo): number {
@@ -84,6 +49,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       }
       io.stderr.write(topLevelHelp());
       return ExitCode.usage;
+    }
+    if (first === 'help') {
+      io.stdout.write(helpPageFor(rest));
+      return ExitCode.ok;
     }
     const command = commands.find((c) => c.name === first);
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(first)}`);

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { FastMmapCache } from '@fastmmap/session-core/cache';
 import { CliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { type FileIdentity, identityOf, pathState } from './file-identity.js';
+import { explainOpenFailure } from './open-failure.js';
 
 export type OpenMode = 'read' | 'write';
 
@@ -12,6 +14,17 @@ type CacheClass = typeof FastMmapCache;
 export interface OpenedCache {
   cache: FastMmapCache<Uint8Array>;
   codec: string;
+  /** The file that was opened: `watch` compares its path with it on every refresh. */
+  identity: FileIdentity;
+}
+
+export interface OpenOptions {
+  /**
+   * Read with a clock at the epoch, so that no item counts as expired: the scan then lists the
+   * expired items too, and `getEntry` gives their expiresAt (for `stats` to count them).
+   * Read mode only: a read-only instance writes nothing, whatever its clock says.
+   */
+  includeExpired?: boolean;
 }
 
 /** The codec recorded in the file; opening read-only also vets the file (magic, version...). */
@@ -32,11 +45,22 @@ function recordedCodec(FastMmapCache: CacheClass, path: string): string {
  * for writers): values come back as bytes, and `get` decodes them itself so that a wrong
  * `--codec` is a clear decode error rather than a miss. delete, purge and clear never decode.
  */
-export async function openCacheFile(file: string, mode: OpenMode): Promise<OpenedCache> {
+export async function openCacheFile(
+  file: string,
+  mode: OpenMode,
+  { includeExpired = false }: OpenOptions = {},
+): Promise<OpenedCache> {
+  if (includeExpired && mode !== 'read') {
+    // A writer on a stopped clock would date what it writes (and expire nothing) in 1970.
+    throw new Error('includeExpired is for read-only opens');
+  }
   const path = resolve(file);
   let isFile: boolean;
+  let identity: FileIdentity;
   try {
-    isFile = statSync(path).isFile();
+    const st = statSync(path);
+    isFile = st.isFile();
+    identity = identityOf(st);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new CliError(`no such file: ${file}`);
@@ -48,14 +72,26 @@ export async function openCacheFile(file: string, mode: OpenMode): Promise<Opene
   }
   // Loaded on first use: `--help` and usage errors stay fast without the native modules.
   const { FastMmapCache } = await import('@fastmmap/session-core/cache');
-  const codec = recordedCodec(FastMmapCache, path);
-  const cache = FastMmapCache.open<Uint8Array>({
-    path,
-    adoptGeometry: true,
-    readOnly: mode === 'read',
-    codec: { name: codec, encode: (value) => value as Uint8Array, decode: (bytes) => bytes },
-  });
-  return { cache, codec };
+  let codec: string;
+  let cache: FastMmapCache<Uint8Array>;
+  try {
+    codec = recordedCodec(FastMmapCache, path);
+    cache = FastMmapCache.open<Uint8Array>({
+      path,
+      adoptGeometry: true,
+      readOnly: mode === 'read',
+      codec: { name: codec, encode: (value) => value as Uint8Array, decode: (bytes) => bytes },
+      ...(includeExpired ? { clock: () => 0 } : {}),
+    });
+  } catch (err) {
+    throw explainOpenFailure(err, file, path, mode);
+  }
+  // The path named the same file before and after the open, so that is the file mapped.
+  if (pathState(path, identity) !== 'same') {
+    cache.close();
+    throw new CliError(`${file} was deleted or replaced while it was being opened; run again`);
+  }
+  return { cache, codec, identity };
 }
 
 /** Runs `fn` with the cache open, and closes it on every path. */
@@ -63,8 +99,9 @@ export async function withCache<T>(
   file: string,
   mode: OpenMode,
   fn: (cache: FastMmapCache<Uint8Array>, codec: string) => T | Promise<T>,
+  options?: OpenOptions,
 ): Promise<T> {
-  const { cache, codec } = await openCacheFile(file, mode);
+  const { cache, codec } = await openCacheFile(file, mode, options);
   try {
     return await fn(cache, codec);
   } finally {

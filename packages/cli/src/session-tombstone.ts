@@ -1,4 +1,3 @@
-import type { FastMmapCache } from '@fastmmap/session-core/cache';
 import { decoderFor } from './decode.js';
 
 /**
@@ -40,15 +39,4 @@ export async function tombstoneTest(fileCodec: string): Promise<TombstoneTest> {
       return false; // undecodable: not ours to judge (`get` of its key says why)
     }
   };
-}
-
-/** How many live items are session tombstones: one pass over the values, page by page. */
-export async function countTombstones(
-  cache: FastMmapCache<Uint8Array>,
-  fileCodec: string,
-): Promise<number> {
-  const isTombstone = await tombstoneTest(fileCodec);
-  let count = 0;
-  for (const [, bytes] of cache.entries()) if (isTombstone(bytes)) count++;
-  return count;
 }

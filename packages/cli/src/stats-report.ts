@@ -3,6 +3,7 @@ import type { CacheStats, PageStats } from '@fastmmap/session-core/cache';
 import { drawFillHistogram, type FillBucket, fillHistogram } from './fill-histogram.js';
 import { formatBytes, formatCount, formatInstant, formatPercent, safeText } from './format.js';
 import type { Style } from './io.js';
+import type { ItemCensus } from './item-census.js';
 
 /** What `stats --json` prints: the cache's own `CacheStats` plus a few derived figures. */
 export interface StatsJson extends CacheStats {
@@ -12,9 +13,12 @@ export interface StatsJson extends CacheStats {
   hitRatio: number | null;
   fillHistogram: FillBucket[];
   /**
-   * How many of the live items are tombstones of destroyed sessions. `stats` only: it reads
-   * every value, which `watch` does not do on each refresh.
+   * How many of the `items` are past their expiry (not yet removed, not listed by `keys`).
+   * This and sessionTombstones are `stats` only: they read every item, which `watch` does not
+   * do on each refresh.
    */
+  expiredItems?: number;
+  /** How many of the unexpired items are tombstones of destroyed sessions. */
   sessionTombstones?: number;
 }
 
@@ -27,21 +31,28 @@ export function hitRatio(hits: number, misses: number): number | null {
   return hits + misses === 0 ? null : hits / (hits + misses);
 }
 
-export function statsJson(stats: CacheStats, sessionTombstones?: number): StatsJson {
+export function statsJson(stats: CacheStats, census?: ItemCensus): StatsJson {
   return {
     ...stats,
     fill: meanFill(stats.pages),
     hitRatio: hitRatio(stats.hits, stats.misses),
     fillHistogram: fillHistogram(stats.pages),
-    ...(sessionTombstones === undefined ? {} : { sessionTombstones }),
+    ...(census === undefined
+      ? {}
+      : { expiredItems: census.expired, sessionTombstones: census.sessionTombstones }),
   };
 }
 
-/** "521", or "521 (incl. 3 destroyed-session tombstones)" when some are. */
-function itemsText(items: number, sessionTombstones: number | undefined): string {
-  if (!sessionTombstones) return formatCount(items);
-  const what = sessionTombstones === 1 ? 'tombstone' : 'tombstones';
-  return `${formatCount(items)} (incl. ${formatCount(sessionTombstones)} destroyed-session ${what})`;
+/** "521", or "521 (incl. 97 expired, 3 destroyed-session tombstones)" for those there are. */
+function itemsText(items: number, census: ItemCensus | undefined): string {
+  const parts: string[] = [];
+  if (census?.expired) parts.push(`${formatCount(census.expired)} expired`);
+  if (census?.sessionTombstones) {
+    const what = census.sessionTombstones === 1 ? 'tombstone' : 'tombstones';
+    parts.push(`${formatCount(census.sessionTombstones)} destroyed-session ${what}`);
+  }
+  if (parts.length === 0) return formatCount(items);
+  return `${formatCount(items)} (incl. ${parts.join(', ')})`;
 }
 
 /** Label/value rows; `alignRight` lines the values up on their last digit. */
@@ -63,7 +74,7 @@ export function renderStats(
   stats: CacheStats,
   style: Style,
   now: number,
-  sessionTombstones?: number,
+  census?: ItemCensus,
 ): string[] {
   const pageArea = stats.numPages * stats.pageSize;
   const ratio = hitRatio(stats.hits, stats.misses);
@@ -79,7 +90,7 @@ export function renderStats(
         'geometry',
         `${formatCount(stats.numPages)} pages × ${formatBytes(stats.pageSize)} = ${formatBytes(pageArea)}, ${stats.lockStripes} lock stripes, file ${formatBytes(stats.fileSize)}`,
       ],
-      ['items', itemsText(stats.items, sessionTombstones)],
+      ['items', itemsText(stats.items, census)],
       [
         'used',
         `${formatBytes(stats.bytesUsed)}, pages ${formatPercent(meanFill(stats.pages))} full on average`,

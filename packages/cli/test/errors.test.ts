@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +77,19 @@ describe('files the CLI cannot use', () => {
         expectOneLine(stderr, /^fastmmap: .*not a (fastmmap )?cache file/);
       }
       if (before) expect(readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it('a symlink is refused (exit 1), as the apps refuse it, naming the file it points to', async () => {
+    const link = join(dir, 'link.fmcache');
+    symlinkSync(fixture.path, link);
+    const results = await Promise.all([runCli(['stats', link]), runCli(['purge', link])]);
+    for (const { code, stdout, stderr } of results) {
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `fastmmap: ${link} is a symlink (ERR_FASTMMAP_UNSAFE_FILE); symlinks are refused, name the file itself: ${realpathSync(fixture.path)}\n`,
+      );
     }
   });
 

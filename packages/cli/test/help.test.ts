@@ -16,6 +16,25 @@ describe('fastmmap help and usage', () => {
     }
   });
 
+  it('takes help and help <command> for --help', async () => {
+    const [top, topFlag, stats, statsFlag, unknown] = await Promise.all([
+      runCli(['help']),
+      runCli(['--help']),
+      runCli(['help', 'stats']),
+      runCli(['stats', '--help']),
+      runCli(['help', 'frobnicate']),
+    ]);
+    expect(top).toEqual({ code: 0, stdout: topFlag.stdout, stderr: '' });
+    expect(top.stdout).toContain('`fastmmap help <command>`');
+    expect(stats).toEqual({ code: 0, stdout: statsFlag.stdout, stderr: '' });
+    expect(stats.stdout).toMatch(/^Usage: fastmmap stats /);
+    expect(unknown).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'fastmmap: help: unknown command "frobnicate"\nRun \'fastmmap --help\' for usage.\n',
+    });
+  });
+
   it('prints the version of the package', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     const { code, stdout } = await runCli(['--version']);

@@ -42,6 +42,7 @@ describe('fastmmap stats', () => {
     expect(out.pageSize).toBe(8192);
     expect(out.hitRatio).toBeCloseTo(scalars.hits / (scalars.hits + scalars.misses));
     expect(out.sessionTombstones).toBe(0);
+    expect(out.expiredItems).toBe(2); // old:1 and old:2, still counted in items
     expect(out.fill).toBeCloseTo(pages.reduce((s, p) => s + p.fill, 0) / pages.length);
     expect(out.fillHistogram).toHaveLength(10);
     expect(out.fillHistogram.reduce((s: number, b: { pages: number }) => s + b.pages, 0)).toBe(4);
@@ -51,6 +52,7 @@ describe('fastmmap stats', () => {
         'fill',
         'hitRatio',
         'fillHistogram',
+        'expiredItems',
         'sessionTombstones',
       ].sort(),
     );
@@ -61,6 +63,8 @@ describe('fastmmap stats', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(sessions.path);
     expect(stdout).toMatch(/4 pages × 8 KiB = 32 KiB/);
+    // keys lists 4 of them, purge would remove 2: the items line says why.
+    expect(stdout).toMatch(/^ {2}items +6 \(incl\. 2 expired\)$/m);
     for (const bucket of ['0-10%', '50-60%', '90-100%']) expect(stdout).toContain(bucket);
     expect(stdout).toMatch(new RegExp(`^ {2}hits +${sessions.stats.hits}$`, 'm'));
     expect(stdout).toMatch(/^ {2}hit ratio +\d+\.\d%$/m);

@@ -1,8 +1,13 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FastMmapCache } from '@fastmmap/session-core/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   destroyedSessionFixture,
+  HOUR,
   leftoverTempDirs,
   type SessionsOfAManager,
+  tempDir,
 } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -38,6 +43,29 @@ describe('tombstones of destroyed sessions', () => {
     const json = JSON.parse((await runCli(['stats', fixture.path, '--json'])).stdout);
     expect(json.items).toBe(4);
     expect(json.sessionTombstones).toBe(1);
+  });
+
+  it('stats counts an expired tombstone as expired, not as a tombstone', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'mixed.fmcache');
+    try {
+      let now = Date.now() - 2 * HOUR;
+      const cache = FastMmapCache.open({ path, pageSize: 4096, numPages: 2, clock: () => now });
+      const dead = { __fastmmap: { created: 1, touched: 1, dead: true } };
+      cache.set('sess:old-dead', dead, { ttl: 60_000 });
+      cache.set('sess:old', { __fastmmap: { created: 1, touched: 1 } }, { ttl: 60_000 });
+      now = Date.now();
+      cache.set('sess:dead', dead, { ttl: HOUR });
+      cache.close();
+      const human = await runCli(['stats', path]);
+      expect(human.stdout).toMatch(
+        /^ {2}items +3 \(incl\. 2 expired, 1 destroyed-session tombstone\)$/m,
+      );
+      const json = JSON.parse((await runCli(['stats', path, '--json'])).stdout);
+      expect(json).toMatchObject({ items: 3, expiredItems: 2, sessionTombstones: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('get says the key holds a destroyed session', async () => {

@@ -1,4 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, leftoverTempDirs, sessionsFixture } from './helpers/fixtures.js';
@@ -30,6 +32,19 @@ function readUntil(stream: Readable, done: (text: string) => boolean): Promise<s
       }
     });
   });
+}
+
+/** How the child ended; one still running after 10 s is killed (SIGKILL: the test fails). */
+async function exitOf(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: string | null }> {
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  try {
+    const [code, signal] = await once(child, 'exit');
+    return { code, signal };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 describe('fastmmap watch', () => {
@@ -88,5 +103,44 @@ describe('fastmmap watch', () => {
     child.stdout!.destroy(); // like `| head -1`: the next frame hits a closed pipe
     const [code, signal] = await once(child, 'exit');
     expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  // The old file lives on in every process that mapped it, with frozen counters: showing it
+  // as if nothing happened hid that apps started since use another file.
+  it('exits 1 when the file is deleted while watching', async () => {
+    const own = sessionsFixture();
+    try {
+      const child = spawnCli(['watch', own.path, '--interval', '100', '--json']);
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      await readUntil(child.stdout!, (t) => t.includes('\n'));
+      rmSync(own.path);
+      expect(await exitOf(child)).toEqual({ code: 1, signal: null });
+      expect(stderr).toBe(
+        `fastmmap: ${own.path} was deleted while watching: apps that have it open keep using it, apps started since use another file (sessions split); restart the apps, then watch again\n`,
+      );
+    } finally {
+      own.cleanup();
+    }
+  });
+
+  it('exits 1 when the file is replaced by another while watching', async () => {
+    const own = sessionsFixture();
+    try {
+      const child = spawnCli(['watch', own.path, '--interval', '100']);
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      await readUntil(child.stdout!, (t) => t.includes('Rates (per second'));
+      copyFileSync(own.path, `${own.path}.new`);
+      renameSync(`${own.path}.new`, own.path); // what a restore from backup does
+      expect(await exitOf(child)).toEqual({ code: 1, signal: null });
+      expect(stderr).toMatch(/^fastmmap: \S+ was replaced by another file while watching: .*\n$/);
+    } finally {
+      own.cleanup();
+    }
   });
 });

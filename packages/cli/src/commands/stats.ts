@@ -2,9 +2,9 @@ import { expectPositionals, parseCommandArgs } from '../args.js';
 import { type Command, helpPage, jsonOption } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { styleFor, writeLine } from '../io.js';
+import { itemCensus } from '../item-census.js';
 import { formatJson } from '../json-output.js';
 import { withCache } from '../open-cache.js';
-import { countTombstones } from '../session-tombstone.js';
 import { renderStats, statsJson } from '../stats-report.js';
 
 const name = 'stats';
@@ -18,8 +18,10 @@ export const statsCommand: Command = {
     synopsis,
     description:
       'Shows the geometry of a cache file, how full its pages are, and the counters kept in\n' +
-      'the file by every process that uses it, and how many items are tombstones that destroyed\n' +
-      'sessions leave for a few minutes. Opens the file read-only.',
+      'the file by every process that uses it. Of the items, says how many are expired (apps\n' +
+      'remove those when they need the room, purge at once; keys does not list them) and how\n' +
+      'many are tombstones that destroyed sessions leave for a few minutes. With --json these\n' +
+      'are expiredItems and sessionTombstones. Opens the file read-only.',
     options: [jsonOption],
     examples: [
       'fastmmap stats /tmp/fastmmap-1000/shop.fmcache',
@@ -33,14 +35,20 @@ export const statsCommand: Command = {
       return ExitCode.ok;
     }
     const [file] = expectPositionals(name, positionals, ['FILE']);
-    const { stats, tombstones } = await withCache(file!, 'read', async (cache, codec) => ({
-      stats: cache.stats(),
-      tombstones: await countTombstones(cache, codec),
-    }));
+    const now = Date.now();
+    const { stats, census } = await withCache(
+      file!,
+      'read',
+      async (cache, codec) => ({
+        stats: cache.stats(),
+        census: await itemCensus(cache, codec, now),
+      }),
+      { includeExpired: true },
+    );
     if (values.json) {
-      writeLine(io.stdout, formatJson(statsJson(stats, tombstones)));
+      writeLine(io.stdout, formatJson(statsJson(stats, census)));
     } else {
-      for (const line of renderStats(stats, styleFor(io.stdout), Date.now(), tombstones))
+      for (const line of renderStats(stats, styleFor(io.stdout), now, census))
         writeLine(io.stdout, line);
     }
     return ExitCode.ok;

@@ -1,8 +1,9 @@
-import { statSync } from 'node:fs';
 import type { CacheStats } from '@fastmmap/session-core/cache';
 import { expectPositionals, integerOption, parseCommandArgs } from '../args.js';
 import { type Command, helpPage } from '../command.js';
+import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { type FileIdentity, pathState } from '../file-identity.js';
 import { formatPercent, formatRate } from '../format.js';
 import { type CliIo, type Style, styleFor } from '../io.js';
 import { formatJson } from '../json-output.js';
@@ -49,14 +50,17 @@ function rateLines(rates: Rates | null, seconds: number, style: Style): string[]
   ];
 }
 
-/** Same inode as when we mapped it? A replaced file is no longer the one we are showing. */
-function fileIdentity(path: string): string | undefined {
-  try {
-    const st = statSync(path);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
+/**
+ * The mapped file lives on after an `rm` or a replacement, with frozen counters: apps started
+ * from then on use another file. Showing the old one as if nothing happened would hide that.
+ */
+function checkStillNamed(path: string, identity: FileIdentity): void {
+  const state = pathState(path, identity);
+  if (state === 'same') return;
+  const what = state === 'deleted' ? 'was deleted' : 'was replaced by another file';
+  throw new CliError(
+    `${path} ${what} while watching: apps that have it open keep using it, apps started since use another file (sessions split); restart the apps, then watch again`,
+  );
 }
 
 export const watchCommand: Command = {
@@ -67,10 +71,11 @@ export const watchCommand: Command = {
     synopsis,
     description:
       'Redraws the stats every interval, with counter rates per second, until Ctrl-C (exit 0).\n' +
+      'Stops with exit 1 when the file is deleted or replaced meanwhile (apps then split).\n' +
       'Opens the file read-only. When stdout is not a terminal, frames are appended instead of\n' +
       'redrawn. With --json prints one JSON object per line and interval:\n' +
-      '{ time, stats (as stats --json, without pages and sessionTombstones), rates (null in the\n' +
-      'first line) }. watch reads the counters only, never the values.',
+      '{ time, stats (as stats --json, without pages, sessionTombstones and expiredItems), rates\n' +
+      '(null in the first line) }. watch reads the counters only, never the items.',
     options: [
       ['--interval MS', 'refresh period in milliseconds (default 1000, minimum 100)'],
       ['--json', 'print one JSON line per refresh'],
@@ -91,12 +96,18 @@ export const watchCommand: Command = {
     }
     const [file] = expectPositionals(name, positionals, ['FILE']);
     const interval = integerOption(name, 'interval', values.interval, { min: 100, fallback: 1000 });
-    const { cache } = await openCacheFile(file!, 'read');
-    return watchLoop(cache.path, () => cache.stats(), {
-      interval,
-      json: values.json === true,
-      io,
-    }).finally(() => cache.close());
+    const { cache, identity } = await openCacheFile(file!, 'read');
+    return watchLoop(
+      () => {
+        checkStillNamed(cache.path, identity);
+        return cache.stats();
+      },
+      {
+        interval,
+        json: values.json === true,
+        io,
+      },
+    ).finally(() => cache.close());
   },
 };
 
@@ -107,13 +118,11 @@ interface WatchOptions {
 }
 
 function watchLoop(
-  path: string,
   readStats: () => CacheStats,
   { interval, json, io }: WatchOptions,
 ): Promise<number> {
   const style = styleFor(io.stdout);
   const redraw = io.stdout.isTTY === true && !json;
-  const identity = fileIdentity(path);
   let previous: { stats: CacheStats; at: number } | undefined;
 
   const frame = () => {
@@ -139,12 +148,6 @@ function watchLoop(
       '',
       ...rateLines(rates, seconds, style),
     ];
-    if (fileIdentity(path) !== identity) {
-      lines.push(
-        '',
-        style('yellow', '! the file was replaced or removed; restart watch to follow the new one'),
-      );
-    }
     // Home, rewrite each line clearing its tail, clear below: no flicker on a terminal.
     io.stdout.write(
       redraw

@@ -13,12 +13,13 @@ export interface CliResult {
 // NO_COLOR keeps the output plain even if a developer forces colours in their shell.
 const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, FASTMMAP_DEBUG: undefined };
 
-export function runCli(args: string[]): Promise<CliResult> {
+/** `as` runs the CLI as another user (the tests must then run as root). */
+export function runCli(args: string[], as?: { uid: number; gid: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [binPath, ...args],
-      { env, timeout: 20_000 },
+      { env, timeout: 20_000, ...as },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number') return reject(err);
         resolve({ code: err ? (err.code as number) : 0, stdout, stderr });

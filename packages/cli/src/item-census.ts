@@ -1,0 +1,31 @@
+import type { FastMmapCache } from '@fastmmap/session-core/cache';
+import { tombstoneTest } from './session-tombstone.js';
+
+/** What the cache's `items` counter holds besides live items: `stats` reads every item. */
+export interface ItemCensus {
+  /** Past their expiry but still in the file: apps remove them when they need the room. */
+  expired: number;
+  /** Unexpired tombstones of destroyed sessions (an expired one counts as expired). */
+  sessionTombstones: number;
+}
+
+/**
+ * One pass over every item of a cache opened with `includeExpired` (a clock at the epoch, so
+ * expired items are listed too); each one's expiresAt is then judged against `now`. Read-only:
+ * nothing is purged or counted as a hit.
+ */
+export async function itemCensus(
+  cache: FastMmapCache<Uint8Array>,
+  fileCodec: string,
+  now: number,
+): Promise<ItemCensus> {
+  const isTombstone = await tombstoneTest(fileCodec);
+  const census: ItemCensus = { expired: 0, sessionTombstones: 0 };
+  for (const key of cache.keys()) {
+    const entry = cache.getEntry(key);
+    if (entry === undefined) continue; // deleted since the page was scanned
+    if (entry.expiresAt !== 0 && now >= entry.expiresAt) census.expired++;
+    else if (isTombstone(entry.value)) census.sessionTombstones++;
+  }
+  return census;
+}
