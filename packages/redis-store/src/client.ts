@@ -95,6 +95,21 @@ export const isErrorReply = (err: unknown): err is Error =>
 /** Error replies of a server that cannot serve yet: LOADING, MASTERDOWN, TRYAGAIN. */
 const NOT_READY = /^(LOADING|MASTERDOWN|TRYAGAIN)\b/;
 
+/** Replies only a Redis Cluster node gives: the key lives on another node, or no node. */
+const CLUSTER_ONLY = /^(MOVED|ASK|CLUSTERDOWN)\b/;
+
+/**
+ * A createCluster() client, told apart by shape: it has the same isOpen, connect and close,
+ * but its sendCommand takes (firstKey, isReadonly, args), so every call would fail obscurely.
+ * Getters are only looked up (`in`), never run.
+ */
+export function isClusterClient(client: object): boolean {
+  return 'masters' in client && 'slots' in client && 'getSlotMaster' in client;
+}
+
+/** Commands that never change data: a timeout of one of them has no unknown outcome. */
+const READS = new Set(['GET', 'PING']);
+
 /** Turns whatever node-redis threw into a RedisStoreError with a stable code. */
 export function toStoreError(
   err: unknown,
@@ -113,14 +128,21 @@ export function toStoreError(
         { cause: err },
       );
     }
-    return new RedisStoreError('ERR_REDIS_REPLY', `Redis refused ${command}: ${err.message}`, {
-      cause: err,
-    });
+    // A url or client aimed at one node of a cluster: PING works, then keys of other nodes fail.
+    const cluster = CLUSTER_ONLY.test(err.message)
+      ? '; this Redis is a node of a Redis Cluster, which RedisStore does not support: use a standalone Redis (or a primary with replicas)'
+      : '';
+    return new RedisStoreError(
+      'ERR_REDIS_REPLY',
+      `Redis refused ${command}: ${err.message}${cluster}`,
+      { cause: err },
+    );
   }
   if (err instanceof DeadlineExceeded) {
+    const outcome = READS.has(command) ? '' : '; it may or may not have been applied';
     return new RedisStoreError(
       'ERR_REDIS_TIMEOUT',
-      `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout; connectTimeout for ready()); it may or may not have been applied`,
+      `Redis did not answer ${command} within ${timeoutMs} ms (commandTimeout; connectTimeout for ready())${outcome}`,
     );
   }
   if (isAbortError(err)) {

@@ -5,12 +5,15 @@ import { SessionError, type SessionErrorCode } from '@fastmmap/session-core';
  * - ERR_REDIS_UNAVAILABLE: no connection (down, refused, reset, offline too long), or a server
  *   not serving yet (LOADING its dataset after a restart, MASTERDOWN, TRYAGAIN). A command
  *   that was never sent wrote nothing; one that was in flight may or may not have applied.
- * - ERR_REDIS_TIMEOUT: sent, but no reply within `commandTimeout`; the outcome is unknown.
- * - ERR_REDIS_CONFLICT: getAndSet lost the compare-and-set race more than `maxRetries` times.
+ * - ERR_REDIS_TIMEOUT: sent, but no reply within `commandTimeout`; a write's outcome is unknown.
+ * - ERR_REDIS_CONFLICT: getAndSet kept losing the compare-and-set race to concurrent writers of
+ *   its session for `commandTimeout` (or more than `maxRetries` times); nothing was written.
  * - ERR_REDIS_TOO_LARGE: the encoded record exceeds `maxBytes`; the old record is kept.
  * - ERR_REDIS_CORRUPT_RECORD: the key holds something that is not a record of this store.
- * - ERR_REDIS_REPLY: Redis answered with an error (WRONGTYPE, OOM, READONLY, NOAUTH...).
- * - ERR_REDIS_CLOSED: a call after `close()`.
+ * - ERR_REDIS_REPLY: Redis answered with an error (WRONGTYPE, OOM, READONLY, NOAUTH, or
+ *   MOVED/ASK/CLUSTERDOWN from a Redis Cluster node, which is not supported).
+ * - ERR_REDIS_CLOSED: a call after `close()`, or after the owner of a client passed to the store
+ *   closed it (the store never reopens it).
  */
 export type RedisStoreErrorCode =
   | 'ERR_REDIS_UNAVAILABLE'

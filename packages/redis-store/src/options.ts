@@ -4,11 +4,16 @@ import type { CodecName } from './record.js';
 
 export interface RedisStoreOptions {
   /**
-   * An existing node-redis v5 client (`createClient()`), connected or not; the store connects
-   * it if needed. It is yours: `close()` leaves it open unless `closeClient: true`.
+   * An existing node-redis v5 client (`createClient()`, not `createCluster()`), connected or
+   * not; the store connects it once if it was not. It is yours: `close()` leaves it open unless
+   * `closeClient: true`, and once you close it the store never reopens it (calls then fail
+   * with ERR_REDIS_CLOSED).
    */
   client?: RedisClientLike;
-  /** Or a URL (`redis://user:pass@host:6379/0`): the store creates, owns and closes the client. */
+  /**
+   * Or a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS): the store creates, owns
+   * and closes the client. A malformed url is ERR_SESSION_OPTIONS, the password masked.
+   */
   url?: string;
   /**
    * Close the `client` you passed on `close()` too. Default false. The client the store creates
@@ -26,11 +31,16 @@ export interface RedisStoreOptions {
   codec?: CodecName;
   /** Time source for every expiry decision (ms since the epoch). Default `Date.now`. */
   clock?: Clock;
-  /** getAndSet retries after losing a compare-and-set race, then ERR_REDIS_CONFLICT. Default 10. */
+  /**
+   * At most this many re-runs of a getAndSet's fn after lost compare-and-set races, then
+   * ERR_REDIS_CONFLICT. Default: no limit by count; getAndSet gives up by time instead
+   * (`commandTimeout`).
+   */
   maxRetries?: number;
   /**
-   * Longest wait for any one Redis command, queued or in flight, and for pending replies in
-   * `close()` before it cuts the connection. Default 2000 ms.
+   * Longest wait for any one Redis command, queued or in flight; for a getAndSet that keeps
+   * losing races to concurrent writers of its session, to write before it gives up; and for
+   * pending replies in `close()` before it cuts the connection. Default 2000 ms.
    */
   commandTimeout?: number;
   /** Longest wait for a connection in `ready()` and per TCP connect attempt. Default 5000 ms. */
@@ -42,7 +52,6 @@ export interface RedisStoreOptions {
 export const DEFAULTS = {
   prefix: 'fmsess:',
   codec: 'cbor',
-  maxRetries: 10,
   commandTimeout: 2000,
   connectTimeout: 5000,
   maxBytes: 1024 * 1024,

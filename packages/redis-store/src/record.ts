@@ -50,8 +50,17 @@ export function newTag(): string {
   return tagPool.toString('hex', tagPoolOffset - bytes, tagPoolOffset);
 }
 
+/**
+ * The latest expiry a record can hold (15 digits: the year 33658). A larger ttl is accepted,
+ * as every store accepts it, and means this instant; Redis's own deadline is capped the same
+ * way, since Redis refuses a PXAT beyond 64 bits.
+ */
+export function capExpiry(expiresAt: number): number {
+  return Math.min(expiresAt, MAX_EXPIRY);
+}
+
 export function formatExpiry(expiresAt: number): string {
-  return String(Math.min(expiresAt, MAX_EXPIRY)).padStart(EXPIRY_DIGITS, '0');
+  return String(capExpiry(expiresAt)).padStart(EXPIRY_DIGITS, '0');
 }
 
 /**

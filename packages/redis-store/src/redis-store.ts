@@ -1,5 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  assertKnownOptions,
   assertSupportedData,
   assertValidId,
   assertValidTtl,
@@ -8,14 +8,18 @@ import {
   type Store,
   type StoredData,
 } from '@fastmmap/session-core';
-import { createClient, type RedisArgument, type TypeMapping } from 'redis';
+import type { RedisArgument, TypeMapping } from 'redis';
+import { checkOptions } from './check-options.js';
 import { BUFFER_REPLIES, isAbortError, type RedisClientLike, sendWithDeadline } from './client.js';
 import { closeWithin } from './close.js';
 import { RedisStoreError } from './errors.js';
-import { DEFAULTS, OPTION_HINTS, OPTION_KEYS, type RedisStoreOptions } from './options.js';
+import { KeyQueue } from './key-queue.js';
+import { DEFAULTS, type RedisStoreOptions } from './options.js';
+import { createOwnClient } from './own-client.js';
 import {
   buildRecord,
   type CodecName,
+  capExpiry,
   type DecodedRecord,
   decodeRecord,
   encodePayload,
@@ -23,7 +27,10 @@ import {
   HEADER_LENGTH,
   newTag,
 } from './record.js';
+import { retryDelay } from './retry.js';
 import { COMPARE_AND_SET, type LuaScript, runScript, TOUCH } from './scripts.js';
+
+const DELETE = Buffer.alloc(0); // the compare-and-set script's "delete" value
 
 /**
  * The Store contract on Redis: one string key per session (`prefix + id`) holding a small
@@ -38,13 +45,16 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   readonly #clock: Clock;
   readonly #realClock: boolean;
   readonly #closeClient: boolean;
+  readonly #ownClient: boolean;
   readonly #maxRetries: number;
   readonly #commandTimeout: number;
   readonly #connectTimeout: number;
   #lastConnectionError: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Whether connect() has been called, by the store or (a client given open) by its owner. */
   #connectStarted = false;
+  readonly #getAndSetQueue = new KeyQueue();
   // Without a listener an 'error' event (every failed reconnect) would crash the process.
   readonly #onError = (err: Error): void => {
     this.#lastConnectionError = err;
@@ -57,7 +67,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     this.prefix = options.prefix ?? DEFAULTS.prefix;
     this.codec = options.codec ?? DEFAULTS.codec;
     this.maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
-    this.#maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
+    this.#maxRetries = options.maxRetries ?? Number.POSITIVE_INFINITY;
     this.#commandTimeout = options.commandTimeout ?? DEFAULTS.commandTimeout;
     this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.#clock = options.clock ?? Date.now;
@@ -67,23 +77,25 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (options.client !== undefined) {
       this.client = options.client;
       this.#closeClient = options.closeClient ?? false;
+      this.#ownClient = false;
+      this.#connectStarted = this.client.isOpen;
     } else {
-      this.client = createClient({
-        url: options.url ?? DEFAULTS.url,
-        socket: { connectTimeout: this.#connectTimeout, reconnectStrategy: reconnectDelay },
-      }) as unknown as RedisClientLike;
+      this.client = createOwnClient(options.url ?? DEFAULTS.url, this.#connectTimeout);
       // Nobody else can close the store's own client: left open, it keeps the process alive.
       this.#closeClient = true;
+      this.#ownClient = true;
     }
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);
   }
 
   /**
-   * Connects (if needed) and resolves once Redis answers. Optional: every call connects on its
-   * own. Rejects with ERR_REDIS_UNAVAILABLE once `connectTimeout` has passed without an answer
-   * (a refused connection is retried meanwhile: a Redis still starting may come up), so a
-   * start-up against a Redis that is down fails clearly instead of hanging.
+   * Connects (if needed) and resolves once Redis answers a PING. Optional: every call connects
+   * on its own. Rejects with ERR_REDIS_UNAVAILABLE once `connectTimeout` has passed without a
+   * connection (a refused connection is retried meanwhile: a Redis still starting may come
+   * up), or with ERR_REDIS_TIMEOUT if a connection was made but the PING got no answer within
+   * `connectTimeout` (a paused, hung or overloaded Redis). Either way a start-up against a
+   * Redis that cannot serve fails clearly instead of hanging.
    */
   async ready(): Promise<void> {
     const started = Date.now();
@@ -137,8 +149,11 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
 
   /**
    * Optimistic and atomic across processes and machines: read the record and its write tag,
-   * run fn, then a Lua compare-and-set writes only if the tag is unchanged; otherwise re-read
-   * and re-run fn, at most `maxRetries` more times, then ERR_REDIS_CONFLICT.
+   * run fn, then a Lua compare-and-set writes only if the tag is unchanged. When another
+   * writer got in first, the script hands back the record that won and fn runs again on it.
+   * The calls of this store for one session take turns (so only other processes can make
+   * one lose), and they retry for up to `commandTimeout` in all, queueing included, then
+   * fail with ERR_REDIS_CONFLICT having written nothing.
    */
   async getAndSet(
     id: string,
@@ -147,31 +162,61 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   ): Promise<D | undefined> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
+    const started = performance.now();
+    return await this.#getAndSetQueue.run(
+      key,
+      this.#commandTimeout,
+      () =>
+        this.#conflict(
+          `getAndSet waited ${this.#commandTimeout} ms (commandTimeout) for earlier getAndSet calls of the same session in this process to finish`,
+        ),
+      () => this.#getAndSetNow(key, fn, ttlMs, started + this.#commandTimeout),
+    );
+  }
+
+  async #getAndSetNow(
+    key: string,
+    fn: (current: D | undefined) => D | undefined,
+    ttlMs: number,
+    giveUpAt: number,
+  ): Promise<D | undefined> {
+    let record = await this.#read(key);
     for (let attempt = 0; ; attempt++) {
-      const record = await this.#read(key);
       const current =
         record === undefined || this.#expired(record) ? undefined : (record.data as D);
       const next = fn(current);
       if (next === undefined && record === undefined) return undefined; // nothing to delete
-      let value: Buffer = Buffer.alloc(0); // empty = delete
+      let value: Buffer = DELETE;
       const { expiresAt, deadline } = this.#expiry(ttlMs);
       if (next !== undefined) {
         value = buildRecord(this.codec, this.#encode(next), expiresAt, newTag());
       }
-      const applied = await this.#script(COMPARE_AND_SET, key, [
-        record?.tag ?? '',
-        value,
-        deadline,
-      ]);
-      if (applied === 1) return next;
-      if (attempt >= this.#maxRetries) {
-        throw new RedisStoreError(
-          'ERR_REDIS_CONFLICT',
-          `getAndSet lost to concurrent writers of the same session ${attempt + 1} times (maxRetries ${this.#maxRetries}); nothing was written`,
+      const reply = await this.#script(
+        COMPARE_AND_SET,
+        key,
+        [record?.tag ?? '', value, deadline],
+        BUFFER_REPLIES,
+      );
+      if (reply === 1) return next;
+      // Lost the race: the reply is what won (a record, or 0 for a key deleted meanwhile).
+      record = Buffer.isBuffer(reply) ? decodeRecord(this.prefix, reply) : undefined;
+      const msLeft = giveUpAt - performance.now();
+      if (attempt >= this.#maxRetries || msLeft <= 0) {
+        const limit =
+          attempt >= this.#maxRetries
+            ? ` (maxRetries ${this.#maxRetries})`
+            : ` in ${this.#commandTimeout} ms (commandTimeout)`;
+        throw this.#conflict(
+          `getAndSet lost to concurrent writers of the same session ${attempt + 1} times${limit}`,
         );
       }
-      await backoff(attempt);
+      const wait = retryDelay(attempt, msLeft);
+      if (wait > 0) await sleep(wait);
     }
+  }
+
+  #conflict(what: string): RedisStoreError {
+    return new RedisStoreError('ERR_REDIS_CONFLICT', `${what}; nothing was written`);
   }
 
   /** New expiry ttlMs from now; patches 15 header bytes and the key's PXAT, not the data. */
@@ -230,8 +275,8 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
    * and a test clock set in the past would make it delete the key at once.
    */
   #expiry(ttlMs: number, now = this.#clock()): { expiresAt: number; deadline: string } {
-    const expiresAt = Math.ceil(now + ttlMs);
-    const deadline = this.#realClock ? expiresAt : Math.ceil(Date.now() + ttlMs);
+    const expiresAt = capExpiry(Math.ceil(now + ttlMs));
+    const deadline = this.#realClock ? expiresAt : capExpiry(Math.ceil(Date.now() + ttlMs));
     return { expiresAt, deadline: String(deadline) };
   }
 
@@ -266,9 +311,14 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     return bytes === null ? undefined : decodeRecord(this.prefix, bytes);
   }
 
-  #script(lua: LuaScript, key: string, args: RedisArgument[]): Promise<unknown> {
+  #script(
+    lua: LuaScript,
+    key: string,
+    args: RedisArgument[],
+    typeMapping?: TypeMapping,
+  ): Promise<unknown> {
     return this.#withConnection(() =>
-      runScript(this.client, lua, [key], args, this.#commandTimeout),
+      runScript(this.client, lua, [key], args, this.#commandTimeout, typeMapping),
     );
   }
 
@@ -285,15 +335,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   /** Starts connecting on first use (commands wait in node-redis's offline queue meanwhile). */
   async #withConnection<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    // A given client is connected once, at most: if its owner closes it later, we do not
-    // reopen it behind their back. connect() resolves only once connected and keeps retrying;
-    // failures surface through 'error' events and, for our commands, through their deadline.
-    if (!this.client.isOpen && (this.#closeClient || !this.#connectStarted)) {
-      this.#connectStarted = true;
-      this.client.connect().catch((err: unknown) => {
-        this.#lastConnectionError = err instanceof Error ? err : new Error(String(err));
-      });
-    }
+    if (!this.client.isOpen) this.#connect();
     try {
       return await run();
     } catch (err) {
@@ -308,6 +350,26 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       }
       throw err;
     }
+  }
+
+  /**
+   * Connects the client, or refuses to. A given client is connected at most once, and only if
+   * it was not open when given: once its owner has closed it, reopening it behind their back
+   * would keep their process alive after their shutdown. connect() resolves only once
+   * connected and keeps retrying; failures surface through 'error' events and, for our
+   * commands, through their deadline.
+   */
+  #connect(): void {
+    if (!this.#ownClient && this.#connectStarted) {
+      throw new RedisStoreError(
+        'ERR_REDIS_CLOSED',
+        'the Redis client passed to the RedisStore is closed (by its owner, or it stopped reconnecting), and the store does not reopen a client it was given',
+      );
+    }
+    this.#connectStarted = true;
+    this.client.connect().catch((err: unknown) => {
+      this.#lastConnectionError = err instanceof Error ? err : new Error(String(err));
+    });
   }
 
   /** The last connection error, unless it is `shown` already (the same message). */
@@ -330,36 +392,3 @@ function isConnectionFailure(err: RedisStoreError): boolean {
 
 const errorText = (err: unknown): string =>
   err instanceof Error ? err.message || err.name : String(err);
-
-/** Reconnect quickly after a restart, without hammering a server that stays down. */
-function reconnectDelay(retries: number): number {
-  return Math.min(50 * 2 ** retries, 1000) + Math.floor(Math.random() * 50);
-}
-
-/** First retry at once (the usual case is one racing request), then short random waits. */
-function backoff(attempt: number): Promise<void> {
-  if (attempt === 0) return Promise.resolve();
-  const ms = Math.random() * Math.min(2 ** attempt, 50);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function checkOptions(options: RedisStoreOptions, store: RedisStore): void {
-  assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'RedisStore');
-  const bad = (message: string): never => {
-    throw new SessionError('ERR_SESSION_OPTIONS', `RedisStore: ${message}`);
-  };
-  if (options.client !== undefined && options.url !== undefined)
-    bad('give `client` or `url`, not both');
-  if (typeof store.prefix !== 'string') bad('prefix must be a string');
-  if (store.codec !== 'cbor' && store.codec !== 'json') bad("codec must be 'cbor' or 'json'");
-  if (typeof options.clock !== 'undefined' && typeof options.clock !== 'function')
-    bad('clock must be a function');
-  const positive = (name: string, v: unknown, min: number): void => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-      bad(`${name} must be an integer >= ${min}`);
-  };
-  positive('maxRetries', options.maxRetries ?? DEFAULTS.maxRetries, 0);
-  positive('commandTimeout', options.commandTimeout ?? DEFAULTS.commandTimeout, 1);
-  positive('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout, 1);
-  positive('maxBytes', store.maxBytes, HEADER_LENGTH + 1);
-}

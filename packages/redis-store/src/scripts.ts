@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisArgument } from 'redis';
+import type { RedisArgument, TypeMapping } from 'redis';
 import { isErrorReply, type RedisClientLike, sendWithDeadline } from './client.js';
 import { RedisStoreError } from './errors.js';
 import { EXPIRY_DIGITS, EXPIRY_OFFSET, HEADER_LENGTH, TAG_LENGTH, TAG_OFFSET } from './record.js';
@@ -34,14 +34,18 @@ return 1
 
 /**
  * compare-and-set: KEYS[1]; ARGV expected write tag ('' = the key must not exist), new record
- * ('' = delete), Redis deadline. Returns 1 when applied, 0 when someone wrote in between.
+ * ('' = delete), Redis deadline. Returns 1 when applied. When someone wrote in between it
+ * writes nothing and returns what is there now (the record, or 0 if the key is gone), read in
+ * the same atomic step. So the retry needs no GET of its own, and a writer that lost is one
+ * round trip ahead of writers that start afresh (GET, then compare-and-set): losers go first.
  * A script runs atomically: the record is either fully replaced or left as it was.
  */
 export const COMPARE_AND_SET = script(`
 if ARGV[1] == '' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+  local current = redis.call('GET', KEYS[1])
+  if current then return current end
 elseif redis.call('GETRANGE', KEYS[1], ${TAG_OFFSET}, ${TAG_OFFSET + TAG_LENGTH - 1}) ~= ARGV[1] then
-  return 0
+  return redis.call('GET', KEYS[1]) or 0
 end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
@@ -61,13 +65,14 @@ export async function runScript(
   keys: readonly RedisArgument[],
   args: readonly RedisArgument[],
   timeoutMs: number,
+  typeMapping?: TypeMapping,
 ): Promise<unknown> {
   const tail = [String(keys.length), ...keys, ...args];
   try {
-    return await sendWithDeadline(client, ['EVALSHA', lua.sha1, ...tail], timeoutMs);
+    return await sendWithDeadline(client, ['EVALSHA', lua.sha1, ...tail], timeoutMs, typeMapping);
   } catch (err) {
     const reply = err instanceof RedisStoreError ? err.cause : undefined;
     if (!isErrorReply(reply) || !reply.message.startsWith('NOSCRIPT')) throw err;
-    return await sendWithDeadline(client, ['EVAL', lua.source, ...tail], timeoutMs);
+    return await sendWithDeadline(client, ['EVAL', lua.source, ...tail], timeoutMs, typeMapping);
   }
 }

@@ -61,13 +61,66 @@ describe('RedisStore error mapping (fake client)', () => {
     });
   });
 
-  it('a reply that never comes is ERR_REDIS_TIMEOUT after commandTimeout', async () => {
+  it('a reply that never comes is ERR_REDIS_TIMEOUT after commandTimeout; only a write may have applied', async () => {
     const client = fakeClient(() => undefined);
     client.sendCommand = () => new Promise(() => {}); // a hung server
-    const store = new RedisStore({ client, commandTimeout: 20 });
-    await expect(store.get('id')).rejects.toMatchObject({
+    const store = new RedisStore({ client, commandTimeout: 20, connectTimeout: 20 });
+    const read = await store.get('id').catch((e: unknown) => e);
+    expect(read).toMatchObject({
       redisCode: 'ERR_REDIS_TIMEOUT',
       code: 'ERR_SESSION_STORE_UNAVAILABLE',
+      message: 'Redis did not answer GET within 20 ms (commandTimeout; connectTimeout for ready())',
     });
+    await expect(store.ready()).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_TIMEOUT',
+      message: expect.not.stringContaining('applied'),
+    });
+    for (const write of [store.store('id', {}, 1000), store.delete('id'), store.touch('id', 1)]) {
+      await expect(write).rejects.toMatchObject({
+        redisCode: 'ERR_REDIS_TIMEOUT',
+        message: expect.stringMatching(/; it may or may not have been applied$/),
+      });
+    }
+  });
+
+  it('getAndSet calls queued behind a hung one give up within commandTimeout too', async () => {
+    const client = fakeClient(() => undefined);
+    client.sendCommand = (args) => {
+      client.sent.push(String(args[0]));
+      return new Promise(() => {}); // a hung server
+    };
+    const store = new RedisStore({ client, commandTimeout: 200 });
+    const started = performance.now();
+    const errors = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        store.getAndSet('id', () => ({}), 1000).catch((e: unknown) => e),
+      ),
+    );
+    // One at a time they would take 5 x 200 ms; each is bounded by its own commandTimeout.
+    expect(performance.now() - started).toBeLessThan(700);
+    expect(errors[0]).toMatchObject({ redisCode: 'ERR_REDIS_TIMEOUT' });
+    // The next in line may get its turn just before its own deadline (then it sends its GET
+    // and times out too); the others give up waiting, having sent nothing.
+    const waited = errors.filter((err) =>
+      /^getAndSet waited 200 ms \(commandTimeout\) for earlier/.test((err as Error).message),
+    );
+    for (const err of waited) expect(err).toMatchObject({ redisCode: 'ERR_REDIS_CONFLICT' });
+    expect(waited.length).toBeGreaterThanOrEqual(3);
+    expect(client.sent).toEqual(Array(5 - waited.length).fill('GET'));
+  });
+
+  it('MOVED, ASK and CLUSTERDOWN replies say that Redis Cluster is not supported', async () => {
+    for (const reply of [
+      'MOVED 3999 127.0.0.1:6381',
+      'ASK 3999 127.0.0.1:6381',
+      'CLUSTERDOWN Hash slot not served',
+    ]) {
+      const store = new RedisStore({ client: fakeClient(() => new ErrorReply(reply)) });
+      await expect(store.get('id')).rejects.toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        message: `Redis refused GET: ${reply}; this Redis is a node of a Redis Cluster, which RedisStore does not support: use a standalone Redis (or a primary with replicas)`,
+      });
+    }
   });
 });

@@ -49,6 +49,8 @@ describe('RedisStore options', () => {
       { url: 'redis://x', client: {} as never },
       { maxRetries: -1 },
       { maxRetries: 1.5 },
+      { url: 42 as unknown as string },
+      { client: 'redis://x' as never },
       { codec: 'xml' as 'json' },
       { commandTimeout: 0 },
       { connectTimeout: Number.NaN },

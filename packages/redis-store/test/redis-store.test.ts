@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { isSessionError } from '@fastmmap/session-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRedisStoreError, RedisStore } from '../src/index.js';
@@ -208,6 +209,25 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       expect(await raw.exists(`${store.prefix}nobody`)).toBe(0);
     });
 
+    it('a huge but finite ttl is accepted: expiry and Redis deadline are capped alike', async () => {
+      const cap = 10 ** 15 - 1; // the record's 15 expiry digits
+      for (const clock of [undefined, manualClock().now]) {
+        const store = open({ clock });
+        const key = `${store.prefix}huge`;
+        for (const ttl of [1e19, 1e21, Number.MAX_VALUE]) {
+          await store.store('huge', { ttl }, ttl);
+          expect(await store.get('huge')).toEqual({ ttl });
+          expect(await raw.sendCommand(['PEXPIRETIME', key])).toBe(cap);
+          expect(Number(await raw.getRange(key, 2, 16))).toBe(cap);
+          expect(await store.touch('huge', ttl)).toBe(true);
+          expect(await store.getAndSet('huge', () => ({ again: ttl }), ttl)).toEqual({
+            again: ttl,
+          });
+          expect(await raw.sendCommand(['PEXPIRETIME', key])).toBe(cap);
+        }
+      }
+    });
+
     it('deleteExpired is a no-op that returns 0', async () => {
       const clock = manualClock();
       const store = open({ clock: clock.now });
@@ -267,7 +287,7 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
     it('is atomic: 200 concurrent increments from 4 stores (4 connections) lose nothing', async () => {
       const prefix = open().prefix;
       const many = Array.from({ length: 4 }, () => {
-        const s = new RedisStore({ url: server.url, prefix, maxRetries: 1000 });
+        const s = new RedisStore({ url: server.url, prefix });
         stores.push(s);
         return s;
       });
@@ -329,6 +349,36 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       expect(isSessionError(err, 'ERR_SESSION_STORE_UNAVAILABLE')).toBe(true);
       expect(calls).toBe(4);
       expect(await store.get('c')).toEqual({ n: 1 });
+    });
+
+    it('without maxRetries, keeps retrying a session it keeps losing until commandTimeout', async () => {
+      const store = open({ commandTimeout: 500 });
+      await store.store('t', { n: 1 }, HOUR);
+      let calls = 0;
+      const started = performance.now();
+      const err = await store
+        .getAndSet(
+          't',
+          () => {
+            calls++;
+            void store.client.sendCommand([
+              'SETRANGE',
+              `${store.prefix}t`,
+              '17',
+              calls.toString(16).padStart(16, '0'),
+            ]);
+            return { n: 999 };
+          },
+          HOUR,
+        )
+        .catch((e: unknown) => e);
+      const elapsed = performance.now() - started;
+      expect(isRedisStoreError(err, 'ERR_REDIS_CONFLICT')).toBe(true);
+      expect((err as Error).message).toMatch(/in 500 ms \(commandTimeout\); nothing was written$/);
+      expect(calls).toBeGreaterThan(11); // the old limit was 10 retries
+      expect(elapsed).toBeGreaterThanOrEqual(500);
+      expect(elapsed).toBeLessThan(2500); // bounded: the last wait never passes the deadline
+      expect(await store.get('t')).toEqual({ n: 1 });
     });
   });
 
@@ -423,6 +473,55 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
   });
 
   describe('options', () => {
+    it('a malformed url is ERR_SESSION_OPTIONS with the password masked, not a TypeError', () => {
+      const cases: Array<[string, RegExp]> = [
+        [
+          'redis://app:Secr3tPW@redis.internal:637900',
+          /"redis:\/\/app:\*\*\*@redis.internal:637900" is not a valid URL: is the port above 65535/,
+        ],
+        [
+          'http://app:Secr3tPW@redis.internal:6379',
+          /has the protocol "http:"; it must be redis: or rediss:/,
+        ],
+        [
+          'redis://Secr3tPW@redis.internal:6379/sessions',
+          /"redis:\/\/\*\*\*@redis.internal:6379\/sessions" has a path that is not a database number/,
+        ],
+        [
+          'redis://app:Secr3t/PW@redis.internal',
+          /"redis:\/\/app:\*\*\*@redis.internal" is not a valid URL/,
+        ],
+        ['', /url "" is empty/], // an unset REDIS_URL: node-redis would quietly use localhost
+      ];
+      for (const [url, message] of cases) {
+        let err: unknown;
+        try {
+          new RedisStore({ url });
+        } catch (e) {
+          err = e;
+        }
+        expect(isSessionError(err, 'ERR_SESSION_OPTIONS')).toBe(true);
+        expect((err as Error).message).toMatch(message);
+        // Nowhere in the error: not its message, not a cause (node-redis's holds the url).
+        expect((err as Error).cause).toBeUndefined();
+        expect(inspect(err, { depth: 10 })).not.toContain('Secr3t');
+      }
+    });
+
+    it('refuses a Redis Cluster client (createCluster()) up front', async () => {
+      const { createCluster } = await import('redis');
+      const cluster = createCluster({ rootNodes: [{ url: server.url }] });
+      expect(() => new RedisStore({ client: cluster as never })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SESSION_OPTIONS',
+          message: expect.stringMatching(
+            /Redis Cluster client \(createCluster\(\)\) is not supported/,
+          ),
+        }),
+      );
+      expect(cluster.isOpen).toBe(false); // refused before anything connected it
+    });
+
     it('refuses options it does not read: host and port point to url', () => {
       // Ignored, they would connect to the default 127.0.0.1:6379, another Redis perhaps.
       expect(() => new RedisStore({ host: 'redis.internal', port: 6380 } as never)).toThrow(
@@ -455,6 +554,24 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       expect(await store.getAndSet('a', () => ({ n: 1 }), HOUR)).toEqual({ n: 1 });
       expect(await store.touch('a', HOUR)).toBe(true);
       await store.close();
+    });
+
+    it('never reopens a given client once its owner has closed it: ERR_REDIS_CLOSED', async () => {
+      const { createClient } = await import('redis');
+      for (const connected of [true, false]) {
+        const client = createClient({ url: server.url });
+        if (connected) await client.connect(); // given open: the owner connected it
+        const store = new RedisStore({ client, prefix: 'reopen:' });
+        await store.store('a', { a: 1 }, HOUR); // given closed: the store connects it, once
+        await client.close(); // the owner's shutdown
+        const err = await store.get('a').catch((e: unknown) => e);
+        expect(isRedisStoreError(err, 'ERR_REDIS_CLOSED')).toBe(true);
+        expect((err as Error).message).toMatch(/does not reopen a client it was given/);
+        // Reopened, it would keep the owner's process alive after their shutdown.
+        expect(client.isOpen).toBe(false);
+        await store.close();
+        expect(client.isOpen).toBe(false);
+      }
     });
 
     it('closes a given client when asked (closeClient)', async () => {

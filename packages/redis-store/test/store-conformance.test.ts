@@ -25,8 +25,7 @@ describe.skipIf(!redisBinary.found)(`RedisStore on a real redis-server${skipReas
         url: server.url,
         clock,
         prefix: `conf${++prefixes}:`,
-        maxBytes: MAX_BYTES,
-        maxRetries: 1000,
+        maxBytes: MAX_BYTES, // the default getAndSet retry policy, as users get it
       }),
     {
       maxSize: MAX_BYTES,
