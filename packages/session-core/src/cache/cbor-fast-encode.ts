@@ -3,8 +3,8 @@
  * strings, numbers, booleans, null, undefined and Dates), writing the very bytes cbor-x writes
  * with the cache's options (`useRecords: false`, `variableMapSize: true`) and its built-in Date
  * extension (tag 1). Anything else (non-ASCII text, invalid Dates, Buffers, Maps, BigInts, class
- * instances, __proto__ or symbol keys, arrays with named properties, values over 4 KiB, deep
- * trees) gives undefined, and the caller encodes with cbor-x.
+ * instances, __proto__ keys, values over 4 KiB, deep trees) gives undefined, and the caller
+ * encodes with cbor-x.
  * Giving up late costs the work done so far: Dates are common in sessions (a login time, an
  * expiry), and one used to send the whole session through both encoders. It skips cbor-x's
  * per-call setup and writes into one reused buffer, handing out one view per length (created
@@ -164,9 +164,9 @@ function writeContainer(value: object, depth: number): boolean {
     const length = array.length;
     if (!writeHead(0x80, length)) return false;
     for (let i = 0; i < length; i++) if (!write(array[i], depth)) return false;
-    return !hasNamedKeys(array) && !hasSymbolKeys(array);
+    return true;
   }
-  if (proto !== Object.prototype || hasSymbolKeys(value)) return false;
+  if (proto !== Object.prototype) return false;
   const keys = Object.keys(value);
   const length = keys.length;
   if (!writeHead(0xa0, length)) return false;
@@ -177,20 +177,4 @@ function writeContainer(value: object, depth: number): boolean {
     if (!writeString(key) || !write((value as Record<string, unknown>)[key], depth)) return false;
   }
   return true;
-}
-
-// Symbol keys, and names on an array, are kept by no codec: cbor-x drops them without a word,
-// so the slow path and its check decide.
-function hasSymbolKeys(value: object): boolean {
-  return Object.getOwnPropertySymbols(value).length !== 0;
-}
-
-/** Whether `array` has an own enumerable key that is not an index (holes are fine). */
-function hasNamedKeys(array: unknown[]): boolean {
-  const keys = Object.keys(array);
-  // Indices come first, in ascending order: any name is after them, so last.
-  const last = keys[keys.length - 1];
-  if (last === undefined) return false;
-  const n = Number(last);
-  return !(Number.isInteger(n) && n >= 0 && n < array.length && String(n) === last);
 }

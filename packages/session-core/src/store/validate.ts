@@ -41,8 +41,8 @@ export function assertValidTtl(ttlMs: unknown): asserts ttlMs is number {
  * the same way instead of one silently turning a class instance into a plain object and
  * another throwing later. Accepted: null, boolean, number, string, bigint, undefined (object
  * values only; JSON-based stores drop them), and of exactly these classes (not subclasses):
- * Date, arrays (index keys only), plain objects (string keys only), Map, Set, Buffer and the
- * standard typed arrays. Runs on every write.
+ * Date, arrays, plain objects, Map, Set, Buffer and the standard typed arrays. Symbol keys and
+ * named properties of arrays are left out by every store, as by JSON. Runs on every write.
  */
 export function assertSupportedData(data: unknown): asserts data is Record<string, unknown> {
   assertPlainObjectData(data);
@@ -152,16 +152,11 @@ function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
       const problem = checkValue(array[i], ancestors);
       if (problem) return at(problem, `[${i}]`);
     }
-    if (hasSymbolKeys(obj)) return { what: 'an array with symbol keys', path: [] };
-    // Named properties on an array (`Object.assign([], { note })`) are not stored.
-    for (const key of Object.keys(array)) {
-      if (!isArrayIndex(key, array.length))
-        return { what: `an array with a named property (${key})`, path: [] };
-    }
+    // Named properties on an array (a RegExp match's `index`) and symbol keys are not data:
+    // every codec leaves them out, as JSON does, and checking would cost every write.
     return undefined;
   }
   if (proto === Object.prototype || proto === null) {
-    if (hasSymbolKeys(obj)) return { what: 'an object with symbol keys', path: [] };
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
       if (!isWellFormed(key)) return { what: 'a key with a lone surrogate', path: [] };
@@ -219,13 +214,3 @@ const typedArrayPrototypes = new Set<object>(
     BigUint64Array,
   ].map((c) => c.prototype),
 );
-
-/** Symbol keys are dropped by every codec. */
-function hasSymbolKeys(obj: object): boolean {
-  return Object.getOwnPropertySymbols(obj).length !== 0;
-}
-
-function isArrayIndex(key: string, length: number): boolean {
-  const n = Number(key);
-  return Number.isInteger(n) && n >= 0 && n < length && String(n) === key;
-}

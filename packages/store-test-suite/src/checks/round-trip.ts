@@ -51,6 +51,23 @@ export const roundTripChecks = {
     expect((back as { now: unknown }).now).toBeInstanceOf(Date);
   },
 
+  'leaves out symbol keys and named array properties, as JSON does, and keeps the rest': async (
+    env,
+  ) => {
+    const match = 'a-b'.match(/-/) as RegExpMatchArray; // an array with index, input, groups
+    const data = {
+      user: { name: 'ann', [Symbol('role')]: 'admin' },
+      [Symbol('top')]: 1,
+      list: Object.assign(['a', 'b'], { note: 'x', [Symbol('tag')]: 2 }),
+      match,
+    };
+    expect(await roundTrip(env, data)).toStrictEqual({
+      user: { name: 'ann' },
+      list: ['a', 'b'],
+      match: ['-'],
+    });
+  },
+
   'round-trips an empty object': async (env) => {
     expect(await roundTrip(env, {})).toStrictEqual({});
   },
