@@ -1,6 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { assertKnownOptions, pickOptions, sessionStoreError } from '@fastmmap/session-core';
+import {
+  assertKnownOptions,
+  mapCacheError,
+  pickOptions,
+  SessionError,
+  sessionStoreError,
+} from '@fastmmap/session-core';
 import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
 import {
   type ExpressSessionInput,
@@ -106,18 +112,25 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
     const { prefix = 'sess:', ttl = ONE_DAY, disableTouch = false } = options;
     const cacheOptions = pickOptions(options, CACHE_KEYS);
     if (typeof ttl === 'number' && !(Number.isFinite(ttl) && ttl > 0)) {
-      throw new RangeError(`ttl must be a positive number of ms, got ${ttl}`);
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        `ExpressSessionStore: ttl must be a positive number of ms, got ${ttl}`,
+      );
     }
-    this.cache = FastMmapCache.open<ExpressSessionRecord>({
-      appName: 'express-session',
-      // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
-      ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
-        ? { numPages: 512 }
-        : {}),
-      ...cacheOptions,
-      // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.
-      codec: 'json',
-    });
+    try {
+      this.cache = FastMmapCache.open<ExpressSessionRecord>({
+        appName: 'express-session',
+        // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
+        ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
+          ? { numPages: 512 }
+          : {}),
+        ...cacheOptions,
+        // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.
+        codec: 'json',
+      });
+    } catch (err) {
+      throw mapCacheError(err, 'open the session file', 'ExpressSessionStore');
+    }
     this.prefix = prefix;
     this.ttl = ttl;
     this.disableTouch = disableTouch;

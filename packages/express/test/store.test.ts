@@ -263,6 +263,28 @@ describe('ExpressSessionStore options', () => {
     );
   });
 
+  it('reports a bad ttl and a file it cannot open as SessionErrors, as FastMmapStore does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'es-open-errors-'));
+    try {
+      const path = join(dir, 'x.fmcache');
+      expect(() => new ExpressSessionStore({ path, ttl: 0 })).toThrow(
+        expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
+      );
+      expect(() => new ExpressSessionStore({ path, pageSize: 5 })).toThrow(
+        expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
+      );
+      expect(() => new ExpressSessionStore({ path: dir })).toThrow(
+        expect.objectContaining({
+          name: 'SessionError',
+          code: 'ERR_SESSION_STORE_UNAVAILABLE',
+          cause: expect.objectContaining({ name: 'FastMmapError' }),
+        }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads inherited options too, as the other stores do (a rest spread dropped them)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'es-inherited-'));
     try {

@@ -1,4 +1,10 @@
-import { assertKnownOptions, pickOptions, sessionStoreError } from '@fastmmap/session-core';
+import {
+  assertKnownOptions,
+  mapCacheError,
+  pickOptions,
+  SessionError,
+  sessionStoreError,
+} from '@fastmmap/session-core';
 import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
 
 const ONE_DAY = 86_400_000;
@@ -54,17 +60,24 @@ export class KoaSessionStore {
     const { prefix = 'sess:', sessionTtl = ONE_DAY } = options;
     const cacheOptions = pickOptions(options, CACHE_KEYS);
     if (!(Number.isFinite(sessionTtl) && sessionTtl > 0)) {
-      throw new RangeError(`sessionTtl must be a positive number of ms, got ${sessionTtl}`);
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        `KoaSessionStore: sessionTtl must be a positive number of ms, got ${sessionTtl}`,
+      );
     }
-    this.cache = FastMmapCache.open<KoaSessionRecord>({
-      appName: 'koa-session',
-      // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
-      ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
-        ? { numPages: 512 }
-        : {}),
-      ...cacheOptions,
-      codec: 'json',
-    });
+    try {
+      this.cache = FastMmapCache.open<KoaSessionRecord>({
+        appName: 'koa-session',
+        // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
+        ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
+          ? { numPages: 512 }
+          : {}),
+        ...cacheOptions,
+        codec: 'json',
+      });
+    } catch (err) {
+      throw mapCacheError(err, 'open the session file', 'KoaSessionStore');
+    }
     this.prefix = prefix;
     this.sessionTtl = sessionTtl;
   }

@@ -137,8 +137,25 @@ describe('KoaSessionStore with the real koa-session 7', () => {
     expect(await b.go('/inc', a.cookie())).toEqual({ views: 2 });
   });
 
-  it('rejects a bad sessionTtl', () => {
-    expect(() => openStore({ sessionTtl: 0 })).toThrow(RangeError);
+  it('rejects a bad sessionTtl, and reports a file it cannot open, as SessionErrors', () => {
+    expect(() => openStore({ sessionTtl: 0 })).toThrow(
+      expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
+    );
+    expect(() => openStore({ pageSize: 5 })).toThrow(
+      expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
+    );
+    const notAFile = mkdtempSync(join(tmpdir(), 'koa-store-dir-'));
+    try {
+      expect(() => new KoaSessionStore({ path: notAFile })).toThrow(
+        expect.objectContaining({
+          name: 'SessionError',
+          code: 'ERR_SESSION_STORE_UNAVAILABLE',
+          cause: expect.objectContaining({ name: 'FastMmapError' }),
+        }),
+      );
+    } finally {
+      rmSync(notAFile, { recursive: true, force: true });
+    }
   });
 });
 

@@ -35,7 +35,7 @@ export {
   renderPrometheus,
 } from './metrics/index.js';
 // For stores over the cache (the drop-in stores): its errors as SessionErrors, ids cut short.
-export { sessionStoreError } from './store/cache-errors.js';
+export { mapCacheError, sessionStoreError } from './store/cache-errors.js';
 export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { type SweeperOptions, startSweeper } from './store/sweeper.js';
