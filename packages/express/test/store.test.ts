@@ -174,6 +174,11 @@ describe('ExpressSessionStore with the real express-session', () => {
     expect((err as Error).message).not.toContain(sid);
     // Nor through its cause, which logs print.
     expect(inspect(err)).not.toContain(sid);
+    // A short id (not one express-session makes) is shown as it is, with no ellipsis piled on.
+    await cb((done) => store.set('abc', small, done));
+    const shortErr = await cb((done) => store.set('abc', big, done)).catch((e: unknown) => e);
+    expect((shortErr as Error).message).toMatch(/"sess:abc"/);
+    expect((shortErr as Error).message).not.toContain('…');
     // Without a callback the call is synchronous and throws.
     expect(() => store.set(sid, big)).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_TOO_LARGE' }),

@@ -44,11 +44,16 @@ export function sessionStoreError(
   // The codec's own check failed: its SessionError already says what and where.
   if (err.code === 'ERR_FASTMMAP_ENCODE' && err.cause instanceof SessionError) return err.cause;
   if (key === undefined) return mapCacheError(err, action, storeName);
+  // An id of 6 characters or fewer is shown whole: there is nothing to cut.
+  if (key.length <= prefixLength + 6) return mapCacheError(err, action, storeName);
   // The cache quotes keys with JSON.stringify, cut to 64 characters. The cause is redacted
-  // too: logs print it (util.inspect shows [cause]).
+  // too: logs print it (util.inspect shows [cause]). Each form once: the short form starts
+  // with the key's first characters, so replacing twice would add a second ellipsis.
   const short = `${key.slice(0, prefixLength + 6)}…`;
-  const forms = [key, key.slice(0, 64)].flatMap((k) => [k, JSON.stringify(k).slice(1, -1)]);
-  const redact = (text: string) => forms.reduce((t, form) => t.replaceAll(form, short), text);
+  const forms = new Set(
+    [key, key.slice(0, 64)].flatMap((k) => [k, JSON.stringify(k).slice(1, -1)]),
+  );
+  const redact = (text: string) => [...forms].reduce((t, form) => t.replaceAll(form, short), text);
   err.message = redact(err.message);
   if (err.stack !== undefined) err.stack = redact(err.stack);
   return mapCacheError(err, action, storeName);
