@@ -11,7 +11,6 @@ import {
   takeSnapshot,
 } from './changes.js';
 import type { CookieSerializer } from './cookies.js';
-import { destroyedData } from './destroyed-data.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import { type ResolvedOptions, sessionMaxAge } from './options.js';
@@ -122,12 +121,6 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   set data(value: Record<string, unknown>) {
-    if (this.#destroyed) {
-      throw new SessionError(
-        'ERR_SESSION_DESTROYED',
-        'session.data replaced after destroy(): a destroyed session stores nothing (the next request starts a new one)',
-      );
-    }
     // A Map, Date or class instance would be diffed as an object without keys: every stored
     // key would be deleted at commit.
     if (!isPlainObject(value)) {
@@ -249,7 +242,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       if (this.#persisted)
         await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
       this.#destroyed = true;
-      this.#data = destroyedData;
+      this.#data = {};
       this.#snapshot = new Map();
     });
   }

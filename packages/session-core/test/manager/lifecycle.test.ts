@@ -603,24 +603,15 @@ for (const mode of ['async', 'sync'] as const) {
         expect(session.flashes('k')).toEqual([]);
       });
 
-      it('makes data written after destroy a typed error (it would be dropped), in sloppy code too', async () => {
+      it('takes data written after destroy without storing it (code guarded by `if (session)` keeps working)', async () => {
         const { manager, memory } = setup();
         const { cookie, id } = await startSession(manager);
         const session = await manager.load<Record<string, unknown>>(cookie);
         await session.destroy();
-        expect(session.data).toEqual({});
-        expect(session.data.user).toBeUndefined();
-        const destroyed = expect.objectContaining({ code: 'ERR_SESSION_DESTROYED' });
-        expect(() => {
-          session.data.msg = 'bye';
-        }).toThrow(destroyed);
-        expect(() => Object.defineProperty(session.data, 'msg', { value: 1 })).toThrow(destroyed);
-        expect(() => {
-          session.data = { guest: true };
-        }).toThrow(destroyed);
-        // Sloppy-mode code (CommonJS without 'use strict') is not silently ignored either.
-        const sloppyWrite = new Function('data', 'data.msg = "bye"; return data.msg;');
-        expect(() => sloppyWrite(session.data)).toThrow(destroyed);
+        // koa-session and @fastify/session make a destroyed session null, so middleware that
+        // stamps `if (ctx.session) ctx.session.lastSeen = now` skips it there; here it is a no-op.
+        session.data.lastSeen = 1;
+        session.data = { guest: true };
         expect(await session.commit()).toEqual([expect.stringContaining('Max-Age=0')]);
         expect(await memory.get(id)).toEqual({
           [META_KEY]: expect.objectContaining({ dead: true }),
