@@ -3,8 +3,9 @@ import { SessionError, type SessionErrorCode } from '@fastmmap/session-core';
 /**
  * What went wrong on the Redis side, finer than the portable `code`:
  * - ERR_REDIS_UNAVAILABLE: no connection (down, refused, reset, offline too long), or a server
- *   not serving yet (LOADING its dataset after a restart, MASTERDOWN, TRYAGAIN). A command
- *   that was never sent wrote nothing; one that was in flight may or may not have applied.
+ *   not serving yet (LOADING its dataset after a restart, MASTERDOWN, TRYAGAIN), or a getAndSet
+ *   that waited `commandTimeout` behind earlier ones of its session. A command that was never
+ *   sent wrote nothing; one that was in flight may or may not have applied.
  * - ERR_REDIS_TIMEOUT: sent, but no reply within `commandTimeout`; a write's outcome is unknown.
  * - ERR_REDIS_CONFLICT: getAndSet kept losing the compare-and-set race to concurrent writers of
  *   its session for `commandTimeout` (or more than `maxRetries` times); nothing was written.

@@ -166,9 +166,11 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     return await this.#getAndSetQueue.run(
       key,
       this.#commandTimeout,
+      // Those earlier calls are stuck on Redis (healthy, they take a round trip or two).
       () =>
-        this.#conflict(
-          `getAndSet waited ${this.#commandTimeout} ms (commandTimeout) for earlier getAndSet calls of the same session in this process to finish`,
+        new RedisStoreError(
+          'ERR_REDIS_UNAVAILABLE',
+          `getAndSet was not sent: it waited ${this.#commandTimeout} ms (commandTimeout) for earlier getAndSet calls of the same session in this process, which Redis has not answered; nothing was written`,
         ),
       () => this.#getAndSetNow(key, fn, ttlMs, started + this.#commandTimeout),
     );
@@ -335,7 +337,9 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   /** Starts connecting on first use (commands wait in node-redis's offline queue meanwhile). */
   async #withConnection<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    if (!this.client.isOpen) this.#connect();
+    // Seen open once (its owner connected it after handing it over): theirs to close for good.
+    if (this.client.isOpen) this.#connectStarted = true;
+    else this.#connect();
     try {
       return await run();
     } catch (err) {

@@ -41,6 +41,20 @@ export function assertRedisUrl(url: unknown): void {
       'is not a valid URL: is the port above 65535, or does the password hold a character that must be percent-encoded, such as / ? # or a space?',
     );
   }
+  // node-redis decodes both with decodeURIComponent: a stray '%' (a password like 50%off)
+  // would throw its bare URIError.
+  for (const part of [parsed.username, parsed.password]) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      badUrl(
+        url,
+        "has a user name or password with a '%' that does not start an escape: write it as %25",
+      );
+    }
+  }
+  // redis:// or redis:///0 would quietly mean localhost, like the empty string.
+  if (parsed.hostname === '') badUrl(url, 'names no host');
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
     badUrl(
       url,

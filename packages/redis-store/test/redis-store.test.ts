@@ -492,6 +492,10 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
           /"redis:\/\/app:\*\*\*@redis.internal" is not a valid URL/,
         ],
         ['', /url "" is empty/], // an unset REDIS_URL: node-redis would quietly use localhost
+        ['redis://', /names no host/], // the same quiet localhost
+        ['redis:///0', /names no host/],
+        // node-redis decodes the password: a stray % threw its bare URIError.
+        ['redis://:50%offSecr3t@redis.internal', /'%' that does not start an escape/],
       ];
       for (const [url, message] of cases) {
         let err: unknown;
@@ -558,10 +562,13 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
 
     it('never reopens a given client once its owner has closed it: ERR_REDIS_CLOSED', async () => {
       const { createClient } = await import('redis');
-      for (const connected of [true, false]) {
+      // Who connects it: the owner before handing it over, the store (given closed), or the
+      // owner after handing it over, before the store's first call.
+      for (const connector of ['owner-before', 'store', 'owner-after'] as const) {
         const client = createClient({ url: server.url });
-        if (connected) await client.connect(); // given open: the owner connected it
+        if (connector === 'owner-before') await client.connect();
         const store = new RedisStore({ client, prefix: 'reopen:' });
+        if (connector === 'owner-after') await client.connect();
         await store.store('a', { a: 1 }, HOUR); // given closed: the store connects it, once
         await client.close(); // the owner's shutdown
         const err = await store.get('a').catch((e: unknown) => e);
