@@ -75,6 +75,8 @@ export function writeHeadWithCookies(
     dropSecondAnswer(res, args);
     return res;
   }
+  // The lifetime the cookie goes out with: a later change cannot reach the browser.
+  if (!res.headersSent) state.maxAgeAtHeaders = state.current.maxAge;
   if (!state.cookiesDone && !res.headersSent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
@@ -174,11 +176,26 @@ function endWithCookies(
   if (!state.cookiesDone && !res.headersSent) {
     state.cookiesDone = true;
     appendSetCookie(res, cookies);
-  } else if (res.headersSent) {
-    warnUnsent(res, state, cookies, true);
+  } else if (res.headersSent && lifetimeChangedLate(state)) {
+    // The record has the new lifetime, the browser's cookie the old one. A cookie that was
+    // only due for a refresh (touchAfter, rolling) is not worth a word: the next response
+    // sends it.
+    warn(state, cookieNames(cookies), true);
   }
   end.apply(res, args);
 }
+
+/** `maxAge` ("remember me") set after the headers, and so the cookie, went out. */
+function lifetimeChangedLate(state: RequestSession): boolean {
+  const session = state.current;
+  return (
+    !session.destroyed &&
+    state.maxAgeAtHeaders !== undefined &&
+    session.maxAge !== state.maxAgeAtHeaders
+  );
+}
+
+const cookieNames = (cookies: readonly string[]) => cookies.map((c) => c.split('=', 1)[0]!);
 
 /**
  * The body was streamed (res.write, a pipe, sendFile) before the session got an id the client
@@ -207,13 +224,17 @@ function warnUnsent(
 ): boolean {
   const names = unsentCookieNames(state.current, cookies, res.getHeader('set-cookie'));
   if (names.length === 0) return false;
-  if (!warned.has(state.manager)) {
+  warn(state, names, stored);
+  return true;
+}
+
+function warn(state: RequestSession, names: readonly string[], stored: boolean): void {
+  if (names.length > 0 && !warned.has(state.manager)) {
     warned.add(state.manager);
     const cause = 'a streamed body, res.write() or res.flushHeaders(), then a session change?';
     const fix = 'Change the session (awaiting regenerate() or destroy()) before the first write';
     process.emitWarning(headersSentError(names, stored, cause, fix));
   }
-  return true;
 }
 
 /**

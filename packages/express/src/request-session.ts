@@ -18,6 +18,8 @@ export class RequestSession {
   value: unknown;
   /** What the last save() or commit() through req.session failed with (the app has it). */
   failedCommit: unknown = undefined;
+  /** The session's maxAge when the headers went out (undefined until then). */
+  maxAgeAtHeaders: number | null | undefined = undefined;
   /** The id the request came with: a session with another (new, regenerated) needs its cookie. */
   readonly loadedId: string;
 

@@ -148,6 +148,43 @@ describe('@fastmmap/express session()', () => {
       return warnings;
     }
 
+    it('a cookie refresh falling due during a long stream is not worth a warning; maxAge set after the first chunk is', async () => {
+      let now = 1_800_000_000_000;
+      const clock = () => now;
+      for (const rolling of [false, true]) {
+        const store = new MemoryStore({ clock });
+        const app = express();
+        app.use(session({ secret, store, clock, touchAfter: 1000, rolling }));
+        app.get('/login', (req, res) => {
+          (req.session.data as Data).user = 'ann';
+          res.json({ ok: true });
+        });
+        app.get('/download', (_req, res) => {
+          res.write('chunk ');
+          now += 5000; // a long download: the touch falls due meanwhile
+          res.end('done');
+        });
+        app.get('/remember-me-late', (req, res) => {
+          res.write('chunk ');
+          req.session.maxAge = 30 * 86_400_000;
+          res.end('done');
+        });
+        const url = await serve(app);
+        const cookie = cookieOf(await fetch(`${url}/login`));
+        const quiet = await headersSentWarnings(async () => {
+          await (await fetch(`${url}/download`, { headers: { cookie } })).text();
+        });
+        expect(quiet).toEqual([]);
+        const warnings = await headersSentWarnings(async () => {
+          await (await fetch(`${url}/remember-me-late`, { headers: { cookie } })).text();
+        });
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(
+          /the session was stored, but the client does not get this cookie/,
+        );
+      }
+    });
+
     for (const sync of [true, false]) {
       const kind = sync ? 'a synchronous store' : 'an asynchronous store';
 
