@@ -12,7 +12,7 @@ import { clientSafe, originalError } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
 import { refuseSecondOwner } from './registration.js';
 import { failedSave, fastifySessionMembers } from './session-api.js';
-import { warnIfUncommitted } from './uncommitted.js';
+import { commitAfterRawResponse } from './uncommitted.js';
 
 /**
  * Set on a request once its first reply's onSend has started the session commit: true when the
@@ -143,11 +143,11 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
   });
 
   // onResponse runs for every response, hijacked ones and reply.raw writes included, which
-  // skip onSend: the one place to notice a session that was never committed.
-  fastify.addHook('onResponse', (request, _reply, done) => {
+  // skip onSend: the one place to commit a session that was not committed before.
+  fastify.addHook('onResponse', (request, reply, done) => {
     const session = request.session as Session | null;
     if (session !== null && (request as { [COMMITTED]?: Committed })[COMMITTED] === undefined) {
-      warnIfUncommitted(request, session, manager);
+      commitAfterRawResponse(request, reply, session);
     }
     done();
   });
@@ -157,8 +157,8 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
 
 /**
  * Sessions for Fastify: `app.register(fastifySession, { secret })`, then `request.session`.
- * Loads in onRequest, commits in onSend (before the response is written), warns in
- * onResponse about a session a hijacked reply left uncommitted, and closes the manager it
+ * Loads in onRequest, commits in onSend (before the response is written), or in onResponse
+ * for a hijacked reply (after it), and closes the manager it
  * created in onClose. Registered with fastify-plugin, so it applies to the context it is
  * registered in and that context's children; registering it again there is refused.
  */

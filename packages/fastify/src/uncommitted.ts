@@ -1,90 +1,71 @@
-import { serialize } from 'node:v8';
-import type { Session, SessionManager } from '@fastmmap/session-core';
-import type { FastifyRequest } from 'fastify';
+import {
+  commitNow,
+  headersSentError,
+  type Session,
+  unsentCookieNames,
+} from '@fastmmap/session-core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** What a session whose commit never ran still held: a new session, or changes to one. */
-type Unsaved = 'new' | 'changes' | undefined;
+/** `name=value`, the part of a Set-Cookie value that says which cookie it sets. */
+const pairOf = (cookie: string): string => cookie.split(';', 1)[0]!;
 
-const LOST = {
-  new: 'the new session was not stored, and the client got no cookie for it',
-  changes: 'its changes were not saved',
-} as const;
+/**
+ * The Set-Cookie values that went out. Headers passed to writeHead() as an object (what a
+ * hijacking route does) never reach getHeader(), so the header block Node wrote (`_header`,
+ * long-standing if undocumented) is read too.
+ */
+function sentCookies(raw: FastifyReply['raw']): string[] {
+  const own = raw.getHeader('set-cookie');
+  const values = Array.isArray(own) ? own.map(String) : typeof own === 'string' ? [own] : [];
+  const block = (raw as { _header?: unknown })._header;
+  if (typeof block === 'string') {
+    for (const match of block.matchAll(/^set-cookie:[ \t]*(.*?)\r?$/gim)) values.push(match[1]!);
+  }
+  return values;
+}
 
 /**
  * For a response that went out without the plugin's onSend (reply.hijack(), or a write to
- * reply.raw): logs one warning through request.log when the session held something a commit
- * would have stored. Runs after the response, off the usual path; a store that cannot be read
- * now leaves the question open, and nothing is logged.
+ * reply.raw): commits the session now, as the Express adapter does after a streamed body, so
+ * a session the client has a cookie for keeps its changes. A session whose cookie would carry
+ * an id the client does not have (new, or regenerated) is not stored, since no request could
+ * reach it, and one warning is logged. A refresh of the client's own cookie that cannot go out
+ * waits for the next response.
  */
-export function warnIfUncommitted(
+export function commitAfterRawResponse(
   request: FastifyRequest,
+  reply: FastifyReply,
   session: Session,
-  manager: SessionManager,
 ): void {
-  const warn = (unsaved: Unsaved) => {
-    if (unsaved === undefined) return;
-    request.log.warn(
-      { code: 'ERR_SESSION_HEADERS_SENT' },
-      `@fastmmap/fastify: the response went out without the session commit (reply.hijack() ` +
-        `or a write to reply.raw skips onSend), so ${LOST[unsaved]}. Before hijacking, ` +
-        'await request.session.save() and send request.session.cookieHeaders() as Set-Cookie',
+  let unsent: string[];
+  try {
+    const cookies = session.cookieHeaders();
+    const sent = sentCookies(reply.raw);
+    const requestCookies = request.headers.cookie ?? '';
+    // Not sent, and not the client's own: an id it does not have.
+    unsent = unsentCookieNames(
+      session,
+      cookies.filter((cookie) => !requestCookies.includes(pairOf(cookie))),
+      sent,
     );
-  };
-  const unsaved = unsavedIn(session, manager, request.headers.cookie);
-  if (unsaved instanceof Promise) unsaved.then(warn, () => {});
-  else warn(unsaved);
-}
-
-/**
- * Compared with the store, loaded afresh under the session's current id: the session keeps
- * no public record of what it loaded, and this path is rare. A change another request made
- * to the same session meanwhile also shows as a difference.
- */
-function unsavedIn(
-  session: Session,
-  manager: SessionManager,
-  requestCookie: string | undefined,
-): Unsaved | Promise<Unsaved> {
-  // destroy() already left its tombstone: only the clearing cookie is lost, and it is moot.
-  if (session.destroyed) return undefined;
-  let cookies: string[];
-  try {
-    cookies = session.cookieHeaders();
-  } catch {
-    // Data a commit would refuse (a class instance, say): lost either way.
-    return 'changes';
+  } catch (err) {
+    request.log.error({ err }, '@fastmmap/fastify: the session could not be committed');
+    return;
   }
-  // A visitor with nothing to store: no record, no cookie, nothing lost.
-  if (session.isNew && cookies.length === 0) return undefined;
-  // The cookie names the current id (after a save() or regenerate() too); without one due,
-  // the request's cookie names it.
-  const cookie = cookies.length > 0 ? cookies[0]!.split(';', 1)[0] : requestCookie;
-  const compare = (stored: Session): Unsaved => {
-    // No record under this id: a commit would have created it, if it had anything to store.
-    if (stored.isNew || stored.id !== session.id) return cookies.length > 0 ? 'new' : undefined;
-    const same =
-      sameData(session.data as Data, stored.data as Data) && session.maxAge === stored.maxAge;
-    return same ? undefined : 'changes';
-  };
-  const stored = manager.loadNow(cookie);
-  return stored instanceof Promise ? stored.then(compare) : compare(stored);
-}
-
-type Data = Record<string, unknown>;
-
-/** Same top-level keys, values equal as structured-clone bytes (key order counts, as in the core). */
-function sameData(a: Data, b: Data): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
+  if (unsent.length > 0) {
+    const cause = 'reply.hijack() or a write to reply.raw skips onSend';
+    const fix =
+      'Before hijacking, await request.session.save() and send request.session.cookieHeaders() as Set-Cookie';
+    const err = headersSentError(unsent, false, cause, fix);
+    request.log.warn({ code: err.code }, `@fastmmap/fastify: ${err.message}`);
+    return;
+  }
+  const failed = (err: unknown) =>
+    request.log.error({ err }, '@fastmmap/fastify: the session could not be committed');
   try {
-    return serialize(a).equals(serialize(b));
-  } catch {
-    // Not storable: it cannot be what the store holds.
-    return false;
+    const committed = commitNow(session);
+    if (committed instanceof Promise) committed.catch(failed);
+  } catch (err) {
+    failed(err);
   }
 }
