@@ -61,7 +61,18 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     // Mounted twice for one cookie (app-wide and on a path, or by a sub-app): the first one
     // wins. A second load and commit would send a second Set-Cookie with another new id, and
     // the browser would keep that one. A session() for another cookie name still runs.
-    if (loadedFor(c.get('session')) === cookieName) return next();
+    const previous = loadedFor(c.get('session'));
+    if (previous !== undefined && previous !== cookieName) {
+      // Another cookie's session() ran first. The names loaded on this request are kept
+      // only in apps with several (one-session apps pay nothing): a later mount of the first
+      // one, after this, must still see that it ran.
+      const names = (c.get as (key: string) => unknown)(LOADED_NAMES) as string[] | undefined;
+      if (names?.includes(cookieName)) return next();
+      (c.set as (key: string, value: unknown) => void)(LOADED_NAMES, [
+        ...(names ?? [previous]),
+        cookieName,
+      ]);
+    } else if (previous === cookieName) return next();
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
     const current = loaded instanceof Promise ? await loaded : loaded;
@@ -90,6 +101,9 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     },
   });
 }
+
+/** The cookie names whose session() has run on this request, once there are two. */
+const LOADED_NAMES = '@fastmmap/hono loaded cookie names';
 
 /** The context variable hono-sessions reads to rotate the session key. */
 const KEY_ROTATION = 'session_key_rotation';

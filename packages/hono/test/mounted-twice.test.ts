@@ -93,4 +93,24 @@ describe('session() reached twice on one request', () => {
       lang: 'en',
     });
   });
+
+  it('the same middleware mounted again after a session() for another name still runs once', async () => {
+    const store = new MemoryStore();
+    const sessions = session({ secret, store });
+    const app = new Hono<Env>();
+    app.use(sessions);
+    app.use(remembersLanguage); // so the app-wide session has something to store
+    app.use('/admin/*', session({ secret, store, name: 'admin' }));
+    app.use('/admin/*', sessions);
+    app.get('/admin/login', (c) => {
+      c.get('session').data.admin = true;
+      return c.json(c.get('session').data);
+    });
+    const login = await app.request('/admin/login');
+    expect(
+      pairs(login)
+        .map((c) => c.split('=', 1)[0])
+        .sort(),
+    ).toEqual(['admin', 'fmsid']);
+  });
 });
