@@ -2,12 +2,16 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import {
   assertKnownOptions,
-  mapCacheError,
+  openJsonCache,
   pickOptions,
   SessionError,
   sessionStoreError,
 } from '@fastmmap/session-core';
-import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
+import {
+  CACHE_OPTION_KEYS,
+  type CacheOptions,
+  type FastMmapCache,
+} from '@fastmmap/session-core/cache';
 import {
   type ExpressSessionInput,
   type ExpressSessionRecord,
@@ -117,20 +121,8 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
         `ExpressSessionStore: ttl must be a positive number of ms, got ${ttl}`,
       );
     }
-    try {
-      this.cache = FastMmapCache.open<ExpressSessionRecord>({
-        appName: 'express-session',
-        // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
-        ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
-          ? { numPages: 512 }
-          : {}),
-        ...cacheOptions,
-        // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.
-        codec: 'json',
-      });
-    } catch (err) {
-      throw mapCacheError(err, 'open the session file', 'ExpressSessionStore');
-    }
+    // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.
+    this.cache = openJsonCache('ExpressSessionStore', 'express-session', cacheOptions);
     this.prefix = prefix;
     this.ttl = ttl;
     this.disableTouch = disableTouch;

@@ -1,11 +1,15 @@
 import {
   assertKnownOptions,
-  mapCacheError,
+  openJsonCache,
   pickOptions,
   SessionError,
   sessionStoreError,
 } from '@fastmmap/session-core';
-import { CACHE_OPTION_KEYS, type CacheOptions, FastMmapCache } from '@fastmmap/session-core/cache';
+import {
+  CACHE_OPTION_KEYS,
+  type CacheOptions,
+  type FastMmapCache,
+} from '@fastmmap/session-core/cache';
 
 const ONE_DAY = 86_400_000;
 
@@ -65,19 +69,7 @@ export class KoaSessionStore {
         `KoaSessionStore: sessionTtl must be a positive number of ms, got ${sessionTtl}`,
       );
     }
-    try {
-      this.cache = FastMmapCache.open<KoaSessionRecord>({
-        appName: 'koa-session',
-        // The same default size as FastMmapStore's: 512 pages of 64 KiB (32 MiB).
-        ...(cacheOptions.cacheSize === undefined && cacheOptions.numPages === undefined
-          ? { numPages: 512 }
-          : {}),
-        ...cacheOptions,
-        codec: 'json',
-      });
-    } catch (err) {
-      throw mapCacheError(err, 'open the session file', 'KoaSessionStore');
-    }
+    this.cache = openJsonCache('KoaSessionStore', 'koa-session', cacheOptions);
     this.prefix = prefix;
     this.sessionTtl = sessionTtl;
   }

@@ -38,6 +38,7 @@ export {
 export { mapCacheError, sessionStoreError } from './store/cache-errors.js';
 export { FastMmapStore, type FastMmapStoreOptions } from './store/fastmmap-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { openJsonCache } from './store/open-json-cache.js';
 export { type SweeperOptions, startSweeper } from './store/sweeper.js';
 // For Store authors whose work is synchronous: async get/getAndSet and Store.sync from the sync pair.
 export { SyncBackedStore } from './store/sync-access.js';
