@@ -151,8 +151,9 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
 /**
  * Sessions for Fastify: `app.register(fastifySession, { secret })`, then `request.session`.
  * Loads in onRequest, commits in onSend (before the response is written) and closes the
- * manager it created in onClose. Registered with fastify-plugin, so it applies to the context it is
- * registered in and that context's children; registering it again there is refused.
+ * manager it created in onClose. Registered with fastify-plugin, so it applies to the
+ * context it is registered in and that context's children; registering it again there is
+ * refused.
  */
 export const fastifySession = fp(sessionPlugin, {
   fastify: '5.x',
