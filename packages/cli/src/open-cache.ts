@@ -1,9 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { FastMmapCache } from '@fastmmap/session-core/cache';
+import type { FastMmapCache, PathState } from '@fastmmap/session-core/cache';
 import { CliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
-import { type FileIdentity, identityOf, pathState } from './file-identity.js';
 import { explainOpenFailure } from './open-failure.js';
 
 export type OpenMode = 'read' | 'write';
@@ -14,8 +13,8 @@ type CacheClass = typeof FastMmapCache;
 export interface OpenedCache {
   cache: FastMmapCache<Uint8Array>;
   codec: string;
-  /** The file that was opened: `watch` compares its path with it on every refresh. */
-  identity: FileIdentity;
+  /** Whether the path still names the file that was opened (`watch` asks on every refresh). */
+  pathNow: () => PathState;
 }
 
 export interface OpenOptions {
@@ -56,11 +55,11 @@ export async function openCacheFile(
   }
   const path = resolve(file);
   let isFile: boolean;
-  let identity: FileIdentity;
+  let identity: { dev: number; ino: number };
   try {
     const st = statSync(path);
     isFile = st.isFile();
-    identity = identityOf(st);
+    identity = { dev: st.dev, ino: st.ino };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new CliError(`no such file: ${file}`);
@@ -71,7 +70,7 @@ export async function openCacheFile(
     throw new CliError(`not a cache file: ${file} (not a regular file)`, ExitCode.notACacheFile);
   }
   // Loaded on first use: `--help` and usage errors stay fast without the native modules.
-  const { FastMmapCache } = await import('@fastmmap/session-core/cache');
+  const { FastMmapCache, pathState } = await import('@fastmmap/session-core/cache');
   let codec: string;
   let cache: FastMmapCache<Uint8Array>;
   try {
@@ -91,7 +90,7 @@ export async function openCacheFile(
     cache.close();
     throw new CliError(`${file} was deleted or replaced while it was being opened; run again`);
   }
-  return { cache, codec, identity };
+  return { cache, codec, pathNow: () => pathState(path, identity) };
 }
 
 /** Runs `fn` with the cache open, and closes it on every path. */

@@ -1,9 +1,8 @@
-import type { CacheStats } from '@fastmmap/session-core/cache';
+import type { CacheStats, PathState } from '@fastmmap/session-core/cache';
 import { expectPositionals, integerOption, parseCommandArgs } from '../args.js';
 import { type Command, helpPage } from '../command.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { type FileIdentity, pathState } from '../file-identity.js';
 import { formatPercent, formatRate } from '../format.js';
 import { type CliIo, type Style, styleFor } from '../io.js';
 import { formatJson } from '../json-output.js';
@@ -54,8 +53,7 @@ function rateLines(rates: Rates | null, seconds: number, style: Style): string[]
  * The mapped file lives on after an `rm` or a replacement, with frozen counters: apps started
  * from then on use another file. Showing the old one as if nothing happened would hide that.
  */
-function checkStillNamed(path: string, identity: FileIdentity): void {
-  const state = pathState(path, identity);
+function checkStillNamed(path: string, state: PathState): void {
   if (state === 'same') return;
   const what = state === 'deleted' ? 'was deleted' : 'was replaced by another file';
   throw new CliError(
@@ -96,10 +94,10 @@ export const watchCommand: Command = {
     }
     const [file] = expectPositionals(name, positionals, ['FILE']);
     const interval = integerOption(name, 'interval', values.interval, { min: 100, fallback: 1000 });
-    const { cache, identity } = await openCacheFile(file!, 'read');
+    const { cache, pathNow } = await openCacheFile(file!, 'read');
     return watchLoop(
       () => {
-        checkStillNamed(cache.path, identity);
+        checkStillNamed(cache.path, pathNow());
         return cache.stats();
       },
       {

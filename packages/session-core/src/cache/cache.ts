@@ -3,7 +3,7 @@ import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
 import { DecodedMemo } from './decoded-memo.js';
 import { FastMmapError } from './errors.js';
 import { openCacheFile } from './file.js';
-import { type FileIdentity, stillNamed } from './file-identity.js';
+import { type FileIdentity, pathState } from './file-identity.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
 import {
@@ -915,7 +915,7 @@ export class FastMmapCache<V = unknown> {
     }
     if (now - this.fileCheckedAt >= FILE_CHECK_INTERVAL_MS && !this.fileReplaced) {
       this.fileCheckedAt = now;
-      if (!stillNamed(this.path, this.identity)) {
+      if (pathState(this.path, this.identity) !== 'same') {
         this.fileReplaced = true;
         process.emitWarning(
           `fastmmap cache ${this.path} was deleted or replaced while this process had it open: processes started from now on use another file and share nothing with this one (sessions split between workers). Restart every process that uses it.`,

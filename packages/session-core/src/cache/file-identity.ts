@@ -6,16 +6,19 @@ export interface FileIdentity {
   ino: number;
 }
 
+/** Whether a path still names a file: 'deleted' and 'replaced' mean processes now split. */
+export type PathState = 'same' | 'deleted' | 'replaced';
+
 /**
- * Whether `path` still names the mapped file. False once it was deleted or replaced (a tmp
- * cleaner, an admin's `rm`): processes that open the path from then on get a new file, and
- * share nothing with those that still map the old one. Other stat errors: assumed unchanged.
+ * Whether `path` still names the file with `identity`. Once it was deleted or replaced (a tmp
+ * cleaner, an admin's `rm`), processes that open the path get a new file, and share nothing
+ * with those that still map the old one. Other stat errors are no evidence of a change.
  */
-export function stillNamed(path: string, identity: FileIdentity): boolean {
+export function pathState(path: string, identity: FileIdentity): PathState {
   try {
     const st = statSync(path);
-    return st.dev === identity.dev && st.ino === identity.ino;
+    return st.dev === identity.dev && st.ino === identity.ino ? 'same' : 'replaced';
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'deleted' : 'same';
   }
 }

@@ -5,6 +5,8 @@
  */
 export { type CacheEntry, FastMmapCache, type VerifyReport } from './cache.js';
 export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
+// For tools that watch a cache file (the CLI): has its path been deleted or replaced?
+export { type FileIdentity, type PathState, pathState } from './file-identity.js';
 export { CACHE_OPTION_KEYS } from './options.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
 export type {
