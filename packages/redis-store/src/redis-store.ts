@@ -52,7 +52,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   #lastConnectionError: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** Whether connect() has been called, by the store or (a client given open) by its owner. */
+  /** Whether the client has been connected, by the store or by its owner (then seen open). */
   #connectStarted = false;
   readonly #getAndSetQueue = new KeyQueue();
   // Without a listener an 'error' event (every failed reconnect) would crash the process.
@@ -208,17 +208,14 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
           attempt >= this.#maxRetries
             ? ` (maxRetries ${this.#maxRetries})`
             : ` in ${this.#commandTimeout} ms (commandTimeout)`;
-        throw this.#conflict(
-          `getAndSet lost to concurrent writers of the same session ${attempt + 1} times${limit}`,
+        throw new RedisStoreError(
+          'ERR_REDIS_CONFLICT',
+          `getAndSet lost to concurrent writers of the same session ${attempt + 1} times${limit}; nothing was written`,
         );
       }
       const wait = retryDelay(attempt, msLeft);
       if (wait > 0) await sleep(wait);
     }
-  }
-
-  #conflict(what: string): RedisStoreError {
-    return new RedisStoreError('ERR_REDIS_CONFLICT', `${what}; nothing was written`);
   }
 
   /** New expiry ttlMs from now; patches 15 header bytes and the key's PXAT, not the data. */
