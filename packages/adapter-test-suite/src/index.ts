@@ -18,3 +18,4 @@ export { expectLoginRotatesId, type LoginGo } from './login-flow.js';
 export { type FlowReply, type FlowRequest, loginFlowClient } from './login-flow-client.js';
 export type { StoreKind } from './stores.js';
 export { thrownBy } from './thrown.js';
+export { typeErrors } from './type-errors.js';

@@ -163,6 +163,25 @@ describe('req.session, express-session style', () => {
     expect((await go('/route')).body).toEqual({ writes: 1 });
   });
 
+  it('save() without a callback, not awaited (express-session style): a failure is no unhandled rejection, the response reports it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { go } = await serve((req, res) => {
+        loose(req).big = 'x'.repeat(2 * 1024 * 1024);
+        loose(req).save(); // express-session's save() without a callback returns nothing
+        res.json({ saved: true });
+      });
+      const answer = await go('/route');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(answer).toMatchObject({ status: 500, body: { code: 'ERR_SESSION_TOO_LARGE' } });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('regenerate(cb): new id, empty data, a new req.session; the old object keeps the old data', async () => {
     const { go, cookie } = await serve((req, res, next) => {
       const before = loose(req);

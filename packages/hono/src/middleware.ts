@@ -13,6 +13,8 @@ import { type HonoSession, pendingDelete } from './session-api.js';
 /** The context variables the middleware sets: `new Hono<{ Variables: SessionVariables }>()`. */
 export interface SessionVariables<D extends object = SessionData> {
   session: HonoSession<D>;
+  /** hono-sessions' key rotation: `c.set('session_key_rotation', true)` gives a new id. */
+  session_key_rotation?: boolean;
 }
 
 /** A Hono `Env` with the session variable, for `createMiddleware<SessionEnv>` and friends. */

@@ -177,7 +177,21 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     fail(`name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
   const ttl = positiveMs(options.ttl ?? 86_400_000, 'ttl');
-  const touchAfter = positiveMs(options.touchAfter ?? Math.floor(ttl / 10), 'touchAfter', true);
+  const cookie = resolveCookie(name, options.cookie ?? {}, ttl);
+  // A tenth of the shorter of the two lifetimes: with `cookie: { maxAge: 1h }` and the default
+  // one-day ttl, a throttle of ttl / 10 would let the browser's cookie of an active session
+  // lapse, never re-sent within its hour. One as long as a lifetime is refused for that reason.
+  const shortest = Math.min(ttl, cookie.maxAge ?? ttl);
+  const touchAfter = positiveMs(
+    options.touchAfter ?? Math.floor(shortest / 10),
+    'touchAfter',
+    true,
+  );
+  if (touchAfter >= shortest) {
+    fail(
+      `touchAfter (${touchAfter} ms) must be shorter than ttl and cookie.maxAge (${shortest} ms): an active session would run out`,
+    );
+  }
   const tombstoneTtl = positiveMs(options.tombstoneTtl ?? 5 * 60_000, 'tombstoneTtl');
   const absoluteTimeout =
     options.absoluteTimeout === undefined
@@ -201,7 +215,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   return {
     secrets,
     name,
-    cookie: resolveCookie(name, options.cookie ?? {}, ttl),
+    cookie,
     ttl,
     rolling: flag(options.rolling, false, 'rolling'),
     touchAfter,

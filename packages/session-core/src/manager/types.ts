@@ -35,7 +35,10 @@ export interface SessionManagerOptions {
   absoluteTimeout?: number;
   /** Re-send the cookie on every response and extend the expiry. Default false. */
   rolling?: boolean;
-  /** An unchanged session is touched at most once per this many ms. Default ttl / 10. */
+  /**
+   * An unchanged session is touched at most once per this many ms; shorter than ttl and
+   * cookie.maxAge. Default: a tenth of the shorter of the two.
+   */
   touchAfter?: number;
   /**
    * How long (ms) the tombstone left by destroy() and regenerate() refuses writes to the dead

@@ -36,6 +36,9 @@ describe('createSessionManager options', () => {
     ['a cookie.maxAge under a second', { cookie: { maxAge: 500 } }],
     ['an absoluteTimeout past 1,000 years', { absoluteTimeout: 1e15 }],
     ['a negative touchAfter', { touchAfter: -1 }],
+    // Nothing would refresh an active session before it ran out.
+    ['a touchAfter as long as ttl', { ttl: 3_600_000, touchAfter: 3_600_000 }],
+    ['a touchAfter past cookie.maxAge', { cookie: { maxAge: 3_600_000 }, touchAfter: 7_200_000 }],
     ['SameSite=None without Secure', { cookie: { sameSite: 'none', secure: false } }],
     ['__Host- without Secure', { name: '__Host-sid', cookie: { secure: 'auto' } }],
     [

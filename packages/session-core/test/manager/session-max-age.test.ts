@@ -85,6 +85,28 @@ for (const mode of ['async', 'sync'] as const) {
       expect((await request(manager, cookie)).session.isNew).toBe(true);
     });
 
+    it("a cookie.maxAge option shorter than ttl makes the default touchAfter a tenth of it: an active session's browser cookie never lapses", async () => {
+      // express-session's `cookie: { maxAge: 1h }`, ttl left at one day (touchAfter a tenth of it).
+      const { clock, manager } = setup({ cookie: { maxAge: 60 * MINUTE } });
+      const first = await request(manager, undefined, (s) => {
+        s.data.n = 0;
+      });
+      const cookie = cookiePair(first.headers[0]);
+      let browserExpiry =
+        clock() + Number(cookieAttributes(first.headers[0]!).get('max-age')) * 1000;
+      for (let i = 1; i <= 8; i++) {
+        clock.advance(20 * MINUTE);
+        expect(clock()).toBeLessThan(browserExpiry); // the browser still sends the cookie
+        const { session, headers } = await request(manager, cookie, (s) => {
+          s.data.n = i;
+        });
+        expect(session.isNew).toBe(false);
+        if (headers[0]) {
+          browserExpiry = clock() + Number(cookieAttributes(headers[0]).get('max-age')) * 1000;
+        }
+      }
+    });
+
     it('setting it on a stored session writes it and sends the cookie; the same value again does not', async () => {
       const { manager, memory, store } = setup();
       const { cookie, id } = await login(manager, undefined as unknown as null);
