@@ -73,6 +73,18 @@ function isUnsafe(code: number): boolean {
   );
 }
 
+/**
+ * Text made by util.inspect from cache content, with the controls it leaves as they are
+ * (bidi, line and paragraph separators; it escapes C0 and C1 itself) written as \\u escapes.
+ * Its own colour codes stay, so this works on coloured output too.
+ */
+export function escapeInspected(text: string): string {
+  return text.replace(
+    /[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** Text from the cache file, printed as-is unless it holds control characters (then quoted). */
 export function safeText(text: string): string {
   let unsafe = false;

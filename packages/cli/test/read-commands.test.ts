@@ -170,6 +170,14 @@ describe('fastmmap get', () => {
     }
   });
 
+  it('never prints bidi controls or line separators from a value to the terminal', async () => {
+    const { code, stdout } = await runCli(['get', json.path, 'bidi']);
+    expect(code).toBe(0);
+    expect(stdout).toContain("name: 'nimda\\u202e'");
+    expect(stdout).toContain("note: 'a\\u2028b'");
+    expect(/[\u2028\u202e]/.test(stdout)).toBe(false);
+  });
+
   it('decodes with --codec, and says so clearly when the codec is wrong', async () => {
     const ok = await runCli(['get', json.path, 'doc', '--codec', 'json', '--json']);
     expect(ok.code).toBe(0);

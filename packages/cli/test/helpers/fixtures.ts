@@ -98,6 +98,7 @@ export function jsonFixture(): Fixture {
     codec: 'json',
   });
   cache.set('doc', { a: [1, 'two'], when: '2026-01-02' }, { ttl: 0 });
+  cache.set('bidi', { name: 'nimda\u202e', note: 'a\u2028b' }, { ttl: 0 });
   return finish(dir, path, cache);
 }
 

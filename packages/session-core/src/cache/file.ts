@@ -114,10 +114,20 @@ function fileKind(st: Stats): string {
   return 'device';
 }
 
-/** Someone who can write the parent directory can swap the file: refuse unless it is sticky. */
+/**
+ * Someone who can write the parent directory can swap the file: refuse unless it is sticky.
+ * Its owner can always (the sticky bit does not bind the directory's owner): it must be ours
+ * or root's.
+ */
 function checkParentDir(dir: string): void {
   const st = statSync(dir);
   if (!st.isDirectory()) throw unsafe(`${dir} is not a directory`);
+  const uid = euid();
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
+    throw unsafe(
+      `${dir} is owned by uid ${st.uid}, not by this user (${uid}) or root; its owner could delete or replace the cache and lock files. Use a directory this user or root owns`,
+    );
+  }
   if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
     throw unsafe(
       `${dir} is group/world-writable without the sticky bit; anyone there could replace the cache file`,

@@ -1,4 +1,10 @@
+import { SessionError } from '../errors.js';
 import type { FlashMessages } from './record.js';
+
+/** `record[key]` if it is the record's own: a key such as 'constructor' names no message. */
+function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
 
 /** A private copy; most sessions carry no messages, and `{}` needs no structuredClone. */
 function copyMessages(messages: FlashMessages | undefined): FlashMessages {
@@ -22,15 +28,22 @@ export class FlashBox {
   }
 
   add(key: string, value: unknown): void {
-    const queue = this.#added[key] ?? [];
+    // `queues.__proto__ = [...]` would replace a prototype, not queue a message.
+    if (key === '__proto__') {
+      throw new SessionError(
+        'ERR_SESSION_UNSUPPORTED_DATA',
+        'a flash key may not be "__proto__": use another key',
+      );
+    }
+    const queue = own(this.#added, key) ?? [];
     queue.push(value);
     this.#added[key] = queue;
   }
 
   take(key: string): unknown[] {
-    const loaded = this.#loaded[key] ?? [];
-    const added = this.#added[key] ?? [];
-    if (loaded.length > 0) this.#consumed[key] = (this.#consumed[key] ?? 0) + loaded.length;
+    const loaded = own(this.#loaded, key) ?? [];
+    const added = own(this.#added, key) ?? [];
+    if (loaded.length > 0) this.#consumed[key] = (own(this.#consumed, key) ?? 0) + loaded.length;
     delete this.#loaded[key];
     delete this.#added[key];
     return [...loaded, ...added];
@@ -62,7 +75,7 @@ export class FlashBox {
   apply(stored: FlashMessages | undefined): FlashMessages {
     const next = unread(stored, this.#consumed);
     for (const [key, messages] of Object.entries(this.#added)) {
-      next[key] = [...(next[key] ?? []), ...messages];
+      next[key] = [...(own(next, key) ?? []), ...messages];
     }
     return next;
   }
@@ -88,7 +101,7 @@ export class FlashBox {
     const unread: FlashMessages = {};
     for (const [key, messages] of Object.entries(this.#loaded)) unread[key] = [...messages];
     for (const [key, messages] of Object.entries(this.#added)) {
-      unread[key] = [...(unread[key] ?? []), ...messages];
+      unread[key] = [...(own(unread, key) ?? []), ...messages];
     }
     return unread;
   }
@@ -101,7 +114,7 @@ function unread(
 ): FlashMessages {
   const next: FlashMessages = {};
   for (const [key, messages] of Object.entries(stored ?? {})) {
-    const rest = messages.slice(consumed?.[key] ?? 0);
+    const rest = messages.slice(own(consumed, key) ?? 0);
     if (rest.length > 0) next[key] = rest;
   }
   return next;

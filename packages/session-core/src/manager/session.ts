@@ -208,14 +208,20 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         );
       }
       const opened = openRecord(current, options.clock());
+      // A loaded session whose record is gone or tombstoned (logged out or revoked since our
+      // load) is not brought back under the new id: only this request's own changes move.
+      const lost = this.#persisted && opened === undefined;
       // The new id gets what commit would have written: the stored data (with other
       // requests' changes since our load) plus ours. Updated in place: callers may hold `data`.
-      if (opened !== undefined) {
-        const merged = applyChanges(opened.data, diffSnapshot(this.#snapshot, this.#data).changes);
+      if (opened !== undefined || lost) {
+        const merged = applyChanges(
+          opened?.data ?? {},
+          diffSnapshot(this.#snapshot, this.#data).changes,
+        );
         for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
         Object.assign(this.#data, merged);
       }
-      this.#flash().carryOver(opened?.meta.flash);
+      this.#flash().carryOver(lost ? {} : opened?.meta.flash);
       // A new id starts a new absolute lifetime (regenerate is what a login does).
       this.#meta = {
         ...this.#meta,

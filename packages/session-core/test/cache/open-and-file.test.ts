@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  chownSync,
   closeSync,
   existsSync,
   linkSync,
@@ -186,6 +187,18 @@ describe('opening an existing file', () => {
     linkSync(t.path, hard);
     expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_UNSAFE_FILE');
     expect(codeOf(() => FastMmapCache.open({ path: hard }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+  });
+
+  it('refuses a directory another user owns, even sticky (its owner can delete what is in it)', () => {
+    const dir = join(t.dir, 'theirs');
+    mkdirSync(dir);
+    chmodSync(dir, 0o1777);
+    chownSync(dir, 65534, 65534);
+    const path = join(dir, 'cache.fmc');
+    expect(codeOf(() => FastMmapCache.open({ path, ...SMALL }))).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+    expect(existsSync(path)).toBe(false);
+    chownSync(dir, process.geteuid!(), process.getegid!());
+    FastMmapCache.open({ path, ...SMALL }).close();
   });
 
   it('refuses a group-writable cache file', () => {

@@ -519,6 +519,26 @@ for (const mode of ['async', 'sync'] as const) {
         expect((await manager.load(cookie)).isNew).toBe(true);
       });
 
+      it('does not bring back a session destroyed since its load (only its own changes move)', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager, { user: 'ann', role: 'admin' });
+        const flasher = await manager.load(cookie);
+        flasher.flash('info', 'stored before the logout');
+        await flasher.commit();
+        const elevate = await manager.load<Record<string, unknown>>(cookie);
+        const logout = await manager.load(cookie);
+        await logout.destroy();
+        await logout.commit();
+        elevate.data.step = 'sudo';
+        elevate.flash('info', 'own');
+        await elevate.regenerate();
+        expect(elevate.data).toEqual({ step: 'sudo' });
+        const [header] = await elevate.commit();
+        const fresh = await manager.load<Record<string, unknown>>(cookiePair(header));
+        expect(fresh.data).toEqual({ step: 'sudo' });
+        expect(fresh.flashes('info')).toEqual(['own']);
+      });
+
       it('carries over what other requests stored since this one loaded, and its own changes', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { a: 1, b: 1, gone: true });
@@ -644,6 +664,25 @@ for (const mode of ['async', 'sync'] as const) {
         const third = await manager.load(cookie);
         expect(third.flashes('info')).toEqual([]);
         expect(third.flashes('error')).toEqual(['oops']);
+      });
+
+      it("takes keys named like Object.prototype's members as any other, and refuses __proto__", async () => {
+        const { manager } = setup();
+        const first = await manager.load(undefined);
+        expect(first.flashes('constructor')).toEqual([]);
+        first.flash('constructor', 'c');
+        first.flash('toString', 't');
+        expect(() => first.flash('__proto__', 'p')).toThrow(
+          expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }),
+        );
+        const cookie = cookiePair((await first.commit())[0]);
+        const second = await manager.load(cookie);
+        second.flash('toString', 'more');
+        expect(second.flashes('constructor')).toEqual(['c']);
+        expect(second.flashes('__proto__')).toEqual([]);
+        await second.commit();
+        const third = await manager.load(cookie);
+        expect(third.flashes()).toEqual({ toString: ['t', 'more'] });
       });
 
       it('flashes() with no key returns every unread message by key, once', async () => {
