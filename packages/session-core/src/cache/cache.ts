@@ -721,9 +721,10 @@ export class FastMmapCache<V = unknown> {
       }
       if (counting) {
         store.countRead(base, true);
-        // LRU needs second resolution only: refresh at most once a second per item.
+        // LRU needs second resolution only: refresh at most once a second per item (and after
+        // the clock was set back, when the time kept is in the future).
         const sec = Math.floor(now / 1000);
-        if (sec > lastAccess) this.refreshAccess(page, gi, gen, off, sec);
+        if (sec !== lastAccess) this.refreshAccess(page, gi, gen, off, sec);
       }
       this.readExpiresAt = expiresAt;
       this.readLastAccess = lastAccess;
@@ -909,13 +910,20 @@ export class FastMmapCache<V = unknown> {
 
   private afterWrite(now: number): void {
     this.pressure.afterWrite(now);
-    if (now - this.touchedAt >= TOUCH_INTERVAL_MS) {
+    if (due(now, this.touchedAt, TOUCH_INTERVAL_MS)) {
       this.touchedAt = now;
       this.locks.touch(now);
     }
-    if (now - this.fileCheckedAt >= FILE_CHECK_INTERVAL_MS && !this.fileReplaced) {
+    if (due(now, this.fileCheckedAt, FILE_CHECK_INTERVAL_MS) && !this.fileReplaced) {
       this.fileCheckedAt = now;
-      if (pathState(this.path, this.identity) !== 'same') {
+      const lockFile = this.locks.replacedLockFile();
+      if (lockFile !== undefined) {
+        this.fileReplaced = true;
+        process.emitWarning(
+          `fastmmap lock file ${lockFile} was deleted or replaced while this process had ${this.path} open: processes started from now on lock through other files and do not exclude this one, so their writes can damage pages of the cache. Restart every process that uses it.`,
+          { type: 'FastMmapFileReplacedWarning', code: 'FASTMMAP_FILE_REPLACED' },
+        );
+      } else if (pathState(this.path, this.identity) !== 'same') {
         this.fileReplaced = true;
         process.emitWarning(
           `fastmmap cache ${this.path} was deleted or replaced while this process had it open: processes started from now on use another file and share nothing with this one (sessions split between workers). Restart every process that uses it.`,
@@ -930,6 +938,15 @@ export class FastMmapCache<V = unknown> {
     for (let page = 0; page < this.numPages; page++) total += pick(this.store.pageCounters(page));
     return total;
   }
+}
+
+/**
+ * Whether a periodic check last done at `last` is due again. A clock set back (an NTP step)
+ * makes it due at once: waiting for `now - last` to grow past the interval would skip the
+ * check until the clock caught up again, hours later.
+ */
+function due(now: number, last: number, intervalMs: number): boolean {
+  return now - last >= intervalMs || now < last;
 }
 
 function invalidKey(key: unknown): FastMmapError {

@@ -153,8 +153,12 @@ export class Compactor {
       const order = this.order;
       const dropped = this.dropped;
       dropped.fill(0, 0, kept);
+      // A last access in the future was made before the clock was set back: unknown, so it
+      // counts as the oldest (a use since refreshes it), not as newer than everything since.
+      const nowSec = Math.floor(now / 1000);
       for (let j = 0; j < kept; j++) {
-        order[j] = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]! * 2 ** 21 + j;
+        const lastAccess = u32[((base + rels[j]!) >>> 2) + W_LAST_ACCESS]!;
+        order[j] = (lastAccess > nowSec ? 0 : lastAccess) * 2 ** 21 + j;
       }
       order.subarray(0, kept).sort();
       let survivors = kept;

@@ -184,7 +184,7 @@ export function checkGeometry(req: OpenRequest, header: FileHeader): Geometry {
   if (mismatches.length > 0 && !req.adoptGeometry) {
     throw new FastMmapError(
       'ERR_FASTMMAP_GEOMETRY',
-      `${req.path} has ${mismatches.join(', ')}; open it with the same options, or adoptGeometry: true, or use another path (the file is never resized)`,
+      `${req.path} has ${mismatches.join(', ')} (the file: pageSize ${header.pageSize}, numPages ${header.numPages}, lockStripes ${header.stripes}); open it with the same options, or adoptGeometry: true, or use another path (the file is never resized)`,
     );
   }
   return { pageSize: header.pageSize, numPages: header.numPages, stripes: header.stripes };

@@ -8,6 +8,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
+import { type FileIdentity, pathState } from './file-identity.js';
 import { type FsExt, loadFsExt } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
 
@@ -45,11 +46,13 @@ export function lockFilePath(cachePath: string, stripe: number): string {
  */
 export class StripeLocks {
   private readonly fds: (number | -1)[] = [];
+  /** The file each fd is open on, to tell when its path names another (see replacedLockFile). */
+  private readonly identities: (FileIdentity | undefined)[] = [];
   private readonly lockFlags: number;
   private directoryFd = -1;
 
   constructor(
-    cachePath: string,
+    private readonly cachePath: string,
     stripes: number,
     readOnly: boolean,
     private readonly timeoutMs: number,
@@ -57,8 +60,11 @@ export class StripeLocks {
     useFsExt();
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
     try {
-      for (let s = 0; s < stripes; s++)
-        this.fds.push(openLockFile(lockFilePath(cachePath, s), readOnly));
+      for (let s = 0; s < stripes; s++) {
+        const fd = openLockFile(lockFilePath(cachePath, s), readOnly);
+        this.fds.push(fd);
+        this.identities.push(fd >= 0 ? identityOf(fd) : undefined);
+      }
       if (!readOnly) this.directoryFd = holdDirectory(dirname(cachePath));
     } catch (err) {
       this.close();
@@ -141,9 +147,26 @@ export class StripeLocks {
     }
   }
 
+  /**
+   * The first lock file whose path no longer names the file this instance locks through (a
+   * temp cleaner or an `rm` took it), or undefined. A process started since then made a new
+   * one: its locks and this instance's no longer exclude each other, and their writes to a
+   * page can interleave.
+   */
+  replacedLockFile(): string | undefined {
+    for (let s = 0; s < this.identities.length; s++) {
+      const identity = this.identities[s];
+      if (identity === undefined) continue;
+      const path = lockFilePath(this.cachePath, s);
+      if (pathState(path, identity) !== 'same') return path;
+    }
+    return undefined;
+  }
+
   close(): void {
     for (const fd of this.fds) if (fd >= 0) closeSync(fd);
     this.fds.length = 0;
+    this.identities.length = 0;
     if (this.directoryFd >= 0) closeSync(this.directoryFd);
     this.directoryFd = -1;
   }
@@ -170,6 +193,11 @@ function holdDirectory(dir: string): number {
     closeSync(fd);
     return -1;
   }
+}
+
+function identityOf(fd: number): FileIdentity {
+  const st = fstatSync(fd);
+  return { dev: st.dev, ino: st.ino };
 }
 
 /**

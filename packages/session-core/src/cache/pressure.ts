@@ -62,7 +62,10 @@ export class PressureMonitor {
 
   /** Called after every write (a comparison, until an interval has passed). */
   afterWrite(now: number): void {
-    if (now - this.windowStart < this.intervalMs) return; // false while windowStart is NaN
+    // False while windowStart is NaN. A clock that went back (an NTP step, an operator's
+    // `date -s`) falls through too: otherwise the window would stay open, and the monitor
+    // silent, until the clock caught up again, hours later.
+    if (now >= this.windowStart && now - this.windowStart < this.intervalMs) return;
     const total = this.source.evictionsUnexpired();
     // A clock that went back starts a new window without judging the old one.
     if (now >= this.windowStart) this.judge(total - this.windowBase, now - this.windowStart);

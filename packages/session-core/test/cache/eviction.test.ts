@@ -84,6 +84,28 @@ describe('compaction and LRU eviction inside a page', () => {
     expect(cache.verify().ok).toBe(true);
   });
 
+  it('after the clock is set back, evicts entries unused since before entries used since', () => {
+    const clock = manualClock();
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
+    cache.set('busy', value(9)); // written before the step, read after it
+    for (let i = 0; i < 6; i++) cache.set(`idle${i}`, value(i)); // 15 entries: the page is full
+    clock.advance(2_000);
+    clock.advance(-3_600_000); // an NTP step back by an hour
+    for (let i = 0; i < 8; i++) cache.set(`active${i}`, value(i));
+    for (let round = 0; round < 3; round++) {
+      clock.advance(1_500);
+      for (let i = 0; i < 8; i++) cache.get(`active${i}`);
+      cache.get('busy');
+    }
+    for (let i = 0; i < 4; i++) {
+      clock.advance(1_000);
+      cache.set(`new${i}`, value(i));
+    }
+    expect(cache.stats().evictionsUnexpired).toBeGreaterThan(0);
+    for (let i = 0; i < 8; i++) expect(cache.has(`active${i}`)).toBe(true);
+    expect(cache.has('busy')).toBe(true);
+  });
+
   it('counts expired records dropped by compaction as expired, not as lost live data', () => {
     const clock = manualClock();
     const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
@@ -154,6 +176,25 @@ describe('pressure', () => {
     cache.set('after', value(0));
     expect(cache.stats().evictionsUnexpired).toBeGreaterThan(0);
     expect(onPressure).not.toHaveBeenCalled();
+  });
+
+  it('keeps judging after the clock is set back: a new window starts, not a silence of hours', () => {
+    const clock = manualClock();
+    const calls: PressureInfo[] = [];
+    const cache = t.open<Uint8Array>({
+      ...ONE_PAGE,
+      clock: clock.fn,
+      pressure: { intervalMs: 10_000, onPressure: (info) => calls.push(info) },
+    });
+    cache.set('start', value(0)); // opens the first window
+    clock.advance(-3_600_000); // an NTP step back by an hour
+    cache.set('after-step', value(0)); // starts a new window, judges nothing
+    expect(calls).toHaveLength(0);
+    for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+    clock.advance(12_000);
+    cache.set('after', value(0));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.intervalMs).toBe(12_000);
   });
 
   it('warns through process.emitWarning by default, saying what to do', () => {

@@ -22,7 +22,7 @@ import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { networkFilesystemName } from '../../src/cache/file.js';
 import { defaultCacheDir, FastMmapCache } from '../../src/cache/index.js';
-import { codeOf, manualClock, SMALL, scratchDir } from './helpers.js';
+import { codeOf, manualClock, messageOf, SMALL, scratchDir } from './helpers.js';
 
 /** Child processes run the built library (the hooks are read once, at module load). */
 const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
@@ -132,6 +132,11 @@ describe('opening an existing file', () => {
     const before = sha(t.path);
     expect(codeOf(() => t.open({ pageSize: 4096 }))).toBe('ERR_FASTMMAP_GEOMETRY');
     expect(codeOf(() => t.open({ pageSize: 8192, numPages: 7 }))).toBe('ERR_FASTMMAP_GEOMETRY');
+    // The whole geometry of the file, not only the option that differs: with the page size
+    // left out, a file of other pages shows only as "numPages".
+    expect(messageOf(() => t.open({ numPages: 7 }))).toContain(
+      'has numPages 5 (asked 7) (the file: pageSize 8192, numPages 5, lockStripes 5)',
+    );
     expect(codeOf(() => t.open({ cacheSize: 8192 * 9 }))).toBe('ERR_FASTMMAP_GEOMETRY');
     expect(codeOf(() => t.open({ lockStripes: 3 }))).toBe('ERR_FASTMMAP_GEOMETRY');
     expect(sha(t.path)).toBe(before); // never resized or rewritten
@@ -173,6 +178,7 @@ describe('opening an existing file', () => {
     v2.writeUInt32LE(crc32(v2.subarray(0, 96)), 96);
     writeFileSync(t.path, v2);
     expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_VERSION');
+    expect(messageOf(() => t.open())).toMatch(/never converted: use another path, or stop every/);
   });
 
   it('refuses symlinks, directories, hard-linked and group/world-writable files', () => {
@@ -418,6 +424,48 @@ describe('a cache file deleted or replaced while open', () => {
       cache.set('a', '5');
       expect(spy).toHaveBeenCalledTimes(1);
       expect(cache.get('a')).toBe('5'); // this process keeps its mapping
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('warns when a lock file was deleted: processes started since no longer exclude this one', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const clock = manualClock();
+      const cache = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
+      cache.set('a', '1');
+      unlinkSync(`${t.path}.lock-1`); // a temp cleaner that ignores the directory lock
+      const restarted = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
+      clock.advance(10_000);
+      restarted.set('b', '1'); // its own lock files are the ones at the paths now
+      expect(spy).not.toHaveBeenCalled();
+      cache.set('a', '2');
+      expect(spy).toHaveBeenCalledTimes(1);
+      const [message, options] = spy.mock.calls[0] as [string, { code: string }];
+      expect(options.code).toBe('FASTMMAP_FILE_REPLACED');
+      expect(message).toContain(`lock file ${t.path}.lock-1 was deleted or replaced`);
+      clock.advance(60_000);
+      cache.set('a', '3');
+      expect(spy).toHaveBeenCalledTimes(1); // once per instance
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('still checks after the clock was set back by hours', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const clock = manualClock();
+      const cache = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
+      cache.set('a', '1');
+      clock.advance(-3_600_000); // an NTP step back by an hour
+      cache.set('a', '2'); // checks now (the path is fine) and restarts the 10 s
+      unlinkSync(t.path);
+      clock.advance(10_000);
+      cache.set('a', '3');
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0]![1]).toMatchObject({ code: 'FASTMMAP_FILE_REPLACED' });
     } finally {
       spy.mockRestore();
     }
