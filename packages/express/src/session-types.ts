@@ -23,8 +23,13 @@ export interface ExpressSessionApi<D extends object = SessionData> extends Sessi
   /** Drops this request's unsaved changes and reads the session back from the store. */
   reload(): Promise<void>;
   reload(callback: SessionCallback): void;
-  /** Extend the expiry at commit even when nothing changed (the callback runs next tick). */
-  touch(callback?: SessionCallback): void;
+  /**
+   * Extend the expiry at commit even when nothing changed (the callback runs next tick).
+   * Returns `req.session`, for express-session's chaining.
+   */
+  touch(callback?: SessionCallback): this;
+  /** express-session's name for the same thing: the cookie's lifetime restarts at commit. */
+  resetMaxAge(): this;
 }
 
 /**

@@ -34,6 +34,7 @@ const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
   save: true,
   reload: true,
   touch: true,
+  resetMaxAge: true,
   flash: true,
   flashes: true,
   cookieHeaders: true,
@@ -65,6 +66,8 @@ class SessionApi {
   // old data (passport's keepSessionInfo copies it from here).
   #detached: Data | undefined;
   #bound: Map<string, unknown> | undefined;
+  /** The Proxy this is the target of: what chaining methods return. */
+  view!: ExpressSession;
 
   constructor(context: SessionViewContext) {
     this.#context = context;
@@ -124,9 +127,14 @@ class SessionApi {
     return settleWithCallback(this.#reload(), callback);
   }
 
-  touch(callback?: unknown): void {
+  touch(callback?: unknown): ExpressSession {
     this.#live.touch();
     if (typeof callback === 'function') process.nextTick(callback as SessionCallback);
+    return this.view;
+  }
+
+  resetMaxAge(): ExpressSession {
+    return this.touch();
   }
 
   flash(key: string, value: unknown): void {
@@ -268,5 +276,7 @@ const handler: ProxyHandler<SessionApi> = {
  * `Object.keys(req.session)`, JSON.stringify) works on the same data as `req.session.data`.
  */
 export function createSessionView(context: SessionViewContext): ExpressSession {
-  return new Proxy(new SessionApi(context), handler) as unknown as ExpressSession;
+  const api = new SessionApi(context);
+  api.view = new Proxy(api, handler) as unknown as ExpressSession;
+  return api.view;
 }

@@ -13,7 +13,8 @@ type Loose = Record<string, unknown> & {
   regenerate(cb?: (err?: unknown) => void): Promise<void> | undefined;
   reload(cb?: (err?: unknown) => void): Promise<void> | undefined;
   destroy(cb?: (err?: unknown) => void): Promise<void> | undefined;
-  touch(cb?: (err?: unknown) => void): void;
+  touch(cb?: (err?: unknown) => void): Loose;
+  resetMaxAge(): Loose;
   data: Record<string, unknown>;
   id: string;
 };
@@ -400,6 +401,24 @@ describe('req.session, express-session style', () => {
       res.json({ n: loose(req).n });
     });
     expect((await go('/route')).body).toEqual({ n: 1 });
+  });
+
+  it("touch() and resetMaxAge() chain as express-session's do, and re-send the cookie", async () => {
+    const { go, cookie } = await serve((req, res) => {
+      const s = loose(req);
+      if (req.query.step === 'set') {
+        s.n = 1;
+        res.json({ n: s.n });
+        return;
+      }
+      res.json({ n: s.n, chained: s.resetMaxAge().touch() === loose(req) });
+    });
+    expect((await go('/route?step=set')).body).toEqual({ n: 1 });
+    const before = cookie();
+    const again = await go('/route');
+    expect(again.body).toEqual({ n: 1, chained: true });
+    expect(again.setCookie).toMatch(/^fmsid=.*Max-Age=86400/);
+    expect(cookie()).toBe(before);
   });
 
   it('destroy(cb) and touch(cb) call back', async () => {
