@@ -1,14 +1,8 @@
-import {
-  closeSync,
-  fchmodSync,
-  constants as fsConstants,
-  fstatSync,
-  futimesSync,
-  openSync,
-} from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, futimesSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
 import { type FileIdentity, pathState } from './file-identity.js';
+import { lockFilePath, openLockFiles } from './lock-files.js';
 import { type FsExt, loadFsExt } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
 
@@ -35,10 +29,6 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 // finish while we spin, so past that we sleep and leave the core to it.
 const SPIN_TRIES = 4;
 
-export function lockFilePath(cachePath: string, stripe: number): string {
-  return `${cachePath}.lock-${stripe}`;
-}
-
 /**
  * K lock files next to the cache file; page p is locked through file p mod K with flock, which
  * the kernel releases when a holder dies and which excludes separate opens in one process too.
@@ -50,6 +40,8 @@ export class StripeLocks {
   private readonly identities: (FileIdentity | undefined)[] = [];
   private readonly lockFlags: number;
   private directoryFd = -1;
+  /** A writer's shared lock on the cache file itself, held while open (see lock-files.ts). */
+  private inUseFd = -1;
 
   constructor(
     private readonly cachePath: string,
@@ -59,12 +51,11 @@ export class StripeLocks {
   ) {
     useFsExt();
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
+    const opened = openLockFiles(cachePath, stripes, readOnly, timeoutMs);
+    this.fds.push(...opened.fds);
+    this.inUseFd = opened.inUseFd;
     try {
-      for (let s = 0; s < stripes; s++) {
-        const fd = openLockFile(lockFilePath(cachePath, s), readOnly);
-        this.fds.push(fd);
-        this.identities.push(fd >= 0 ? identityOf(fd) : undefined);
-      }
+      for (const fd of this.fds) this.identities.push(fd >= 0 ? identityOf(fd) : undefined);
       if (!readOnly) this.directoryFd = holdDirectory(dirname(cachePath));
     } catch (err) {
       this.close();
@@ -169,6 +160,8 @@ export class StripeLocks {
     this.identities.length = 0;
     if (this.directoryFd >= 0) closeSync(this.directoryFd);
     this.directoryFd = -1;
+    if (this.inUseFd >= 0) closeSync(this.inUseFd);
+    this.inUseFd = -1;
   }
 }
 
@@ -198,52 +191,4 @@ function holdDirectory(dir: string): number {
 function identityOf(fd: number): FileIdentity {
   const st = fstatSync(fd);
   return { dev: st.dev, ino: st.ino };
-}
-
-/**
- * Lock files are 0600 whatever the cache's mode: anyone who can open one can flock it, and a
- * shared lock held by a reader (a group member of a 0640 cache) would make every writer wait.
- */
-const LOCK_FILE_MODE = 0o600;
-
-function openLockFile(path: string, readOnly: boolean): number {
-  const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO planted there must not block the open (it is refused below).
-    fd = readOnly
-      ? openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-      : openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, LOCK_FILE_MODE);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // A reader with no lock file has no writer to exclude (no writer opened this cache yet);
-    // one not allowed to open it (not the owner) reads without locks.
-    if (readOnly && (code === 'ENOENT' || code === 'EACCES')) return -1;
-    if (code === 'ELOOP')
-      throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
-    if (code === 'EISDIR')
-      throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a directory`);
-    // Out of inodes (or space for a directory entry). Lock files made so far stay: another
-    // process may already be locking through them, and a new inode would not exclude it.
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new FastMmapError('ERR_FASTMMAP_NO_SPACE', `no space to create lock file ${path}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
-  const st = fstatSync(fd);
-  const uid = process.geteuid?.();
-  // As for the cache file: a reader may lock through another user's lock files, a writer not.
-  const foreign = uid !== undefined && st.uid !== uid && !readOnly;
-  if (!st.isFile() || foreign || (st.mode & 0o022) !== 0) {
-    closeSync(fd);
-    throw new FastMmapError(
-      'ERR_FASTMMAP_UNSAFE_FILE',
-      `lock file ${path} must be a regular file owned by uid ${uid}, not group/world-writable`,
-    );
-  }
-  // Made by an earlier version with the cache's 0640: closed to the group from now on.
-  if (!readOnly && (st.mode & 0o077) !== 0) fchmodSync(fd, LOCK_FILE_MODE);
-  return fd;
 }

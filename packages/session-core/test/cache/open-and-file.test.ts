@@ -429,30 +429,6 @@ describe('a cache file deleted or replaced while open', () => {
     }
   });
 
-  it('warns when a lock file was deleted: processes started since no longer exclude this one', () => {
-    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
-    try {
-      const clock = manualClock();
-      const cache = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
-      cache.set('a', '1');
-      unlinkSync(`${t.path}.lock-1`); // a temp cleaner that ignores the directory lock
-      const restarted = t.open<string>({ ...SMALL, codec: 'json', clock: clock.fn });
-      clock.advance(10_000);
-      restarted.set('b', '1'); // its own lock files are the ones at the paths now
-      expect(spy).not.toHaveBeenCalled();
-      cache.set('a', '2');
-      expect(spy).toHaveBeenCalledTimes(1);
-      const [message, options] = spy.mock.calls[0] as [string, { code: string }];
-      expect(options.code).toBe('FASTMMAP_FILE_REPLACED');
-      expect(message).toContain(`lock file ${t.path}.lock-1 was deleted or replaced`);
-      clock.advance(60_000);
-      cache.set('a', '3');
-      expect(spy).toHaveBeenCalledTimes(1); // once per instance
-    } finally {
-      spy.mockRestore();
-    }
-  });
-
   it('still checks after the clock was set back by hours', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
