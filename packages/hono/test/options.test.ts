@@ -25,6 +25,13 @@ describe('session() options', () => {
     expect(err.message).toMatch(/cookieOptions: use cookie/);
   });
 
+  it("a misspelled option's message lists the adapter's own options too", () => {
+    const err = thrownBy(() => session(fromJs({ secret, trustproxy: true })));
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toMatch(/trustproxy: not an option/);
+    expect(err.message).toMatch(/options are secret, .*clock, manager, trustProxy;/);
+  });
+
   it('refuses a trustProxy that is not a boolean (a string from an env var)', () => {
     for (const trustProxy of ['true', 1, null]) {
       const err = thrownBy(() => session(fromJs({ secret, store: new MemoryStore(), trustProxy })));

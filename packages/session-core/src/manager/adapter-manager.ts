@@ -1,6 +1,6 @@
 import { SessionError } from '../errors.js';
 import { createSessionManager } from './manager.js';
-import { OPTION_KEYS } from './option-keys.js';
+import { assertKnownOptionKeys, OPTION_KEYS } from './option-keys.js';
 import type { SessionManager, SessionManagerOptions } from './types.js';
 
 export interface AdapterManager {
@@ -32,6 +32,8 @@ export function adapterManager(
     // ...and the options read as createSessionManager(options) would: through a prototype or
     // a getter too, so options built that way do not lose (say) cookie.secure on the way.
     for (const key of OPTION_KEYS) if (!(key in rest) && key in source) rest[key] = source[key];
+    // Here, so that a typo's message lists the adapter's options too (Hono's trustProxy).
+    assertKnownOptionKeys(rest, ['manager', ...adapterKeys]);
     return { manager: createSessionManager(rest as unknown as SessionManagerOptions), owned: true };
   }
   if (typeof (manager as Partial<SessionManager> | null)?.loadNow !== 'function') {

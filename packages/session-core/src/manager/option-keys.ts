@@ -81,8 +81,9 @@ const COOKIE_HINTS = new Map<string, string>([
  * Refuses keys that are not options (a peer library's name, a typo): left alone they would be
  * ignored, and a cookie asked to be Secure or Strict would silently not be. Own enumerable
  * keys only; a key whose value is undefined counts too, as it is still a misspelled option.
+ * `adapterKeys`: an adapter's own options (already taken out), named in the list of options.
  */
-export function assertKnownOptionKeys(options: object): void {
+export function assertKnownOptionKeys(options: object, adapterKeys: readonly string[] = []): void {
   const lines = unknownKeyLines(options, KNOWN, HINTS, 'not an option');
   const cookie: unknown = (options as SessionManagerOptions).cookie;
   if (typeof cookie === 'object' && cookie !== null) {
@@ -94,6 +95,6 @@ export function assertKnownOptionKeys(options: object): void {
   throw new SessionError(
     'ERR_SESSION_OPTIONS',
     `unknown options (refused rather than ignored):\n${lines.join('\n')}\n` +
-      `options are ${OPTION_KEYS.join(', ')}; cookie options are ${COOKIE_KEYS.join(', ')}`,
+      `options are ${[...OPTION_KEYS, ...adapterKeys].join(', ')}; cookie options are ${COOKIE_KEYS.join(', ')}`,
   );
 }
