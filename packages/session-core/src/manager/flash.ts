@@ -1,5 +1,5 @@
 import { SessionError } from '../errors.js';
-import type { FlashMessages } from './record.js';
+import type { FlashMessages, FlashTaken } from './record.js';
 
 /** `record[key]` if it is the record's own: a key such as 'constructor' names no message. */
 function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
@@ -13,18 +13,31 @@ function copyMessages(messages: FlashMessages | undefined): FlashMessages {
   return {};
 }
 
+/** What `apply` gives: the queues to store and how many messages each has lost at its head. */
+export interface FlashState {
+  flash: FlashMessages;
+  taken: FlashTaken;
+}
+
 /**
  * One request's view of the flash messages: what was loaded, what it added and how many of
  * the loaded ones it consumed. Commit replays the adds and consumptions onto whatever is
  * stored then, so a message queued by a concurrent request is neither lost nor shown twice.
+ * A queue only grows at its tail and is read from its head; the record counts the messages
+ * read off each queue's head (`taken`), so a consumption is replayed by position: the
+ * messages a concurrent request already removed are not removed again, and one queued since
+ * is not removed in their place.
  */
 export class FlashBox {
   #loaded: FlashMessages;
+  /** The `taken` counts as loaded: where our loaded queues start. */
+  #loadedTaken: FlashTaken;
   #added: FlashMessages = {};
   #consumed: Record<string, number> = {};
 
-  constructor(loaded: FlashMessages | undefined) {
+  constructor(loaded: FlashMessages | undefined, taken: FlashTaken | undefined) {
     this.#loaded = copyMessages(loaded);
+    this.#loadedTaken = { ...taken };
   }
 
   add(key: string, value: unknown): void {
@@ -68,21 +81,38 @@ export class FlashBox {
    * messages as they are (without empty queues). Needs no FlashBox.
    */
   static kept(stored: FlashMessages | undefined): FlashMessages {
-    return unread(stored, undefined);
-  }
-
-  /** The stored messages after this request's consumptions and additions. */
-  apply(stored: FlashMessages | undefined): FlashMessages {
-    const next = unread(stored, this.#consumed);
-    for (const [key, messages] of Object.entries(this.#added)) {
-      next[key] = [...(own(next, key) ?? []), ...messages];
+    const next: FlashMessages = {};
+    for (const [key, messages] of Object.entries(stored ?? {})) {
+      if (messages.length > 0) next[key] = messages;
     }
     return next;
   }
 
+  /** The stored messages after this request's consumptions and additions. */
+  apply(stored: FlashMessages | undefined, storedTaken: FlashTaken | undefined): FlashState {
+    const flash: FlashMessages = {};
+    const taken: FlashTaken = { ...storedTaken };
+    for (const [key, messages] of Object.entries(stored ?? {})) {
+      const consumed = own(this.#consumed, key) ?? 0;
+      // Our consumption ends at this position of the queue's history; the stored queue
+      // starts at `before`: remove what lies between, none if others removed it already.
+      const before = own(storedTaken, key) ?? 0;
+      const end = (own(this.#loadedTaken, key) ?? 0) + consumed;
+      const removed = Math.min(messages.length, Math.max(0, end - before));
+      if (removed > 0) taken[key] = before + removed;
+      const rest = removed > 0 ? messages.slice(removed) : messages;
+      if (rest.length > 0) flash[key] = rest;
+    }
+    for (const [key, messages] of Object.entries(this.#added)) {
+      flash[key] = [...(own(flash, key) ?? []), ...messages];
+    }
+    return { flash, taken };
+  }
+
   /** After a successful commit: the stored state is the new baseline. */
-  rebase(stored: FlashMessages | undefined): void {
+  rebase(stored: FlashMessages | undefined, taken: FlashTaken | undefined): void {
     this.#loaded = copyMessages(stored);
+    this.#loadedTaken = { ...taken };
     this.#added = {};
     this.#consumed = {};
   }
@@ -91,9 +121,10 @@ export class FlashBox {
    * For regenerate: the new record starts empty, so every unread message becomes an add.
    * `stored` is what the old record held at that moment (concurrent requests' messages too).
    */
-  carryOver(stored: FlashMessages | undefined): void {
-    this.#added = stored === undefined ? this.#unread() : this.apply(stored);
+  carryOver(stored: FlashMessages | undefined, storedTaken: FlashTaken | undefined): void {
+    this.#added = stored === undefined ? this.#unread() : this.apply(stored, storedTaken).flash;
     this.#loaded = {};
+    this.#loadedTaken = {};
     this.#consumed = {};
   }
 
@@ -105,17 +136,4 @@ export class FlashBox {
     }
     return unread;
   }
-}
-
-/** The stored queues minus the first `consumed[key]` messages of each, empty queues left out. */
-function unread(
-  stored: FlashMessages | undefined,
-  consumed: Readonly<Record<string, number>> | undefined,
-): FlashMessages {
-  const next: FlashMessages = {};
-  for (const [key, messages] of Object.entries(stored ?? {})) {
-    const rest = messages.slice(own(consumed, key) ?? 0);
-    if (rest.length > 0) next[key] = rest;
-  }
-  return next;
 }

@@ -9,6 +9,8 @@ import { isCookieLifetime } from './options.js';
 export const META_KEY = '__fastmmap';
 
 export type FlashMessages = Record<string, unknown[]>;
+/** Per flash key, how many messages have been read off the head of its queue, ever. */
+export type FlashTaken = Record<string, number>;
 
 export interface SessionMeta {
   /** When the session was first saved (ms). Carried over by regenerate. */
@@ -18,6 +20,8 @@ export interface SessionMeta {
   /** When the browser was last sent the cookie with a fresh expiry (ms): drives its throttle. */
   cookieAt?: number;
   flash?: FlashMessages;
+  /** See FlashTaken: lets overlapping requests replay their reads by position. */
+  flashTaken?: FlashTaken;
   /**
    * This session's own lifetime (Session.maxAge): ms for the cookie and the store, or null for
    * a browser-session cookie. Absent: the manager's options.
@@ -37,16 +41,23 @@ function readMeta(value: unknown): SessionMeta | undefined {
   const meta = value as Partial<SessionMeta>;
   if (typeof meta.created !== 'number' || typeof meta.touched !== 'number') return undefined;
   const badCookieAt = meta.cookieAt !== undefined && typeof meta.cookieAt !== 'number';
+  const badTaken = meta.flashTaken !== undefined && !isTakenCounts(meta.flashTaken);
   // A lifetime that is not one a session could set (another writer's record) is dropped.
   const badMaxAge =
     meta.maxAge !== undefined && meta.maxAge !== null && !isCookieLifetime(meta.maxAge);
-  if (badCookieAt || badMaxAge) {
+  if (badCookieAt || badMaxAge || badTaken) {
     const fixed = { ...(meta as SessionMeta) };
     if (badCookieAt) fixed.cookieAt = undefined;
+    if (badTaken) delete fixed.flashTaken;
     if (badMaxAge) delete fixed.maxAge;
     return fixed;
   }
   return meta as SessionMeta;
+}
+
+function isTakenCounts(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.values(value).every((n) => Number.isSafeInteger(n) && n >= 0);
 }
 
 export function isTombstone(record: StoredData | undefined): boolean {
@@ -77,6 +88,9 @@ function storedMeta(meta: SessionMeta): SessionMeta {
   const stored: SessionMeta = { created: meta.created, touched: meta.touched };
   if (meta.cookieAt !== undefined) stored.cookieAt = meta.cookieAt;
   if (meta.flash !== undefined && Object.keys(meta.flash).length > 0) stored.flash = meta.flash;
+  if (meta.flashTaken !== undefined && Object.keys(meta.flashTaken).length > 0) {
+    stored.flashTaken = meta.flashTaken;
+  }
   if (meta.maxAge !== undefined) stored.maxAge = meta.maxAge;
   return stored;
 }

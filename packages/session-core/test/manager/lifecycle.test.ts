@@ -436,6 +436,34 @@ for (const mode of ['async', 'sync'] as const) {
         );
       });
 
+      it('sends no rolling cookie for an id a concurrent request regenerated or destroyed', async () => {
+        const { manager, clock } = setup({ rolling: true });
+        for (const end of ['regenerate', 'destroy'] as const) {
+          const { cookie } = await startSession(manager);
+          const slow = await manager.load(cookie); // a read-only request, answered last
+          const other = await manager.load(cookie);
+          await other[end]();
+          await other.commit();
+          clock.advance(1000);
+          // Sent after the other response, the old id's cookie would log the browser out.
+          expect(slow.cookieHeaders()).toHaveLength(1);
+          expect(await slow.commit()).toEqual([]);
+        }
+      });
+
+      it('gives a rolling cookie the maxAge a concurrent request stored', async () => {
+        const { manager, clock } = setup({ rolling: true });
+        const { cookie } = await startSession(manager);
+        const slow = await manager.load(cookie);
+        const other = await manager.load(cookie);
+        other.maxAge = null; // "do not remember me": a browser-session cookie
+        expect(cookieAttributes((await other.commit())[0]!).has('max-age')).toBe(false);
+        clock.advance(1000);
+        const [header] = await slow.commit();
+        expect(cookiePair(header)).toBe(cookie);
+        expect(cookieAttributes(header!).has('max-age')).toBe(false);
+      });
+
       it('does not resurrect a session deleted by someone else when touching', async () => {
         const { manager, memory, clock } = setup({ touchAfter: 0 });
         const { cookie, id } = await startSession(manager);
@@ -472,6 +500,20 @@ for (const mode of ['async', 'sync'] as const) {
         expect(cookiePair(header)).toBe(`fmsid=${signId(id, NEW)}`);
         // Once re-signed, nothing more to send.
         expect(await (await after.load(cookiePair(header))).commit()).toEqual([]);
+      });
+
+      it('re-signs no cookie for an id a concurrent request regenerated', async () => {
+        const clock = fakeClock();
+        const store = new MemoryStore({ clock });
+        const { cookie } = await startSession(
+          createSessionManager({ secret: SECRET, store, clock }),
+        );
+        const after = createSessionManager({ secret: [NEW, SECRET], store, clock });
+        const slow = await after.load(cookie);
+        const login = await after.load(cookie);
+        await login.regenerate();
+        await login.commit();
+        expect(await slow.commit()).toEqual([]);
       });
 
       it('refuses the old cookie once the old secret is dropped', async () => {
