@@ -115,10 +115,15 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
     assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'ExpressSessionStore');
     const { prefix = 'sess:', ttl = ONE_DAY, disableTouch = false } = options;
     const cacheOptions = pickOptions(options, CACHE_KEYS);
-    if (typeof ttl === 'number' && !(Number.isFinite(ttl) && ttl > 0)) {
+    // A string (say from process.env) would pass here and fail every save of a
+    // browser-session cookie's session later, after the response went out.
+    if (
+      typeof ttl !== 'function' &&
+      !(typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0)
+    ) {
       throw new SessionError(
         'ERR_SESSION_OPTIONS',
-        `ExpressSessionStore: ttl must be a positive number of ms, got ${ttl}`,
+        `ExpressSessionStore: ttl must be a positive number of ms or a function, got ${typeof ttl === 'string' ? JSON.stringify(ttl) : String(ttl)}`,
       );
     }
     // JSON is what express-session stores expect: Cookie#toJSON and user toJSON() apply.

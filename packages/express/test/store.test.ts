@@ -275,6 +275,17 @@ describe('ExpressSessionStore options', () => {
       expect(() => new ExpressSessionStore({ path, ttl: 0 })).toThrow(
         expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
       );
+      // Not a number at all (an env var, a connect-redis-style string): refused up front, not
+      // on every save of a browser-session cookie's session.
+      for (const ttl of ['86400000', null, true, {}]) {
+        expect(() => new ExpressSessionStore({ path, ttl } as never)).toThrow(
+          expect.objectContaining({
+            name: 'SessionError',
+            code: 'ERR_SESSION_OPTIONS',
+            message: expect.stringContaining('ttl must be a positive number of ms'),
+          }),
+        );
+      }
       expect(() => new ExpressSessionStore({ path, pageSize: 5 })).toThrow(
         expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
       );

@@ -62,10 +62,19 @@ export class FastifySessionStore {
         'FastifySessionStore: appName names the default store; give either store or appName',
       );
     }
+    const ttl: unknown = options.ttl ?? ONE_DAY;
+    // Checked before the default store opens its file. 0 or less would make set() delete
+    // every browser-session cookie's session (@fastify/session's default cookie) instead.
+    if (typeof ttl !== 'number' || !(Number.isFinite(ttl) && ttl > 0)) {
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        `FastifySessionStore: ttl must be a positive number of ms, got ${String(ttl)}`,
+      );
+    }
     this.#owned = options.store === undefined;
     this.store =
       options.store ?? new FastMmapStore({ appName: options.appName ?? 'fastify-session' });
-    this.#ttl = options.ttl ?? ONE_DAY;
+    this.#ttl = ttl;
     this.#clock = options.clock ?? Date.now;
   }
 

@@ -244,6 +244,27 @@ describe('FastifySessionStore defaults', () => {
 });
 
 describe('FastifySessionStore options', () => {
+  it('refuses a ttl that is not a positive number of ms (0 would store no browser-session session)', async () => {
+    for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '86400000']) {
+      expect(() => new FastifySessionStore({ store: new MemoryStore(), ttl } as never)).toThrow(
+        expect.objectContaining({
+          name: 'SessionError',
+          code: 'ERR_SESSION_OPTIONS',
+          message: expect.stringContaining('ttl must be a positive number of ms'),
+        }),
+      );
+    }
+    // A valid one still keeps a browser-session cookie's session for ttl.
+    const inner = new MemoryStore();
+    const sessions = new FastifySessionStore({ store: inner, ttl: 1_000 });
+    await new Promise<void>((resolve, reject) =>
+      sessions.set('id', { cookie: { expires: null, originalMaxAge: null }, views: 1 }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    expect(await inner.get('id')).toMatchObject({ views: 1 });
+  });
+
   it('refuses options it does not read, naming what to use', () => {
     expect(() => new FastifySessionStore({ path: '/tmp/x.fmcache' } as never)).toThrow(
       expect.objectContaining({

@@ -79,7 +79,15 @@ export class KoaSessionStore {
     _maxAge?: number | 'session',
     _options?: unknown,
   ): Promise<KoaSessionRecord | undefined> {
-    return this.#call('read a session', key, () => this.cache.get(this.prefix + key));
+    try {
+      return this.#call('read a session', key, () => this.cache.get(this.prefix + key));
+    } catch (err) {
+      // A key no session can have (over-long, malformed): with `signed: false` or an
+      // `externalKey` it comes from the client. Not found, as other stores answer: koa-session
+      // then starts a new session instead of failing the request.
+      if ((err as { code?: unknown }).code === 'ERR_SESSION_INVALID_ID') return undefined;
+      throw err;
+    }
   }
 
   async set(

@@ -130,6 +130,25 @@ describe('KoaSessionStore with the real koa-session 7', () => {
     expect(store.cache.get(`sess:${second}`)).toBeUndefined();
   });
 
+  it('a key no session can have (client-chosen with signed: false) is a miss, not an error', async () => {
+    const store = openStore();
+    expect(await store.get('a'.repeat(2000))).toBeUndefined();
+    const app = new Koa();
+    app.silent = true;
+    app.use(koaSession({ store, signed: false }, app));
+    app.use((ctx) => {
+      const session = ctx.session as unknown as Record<string, number>;
+      session.views = (session.views ?? 0) + 1;
+      ctx.body = { views: session.views };
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    const url = await listen(server);
+    const res = await fetch(url, { headers: { cookie: `koa.sess=${'a'.repeat(2000)}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ views: 1 });
+  });
+
   it('two stores on one file (two processes, in effect) share sessions', async () => {
     const a = await startApp(openStore());
     const b = await startApp(openStore());
