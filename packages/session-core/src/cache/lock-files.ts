@@ -1,5 +1,6 @@
 import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
 import { FastMmapError } from './errors.js';
+import { type FileIdentity, pathState } from './file-identity.js';
 import { loadFsExt } from './native-addons.js';
 
 export function lockFilePath(cachePath: string, stripe: number): string {
@@ -75,31 +76,49 @@ export function openLockFiles(
     }
   };
   try {
-    for (let s = 0; s < stripes; s++)
-      fds.push(openLockFile(lockFilePath(cachePath, s), false, false));
-    let missing = fds.flatMap((fd, s) => (fd < 0 ? [s] : []));
-    while (missing.length > 0) {
-      if (tryFlock(inUseFd, constants.LOCK_EX)) {
-        for (const s of missing) fds[s] = openLockFile(lockFilePath(cachePath, s), false, true);
-        break;
+    for (;;) {
+      for (let s = 0; s < stripes; s++)
+        fds.push(openLockFile(lockFilePath(cachePath, s), false, false));
+      let missing = fds.flatMap((fd, s) => (fd < 0 ? [s] : []));
+      while (missing.length > 0) {
+        if (tryFlock(inUseFd, constants.LOCK_EX)) {
+          for (const s of missing) fds[s] = openLockFile(lockFilePath(cachePath, s), false, true);
+          break;
+        }
+        // Someone has the cache open: a fellow newcomer making the files, or processes that
+        // lock through deleted ones. Only the first ends by itself.
+        missing = missing.filter((s) => {
+          fds[s] = openLockFile(lockFilePath(cachePath, s), false, false);
+          return fds[s]! < 0;
+        });
+        if (missing.length === 0) break;
+        wait(
+          () =>
+            new FastMmapError(
+              'ERR_FASTMMAP_LOCK_FILES_MISSING',
+              `lock file ${lockFilePath(cachePath, missing[0]!)} is missing while other processes have ${cachePath} open (a temp cleaner or an rm deleted it): they lock through the deleted file, and a new one would not exclude them. Stop every process that uses the cache, then start them again`,
+            ),
+        );
       }
-      // Someone has the cache open: a fellow newcomer making the files, or processes that
-      // lock through deleted ones. Only the first ends by itself.
-      missing = missing.filter((s) => {
-        fds[s] = openLockFile(lockFilePath(cachePath, s), false, false);
-        return fds[s]! < 0;
-      });
-      if (missing.length === 0) break;
+      holdShared();
+      // Lock files deleted after we opened them, and made anew by a newcomer before our shared
+      // lock (its exclusive one was granted then), would not exclude us from it. Every lock file
+      // is made under the exclusive lock, which our shared one now keeps away: if each path
+      // still names the file we opened, it will go on naming it. Else start again.
+      const stale = fds.findIndex(
+        (fd, s) => pathState(lockFilePath(cachePath, s), identityOf(fd)) !== 'same',
+      );
+      if (stale < 0) return { fds, inUseFd };
+      flockSync(inUseFd, constants.LOCK_UN);
+      for (const fd of fds.splice(0)) if (fd >= 0) closeSync(fd);
       wait(
         () =>
           new FastMmapError(
             'ERR_FASTMMAP_LOCK_FILES_MISSING',
-            `lock file ${lockFilePath(cachePath, missing[0]!)} is missing while other processes have ${cachePath} open (a temp cleaner or an rm deleted it): they lock through the deleted file, and a new one would not exclude them. Stop every process that uses the cache, then start them again`,
+            `lock file ${lockFilePath(cachePath, stale)} was deleted or replaced while ${cachePath} was being opened, again and again for ${timeoutMs} ms`,
           ),
       );
     }
-    holdShared();
-    return { fds, inUseFd };
   } catch (err) {
     for (const fd of fds) if (fd >= 0) closeSync(fd);
     closeSync(inUseFd);
@@ -155,4 +174,9 @@ function openLockFile(path: string, readOnly: boolean, create: boolean): number 
   // Made by an earlier version with the cache's 0640: closed to the group from now on.
   if (!readOnly && (st.mode & 0o077) !== 0) fchmodSync(fd, LOCK_FILE_MODE);
   return fd;
+}
+
+function identityOf(fd: number): FileIdentity {
+  const st = fstatSync(fd);
+  return { dev: st.dev, ino: st.ino };
 }

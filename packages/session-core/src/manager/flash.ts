@@ -96,16 +96,23 @@ export class FlashBox {
       const consumed = own(this.#consumed, key) ?? 0;
       // Our consumption ends at this position of the queue's history; the stored queue
       // starts at `before`: remove what lies between, none if others removed it already.
-      const before = own(storedTaken, key) ?? 0;
+      // A count we loaded but that is no longer stored was dropped by a writer that keeps
+      // none (a worker still on an earlier version): the queue is taken to start where ours
+      // did, as that writer would, rather than at 0 (which would remove messages queued since).
+      const before = own(storedTaken, key) ?? own(this.#loadedTaken, key) ?? 0;
       const end = (own(this.#loadedTaken, key) ?? 0) + consumed;
       const removed = Math.min(messages.length, Math.max(0, end - before));
-      if (removed > 0) taken[key] = before + removed;
+      if (removed > 0) {
+        delete taken[key]; // re-added last: the keys run from least to most recently read
+        taken[key] = before + removed;
+      }
       const rest = removed > 0 ? messages.slice(removed) : messages;
       if (rest.length > 0) flash[key] = rest;
     }
     for (const [key, messages] of Object.entries(this.#added)) {
       flash[key] = [...(own(flash, key) ?? []), ...messages];
     }
+    forgetIdleCounts(taken, flash);
     return { flash, taken };
   }
 
@@ -135,5 +142,22 @@ export class FlashBox {
       unread[key] = [...(own(unread, key) ?? []), ...messages];
     }
     return unread;
+  }
+}
+
+/**
+ * How many read counts of queues that are empty now a record keeps. A request that read such a
+ * queue may still commit, and its count keeps it from removing a message queued since; but a
+ * session that flashes under ever new keys (`form:<id>`) must not grow without end.
+ */
+const IDLE_COUNTS_KEPT = 32;
+
+/** Drops the counts of empty queues beyond the IDLE_COUNTS_KEPT most recently read. */
+function forgetIdleCounts(taken: FlashTaken, flash: FlashMessages): void {
+  const keys = Object.keys(taken);
+  let idle = 0;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    if (!Object.hasOwn(flash, key) && ++idle > IDLE_COUNTS_KEPT) delete taken[key];
   }
 }

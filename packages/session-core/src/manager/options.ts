@@ -189,7 +189,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   );
   if (touchAfter >= shortest) {
     fail(
-      `touchAfter (${touchAfter} ms) must be shorter than ttl and cookie.maxAge (${shortest} ms): an active session would run out`,
+      `touchAfter (${touchAfter} ms) must be shorter than ${shortest === ttl ? 'ttl' : 'cookie.maxAge'} (${shortest} ms): an active session would run out before its expiry moved`,
     );
   }
   const tombstoneTtl = positiveMs(options.tombstoneTtl ?? 5 * 60_000, 'tombstoneTtl');

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { codeOf, manualClock, SMALL, scratchDir } from './helpers.js';
@@ -100,6 +101,42 @@ describe('lock files', () => {
       cache.set('a', '3');
       expect(spy).toHaveBeenCalledTimes(1); // once per instance
     } finally {
+      spy.mockRestore();
+    }
+  });
+  it('an open whose lock files are deleted and made anew before its shared lock locks through the new ones', () => {
+    // The window between opening the lock files and taking the shared lock on the cache file,
+    // stretched: the lock files are deleted there, and a newcomer (another process; here
+    // another instance, which flock tells apart the same way) makes new ones.
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const realOpenSync = fs.openSync;
+    const clock = manualClock();
+    t.open({ ...SMALL }).close(); // the file and its lock files exist
+    let newcomer: ReturnType<typeof t.open<number>> | undefined;
+    let fired = false;
+    fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+      const fd = (realOpenSync as (...args: unknown[]) => number)(path, ...rest);
+      if (!fired && String(path) === `${t.path}.lock-${SMALL.numPages - 1}`) {
+        fired = true;
+        for (let s = 0; s < SMALL.numPages; s++) unlinkSync(`${t.path}.lock-${s}`);
+        newcomer = t.open<number>({ ...SMALL, clock: clock.fn });
+      }
+      return fd;
+    }) as typeof fs.openSync;
+    syncBuiltinESMExports();
+    try {
+      const first = t.open<number>({ ...SMALL, clock: clock.fn });
+      expect(fired).toBe(true);
+      first.set('n', 1);
+      newcomer!.set('n', 2);
+      clock.advance(10_000);
+      first.set('n', 3);
+      newcomer!.set('n', 4);
+      // Each still names the lock files the other locks through: no warning.
+      expect(spy.mock.calls.map(([message]) => String(message))).toEqual([]);
+    } finally {
+      fs.openSync = realOpenSync;
+      syncBuiltinESMExports();
       spy.mockRestore();
     }
   });

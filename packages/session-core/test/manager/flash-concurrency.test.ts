@@ -17,6 +17,26 @@ for (const mode of ['async', 'sync'] as const) {
       return { manager, cookie };
     }
 
+    it('keeps read counts of the 32 most recently read empty queues only (keys such as form:<id>)', async () => {
+      const { manager, memory } = setup();
+      let cookie: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const queue = await manager.load<Record<string, unknown>>(cookie);
+        queue.data.n = i;
+        queue.flash(`form:${i}`, 'saved');
+        const [header] = await queue.commit();
+        cookie ??= cookiePair(header);
+        const read = await manager.load(cookie);
+        expect(read.flashes(`form:${i}`)).toEqual(['saved']);
+        await read.commit();
+      }
+      const id = (await manager.load(cookie)).id;
+      const meta = (await memory.get(id))!.__fastmmap as { flashTaken?: Record<string, number> };
+      expect(Object.keys(meta.flashTaken ?? {})).toEqual(
+        Array.from({ length: 32 }, (_, k) => `form:${68 + k}`),
+      );
+    });
+
     it('keeps a message queued after two parallel requests both read the earlier one', async () => {
       const { manager, cookie } = await sessionWith([['info', 'm1']]);
       const a = await manager.load(cookie);
@@ -58,6 +78,32 @@ for (const mode of ['async', 'sync'] as const) {
       await late.regenerate();
       const fresh = cookiePair((await late.commit())[0]);
       expect((await manager.load(fresh)).flashes('info')).toEqual(['m2']);
+    });
+    it('keeps a message queued by a worker that writes no flashTaken (an earlier version)', async () => {
+      const { manager, memory } = setup();
+      const first = await manager.load<Record<string, unknown>>(undefined);
+      first.flash('info', 'm0');
+      const cookie = cookiePair((await first.commit())[0]);
+      const reader = await manager.load(cookie);
+      expect(reader.flashes('info')).toEqual(['m0']);
+      await reader.commit(); // flashTaken.info is 1 from now on
+      const adder = await manager.load(cookie);
+      adder.flash('info', 'm1');
+      await adder.commit();
+      const a = await manager.load(cookie);
+      expect(a.flashes('info')).toEqual(['m1']);
+      // Meanwhile a worker on the earlier version queues m2: its record keeps no flashTaken.
+      await memory.getAndSet(
+        first.id,
+        (record) => {
+          const { flashTaken: _, ...meta } = record!.__fastmmap as Record<string, unknown>;
+          const flash = meta.flash as Record<string, unknown[]>;
+          return { ...record, __fastmmap: { ...meta, flash: { info: [...flash.info!, 'm2'] } } };
+        },
+        86_400_000,
+      );
+      await a.commit(); // its read of m1 must not remove m2
+      expect((await manager.load(cookie)).flashes('info')).toEqual(['m2']);
     });
   });
 }

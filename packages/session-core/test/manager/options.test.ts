@@ -59,6 +59,16 @@ describe('createSessionManager options', () => {
     expect(optionsError({ secret: SECRET, ...options }).code).toBe('ERR_SESSION_OPTIONS');
   });
 
+  it('says which lifetime a touchAfter is too long for', () => {
+    expect(optionsError({ secret: SECRET, touchAfter: 86_400_000 }).message).toMatch(
+      /touchAfter \(86400000 ms\) must be shorter than ttl \(86400000 ms\)/,
+    );
+    const cookie = { maxAge: 600_000 };
+    expect(optionsError({ secret: SECRET, cookie, touchAfter: 3_600_000 }).message).toMatch(
+      /must be shorter than cookie.maxAge \(600000 ms\)/,
+    );
+  });
+
   it('accepts a ttl of 1,000 years, and its cookie carries a valid Expires', async () => {
     const ttl = 1000 * 365.25 * 86_400_000;
     const manager = createSessionManager({ secret: SECRET, store: new MemoryStore(), ttl });
