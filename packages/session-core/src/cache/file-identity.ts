@@ -1,9 +1,15 @@
-import { statSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 
 /** Which file a process mapped: its path may later name another (or none). */
 export interface FileIdentity {
   dev: number;
   ino: number;
+}
+
+/** The identity of the file an open descriptor is on. */
+export function identityOf(fd: number): FileIdentity {
+  const st = fstatSync(fd);
+  return { dev: st.dev, ino: st.ino };
 }
 
 /** Whether a path still names a file: 'deleted' and 'replaced' mean processes now split. */

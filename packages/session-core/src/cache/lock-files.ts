@@ -1,6 +1,6 @@
 import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
 import { FastMmapError } from './errors.js';
-import { type FileIdentity, pathState } from './file-identity.js';
+import { identityOf, pathState } from './file-identity.js';
 import { loadFsExt } from './native-addons.js';
 
 export function lockFilePath(cachePath: string, stripe: number): string {
@@ -174,9 +174,4 @@ function openLockFile(path: string, readOnly: boolean, create: boolean): number 
   // Made by an earlier version with the cache's 0640: closed to the group from now on.
   if (!readOnly && (st.mode & 0o077) !== 0) fchmodSync(fd, LOCK_FILE_MODE);
   return fd;
-}
-
-function identityOf(fd: number): FileIdentity {
-  const st = fstatSync(fd);
-  return { dev: st.dev, ino: st.ino };
 }

@@ -1,7 +1,7 @@
-import { closeSync, constants as fsConstants, fstatSync, futimesSync, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, futimesSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
-import { type FileIdentity, pathState } from './file-identity.js';
+import { type FileIdentity, identityOf, pathState } from './file-identity.js';
 import { lockFilePath, openLockFiles } from './lock-files.js';
 import { type FsExt, loadFsExt } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
@@ -186,9 +186,4 @@ function holdDirectory(dir: string): number {
     closeSync(fd);
     return -1;
   }
-}
-
-function identityOf(fd: number): FileIdentity {
-  const st = fstatSync(fd);
-  return { dev: st.dev, ino: st.ino };
 }
