@@ -917,18 +917,18 @@ export class FastMmapCache<V = unknown> {
     if (due(now, this.fileCheckedAt, FILE_CHECK_INTERVAL_MS) && !this.fileReplaced) {
       this.fileCheckedAt = now;
       const lockFile = this.locks.replacedLockFile();
-      if (lockFile !== undefined) {
+      const replaced =
+        lockFile !== undefined
+          ? `fastmmap lock file ${lockFile} was deleted or replaced while this process had ${this.path} open: processes started from now on lock through other files and do not exclude this one, so their writes can damage pages of the cache.`
+          : pathState(this.path, this.identity) !== 'same'
+            ? `fastmmap cache ${this.path} was deleted or replaced while this process had it open: processes started from now on use another file and share nothing with this one (sessions split between workers).`
+            : undefined;
+      if (replaced !== undefined) {
         this.fileReplaced = true;
-        process.emitWarning(
-          `fastmmap lock file ${lockFile} was deleted or replaced while this process had ${this.path} open: processes started from now on lock through other files and do not exclude this one, so their writes can damage pages of the cache. Restart every process that uses it.`,
-          { type: 'FastMmapFileReplacedWarning', code: 'FASTMMAP_FILE_REPLACED' },
-        );
-      } else if (pathState(this.path, this.identity) !== 'same') {
-        this.fileReplaced = true;
-        process.emitWarning(
-          `fastmmap cache ${this.path} was deleted or replaced while this process had it open: processes started from now on use another file and share nothing with this one (sessions split between workers). Restart every process that uses it.`,
-          { type: 'FastMmapFileReplacedWarning', code: 'FASTMMAP_FILE_REPLACED' },
-        );
+        process.emitWarning(`${replaced} Restart every process that uses it.`, {
+          type: 'FastMmapFileReplacedWarning',
+          code: 'FASTMMAP_FILE_REPLACED',
+        });
       }
     }
   }

@@ -1,6 +1,6 @@
 import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
 import { FastMmapError } from './errors.js';
-import { identityOf, pathState } from './file-identity.js';
+import { type FileIdentity, identityOf, pathState } from './file-identity.js';
 import { loadFsExt } from './native-addons.js';
 
 export function lockFilePath(cachePath: string, stripe: number): string {
@@ -10,6 +10,8 @@ export function lockFilePath(cachePath: string, stripe: number): string {
 /** One instance's lock files (-1: a reader without one), and a writer's in-use lock. */
 export interface OpenedLockFiles {
   fds: number[];
+  /** A writer's: the file each fd is open on, as checked under the in-use lock. */
+  identities: FileIdentity[];
   /** A shared flock on the cache file itself, held by every writer while it has it open. */
   inUseFd: number;
 }
@@ -42,7 +44,7 @@ export function openLockFiles(
       for (const fd of fds) if (fd >= 0) closeSync(fd);
       throw err;
     }
-    return { fds, inUseFd: -1 };
+    return { fds, identities: [], inUseFd: -1 };
   }
   const { flockSync, constants } = loadFsExt();
   const tryFlock = (fd: number, flags: number): boolean => {
@@ -105,10 +107,11 @@ export function openLockFiles(
       // lock (its exclusive one was granted then), would not exclude us from it. Every lock file
       // is made under the exclusive lock, which our shared one now keeps away: if each path
       // still names the file we opened, it will go on naming it. Else start again.
-      const stale = fds.findIndex(
-        (fd, s) => pathState(lockFilePath(cachePath, s), identityOf(fd)) !== 'same',
+      const identities = fds.map(identityOf);
+      const stale = identities.findIndex(
+        (identity, s) => pathState(lockFilePath(cachePath, s), identity) !== 'same',
       );
-      if (stale < 0) return { fds, inUseFd };
+      if (stale < 0) return { fds, identities, inUseFd };
       flockSync(inUseFd, constants.LOCK_UN);
       for (const fd of fds.splice(0)) if (fd >= 0) closeSync(fd);
       wait(

@@ -1,7 +1,7 @@
 import { closeSync, constants as fsConstants, futimesSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
-import { type FileIdentity, identityOf, pathState } from './file-identity.js';
+import { type FileIdentity, pathState } from './file-identity.js';
 import { lockFilePath, openLockFiles } from './lock-files.js';
 import { type FsExt, loadFsExt } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
@@ -36,8 +36,8 @@ const SPIN_TRIES = 4;
  */
 export class StripeLocks {
   private readonly fds: (number | -1)[] = [];
-  /** The file each fd is open on, to tell when its path names another (see replacedLockFile). */
-  private readonly identities: (FileIdentity | undefined)[] = [];
+  /** A writer's: the file each fd is open on, to tell when its path names another. */
+  private readonly identities: FileIdentity[];
   private readonly lockFlags: number;
   private directoryFd = -1;
   /** A writer's shared lock on the cache file itself, held while open (see lock-files.ts). */
@@ -53,9 +53,9 @@ export class StripeLocks {
     this.lockFlags = readOnly ? LOCK_SH_NB : LOCK_EX_NB;
     const opened = openLockFiles(cachePath, stripes, readOnly, timeoutMs);
     this.fds.push(...opened.fds);
+    this.identities = opened.identities;
     this.inUseFd = opened.inUseFd;
     try {
-      for (const fd of this.fds) this.identities.push(fd >= 0 ? identityOf(fd) : undefined);
       if (!readOnly) this.directoryFd = holdDirectory(dirname(cachePath));
     } catch (err) {
       this.close();
@@ -146,10 +146,8 @@ export class StripeLocks {
    */
   replacedLockFile(): string | undefined {
     for (let s = 0; s < this.identities.length; s++) {
-      const identity = this.identities[s];
-      if (identity === undefined) continue;
       const path = lockFilePath(this.cachePath, s);
-      if (pathState(path, identity) !== 'same') return path;
+      if (pathState(path, this.identities[s]!) !== 'same') return path;
     }
     return undefined;
   }
