@@ -1,9 +1,10 @@
 import { isMainThread } from 'node:worker_threads';
+import { cacheStats, sumCounter, type VerifyReport, verifyReport } from './cache-report.js';
 import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
 import { DecodedMemo } from './decoded-memo.js';
-import { FastMmapError } from './errors.js';
+import { decodeError, FastMmapError, invalidKey } from './errors.js';
 import { openCacheFile } from './file.js';
-import { type FileIdentity, pathState } from './file-identity.js';
+import { FileUpkeep } from './file-upkeep.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
 import {
@@ -19,10 +20,11 @@ import { StripeLocks } from './locks.js';
 import { loadFsExt, loadMmapIo } from './native-addons.js';
 import { resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
+import { type ScannedEntry, scanPage } from './page-scan.js';
 import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
 import { PressureMonitor } from './pressure.js';
 import { readStablePage } from './stable-page.js';
-import type { CacheOptions, CacheStats, Clock, Codec, PageStats, SetOptions } from './types.js';
+import type { CacheOptions, CacheStats, Clock, Codec, SetOptions } from './types.js';
 import { copyOut } from './value-copy.js';
 
 /** One entry with its timing metadata, as `getEntry` returns it. */
@@ -34,30 +36,12 @@ export interface CacheEntry<V> {
   lastAccess: number;
 }
 
-/** What `verify()` found; `ok` is true when nothing is wrong. */
-export interface VerifyReport {
-  pages: number;
-  items: number;
-  badRecords: number;
-  /** Pages whose write-in-progress marker is set (a writer died inside; the next write repairs). */
-  tornPages: number;
-  /** Pages whose header is garbage or whose counts disagree with their slot table. */
-  badPages: number;
-  ok: boolean;
-}
-
 /**
  * True while this thread holds a page lock (module-level: it covers every instance in the
  * thread). A cache call made then, from a getAndSet callback or a codec, would wait for its own
  * lock, so it is refused instead.
  */
 let lockHeld = false;
-
-/** How often a writing instance sets its lock files' times, so temp cleaners see them used. */
-const TOUCH_INTERVAL_MS = 3_600_000;
-
-/** How often a writing instance checks that its path still names the file it mapped. */
-const FILE_CHECK_INTERVAL_MS = 10_000;
 
 /** Sub-millisecond reads from the same record retry this often before taking the lock. */
 const SEQLOCK_TRIES = 4;
@@ -113,12 +97,8 @@ export class FastMmapCache<V = unknown> {
   private readonly pressure: PressureMonitor;
   private readonly lockTimeout: number;
   private closed = false;
-  /** When the lock files' times were last set (see StripeLocks.touch); -Infinity: at open. */
-  private touchedAt = Number.NEGATIVE_INFINITY;
-  /** The mapped file, when its path was last checked to name it, and whether it stopped to. */
-  private readonly identity: FileIdentity;
-  private fileCheckedAt: number;
-  private fileReplaced = false;
+  /** A writer's periodic care of its files (undefined when readOnly: it never writes). */
+  private readonly upkeep: FileUpkeep | undefined;
   /** The last key's UTF-8 bytes, length, hash and page (reused while the key repeats). */
   private readonly keyBuf: Utf8Writer = Buffer.alloc(MAX_KEY_BYTES * 3) as Utf8Writer;
   private readonly keyWords = new Uint32Array(
@@ -167,8 +147,6 @@ export class FastMmapCache<V = unknown> {
       }
     }
     this.path = o.path;
-    this.identity = opened.identity;
-    this.fileCheckedAt = o.clock();
     this.readOnly = o.readOnly;
     this.header = h;
     this.codec = codec;
@@ -182,23 +160,23 @@ export class FastMmapCache<V = unknown> {
     this.numPages = h.numPages;
     this.stripes = h.stripes;
     this.maxRecord = maxRecordSize(h.pageSize);
-    this.store = new PageStore(opened.map, h.pageSize, h.numPages, h.stripes);
+    const store = new PageStore(opened.map, h.pageSize, h.numPages, h.stripes);
+    this.store = store;
     this.locks = new StripeLocks(o.path, h.stripes, o.readOnly, o.lockTimeout);
     this.lockTimeout = o.lockTimeout;
     try {
       this.pressure = new PressureMonitor(options.pressure, o.path, {
-        evictionsUnexpired: () => this.sumCounter((c) => c.evictionsUnexpired),
+        evictionsUnexpired: () => sumCounter(store, h.numPages, (c) => c.evictionsUnexpired),
         usage: () => ({
-          items: this.sumCounter((c) => c.items),
+          items: sumCounter(store, h.numPages, (c) => c.items),
           cacheSize: h.numPages * h.pageSize,
           pageSize: h.pageSize,
         }),
       });
       if (o.initFile) this.clear();
-      if (!o.readOnly) {
-        this.touchedAt = o.clock();
-        this.locks.touch(this.touchedAt);
-      }
+      this.upkeep = o.readOnly
+        ? undefined
+        : new FileUpkeep(o.path, opened.identity, this.locks, o.clock());
     } catch (err) {
       // A failed open keeps no lock file (or the directory's lock) open.
       this.locks.close();
@@ -462,37 +440,12 @@ export class FastMmapCache<V = unknown> {
     return this.entries();
   }
 
-  private *scan(withValues: boolean): Generator<[string, Buffer | undefined]> {
+  private *scan(withValues: boolean): Generator<ScannedEntry> {
     for (let page = 0; page < this.numPages; page++) {
       this.enter();
       const now = this.clock();
-      yield* this.onPage(page, () => this.scanPage(page, now, withValues));
+      yield* this.onPage(page, () => scanPage(this.store, page, now, withValues, this.readOnly));
     }
-  }
-
-  /** One page's live entries, each checked on a private copy (under the page lock if it can). */
-  private scanPage(page: number, now: number, withValues: boolean): [string, Buffer | undefined][] {
-    const store = this.store;
-    const batch: [string, Buffer | undefined][] = [];
-    if (!this.readOnly) store.ensurePage(page, now);
-    else if (!store.headerSane(store.base(page), page)) return batch;
-    // Two slots for one record (a damaged table) must not list its key twice.
-    const seen = new Set<number>();
-    store.forEachRecord(page, (off) => {
-      if (seen.has(off)) return;
-      seen.add(off);
-      const len = store.copyRecord(store.base(page), off);
-      if (len < 0 || !store.scratchCrcOk(len)) return;
-      const exp = store.scratchF64[1]!;
-      if (exp !== 0 && now >= exp) return;
-      const klen = store.scratchU32[5]!;
-      const key = store.scratch.toString('utf8', RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + klen);
-      const value = withValues
-        ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len))
-        : undefined;
-      batch.push([key, value]);
-    });
-    return batch;
   }
 
   // ---- introspection -------------------------------------------------------------------------
@@ -500,65 +453,15 @@ export class FastMmapCache<V = unknown> {
   /** Counters from the file: they cover every process sharing it. */
   stats(): CacheStats {
     this.enter();
-    const h = this.header;
-    const totals = {
-      items: 0,
-      bytesUsed: 0,
-      hits: 0,
-      misses: 0,
-      sets: 0,
-      deletes: 0,
-      expiredRemovals: 0,
-      evictions: 0,
-      evictionsUnexpired: 0,
-      repairedPages: 0,
-      droppedCorruptRecords: 0,
-    };
-    const pages: PageStats[] = [];
-    for (let page = 0; page < this.numPages; page++) {
-      const c = this.store.pageCounters(page);
-      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
-      pages.push({
-        items: c.items,
-        bytesUsed: c.bytesUsed,
-        fill: c.capacity > 0 ? c.bytesUsed / c.capacity : 0,
-      });
-    }
-    return {
-      path: this.path,
-      formatVersion: h.formatVersion,
-      pageSize: h.pageSize,
-      numPages: h.numPages,
-      fileSize: h.fileSize,
-      createdAt: h.createdAt,
-      creationId: h.creationId,
-      codec: this.codec.name,
-      lockStripes: h.stripes,
-      ...totals,
-      pages,
-    };
+    return cacheStats(this.path, this.codec.name, this.header, this.store);
   }
 
   /** Deep consistency check of every page under its lock. Changes nothing. */
   verify(): VerifyReport {
     this.enter();
-    const report: VerifyReport = {
-      pages: this.numPages,
-      items: 0,
-      badRecords: 0,
-      tornPages: 0,
-      badPages: 0,
-      ok: true,
-    };
-    for (let page = 0; page < this.numPages; page++) {
-      const c = this.onPage(page, () => checkPage(this.store, page));
-      report.items += c.items;
-      report.badRecords += c.badRecords;
-      if (c.torn) report.tornPages++;
-      if (c.badHeader || !c.countsOk) report.badPages++;
-    }
-    report.ok = report.badRecords === 0 && report.tornPages === 0 && report.badPages === 0;
-    return report;
+    return verifyReport(this.numPages, (page) =>
+      this.onPage(page, () => checkPage(this.store, page)),
+    );
   }
 
   /** Releases the lock files. Idempotent; any later call throws ERR_FASTMMAP_CLOSED. */
@@ -910,66 +813,8 @@ export class FastMmapCache<V = unknown> {
 
   private afterWrite(now: number): void {
     this.pressure.afterWrite(now);
-    if (due(now, this.touchedAt, TOUCH_INTERVAL_MS)) {
-      this.touchedAt = now;
-      this.locks.touch(now);
-    }
-    if (due(now, this.fileCheckedAt, FILE_CHECK_INTERVAL_MS) && !this.fileReplaced) {
-      this.fileCheckedAt = now;
-      const lockFile = this.locks.replacedLockFile();
-      const replaced =
-        lockFile !== undefined
-          ? `fastmmap lock file ${lockFile} was deleted or replaced while this process had ${this.path} open: processes started from now on lock through other files and do not exclude this one, so their writes can damage pages of the cache.`
-          : pathState(this.path, this.identity) !== 'same'
-            ? `fastmmap cache ${this.path} was deleted or replaced while this process had it open: processes started from now on use another file and share nothing with this one (sessions split between workers).`
-            : undefined;
-      if (replaced !== undefined) {
-        this.fileReplaced = true;
-        process.emitWarning(`${replaced} Restart every process that uses it.`, {
-          type: 'FastMmapFileReplacedWarning',
-          code: 'FASTMMAP_FILE_REPLACED',
-        });
-      }
-    }
+    this.upkeep?.afterWrite(now);
   }
-
-  private sumCounter(pick: (c: ReturnType<PageStore['pageCounters']>) => number): number {
-    let total = 0;
-    for (let page = 0; page < this.numPages; page++) total += pick(this.store.pageCounters(page));
-    return total;
-  }
-}
-
-/**
- * Whether a periodic check last done at `last` is due again. A clock set back (an NTP step)
- * makes it due at once: waiting for `now - last` to grow past the interval would skip the
- * check until the clock caught up again, hours later.
- */
-function due(now: number, last: number, intervalMs: number): boolean {
-  return now - last >= intervalMs || now < last;
-}
-
-function invalidKey(key: unknown): FastMmapError {
-  const what =
-    typeof key !== 'string'
-      ? `a ${typeof key}`
-      : key.length === 0
-        ? 'empty'
-        : key.length > MAX_KEY_BYTES
-          ? `${key.length} characters long`
-          : 'not well-formed UTF-16 (lone surrogate) or too long';
-  return new FastMmapError(
-    'ERR_FASTMMAP_INVALID_KEY',
-    `cache keys must be non-empty, well-formed strings of at most ${MAX_KEY_BYTES} UTF-8 bytes; this key is ${what}`,
-  );
-}
-
-function decodeError(codec: string, key: string, err: unknown): FastMmapError {
-  return new FastMmapError(
-    'ERR_FASTMMAP_DECODE',
-    `the ${codec} codec could not decode the value of ${JSON.stringify(key.slice(0, 64))} (kept): ${(err as Error)?.message ?? String(err)}`,
-    { cause: err },
-  );
 }
 
 function isThenable(value: unknown): boolean {

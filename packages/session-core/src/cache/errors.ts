@@ -1,3 +1,5 @@
+import { MAX_KEY_BYTES } from './layout.js';
+
 /**
  * Every error the cache throws is a `FastMmapError` with a stable `code`, so callers can
  * branch on `err.code` without parsing messages.
@@ -35,4 +37,29 @@ export class FastMmapError extends Error {
 
 export function isFastMmapError(err: unknown, code?: FastMmapErrorCode): err is FastMmapError {
   return err instanceof FastMmapError && (code === undefined || err.code === code);
+}
+
+/** ERR_FASTMMAP_INVALID_KEY, saying what is wrong with this key. */
+export function invalidKey(key: unknown): FastMmapError {
+  const what =
+    typeof key !== 'string'
+      ? `a ${typeof key}`
+      : key.length === 0
+        ? 'empty'
+        : key.length > MAX_KEY_BYTES
+          ? `${key.length} characters long`
+          : 'not well-formed UTF-16 (lone surrogate) or too long';
+  return new FastMmapError(
+    'ERR_FASTMMAP_INVALID_KEY',
+    `cache keys must be non-empty, well-formed strings of at most ${MAX_KEY_BYTES} UTF-8 bytes; this key is ${what}`,
+  );
+}
+
+/** ERR_FASTMMAP_DECODE for a record that passed its checksum (it is kept). */
+export function decodeError(codec: string, key: string, err: unknown): FastMmapError {
+  return new FastMmapError(
+    'ERR_FASTMMAP_DECODE',
+    `the ${codec} codec could not decode the value of ${JSON.stringify(key.slice(0, 64))} (kept): ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
 }

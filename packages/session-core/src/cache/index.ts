@@ -3,7 +3,8 @@
  * `@fastmmap/session-core/cache`: a synchronous, Map-like cache in a memory-mapped file that
  * every process on the machine shares. Format, semantics and options: docs/cache.md.
  */
-export { type CacheEntry, FastMmapCache, type VerifyReport } from './cache.js';
+export { type CacheEntry, FastMmapCache } from './cache.js';
+export type { VerifyReport } from './cache-report.js';
 export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
 // For tools that watch a cache file (the CLI): has its path been deleted or replaced?
 export { type FileIdentity, type PathState, pathState } from './file-identity.js';

@@ -1,0 +1,89 @@
+import type { FileHeader } from './header.js';
+import type { PageCheck } from './page-check.js';
+import type { PageCounters, PageStore } from './page-store.js';
+import type { CacheStats, PageStats } from './types.js';
+
+/** What `verify()` found; `ok` is true when nothing is wrong. */
+export interface VerifyReport {
+  pages: number;
+  items: number;
+  badRecords: number;
+  /** Pages whose write-in-progress marker is set (a writer died inside; the next write repairs). */
+  tornPages: number;
+  /** Pages whose header is garbage or whose counts disagree with their slot table. */
+  badPages: number;
+  ok: boolean;
+}
+
+/** `stats()`: the header's facts and every page's counters, summed (they are in the file). */
+export function cacheStats(
+  path: string,
+  codec: string,
+  header: FileHeader,
+  store: PageStore,
+): CacheStats {
+  const totals = {
+    items: 0,
+    bytesUsed: 0,
+    hits: 0,
+    misses: 0,
+    sets: 0,
+    deletes: 0,
+    expiredRemovals: 0,
+    evictions: 0,
+    evictionsUnexpired: 0,
+    repairedPages: 0,
+    droppedCorruptRecords: 0,
+  };
+  const pages: PageStats[] = [];
+  for (let page = 0; page < header.numPages; page++) {
+    const c = store.pageCounters(page);
+    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
+    pages.push({
+      items: c.items,
+      bytesUsed: c.bytesUsed,
+      fill: c.capacity > 0 ? c.bytesUsed / c.capacity : 0,
+    });
+  }
+  return {
+    path,
+    formatVersion: header.formatVersion,
+    pageSize: header.pageSize,
+    numPages: header.numPages,
+    fileSize: header.fileSize,
+    createdAt: header.createdAt,
+    creationId: header.creationId,
+    codec,
+    lockStripes: header.stripes,
+    ...totals,
+    pages,
+  };
+}
+
+/** `verify()`: the pages' checks (each made by `check`, under the page's lock) added up. */
+export function verifyReport(numPages: number, check: (page: number) => PageCheck): VerifyReport {
+  const report: VerifyReport = {
+    pages: numPages,
+    items: 0,
+    badRecords: 0,
+    tornPages: 0,
+    badPages: 0,
+    ok: true,
+  };
+  for (let page = 0; page < numPages; page++) {
+    const c = check(page);
+    report.items += c.items;
+    report.badRecords += c.badRecords;
+    if (c.torn) report.tornPages++;
+    if (c.badHeader || !c.countsOk) report.badPages++;
+  }
+  report.ok = report.badRecords === 0 && report.tornPages === 0 && report.badPages === 0;
+  return report;
+}
+
+/** One counter summed over every page (lock-free: counters are advisory). */
+export function sumCounter(store: PageStore, numPages: number, pick: (c: PageCounters) => number) {
+  let total = 0;
+  for (let page = 0; page < numPages; page++) total += pick(store.pageCounters(page));
+  return total;
+}
