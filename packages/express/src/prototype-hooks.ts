@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connectFlash } from '@fastmmap/session-core';
 import {
   commitOnEnd,
   endWithSession,
@@ -6,7 +7,6 @@ import {
   writeHeadWithCookies,
   writeWithSession,
 } from './commit-on-end.js';
-import { connectFlash } from './request-compat.js';
 import { RequestSession } from './request-session.js';
 
 // Express re-prototypes every req/res (setPrototypeOf to app.request/app.response), after
@@ -85,7 +85,7 @@ const REQUEST_COMPAT: PropertyDescriptorMap = {
     enumerable: false,
     writable: true,
     value(this: object, ...args: unknown[]) {
-      return connectFlash(liveSession(this), args);
+      return connectFlash(liveSession(this), args, 'req.flash()');
     },
   },
 };

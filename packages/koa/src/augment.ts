@@ -10,5 +10,9 @@ declare module 'koa' {
   interface DefaultContext {
     get session(): KoaSession<SessionData>;
     set session(value: Session<SessionData> | null | undefined);
+    /** connect-flash's API over the session's flash messages (koa-passport's failureFlash). */
+    flash(type: string, message: unknown, ...format: unknown[]): void;
+    flash(type: string): unknown[];
+    flash(): Record<string, unknown[]>;
   }
 }

@@ -1,4 +1,4 @@
-import { type Session, SessionError, sessionGuard } from '@fastmmap/session-core';
+import { connectFlash, type Session, SessionError, sessionGuard } from '@fastmmap/session-core';
 import type { Context } from 'koa';
 import { koaSessionMembers } from './session-api.js';
 
@@ -68,6 +68,20 @@ function setSession(this: Context, value: unknown): void {
 }
 
 const accessor: PropertyDescriptor = { get: getSession, set: setSession, configurable: true };
+
+// connect-flash's ctx.flash, where nothing on the context has one (koa-passport's failureFlash
+// calls it; koa-better-flash and koa-connect-flash then add none: theirs would write
+// ctx.session.flash, a member of the session API, and lose every message). Writable,
+// so a middleware that assigns its own (koa-connect-flash's `unsafe`) shadows it.
+const flashDescriptor: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  writable: true,
+  value(this: object, ...args: unknown[]): unknown {
+    return connectFlash(slots(this)[SESSION], args, 'ctx.flash()');
+  },
+};
+
 /** Each app's context: true once it has our accessor, false when another owns `session`. */
 const contexts = new WeakMap<object, boolean>();
 
@@ -77,7 +91,10 @@ function hasAccessor(ctx: Context): boolean {
   if (ours === undefined) {
     // koa-session (say) defines its own there: leave it alone.
     ours = !Object.hasOwn(context, 'session');
-    if (ours) Object.defineProperty(context, 'session', accessor);
+    if (ours) {
+      Object.defineProperty(context, 'session', accessor);
+      if (!('flash' in context)) Object.defineProperty(context, 'flash', flashDescriptor);
+    }
     contexts.set(context, ours);
   }
   // A ctx not made from its app's context (a hand-built one in a test) does not inherit it.
