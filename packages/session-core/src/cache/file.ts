@@ -33,6 +33,7 @@ import {
   P_NUM_SLOTS,
   PAGE_MAGIC,
 } from './layout.js';
+import { holdCreationLock } from './lock-files.js';
 import { loadMmapIo } from './native-addons.js';
 import { crashPoint, TEST_FSTYPE, TEST_HOOKS } from './test-hooks.js';
 
@@ -273,13 +274,52 @@ export function initPageImage(buf: Buffer, at: number, pageSize: number, index: 
 }
 
 /**
+ * How long an opener waits for another process that is creating the same file: creating one
+ * means writing up to 2 GiB and an fsync, so this is not the page lock's lockTimeout.
+ */
+const CREATION_WAIT_MS = 120_000;
+
+/**
  * Builds the whole file under a temp name (O_EXCL|O_NOFOLLOW, zero-filled by writing so it is
- * never sparse), then links it into place. If someone else linked first, theirs is kept.
+ * never sparse), then links it into place. One creator at a time (holdCreationLock): an opener
+ * that waited for another creator finds the file there and builds nothing. If someone linked
+ * first anyway (a creator that did not wait), theirs is kept.
  */
 function createCacheFile(req: OpenRequest): void {
   const { pageSize, numPages, stripes } = req.geometry;
   const fileSize = fileSizeFor(pageSize, numPages, stripes);
   if (fileSize > MAX_FILE_SIZE) throw tooLarge(fileSize);
+  const lock = holdCreationLock(req.path, CREATION_WAIT_MS);
+  try {
+    if (!pathExists(req.path)) buildCacheFile(req, fileSize);
+  } catch (err) {
+    // A failed creation leaves nothing behind, the lock file it made for itself included. No
+    // process can lock pages through it: there is no cache file at the path to open.
+    if (lock.made && !pathExists(req.path)) {
+      try {
+        unlinkSync(lock.path);
+      } catch {
+        // already gone
+      }
+    }
+    throw err;
+  } finally {
+    lock.release();
+  }
+}
+
+function pathExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function buildCacheFile(req: OpenRequest, fileSize: number): void {
+  const { pageSize, numPages, stripes } = req.geometry;
   const dir = dirname(req.path);
   const tmpPrefix = `.${basename(req.path)}.tmp-`;
   removeDeadCreatorsTempFiles(dir, tmpPrefix);

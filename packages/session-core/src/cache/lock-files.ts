@@ -19,6 +19,32 @@ export interface OpenedLockFiles {
 /** A private buffer to sleep on between tries (Atomics.wait: the synchronous sleep). */
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/** flock with LOCK_NB: false when another process holds a conflicting lock. */
+function tryFlock(fd: number, flags: number): boolean {
+  const { flockSync, constants } = loadFsExt();
+  try {
+    flockSync(fd, flags | constants.LOCK_NB);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    return false;
+  }
+}
+
+/**
+ * A wait between tries, for up to `timeoutMs` from now: sleeps a little longer each time
+ * (50 µs doubling to 20 ms), then throws what `timedOut` makes.
+ */
+function waiter(timeoutMs: number): (timedOut: () => Error) => void {
+  const deadline = performance.now() + timeoutMs;
+  let sleepMs = 0.05;
+  return (timedOut) => {
+    if (performance.now() > deadline) throw timedOut();
+    Atomics.wait(sleepCell, 0, 0, sleepMs);
+    sleepMs = Math.min(sleepMs * 2, 20);
+  };
+}
+
 /**
  * Opens the lock files of a cache, for a reader as they are, for a writer creating any that is
  * missing, but only when nobody else has the cache open. Writers of a cache exclude each other
@@ -47,24 +73,9 @@ export function openLockFiles(
     return { fds, identities: [], inUseFd: -1 };
   }
   const { flockSync, constants } = loadFsExt();
-  const tryFlock = (fd: number, flags: number): boolean => {
-    try {
-      flockSync(fd, flags | constants.LOCK_NB);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      return false;
-    }
-  };
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
   const inUseFd = openSync(cachePath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  const deadline = performance.now() + timeoutMs;
-  let sleepMs = 0.05;
-  const wait = (what: () => Error): void => {
-    if (performance.now() > deadline) throw what();
-    Atomics.wait(sleepCell, 0, 0, sleepMs);
-    sleepMs = Math.min(sleepMs * 2, 20);
-  };
+  const wait = waiter(timeoutMs);
   // Exclusive holders are brief (a newcomer making lock files): wait them out.
   const holdShared = (): void => {
     while (!tryFlock(inUseFd, constants.LOCK_SH)) {
@@ -127,6 +138,46 @@ export function openLockFiles(
     closeSync(inUseFd);
     throw err;
   }
+}
+
+/** The creation lock, held: `made` says whether this process made its lock file. */
+export interface CreationLock {
+  readonly path: string;
+  readonly made: boolean;
+  release(): void;
+}
+
+/**
+ * Serialises the creation of a missing cache file between processes: an exclusive flock on
+ * lock file 0 (made if missing), held while one process builds and links the file. Without it
+ * every worker of a cluster that starts at once builds a full-size temp file of its own, so a
+ * filesystem with room for the file once but not once per worker (Docker's 64 MiB /dev/shm
+ * and the 33 MiB default session file, two workers) fails them all with "no space", and a
+ * large file is written N times over at every first start. Waits while another creator holds
+ * it (a creator that dies releases it), at most `timeoutMs`.
+ */
+export function holdCreationLock(cachePath: string, timeoutMs: number): CreationLock {
+  const path = lockFilePath(cachePath, 0);
+  let fd = openLockFile(path, false, false);
+  const made = fd < 0;
+  if (made) fd = openLockFile(path, false, true);
+  const wait = waiter(timeoutMs);
+  try {
+    while (!tryFlock(fd, loadFsExt().constants.LOCK_EX)) {
+      wait(
+        () =>
+          new FastMmapError(
+            'ERR_FASTMMAP_LOCK_TIMEOUT',
+            `${cachePath}: another process has been creating it (holding ${path}) for ${timeoutMs} ms`,
+          ),
+      );
+    }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  // Closing the descriptor releases the flock.
+  return { path, made, release: () => closeSync(fd) };
 }
 
 /**
