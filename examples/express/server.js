@@ -26,13 +26,17 @@ if (cluster.isPrimary && workers > 1) {
   if (cluster.isWorker) addWorkerPidHeader(server);
 
   for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      server.close();
-      server.closeAllConnections();
-      // The app did not create the store, so it is ours to close.
-      close()
-        .then(() => store.close())
-        .then(() => process.exit(0));
+    process.once(signal, () => {
+      // Stop taking connections and let the requests in flight finish (their sessions commit),
+      // then close the store. server.close() drops idle keep-alive connections; busy ones
+      // close after their response, or after 10 s.
+      server.close(() =>
+        close()
+          // The app did not create the store, so it is ours to close.
+          .then(() => store.close())
+          .then(() => process.exit(0)),
+      );
+      setTimeout(() => server.closeAllConnections(), 10_000).unref();
     });
   }
 }

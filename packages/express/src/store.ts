@@ -109,6 +109,7 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
   private readonly ttl: number | ((session: ExpressSessionInput) => number);
   private readonly disableTouch: boolean;
   private readonly now: () => number;
+  #closed = false;
 
   constructor(options: ExpressSessionStoreOptions = {}) {
     super();
@@ -190,8 +191,13 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
     });
   }
 
-  /** Unmaps nothing (the mapping lives until exit) but releases the file; emits 'disconnect'. */
+  /**
+   * Releases the file's locks and descriptors (the mapping goes with the garbage collector)
+   * and emits 'disconnect', once: a second call does nothing.
+   */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.cache.close();
     this.emit('disconnect');
   }

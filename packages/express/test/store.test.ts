@@ -233,9 +233,13 @@ describe('ExpressSessionStore with the real express-session', () => {
     await new Promise((resolve) => store.once('connect', resolve));
     const app = await startApp(store);
     const disconnected = new Promise((resolve) => store.once('disconnect', resolve));
+    let disconnects = 0;
+    store.on('disconnect', () => disconnects++);
     store.close();
+    store.close(); // a second close is a no-op: no second 'disconnect'
     closed.add(store);
     await disconnected;
+    expect(disconnects).toBe(1);
     expect((await app.go('GET', '/me')).body.has).toBe(false);
   });
 });
