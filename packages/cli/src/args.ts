@@ -79,3 +79,46 @@ export function choiceOption<C extends string>(
   }
   return raw as C;
 }
+
+const BINARY_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/**
+ * A size in bytes: a whole number, or one with K, M or G (KiB, MiB, GiB: powers of 1024, as
+ * `stats` prints sizes). "MB" is refused rather than guessed at (1000² or 1024²?).
+ */
+export function byteSizeOption(
+  command: string,
+  flag: string,
+  raw: string | undefined,
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(\d+)(?:([kmg])(?:ib)?)?$/i.exec(raw);
+  const value = match ? Number(match[1]) * (BINARY_UNITS[match[2]?.toLowerCase() ?? ''] ?? 1) : 0;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(
+      `${command}: --${flag} must be a number of bytes >= 1, optionally with K, M or G (powers of 1024), got ${JSON.stringify(raw)}`,
+      command,
+    );
+  }
+  return value;
+}
+
+/** A file mode written in octal, as chmod takes it: 640, 0640 or 0o640. */
+export function octalModeOption(
+  command: string,
+  flag: string,
+  raw: string | undefined,
+  allowed: readonly number[],
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const digits = /^(?:0o?)?([0-7]{3})$/i.exec(raw)?.[1];
+  const mode = digits === undefined ? Number.NaN : Number.parseInt(digits, 8);
+  if (!allowed.includes(mode)) {
+    const choices = allowed.map((m) => m.toString(8).padStart(4, '0')).join(' or ');
+    throw new UsageError(
+      `${command}: --${flag} must be ${choices}, got ${JSON.stringify(raw)}`,
+      command,
+    );
+  }
+  return mode;
+}

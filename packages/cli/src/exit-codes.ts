@@ -11,6 +11,8 @@ export const ExitCode = {
   notFound: 4,
   /** `verify` found bad records or pages. */
   verifyFailed: 5,
+  /** `copy` made the new file but left items out: too large for its pages, or no room. */
+  copyIncomplete: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -16,7 +16,8 @@ export function topLevelHelp(): string {
     '                 for a command',
     '  -v, --version  print the version',
     '',
-    'stats, keys, get, watch and verify open the file read-only; no command creates a file.',
+    'stats, keys, get, watch and verify open the file read-only; copy reads FROM read-only and',
+    'is the only command that creates a file: TO, which must not exist.',
     '',
     'Exit codes:',
     '  0  success',
@@ -25,6 +26,7 @@ export function topLevelHelp(): string {
     '  3  not a fastmmap cache file, or one of another format version',
     '  4  key not found (get, delete)',
     '  5  verify found damaged records or pages',
+    '  6  copy left items out (too large for the new pages, or no room); the new file is kept',
     '',
   ].join('\n');
 }

@@ -24,6 +24,12 @@ export interface OpenOptions {
    * Read mode only: a read-only instance writes nothing, whatever its clock says.
    */
   includeExpired?: boolean;
+  /**
+   * Read as of this instant (ms since the epoch) however long the reading takes: the items
+   * live then, each with its own expiresAt (`copy` gives the new file the same instant).
+   * Read mode only, as includeExpired (which is `readAt: 0`).
+   */
+  readAt?: number;
 }
 
 /** The codec recorded in the file; opening read-only also vets the file (magic, version...). */
@@ -47,11 +53,12 @@ function recordedCodec(FastMmapCache: CacheClass, path: string): string {
 export async function openCacheFile(
   file: string,
   mode: OpenMode,
-  { includeExpired = false }: OpenOptions = {},
+  { includeExpired = false, readAt }: OpenOptions = {},
 ): Promise<OpenedCache> {
-  if (includeExpired && mode !== 'read') {
-    // A writer on a stopped clock would date what it writes (and expire nothing) in 1970.
-    throw new Error('includeExpired is for read-only opens');
+  const frozenAt = includeExpired ? 0 : readAt;
+  if (frozenAt !== undefined && mode !== 'read') {
+    // A writer on a stopped clock would date what it writes (and expire nothing) then.
+    throw new Error('includeExpired and readAt are for read-only opens');
   }
   const path = resolve(file);
   let isFile: boolean;
@@ -80,7 +87,7 @@ export async function openCacheFile(
       adoptGeometry: true,
       readOnly: mode === 'read',
       codec: { name: codec, encode: (value) => value as Uint8Array, decode: (bytes) => bytes },
-      ...(includeExpired ? { clock: () => 0 } : {}),
+      ...(frozenAt !== undefined ? { clock: () => frozenAt } : {}),
     });
   } catch (err) {
     throw explainOpenFailure(err, file, path, mode);

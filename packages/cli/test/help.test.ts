@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/run-cli.js';
 
-const commandNames = ['stats', 'keys', 'get', 'watch', 'verify', 'delete', 'purge', 'clear'];
+const commandNames = [
+  'stats',
+  'keys',
+  'get',
+  'watch',
+  'verify',
+  'delete',
+  'purge',
+  'clear',
+  'copy',
+];
 
 describe('fastmmap help and usage', () => {
   it('prints the top-level help with every command and the exit codes', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { clearCommand } from './clear.js';
+import { copyCommand } from './copy.js';
 import { deleteCommand } from './delete.js';
 import { getCommand } from './get.js';
 import { keysCommand } from './keys.js';
@@ -8,7 +9,7 @@ import { statsCommand } from './stats.js';
 import { verifyCommand } from './verify.js';
 import { watchCommand } from './watch.js';
 
-/** In the order `fastmmap --help` lists them: read commands first. */
+/** In the order `fastmmap --help` lists them: read commands first, copy (a new file) last. */
 export const commands: readonly Command[] = [
   statsCommand,
   keysCommand,
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   deleteCommand,
   purgeCommand,
   clearCommand,
+  copyCommand,
 ];

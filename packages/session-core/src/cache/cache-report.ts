@@ -16,12 +16,7 @@ export interface VerifyReport {
 }
 
 /** `stats()`: the header's facts and every page's counters, summed (they are in the file). */
-export function cacheStats(
-  path: string,
-  codec: string,
-  header: FileHeader,
-  store: PageStore,
-): CacheStats {
+export function cacheStats(path: string, header: FileHeader, store: PageStore): CacheStats {
   const totals = {
     items: 0,
     bytesUsed: 0,
@@ -53,7 +48,8 @@ export function cacheStats(
     fileSize: header.fileSize,
     createdAt: header.createdAt,
     creationId: header.creationId,
-    codec,
+    // The header's name: a reader opened without the file's custom codec still says which.
+    codec: header.codec,
     lockStripes: header.stripes,
     ...totals,
     pages,

@@ -453,7 +453,7 @@ export class FastMmapCache<V = unknown> {
   /** Counters from the file: they cover every process sharing it. */
   stats(): CacheStats {
     this.enter();
-    return cacheStats(this.path, this.codec.name, this.header, this.store);
+    return cacheStats(this.path, this.header, this.store);
   }
 
   /** Deep consistency check of every page under its lock. Changes nothing. */

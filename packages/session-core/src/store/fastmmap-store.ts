@@ -162,7 +162,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
         // only through an open cache.
         throw new SessionError(
           'ERR_SESSION_OPTIONS',
-          `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) })`,
+          `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) }) (close that cache yourself). To resize it with the sessions in it: stop the apps, run \`fastmmap copy FROM TO --cache-size <bytes>\` (@fastmmap/cli), start them on TO`,
           { cause: err },
         );
       }

@@ -300,6 +300,10 @@ describe('codecs', () => {
     cache.set('k', 'hello');
     expect(cache.get('k')).toBe('HELLO');
     expect(cache.stats().codec).toBe('upper');
+    // A reader without that codec gets the bytes, and stats still name the file's codec.
+    const reader = t.open<Uint8Array>({ readOnly: true });
+    expect(Buffer.from(reader.get('k')!).toString()).toBe('HELLO');
+    expect(reader.stats().codec).toBe('upper');
   });
 });
 

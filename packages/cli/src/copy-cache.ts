@@ -1,0 +1,122 @@
+import { type Stats, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CacheOptions, CacheStats, FastMmapCache } from '@fastmmap/session-core/cache';
+import { isCacheError } from './cache-error.js';
+import { type CopiedEntries, copyEntries } from './copy-entries.js';
+import { CliError, UsageError } from './errors.js';
+import { safeText } from './format.js';
+import { refuseExisting, removeCacheFile } from './new-cache-file.js';
+import { openCacheFile } from './open-cache.js';
+import { sudoUser } from './user-name.js';
+
+/** What the new file should differ in; whatever is left out is taken from the source. */
+export interface WantedGeometry {
+  pageSize?: number;
+  /** Give this or cacheSize, not both. */
+  numPages?: number;
+  cacheSize?: number;
+  lockStripes?: number;
+  mode?: number;
+}
+
+type TargetOptions = Pick<
+  CacheOptions,
+  'pageSize' | 'numPages' | 'cacheSize' | 'lockStripes' | 'mode'
+>;
+
+function targetOptions(
+  source: CacheStats,
+  sourceFile: Stats,
+  wanted: WantedGeometry,
+): TargetOptions {
+  return {
+    pageSize: wanted.pageSize ?? source.pageSize,
+    // A cacheSize is turned into pages of the new page size by the cache itself.
+    ...(wanted.cacheSize !== undefined
+      ? { cacheSize: wanted.cacheSize }
+      : { numPages: wanted.numPages ?? source.numPages }),
+    lockStripes: wanted.lockStripes ?? source.lockStripes,
+    // A file that its group may read (0640, for the CLI run by a group member) stays so.
+    mode: wanted.mode ?? ((sourceFile.mode & 0o040) !== 0 ? 0o640 : 0o600),
+  };
+}
+
+/** The new file must belong to the apps' user: they refuse a cache file another user owns. */
+function refuseOtherOwner(file: string, st: Stats): void {
+  if (process.geteuid === undefined || st.uid === process.geteuid()) return;
+  throw new CliError(
+    `${safeText(file)} belongs to uid ${st.uid}: run copy as that user, e.g. with sudo -u ${safeText(sudoUser(st.uid))}, so that the apps can open the new file (they refuse one another user owns)`,
+  );
+}
+
+/**
+ * Creates the new file: refused options are usage errors (the user gave them), and a file
+ * that someone else made at the path meanwhile is left alone, not filled.
+ */
+async function createTarget(
+  path: string,
+  file: string,
+  options: TargetOptions,
+  codecName: string,
+  now: number,
+): Promise<FastMmapCache<Uint8Array>> {
+  const { FastMmapCache } = await import('@fastmmap/session-core/cache');
+  let target: FastMmapCache<Uint8Array>;
+  try {
+    target = FastMmapCache.open<Uint8Array>({
+      path,
+      ...options,
+      // Bytes in, bytes out, under the source's codec name: the apps' codec opens the file.
+      codec: { name: codecName, encode: (value) => value as Uint8Array, decode: (bytes) => bytes },
+      clock: () => now,
+    });
+  } catch (err) {
+    if (isCacheError(err) && err.code === 'ERR_FASTMMAP_INVALID_OPTION') {
+      throw new UsageError(`copy: ${err.message}`, 'copy');
+    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliError(`cannot create ${safeText(file)}: no such directory`);
+    }
+    throw err;
+  }
+  const made = target.stats();
+  if (made.createdAt < now || made.items > 0) {
+    target.close();
+    throw new CliError(`${safeText(file)} was created by someone else meanwhile; left as it is`);
+  }
+  return target;
+}
+
+/**
+ * Copies the items of the cache file `from` that are live now into a new cache file `to`.
+ * `from` is read-only and stays as it is; `to` is removed again if the copy fails.
+ */
+export async function copyCacheFile(
+  from: string,
+  to: string,
+  wanted: WantedGeometry,
+): Promise<CopiedEntries> {
+  const toPath = resolve(to);
+  refuseExisting(to, toPath);
+  const now = Date.now();
+  const { cache: source } = await openCacheFile(from, 'read', { readAt: now });
+  try {
+    const sourceFile = statSync(source.path);
+    refuseOtherOwner(from, sourceFile);
+    const stats = source.stats();
+    const options = targetOptions(stats, sourceFile, wanted);
+    const target = await createTarget(toPath, to, options, stats.codec, now);
+    const { lockStripes } = target.stats();
+    let done = false;
+    try {
+      const result = copyEntries(source, target, now);
+      done = true;
+      return result;
+    } finally {
+      target.close();
+      if (!done) removeCacheFile(toPath, lockStripes);
+    }
+  } finally {
+    source.close();
+  }
+}
