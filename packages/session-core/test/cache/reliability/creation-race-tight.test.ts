@@ -2,11 +2,10 @@
 // once but not once per worker (Docker's 64 MiB /dev/shm and the default 33 MiB session file
 // with two workers). Every one of them must open the one file: the room for a single file is
 // all that is needed, and "no space" would be false (and stop the cluster at its first start).
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeResult, FIXTURES, jsonLines, startCommand } from './helpers/run-child.js';
-import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
+import { canMountTmpfs, makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 
 const OPENERS = 4;
 const ROUNDS = 5;
@@ -22,20 +21,11 @@ beforeEach(() => {
 });
 afterEach(() => removeTempDir(dir));
 
-function canMountTmpfs(): boolean {
-  const probe = spawnSync(
-    'unshare',
-    ['-rm', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${dir}"`],
-    { encoding: 'utf8' },
-  );
-  return probe.status === 0;
-}
-
 describe('creation race on a filesystem with room for one file', () => {
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: ${OPENERS} processes all open the one file`, async () => {
       // As for the disk-full tests: CI runs as root, where a private tmpfs can be mounted.
-      expect(canMountTmpfs(), 'this test needs `unshare -rm` and mount (root)').toBe(true);
+      expect(canMountTmpfs(dir), 'this test needs `unshare -rm` and mount (root)').toBe(true);
       const script =
         'mount -t tmpfs -o size=40m,mode=0700 tmpfs "$1" && exec "$2" "$3" parent "$1" "$4"';
       const r = await startCommand(

@@ -1,11 +1,10 @@
 // Disk full. A 1 MiB tmpfs in a private mount namespace (`unshare -rm`, we are root in CI), or,
 // where that is not allowed, a 1 MiB file size limit (RLIMIT_FSIZE via prlimit). The variant that
 // ran is printed; neither is ever skipped silently: the RLIMIT_FSIZE variant always runs too.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeResult, FIXTURES, jsonLines, startCommand } from './helpers/run-child.js';
-import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
+import { canMountTmpfs, makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 
 const CHILD = join(FIXTURES, 'disk-full-child.mjs');
 const LIMIT = 1024 * 1024;
@@ -26,15 +25,6 @@ beforeEach(() => {
   dir = makeTempDir();
 });
 afterEach(() => removeTempDir(dir));
-
-function canMountTmpfs(): boolean {
-  const probe = spawnSync(
-    'unshare',
-    ['-rm', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${dir}"`],
-    { encoding: 'utf8' },
-  );
-  return probe.status === 0;
-}
 
 async function run(variant: 'tmpfs' | 'rlimit'): Promise<DiskFullReport> {
   const [command, args] =
@@ -93,7 +83,7 @@ async function runWithoutInodes(): Promise<NoInodesReport> {
 
 describe('disk full', () => {
   it('a full filesystem: typed error at creation, no partial file, existing cache keeps working', async () => {
-    const variant = canMountTmpfs() ? 'tmpfs' : 'rlimit';
+    const variant = canMountTmpfs(dir) ? 'tmpfs' : 'rlimit';
     console.log(
       `disk-full: ran the ${variant === 'tmpfs' ? '1 MiB tmpfs (unshare -rm)' : 'RLIMIT_FSIZE fallback (unshare not permitted)'} variant`,
     );
@@ -107,7 +97,7 @@ describe('disk full', () => {
 
   it('out of inodes for the lock files: ERR_FASTMMAP_NO_SPACE, and a SessionError from a store', async () => {
     // No fallback: RLIMIT_FSIZE does not limit inodes. CI runs as root, where this works.
-    expect(canMountTmpfs(), 'this test needs `unshare -rm` and mount (root)').toBe(true);
+    expect(canMountTmpfs(dir), 'this test needs `unshare -rm` and mount (root)').toBe(true);
     const report = await runWithoutInodes();
     expect(report.cache, report.cache.message).toMatchObject({
       code: 'ERR_FASTMMAP_NO_SPACE',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,16 @@ export function makeTempDir(): string {
 
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Whether a private tmpfs can be mounted on `dir` (root, or user namespaces): disk-full tests. */
+export function canMountTmpfs(dir: string): boolean {
+  const probe = spawnSync(
+    'unshare',
+    ['-rm', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${dir}"`],
+    { encoding: 'utf8' },
+  );
+  return probe.status === 0;
 }
 
 export interface Fingerprint {
