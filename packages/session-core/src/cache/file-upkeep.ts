@@ -26,7 +26,10 @@ export class FileUpkeep {
   ) {
     this.#touchedAt = now;
     this.#checkedAt = now;
-    locks.touch(now);
+    // Only lock files not set within the interval: a process restarted by a file watcher (PM2
+    // --watch with the cache in the app's directory) would otherwise change them at every
+    // start, and the watcher would restart it again, forever.
+    locks.touch(now, TOUCH_INTERVAL_MS);
   }
 
   afterWrite(now: number): void {

@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, futimesSync, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, futimesSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
 import { type FileIdentity, pathState } from './file-identity.js';
@@ -124,13 +124,19 @@ export class StripeLocks {
 
   /**
    * Sets the lock files' times to `nowMs` (writers; best effort). They are never written, so a
-   * temp cleaner that goes by file age would otherwise see them as abandoned.
+   * temp cleaner that goes by file age would otherwise see them as abandoned. With
+   * `unlessWithinMs`, a lock file whose time is already at most that old (and not in the
+   * future) is left as it is: changing its times is an event for every file watcher.
    */
-  touch(nowMs: number): void {
+  touch(nowMs: number, unlessWithinMs?: number): void {
     const seconds = nowMs / 1000;
     for (const fd of this.fds) {
       if (fd < 0) continue;
       try {
+        if (unlessWithinMs !== undefined) {
+          const age = nowMs - fstatSync(fd).mtimeMs;
+          if (age >= 0 && age < unlessWithinMs) continue;
+        }
         futimesSync(fd, seconds, seconds);
       } catch {
         // Not ours to fail a write over: the directory lock still protects the usual layout.

@@ -10,6 +10,11 @@ const CODES: Partial<Record<FastMmapErrorCode, SessionErrorCode>> = {
   ERR_FASTMMAP_FILE_TOO_LARGE: 'ERR_SESSION_OPTIONS',
 };
 
+/** The SessionError code for a cache error's code. */
+export function sessionCodeFor(code: FastMmapErrorCode): SessionErrorCode {
+  return CODES[code] ?? 'ERR_SESSION_STORE_UNAVAILABLE';
+}
+
 /**
  * The cache's typed error as a SessionError, the original kept as `cause`. Whatever is not a
  * caller's mistake (lock timeout, closed, unsafe or foreign file, full disk) means the store
@@ -21,10 +26,13 @@ export function mapCacheError(
   storeName = 'FastMmapStore',
 ): SessionError | unknown {
   if (!isFastMmapError(err)) return err;
-  const code = CODES[err.code] ?? 'ERR_SESSION_STORE_UNAVAILABLE';
-  return new SessionError(code, `${storeName} could not ${action}: ${err.message}`, {
-    cause: err,
-  });
+  return new SessionError(
+    sessionCodeFor(err.code),
+    `${storeName} could not ${action}: ${err.message}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /**

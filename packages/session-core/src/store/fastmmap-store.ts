@@ -1,9 +1,10 @@
 import { checkedCborCodec } from '../cache/codec.js';
-import { defaultCachePath, FastMmapCache, isFastMmapError } from '../cache/index.js';
+import { defaultCachePath, FastMmapCache } from '../cache/index.js';
 import type { CacheOptions, Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { assertKnownOptions } from '../known-options.js';
-import { mapCacheError, sessionStoreError } from './cache-errors.js';
+import { sessionStoreError } from './cache-errors.js';
+import { openFailure } from './open-failure.js';
 import { SyncBackedStore } from './sync-access.js';
 import type { Store, StoredData } from './types.js';
 import {
@@ -155,23 +156,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       this.cache = FastMmapCache.open(cacheOptions);
     } catch (err) {
-      // The cache lets system errors (EACCES, EROFS...) through as Node's; a store says
-      // SessionError for every failure to open, with the original as cause.
-      if (isFastMmapError(err) && err.code === 'ERR_FASTMMAP_GEOMETRY') {
-        // The cache's advice names its own adoptGeometry option, which this store passes on
-        // only through an open cache.
-        throw new SessionError(
-          'ERR_SESSION_OPTIONS',
-          `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) }) (close that cache yourself). To resize it with the sessions in it: stop the apps, run \`fastmmap copy FROM TO --cache-size <bytes>\` (@fastmmap/cli), start them on TO`,
-          { cause: err },
-        );
-      }
-      if (isFastMmapError(err)) throw mapCacheError(err, 'open the session file');
-      throw new SessionError(
-        'ERR_SESSION_STORE_UNAVAILABLE',
-        `FastMmapStore could not open the session file: ${(err as Error)?.message ?? String(err)}`,
-        { cause: err },
-      );
+      throw openFailure(err, options.storage === undefined);
     }
     this.#ownsCache = true;
     this.#check = assertPlainObjectData;

@@ -1,0 +1,40 @@
+import { tmpdir } from 'node:os';
+import { isFastMmapError } from '../cache/index.js';
+import { SessionError } from '../errors.js';
+import { sessionCodeFor } from './cache-errors.js';
+
+/**
+ * Why FastMmapStore could not open its file, as the SessionError its constructor throws, with
+ * what to do about it: for a file of another size, how to keep or resize it; for a default
+ * path that cannot be used, where that path comes from ($TMPDIR and the uid, which the path
+ * alone does not say: a read-only or missing temp dir in a container or a systemd unit).
+ */
+export function openFailure(err: unknown, defaultPath: boolean): SessionError {
+  if (isFastMmapError(err, 'ERR_FASTMMAP_GEOMETRY')) {
+    // The cache's advice names its own adoptGeometry option, which this store passes on only
+    // through an open cache.
+    return new SessionError(
+      'ERR_SESSION_OPTIONS',
+      `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) }) (close that cache yourself). To resize it with the sessions in it: stop the apps, run \`fastmmap copy FROM TO --cache-size <bytes>\` (@fastmmap/cli), start them on TO`,
+      { cause: err },
+    );
+  }
+  // The cache lets system errors (EACCES, EROFS...) through as Node's.
+  const code = isFastMmapError(err) ? sessionCodeFor(err.code) : 'ERR_SESSION_STORE_UNAVAILABLE';
+  const hint =
+    defaultPath &&
+    code === 'ERR_SESSION_STORE_UNAVAILABLE' &&
+    !isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON')
+      ? defaultPathHint()
+      : '';
+  return new SessionError(
+    code,
+    `FastMmapStore could not open the session file: ${(err as Error)?.message ?? String(err)}${hint}`,
+    { cause: err },
+  );
+}
+
+function defaultPathHint(): string {
+  const from = process.env.TMPDIR ? '$TMPDIR' : 'os.tmpdir()';
+  return `. This is the default path, in ${from} (${tmpdir()}): set TMPDIR to a writable local directory, or pass a path of your own with new FastMmapStore({ storage: '/path/to/sessions.fmcache' }) (every process that shares the sessions must use the same one)`;
+}
