@@ -292,17 +292,6 @@ function createCacheFile(req: OpenRequest): void {
   const lock = holdCreationLock(req.path, CREATION_WAIT_MS);
   try {
     if (!pathExists(req.path)) buildCacheFile(req, fileSize);
-  } catch (err) {
-    // A failed creation leaves nothing behind, the lock file it made for itself included. No
-    // process can lock pages through it: there is no cache file at the path to open.
-    if (lock.made && !pathExists(req.path)) {
-      try {
-        unlinkSync(lock.path);
-      } catch {
-        // already gone
-      }
-    }
-    throw err;
   } finally {
     lock.release();
   }

@@ -1,4 +1,11 @@
-import { closeSync, fchmodSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  unlinkSync,
+} from 'node:fs';
 import { FastMmapError } from './errors.js';
 import { type FileIdentity, identityOf, pathState } from './file-identity.js';
 import { loadFsExt } from './native-addons.js';
@@ -140,44 +147,65 @@ export function openLockFiles(
   }
 }
 
-/** The creation lock, held: `made` says whether this process made its lock file. */
+/** The creation lock, held. */
 export interface CreationLock {
-  readonly path: string;
-  readonly made: boolean;
   release(): void;
 }
 
+/** The file creators of a missing cache file take turns through (see holdCreationLock). */
+export function creationLockPath(cachePath: string): string {
+  return `${cachePath}.lock-create`;
+}
+
 /**
- * Serialises the creation of a missing cache file between processes: an exclusive flock on
- * lock file 0 (made if missing), held while one process builds and links the file. Without it
- * every worker of a cluster that starts at once builds a full-size temp file of its own, so a
- * filesystem with room for the file once but not once per worker (Docker's 64 MiB /dev/shm
- * and the 33 MiB default session file, two workers) fails them all with "no space", and a
- * large file is written N times over at every first start. Waits while another creator holds
- * it (a creator that dies releases it), at most `timeoutMs`.
+ * Serialises the creation of a missing cache file between processes: an exclusive flock on a
+ * file of its own, held while one process builds and links the file. Without it every worker
+ * of a cluster that starts at once builds a full-size temp file of its own, so a filesystem
+ * with room for the file once but not once per worker (Docker's 64 MiB /dev/shm and the 33 MiB
+ * default session file, two workers) fails them all with "no space", and a large file is
+ * written N times over at every first start. Waits while another creator holds it (a creator
+ * that dies releases it), at most `timeoutMs`.
+ *
+ * Not lock file 0: processes still running on a cache file that was deleted lock pages through
+ * it, and they would wait for the whole build (seconds for a large file), past lockTimeout.
+ * The file exists only while a process creates: the holder removes it as it lets go, and one
+ * that waited on it (on a file no path names any more) starts again on a new one.
  */
 export function holdCreationLock(cachePath: string, timeoutMs: number): CreationLock {
-  const path = lockFilePath(cachePath, 0);
-  let fd = openLockFile(path, false, false);
-  const made = fd < 0;
-  if (made) fd = openLockFile(path, false, true);
+  const path = creationLockPath(cachePath);
+  const { LOCK_EX } = loadFsExt().constants;
   const wait = waiter(timeoutMs);
-  try {
-    while (!tryFlock(fd, loadFsExt().constants.LOCK_EX)) {
-      wait(
-        () =>
-          new FastMmapError(
-            'ERR_FASTMMAP_LOCK_TIMEOUT',
-            `${cachePath}: another process has been creating it (holding ${path}) for ${timeoutMs} ms`,
-          ),
-      );
+  for (;;) {
+    const fd = openLockFile(path, false, true);
+    try {
+      while (!tryFlock(fd, LOCK_EX)) {
+        wait(
+          () =>
+            new FastMmapError(
+              'ERR_FASTMMAP_LOCK_TIMEOUT',
+              `${cachePath}: another process has been creating it (holding ${path}) for ${timeoutMs} ms`,
+            ),
+        );
+      }
+      if (pathState(path, identityOf(fd)) === 'same') {
+        return {
+          release: () => {
+            try {
+              unlinkSync(path);
+            } catch {
+              // gone already (an rm): whoever waits on it starts again all the same
+            }
+            // Closing the descriptor releases the flock.
+            closeSync(fd);
+          },
+        };
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
-  } catch (err) {
     closeSync(fd);
-    throw err;
   }
-  // Closing the descriptor releases the flock.
-  return { path, made, release: () => closeSync(fd) };
 }
 
 /**
