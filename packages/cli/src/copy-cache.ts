@@ -5,7 +5,12 @@ import { isCacheError } from './cache-error.js';
 import { type CopiedEntries, copyEntries } from './copy-entries.js';
 import { CliError, UsageError } from './errors.js';
 import { safeText } from './format.js';
-import { refuseExisting, removeCacheFile } from './new-cache-file.js';
+import {
+  buildingPath,
+  publishCacheFile,
+  refuseExisting,
+  removeCacheFile,
+} from './new-cache-file.js';
 import { openCacheFile } from './open-cache.js';
 import { sudoUser } from './user-name.js';
 
@@ -49,10 +54,7 @@ function refuseOtherOwner(file: string, st: Stats): void {
   );
 }
 
-/**
- * Creates the new file: refused options are usage errors (the user gave them), and a file
- * that someone else made at the path meanwhile is left alone, not filled.
- */
+/** Creates the new file (under its building name): refused options are usage errors. */
 async function createTarget(
   path: string,
   file: string,
@@ -61,9 +63,8 @@ async function createTarget(
   now: number,
 ): Promise<FastMmapCache<Uint8Array>> {
   const { FastMmapCache } = await import('@fastmmap/session-core/cache');
-  let target: FastMmapCache<Uint8Array>;
   try {
-    target = FastMmapCache.open<Uint8Array>({
+    return FastMmapCache.open<Uint8Array>({
       path,
       ...options,
       // Bytes in, bytes out, under the source's codec name: the apps' codec opens the file.
@@ -79,17 +80,11 @@ async function createTarget(
     }
     throw err;
   }
-  const made = target.stats();
-  if (made.createdAt < now || made.items > 0) {
-    target.close();
-    throw new CliError(`${safeText(file)} was created by someone else meanwhile; left as it is`);
-  }
-  return target;
 }
 
 /**
  * Copies the items of the cache file `from` that are live now into a new cache file `to`.
- * `from` is read-only and stays as it is; `to` is removed again if the copy fails.
+ * `from` is read-only and stays as it is; `to` is there only once the copy is complete.
  */
 export async function copyCacheFile(
   from: string,
@@ -105,16 +100,19 @@ export async function copyCacheFile(
     refuseOtherOwner(from, sourceFile);
     const stats = source.stats();
     const options = targetOptions(stats, sourceFile, wanted);
-    const target = await createTarget(toPath, to, options, stats.codec, now);
+    // Built under a name of its own, and named TO only once complete: a copy that fails, is
+    // interrupted or is killed leaves no TO, and a TO someone made meanwhile is left alone.
+    const building = await buildingPath(toPath);
+    const target = await createTarget(building, to, options, stats.codec, now);
     const { lockStripes } = target.stats();
-    let done = false;
     try {
       const result = copyEntries(source, target, now);
-      done = true;
+      target.close();
+      publishCacheFile(building, toPath, to);
       return result;
     } finally {
       target.close();
-      if (!done) removeCacheFile(toPath, lockStripes);
+      removeCacheFile(building, lockStripes);
     }
   } finally {
     source.close();

@@ -9,7 +9,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readSync,
   type Stats,
   statfsSync,
@@ -18,6 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { removeDeadProcessesFiles } from './dead-process-files.js';
 import { FastMmapError } from './errors.js';
 import type { FileIdentity } from './file-identity.js';
 import { type FileHeader, parseHeader, writeHeader } from './header.js';
@@ -311,7 +311,7 @@ function buildCacheFile(req: OpenRequest, fileSize: number): void {
   const { pageSize, numPages, stripes } = req.geometry;
   const dir = dirname(req.path);
   const tmpPrefix = `.${basename(req.path)}.tmp-`;
-  removeDeadCreatorsTempFiles(dir, tmpPrefix);
+  removeDeadProcessesFiles(dir, tmpPrefix);
   const tmp = join(dir, `${tmpPrefix}${process.pid}-${randomBytes(6).toString('hex')}`);
   const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
   const fd = openSync(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, req.mode);
@@ -375,35 +375,6 @@ function buildCacheFile(req: OpenRequest, fileSize: number): void {
  * name carries the creator's pid: a temp file whose creator no longer exists is removed, so
  * crashed creations do not pile up. A live creator's file is never touched.
  */
-function removeDeadCreatorsTempFiles(dir: string, tmpPrefix: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(tmpPrefix)) continue;
-    const pid = Number.parseInt(name.slice(tmpPrefix.length), 10);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
-    try {
-      unlinkSync(join(dir, name));
-    } catch {
-      // another opener removed it first
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 function writeAll(fd: number, buf: Buffer, position: number): void {
   let done = 0;
   while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);

@@ -5,6 +5,8 @@
  */
 export { type CacheEntry, FastMmapCache } from './cache.js';
 export type { VerifyReport } from './cache-report.js';
+// For tools that make files beside a cache (the CLI's copy): clean up after killed runs.
+export { removeDeadProcessesFiles } from './dead-process-files.js';
 export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
 // For tools that watch a cache file (the CLI): has its path been deleted or replaced?
 export { type FileIdentity, type PathState, pathState } from './file-identity.js';
