@@ -22,11 +22,22 @@ if (cluster.isPrimary && workers > 1) {
   });
   if (cluster.isWorker) addWorkerPidHeader(server);
 
+  // Once stopping, a connection ends with the response it carries: server.close() drops only
+  // the idle ones and waits for the rest, which keep-alive would otherwise hold open (and keep
+  // taking requests on) until their idle timeout.
+  let stopping = false;
+  server.prependListener('request', (_req, res) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    res.once('finish', () => {
+      if (stopping) server.closeIdleConnections();
+    });
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
       // Stop taking connections and let the requests in flight finish (their sessions commit),
-      // then close the store. server.close() drops idle keep-alive connections; busy ones
-      // close after their response, or after 10 s.
+      // then close the store. Idle connections close now, busy ones after their response;
+      // after 10 s, whatever is left.
+      stopping = true;
       server.close(() =>
         close()
           // The app did not create the store, so it is ours to close.
