@@ -72,7 +72,11 @@ async function createTarget(
       clock: () => now,
     });
   } catch (err) {
-    if (isCacheError(err) && err.code === 'ERR_FASTMMAP_INVALID_OPTION') {
+    // Sizes the cache refuses (out of range, a file of 2 GiB or more) are the user's options.
+    if (
+      isCacheError(err) &&
+      (err.code === 'ERR_FASTMMAP_INVALID_OPTION' || err.code === 'ERR_FASTMMAP_FILE_TOO_LARGE')
+    ) {
       throw new UsageError(`copy: ${err.message}`, 'copy');
     }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {

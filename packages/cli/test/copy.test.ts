@@ -201,6 +201,7 @@ describe('fastmmap copy', () => {
       ],
       [[fixture.path, to, '--cache-size', '64MB'], '--cache-size must be a number of bytes'],
       [[fixture.path, to, '--page-size', '5000'], 'pageSize must be a multiple of 4096'],
+      [[fixture.path, to, '--cache-size', '3G'], 'below 2 GiB'],
       [[fixture.path, to, '--lock-stripes', '0'], '--lock-stripes must be a whole number >= 1'],
       [[fixture.path, to, '--mode', '644'], '--mode must be 0600 or 0640'],
       [[fixture.path], 'copy: missing TO'],
