@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { FastMmapStore } from '@fastmmap/session-core';
 import { addWorkerPidHeader, runPrimary, workerCount } from '../shared/cluster.js';
+import { closeGracefully } from '../shared/shutdown.js';
 import { createApp } from './app.js';
 
 const workers = workerCount();
@@ -25,31 +26,8 @@ if (cluster.isPrimary && workers > 1) {
   });
   if (cluster.isWorker) addWorkerPidHeader(server);
 
-  // Once stopping, a connection ends with the response it carries: server.close() drops only
-  // the idle ones and waits for the rest, which keep-alive would otherwise hold open (and keep
-  // taking requests on) until their idle timeout.
-  let stopping = false;
-  server.prependListener('request', (_req, res) => {
-    if (stopping) res.setHeader('Connection', 'close');
-    res.once('finish', () => {
-      if (stopping) server.closeIdleConnections();
-    });
-  });
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.once(signal, () => {
-      // Stop taking connections and let the requests in flight finish (their sessions commit),
-      // then close the store. Idle connections close now, busy ones after their response;
-      // after 10 s, whatever is left.
-      stopping = true;
-      server.close(() =>
-        close()
-          // The app did not create the store, so it is ours to close.
-          .then(() => store.close())
-          .then(() => process.exit(0)),
-      );
-      setTimeout(() => server.closeAllConnections(), 10_000).unref();
-    });
-  }
+  // The app did not create the store, so it is ours to close, after the app's own.
+  closeGracefully(server, () => close().then(() => store.close()));
 }
 
 // Never a fixed fallback: anyone who reads a secret in the source can forge session cookies.
