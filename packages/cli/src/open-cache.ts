@@ -45,7 +45,7 @@ function recordedCodec(FastMmapCache: CacheClass, path: string): string {
 /**
  * Opens an existing cache file with the geometry written in its header; read commands map it
  * read-only. The cache would create a missing file when opened for writing, so existence is
- * checked first: the CLI never creates a cache file.
+ * checked first: opening never creates a cache file (only `copy` makes one, on its own).
  * The codec is a pass-through under the file's own codec name (the cache insists on the name
  * for writers): values come back as bytes, and `get` decodes them itself so that a wrong
  * `--codec` is a clear decode error rather than a miss. delete, purge and clear never decode.
