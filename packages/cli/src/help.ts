@@ -6,7 +6,7 @@ export function topLevelHelp(): string {
   return [
     'fastmmap: inspect and maintain a fastmmap cache file (shared sessions in a memory-mapped file)',
     '',
-    'Usage: fastmmap <command> FILE [options]',
+    'Usage: fastmmap <command> FILE [options]   (copy: fastmmap copy FROM TO [options])',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.synopsis.split(' [')[0]!.padEnd(width)}  ${c.summary}`),
@@ -22,7 +22,7 @@ export function topLevelHelp(): string {
     'Exit codes:',
     '  0  success',
     '  1  error (missing file, permission denied, lock timeout, undecodable value...)',
-    '  2  usage error (unknown command or option, missing argument, clear without --yes)',
+    '  2  usage error (unknown command or option, missing argument, clear without --yes, bad copy size)',
     '  3  not a fastmmap cache file, or one of another format version',
     '  4  key not found (get, delete)',
     '  5  verify found damaged records or pages',
