@@ -1,5 +1,5 @@
 import { type Stats, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CacheOptions, CacheStats, FastMmapCache } from '@fastmmap/session-core/cache';
 import { isCacheError } from './cache-error.js';
 import { type CopiedEntries, copyEntries } from './copy-entries.js';
@@ -78,6 +78,13 @@ async function createTarget(
       (err.code === 'ERR_FASTMMAP_INVALID_OPTION' || err.code === 'ERR_FASTMMAP_FILE_TOO_LARGE')
     ) {
       throw new UsageError(`copy: ${err.message}`, 'copy');
+    }
+    // Refused in TO's directory: say so of TO, not of the hidden file the copy builds first.
+    const sys = err as NodeJS.ErrnoException;
+    const inDir = typeof sys.path === 'string' && dirname(sys.path) === dirname(path);
+    if (inDir && (sys.code === 'EACCES' || sys.code === 'EPERM' || sys.code === 'EROFS')) {
+      const why = sys.code === 'EROFS' ? 'read-only filesystem' : 'permission denied';
+      throw new CliError(`cannot create ${safeText(file)}: ${why} in ${safeText(dirname(path))}`);
     }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CliError(`cannot create ${safeText(file)}: no such directory`);

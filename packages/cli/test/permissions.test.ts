@@ -1,7 +1,7 @@
 // Who may run what (README, "Safe by default"): the read commands work for the group of a 0640
 // file, the write commands only for its owner. Refusals must say which user to run as.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,23 @@ describe('permission errors say what to do', () => {
     expect(stderr).toBe(
       `fastmmap: permission denied: cannot read ${path} (mode 0600); only its owner, root and the group of a 0640 file can: run it as the owner, e.g. with sudo -u ${sudoName(0)}\n`,
     );
+  });
+});
+
+describe('copy into a directory the user may not write', () => {
+  it('names TO and its directory, not the hidden file it builds', async () => {
+    const own = join(dir, 'own');
+    mkdirSync(own, { mode: 0o700 });
+    chownSync(own, NOBODY, NOBODY);
+    const from = join(own, 'sessions.fmcache');
+    copyFileSync(fixture.path, from);
+    chownSync(from, NOBODY, NOBODY);
+    const closed = join(dir, 'closed');
+    mkdirSync(closed, { mode: 0o755 }); // root's: nobody may not create files there
+    const to = join(closed, 'copy.fmcache');
+    const { code, stdout, stderr } = await runCli(['copy', from, to], asNobody);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expectOneLine(stderr);
+    expect(stderr).toBe(`fastmmap: cannot create ${to}: permission denied in ${closed}\n`);
   });
 });

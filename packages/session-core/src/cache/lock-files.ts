@@ -187,13 +187,18 @@ export function holdCreationLock(cachePath: string, timeoutMs: number): Creation
             ),
         );
       }
-      if (pathState(path, identityOf(fd)) === 'same') {
+      const identity = identityOf(fd);
+      if (pathState(path, identity) === 'same') {
         return {
           release: () => {
-            try {
-              unlinkSync(path);
-            } catch {
-              // gone already (an rm): whoever waits on it starts again all the same
+            // Only our own file: after an rm of it, the path may name the lock another creator
+            // made and holds now, and removing that would let a third one in beside it.
+            if (pathState(path, identity) === 'same') {
+              try {
+                unlinkSync(path);
+              } catch {
+                // gone already (an rm): whoever waits on it starts again all the same
+              }
             }
             // Closing the descriptor releases the flock.
             closeSync(fd);

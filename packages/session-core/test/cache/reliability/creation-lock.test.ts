@@ -83,4 +83,20 @@ describe('the creation lock', () => {
       'app.fmcache.lock-1',
     ]);
   });
+
+  it('is not taken from the creator that holds it by one whose lock file an rm removed', async () => {
+    const first = start('creator');
+    await first.waitForLine((l) => l === 'building');
+    unlinkSync(join(dir, 'app.fmcache.lock-create')); // an rm of the lock files meanwhile
+    // The next opener finds no lock file: it makes one and builds too (the rm's doing).
+    const second = start('creator');
+    await second.waitForLine((l) => l === 'building');
+    first.send('go');
+    expect(await report(first)).toEqual({ ok: true });
+    // The first let go of its own lock: the second's, which its path names now, still holds.
+    const probe = start('probe');
+    expect(await report(probe)).toEqual({ acquired: false, code: 'ERR_FASTMMAP_LOCK_TIMEOUT' });
+    second.send('go');
+    expect(await report(second)).toEqual({ ok: true });
+  });
 });
