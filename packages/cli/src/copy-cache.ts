@@ -86,7 +86,7 @@ async function createTarget(
       const why = sys.code === 'EROFS' ? 'read-only filesystem' : 'permission denied';
       throw new CliError(`cannot create ${safeText(file)}: ${why} in ${safeText(dirname(path))}`);
     }
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (sys.code === 'ENOENT') {
       throw new CliError(`cannot create ${safeText(file)}: no such directory`);
     }
     throw err;
@@ -118,7 +118,6 @@ export async function copyCacheFile(
     const { lockStripes } = target.stats();
     try {
       const result = copyEntries(source, target, now);
-      target.close();
       publishCacheFile(building, toPath, to);
       return result;
     } finally {

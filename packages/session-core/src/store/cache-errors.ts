@@ -29,9 +29,7 @@ export function mapCacheError(
   return new SessionError(
     sessionCodeFor(err.code),
     `${storeName} could not ${action}: ${err.message}`,
-    {
-      cause: err,
-    },
+    { cause: err },
   );
 }
 
