@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeResult, FIXTURES, jsonLines, startCommand } from './helpers/run-child.js';
-import { canMountTmpfs, makeTempDir, removeTempDir } from './helpers/temp-dir.js';
+import { canMountTmpfs, makeTempDir, PRIVATE_MOUNTS, removeTempDir } from './helpers/temp-dir.js';
 
 const OPENERS = 4;
 const ROUNDS = 5;
@@ -25,13 +25,16 @@ describe('creation race on a filesystem with room for one file', () => {
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: ${OPENERS} processes all open the one file`, async () => {
       // As for the disk-full tests: CI runs as root, where a private tmpfs can be mounted.
-      expect(canMountTmpfs(dir), 'this test needs `unshare -rm` and mount (root)').toBe(true);
+      expect(
+        canMountTmpfs(dir),
+        'this test needs a private mount namespace (unshare) and mount: root',
+      ).toBe(true);
       const script =
         'mount -t tmpfs -o size=40m,mode=0700 tmpfs "$1" && exec "$2" "$3" parent "$1" "$4"';
       const r = await startCommand(
         'unshare',
         [
-          '-rm',
+          PRIVATE_MOUNTS,
           'sh',
           '-c',
           script,

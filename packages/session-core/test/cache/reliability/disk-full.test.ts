@@ -1,10 +1,10 @@
-// Disk full. A 1 MiB tmpfs in a private mount namespace (`unshare -rm`, we are root in CI), or,
+// Disk full. A 1 MiB tmpfs in a private mount namespace (`unshare`, we are root in CI), or,
 // where that is not allowed, a 1 MiB file size limit (RLIMIT_FSIZE via prlimit). The variant that
 // ran is printed; neither is ever skipped silently: the RLIMIT_FSIZE variant always runs too.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeResult, FIXTURES, jsonLines, startCommand } from './helpers/run-child.js';
-import { canMountTmpfs, makeTempDir, removeTempDir } from './helpers/temp-dir.js';
+import { canMountTmpfs, makeTempDir, PRIVATE_MOUNTS, removeTempDir } from './helpers/temp-dir.js';
 
 const CHILD = join(FIXTURES, 'disk-full-child.mjs');
 const LIMIT = 1024 * 1024;
@@ -32,7 +32,7 @@ async function run(variant: 'tmpfs' | 'rlimit'): Promise<DiskFullReport> {
       ? [
           'unshare',
           [
-            '-rm',
+            PRIVATE_MOUNTS,
             'sh',
             '-c',
             'mount -t tmpfs -o size=$1,mode=0700 tmpfs "$2" && exec "$3" "$4" "$2" tmpfs',
@@ -74,7 +74,7 @@ async function runWithoutInodes(): Promise<NoInodesReport> {
   const child = join(FIXTURES, 'no-inodes-child.mjs');
   const r = await startCommand(
     'unshare',
-    ['-rm', 'sh', '-c', script, 'sh', dir, process.execPath, child],
+    [PRIVATE_MOUNTS, 'sh', '-c', script, 'sh', dir, process.execPath, child],
     { timeoutMs: 30_000 },
   ).result;
   if (r.outcome !== 'ok') throw new Error(`no-inodes child: ${describeResult(r)}`);
@@ -85,7 +85,7 @@ describe('disk full', () => {
   it('a full filesystem: typed error at creation, no partial file, existing cache keeps working', async () => {
     const variant = canMountTmpfs(dir) ? 'tmpfs' : 'rlimit';
     console.log(
-      `disk-full: ran the ${variant === 'tmpfs' ? '1 MiB tmpfs (unshare -rm)' : 'RLIMIT_FSIZE fallback (unshare not permitted)'} variant`,
+      `disk-full: ran the ${variant === 'tmpfs' ? `1 MiB tmpfs (unshare ${PRIVATE_MOUNTS})` : 'RLIMIT_FSIZE fallback (unshare not permitted)'} variant`,
     );
     const report = await run(variant);
     console.log(
@@ -97,7 +97,10 @@ describe('disk full', () => {
 
   it('out of inodes for the lock files: ERR_FASTMMAP_NO_SPACE, and a SessionError from a store', async () => {
     // No fallback: RLIMIT_FSIZE does not limit inodes. CI runs as root, where this works.
-    expect(canMountTmpfs(dir), 'this test needs `unshare -rm` and mount (root)').toBe(true);
+    expect(
+      canMountTmpfs(dir),
+      'this test needs a private mount namespace (unshare) and mount: root',
+    ).toBe(true);
     const report = await runWithoutInodes();
     expect(report.cache, report.cache.message).toMatchObject({
       code: 'ERR_FASTMMAP_NO_SPACE',

@@ -13,11 +13,17 @@ export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * unshare's option for a private mount namespace: root needs no user namespace (which a chroot
+ * refuses); anyone else gets one (-r) to mount in.
+ */
+export const PRIVATE_MOUNTS = process.geteuid?.() === 0 ? '-m' : '-rm';
+
 /** Whether a private tmpfs can be mounted on `dir` (root, or user namespaces): disk-full tests. */
 export function canMountTmpfs(dir: string): boolean {
   const probe = spawnSync(
     'unshare',
-    ['-rm', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${dir}"`],
+    [PRIVATE_MOUNTS, 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${dir}"`],
     { encoding: 'utf8' },
   );
   return probe.status === 0;
