@@ -43,8 +43,12 @@ export async function startRedis() {
   child.once('error', (err) => {
     spawnError = err;
   });
+  const notFound = () =>
+    spawnError?.code === 'ENOENT'
+      ? new Error('redis-server is not on PATH (install it, e.g. apt-get install redis-server)')
+      : spawnError;
   for (let i = 0; i < 100; i++) {
-    if (spawnError) throw spawnError;
+    if (spawnError) throw notFound();
     if (await ping(port)) {
       return {
         url: `redis://127.0.0.1:${port}`,
@@ -59,6 +63,8 @@ export async function startRedis() {
     if (child.exitCode !== null) break;
     await delay(50);
   }
+  await delay(0); // a spawn failure's 'error' event comes after the exit code is set
+  if (spawnError) throw notFound();
   child.kill('SIGKILL');
   throw new Error(`redis-server did not answer on port ${port}`);
 }

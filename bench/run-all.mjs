@@ -20,7 +20,9 @@ for (const { name, status, signal } of outcomes) {
       ? 'every target met'
       : signal
         ? `killed by ${signal}`
-        : 'a target missed (see above)';
+        : status === 1
+          ? 'a target missed, or it failed (see above)'
+          : `failed with exit code ${status} (see above)`;
   console.log(`bench:${name}: ${what}`);
 }
 process.exit(outcomes.every((o) => o.status === 0) ? 0 : 1);

@@ -76,6 +76,16 @@ const cpu0 = process.cpuUsage();
 const { ops, elapsedNs } = runFor(cfg.durationMs, samples);
 const cpu = process.cpuUsage(cpu0);
 const cpuNs = (cpu.user + cpu.system) * 1000;
+// Untimed: every value must read back as written, so a broken engine cannot look fast.
+const same = (a, b) =>
+  a !== undefined &&
+  (cfg.kind === 'raw'
+    ? Buffer.compare(Buffer.from(a), b) === 0
+    : JSON.stringify(a) === JSON.stringify(b));
+for (let i = 0; i < KEY_COUNT; i++) {
+  if (!same(engine.get(keys[i]), values[i]))
+    throw new Error(`${cfg.engine}/${cfg.kind}/${cfg.op}: key ${i} reads back wrong`);
+}
 const stats = engine.stats();
 engine.close();
 console.log(JSON.stringify({ ops, elapsedNs, cpuNs, misses, samples, stats }));

@@ -44,12 +44,19 @@ function getOnce(port, path, cookie) {
       res.on('data', (c) => {
         body += c;
       });
-      res.on('end', () =>
-        resolve({
-          json: JSON.parse(body),
-          setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
-        }),
-      );
+      res.on('end', () => {
+        // A throw here would kill the run before its cleanup, leaving the servers running.
+        if (res.statusCode !== 200)
+          return reject(new Error(`GET ${path}: HTTP ${res.statusCode} ${body.slice(0, 200)}`));
+        try {
+          resolve({
+            json: JSON.parse(body),
+            setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
+          });
+        } catch (err) {
+          reject(err);
+        }
+      });
     })
       .on('error', reject)
       .end();
@@ -83,9 +90,14 @@ async function prepare(variant, dir, redis) {
   // The load connection of a cookie may well land on the other worker than the one that
   // created it: that worker must then find the session in the shared store.
   const cookies = [];
-  for (let i = 0; i < CONNECTIONS; i++) {
-    const { setCookie } = await getOnce(server.port, '/inc');
-    cookies.push(variant.id === 'none' ? '' : setCookie);
+  try {
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const { setCookie } = await getOnce(server.port, '/inc');
+      cookies.push(variant.id === 'none' ? '' : setCookie);
+    }
+  } catch (err) {
+    await server.stop(); // not in `targets` yet: nobody else stops it
+    throw err;
   }
   return { variant, server, cookies, best: undefined };
 }
@@ -100,6 +112,24 @@ async function load(target, { warmup = false } = {}) {
       : await runLoad({ port, path: '/inc', cookies, requests: warmup ? WARMUP : REQUESTS });
   // Server CPU per request (primary + workers): what the setup costs, whatever the client does.
   result.serverUs = ((target.server.cpuMs() - cpuBefore) * 1000) / (result.ok + result.failed);
+  // Throughput counts answered 200s only: a setup that fails fast must not look fast.
+  result.rps = result.ok / result.seconds;
+  target.failed = (target.failed ?? 0) + result.failed;
+  return result;
+}
+
+/**
+ * A timed run with the counters read before and after: every session that was answered with
+ * 200s must have grown by at least that many (more by a request in flight when wrk stopped),
+ * or the load did not use its session (a cookie not sent, a session lost).
+ */
+async function loadChecked(target) {
+  if (target.variant.id === 'none' || target.variant.id === 'es-memory') return load(target);
+  const before = await readCounters(target);
+  const result = await load(target);
+  const after = await readCounters(target);
+  const lost = result.perConnection.filter((c, i) => after[i] - before[i] < c.ok).length;
+  target.lost = (target.lost ?? 0) + lost;
   return result;
 }
 
@@ -122,7 +152,12 @@ async function countConsistent(target) {
   const { port } = target.server;
   const pass = await runLoad({ port, path: '/inc', cookies: target.cookies, requests: CHECKED });
   const after = await readCounters(target);
-  return after.filter((count, i) => count - before[i] === pass.perConnection[i].ok).length;
+  // Every request of this pass must be answered with 200, or a setup that fails (and so
+  // counts nothing) would pass as consistent.
+  return after.filter(
+    (count, i) =>
+      pass.perConnection[i].failed === 0 && count - before[i] === pass.perConnection[i].ok,
+  ).length;
 }
 
 function fmt(n, digits = 0) {
@@ -133,7 +168,12 @@ function fmt(n, digits = 0) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fastmmap-bench-http-'));
-const redis = await startRedis();
+const redis = await startRedis().catch((err) => {
+  console.error(
+    `bench:http needs a local redis-server for its connect-redis setup: ${err.message}`,
+  );
+  process.exit(2);
+});
 const results = new Map();
 const started = Date.now();
 const targets = [];
@@ -144,12 +184,17 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const target of targets) {
       process.stderr.write(`round ${round}/${ROUNDS}: ${target.variant.label}\n`);
-      const result = await load(target);
+      const result = await loadChecked(target);
       if (!target.best || result.rps > target.best.rps) target.best = result;
     }
   }
   for (const target of targets) {
-    results.set(target.variant.id, { ...target.best, consistent: await countConsistent(target) });
+    results.set(target.variant.id, {
+      ...target.best,
+      failedAll: target.failed ?? 0,
+      lost: target.lost ?? 0,
+      consistent: await countConsistent(target),
+    });
   }
 } finally {
   for (const target of targets) await target.server.stop();
@@ -182,7 +227,7 @@ console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const variant of VARIANTS) {
   const r = results.get(variant.id);
   const exact = variant.id === 'none' ? 'n/a' : `${r.consistent}/${CONNECTIONS}`;
-  const failed = r.failed > 0 ? ` (${r.failed} non-200)` : '';
+  const failed = r.failedAll > 0 ? ` (${r.failedAll} non-200 in all rounds)` : '';
   console.log(
     `| ${variant.label} | ${fmt(r.rps)}${failed} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverUs)} | ${fmt(r.rps / ours.rps, 2)}x | ${exact} |`,
   );
@@ -208,6 +253,14 @@ const inexact = ['fastmmap', 'fastmmap-eager', 'es-fastmmap'].filter(
   (id) => results.get(id).consistent !== CONNECTIONS,
 );
 if (inexact.length > 0) console.log(`NOT consistent across the workers: ${inexact.join(', ')}`);
+// Any non-200, or a timed run whose counters did not grow by its 200s, invalidates the numbers.
+const invalid = VARIANTS.filter(
+  ({ id }) => results.get(id).failedAll > 0 || results.get(id).lost > 0,
+);
+for (const { id } of invalid)
+  console.log(
+    `INVALID ${id}: ${results.get(id).failedAll} non-200 responses, ${results.get(id).lost} sessions that did not count their timed requests`,
+  );
 // Like bench:cache and bench:store: a missed target fails the run (and `pnpm bench`).
-if (vsRedis < 1.6 || vsNone < 0.7 || inexact.length > 0) process.exitCode = 1;
+if (vsRedis < 1.6 || vsNone < 0.7 || inexact.length > 0 || invalid.length > 0) process.exitCode = 1;
 console.log(`whole run: ${fmt((Date.now() - started) / 1000, 1)} s`);
