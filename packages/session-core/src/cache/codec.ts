@@ -136,13 +136,19 @@ export function resolveCodec(option: CodecOption | undefined): Codec {
   if (option === undefined || option === 'cbor') return cborCodec();
   if (option === 'json') return jsonCodec;
   if (option === 'raw') return rawCodec;
-  if (
-    typeof option === 'object' &&
-    option !== null &&
-    typeof option.name === 'string' &&
-    typeof option.encode === 'function' &&
-    typeof option.decode === 'function'
-  ) {
+  if (typeof option === 'object' && option !== null) {
+    // Say what is missing: `{ encode, decode }` alone is the usual first try.
+    const missing = [
+      typeof option.name !== 'string' && 'name (a string, recorded in the file header)',
+      typeof option.encode !== 'function' && 'encode (a function)',
+      typeof option.decode !== 'function' && 'decode (a function)',
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        `a custom codec is { name, encode, decode }; this one has no ${missing.join(', no ')}`,
+      );
+    }
     // The name is recorded in the file header (32 bytes) and compared at every open.
     if (!/^[\x21-\x7e]{1,32}$/.test(option.name)) {
       throw new FastMmapError(

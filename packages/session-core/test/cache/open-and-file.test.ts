@@ -322,6 +322,20 @@ describe('options', () => {
     }
   });
 
+  it('says what a custom codec lacks', () => {
+    const encode = (v: unknown) => Buffer.from(String(v));
+    const decode = (b: Uint8Array) => Buffer.from(b).toString();
+    expect(messageOf(() => t.open({ ...SMALL, codec: { encode, decode } as never }))).toBe(
+      'a custom codec is { name, encode, decode }; this one has no name (a string, recorded in the file header)',
+    );
+    expect(messageOf(() => t.open({ ...SMALL, codec: { name: 'text', encode } as never }))).toBe(
+      'a custom codec is { name, encode, decode }; this one has no decode (a function)',
+    );
+    expect(t.open({ ...SMALL, codec: { name: 'text', encode, decode } }).stats().codec).toBe(
+      'text',
+    );
+  });
+
   it('cacheSize sets the page count', () => {
     expect(t.open({ pageSize: 4096, cacheSize: 10_000 }).stats().numPages).toBe(3);
   });
