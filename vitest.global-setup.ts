@@ -24,7 +24,11 @@ function checkNobodyReach(): void {
     },
   );
   if (probe.status === 0) return;
-  const why = `the user nobody cannot read ${file}: clone into a directory others may traverse (not under /root) to run the tests that run as nobody`;
+  // Node itself under /root (nvm, as root) is out of reach too: say which one it is.
+  const why =
+    probe.error !== undefined
+      ? `the user nobody cannot run ${process.execPath} (${probe.error.message}): use a Node installed where others may run it (not under /root) to run the tests that run as nobody`
+      : `the user nobody cannot read ${file}: clone into a directory others may traverse (not under /root) to run the tests that run as nobody`;
   if (process.env.CI === 'true') throw new Error(why);
   console.warn(`\n*** SKIPPING the tests that run as nobody: ${why} ***\n`);
   process.env.FASTMMAP_TEST_NOBODY_SKIP = why;
