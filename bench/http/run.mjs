@@ -167,13 +167,13 @@ function fmt(n, digits = 0) {
   });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'fastmmap-bench-http-'));
 const redis = await startRedis().catch((err) => {
   console.error(
     `bench:http needs a local redis-server for its connect-redis setup: ${err.message}`,
   );
   process.exit(2);
 });
+const dir = mkdtempSync(join(tmpdir(), 'fastmmap-bench-http-'));
 const results = new Map();
 const started = Date.now();
 const targets = [];
