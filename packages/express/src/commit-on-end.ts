@@ -7,6 +7,7 @@ import {
   unsentCookieNames,
 } from '@fastmmap/session-core';
 import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
+import { settle } from './holders.js';
 import type { RequestSession } from './request-session.js';
 
 /** A response method as found before ours (Node's, or another middleware's wrapper). */
@@ -131,6 +132,7 @@ function endAfterCommit(
   end: ResponseMethod,
 ): ServerResponse {
   state.ended = true;
+  settle(state.req);
   if (res.headersSent && skipUnreachable(res, state)) {
     end.apply(res, args);
     return res;

@@ -7,22 +7,14 @@ import {
   writeHeadWithCookies,
   writeWithSession,
 } from './commit-on-end.js';
+import { holderOf, holdInFlight, holdOnRequest } from './holders.js';
 import { RequestSession } from './request-session.js';
 
-// Express re-prototypes every req/res (setPrototypeOf to app.request/app.response), after
-// which V8 pays ~2 µs and ~1.4 KB of garbage for each new own property. So `req.session`,
-// `res.end` and `res.writeHead` are installed once on the app's prototypes instead, and the
-// request's state lives under this symbol (the response finds it through `res.req`). A symbol
-// property costs ~1 µs per request; a WeakMap keyed by each request cost ~14 µs more of CPU per
-// request in bench:http's app (the garbage collector's work on short-lived weak keys). A request
-// of the app that did not go through session() finds nothing there: req.session is undefined,
-// end and writeHead do what they did.
-const STATE = Symbol('@fastmmap/express request session');
-type Holder = { value: unknown };
-const holderOf = (req: object): Holder | undefined => (req as { [STATE]?: Holder })[STATE];
-const setHolder = (req: object, holder: Holder): void => {
-  (req as { [STATE]?: Holder })[STATE] = holder;
-};
+// `req.session`, `res.end` and `res.writeHead` are installed once on the app's prototypes
+// rather than on each request and response (own properties added to them cost V8 a new hidden
+// class each time); the request's state is found through holders.ts (the response through
+// `res.req`). A request of the app that did not go through session() finds nothing there:
+// req.session is undefined, end and writeHead do what they did.
 const hookedPrototypes = new WeakSet<object>();
 
 /**
@@ -57,7 +49,7 @@ function pendingState(res: ServerResponse): RequestSession | undefined {
 }
 
 /** The live session of a request that went through session(), if it did. */
-function liveSession(req: object) {
+function liveSession(req: IncomingMessage) {
   const state = holderOf(req);
   return state instanceof RequestSession ? state.current : undefined;
 }
@@ -68,7 +60,7 @@ const REQUEST_COMPAT: PropertyDescriptorMap = {
   sessionID: {
     configurable: true,
     enumerable: false,
-    get(this: object) {
+    get(this: IncomingMessage) {
       return liveSession(this)?.id;
     },
     set(this: object, value: unknown) {
@@ -84,7 +76,7 @@ const REQUEST_COMPAT: PropertyDescriptorMap = {
     configurable: true,
     enumerable: false,
     writable: true,
-    value(this: object, ...args: unknown[]) {
+    value(this: IncomingMessage, ...args: unknown[]) {
       return connectFlash(liveSession(this), args, 'req.flash()');
     },
   },
@@ -100,12 +92,12 @@ function hookRequestPrototype(proto: object): boolean {
   Object.defineProperty(proto, 'session', {
     configurable: true,
     enumerable: false,
-    get(this: object) {
+    get(this: IncomingMessage) {
       return holderOf(this)?.value;
     },
-    set(this: object, value: unknown) {
+    set(this: IncomingMessage, value: unknown) {
       const holder = holderOf(this);
-      if (holder === undefined) setHolder(this, { value });
+      if (holder === undefined) holdOnRequest(this, { value });
       else holder.value = value;
     },
   });
@@ -161,14 +153,13 @@ function hookResponsePrototype(proto: object): boolean {
  * state's flags, so a response that gets both kinds still commits and adds its cookies once.
  */
 export function attachSession(req: IncomingMessage, res: ServerResponse, state: RequestSession) {
-  setHolder(req, state);
   const requestProto = appPrototype(req, REQUEST_NAMES);
-  if (requestProto === undefined || !hookRequestPrototype(requestProto)) {
-    (req as { session?: unknown }).session = state.value;
-  }
+  const onPrototype = requestProto !== undefined && hookRequestPrototype(requestProto);
   // res.req is how the hooks find the state (Node sets it; so does Express).
   const responseProto = res.req === req ? appPrototype(res, RESPONSE_NAMES) : undefined;
-  if (responseProto === undefined || !hookResponsePrototype(responseProto)) {
-    commitOnEnd(res, state);
-  }
+  const hooked = responseProto !== undefined && hookResponsePrototype(responseProto);
+  if (onPrototype && hooked) holdInFlight(req, state);
+  else holdOnRequest(req, state);
+  if (!onPrototype) (req as { session?: unknown }).session = state.value;
+  if (!hooked) commitOnEnd(res, state);
 }
