@@ -42,7 +42,8 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       next();
       return;
     }
-    const loaded = manager.loadNow(req.headers.cookie, { secure: req.secure });
+    // The request is the RequestInfo: req.secure (Express's getter) runs only for a cookie.
+    const loaded = manager.loadNow(req.headers.cookie, req);
     // A synchronous store gives the session in the call: no promise to wait for.
     if (loaded instanceof Promise)
       loaded.then((session) => begin(manager, req, res, next, session), next);

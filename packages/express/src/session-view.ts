@@ -199,7 +199,7 @@ class SessionApi {
     // The session's own cookie if it has one to send (say, created or regenerated in this
     // request and saved), else the one the request came with.
     const own = session.cookieHeaders()[0]?.split(';', 1)[0];
-    const fresh = await manager.load(own ?? req.headers.cookie, { secure: req.secure });
+    const fresh = await manager.load(own ?? req.headers.cookie, req);
     if (fresh.id !== session.id) {
       throw new SessionError(
         'ERR_SESSION_DESTROYED',

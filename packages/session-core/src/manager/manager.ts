@@ -22,21 +22,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const store: Store = resolved.store ?? createDefaultStore(resolved.clock);
   let closed = false;
 
-  // Computed once, shared by every session: the HMAC keys and verifier, the cookie attribute
-  // strings and one context per request scheme (Secure depends on it when secure is 'auto').
+  // Computed once, shared by every session: the HMAC keys and verifier, and the cookie
+  // attribute strings.
   const keys = signingKeys(resolved.secrets);
   const verify = createVerifier(keys);
   const cookies = createCookieSerializer(resolved.name, resolved.cookie);
-  const contexts: [SessionContext | undefined, SessionContext | undefined] = [undefined, undefined];
-  const contextFor = (requestSecure: boolean): SessionContext => {
-    const slot = requestSecure ? 1 : 0;
-    let ctx = contexts[slot];
-    if (ctx === undefined) {
-      ctx = { options: resolved, store, sync: store.sync, requestSecure, cookies, keys };
-      contexts[slot] = ctx;
-    }
-    return ctx;
-  };
+  const ctx: SessionContext = { options: resolved, store, sync: store.sync, cookies, keys };
 
   const publicOptions: Readonly<SessionManagerOptions> = Object.freeze({
     ...options,
@@ -51,7 +42,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   });
 
   // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
-  const fresh = (ctx: SessionContext, now: number): ManagedSession =>
+  const fresh = (request: RequestInfo | undefined, now: number): ManagedSession =>
     new ManagedSession(ctx, {
       id: newSessionId(resolved.genid),
       isNew: true,
@@ -60,11 +51,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       meta: { created: now, touched: now },
       resign: false,
       signedValue: undefined,
+      request,
     });
 
   // The session a verified cookie names, if its record is live (and young enough).
   const sessionFor = (
-    ctx: SessionContext,
+    request: RequestInfo | undefined,
     verified: VerifiedId,
     value: string,
     stored: StoredData | undefined,
@@ -86,13 +78,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       meta: record.meta,
       resign: verified.secretIndex > 0,
       signedValue: verified.secretIndex === 0 ? value : undefined,
+      request,
     });
   };
 
   // The session for the first cookie value (from `index` on) that verifies and names a live
   // record: in the call when the store answers synchronously, else after its read.
   const loadFrom = (
-    ctx: SessionContext,
+    request: RequestInfo | undefined,
     values: readonly string[],
     index: number,
     now: number,
@@ -102,7 +95,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const verified = verify(value);
       if (verified === undefined) continue;
       if (ctx.sync !== undefined) {
-        const session = sessionFor(ctx, verified, value, ctx.sync.getSync(verified.id), now);
+        const session = sessionFor(request, verified, value, ctx.sync.getSync(verified.id), now);
         if (session !== undefined) return session;
         continue;
       }
@@ -110,10 +103,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         .get(verified.id)
         .then(
           (stored) =>
-            sessionFor(ctx, verified, value, stored, now) ?? loadFrom(ctx, values, i + 1, now),
+            sessionFor(request, verified, value, stored, now) ??
+            loadFrom(request, values, i + 1, now),
         );
     }
-    return fresh(ctx, now);
+    return fresh(request, now);
   };
 
   function loadNow<D extends object = SessionData>(
@@ -121,9 +115,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     request?: RequestInfo,
   ): Session<D> | Promise<Session<D>> {
     try {
-      const ctx = contextFor(request?.secure === true);
       const values = readCookieValues(cookieHeader, resolved.name);
-      return loadFrom(ctx, values, 0, resolved.clock()) as unknown as
+      return loadFrom(request, values, 0, resolved.clock()) as unknown as
         | Session<D>
         | Promise<Session<D>>;
     } catch (err) {

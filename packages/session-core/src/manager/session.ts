@@ -26,15 +26,14 @@ import {
 import { refuseNewProperties } from './refuse-new-properties.js';
 import { SessionCookie } from './session-cookie.js';
 import { type SigningKey, signId } from './signing.js';
-import type { Session } from './types.js';
+import type { RequestInfo, Session } from './types.js';
 
-/** What every session of one manager shares (one object per manager and request scheme). */
+/** What every session of one manager shares (one object per manager). */
 export interface SessionContext {
   options: ResolvedOptions;
   store: Store;
   /** The store's synchronous access (Store.sync), if it has one: commits finish in the call. */
   sync: SyncStoreAccess | undefined;
-  requestSecure: boolean;
   cookies: CookieSerializer;
   /** The secrets as HMAC keys; the first signs. */
   keys: readonly SigningKey[];
@@ -51,6 +50,8 @@ export interface SessionInit {
   resign: boolean;
   /** The incoming cookie value when it verified with the first secret: reused, not re-signed. */
   signedValue: string | undefined;
+  /** What the adapter passed to load(): `secure` is read when a cookie is first built. */
+  request: RequestInfo | undefined;
 }
 
 interface CommitPlan {
@@ -66,6 +67,9 @@ interface CommitPlan {
 export class ManagedSession implements Session<Record<string, unknown>> {
   readonly isNew: boolean;
   readonly #ctx: SessionContext;
+  readonly #request: RequestInfo | undefined;
+  /** The request came over HTTPS: read from #request on first need (Express computes it). */
+  #secure: boolean | undefined;
   #id: string;
   #persisted: boolean;
   #data: Record<string, unknown>;
@@ -95,6 +99,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   constructor(ctx: SessionContext, init: SessionInit) {
     this.#ctx = ctx;
+    this.#request = init.request;
     this.#id = init.id;
     this.isNew = init.isNew;
     this.#persisted = init.persisted;
@@ -152,8 +157,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   get cookie(): SessionCookie {
-    const { options, requestSecure } = this.#ctx;
-    this.#cookie ??= new SessionCookie(this, options.cookie, requestSecure, options.clock);
+    const { options } = this.#ctx;
+    this.#cookie ??= new SessionCookie(this, options.cookie, this.#requestSecure(), options.clock);
     return this.#cookie;
   }
 
@@ -488,16 +493,21 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   #sessionCookie(now: number): string {
-    const { cookies, keys, requestSecure } = this.#ctx;
+    const { cookies, keys } = this.#ctx;
     if (this.#signedId !== this.#id) {
       this.#signedValue = signId(this.#id, keys[0]!);
       this.#signedId = this.#id;
     }
-    return cookies.session(this.#signedValue, requestSecure, now, this.maxAge);
+    return cookies.session(this.#signedValue, this.#requestSecure(), now, this.maxAge);
   }
 
   #clearingCookie(): string {
-    return this.#ctx.cookies.clearing(this.#ctx.requestSecure);
+    return this.#ctx.cookies.clearing(this.#requestSecure());
+  }
+
+  #requestSecure(): boolean {
+    this.#secure ??= this.#request?.secure === true;
+    return this.#secure;
   }
 
   /** The flash messages as loaded or last written (what a new FlashBox starts from). */

@@ -56,8 +56,12 @@ export interface SessionManagerOptions {
 
 /** What the manager needs to know of the request besides its Cookie header. */
 export interface RequestInfo {
-  /** The request came over HTTPS (decides Secure when cookie.secure is 'auto'). */
-  secure?: boolean;
+  /**
+   * The request came over HTTPS (decides Secure when cookie.secure is 'auto'). Read when the
+   * session first builds a cookie, not at load: it may be a getter (Express's request itself
+   * will do), which most requests, sending no cookie, then never run.
+   */
+  readonly secure?: boolean;
 }
 
 export interface Session<D extends object = SessionData> {

@@ -72,6 +72,29 @@ for (const mode of ['async', 'sync'] as const) {
         expect(attributes.has('max-age')).toBe(false);
         expect(attributes.has('expires')).toBe(false);
       });
+
+      it('reads request.secure only when it builds a cookie, and then once', async () => {
+        const { manager } = setup();
+        let reads = 0;
+        const request = {
+          get secure() {
+            reads++;
+            return true;
+          },
+        };
+        const { cookie } = await startSession(manager);
+        // A request that changes its session but is sent no cookie (touchAfter not due).
+        const quiet = await manager.load<Record<string, unknown>>(cookie, request);
+        quiet.data.n = 1;
+        expect(await quiet.commit()).toEqual([]);
+        expect(reads).toBe(0);
+        const fresh = await manager.load<Record<string, unknown>>(undefined, request);
+        fresh.data.n = 1;
+        expect(fresh.cookie.secure).toBe(true);
+        const [header] = await fresh.commit();
+        expect(cookieAttributes(header!).has('secure')).toBe(true);
+        expect(reads).toBe(1);
+      });
     });
 
     describe('cookie attributes', () => {
