@@ -69,7 +69,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // Mounted twice (say, app-wide and on a router): the first one wins.
     if (ctx.session !== undefined) return next();
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
-    const loaded = manager.loadNow(ctx.get('cookie') || undefined, { secure: ctx.secure });
+    // ctx is the RequestInfo: its secure getter (app.proxy logic) runs only for a cookie.
+    const loaded = manager.loadNow(ctx.get('cookie') || undefined, ctx);
     const session = loaded instanceof Promise ? await loaded : loaded;
     const loadedId = session.id;
     attachSession(ctx, session);
