@@ -1,4 +1,4 @@
-import { parseCookie, type SetCookie, stringifySetCookie } from 'cookie';
+import { type SetCookie, stringifySetCookie } from 'cookie';
 import type { ResolvedCookieOptions } from './options.js';
 
 /** Longer cookie values are hostile or foreign: never parsed further. */
@@ -15,7 +15,7 @@ const MAX_CANDIDATES = 4;
 export function readCookieValues(header: string | undefined, name: string): string[] {
   if (typeof header !== 'string' || header.length === 0) return [];
   const values: string[] = [];
-  // Only pairs that contain the name are cut out and looked at: a browser's header often holds
+  // Only pairs that contain the name are looked at, in place: a browser's header often holds
   // a dozen other cookies (analytics, consent...), and splitting them all took ~4x as long.
   // Cookie names never contain ';', so each pair found is one that split(';') would give.
   let at = header.indexOf(name);
@@ -23,7 +23,7 @@ export function readCookieValues(header: string | undefined, name: string): stri
     const start = header.lastIndexOf(';', at) + 1;
     let end = header.indexOf(';', at);
     if (end < 0) end = header.length;
-    const value = pairValue(header.slice(start, end), name);
+    const value = pairValue(header, start, end, name);
     if (value !== undefined) {
       values.push(value);
       if (values.length === MAX_CANDIDATES) break;
@@ -33,18 +33,41 @@ export function readCookieValues(header: string | undefined, name: string): stri
   return values;
 }
 
-/** The value of a `name=value` pair if it is a usable cookie called `name`. */
-function pairValue(pair: string, name: string): string | undefined {
-  const eq = pair.indexOf('=');
-  if (eq < 0 || pair.slice(0, eq).trim() !== name) return undefined;
-  // The cookie package percent-decodes; RFC 6265 also allows a value in double quotes.
-  let value = parseCookie(pair)[name];
-  if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    value = value.slice(1, -1);
-  }
-  if (value === undefined || value.length === 0 || value.length > MAX_COOKIE_VALUE_LENGTH)
-    return undefined;
+/** Space and tab: what the cookie package trims around names and values. */
+const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
+
+/**
+ * The value of the pair `header[start, end)` if it is a usable cookie called `name`: read as
+ * the cookie package's parse reads it (blanks trimmed, percent-decoded when it has a '%'),
+ * without the strings and object that parse allocates for every pair.
+ */
+function pairValue(header: string, start: number, end: number, name: string): string | undefined {
+  const eq = header.indexOf('=', start);
+  if (eq < 0 || eq >= end) return undefined;
+  let from = start;
+  while (from < eq && isBlank(header.charCodeAt(from))) from++;
+  let to = eq;
+  while (to > from && isBlank(header.charCodeAt(to - 1))) to--;
+  if (to - from !== name.length || !header.startsWith(name, from)) return undefined;
+  from = eq + 1;
+  to = end;
+  while (from < to && isBlank(header.charCodeAt(from))) from++;
+  while (to > from && isBlank(header.charCodeAt(to - 1))) to--;
+  let value = header.slice(from, to);
+  if (value.includes('%')) value = percentDecoded(value);
+  // RFC 6265 also allows a value in double quotes.
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  if (value.length === 0 || value.length > MAX_COOKIE_VALUE_LENGTH) return undefined;
   return value;
+}
+
+/** decodeURIComponent, or the value as it is when it is not valid percent-encoding. */
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** The Set-Cookie values of one manager, built from attribute strings computed once. */

@@ -151,6 +151,8 @@ describe('reading the Cookie header', () => {
     '; ',
     ' ',
     '\t',
+    '\n',
+    '\u00a0',
     '"',
     '%41',
     '%zz',
