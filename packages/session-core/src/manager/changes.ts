@@ -7,8 +7,15 @@ import { META_KEY } from './record.js';
  * Each top-level key's value as of load (or the last commit): a primitive as it is, plain
  * data (objects, arrays, Dates) as a private deep copy, anything else (Map, Set, typed
  * arrays...) as its structured-clone bytes. Copies and bytes both catch nested mutation.
+ * Keys and entries side by side, in the data's key order: a diff usually finds every key at
+ * the same place, so no Map is built (two per request were ~400 B of garbage).
  */
-export type Snapshot = ReadonlyMap<string, unknown>;
+export interface Snapshot {
+  readonly keys: readonly string[];
+  readonly entries: readonly unknown[];
+}
+
+export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ keys: [], entries: [] });
 
 /** A snapshot entry holding a deep copy (a class, so no user value can pass for one). */
 class Copy {
@@ -59,9 +66,17 @@ function snapshotValue(key: string, value: unknown): unknown {
 }
 
 export function takeSnapshot(data: Record<string, unknown>): Snapshot {
-  const snapshot = new Map<string, unknown>();
-  for (const key of Object.keys(data)) snapshot.set(key, snapshotValue(key, data[key]));
-  return snapshot;
+  const keys = Object.keys(data);
+  const entries = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) entries[i] = snapshotValue(keys[i]!, data[keys[i]!]);
+  return { keys, entries };
+}
+
+/** Where each key of `snapshot` is: built only when a diff finds keys out of their place. */
+function positions(snapshot: Snapshot): Map<string, number> {
+  const map = new Map<string, number>();
+  snapshot.keys.forEach((key, i) => map.set(key, i));
+  return map;
 }
 
 /** The entry for `value` if it differs from `before`; `before` itself when it does not. */
@@ -77,14 +92,33 @@ function compare(key: string, before: unknown, value: unknown): unknown {
   return now;
 }
 
+/** `target[key] = value` as an own property even for '__proto__' (which `=` would not add). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
 export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>): Diff {
   if (data === null || typeof data !== 'object') {
     throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'session.data must be an object');
   }
   const set: Record<string, unknown> = {};
-  const next = new Map<string, unknown>();
   const keys = Object.keys(data);
-  for (const key of keys) {
+  const entries = new Array<unknown>(keys.length);
+  const before = snapshot.keys;
+  let index: Map<string, number> | undefined;
+  // Every key found at its old place, and as many keys as before: nothing was deleted.
+  let aligned = keys.length === before.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (key === META_KEY) {
       throw new SessionError(
         'ERR_SESSION_UNSUPPORTED_DATA',
@@ -92,19 +126,28 @@ export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>):
       );
     }
     const value = data[key];
-    const before = snapshot.get(key);
-    if (before === undefined && !snapshot.has(key)) {
-      next.set(key, snapshotValue(key, value));
-      set[key] = value;
+    let at = before[i] === key ? i : -1;
+    if (at < 0) {
+      aligned = false;
+      index ??= positions(snapshot);
+      at = index.get(key) ?? -1;
+    }
+    if (at < 0) {
+      entries[i] = snapshotValue(key, value);
+      setOwn(set, key, value);
       continue;
     }
-    const entry = compare(key, before, value);
-    next.set(key, entry);
-    if (!Object.is(entry, before)) set[key] = value;
+    const old = snapshot.entries[at];
+    const entry = compare(key, old, value);
+    entries[i] = entry;
+    if (!Object.is(entry, old)) setOwn(set, key, value);
   }
   const deleted: string[] = [];
-  for (const key of snapshot.keys()) if (!next.has(key)) deleted.push(key);
-  return { changes: { set, deleted }, next };
+  if (!aligned) {
+    const present = new Set(keys);
+    for (const key of before) if (!present.has(key)) deleted.push(key);
+  }
+  return { changes: { set, deleted }, next: { keys, entries } };
 }
 
 export function hasChanges(changes: Changes): boolean {

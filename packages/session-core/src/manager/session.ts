@@ -6,6 +6,7 @@ import {
   applyChanges,
   type Changes,
   diffSnapshot,
+  EMPTY_SNAPSHOT,
   hasChanges,
   type Snapshot,
   takeSnapshot,
@@ -240,7 +241,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#persisted = false;
       this.#lost = false;
       this.#mustCreate = true;
-      this.#snapshot = new Map();
+      this.#snapshot = EMPTY_SNAPSHOT;
       this.#resign = false;
       this.#cookieSent = false;
     });
@@ -256,7 +257,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
       this.#destroyed = true;
       this.#data = {};
-      this.#snapshot = new Map();
+      this.#snapshot = EMPTY_SNAPSHOT;
     });
   }
 

@@ -206,7 +206,53 @@ describe('change tracking', () => {
     delete data.b;
     const { changes, next } = diffSnapshot(snapshot, data);
     expect(changes).toEqual({ set: {}, deleted: ['b'] });
-    expect(next.get('a')).toBe(snapshot.get('a'));
+    expect(next.keys).toEqual(['a']);
+    expect(next.entries[0]).toBe(snapshot.entries[0]);
+  });
+
+  it('tells added, changed and deleted keys apart whatever the order keys end up in', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', '0', '1', '__proto__');
+    const value = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant({ x: 1 }));
+    const step = fc.oneof(
+      fc.tuple(fc.constant('set' as const), key, value),
+      fc.tuple(fc.constant('delete' as const), key, fc.constant(0)),
+      // The object entries are mutated in place: the key keeps its place, its value changes.
+      fc.tuple(fc.constant('mutate' as const), key, fc.constant(0)),
+    );
+    const record = fc.dictionary(key, value, { maxKeys: 6 });
+    fc.assert(
+      fc.property(record, fc.array(step, { maxLength: 8 }), (start, steps) => {
+        const data: Record<string, unknown> = structuredClone(start);
+        const before = structuredClone(start);
+        const snapshot = takeSnapshot(data);
+        for (const [op, k, v] of steps) {
+          if (op === 'set')
+            Object.defineProperty(data, k, {
+              value: structuredClone(v),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+          else if (op === 'delete') delete data[k];
+          else if (typeof data[k] === 'object' && data[k] !== null) (data[k] as { x: number }).x++;
+        }
+        const { changes, next } = diffSnapshot(snapshot, data);
+        const keysNow = Object.keys(data);
+        const set = keysNow.filter(
+          (k) => !Object.hasOwn(before, k) || !isDeepStrictEqual(before[k], data[k]),
+        );
+        expect(Object.keys(changes.set).sort()).toEqual(set.sort());
+        expect([...changes.deleted].sort()).toEqual(
+          Object.keys(before)
+            .filter((k) => !keysNow.includes(k))
+            .sort(),
+        );
+        // The next snapshot is a snapshot of the data as it is now: diffing again finds nothing.
+        expect(next.keys).toEqual(keysNow);
+        expect(diffSnapshot(next, data).changes).toEqual({ set: {}, deleted: [] });
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('never misses a change (any value replaced by one a store tells apart from it)', () => {

@@ -73,6 +73,23 @@ for (const mode of ['async', 'sync'] as const) {
         expect(attributes.has('expires')).toBe(false);
       });
 
+      it('refuses an own __proto__ key added to a stored session, rather than drop it', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager);
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        // What `session.data = JSON.parse(body)` can bring: `=` would set the prototype.
+        Object.defineProperty(session.data, '__proto__', {
+          value: { x: 1 },
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+        await expect(session.commit()).rejects.toMatchObject({
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+          message: expect.stringContaining('__proto__'),
+        });
+      });
+
       it('reads request.secure only when it builds a cookie, and then once', async () => {
         const { manager } = setup();
         let reads = 0;
