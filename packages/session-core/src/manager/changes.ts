@@ -74,9 +74,7 @@ export function takeSnapshot(data: Record<string, unknown>): Snapshot {
 
 /** Where each key of `snapshot` is: built only when a diff finds keys out of their place. */
 function positions(snapshot: Snapshot): Map<string, number> {
-  const map = new Map<string, number>();
-  snapshot.keys.forEach((key, i) => map.set(key, i));
-  return map;
+  return new Map(snapshot.keys.map((key, i) => [key, i]));
 }
 
 /** The entry for `value` if it differs from `before`; `before` itself when it does not. */
