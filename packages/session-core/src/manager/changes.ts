@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { SessionError } from '../errors.js';
-import { copyValue, equalsCopy, UNSUPPORTED } from '../store/data-copy.js';
+import { copyValue, equalsCopy, setOwn, UNSUPPORTED } from '../store/data-copy.js';
 import { META_KEY } from './record.js';
 
 /**
@@ -88,20 +88,6 @@ function compare(key: string, before: unknown, value: unknown): unknown {
     if (old instanceof Buffer && old.equals(now)) return before;
   }
   return now;
-}
-
-/** `target[key] = value` as an own property even for '__proto__' (which `=` would not add). */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
 }
 
 export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>): Diff {

@@ -42,17 +42,23 @@ function copy(value: unknown, depth: number): unknown {
   for (const key of Object.keys(value)) {
     const item = copy((value as Record<string, unknown>)[key], depth + 1);
     if (item === UNSUPPORTED) return UNSUPPORTED;
-    // defineProperty, not assignment: a key named __proto__ stays an own data property.
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: item,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else out[key] = item;
+    setOwn(out, key, item);
   }
   return out;
+}
+
+/** `target[key] = value` as an own data property, also for '__proto__' (which `=` would not add). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
 }
 
 /**
