@@ -14,7 +14,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -37,8 +37,9 @@ const secret = 'session-bench-secret-0123456789-abcdefghijklmnop';
 
 // --core <package dir>: measure another build of session-core (e.g. a copy of the last commit).
 const coreDir =
-  args.core ??
-  dirname(createRequire(import.meta.url).resolve('@fastmmap/session-core/package.json'));
+  args.core === undefined
+    ? dirname(createRequire(import.meta.url).resolve('@fastmmap/session-core/package.json'))
+    : resolve(args.core);
 // Count flock calls and EAGAINs (lock contention) by wrapping fs-ext before the cache loads it.
 const coreRequire = createRequire(join(coreDir, 'package.json'));
 const fsExt = coreRequire('fs-ext');
