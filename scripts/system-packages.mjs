@@ -1,9 +1,10 @@
 // The system packages this workspace needs and npm cannot install: the compilers that build
-// the native addons (fs-ext always compiles; pnpm install fails without them), and
-// redis-server for the Redis tests. Run by `pnpm install` (pnpm:devPreinstall, before any
-// dependency is built) as `build`, and by `pnpm test` as `tests`, so the README's two commands
-// work on a fresh Debian machine with only Node and npm. As root with apt-get, what is missing
-// is installed; otherwise this says what to install and leaves the decision to the user.
+// the native addons (fs-ext and session-core's page locks always compile; pnpm install fails
+// without them), and redis-server for the Redis tests. Run by `pnpm install`
+// (pnpm:devPreinstall, before any dependency is built) as `build`, and by `pnpm test` as
+// `tests`, so the README's two commands work on a fresh Debian machine with only Node and npm.
+// As root with apt-get, what is missing is installed; otherwise this says what to install and
+// leaves the decision to the user.
 // FASTMMAP_NO_APT=1: never run apt-get.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -15,6 +16,7 @@ const NEEDS = {
     { what: 'python3', commands: ['python3'], pkg: 'python3' },
     { what: 'make', commands: ['make'], pkg: 'make' },
     // node-gyp's Makefile runs $CXX, else make's default g++: a c++ or clang++ does not do.
+    // Debian's g++ brings gcc, whose cc builds session-core's own addon (C).
     { what: 'g++', env: 'CXX', commands: ['g++'], pkg: 'g++' },
   ],
   tests: [

@@ -1,4 +1,4 @@
-import { type Stats, statSync } from 'node:fs';
+import { readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CacheOptions, CacheStats, FastMmapCache } from '@fastmmap/session-core/cache';
 import { isCacheError } from './cache-error.js';
@@ -94,6 +94,17 @@ async function createTarget(
 }
 
 /**
+ * Tests interrupt a copy here, between making the new file and filling it: with
+ * FASTMMAP_TEST_HOOKS=1 and FASTMMAP_TEST_COPY_PAUSE=1 the copy waits for a line on stdin.
+ */
+function pauseForTests(): void {
+  const env = process.env;
+  if (env.FASTMMAP_TEST_HOOKS !== '1' || env.FASTMMAP_TEST_COPY_PAUSE !== '1') return;
+  const byte = Buffer.alloc(1);
+  while (readSync(0, byte, 0, 1, null) === 1 && byte[0] !== 0x0a) {}
+}
+
+/**
  * Copies the items of the cache file `from` that are live now into a new cache file `to`.
  * `from` is read-only and stays as it is; `to` is there only once the copy is complete.
  */
@@ -115,14 +126,14 @@ export async function copyCacheFile(
     // interrupted or is killed leaves no TO, and a TO someone made meanwhile is left alone.
     const building = await buildingPath(toPath);
     const target = await createTarget(building, to, options, stats.codec, now);
-    const { lockStripes } = target.stats();
     try {
+      pauseForTests();
       const result = copyEntries(source, target, now);
       publishCacheFile(building, toPath, to);
       return result;
     } finally {
       target.close();
-      removeCacheFile(building, lockStripes);
+      removeCacheFile(building);
     }
   } finally {
     source.close();

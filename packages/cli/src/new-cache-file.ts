@@ -46,7 +46,7 @@ export async function buildingPath(path: string): Promise<string> {
 /**
  * Gives the complete file built at `building` its name `path` (a hard link: never over a file
  * that someone made there meanwhile, which is left as it is). The caller then removes
- * `building` and its lock files (removeCacheFile); the apps make the lock files of `path`.
+ * `building` (removeCacheFile).
  */
 export function publishCacheFile(building: string, path: string, file: string): void {
   try {
@@ -57,14 +57,11 @@ export function publishCacheFile(building: string, path: string, file: string): 
   }
 }
 
-/** Removes a cache file this process made (or a name of it), with its lock files. */
-export function removeCacheFile(path: string, lockStripes: number): void {
-  const lockFiles = Array.from({ length: lockStripes }, (_, n) => `${path}.lock-${n}`);
-  for (const name of [path, ...lockFiles]) {
-    try {
-      unlinkSync(name);
-    } catch {
-      // not made, or gone already
-    }
+/** Removes a cache file this process made (or a name of it). */
+export function removeCacheFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // not made, or gone already
   }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   chownSync,
   existsSync,
@@ -19,7 +18,7 @@ import {
   loginAt,
   sessionsFixture,
 } from './helpers/fixtures.js';
-import { type CliResult, runCli, spawnCli } from './helpers/run-cli.js';
+import { runCli, spawnPausedCopy } from './helpers/run-cli.js';
 
 let fixture: Fixture;
 let to: string;
@@ -283,30 +282,12 @@ describe('fastmmap copy', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^Usage: fastmmap copy FROM TO \[--cache-size BYTES \| --num-pages N\]/);
     expect(stdout).toContain('what they write to FROM after\nthe copy is not in TO');
-    expect(stdout).toContain('rm -f FROM.lock-* TO.lock-*');
+    expect(stdout).toContain('move TO over FROM (mv TO FROM)');
     expect(stdout).toContain('--page-size BYTES');
   });
 });
 
 describe('fastmmap copy interrupted', () => {
-  /** Holds exclusive locks on both stripes of the fixture (copy's reads wait) until released. */
-  async function holdStripes(path: string): Promise<() => Promise<void>> {
-    const holder = spawn(
-      'flock',
-      ['-x', `${path}.lock-0`, 'flock', '-x', `${path}.lock-1`, 'sh', '-c', 'echo held; exec cat'],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.once('data', () => resolve());
-      holder.once('exit', (code) => reject(new Error(`flock exited with ${code}`)));
-    });
-    return async () => {
-      const exited = new Promise((resolve) => holder.once('exit', resolve));
-      holder.stdin.end();
-      await exited;
-    };
-  }
-
   /**
    * Resolves once the new cache file is in `dir` (built and linked in, under TO's name or the
    * hidden one of a copy in progress): the copy then fills it, or waits to read FROM.
@@ -325,18 +306,13 @@ describe('fastmmap copy interrupted', () => {
   }
 
   it('a copy killed halfway leaves no TO; the next copy removes what it left', async () => {
-    const release = await holdStripes(fixture.path);
-    try {
-      const made = newCacheFileIn(fixture.dir, 'copy.fmcache');
-      const cli = spawnCli(['copy', fixture.path, to]);
-      const exited = new Promise((resolve) => cli.once('exit', resolve));
-      // The new file is made, and the copy waits to read the first page: kill it there.
-      await made;
-      cli.kill('SIGKILL');
-      await exited;
-    } finally {
-      await release();
-    }
+    const made = newCacheFileIn(fixture.dir, 'copy.fmcache');
+    const cli = spawnPausedCopy([fixture.path, to]);
+    const exited = new Promise((resolve) => cli.once('exit', resolve));
+    // The new file is made, and the copy waits before filling it: kill it there.
+    await made;
+    cli.kill('SIGKILL');
+    await exited;
     expect(existsSync(to)).toBe(false);
     const { code, stderr } = await runCli(['copy', fixture.path, to]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
@@ -345,18 +321,17 @@ describe('fastmmap copy interrupted', () => {
   });
 
   it('leaves alone a TO that someone made during the copy', async () => {
-    const release = await holdStripes(fixture.path);
-    let result: Promise<CliResult>;
-    try {
-      const made = newCacheFileIn(fixture.dir, 'copy.fmcache');
-      result = runCli(['copy', fixture.path, to]);
-      await made;
-      writeFileSync(to, 'theirs');
-    } finally {
-      await release();
-    }
-    const { code, stderr } = await result;
-    expect(code).toBe(1);
+    const made = newCacheFileIn(fixture.dir, 'copy.fmcache');
+    const cli = spawnPausedCopy([fixture.path, to]);
+    let stderr = '';
+    cli.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const code = new Promise((resolve) => cli.once('exit', resolve));
+    await made;
+    writeFileSync(to, 'theirs');
+    cli.stdin!.end('\n'); // the copy goes on, and finds TO there when it names its file
+    expect(await code).toBe(1);
     expect(stderr).toContain('exists already');
     expect(readFileSync(to, 'utf8')).toBe('theirs');
     expect(readdirSync(fixture.dir).filter((name) => name.startsWith('.'))).toEqual([]);

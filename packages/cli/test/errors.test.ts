@@ -102,6 +102,6 @@ describe('files the CLI cannot use', () => {
     writeFileSync(future, bytes, { mode: 0o600 });
     const { code, stderr } = await runCli(['stats', future]);
     expect(code).toBe(3);
-    expectOneLine(stderr, /format version 2/);
+    expectOneLine(stderr, /format version 3/);
   });
 });

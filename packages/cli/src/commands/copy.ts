@@ -60,8 +60,7 @@ export const copyCommand: Command = {
       'FROM is opened read-only, so apps may keep running, but what they write to FROM after\n' +
       'the copy is not in TO: stop them first, or accept losing those writes. Run copy as the\n' +
       "apps' user (FROM's owner, e.g. with sudo -u app): apps refuse a file another user owns.\n" +
-      'Then point the apps at TO; or, with every app stopped, move TO over FROM and remove the\n' +
-      'lock files of both (mv TO FROM && rm -f FROM.lock-* TO.lock-*; apps make new ones).\n\n' +
+      'Then point the apps at TO; or, with every app stopped, move TO over FROM (mv TO FROM).\n\n' +
       'Items larger than a page of TO, or evicted because a page of TO filled up, are not\n' +
       `copied: stderr names up to ${NAMED_KEYS} of each and copy exits with 6 (TO is kept).\n` +
       `With --json prints { copied, skipped, skippedKeys } (the first ${NAMED_KEYS} skipped keys, sorted).`,
@@ -72,7 +71,7 @@ export const copyCommand: Command = {
       ],
       ['--num-pages N', "number of pages in TO, instead of --cache-size (default: FROM's)"],
       ['--page-size BYTES', "bytes per page, a multiple of 4096 up to 16M (default: FROM's)"],
-      ['--lock-stripes N', "lock files the pages are spread over, 1 to 128 (default: FROM's)"],
+      ['--lock-stripes N', "page locks the pages are spread over, 1 to 128 (default: FROM's)"],
       ['--mode OCTAL', "TO's file mode, 600 or 640 (group may read; default: FROM's)"],
       jsonOption,
     ],

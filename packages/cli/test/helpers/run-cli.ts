@@ -32,5 +32,16 @@ export function spawnCli(args: string[]): ChildProcess {
   return spawn(process.execPath, [binPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * `copy` that stops between making its new file and filling it, until a line arrives on its
+ * stdin (a test hook of copy-cache.ts).
+ */
+export function spawnPausedCopy(args: string[]): ChildProcess {
+  return spawn(process.execPath, [binPath, 'copy', ...args], {
+    env: { ...env, FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_COPY_PAUSE: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
 /** A stack trace line, as Node prints them: nothing the CLI prints may contain one. */
 export const stackLine = /^\s+at .+:\d+:\d+\)?$/m;

@@ -162,7 +162,7 @@ export class FastMmapCache<V = unknown> {
     this.maxRecord = maxRecordSize(h.pageSize);
     const store = new PageStore(opened.map, h.pageSize, h.numPages, h.stripes);
     this.store = store;
-    this.locks = new StripeLocks(o.path, h.stripes, o.readOnly, o.lockTimeout);
+    this.locks = new StripeLocks(o.path, opened.map, h.stripes, o.readOnly, o.lockTimeout);
     this.lockTimeout = o.lockTimeout;
     try {
       this.pressure = new PressureMonitor(options.pressure, o.path, {
@@ -174,11 +174,9 @@ export class FastMmapCache<V = unknown> {
         }),
       });
       if (o.initFile) this.clear();
-      this.upkeep = o.readOnly
-        ? undefined
-        : new FileUpkeep(o.path, opened.identity, this.locks, o.clock());
+      this.upkeep = o.readOnly ? undefined : new FileUpkeep(o.path, opened.identity, o.clock());
     } catch (err) {
-      // A failed open keeps no lock file (or the directory's lock) open.
+      // A failed open keeps no lock on the cache file (or its directory).
       this.locks.close();
       throw err;
     }
@@ -464,7 +462,7 @@ export class FastMmapCache<V = unknown> {
     );
   }
 
-  /** Releases the lock files. Idempotent; any later call throws ERR_FASTMMAP_CLOSED. */
+  /** Releases the file's locks. Idempotent; any later call throws ERR_FASTMMAP_CLOSED. */
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -126,7 +126,7 @@ function checkParentDir(dir: string): void {
   const uid = euid();
   if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
     throw unsafe(
-      `${dir} is owned by uid ${st.uid}, not by this user (${uid}) or root; its owner could delete or replace the cache and lock files. Use a directory this user or root owns`,
+      `${dir} is owned by uid ${st.uid}, not by this user (${uid}) or root; its owner could delete or replace the cache file. Use a directory this user or root owns`,
     );
   }
   if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
@@ -307,6 +307,17 @@ function pathExists(path: string): boolean {
   }
 }
 
+/** ERR_FASTMMAP_NO_SPACE for a filesystem out of room, inodes or quota; else undefined. */
+function noSpaceError(err: unknown, dir: string, fileSize: number): FastMmapError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'ENOSPC' && code !== 'EFBIG' && code !== 'EDQUOT') return undefined;
+  return new FastMmapError(
+    'ERR_FASTMMAP_NO_SPACE',
+    `no room for a ${fileSize}-byte cache file in ${dir} (${code}); free space or use a smaller cacheSize`,
+    { cause: err },
+  );
+}
+
 function buildCacheFile(req: OpenRequest, fileSize: number): void {
   const { pageSize, numPages, stripes } = req.geometry;
   const dir = dirname(req.path);
@@ -314,7 +325,12 @@ function buildCacheFile(req: OpenRequest, fileSize: number): void {
   removeDeadProcessesFiles(dir, tmpPrefix);
   const tmp = join(dir, `${tmpPrefix}${process.pid}-${randomBytes(6).toString('hex')}`);
   const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
-  const fd = openSync(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, req.mode);
+  let fd: number;
+  try {
+    fd = openSync(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, req.mode);
+  } catch (err) {
+    throw noSpaceError(err, dir, fileSize) ?? err; // out of inodes, say
+  }
   let fdOpen = true;
   try {
     fchmodSync(fd, req.mode); // the umask must not widen or narrow the requested mode
@@ -351,15 +367,7 @@ function buildCacheFile(req: OpenRequest, fileSize: number): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
-      throw new FastMmapError(
-        'ERR_FASTMMAP_NO_SPACE',
-        `no room for a ${fileSize}-byte cache file in ${dir} (${code}); free space or use a smaller cacheSize`,
-        { cause: err },
-      );
-    }
-    throw err;
+    throw noSpaceError(err, dir, fileSize) ?? err;
   } finally {
     if (fdOpen) closeSync(fd);
     try {

@@ -76,7 +76,7 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
   if (version !== FORMAT_VERSION) {
     throw new FastMmapError(
       'ERR_FASTMMAP_VERSION',
-      `${path} has cache format version ${version}; this library reads version ${FORMAT_VERSION}. Files are never converted: use another path, or stop every process that uses this one and remove it and its lock files (its entries are lost)`,
+      `${path} has cache format version ${version}; this library reads version ${FORMAT_VERSION}. Files are never converted: use another path, or stop every process that uses this one and remove it, and with a format 1 file its <path>.lock-<n> files (its entries are lost)`,
     );
   }
   const pageSize = buf.readUInt32LE(H_PAGE_SIZE);

@@ -1,15 +1,19 @@
 /**
- * Byte layout of a cache file (format version 1). All integers little-endian (x86-64/arm64
+ * Byte layout of a cache file (format version 2). All integers little-endian (x86-64/arm64
  * native order; the header carries a byte-order mark so a foreign file is refused).
  *
  *   [file header: HEADER_SIZE bytes][page 0]...[page numPages-1][spare 0]...[spare stripes-1]
+ *
+ * Version 2 keeps the page locks in the header (robust pthread mutexes, one per stripe);
+ * version 1 locked pages through lock files with flock.
  *
  * A spare page per lock stripe holds the new image of a page being compacted, so a process
  * killed half-way through copying it back can be redone by the next locker (see docs/cache.md).
  */
 
-export const FORMAT_VERSION = 1;
-export const HEADER_SIZE = 4096;
+export const FORMAT_VERSION = 2;
+/** The header's first 4 KiB (fields and spare descriptors), then the stripes' mutexes. */
+export const HEADER_SIZE = 12288;
 /** "FMMAPCF1" read as two little-endian u32s. */
 export const MAGIC_0 = 0x414d4d46; // 'FMMA'
 export const MAGIC_1 = 0x31464350; // 'PCF1'
@@ -34,6 +38,13 @@ export const H_CRC = 96;
 export const H_SPARES = 1024;
 export const SPARE_DESC_SIZE = 16;
 export const MAX_STRIPES = 128;
+/**
+ * Stripe s's page lock: a process-shared robust pthread mutex at H_MUTEXES + s * MUTEX_STRIDE
+ * (mutable, not covered by the CRC; one cache line each, so two stripes' lockers do not
+ * contend for one line). Made anew by a writer that opens the file with nobody else on it.
+ */
+export const H_MUTEXES = 4096;
+export const MUTEX_STRIDE = 64;
 
 /** Page header offsets (bytes from the page start). */
 export const P_MAGIC = 0;

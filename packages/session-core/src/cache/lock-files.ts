@@ -7,21 +7,8 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { FastMmapError } from './errors.js';
-import { type FileIdentity, identityOf, pathState } from './file-identity.js';
+import { identityOf, pathState } from './file-identity.js';
 import { loadFsExt } from './native-addons.js';
-
-export function lockFilePath(cachePath: string, stripe: number): string {
-  return `${cachePath}.lock-${stripe}`;
-}
-
-/** One instance's lock files (-1: a reader without one), and a writer's in-use lock. */
-export interface OpenedLockFiles {
-  fds: number[];
-  /** A writer's: the file each fd is open on, as checked under the in-use lock. */
-  identities: FileIdentity[];
-  /** A shared flock on the cache file itself, held by every writer while it has it open. */
-  inUseFd: number;
-}
 
 /** A private buffer to sleep on between tries (Atomics.wait: the synchronous sleep). */
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -53,95 +40,33 @@ function waiter(timeoutMs: number): (timedOut: () => Error) => void {
 }
 
 /**
- * Opens the lock files of a cache, for a reader as they are, for a writer creating any that is
- * missing, but only when nobody else has the cache open. Writers of a cache exclude each other
- * only while they lock through the same files: a lock file deleted under running processes (a
- * temp cleaner, an `rm`) and made anew by a newcomer would let both write one page at once.
- * So every writer holds a shared flock on the cache file, and a missing lock file is made only
- * under an exclusive one, which is granted only when no other process has the cache open.
- * Otherwise the open waits up to `timeoutMs` (another newcomer may be making them right now)
- * and then fails with ERR_FASTMMAP_LOCK_FILES_MISSING.
+ * A writer's shared flock on the cache file, held while it has the cache open (the fd is
+ * returned; closing it releases the lock). A writer that finds itself alone on the file first
+ * (the exclusive lock granted: a file just made, or one whose processes all ended) runs
+ * `whenAlone` under the exclusive lock, before anyone can lock a page: the page mutexes are
+ * made anew there. Exclusive holders are brief; a wait past `timeoutMs` is an error.
  */
-export function openLockFiles(
-  cachePath: string,
-  stripes: number,
-  readOnly: boolean,
-  timeoutMs: number,
-): OpenedLockFiles {
-  const fds: number[] = [];
-  if (readOnly) {
-    try {
-      for (let s = 0; s < stripes; s++)
-        fds.push(openLockFile(lockFilePath(cachePath, s), true, false));
-    } catch (err) {
-      for (const fd of fds) if (fd >= 0) closeSync(fd);
-      throw err;
-    }
-    return { fds, identities: [], inUseFd: -1 };
-  }
-  const { flockSync, constants } = loadFsExt();
+export function holdInUse(cachePath: string, timeoutMs: number, whenAlone: () => void): number {
+  const { constants } = loadFsExt();
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
   const inUseFd = openSync(cachePath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   const wait = waiter(timeoutMs);
-  // Exclusive holders are brief (a newcomer making lock files): wait them out.
-  const holdShared = (): void => {
+  try {
+    if (tryFlock(inUseFd, constants.LOCK_EX)) whenAlone();
+    // From exclusive (or nothing) to shared. The kernel may drop the exclusive lock before it
+    // grants the shared one: a newcomer getting the exclusive lock in between finds nobody
+    // locking pages (we have not started) and makes the mutexes anew, which is harmless.
     while (!tryFlock(inUseFd, constants.LOCK_SH)) {
       wait(
         () =>
           new FastMmapError(
             'ERR_FASTMMAP_LOCK_TIMEOUT',
-            `${cachePath}: another process kept its lock files busy for ${timeoutMs} ms`,
+            `${cachePath}: another process kept it locked exclusively for ${timeoutMs} ms while opening it`,
           ),
       );
     }
-  };
-  try {
-    for (;;) {
-      for (let s = 0; s < stripes; s++)
-        fds.push(openLockFile(lockFilePath(cachePath, s), false, false));
-      let missing = fds.flatMap((fd, s) => (fd < 0 ? [s] : []));
-      while (missing.length > 0) {
-        if (tryFlock(inUseFd, constants.LOCK_EX)) {
-          for (const s of missing) fds[s] = openLockFile(lockFilePath(cachePath, s), false, true);
-          break;
-        }
-        // Someone has the cache open: a fellow newcomer making the files, or processes that
-        // lock through deleted ones. Only the first ends by itself.
-        missing = missing.filter((s) => {
-          fds[s] = openLockFile(lockFilePath(cachePath, s), false, false);
-          return fds[s]! < 0;
-        });
-        if (missing.length === 0) break;
-        wait(
-          () =>
-            new FastMmapError(
-              'ERR_FASTMMAP_LOCK_FILES_MISSING',
-              `lock file ${lockFilePath(cachePath, missing[0]!)} is missing while other processes have ${cachePath} open (a temp cleaner or an rm deleted it): they lock through the deleted file, and a new one would not exclude them. Stop every process that uses the cache, then start them again`,
-            ),
-        );
-      }
-      holdShared();
-      // Lock files deleted after we opened them, and made anew by a newcomer before our shared
-      // lock (its exclusive one was granted then), would not exclude us from it. Every lock file
-      // is made under the exclusive lock, which our shared one now keeps away: if each path
-      // still names the file we opened, it will go on naming it. Else start again.
-      const identities = fds.map(identityOf);
-      const stale = identities.findIndex(
-        (identity, s) => pathState(lockFilePath(cachePath, s), identity) !== 'same',
-      );
-      if (stale < 0) return { fds, identities, inUseFd };
-      flockSync(inUseFd, constants.LOCK_UN);
-      for (const fd of fds.splice(0)) if (fd >= 0) closeSync(fd);
-      wait(
-        () =>
-          new FastMmapError(
-            'ERR_FASTMMAP_LOCK_FILES_MISSING',
-            `lock file ${lockFilePath(cachePath, stale)} was deleted or replaced while ${cachePath} was being opened, again and again for ${timeoutMs} ms`,
-          ),
-      );
-    }
+    return inUseFd;
   } catch (err) {
-    for (const fd of fds) if (fd >= 0) closeSync(fd);
     closeSync(inUseFd);
     throw err;
   }
@@ -166,8 +91,8 @@ export function creationLockPath(cachePath: string): string {
  * written N times over at every first start. Waits while another creator holds it (a creator
  * that dies releases it), at most `timeoutMs`.
  *
- * Not lock file 0: processes still running on a cache file that was deleted lock pages through
- * it, and they would wait for the whole build (seconds for a large file), past lockTimeout.
+ * A file of its own, not the cache file: processes still running on a cache file that was
+ * deleted must not wait for the whole build (seconds for a large file), past lockTimeout.
  * The file exists only while a process creates: the holder removes it as it lets go, and one
  * that waited on it (on a file no path names any more) starts again on a new one.
  */
@@ -176,7 +101,7 @@ export function holdCreationLock(cachePath: string, timeoutMs: number): Creation
   const { LOCK_EX } = loadFsExt().constants;
   const wait = waiter(timeoutMs);
   for (;;) {
-    const fd = openLockFile(path, false, true);
+    const fd = openLockFile(path);
     try {
       while (!tryFlock(fd, LOCK_EX)) {
         wait(
@@ -214,32 +139,25 @@ export function holdCreationLock(cachePath: string, timeoutMs: number): Creation
 }
 
 /**
- * Lock files are 0600 whatever the cache's mode: anyone who can open one can flock it, and a
- * shared lock held by a reader (a group member of a 0640 cache) would make every writer wait.
+ * The creation lock is 0600 whatever the cache's mode: anyone who can open it can flock it,
+ * and a lock held by a group member of a 0640 cache would make every creator wait.
  */
 const LOCK_FILE_MODE = 0o600;
 
-/** -1 when the file is missing and `create` is false (or, for a reader, not ours to open). */
-function openLockFile(path: string, readOnly: boolean, create: boolean): number {
-  const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
+/** Opens (making it if missing) the creation lock's file, with the cache file's checks. */
+function openLockFile(path: string): number {
+  const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO planted there must not block the open (it is refused below).
-    fd = readOnly
-      ? openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-      : openSync(path, O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_NONBLOCK, LOCK_FILE_MODE);
+    fd = openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, LOCK_FILE_MODE);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    // A reader with no lock file has no writer to exclude (no writer opened this cache yet);
-    // one not allowed to open it (not the owner) reads without locks.
-    if (readOnly && (code === 'ENOENT' || code === 'EACCES')) return -1;
-    if (code === 'ENOENT' && !create) return -1;
     if (code === 'ELOOP')
       throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a symlink`);
     if (code === 'EISDIR')
       throw new FastMmapError('ERR_FASTMMAP_UNSAFE_FILE', `lock file ${path} is a directory`);
-    // Out of inodes (or space for a directory entry). Lock files made so far stay: another
-    // process may already be locking through them, and a new inode would not exclude it.
+    // Out of inodes (or space for a directory entry).
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       throw new FastMmapError('ERR_FASTMMAP_NO_SPACE', `no space to create lock file ${path}`, {
         cause: err,
@@ -249,8 +167,8 @@ function openLockFile(path: string, readOnly: boolean, create: boolean): number 
   }
   const st = fstatSync(fd);
   const uid = process.geteuid?.();
-  // As for the cache file: a reader may lock through another user's lock files, a writer not.
-  const foreign = uid !== undefined && st.uid !== uid && !readOnly;
+  // As for the cache file: another user's would let that user hold up every creator.
+  const foreign = uid !== undefined && st.uid !== uid;
   if (!st.isFile() || foreign || (st.mode & 0o022) !== 0) {
     closeSync(fd);
     throw new FastMmapError(
@@ -259,6 +177,6 @@ function openLockFile(path: string, readOnly: boolean, create: boolean): number 
     );
   }
   // Made by an earlier version with the cache's 0640: closed to the group from now on.
-  if (!readOnly && (st.mode & 0o077) !== 0) fchmodSync(fd, LOCK_FILE_MODE);
+  if ((st.mode & 0o077) !== 0) fchmodSync(fd, LOCK_FILE_MODE);
   return fd;
 }

@@ -15,9 +15,26 @@ export interface FsExt {
   constants: { LOCK_SH: number; LOCK_EX: number; LOCK_NB: number; LOCK_UN: number };
 }
 
+/**
+ * This package's own addon (native/robust-mutex.c): robust, process-shared pthread mutexes at
+ * a byte offset of a mapping. Results are errno numbers, 0 for success.
+ */
+export interface RobustMutexAddon {
+  readonly mutexSize: number;
+  readonly EOWNERDEAD: number;
+  readonly EBUSY: number;
+  readonly ETIMEDOUT: number;
+  readonly EDEADLK: number;
+  init(map: Buffer, offset: number): number;
+  lock(map: Buffer, offset: number, timeoutMs: number): number;
+  tryLock(map: Buffer, offset: number): number;
+  unlock(map: Buffer, offset: number): number;
+}
+
 const require = createRequire(import.meta.url);
 let mmapIo: MmapIo | undefined;
 let fsExt: FsExt | undefined;
+let robustMutex: RobustMutexAddon | undefined;
 
 // Both are loaded on the first open, never at import: MemoryStore and RedisStore users, and
 // anyone importing this package in a worker thread (where fs-ext crashes the process), never
@@ -32,15 +49,24 @@ export function loadFsExt(): FsExt {
   return fsExt;
 }
 
-function load<T>(name: string): T {
+export function loadRobustMutex(): RobustMutexAddon {
+  // Built by this package's install script (node-gyp) next to src/ and dist/.
+  robustMutex ??= load<RobustMutexAddon>(
+    '../../build/Release/robust_mutex.node',
+    '@fastmmap/session-core',
+  );
+  return robustMutex;
+}
+
+function load<T>(path: string, name = path): T {
   try {
-    return require(name) as T;
+    return require(path) as T;
   } catch (err) {
     // Usually the install script that builds it did not run: pnpm 10+ skips dependencies'
     // build scripts unless allowed, and npm skips them with --ignore-scripts.
     throw new FastMmapError(
       'ERR_FASTMMAP_NATIVE_ADDON',
-      `the native addon ${name} could not be loaded (${(err as Error)?.message ?? String(err)}). Its build script did not run or failed: with pnpm, allow it (pnpm approve-builds, or allowBuilds in pnpm-workspace.yaml) and reinstall; with npm, reinstall without --ignore-scripts or run npm rebuild ${name}. Building fs-ext needs python3, make and g++`,
+      `the native addon ${name} could not be loaded (${(err as Error)?.message ?? String(err)}). Its build script did not run or failed: with pnpm, allow it (pnpm approve-builds, or allowBuilds in pnpm-workspace.yaml) and reinstall; with npm, reinstall without --ignore-scripts or run npm rebuild ${name}. Building them needs python3, make, gcc and g++`,
       { cause: err },
     );
   }

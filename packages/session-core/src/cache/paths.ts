@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastMmapError } from './errors.js';
 
-/** The private per-uid directory that holds default cache files and their lock files. */
+/** The private per-uid directory that holds default cache files. */
 export function defaultCacheDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
   return join(tmpdir(), `fastmmap-${uid}`);

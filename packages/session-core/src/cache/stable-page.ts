@@ -19,8 +19,8 @@ const realTime: WaitClock = {
 const TORN_GRACE_MS = 20;
 
 /**
- * How a reader without page locks (another user's read-only open: lock files are the owner's
- * alone, so no reader can make the app's writers wait) reads a page consistently: a seqlock on
+ * How a reader without page locks (a read-only open: the locks live in the file, which its
+ * mapping cannot write, so no reader can make the app's writers wait) reads a page consistently: a seqlock on
  * the page generation, `read` re-run until no writer got in meanwhile. A generation that stays
  * odd is a writer that died (or is stopped) mid-write: when one odd generation has lasted the
  * grace (20 ms, or lockTimeout if shorter), one run is taken as it is.

@@ -72,7 +72,7 @@ export interface CacheOptions {
    * the file on every read). 0 turns it off. Default 4 MiB.
    */
   decodeCache?: number;
-  /** Number of lock files the pages are striped over. Default 16. */
+  /** Number of page locks the pages are striped over. Default 16. */
   lockStripes?: number;
   /** Allow NFS/CIFS/FUSE/9p (flock and mmap coherence are not guaranteed there). Default false. */
   allowNetworkFilesystem?: boolean;
@@ -100,7 +100,7 @@ export interface CacheStats {
   creationId: string;
   /** The codec the file was created with (recorded in the header). */
   codec: string;
-  /** Number of lock files the pages are striped over (part of the geometry). */
+  /** Number of page locks the pages are striped over (part of the geometry). */
   lockStripes: number;
   /** Live records, expired ones not yet removed included. */
   items: number;

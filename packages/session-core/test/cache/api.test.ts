@@ -130,7 +130,7 @@ describe('getAndSet / getAndDelete / touch', () => {
       }),
     ).toThrow('boom');
     expect(cache.get('n')).toBe(5);
-    // Another instance (its own lock file descriptions) gets the page lock at once.
+    // Another instance gets the page lock at once: the throw released it.
     const other = t.open<number>({ lockTimeout: 50 });
     expect(other.getAndSet('n', (v) => v! + 1)).toBe(6);
   });
@@ -324,7 +324,7 @@ describe('stats and close', () => {
     expect(s.bytesUsed).toBeGreaterThan(0);
     expect(s.creationId).toMatch(/^[0-9a-f]{32}$/);
     expect(s).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       pageSize: 65536,
       numPages: 89,
       codec: 'cbor',

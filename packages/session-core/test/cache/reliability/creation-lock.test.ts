@@ -49,7 +49,7 @@ describe('the creation lock', () => {
         if (running.stats().pages.findIndex((p) => p.items > 0) % 2 === 0) key = `k${i}`;
         running.delete(`k${i}`);
       }
-      unlinkSync(path); // an rm: this process runs on, the lock files stay
+      unlinkSync(path); // an rm: this process runs on, on the deleted file
       const creator = start('creator');
       await creator.waitForLine((l) => l === 'building');
       // The newcomer is building the new file: writes here go on as before.
@@ -76,12 +76,8 @@ describe('the creation lock', () => {
     expect(await report(probe)).toEqual({ acquired: false, code: 'ERR_FASTMMAP_LOCK_TIMEOUT' });
     waiting.send('go');
     expect(await report(waiting)).toEqual({ ok: true });
-    // The lock's file is gone with the creation: the cache file and its lock files are left.
-    expect(readdirSync(dir).sort()).toEqual([
-      'app.fmcache',
-      'app.fmcache.lock-0',
-      'app.fmcache.lock-1',
-    ]);
+    // The lock's file is gone with the creation: the cache file alone is left.
+    expect(readdirSync(dir).sort()).toEqual(['app.fmcache']);
   });
 
   it('is not taken from the creator that holds it by one whose lock file an rm removed', async () => {

@@ -67,10 +67,10 @@ interface NoInodesReport {
   files: string[];
 }
 
-/** A tmpfs with 4 inodes: its root, the cache file and two lock files. */
+/** A tmpfs with 2 inodes: its root and the creation lock; the cache file gets none. */
 async function runWithoutInodes(): Promise<NoInodesReport> {
   const script =
-    'mount -t tmpfs -o size=1m,nr_inodes=4,mode=0700 tmpfs "$1" && exec "$2" "$3" "$1"';
+    'mount -t tmpfs -o size=1m,nr_inodes=2,mode=0700 tmpfs "$1" && exec "$2" "$3" "$1"';
   const child = join(FIXTURES, 'no-inodes-child.mjs');
   const r = await startCommand(
     'unshare',
@@ -95,7 +95,7 @@ describe('disk full', () => {
     if (variant === 'tmpfs') expect(report.freeBytesAfterFill).toBe(0);
   });
 
-  it('out of inodes for the lock files: ERR_FASTMMAP_NO_SPACE, and a SessionError from a store', async () => {
+  it('out of inodes for the cache file: ERR_FASTMMAP_NO_SPACE, and a SessionError from a store', async () => {
     // No fallback: RLIMIT_FSIZE does not limit inodes. CI runs as root, where this works.
     expect(
       canMountTmpfs(dir),
@@ -111,9 +111,8 @@ describe('disk full', () => {
       code: 'ERR_SESSION_STORE_UNAVAILABLE',
       causeCode: 'ERR_FASTMMAP_NO_SPACE',
     });
-    // The complete cache file stays, and so do the lock files made before the inodes ran out
-    // (another process may be locking through them already).
-    expect(report.files).toEqual(['app.fmcache', 'app.fmcache.lock-0', 'app.fmcache.lock-1']);
+    // Nothing is left: no cache file, no temp file, no creation lock.
+    expect(report.files).toEqual([]);
   });
 
   it('a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored): the same guarantees', async () => {

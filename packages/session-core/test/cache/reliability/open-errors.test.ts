@@ -204,27 +204,6 @@ refuse(
   (p) => execFileSync('mkfifo', ['-m', '600', p]),
   { ...OPTIONS, readOnly: true },
 );
-// Lock files get the cache file's checks.
-refuse(
-  'a directory where a lock file goes',
-  'ERR_FASTMMAP_UNSAFE_FILE',
-  (p) => {
-    writeValid(p);
-    mkdirSync(`${p}.lock-1`, { mode: 0o700 });
-  },
-  OPTIONS,
-  ['.lock-1'],
-);
-refuse(
-  'a FIFO where a lock file goes, opened readOnly',
-  'ERR_FASTMMAP_UNSAFE_FILE',
-  (p) => {
-    writeValid(p);
-    execFileSync('mkfifo', ['-m', '600', `${p}.lock-0`]);
-  },
-  { ...OPTIONS, readOnly: true },
-  ['.lock-0'],
-);
 // Controls: the refusals above are not blanket ones.
 const opens = (name: string, options: object) =>
   cases.push({
@@ -236,31 +215,19 @@ const opens = (name: string, options: object) =>
     untouched: [],
   });
 opens('a copy of a valid cache', OPTIONS);
-// Reading another user's cache, lock files included, is allowed (the CLI run by root, or by
-// the group of a 0o640 file); writing it is refused (above).
+// Reading another user's cache is allowed (the CLI run by root, or by the group of a 0o640
+// file); writing it is refused (above).
 cases.push({
-  name: 'a file and lock files owned by another uid, opened readOnly',
+  name: 'a file owned by another uid, opened readOnly',
   make: (p) => {
     writeValid(p, undefined, 0o640);
-    for (const stripe of [0, 1]) writeFileSync(`${p}.lock-${stripe}`, '', { mode: 0o640 });
-    for (const f of [p, `${p}.lock-0`, `${p}.lock-1`]) chownSync(f, NOBODY, NOBODY);
+    chownSync(p, NOBODY, NOBODY);
   },
   path: '',
   options: { ...OPTIONS, readOnly: true },
   expect: 'opens',
   untouched: [],
 });
-refuse(
-  "another uid's lock file, opened to write",
-  'ERR_FASTMMAP_UNSAFE_FILE',
-  (p) => {
-    writeValid(p);
-    writeFileSync(`${p}.lock-0`, '', { mode: 0o600 });
-    chownSync(`${p}.lock-0`, NOBODY, NOBODY);
-  },
-  OPTIONS,
-  ['.lock-0'],
-);
 opens('another geometry with adoptGeometry: true', {
   ...OPTIONS,
   pageSize: 16384,

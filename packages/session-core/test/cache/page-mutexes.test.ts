@@ -1,0 +1,111 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { H_MUTEXES, MUTEX_STRIDE } from '../../src/cache/layout.js';
+import { codeOf, SMALL, scratchDir } from './helpers.js';
+
+// The page locks are robust, process-shared pthread mutexes in the file's header: no system
+// call to take or release, and still released by the kernel when their holder dies.
+
+const holderScript = fileURLToPath(new URL('./fixtures/page-lock-holder.mjs', import.meta.url));
+const OPTIONS = { ...SMALL, codec: 'json' } as const;
+
+let t: ReturnType<typeof scratchDir>;
+const children: ChildProcess[] = [];
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  t.cleanup();
+});
+
+/** A real process inside getAndSet('k'), holding its page's lock: resolves once it is. */
+function holdPageLock(mode: 'die' | 'hold', holdMs = 0): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [holderScript, t.path, mode, String(holdMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`holder exited with ${code} before locking`)));
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+
+describe('page locks', () => {
+  it('a holder killed inside getAndSet: the next writer gets the lock at once, data intact', async () => {
+    const cache = t.open<string>({ ...OPTIONS, lockTimeout: 10_000 });
+    cache.set('k', 'stored');
+    cache.set('other', 'kept');
+    const holder = await holdPageLock('die');
+    await exited(holder);
+    expect(holder.signalCode).toBe('SIGKILL');
+    const started = performance.now();
+    cache.set('k', 'after the death');
+    // The kernel handed the dead holder's lock over (EOWNERDEAD): no wait for the timeout.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(cache.get('k')).toBe('after the death');
+    expect(cache.get('other')).toBe('kept');
+  });
+
+  it('ERR_FASTMMAP_LOCK_TIMEOUT while a live process keeps it; reads go on without it', async () => {
+    const cache = t.open<string>({ ...OPTIONS, lockTimeout: 50 });
+    cache.set('k', 'stored');
+    const holder = await holdPageLock('hold', 1_500);
+    const started = performance.now();
+    expect(codeOf(() => cache.set('k', 'too early'))).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(50);
+    expect(cache.get('k')).toBe('stored'); // the seqlock read takes no lock
+    await exited(holder);
+    expect(holder.exitCode).toBe(0);
+    expect(cache.get('k')).toBe('stored and the holder');
+    cache.set('k', 'after');
+    expect(cache.get('k')).toBe('after');
+  });
+
+  it('are made anew by a writer that opens the file alone, never under another process', async () => {
+    t.open(OPTIONS).close();
+    // Locks left held by a thread that no longer runs, as after a reboot (no robust-mutex
+    // cleanup ran): glibc keeps the owner's thread id in a mutex's first word.
+    const fd = openSync(t.path, 'r+');
+    const staleOwner = Buffer.alloc(4);
+    staleOwner.writeInt32LE(2 ** 22 - 7);
+    for (let stripe = 0; stripe < SMALL.numPages; stripe++)
+      writeSync(fd, staleOwner, 0, 4, H_MUTEXES + stripe * MUTEX_STRIDE);
+    closeSync(fd);
+    const alone = t.open<string>({ ...OPTIONS, lockTimeout: 200 });
+    alone.set('k', 'stored'); // would time out on the stale lock
+    expect(alone.get('k')).toBe('stored');
+    alone.close();
+
+    // A newcomer while a holder is inside a page: the holder's lock stays in force.
+    const holder = await holdPageLock('hold', 1_500);
+    const newcomer = t.open<string>({ ...OPTIONS, lockTimeout: 50 });
+    expect(codeOf(() => newcomer.set('k', 'too early'))).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+    await exited(holder);
+    newcomer.set('k', 'after');
+    expect(newcomer.get('k')).toBe('after');
+  });
+
+  it('a second lock by the same thread is refused, not a hang', () => {
+    const cache = t.open<number>({ ...OPTIONS, lockTimeout: 5_000 });
+    const other = t.open<number>({ ...OPTIONS, lockTimeout: 5_000 });
+    expect(
+      codeOf(() =>
+        cache.getAndSet('k', () => {
+          other.set('k', 1);
+          return 2;
+        }),
+      ),
+    ).toBe('ERR_FASTMMAP_REENTRANT');
+    cache.set('k', 3);
+    expect(other.get('k')).toBe(3);
+  });
+});
