@@ -44,8 +44,11 @@ static napi_value init(napi_env env, napi_callback_info info) {
   pthread_mutexattr_init(&attr);
   pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
   pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-  // A second lock by the holding thread is EDEADLK, not a hang.
-  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+  // The default (normal) type, not error-checking: that one takes a holder whose thread id
+  // equals ours for ourselves (EDEADLK), and in another PID namespace (a container sharing
+  // the file) the main thread of a process is often the same number, 1. The cache refuses a
+  // second lock by one thread before it gets here.
+  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_NORMAL);
   int rc = pthread_mutex_init(mutex, &attr);
   pthread_mutexattr_destroy(&attr);
   return number(env, rc);
@@ -62,7 +65,7 @@ static int32_t taken(pthread_mutex_t *mutex, int rc) {
 }
 
 // lock(buffer, offset, timeoutMs): 0, EOWNERDEAD (held, the last holder died), ETIMEDOUT,
-// EDEADLK, EINVAL or ENOTRECOVERABLE. Blocks the calling thread up to timeoutMs.
+// EINVAL or ENOTRECOVERABLE. Blocks the calling thread up to timeoutMs.
 static napi_value lock(napi_env env, napi_callback_info info) {
   ARGS(3)
   int rc = pthread_mutex_trylock(mutex);
@@ -107,7 +110,6 @@ static napi_value module_init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "EOWNERDEAD", number(env, EOWNERDEAD));
   napi_set_named_property(env, exports, "EBUSY", number(env, EBUSY));
   napi_set_named_property(env, exports, "ETIMEDOUT", number(env, ETIMEDOUT));
-  napi_set_named_property(env, exports, "EDEADLK", number(env, EDEADLK));
   return exports;
 }
 

@@ -102,12 +102,10 @@ export class StripeLocks {
         `lock stripe ${stripe} not granted within ${this.timeoutMs} ms (a process holding it may be stopped or stuck)`,
       );
     }
-    // EDEADLK: this thread holds it already (the cache refuses re-entrant calls before that).
-    // Anything else is a mutex this process cannot use: damaged, or not made by this format.
-    const why = rc === mutex.EDEADLK ? 'already held by this thread' : `error ${rc}`;
+    // A mutex this process cannot use: damaged, or not made by this format.
     return new FastMmapError(
-      rc === mutex.EDEADLK ? 'ERR_FASTMMAP_REENTRANT' : 'ERR_FASTMMAP_LOCK_FAILED',
-      `${this.cachePath}: the page lock of stripe ${stripe} failed (${why})${this.closed ? ' after close' : ''}`,
+      'ERR_FASTMMAP_LOCK_FAILED',
+      `${this.cachePath}: the page lock of stripe ${stripe} failed (error ${rc})${this.closed ? ' after close' : ''}`,
     );
   }
 }

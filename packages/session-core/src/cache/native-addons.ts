@@ -24,7 +24,6 @@ export interface RobustMutexAddon {
   readonly EOWNERDEAD: number;
   readonly EBUSY: number;
   readonly ETIMEDOUT: number;
-  readonly EDEADLK: number;
   init(map: Buffer, offset: number): number;
   lock(map: Buffer, offset: number, timeoutMs: number): number;
   tryLock(map: Buffer, offset: number): number;

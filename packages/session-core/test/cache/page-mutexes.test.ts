@@ -9,6 +9,9 @@ import { codeOf, SMALL, scratchDir } from './helpers.js';
 // call to take or release, and still released by the kernel when their holder dies.
 
 const holderScript = fileURLToPath(new URL('./fixtures/page-lock-holder.mjs', import.meta.url));
+const contenderScript = fileURLToPath(
+  new URL('./fixtures/page-lock-contender.mjs', import.meta.url),
+);
 const OPTIONS = { ...SMALL, codec: 'json' } as const;
 
 let t: ReturnType<typeof scratchDir>;
@@ -21,11 +24,18 @@ afterEach(() => {
   t.cleanup();
 });
 
+// `unshare --pid --fork`: the process runs in a PID namespace of its own (as in a container),
+// where its main thread's id is 1, like that of every other such process.
+const OWN_PID_NAMESPACE = ['unshare', '--pid', '--fork', '--kill-child'];
+
 /** A real process inside getAndSet('k'), holding its page's lock: resolves once it is. */
-function holdPageLock(mode: 'die' | 'hold', holdMs = 0): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [holderScript, t.path, mode, String(holdMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function holdPageLock(
+  mode: 'die' | 'hold',
+  holdMs = 0,
+  prefix: string[] = [],
+): Promise<ChildProcess> {
+  const command = [...prefix, process.execPath, holderScript, t.path, mode, String(holdMs)];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child));
@@ -92,6 +102,29 @@ describe('page locks', () => {
     await exited(holder);
     newcomer.set('k', 'after');
     expect(newcomer.get('k')).toBe('after');
+  });
+
+  it('processes in other PID namespaces (containers: thread id 1 each) wait for each other', async () => {
+    const cache = t.open<string>({ ...OPTIONS });
+    cache.set('k', 'stored');
+    const holder = await holdPageLock('hold', 1_000, OWN_PID_NAMESPACE);
+    const command = [...OWN_PID_NAMESPACE, process.execPath, contenderScript, t.path];
+    const contender = spawn(command[0]!, command.slice(1), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(contender);
+    let out = '';
+    contender.stdout!.on('data', (d) => {
+      out += d;
+    });
+    await exited(contender);
+    await exited(holder);
+    // Not taken for a second lock by the holder (the same thread id in its own namespace):
+    // the contender waited for the holder's getAndSet, then wrote after it.
+    const result = JSON.parse(out);
+    expect(result).toMatchObject({ ok: true });
+    expect(result.ms).toBeGreaterThan(300);
+    expect(cache.get('k')).toBe('from the contender');
   });
 
   it('a second lock by the same thread is refused, not a hang', () => {
