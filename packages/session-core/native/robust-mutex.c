@@ -73,15 +73,26 @@ static napi_value lock(napi_env env, napi_callback_info info) {
     int32_t ms = 0;
     napi_get_value_int32(env, argv[2], &ms);
     if (ms < 0) ms = 0;
+    // glibc (2.30+) can time the wait on the monotonic clock; musl only on the wall clock,
+    // which a clock step moves.
+#ifdef __GLIBC__
+    const clockid_t clock = CLOCK_MONOTONIC;
+#else
+    const clockid_t clock = CLOCK_REALTIME;
+#endif
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    clock_gettime(clock, &deadline);
     deadline.tv_sec += ms / 1000;
     deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
     if (deadline.tv_nsec >= 1000000000L) {
       deadline.tv_sec += 1;
       deadline.tv_nsec -= 1000000000L;
     }
-    rc = pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, &deadline);
+#ifdef __GLIBC__
+    rc = pthread_mutex_clocklock(mutex, clock, &deadline);
+#else
+    rc = pthread_mutex_timedlock(mutex, &deadline);
+#endif
   }
   return number(env, taken(mutex, rc));
 }
