@@ -220,7 +220,7 @@ describe('FastifySessionStore defaults', () => {
     const plugin = new FastMmapStore(); // what session() opens by default
     try {
       const path = (own.store as FastMmapStore).path;
-      expect(path.endsWith('/fastify-session.fmcache')).toBe(true);
+      expect(path.endsWith('/fastify-session.v2.fmcache')).toBe(true);
       expect(path).not.toBe(plugin.path);
     } finally {
       await own.close();
@@ -231,7 +231,7 @@ describe('FastifySessionStore defaults', () => {
   it('takes appName for its default store, and refuses appName together with store', async () => {
     const named = new FastifySessionStore({ appName: 'fastify-store-test' });
     const path = (named.store as FastMmapStore).path;
-    expect(path.endsWith('/fastify-store-test.fmcache')).toBe(true);
+    expect(path.endsWith('/fastify-store-test.v2.fmcache')).toBe(true);
     await named.close();
     // This test's own file (and its lock files) in the per-user directory: remove them.
     for (const name of readdirSync(dirname(path))) {

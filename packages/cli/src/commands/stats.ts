@@ -24,7 +24,7 @@ export const statsCommand: Command = {
       'are expiredItems and sessionTombstones. Opens the file read-only.',
     options: [jsonOption],
     examples: [
-      'fastmmap stats /tmp/fastmmap-1000/shop.fmcache',
+      'fastmmap stats /tmp/fastmmap-1000/shop.v2.fmcache',
       'fastmmap stats sessions.fmcache --json | jq .hitRatio',
     ],
   }),

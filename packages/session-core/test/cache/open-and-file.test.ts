@@ -100,7 +100,7 @@ describe('creation', () => {
     process.env.TMPDIR = t.dir;
     try {
       const cache = FastMmapCache.open({ appName: 'demo-app', ...SMALL });
-      expect(cache.path).toBe(join(defaultCacheDir(), 'demo-app.fmcache'));
+      expect(cache.path).toBe(join(defaultCacheDir(), 'demo-app.v2.fmcache'));
       expect(statSync(defaultCacheDir()).mode & 0o777).toBe(0o700);
       cache.close();
       chmodSync(defaultCacheDir(), 0o770);
