@@ -649,8 +649,7 @@ export class FastMmapCache<V = unknown> {
     const store = this.store;
     const page = this.kPage;
     const base = store.base(page);
-    if (!this.locks.canLock(page % this.stripes))
-      return this.onPage(page, () => this.readCopied(decode, now));
+    if (!this.locks.canLock) return this.onPage(page, () => this.readCopied(decode, now));
     this.lock(page);
     try {
       if (!this.readOnly) store.ensurePage(page, now);
@@ -703,7 +702,7 @@ export class FastMmapCache<V = unknown> {
    * readStablePage), re-run until no writer changed the page meanwhile.
    */
   private onPage<T>(page: number, fn: () => T): T {
-    if (this.locks.canLock(page % this.stripes)) {
+    if (this.locks.canLock) {
       this.lock(page);
       try {
         return fn();

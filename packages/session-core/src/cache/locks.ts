@@ -17,10 +17,11 @@ import { TEST_NO_LOCK } from './test-hooks.js';
  */
 export class StripeLocks {
   private readonly mutex: RobustMutexAddon | undefined;
+  /** False for a read-only instance: it reads through the seqlock (see readStablePage). */
+  readonly canLock: boolean;
   private directoryFd = -1;
   /** A writer's shared lock on the cache file itself, held while open (see holdInUse). */
   private inUseFd = -1;
-  private closed = false;
 
   constructor(
     private readonly cachePath: string,
@@ -29,6 +30,7 @@ export class StripeLocks {
     readOnly: boolean,
     private readonly timeoutMs: number,
   ) {
+    this.canLock = !readOnly || TEST_NO_LOCK;
     if (readOnly) return;
     const mutex = loadRobustMutex();
     if (mutex.mutexSize > MUTEX_STRIDE) {
@@ -49,15 +51,10 @@ export class StripeLocks {
     }
   }
 
-  /** False for a read-only instance: it reads through the seqlock (see readStablePage). */
-  canLock(_stripe: number): boolean {
-    return this.mutex !== undefined || TEST_NO_LOCK;
-  }
-
   lock(stripe: number): void {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return;
-    const rc = mutex.lock(this.map, H_MUTEXES + stripe * MUTEX_STRIDE, this.timeoutMs);
+    const rc = mutex.lock(this.map, mutexAt(stripe), this.timeoutMs);
     if (rc !== 0 && rc !== mutex.EOWNERDEAD) throw this.lockError(stripe, rc);
   }
 
@@ -65,7 +62,7 @@ export class StripeLocks {
   tryLock(stripe: number): boolean {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return true;
-    const rc = mutex.tryLock(this.map, H_MUTEXES + stripe * MUTEX_STRIDE);
+    const rc = mutex.tryLock(this.map, mutexAt(stripe));
     if (rc === 0 || rc === mutex.EOWNERDEAD) return true;
     if (rc === mutex.EBUSY) return false;
     throw this.lockError(stripe, rc);
@@ -74,12 +71,11 @@ export class StripeLocks {
   unlock(stripe: number): void {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return;
-    const rc = mutex.unlock(this.map, H_MUTEXES + stripe * MUTEX_STRIDE);
+    const rc = mutex.unlock(this.map, mutexAt(stripe));
     if (rc !== 0) throw this.lockError(stripe, rc);
   }
 
   close(): void {
-    this.closed = true;
     if (this.directoryFd >= 0) closeSync(this.directoryFd);
     this.directoryFd = -1;
     if (this.inUseFd >= 0) closeSync(this.inUseFd);
@@ -89,7 +85,7 @@ export class StripeLocks {
   private initMutexes(): void {
     const mutex = this.mutex!;
     for (let s = 0; s < this.stripes; s++) {
-      const rc = mutex.init(this.map, H_MUTEXES + s * MUTEX_STRIDE);
+      const rc = mutex.init(this.map, mutexAt(s));
       if (rc !== 0) throw this.lockError(s, rc);
     }
   }
@@ -105,10 +101,13 @@ export class StripeLocks {
     // A mutex this process cannot use: damaged, or not made by this format.
     return new FastMmapError(
       'ERR_FASTMMAP_LOCK_FAILED',
-      `${this.cachePath}: the page lock of stripe ${stripe} failed (error ${rc})${this.closed ? ' after close' : ''}`,
+      `${this.cachePath}: the page lock of stripe ${stripe} failed (error ${rc})`,
     );
   }
 }
+
+/** Where stripe s's mutex is in the mapping. */
+const mutexAt = (stripe: number): number => H_MUTEXES + stripe * MUTEX_STRIDE;
 
 /**
  * Best effort: a shared flock on the cache's directory for as long as the cache is open.
