@@ -6,10 +6,58 @@
 // offset into it; results are errno numbers, 0 for success.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 #include <node_api.h>
+
+static void make(pthread_mutex_t *mutex, int *rc);
+
+// Damage: bytes written over a mutex (garbage in the file) must not lock its pages for good.
+// glibc's layout is public (pthread_mutex_t.__data), so there a mutex is checked against one
+// made here at load; elsewhere (musl) nothing is checked.
+#ifdef __GLIBC__
+static int made_kind;
+// The thread id bits of a futex word (linux/futex.h's FUTEX_TID_MASK).
+#define TID_MASK 0x3fffffff
+
+static void learn_kind(void) {
+  pthread_mutex_t reference;
+  int rc;
+  make(&reference, &rc);
+  made_kind = reference.__data.__kind;
+  pthread_mutex_destroy(&reference);
+}
+
+// The type word differs from that of a mutex init() makes (glibc never changes it; the
+// other words change with every lock).
+static int garbled(pthread_mutex_t *mutex) { return mutex->__data.__kind != made_kind; }
+
+// A lock word no holder wrote: set, yet naming no thread (flag bits only), or a thread the
+// owner word disagrees with. A holder writes both (the lock word first, then the owner, and
+// the other way round at unlock, nanoseconds apart), so two looks a millisecond apart that
+// find the same disagreement find a stray write. A free mutex (lock word 0) is never one.
+// (INT_MAX: glibc's owner between EOWNERDEAD and pthread_mutex_consistent.)
+static int stray_lock_word(int lock, int owner) {
+  if (lock == 0 || owner == INT_MAX) return 0;
+  return (lock & TID_MASK) == 0 || (lock & TID_MASK) != owner;
+}
+
+static int ownerless(pthread_mutex_t *mutex) {
+  int lock = __atomic_load_n(&mutex->__data.__lock, __ATOMIC_ACQUIRE);
+  int owner = __atomic_load_n(&mutex->__data.__owner, __ATOMIC_ACQUIRE);
+  if (!stray_lock_word(lock, owner)) return 0;
+  struct timespec pause = {0, 1000000L};
+  nanosleep(&pause, NULL);
+  return __atomic_load_n(&mutex->__data.__lock, __ATOMIC_ACQUIRE) == lock &&
+         __atomic_load_n(&mutex->__data.__owner, __ATOMIC_ACQUIRE) == owner;
+}
+#else
+static void learn_kind(void) {}
+static int garbled(pthread_mutex_t *mutex) { return 0; }
+static int ownerless(pthread_mutex_t *mutex) { return 0; }
+#endif
 
 static napi_value number(napi_env env, int32_t value) {
   napi_value result;
@@ -37,9 +85,16 @@ static pthread_mutex_t *mutex_at(napi_env env, napi_value *argv) {
   pthread_mutex_t *mutex = mutex_at(env, argv);              \
   if (mutex == NULL) return number(env, EINVAL);
 
-// init(buffer, offset): (re)initialises the mutex; only while no other process uses it.
+// init(buffer, offset): (re)initialises the mutex; only while no other process uses it, or
+// when check() finds it damaged.
 static napi_value init(napi_env env, napi_callback_info info) {
   ARGS(2)
+  int rc;
+  make(mutex, &rc);
+  return number(env, rc);
+}
+
+static void make(pthread_mutex_t *mutex, int *rc) {
   pthread_mutexattr_t attr;
   pthread_mutexattr_init(&attr);
   pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
@@ -49,9 +104,14 @@ static napi_value init(napi_env env, napi_callback_info info) {
   // the file) the main thread of a process is often the same number, 1. The cache refuses a
   // second lock by one thread before it gets here.
   pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_NORMAL);
-  int rc = pthread_mutex_init(mutex, &attr);
+  *rc = pthread_mutex_init(mutex, &attr);
   pthread_mutexattr_destroy(&attr);
-  return number(env, rc);
+}
+
+// check(buffer, offset): 0, or EUCLEAN when the mutex is damaged (see garbled and ownerless).
+static napi_value check(napi_env env, napi_callback_info info) {
+  ARGS(2)
+  return number(env, garbled(mutex) || ownerless(mutex) ? EUCLEAN : 0);
 }
 
 // EOWNERDEAD: the last holder died holding it. Marked consistent here, so the caller holds a
@@ -65,9 +125,11 @@ static int32_t taken(pthread_mutex_t *mutex, int rc) {
 }
 
 // lock(buffer, offset, timeoutMs): 0, EOWNERDEAD (held, the last holder died), ETIMEDOUT,
-// EINVAL or ENOTRECOVERABLE. Blocks the calling thread up to timeoutMs.
+// EUCLEAN (damaged: garbled, or a wait that timed out on a lock word no owner wrote), EINVAL
+// or ENOTRECOVERABLE. Blocks the calling thread up to timeoutMs.
 static napi_value lock(napi_env env, napi_callback_info info) {
   ARGS(3)
+  if (garbled(mutex)) return number(env, EUCLEAN);
   int rc = pthread_mutex_trylock(mutex);
   if (rc == EBUSY) {
     int32_t ms = 0;
@@ -93,6 +155,7 @@ static napi_value lock(napi_env env, napi_callback_info info) {
 #else
     rc = pthread_mutex_timedlock(mutex, &deadline);
 #endif
+    if (rc == ETIMEDOUT && ownerless(mutex)) rc = EUCLEAN;
   }
   return number(env, taken(mutex, rc));
 }
@@ -100,12 +163,15 @@ static napi_value lock(napi_env env, napi_callback_info info) {
 // tryLock(buffer, offset): as lock, with EBUSY instead of waiting.
 static napi_value try_lock(napi_env env, napi_callback_info info) {
   ARGS(2)
+  if (garbled(mutex)) return number(env, EUCLEAN);
   return number(env, taken(mutex, pthread_mutex_trylock(mutex)));
 }
 
-// unlock(buffer, offset): 0, or EPERM when this thread does not hold it.
+// unlock(buffer, offset): 0, EPERM when this thread does not hold it, or EUCLEAN when it was
+// garbled while held (glibc would act on the garbage).
 static napi_value unlock(napi_env env, napi_callback_info info) {
   ARGS(2)
+  if (garbled(mutex)) return number(env, EUCLEAN);
   return number(env, pthread_mutex_unlock(mutex));
 }
 
@@ -115,12 +181,16 @@ static napi_value module_init(napi_env env, napi_value exports) {
       {"lock", NULL, lock, NULL, NULL, NULL, napi_default, NULL},
       {"tryLock", NULL, try_lock, NULL, NULL, NULL, napi_default, NULL},
       {"unlock", NULL, unlock, NULL, NULL, NULL, napi_default, NULL},
+      {"check", NULL, check, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 4, methods);
+  learn_kind();
+  napi_define_properties(env, exports, 5, methods);
   napi_set_named_property(env, exports, "mutexSize", number(env, (int32_t)sizeof(pthread_mutex_t)));
   napi_set_named_property(env, exports, "EOWNERDEAD", number(env, EOWNERDEAD));
   napi_set_named_property(env, exports, "EBUSY", number(env, EBUSY));
   napi_set_named_property(env, exports, "ETIMEDOUT", number(env, ETIMEDOUT));
+  napi_set_named_property(env, exports, "EUCLEAN", number(env, EUCLEAN));
+  napi_set_named_property(env, exports, "ENOTRECOVERABLE", number(env, ENOTRECOVERABLE));
   return exports;
 }
 

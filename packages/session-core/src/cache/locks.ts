@@ -2,7 +2,7 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
 import { H_MUTEXES, MUTEX_STRIDE } from './layout.js';
-import { holdInUse } from './lock-files.js';
+import { holdCreationLock, holdInUse } from './lock-files.js';
 import { loadFsExt, loadRobustMutex, type RobustMutexAddon } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
 
@@ -54,7 +54,12 @@ export class StripeLocks {
   lock(stripe: number): void {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return;
-    const rc = mutex.lock(this.map, mutexAt(stripe), this.timeoutMs);
+    let rc = mutex.lock(this.map, mutexAt(stripe), this.timeoutMs);
+    if (this.damaged(rc)) {
+      this.remake(stripe);
+      rc = mutex.lock(this.map, mutexAt(stripe), this.timeoutMs);
+    }
+    // EOWNERDEAD: ours now; the page generation tells the caller what the dead holder left.
     if (rc !== 0 && rc !== mutex.EOWNERDEAD) throw this.lockError(stripe, rc);
   }
 
@@ -62,7 +67,11 @@ export class StripeLocks {
   tryLock(stripe: number): boolean {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return true;
-    const rc = mutex.tryLock(this.map, mutexAt(stripe));
+    let rc = mutex.tryLock(this.map, mutexAt(stripe));
+    if (this.damaged(rc)) {
+      this.remake(stripe);
+      rc = mutex.tryLock(this.map, mutexAt(stripe));
+    }
     if (rc === 0 || rc === mutex.EOWNERDEAD) return true;
     if (rc === mutex.EBUSY) return false;
     throw this.lockError(stripe, rc);
@@ -72,7 +81,9 @@ export class StripeLocks {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return;
     const rc = mutex.unlock(this.map, mutexAt(stripe));
-    if (rc !== 0) throw this.lockError(stripe, rc);
+    // Garbled while we held it: the work under it is done, the mutex is made anew for others.
+    if (this.damaged(rc)) this.remake(stripe);
+    else if (rc !== 0) throw this.lockError(stripe, rc);
   }
 
   close(): void {
@@ -80,6 +91,28 @@ export class StripeLocks {
     this.directoryFd = -1;
     if (this.inUseFd >= 0) closeSync(this.inUseFd);
     this.inUseFd = -1;
+  }
+
+  private damaged(rc: number): boolean {
+    return rc !== 0 && (rc === this.mutex!.EUCLEAN || rc === this.mutex!.ENOTRECOVERABLE);
+  }
+
+  /**
+   * Makes a damaged mutex anew (bytes written over the file's header would otherwise lock its
+   * pages until every process had closed the file). One process at a time, through the
+   * creation lock, and only if it is still damaged: a second maker could wipe the lock that
+   * the first has taken on the new mutex meanwhile.
+   */
+  private remake(stripe: number): void {
+    const mutex = this.mutex!;
+    const guard = holdCreationLock(this.cachePath, this.timeoutMs);
+    try {
+      if (mutex.check(this.map, mutexAt(stripe)) === 0) return;
+      const rc = mutex.init(this.map, mutexAt(stripe));
+      if (rc !== 0) throw this.lockError(stripe, rc);
+    } finally {
+      guard.release();
+    }
   }
 
   private initMutexes(): void {

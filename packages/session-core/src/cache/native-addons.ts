@@ -24,7 +24,12 @@ export interface RobustMutexAddon {
   readonly EOWNERDEAD: number;
   readonly EBUSY: number;
   readonly ETIMEDOUT: number;
+  /** A damaged mutex (bytes written over it; see check). */
+  readonly EUCLEAN: number;
+  readonly ENOTRECOVERABLE: number;
   init(map: Buffer, offset: number): number;
+  /** EUCLEAN when the mutex is damaged: its type word garbled, or a lock word no holder wrote. */
+  check(map: Buffer, offset: number): number;
   lock(map: Buffer, offset: number, timeoutMs: number): number;
   tryLock(map: Buffer, offset: number): number;
   unlock(map: Buffer, offset: number): number;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +42,27 @@ function holdPageLock(
     child.stdout!.once('data', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`holder exited with ${code} before locking`)));
   });
+}
+
+/** Writes `bytes` (random ones by default) over the file at `offset`, as a stray writer would. */
+function writeGarbage(offset: number, length: number, bytes = randomBytes(length)): void {
+  const fd = openSync(t.path, 'r+');
+  writeSync(fd, bytes, 0, length, offset);
+  closeSync(fd);
+}
+
+/** The contender fixture's result: its set of `k` in a process of its own. */
+async function runContender(): Promise<{ ok: boolean; ms?: number; code?: string }> {
+  const contender = spawn(process.execPath, [contenderScript, t.path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(contender);
+  let out = '';
+  contender.stdout!.on('data', (d) => {
+    out += d;
+  });
+  await exited(contender);
+  return JSON.parse(out);
 }
 
 const exited = (child: ChildProcess) =>
@@ -125,6 +147,61 @@ describe('page locks', () => {
     expect(result).toMatchObject({ ok: true });
     expect(result.ms).toBeGreaterThan(300);
     expect(cache.get('k')).toBe('from the contender');
+  });
+
+  it('bytes written over the mutexes while processes use the file: they are remade, nothing stored is lost', async () => {
+    const cache = t.open<string>({ ...OPTIONS, lockTimeout: 5_000 });
+    const keys = Array.from({ length: 24 }, (_, i) => `key-${i}`); // on every page, so every stripe
+    for (const key of keys) cache.set(key, `stored ${key}`);
+    cache.set('k', 'stored');
+    writeGarbage(H_MUTEXES, SMALL.numPages * MUTEX_STRIDE);
+    // Another process writes first: no lone opener is there to remake the mutexes at open.
+    const contender = await runContender();
+    expect(contender).toMatchObject({ ok: true });
+    expect(contender.ms).toBeLessThan(2_000);
+    for (const key of keys) expect(cache.get(key)).toBe(`stored ${key}`);
+    for (const key of keys) cache.set(key, `after ${key}`);
+    for (const key of keys) expect(cache.get(key)).toBe(`after ${key}`);
+    expect(cache.get('k')).toBe('from the contender');
+  });
+
+  // What glibc's holders never leave: a thread id in the lock word and none in the owner word,
+  // or the "waiters" flag alone.
+  it.each([
+    ['a thread id', 2 ** 22 - 7],
+    ['flag bits only', 0x80000000 | 0],
+  ])(
+    'a lock word no holder wrote (%s): the wait times out, then the mutex is remade',
+    (_, value) => {
+      const cache = t.open<string>({ ...OPTIONS, lockTimeout: 200 });
+      const other = t.open<string>({ ...OPTIONS, lockTimeout: 200 }); // not alone on the file
+      cache.set('k', 'stored');
+      const word = Buffer.alloc(4);
+      word.writeInt32LE(value);
+      for (let stripe = 0; stripe < SMALL.numPages; stripe++)
+        writeGarbage(H_MUTEXES + stripe * MUTEX_STRIDE, 4, word);
+      const started = performance.now();
+      other.set('k', 'after');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+      expect(cache.get('k')).toBe('after');
+      const again = performance.now();
+      cache.set('k', 'again'); // remade for everyone: no second wait
+      expect(performance.now() - again).toBeLessThan(190);
+      expect(other.get('k')).toBe('again');
+    },
+  );
+
+  it('a mutex garbled while its holder is inside: the write stands, the mutex is remade', () => {
+    const cache = t.open<string>({ ...OPTIONS, lockTimeout: 200 });
+    const other = t.open<string>({ ...OPTIONS, lockTimeout: 200 });
+    cache.set('k', 'stored');
+    cache.getAndSet('k', (value) => {
+      writeGarbage(H_MUTEXES, SMALL.numPages * MUTEX_STRIDE);
+      return `${value} and updated`;
+    });
+    expect(other.get('k')).toBe('stored and updated');
+    other.set('k', 'after');
+    expect(cache.get('k')).toBe('after');
   });
 
   it('a second lock by the same thread is refused, not a hang', () => {
