@@ -21,18 +21,24 @@ export function openFailure(err: unknown, defaultPath: boolean): SessionError {
   }
   // The cache lets system errors (EACCES, EROFS...) through as Node's.
   const code = isFastMmapError(err) ? sessionCodeFor(err.code) : 'ERR_SESSION_STORE_UNAVAILABLE';
-  const hint =
+  let hint = '';
+  if (isFastMmapError(err, 'ERR_FASTMMAP_NOT_A_CACHE_FILE')) hint = NOT_A_CACHE_FILE_HINT;
+  else if (
     defaultPath &&
     code === 'ERR_SESSION_STORE_UNAVAILABLE' &&
     !isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON')
-      ? defaultPathHint()
-      : '';
+  )
+    hint = defaultPathHint();
   return new SessionError(
     code,
     `FastMmapStore could not open the session file: ${(err as Error)?.message ?? String(err)}${hint}`,
     { cause: err },
   );
 }
+
+// The cache never replaces a file it cannot read: the path may name someone's real data.
+const NOT_A_CACHE_FILE_HINT =
+  '. If it is a session file that something else wrote over, stop every app that uses it and delete it (its sessions are lost: users sign in again); otherwise pass another path with new FastMmapStore({ storage })';
 
 function defaultPathHint(): string {
   const from = process.env.TMPDIR ? '$TMPDIR' : 'os.tmpdir()';

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FORMAT_VERSION } from '../../src/cache/layout.js';
 
 /** A real app start: the built library, in a process of its own with the environment given. */
 const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -56,6 +58,26 @@ describe('FastMmapStore open errors at the default path (containers, systemd uni
       cause: 'ERR_FASTMMAP_UNSAFE_FILE',
     });
     expect(r.message).toContain('storage');
+  });
+
+  it('a file with garbage over its header: the advice is to delete it, at either path', () => {
+    const tmp = join(scratch, 'damaged');
+    const dir = join(tmp, `fastmmap-${process.getuid?.()}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const chosen = join(scratch, 'damaged.fmcache');
+    for (const [env, options, path] of [
+      [{ TMPDIR: tmp }, {}, join(dir, `sessions.v${FORMAT_VERSION}.fmcache`)],
+      [{}, { storage: chosen }, chosen],
+    ] as const) {
+      writeFileSync(path, randomBytes(64 * 1024), { mode: 0o600 });
+      const r = startApp(env, options);
+      expect(r).toMatchObject({
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        cause: 'ERR_FASTMMAP_NOT_A_CACHE_FILE',
+      });
+      expect(r.message).toContain('delete it');
+      expect(r.message).not.toContain('TMPDIR');
+    }
   });
 
   it('does not talk about TMPDIR when the app chose the path', () => {
