@@ -52,10 +52,11 @@ function writeGarbage(offset: number, length: number, bytes = randomBytes(length
 }
 
 /** The contender fixture's result: its set of `k` in a process of its own. */
-async function runContender(): Promise<{ ok: boolean; ms?: number; code?: string }> {
-  const contender = spawn(process.execPath, [contenderScript, t.path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function runContender(
+  prefix: string[] = [],
+): Promise<{ ok: boolean; ms?: number; code?: string }> {
+  const command = [...prefix, process.execPath, contenderScript, t.path];
+  const contender = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(contender);
   let out = '';
   contender.stdout!.on('data', (d) => {
@@ -130,20 +131,10 @@ describe('page locks', () => {
     const cache = t.open<string>({ ...OPTIONS });
     cache.set('k', 'stored');
     const holder = await holdPageLock('hold', 1_000, OWN_PID_NAMESPACE);
-    const command = [...OWN_PID_NAMESPACE, process.execPath, contenderScript, t.path];
-    const contender = spawn(command[0]!, command.slice(1), {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(contender);
-    let out = '';
-    contender.stdout!.on('data', (d) => {
-      out += d;
-    });
-    await exited(contender);
+    const result = await runContender(OWN_PID_NAMESPACE);
     await exited(holder);
     // Not taken for a second lock by the holder (the same thread id in its own namespace):
     // the contender waited for the holder's getAndSet, then wrote after it.
-    const result = JSON.parse(out);
     expect(result).toMatchObject({ ok: true });
     expect(result.ms).toBeGreaterThan(300);
     expect(cache.get('k')).toBe('from the contender');
