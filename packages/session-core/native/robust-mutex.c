@@ -14,6 +14,15 @@
 
 static void make(pthread_mutex_t *mutex, int *rc);
 
+// Written after each mutex in the file (layout.ts: MUTEX_LIBC_TAG), so that a process of the
+// other C library, whose mutexes are laid out differently, can refuse the file.
+#define LIBC_TAG_OFFSET 56
+#ifdef __GLIBC__
+#define LIBC_TAG 0x474c4942u /* "GLIB" */
+#else
+#define LIBC_TAG 0x4d55534cu /* "MUSL" */
+#endif
+
 // Damage: bytes written over a mutex (garbage in the file) must not lock its pages for good.
 // glibc's layout is public (pthread_mutex_t.__data), so there a mutex is checked against one
 // made here at load; elsewhere (musl) nothing is checked.
@@ -95,8 +104,13 @@ static pthread_mutex_t *mutex_at(napi_env env, napi_value *argv) {
 // when check() finds it damaged.
 static napi_value init(napi_env env, napi_callback_info info) {
   ARGS(2)
+  size_t length;
+  void *data;
+  napi_get_buffer_info(env, argv[0], &data, &length);
+  if ((uint8_t *)mutex + LIBC_TAG_OFFSET + 4 > (uint8_t *)data + length) return number(env, EINVAL);
   int rc;
   make(mutex, &rc);
+  if (rc == 0) *(uint32_t *)((uint8_t *)mutex + LIBC_TAG_OFFSET) = LIBC_TAG;
   return number(env, rc);
 }
 
@@ -192,6 +206,7 @@ static napi_value module_init(napi_env env, napi_value exports) {
   learn_kind();
   napi_define_properties(env, exports, 5, methods);
   napi_set_named_property(env, exports, "mutexSize", number(env, (int32_t)sizeof(pthread_mutex_t)));
+  napi_set_named_property(env, exports, "libcTag", number(env, (int32_t)LIBC_TAG));
   napi_set_named_property(env, exports, "EOWNERDEAD", number(env, EOWNERDEAD));
   napi_set_named_property(env, exports, "EBUSY", number(env, EBUSY));
   napi_set_named_property(env, exports, "ETIMEDOUT", number(env, ETIMEDOUT));

@@ -45,6 +45,15 @@ export const MAX_STRIPES = 128;
  */
 export const H_MUTEXES = 4096;
 export const MUTEX_STRIDE = 64;
+/**
+ * Within a stride, after the mutex: which C library made it (u32, written by the addon's init;
+ * 0 in files made before it was). glibc and musl lay their mutexes out differently.
+ */
+export const MUTEX_LIBC_TAG = 56;
+export const LIBC_TAGS: Readonly<Record<number, string>> = {
+  1196181826: 'glibc', // "GLIB"
+  1297437516: 'musl', // "MUSL"
+};
 
 /** Page header offsets (bytes from the page start). */
 export const P_MAGIC = 0;

@@ -1,7 +1,7 @@
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FastMmapError } from './errors.js';
-import { H_MUTEXES, MUTEX_STRIDE } from './layout.js';
+import { H_MUTEXES, LIBC_TAGS, MUTEX_LIBC_TAG, MUTEX_STRIDE } from './layout.js';
 import { holdCreationLock, holdInUse } from './lock-files.js';
 import { loadFsExt, loadRobustMutex, type RobustMutexAddon } from './native-addons.js';
 import { TEST_NO_LOCK } from './test-hooks.js';
@@ -33,7 +33,7 @@ export class StripeLocks {
     this.canLock = !readOnly || TEST_NO_LOCK;
     if (readOnly) return;
     const mutex = loadRobustMutex();
-    if (mutex.mutexSize > MUTEX_STRIDE) {
+    if (mutex.mutexSize > MUTEX_LIBC_TAG) {
       throw new FastMmapError(
         'ERR_FASTMMAP_NATIVE_ADDON',
         `a pthread mutex takes ${mutex.mutexSize} bytes here, more than the ${MUTEX_STRIDE} the file format has for one`,
@@ -42,8 +42,13 @@ export class StripeLocks {
     this.mutex = mutex;
     // Alone on the file (just made, or left by processes that all ended, maybe at a reboot
     // that ran no robust-mutex cleanup): the mutexes are made anew before anyone locks.
-    this.inUseFd = holdInUse(cachePath, timeoutMs, () => this.initMutexes());
+    let alone = false;
+    this.inUseFd = holdInUse(cachePath, timeoutMs, () => {
+      alone = true;
+      this.initMutexes();
+    });
     try {
+      if (!alone) this.assertSameLibc();
       this.directoryFd = holdDirectory(dirname(cachePath));
     } catch (err) {
       this.close();
@@ -113,6 +118,25 @@ export class StripeLocks {
     } finally {
       guard.release();
     }
+  }
+
+  /**
+   * Joining processes that have the file open: their mutexes must be of our C library's
+   * layout, or neither side would exclude the other. Refused only when every stripe carries
+   * the same other library's tag: bytes written over some (damage) are remade on use instead.
+   */
+  private assertSameLibc(): void {
+    const own = this.mutex!.libcTag;
+    const first = this.map.readUInt32LE(mutexAt(0) + MUTEX_LIBC_TAG);
+    const other = LIBC_TAGS[first];
+    if (first === own >>> 0 || other === undefined) return;
+    for (let s = 1; s < this.stripes; s++) {
+      if (this.map.readUInt32LE(mutexAt(s) + MUTEX_LIBC_TAG) !== first) return;
+    }
+    throw new FastMmapError(
+      'ERR_FASTMMAP_LOCK_FAILED',
+      `${this.cachePath}: its page locks were made by a process using ${other}, and this one uses ${LIBC_TAGS[own >>> 0] ?? 'another C library'}; their mutexes differ, so they would not exclude each other. Run every process that shares the file on one C library (one base image), or give each its own file`,
+    );
   }
 
   private initMutexes(): void {

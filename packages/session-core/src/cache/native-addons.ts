@@ -21,6 +21,8 @@ export interface FsExt {
  */
 export interface RobustMutexAddon {
   readonly mutexSize: number;
+  /** Which C library this build uses (layout.ts LIBC_TAGS); init writes it after the mutex. */
+  readonly libcTag: number;
   readonly EOWNERDEAD: number;
   readonly EBUSY: number;
   readonly ETIMEDOUT: number;

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { H_MUTEXES, MUTEX_STRIDE } from '../../src/cache/layout.js';
+import { H_MUTEXES, LIBC_TAGS, MUTEX_LIBC_TAG, MUTEX_STRIDE } from '../../src/cache/layout.js';
 import { codeOf, SMALL, scratchDir } from './helpers.js';
 
 // The page locks are robust, process-shared pthread mutexes in the file's header: no system
@@ -193,6 +193,28 @@ describe('page locks', () => {
     expect(other.get('k')).toBe('stored and updated');
     other.set('k', 'after');
     expect(cache.get('k')).toBe('after');
+  });
+
+  it("a file whose processes use the other C library's mutexes is refused; damaged tags are not", () => {
+    const user = t.open<string>(OPTIONS); // keeps the file in use: a newcomer is not alone
+    user.set('k', 'stored');
+    const fd = openSync(t.path, 'r');
+    const own = Buffer.alloc(4);
+    readSync(fd, own, 0, 4, H_MUTEXES + MUTEX_LIBC_TAG);
+    closeSync(fd);
+    const ownTag = own.readUInt32LE();
+    expect(Object.keys(LIBC_TAGS).map(Number)).toContain(ownTag); // written by the maker
+    const foreign = Buffer.alloc(4);
+    foreign.writeUInt32LE(Number(Object.keys(LIBC_TAGS).find((tag) => Number(tag) !== ownTag)));
+    const tagAt = (stripe: number) => H_MUTEXES + stripe * MUTEX_STRIDE + MUTEX_LIBC_TAG;
+    for (let stripe = 0; stripe < SMALL.numPages; stripe++) writeGarbage(tagAt(stripe), 4, foreign);
+    expect(codeOf(() => t.open(OPTIONS))).toBe('ERR_FASTMMAP_LOCK_FAILED');
+    expect(() => t.open(OPTIONS)).toThrow(/C library/);
+    writeGarbage(tagAt(1), 4); // not every stripe alike: damage, not another library
+    const newcomer = t.open<string>(OPTIONS);
+    expect(newcomer.get('k')).toBe('stored');
+    newcomer.set('k', 'after');
+    expect(user.get('k')).toBe('after');
   });
 
   it('a second lock by the same thread is refused, not a hang', () => {
