@@ -115,6 +115,9 @@ export class FastMmapStore<D extends StoredData = StoredData>
     if (next !== undefined) this.#check(next);
     return next;
   };
+  /** The last id given and its cache key (see #key). */
+  #lastId: string | undefined;
+  #lastKey = '';
   /** Reused set options (the cache reads `ttl` synchronously and keeps nothing). */
   readonly #ttl = { ttl: 0 };
 
@@ -250,8 +253,14 @@ export class FastMmapStore<D extends StoredData = StoredData>
 
   #key(id: string): string {
     this.#assertOpen();
+    // A request reads its session, then commits it: the commit passes the very key string the
+    // read did, which the cache recognises without hashing it again.
+    if (id === this.#lastId) return this.#lastKey;
     assertValidId(id);
-    return KEY_PREFIX + id;
+    const key = KEY_PREFIX + id;
+    this.#lastId = id;
+    this.#lastKey = key;
+    return key;
   }
 
   #assertOpen(): void {
