@@ -36,7 +36,7 @@ export class StripeLocks {
     if (mutex.mutexSize > MUTEX_LIBC_TAG) {
       throw new FastMmapError(
         'ERR_FASTMMAP_NATIVE_ADDON',
-        `a pthread mutex takes ${mutex.mutexSize} bytes here, more than the ${MUTEX_STRIDE} the file format has for one`,
+        `a pthread mutex takes ${mutex.mutexSize} bytes here, more than the ${MUTEX_LIBC_TAG} the file format has for one`,
       );
     }
     this.mutex = mutex;
