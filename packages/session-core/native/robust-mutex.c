@@ -80,14 +80,16 @@ static napi_value number(napi_env env, int32_t value) {
   return result;
 }
 
-// The mutex at argv[0] + argv[1], or NULL when the offset is out of range or misaligned.
+// The mutex at argv[0] + argv[1], or NULL when the offset is out of range (the mutex and the
+// tag after it) or misaligned.
 static pthread_mutex_t *mutex_at(napi_env env, napi_value *argv) {
   void *data;
   size_t length;
   int32_t offset;
   if (napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok) return NULL;
   if (napi_get_value_int32(env, argv[1], &offset) != napi_ok) return NULL;
-  if (offset < 0 || offset % 8 != 0 || (size_t)offset + sizeof(pthread_mutex_t) > length)
+  if (offset < 0 || offset % 8 != 0 || (size_t)offset + sizeof(pthread_mutex_t) > length ||
+      (size_t)offset + LIBC_TAG_OFFSET + 4 > length)
     return NULL;
   return (pthread_mutex_t *)((uint8_t *)data + offset);
 }
@@ -104,10 +106,6 @@ static pthread_mutex_t *mutex_at(napi_env env, napi_value *argv) {
 // when check() finds it damaged.
 static napi_value init(napi_env env, napi_callback_info info) {
   ARGS(2)
-  size_t length;
-  void *data;
-  napi_get_buffer_info(env, argv[0], &data, &length);
-  if ((uint8_t *)mutex + LIBC_TAG_OFFSET + 4 > (uint8_t *)data + length) return number(env, EINVAL);
   int rc;
   make(mutex, &rc);
   if (rc == 0) *(uint32_t *)((uint8_t *)mutex + LIBC_TAG_OFFSET) = LIBC_TAG;

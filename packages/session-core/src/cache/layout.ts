@@ -50,10 +50,10 @@ export const MUTEX_STRIDE = 64;
  * 0 in files made before it was). glibc and musl lay their mutexes out differently.
  */
 export const MUTEX_LIBC_TAG = 56;
-export const LIBC_TAGS: Readonly<Record<number, string>> = {
-  1196181826: 'glibc', // "GLIB"
-  1297437516: 'musl', // "MUSL"
-};
+export const LIBC_TAGS: ReadonlyMap<number, string> = new Map([
+  [0x474c4942, 'glibc'], // "GLIB", as native/robust-mutex.c writes it
+  [0x4d55534c, 'musl'], // "MUSL"
+]);
 
 /** Page header offsets (bytes from the page start). */
 export const P_MAGIC = 0;

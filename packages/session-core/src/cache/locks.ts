@@ -128,14 +128,14 @@ export class StripeLocks {
   private assertSameLibc(): void {
     const own = this.mutex!.libcTag;
     const first = this.map.readUInt32LE(mutexAt(0) + MUTEX_LIBC_TAG);
-    const other = LIBC_TAGS[first];
+    const other = LIBC_TAGS.get(first);
     if (first === own >>> 0 || other === undefined) return;
     for (let s = 1; s < this.stripes; s++) {
       if (this.map.readUInt32LE(mutexAt(s) + MUTEX_LIBC_TAG) !== first) return;
     }
     throw new FastMmapError(
       'ERR_FASTMMAP_LOCK_FAILED',
-      `${this.cachePath}: its page locks were made by a process using ${other}, and this one uses ${LIBC_TAGS[own >>> 0] ?? 'another C library'}; their mutexes differ, so they would not exclude each other. Run every process that shares the file on one C library (one base image), or give each its own file`,
+      `${this.cachePath}: its page locks were made by a process using ${other}, and this one uses ${LIBC_TAGS.get(own >>> 0) ?? 'another C library'}; their mutexes differ, so they would not exclude each other. Run every process that shares the file on one C library (one base image), or give each its own file`,
     );
   }
 

@@ -203,9 +203,9 @@ describe('page locks', () => {
     readSync(fd, own, 0, 4, H_MUTEXES + MUTEX_LIBC_TAG);
     closeSync(fd);
     const ownTag = own.readUInt32LE();
-    expect(Object.keys(LIBC_TAGS).map(Number)).toContain(ownTag); // written by the maker
+    expect([...LIBC_TAGS.keys()]).toContain(ownTag); // written by the maker
     const foreign = Buffer.alloc(4);
-    foreign.writeUInt32LE(Number(Object.keys(LIBC_TAGS).find((tag) => Number(tag) !== ownTag)));
+    foreign.writeUInt32LE([...LIBC_TAGS.keys()].find((tag) => tag !== ownTag)!);
     const tagAt = (stripe: number) => H_MUTEXES + stripe * MUTEX_STRIDE + MUTEX_LIBC_TAG;
     for (let stripe = 0; stripe < SMALL.numPages; stripe++) writeGarbage(tagAt(stripe), 4, foreign);
     expect(codeOf(() => t.open(OPTIONS))).toBe('ERR_FASTMMAP_LOCK_FAILED');
