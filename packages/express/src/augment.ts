@@ -13,7 +13,10 @@ declare global {
       /** express-session's name for `req.session.id` (undefined without session()). */
       sessionID: string;
       /** connect-flash's API over the session's flash messages (passport's failureFlash). */
-      flash(type: string, message: unknown, ...format: unknown[]): void;
+      /** Queues each message; how many of that type are now unread (none queued for `[]`). */
+      flash(type: string, messages: unknown[]): number | undefined;
+      /** Queues a message (util.format with more arguments); how many of that type are unread. */
+      flash(type: string, message: unknown, ...format: unknown[]): number;
       flash(type: string): unknown[];
       flash(): Record<string, unknown[]>;
     }

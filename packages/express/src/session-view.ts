@@ -137,8 +137,8 @@ class SessionApi {
     return this.touch();
   }
 
-  flash(key: string, value: unknown): void {
-    this.#live.flash(key, value);
+  flash(key: string, value: unknown): number {
+    return this.#live.flash(key, value);
   }
 
   flashes(key: string): unknown[] {

@@ -296,18 +296,27 @@ describe('req.session, express-session style', () => {
   it("req.flash() is connect-flash's: queue, format, arrays, read one type or all", async () => {
     const { go } = await serve((req, res) => {
       if (req.query.step === 'queue') {
-        req.flash('info', 'saved');
-        req.flash('info', ['a', 'b']);
-        req.flash('error', '%s of %d failed', 'one', 3);
+        // Queuing returns how many of that type are unread, as connect-flash does.
+        const counts = [
+          req.flash('info', 'saved'),
+          req.flash('info', ['a', 'b']),
+          req.flash('error', '%s of %d failed', 'one', 3),
+          req.flash('info', []),
+        ];
         req.flash('empty', ''); // a falsy message reads, as in connect-flash
-        res.json({ queued: true });
+        res.json({ counts });
+        return;
+      }
+      if (req.query.step === 'more') {
+        res.json({ count: req.flash('info', 'c') });
         return;
       }
       res.json({ info: req.flash('info'), rest: req.flash(), after: req.flash() });
     });
-    await go('/route?step=queue');
+    expect((await go('/route?step=queue')).body).toEqual({ counts: [1, 3, 1, null] });
+    expect((await go('/route?step=more')).body).toEqual({ count: 4 });
     expect((await go('/route')).body).toEqual({
-      info: ['saved', 'a', 'b'],
+      info: ['saved', 'a', 'b', 'c'],
       rest: { error: ['one of 3 failed'] },
       after: {},
     });

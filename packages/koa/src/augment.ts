@@ -11,7 +11,10 @@ declare module 'koa' {
     get session(): KoaSession<SessionData>;
     set session(value: Session<SessionData> | null | undefined);
     /** connect-flash's API over the session's flash messages (koa-passport's failureFlash). */
-    flash(type: string, message: unknown, ...format: unknown[]): void;
+    /** Queues each message; how many of that type are now unread (none queued for `[]`). */
+    flash(type: string, messages: unknown[]): number | undefined;
+    /** Queues a message (util.format with more arguments); how many of that type are unread. */
+    flash(type: string, message: unknown, ...format: unknown[]): number;
     flash(type: string): unknown[];
     flash(): Record<string, unknown[]>;
   }

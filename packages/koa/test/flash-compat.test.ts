@@ -76,12 +76,12 @@ describe('ctx.flash (connect-flash API)', () => {
       if (ctx.path === '/set') {
         ctx.flash('info', 'via ctx.flash');
         ctx.session.flash('info', 'via session');
-        ctx.body = { queued: ctx.flash('info', 'x') === undefined };
+        ctx.body = { queued: ctx.flash('info', 'x') };
       } else ctx.body = ctx.session.flashes('info');
     });
     const url = await serve(app);
     const set = await fetch(`${url}/set`);
-    expect(await set.json()).toEqual({ queued: true });
+    expect(await set.json()).toEqual({ queued: 3 }); // unread of that type, as connect-flash
     const got = await fetch(`${url}/get`, { headers: { cookie: sessionCookie(set) } });
     expect(await got.json()).toEqual(['via ctx.flash', 'via session', 'x']);
   });

@@ -6,7 +6,7 @@ import type { Session } from './types.js';
  * connect-flash's `flash()` over the session's flash messages, for code and middleware written
  * for it (passport's `failureFlash`/`successFlash` call it). As connect-flash reads its
  * arguments: a type and a truthy message queue it (an array queues each message, more
- * arguments go through util.format); a type alone reads and removes that type's messages; no
+ * arguments go through util.format) and returns how many of that type are unread; a type alone reads and removes that type's messages; no
  * type reads and removes all of them, by type. `caller` names it in the error of a request
  * that has no session (`req.flash()`, `ctx.flash()`).
  */
@@ -25,8 +25,11 @@ export function connectFlash(
   if (!type) return session.flashes();
   const key = String(type);
   if (!message) return session.flashes(key);
-  if (args.length > 2) session.flash(key, format(...args.slice(1)));
-  else if (Array.isArray(message)) for (const each of message) session.flash(key, each);
-  else session.flash(key, message);
-  return undefined;
+  // What connect-flash returns for a queued message: how many of that type are now unread.
+  if (args.length > 2) return session.flash(key, format(...args.slice(1)));
+  if (!Array.isArray(message)) return session.flash(key, message);
+  // An empty array queues nothing and counts nothing (connect-flash throws a TypeError there).
+  let unread: number | undefined;
+  for (const each of message) unread = session.flash(key, each);
+  return unread;
 }

@@ -40,7 +40,8 @@ export class FlashBox {
     this.#loadedTaken = { ...taken };
   }
 
-  add(key: string, value: unknown): void {
+  /** Queues `value`; returns how many messages under `key` are now unread. */
+  add(key: string, value: unknown): number {
     // `queues.__proto__ = [...]` would replace a prototype, not queue a message.
     if (key === '__proto__') {
       throw new SessionError(
@@ -51,6 +52,7 @@ export class FlashBox {
     const queue = own(this.#added, key) ?? [];
     queue.push(value);
     this.#added[key] = queue;
+    return (own(this.#loaded, key)?.length ?? 0) + queue.length;
   }
 
   take(key: string): unknown[] {

@@ -180,11 +180,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return `Session (${state}) ${inspect(this.data, options)}`;
   }
 
-  flash(key: string, value: unknown): void {
+  flash(key: string, value: unknown): number {
     if (this.#destroyed) {
       throw new SessionError('ERR_SESSION_DESTROYED', 'flash() on a destroyed session');
     }
-    this.#flash().add(key, value);
+    return this.#flash().add(key, value);
   }
 
   flashes(key: string): unknown[];

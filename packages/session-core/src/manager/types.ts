@@ -93,8 +93,8 @@ export interface Session<D extends object = SessionData> {
   destroy(): Promise<void>;
   /** Extend the expiry at commit even when nothing changed. */
   touch(): void;
-  /** Queue a one-shot message under key. */
-  flash(key: string, value: unknown): void;
+  /** Queue a one-shot message under key; returns how many now wait there (as connect-flash). */
+  flash(key: string, value: unknown): number;
   /** Read and remove the flash messages under key. */
   flashes(key: string): unknown[];
   /** Read and remove every flash message, by key (connect-flash's `req.flash()`). */

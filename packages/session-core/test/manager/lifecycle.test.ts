@@ -748,6 +748,20 @@ for (const mode of ['async', 'sync'] as const) {
         expect(third.flashes('error')).toEqual(['oops']);
       });
 
+      it('flash() returns how many messages of its key are unread, stored ones included', async () => {
+        const { manager } = setup();
+        const first = await manager.load(undefined);
+        expect(first.flash('info', 'a')).toBe(1);
+        expect(first.flash('info', 'b')).toBe(2);
+        expect(first.flash('error', 'x')).toBe(1);
+        const cookie = cookiePair((await first.commit())[0]);
+
+        const second = await manager.load(cookie);
+        expect(second.flash('info', 'c')).toBe(3);
+        expect(second.flashes('info')).toEqual(['a', 'b', 'c']);
+        expect(second.flash('info', 'd')).toBe(1);
+      });
+
       it("takes keys named like Object.prototype's members as any other, and refuses __proto__", async () => {
         const { manager } = setup();
         const first = await manager.load(undefined);
