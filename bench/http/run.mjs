@@ -18,6 +18,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500); // per connection an
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 150); // per connection, not measured
 const CHECKED = 100; // requests per connection in the last pass, which checks the counters
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5); // the best round of each setup counts
+// About this many bytes of JSON in each session besides its counter (server.mjs reads it too).
+const SESSION_BYTES = Number(process.env.BENCH_SESSION_BYTES ?? 0);
 // BENCH_LOADER=node measures with the Node client even where wrk is installed.
 const LOADER = process.env.BENCH_LOADER ?? (wrkAvailable() ? 'wrk' : 'node');
 
@@ -216,7 +218,9 @@ console.log(
       LOADER === 'wrk'
         ? `from wrk (one thread per connection), ${SECONDS} s per setup and round`
         : `from the Node client in this process, ${fmt(CONNECTIONS * REQUESTS)} requests per setup and round`
-    } (best of ${ROUNDS} interleaved rounds); GET /inc increments a per-session counter;` +
+    } (best of ${ROUNDS} interleaved rounds); GET /inc increments a per-session counter${
+      SESSION_BYTES > 0 ? ` (sessions of ~${fmt(SESSION_BYTES)} bytes of JSON)` : ''
+    };` +
     ` counters checked after ${CHECKED} more requests per connection.`,
 );
 if (LOADER === 'node')

@@ -56,6 +56,25 @@ function sessionData(req) {
   return variant.startsWith('fastmmap') ? req.session.data : req.session;
 }
 
+/**
+ * What a logged-in user's session might hold besides the counter (BENCH_SESSION_BYTES: about
+ * that many bytes of JSON; 0, the default, adds nothing): a user, a CSRF secret, preferences
+ * and a cart that grows to the size.
+ */
+function sessionProfile(bytes) {
+  if (!(bytes > 0)) return undefined;
+  const profile = {
+    user: { id: 48213, name: 'Ada Lovelace', email: 'ada@example.com', roles: ['editor'] },
+    csrfSecret: 'b1946ac92492d2347c6235b4d2611184',
+    prefs: { theme: 'dark', locale: 'en-GB', pageSize: 50 },
+    cart: [],
+  };
+  for (let i = 0; JSON.stringify(profile).length < bytes; i++) {
+    profile.cart.push({ sku: `SKU-${100000 + i}`, qty: (i % 3) + 1, price: 1999 + i * 7 });
+  }
+  return profile;
+}
+
 if (cluster.isPrimary) {
   let listening = 0;
   cluster.on('listening', (_w, address) => {
@@ -73,8 +92,11 @@ if (cluster.isPrimary) {
   app.set('etag', false);
   const middleware = await sessionMiddleware();
   if (middleware) app.use(middleware);
+  const profile = sessionProfile(Number(process.env.BENCH_SESSION_BYTES ?? 0));
   app.get('/inc', (req, res) => {
     const data = sessionData(req);
+    // Stored once, when the session is made (as at a login), then only carried along.
+    if (data.count === undefined && profile !== undefined) data.profile = profile;
     data.count = (data.count ?? 0) + 1;
     res.json({ count: data.count });
   });
