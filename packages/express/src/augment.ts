@@ -12,10 +12,12 @@ declare global {
       session: ExpressSession<SessionData>;
       /** express-session's name for `req.session.id` (undefined without session()). */
       sessionID: string;
-      /** connect-flash's API over the session's flash messages (passport's failureFlash). */
-      /** Queues each message; how many of that type are now unread (none queued for `[]`). */
+      /**
+       * connect-flash's API over the session's flash messages (passport's failureFlash):
+       * queues each message, returns how many of that type are unread (undefined for `[]`).
+       */
       flash(type: string, messages: unknown[]): number | undefined;
-      /** Queues a message (util.format with more arguments); how many of that type are unread. */
+      /** Queues a message (util.format for more arguments); returns how many are unread. */
       flash(type: string, message: unknown, ...format: unknown[]): number;
       flash(type: string): unknown[];
       flash(): Record<string, unknown[]>;

@@ -10,10 +10,12 @@ declare module 'koa' {
   interface DefaultContext {
     get session(): KoaSession<SessionData>;
     set session(value: Session<SessionData> | null | undefined);
-    /** connect-flash's API over the session's flash messages (koa-passport's failureFlash). */
-    /** Queues each message; how many of that type are now unread (none queued for `[]`). */
+    /**
+     * connect-flash's API over the session's flash messages (koa-passport's failureFlash):
+     * queues each message, returns how many of that type are unread (undefined for `[]`).
+     */
     flash(type: string, messages: unknown[]): number | undefined;
-    /** Queues a message (util.format with more arguments); how many of that type are unread. */
+    /** Queues a message (util.format for more arguments); returns how many are unread. */
     flash(type: string, message: unknown, ...format: unknown[]): number;
     flash(type: string): unknown[];
     flash(): Record<string, unknown[]>;

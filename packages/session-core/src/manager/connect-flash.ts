@@ -6,9 +6,10 @@ import type { Session } from './types.js';
  * connect-flash's `flash()` over the session's flash messages, for code and middleware written
  * for it (passport's `failureFlash`/`successFlash` call it). As connect-flash reads its
  * arguments: a type and a truthy message queue it (an array queues each message, more
- * arguments go through util.format) and returns how many of that type are unread; a type alone reads and removes that type's messages; no
- * type reads and removes all of them, by type. `caller` names it in the error of a request
- * that has no session (`req.flash()`, `ctx.flash()`).
+ * arguments go through util.format) and return how many of that type are unread; a type alone
+ * reads and removes that type's messages; no type reads and removes all of them, by type.
+ * `caller` names it in the error of a request that has no session (`req.flash()`,
+ * `ctx.flash()`).
  */
 export function connectFlash(
   session: Session | undefined,
