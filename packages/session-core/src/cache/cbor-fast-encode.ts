@@ -3,25 +3,33 @@
  * strings, numbers, booleans, null, undefined and Dates), writing the very bytes cbor-x writes
  * with the cache's options (`useRecords: false`, `variableMapSize: true`) and its built-in Date
  * extension (tag 1). Anything else (non-ASCII text, invalid Dates, Buffers, Maps, BigInts, class
- * instances, __proto__ keys, values over 4 KiB, deep trees) gives undefined, and the caller
+ * instances, __proto__ keys, values over 1 MiB, deep trees) gives undefined, and the caller
  * encodes with cbor-x.
  * Giving up late costs the work done so far: Dates are common in sessions (a login time, an
  * expiry), and one used to send the whole session through both encoders. It skips cbor-x's
- * per-call setup and writes into one reused buffer, handing out one view per length (created
- * once): no allocation. The result is valid until the next call.
+ * per-call setup and writes into one reused buffer, handing out one view per length up to
+ * 4 KiB (created once): no allocation. The result is valid until the next call.
  */
-const CAPACITY = 4096;
 const MAX_DEPTH = 32;
+/** Lengths up to this get a view made once; the buffer starts at this size too. */
+const CACHED_VIEWS = 4096;
+/**
+ * The buffer doubles when a value does not fit, up to this: a larger value goes to cbor-x.
+ * Before, values over 4 KiB did, at ~3x the cost per byte plus the store's check walk.
+ */
+const MAX_CAPACITY = 1 << 20;
 
 // utf8Write: Buffer's own UTF-8 writer (what buffer.write calls), missing from the typings.
-const buffer = Buffer.allocUnsafeSlow(CAPACITY) as Buffer & {
-  utf8Write(text: string, offset: number): number;
-};
+type WritableBuffer = Buffer & { utf8Write(text: string, offset: number): number };
+let capacity = CACHED_VIEWS;
+let buffer = Buffer.allocUnsafeSlow(capacity) as WritableBuffer;
+/** Set when a write gave up for want of room, not for the value's shape: worth a retry. */
+let overflowed = false;
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 /** Little-endian hosts store a double's bytes reversed from CBOR's big-endian order. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const views = new Array<Buffer | undefined>(CAPACITY + 1).fill(undefined);
+const views = new Array<Buffer | undefined>(CACHED_VIEWS + 1).fill(undefined);
 let position = 0;
 let busy = false;
 
@@ -32,19 +40,39 @@ export function fastCborEncode(value: unknown): Buffer | undefined {
   busy = true;
   let done: boolean;
   try {
-    position = 0;
-    done = write(value, 0);
+    for (;;) {
+      position = 0;
+      overflowed = false;
+      done = write(value, 0);
+      if (done || !overflowed || capacity >= MAX_CAPACITY) break;
+      grow();
+    }
   } finally {
     busy = false;
   }
   if (!done) return undefined;
   const length = position;
+  if (length > CACHED_VIEWS) return buffer.subarray(0, length);
   let view = views[length];
   if (view === undefined) {
     view = buffer.subarray(0, length);
     views[length] = view;
   }
   return view;
+}
+
+/** A buffer twice as large; the views of the old one are dropped (earlier results keep it). */
+function grow(): void {
+  capacity = Math.min(capacity * 2, MAX_CAPACITY);
+  buffer = Buffer.allocUnsafeSlow(capacity) as WritableBuffer;
+  views.fill(undefined);
+}
+
+/** Whether `n` more bytes fit; if not, the encode is retried in a larger buffer. */
+function room(n: number): boolean {
+  if (position + n <= capacity) return true;
+  overflowed = true;
+  return false;
 }
 
 // typeof tests one at a time, most common first: TurboFan turns each into a type check, where a
@@ -63,14 +91,14 @@ function write(value: unknown, depth: number): boolean {
 }
 
 function writeByte(byte: number): boolean {
-  if (position >= CAPACITY) return false;
+  if (!room(1)) return false;
   buffer[position++] = byte;
   return true;
 }
 
 /** A major type's head with argument `n` (an unsigned 32-bit integer), as cbor-x writes it. */
 function writeHead(major: number, n: number): boolean {
-  if (position + 5 > CAPACITY) return false;
+  if (!room(5)) return false;
   if (n < 0x18) {
     buffer[position++] = major | n;
   } else if (n < 0x100) {
@@ -104,7 +132,7 @@ function writeNumber(value: number): boolean {
 
 /** A float64 item, big-endian, as cbor-x's DataView writes it. */
 function writeFloat64(value: number): boolean {
-  if (position + 9 > CAPACITY) return false;
+  if (!room(9)) return false;
   buffer[position++] = 0xfb;
   f64[0] = value;
   if (LITTLE_ENDIAN) for (let i = 7; i >= 0; i--) buffer[position++] = f64Bytes[i]!;
@@ -117,10 +145,10 @@ const LONG_STRING = 24;
 
 function writeString(value: string): boolean {
   const length = value.length;
-  if (!writeHead(0x60, length) || position + length > CAPACITY) return false;
+  if (!writeHead(0x60, length) || !room(length)) return false;
   // With room for 3 bytes per char nothing is cut off, so exactly `length` bytes written means
   // all ASCII (any other char, lone surrogates too, takes 2 or 3).
-  if (length >= LONG_STRING && position + 3 * length <= CAPACITY) {
+  if (length >= LONG_STRING && position + 3 * length <= capacity) {
     const written = buffer.utf8Write(value, position);
     position += written;
     return written === length;
@@ -143,7 +171,7 @@ function writeDate(date: Date): boolean {
   if (Number.isNaN(ms) || !writeByte(0xc1)) return false;
   const seconds = ms / 1000;
   if (ms % 1000 === 0 && seconds >= 0 && seconds < 0x100000000) {
-    if (position + 5 > CAPACITY) return false;
+    if (!room(5)) return false;
     buffer[position++] = 0x1a;
     buffer[position++] = seconds >>> 24;
     buffer[position++] = (seconds >>> 16) & 0xff;

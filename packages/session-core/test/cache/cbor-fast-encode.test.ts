@@ -115,9 +115,30 @@ describe('fastCborEncode', () => {
       Symbol('s'),
       deep,
       circular,
-      { big: 'x'.repeat(5000) },
+      { big: 'x'.repeat(2 ** 20) }, // over the buffer's 1 MiB limit
     ];
     for (const v of others) expect(fastCborEncode(v)).toBeUndefined();
+  });
+
+  it('takes values past its first 4 KiB (its buffer grows), with the same bytes as cbor-x', () => {
+    const cart = Array.from({ length: 2000 }, (_, i) => ({
+      sku: `SKU-${i}`,
+      qty: i % 3,
+      p: i / 4,
+    }));
+    const large: unknown[] = [
+      'x'.repeat(5000),
+      { big: 'y'.repeat(70_000), n: 1 },
+      { user: { id: 1, name: 'Ada' }, cart, at: new Date(0) },
+      'z'.repeat(2 ** 20 - 10), // just under the limit with its head
+    ];
+    for (const v of large) expect(expectSameOrNone(v)).toBe(true);
+    // Small values after the growth: the views of lengths up to 4 KiB are made anew.
+    for (const v of [{ count: 7 }, 'a'.repeat(100), 'b'.repeat(4096)]) {
+      expect(expectSameOrNone(v)).toBe(true);
+    }
+    // A non-ASCII character past 4 KiB still gives the value to cbor-x.
+    expect(fastCborEncode(`${'a'.repeat(6000)}é`)).toBeUndefined();
   });
 
   it('gives a nested encode from a getter to cbor-x, and the outer value stays right', () => {
