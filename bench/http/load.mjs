@@ -1,6 +1,9 @@
-// A minimal keep-alive HTTP/1.1 load generator: one socket per session cookie, requests sent
-// one after another on each socket, latencies in one histogram. (autocannon resets its
-// per-connection context on every loop, so it cannot pin one cookie to one connection.)
+// bench:http's load generator: one keep-alive HTTP/1.1 socket per session cookie, requests
+// sent one after another on each socket, latencies in one histogram. One event loop serves
+// every socket, so one wake-up handles all the responses that arrived meanwhile: on 2 shared
+// cores it leaves the servers more CPU than wrk's one thread per connection (see wrk-load.mjs).
+// (autocannon resets its per-connection context on every loop, so it cannot pin one cookie
+// to one connection.)
 import { connect } from 'node:net';
 import { createHistogram } from 'node:perf_hooks';
 
@@ -51,14 +54,18 @@ function runConnection(port, path, cookie, requests, histogram) {
 /** `requests` requests on each of `cookies.length` connections; returns throughput and p99. */
 export async function runLoad({ port, path, cookies, requests }) {
   const histogram = createHistogram();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const perConnection = await Promise.all(
     cookies.map((cookie) => runConnection(port, path, cookie, requests, histogram)),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const ok = perConnection.reduce((n, c) => n + c.ok, 0);
   const failed = perConnection.reduce((n, c) => n + c.failed, 0);
   return {
+    // This process does nothing else meanwhile: its CPU is the load generator's.
+    loaderCpuMs: (cpu.user + cpu.system) / 1000,
     perConnection,
     ok,
     failed,

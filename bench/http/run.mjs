@@ -1,6 +1,7 @@
-// pnpm bench:http: Express in a node:cluster of 2 workers, loaded by wrk (or, without wrk, by
-// this process) with one session cookie per keep-alive connection, for six setups measured in
-// one run. Each request increments a per-session counter; a last pass checks every counter.
+// pnpm bench:http: Express in a node:cluster of 2 workers, loaded by this process (or by wrk,
+// with BENCH_LOADER=wrk) with one session cookie per keep-alive connection, for six setups
+// measured in one run. Each request increments a per-session counter; a last pass checks
+// every counter.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -20,8 +21,18 @@ const CHECKED = 100; // requests per connection in the last pass, which checks t
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5); // the best round of each setup counts
 // About this many bytes of JSON in each session besides its counter (server.mjs reads it too).
 const SESSION_BYTES = Number(process.env.BENCH_SESSION_BYTES ?? 0);
-// BENCH_LOADER=node measures with the Node client even where wrk is installed.
-const LOADER = process.env.BENCH_LOADER ?? (wrkAvailable() ? 'wrk' : 'node');
+// The Node client (load.mjs) by default: on 2 shared cores it takes less CPU per request than
+// wrk with the one thread per connection that pinned cookies need, so the servers get more of
+// the cores. BENCH_LOADER=wrk measures with wrk instead; the table shows each loader's cost.
+const LOADER = process.env.BENCH_LOADER ?? 'node';
+if (LOADER !== 'node' && LOADER !== 'wrk') {
+  console.error(`BENCH_LOADER must be node or wrk, not ${LOADER}`);
+  process.exit(2);
+}
+if (LOADER === 'wrk' && !wrkAvailable()) {
+  console.error('BENCH_LOADER=wrk needs wrk on PATH (apt-get install wrk)');
+  process.exit(2);
+}
 
 const VARIANTS = [
   { id: 'fastmmap', label: '@fastmmap/express `session()` (FastMmapStore)' },
@@ -113,7 +124,10 @@ async function load(target, { warmup = false } = {}) {
       ? await runWrk({ port, path: '/inc', cookies, seconds: warmup ? 1 : SECONDS })
       : await runLoad({ port, path: '/inc', cookies, requests: warmup ? WARMUP : REQUESTS });
   // Server CPU per request (primary + workers): what the setup costs, whatever the client does.
-  result.serverUs = ((target.server.cpuMs() - cpuBefore) * 1000) / (result.ok + result.failed);
+  const requests = result.ok + result.failed;
+  result.serverUs = ((target.server.cpuMs() - cpuBefore) * 1000) / requests;
+  // The load generator's share of the same cores.
+  result.loaderUs = (result.loaderCpuMs * 1000) / requests;
   // Throughput counts answered 200s only: a setup that fails fast must not look fast.
   result.rps = result.ok / result.seconds;
   target.failed = (target.failed ?? 0) + result.failed;
@@ -223,23 +237,20 @@ console.log(
     };` +
     ` counters checked after ${CHECKED} more requests per connection.`,
 );
-if (LOADER === 'node')
-  console.log(
-    'Note: the Node client takes a good share of the cores from the servers, which shrinks' +
-      ' every ratio; install wrk (apt-get install wrk) for the reference measurement.',
-  );
 console.log(
   `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30)} GiB,` +
     ` Linux ${release()}, Node ${process.version}.\n`,
 );
-console.log('| setup | req/s | p50 ms | p99 ms | server CPU µs/req | vs ours | counters exact |');
-console.log('|---|---:|---:|---:|---:|---:|---|');
+console.log(
+  '| setup | req/s | p50 ms | p99 ms | server CPU µs/req | loader CPU µs/req | vs ours | counters exact |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|---|');
 for (const variant of VARIANTS) {
   const r = results.get(variant.id);
   const exact = variant.id === 'none' ? 'n/a' : `${r.consistent}/${CONNECTIONS}`;
   const failed = r.failedAll > 0 ? ` (${r.failedAll} non-200 in all rounds)` : '';
   console.log(
-    `| ${variant.label} | ${fmt(r.rps)}${failed} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverUs)} | ${fmt(r.rps / ours.rps, 2)}x | ${exact} |`,
+    `| ${variant.label} | ${fmt(r.rps)}${failed} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverUs)} | ${fmt(r.loaderUs)} | ${fmt(r.rps / ours.rps, 2)}x | ${exact} |`,
   );
 }
 const none = results.get('none');
@@ -261,8 +272,8 @@ function perRound(id) {
   const median = ratios[ratios.length >> 1];
   return `; per round: median ${fmt(median, 2)}x, ${fmt(ratios[0], 2)}-${fmt(ratios.at(-1), 2)}x`;
 }
-// By server CPU alone. The req/s ratios come out smaller: wrk takes about as much of the two
-// shared cores per request whatever the setup (~40 µs here, mostly system calls).
+// By server CPU alone. The req/s ratios come out smaller: the loader takes its share of the
+// two cores per request whatever the setup.
 const cpuRatio = (id) => fmt(results.get(id).serverUs / ours.serverUs, 2);
 console.log(
   `server CPU per request, connect-redis setup / ours = ${cpuRatio('es-redis')}x;` +

@@ -1,6 +1,7 @@
-// The load of bench:http through wrk (C, epoll): on a 2-core machine the client shares the
-// cores with the servers, and wrk takes far less of them per request than a Node client.
-// One wrk thread per connection, so each connection keeps its own session cookie.
+// bench:http's optional load through wrk (BENCH_LOADER=wrk). A wrk thread's Lua state cannot
+// tell its connections apart, so each connection keeps its own session cookie only with one
+// thread per connection: 32 threads that each sleep and wake once per response, which on a
+// 2-core machine costs more of the shared cores per request than the Node client (load.mjs).
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -17,14 +18,26 @@ export function wrkAvailable() {
   }
 }
 
+// bash's `times` prints the CPU time of the shell, then of its children (wrk): "0m1.234s 0m0.567s".
+const TIMES = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/;
+const withTimes = 'wrk "$@"; code=$?; times; exit $code';
+
+/** wrk's user + system CPU in ms, from the last line of `times`. */
+function childCpuMs(stdout) {
+  const match = stdout.trim().split('\n').at(-1)?.match(TIMES);
+  if (!match) return Number.NaN;
+  const [, um, us, sm, ss] = match.map(Number);
+  return ((um ?? 0) * 60 + (us ?? 0) + (sm ?? 0) * 60 + (ss ?? 0)) * 1000;
+}
+
 /** Loads `path` for `seconds` over one connection per cookie ('' = no cookie). */
 export function runWrk({ port, path, cookies, seconds }) {
   const n = String(cookies.length);
   const args = ['-t', n, '-c', n, '-d', `${seconds}s`, '--timeout', '10s', '-s', script];
   return new Promise((resolve, reject) => {
     execFile(
-      'wrk',
-      [...args, `http://127.0.0.1:${port}${path}`],
+      'bash',
+      ['-c', withTimes, 'wrk', ...args, `http://127.0.0.1:${port}${path}`],
       // "-" stands for "no cookie": the Lua split skips empty fields.
       { env: { ...process.env, COOKIES: cookies.map((c) => c || '-').join('|') } },
       (err, stdout, stderr) => {
@@ -34,6 +47,7 @@ export function runWrk({ port, path, cookies, seconds }) {
         const ok = r.ok.reduce((a, b) => a + b, 0);
         const failed = r.failed.reduce((a, b) => a + b, 0) + r.socketErrors;
         resolve({
+          loaderCpuMs: childCpuMs(stdout),
           perConnection: r.ok.map((okCount, i) => ({ ok: okCount, failed: r.failed[i] })),
           ok,
           failed,
