@@ -18,7 +18,7 @@ export function wrkAvailable() {
   }
 }
 
-// bash's `times` prints the CPU time of the shell, then of its children (wrk): "0m1.234s 0m0.567s".
+// The shell's `times` prints its own CPU time, then its children's (wrk's): "0m1.234s 0m0.567s".
 const TIMES = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/;
 const withTimes = 'wrk "$@"; code=$?; times; exit $code';
 
@@ -36,7 +36,7 @@ export function runWrk({ port, path, cookies, seconds }) {
   const args = ['-t', n, '-c', n, '-d', `${seconds}s`, '--timeout', '10s', '-s', script];
   return new Promise((resolve, reject) => {
     execFile(
-      'bash',
+      'sh',
       ['-c', withTimes, 'wrk', ...args, `http://127.0.0.1:${port}${path}`],
       // "-" stands for "no cookie": the Lua split skips empty fields.
       { env: { ...process.env, COOKIES: cookies.map((c) => c || '-').join('|') } },
