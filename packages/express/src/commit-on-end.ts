@@ -6,6 +6,7 @@ import {
   unreachableAfterHeaders,
   unsentCookieNames,
 } from '@fastmmap/session-core';
+import { headersSent } from './headers-sent.js';
 import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
 import { settle } from './holders.js';
 import type { RequestSession } from './request-session.js';
@@ -77,8 +78,8 @@ export function writeHeadWithCookies(
     return res;
   }
   // The lifetime the cookie goes out with: a later change cannot reach the browser.
-  if (!res.headersSent) state.maxAgeAtHeaders = state.current.maxAge;
-  if (!state.cookiesDone && !res.headersSent) {
+  if (!headersSent(res)) state.maxAgeAtHeaders = state.current.maxAge;
+  if (!state.cookiesDone && !headersSent(res)) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
     args = applyHeaders(res, args);
@@ -132,8 +133,8 @@ function endAfterCommit(
   end: ResponseMethod,
 ): ServerResponse {
   state.ended = true;
-  settle(state.req);
-  if (res.headersSent && skipUnreachable(res, state)) {
+  settle(state.req, res);
+  if (headersSent(res) && skipUnreachable(res, state)) {
     end.apply(res, args);
     return res;
   }
@@ -175,10 +176,10 @@ function endWithCookies(
   end: ResponseMethod,
   cookies: readonly string[],
 ): void {
-  if (!state.cookiesDone && !res.headersSent) {
+  if (!state.cookiesDone && !headersSent(res)) {
     state.cookiesDone = true;
     appendSetCookie(res, cookies);
-  } else if (res.headersSent && lifetimeChangedLate(state)) {
+  } else if (headersSent(res) && lifetimeChangedLate(state)) {
     // The record has the new lifetime, the browser's cookie the old one. A cookie that was
     // only due for a refresh (touchAfter, rolling) is not worth a word: the next response
     // sends it.

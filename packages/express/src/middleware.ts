@@ -2,7 +2,7 @@ import './augment.js';
 import { adapterManager, type Session, type SessionManager } from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ExpressSessionOptions } from './options.js';
-import { attachSession } from './prototype-hooks.js';
+import { attachSession, hasSession } from './prototype-hooks.js';
 import { RequestSession } from './request-session.js';
 import { createSessionView } from './session-view.js';
 
@@ -38,7 +38,7 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (say, app-wide and on a router): the first one wins.
-    if ((req.session as unknown) !== undefined) {
+    if (hasSession(req, res)) {
       next();
       return;
     }

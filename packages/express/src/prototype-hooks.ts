@@ -44,7 +44,7 @@ const RESPONSE_NAMES = ['end', 'writeHead', 'write'] as const;
 /** The request's state if session() is committing its response through the hooks. */
 function pendingState(res: ServerResponse): RequestSession | undefined {
   const req: IncomingMessage | undefined = res.req;
-  const state = req === undefined ? undefined : holderOf(req);
+  const state = req === undefined ? undefined : holderOf(req, res);
   return state instanceof RequestSession ? state : undefined;
 }
 
@@ -105,6 +105,19 @@ function hookRequestPrototype(proto: object): boolean {
   return true;
 }
 
+/**
+ * `req.session !== undefined` for the middleware's double-mount check. When `req.session` is
+ * our getter (the request's prototype is one we hooked, no own property), the holder is looked
+ * up with `res` in hand: the getter would reach `res.locals` through `req.res`.
+ */
+export function hasSession(req: IncomingMessage, res: ServerResponse): boolean {
+  const proto: object | null = Object.getPrototypeOf(req);
+  if (proto === null || !hookedPrototypes.has(proto) || Object.hasOwn(req, 'session')) {
+    return (req as { session?: unknown }).session !== undefined;
+  }
+  return holderOf(req, res)?.value !== undefined;
+}
+
 type WithSession = (
   res: ServerResponse,
   state: RequestSession,
@@ -158,7 +171,7 @@ export function attachSession(req: IncomingMessage, res: ServerResponse, state: 
   // res.req is how the hooks find the state (Node sets it; so does Express).
   const responseProto = res.req === req ? appPrototype(res, RESPONSE_NAMES) : undefined;
   const hooked = responseProto !== undefined && hookResponsePrototype(responseProto);
-  if (onPrototype && hooked) holdInFlight(req, state);
+  if (onPrototype && hooked) holdInFlight(req, res, state);
   else holdOnRequest(req, state);
   if (!onPrototype) (req as { session?: unknown }).session = state.value;
   if (!hooked) commitOnEnd(res, state);

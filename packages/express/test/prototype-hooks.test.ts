@@ -27,6 +27,14 @@ class SlowStore extends MemoryStore {
   }
 }
 
+/** A SlowStore whose reads are logged too. */
+class LoggedStore extends SlowStore {
+  override async get(id: string): Promise<StoredData | undefined> {
+    this.log.push('get');
+    return super.get(id);
+  }
+}
+
 const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await closeServer(s);
@@ -163,6 +171,52 @@ for (const [major, express] of [
       });
       expect(await (await fetch(`${url}/in`, { headers })).json()).toEqual({ in: 3, after: true });
       expect(store.log).toEqual(['committed', 'committed', 'committed', 'committed']);
+    });
+
+    it("a session() in a mounted app leaves the parent's session in place", async () => {
+      const store = new SlowStore();
+      const sub = express();
+      sub.use(session({ secret, store }));
+      sub.get('/in', (req, res) => {
+        data(req).in = true;
+        res.json({ id: req.session.id });
+      });
+      const app = express();
+      let parentId: string | undefined;
+      app.use(session({ secret, store }), (req, _res, next) => {
+        parentId = req.session.id;
+        next();
+      });
+      app.use(sub);
+      const url = await serve(app);
+      const res = await fetch(`${url}/in`);
+      expect(await res.json()).toEqual({ id: parentId });
+      expect(res.headers.getSetCookie()).toHaveLength(1);
+      expect(store.log).toEqual(['committed']);
+    });
+
+    it('an own req.session defined before session() is left alone', async () => {
+      const store = new LoggedStore();
+      const app = express();
+      app.use('/own', (req, _res, next) => {
+        Object.defineProperty(req, 'session', { value: { data: { mine: 1 } }, writable: true });
+        next();
+      });
+      app.use(session({ secret, store }));
+      app.get('/set', (req, res) => {
+        data(req).x = 1;
+        res.end();
+      });
+      app.get('/own', (req, res) => {
+        res.json(req.session.data);
+      });
+      const url = await serve(app);
+      const cookie = sessionCookie(await fetch(`${url}/set`));
+      expect(store.log).toEqual(['committed']);
+      const res = await fetch(`${url}/own`, { headers: { cookie: cookie! } });
+      expect(await res.json()).toEqual({ mine: 1 });
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect(store.log).toEqual(['committed']); // no load, no commit
     });
 
     it('wraps a response whose end() another middleware already replaced', async () => {
