@@ -77,9 +77,10 @@ export function writeHeadWithCookies(
     dropSecondAnswer(res, args);
     return res;
   }
+  const sent = headersSent(res);
   // The lifetime the cookie goes out with: a later change cannot reach the browser.
-  if (!headersSent(res)) state.maxAgeAtHeaders = state.current.maxAge;
-  if (!state.cookiesDone && !headersSent(res)) {
+  if (!sent) state.maxAgeAtHeaders = state.current.maxAge;
+  if (!state.cookiesDone && !sent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
     args = applyHeaders(res, args);
@@ -176,10 +177,11 @@ function endWithCookies(
   end: ResponseMethod,
   cookies: readonly string[],
 ): void {
-  if (!state.cookiesDone && !headersSent(res)) {
+  const sent = headersSent(res);
+  if (!state.cookiesDone && !sent) {
     state.cookiesDone = true;
     appendSetCookie(res, cookies);
-  } else if (headersSent(res) && lifetimeChangedLate(state)) {
+  } else if (sent && lifetimeChangedLate(state)) {
     // The record has the new lifetime, the browser's cookie the old one. A cookie that was
     // only due for a refresh (touchAfter, rolling) is not worth a word: the next response
     // sends it.

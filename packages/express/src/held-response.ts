@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { headersSent } from './headers-sent.js';
 
 /** The status and headers of a response whose end() waits for an asynchronous commit. */
 export interface HeldResponse {
@@ -22,7 +23,7 @@ export function holdResponse(res: ServerResponse): HeldResponse {
  * the way to the end() that was dropped.
  */
 export function restoreResponse(res: ServerResponse, held: HeldResponse): void {
-  if (res.headersSent) return;
+  if (headersSent(res)) return;
   res.statusCode = held.statusCode;
   res.statusMessage = held.statusMessage;
   for (const name of res.getHeaderNames()) {
