@@ -1,6 +1,7 @@
 import './augment.js';
 import { adapterManager, type Session, type SessionManager } from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { cookieHeader } from './cookie-header.js';
 import type { ExpressSessionOptions } from './options.js';
 import { attachSession, hasSession } from './prototype-hooks.js';
 import { RequestSession } from './request-session.js';
@@ -43,7 +44,7 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       return;
     }
     // The request is the RequestInfo: req.secure (Express's getter) runs only for a cookie.
-    const loaded = manager.loadNow(req.headers.cookie, req);
+    const loaded = manager.loadNow(cookieHeader(req), req);
     // A synchronous store gives the session in the call: no promise to wait for.
     if (loaded instanceof Promise)
       loaded.then((session) => begin(manager, req, res, next, session), next);
