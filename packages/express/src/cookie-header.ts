@@ -8,7 +8,10 @@ import { type IncomingHttpHeaders, IncomingMessage } from 'node:http';
 const nodeHeadersGetter = Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'headers')
   ?.get as ((this: IncomingMessage) => IncomingHttpHeaders) | undefined;
 
-/** Prototypes whose chain reaches IncomingMessage.prototype with no own `headers` on the way. */
+/**
+ * Prototypes whose chain reaches IncomingMessage.prototype with no own `headers` on the way:
+ * checked once per prototype (Express makes one per app), not on every request.
+ */
 const plainPrototypes = new WeakSet<object>();
 
 function inheritsNodeHeaders(req: IncomingMessage): boolean {
