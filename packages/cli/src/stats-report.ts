@@ -118,6 +118,7 @@ export function renderStats(
         ['unexpired evictions', highlight(stats.evictionsUnexpired)],
         ['repaired pages', highlight(stats.repairedPages)],
         ['dropped corrupt records', highlight(stats.droppedCorruptRecords)],
+        ['damaged pages (now)', highlight(stats.damagedPages)],
       ],
       true,
     ),
@@ -140,7 +141,13 @@ export function adviceLines(stats: CacheStats): string[] {
   }
   if (stats.repairedPages > 0) {
     advice.push(
-      `! ${formatCount(stats.repairedPages)} pages were repaired after a process died while writing them.`,
+      `! ${formatCount(stats.repairedPages)} pages were repaired: a process died while writing them, or their header or records were damaged.`,
+    );
+  }
+  if (stats.damagedPages > 0) {
+    advice.push(
+      `! ${formatCount(stats.damagedPages)} pages have a garbage header (written over by something else): their items and counters are left out above.`,
+      '  The next write to each starts it over (empty when its slot table cannot be trusted). `fastmmap verify` checks every page.',
     );
   }
   if (stats.droppedCorruptRecords > 0) {

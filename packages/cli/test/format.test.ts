@@ -3,7 +3,7 @@ import { drawBar, fillHistogram } from '../src/fill-histogram.js';
 import { formatBytes, formatDuration, safeText } from '../src/format.js';
 import { toJsonSafe } from '../src/json-output.js';
 
-const page = (fill: number) => ({ items: 1, bytesUsed: 1, fill });
+const page = (fill: number) => ({ items: 1, bytesUsed: 1, fill, damaged: false });
 
 describe('fill histogram', () => {
   it('puts each page in its tenth, a full page in the last bucket', () => {

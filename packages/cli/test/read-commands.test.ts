@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   evilKey,
@@ -88,6 +88,29 @@ describe('fastmmap stats', () => {
     const out = JSON.parse((await runCli(['stats', overfull.path, '--json'])).stdout);
     expect(out.evictionsUnexpired).toBe(overfull.stats.evictionsUnexpired);
     expect(out.fillHistogram.reduce((s: number, b: { pages: number }) => s + b.pages, 0)).toBe(1);
+  });
+
+  it('leaves a page whose header was written over out of the counts, and says so', async () => {
+    const damaged = sessionsFixture();
+    try {
+      const page = damaged.stats.pages.findIndex((p) => p.items > 0);
+      const bytes = readFileSync(damaged.path);
+      // The file header is 12 KiB; the page's 128-byte header (its counters too) starts its page.
+      bytes.fill(0xa5, 12288 + page * 8192, 12288 + page * 8192 + 128);
+      writeFileSync(damaged.path, bytes);
+      const { code, stdout } = await runCli(['stats', damaged.path]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^ {2}damaged pages \(now\) +1$/m);
+      expect(stdout).toContain('! 1 pages have a garbage header');
+      // The garbage counters raise no false alarms.
+      expect(stdout).not.toContain('were evicted before they expired');
+      expect(stdout).not.toContain('were repaired');
+      const out = JSON.parse((await runCli(['stats', damaged.path, '--json'])).stdout);
+      expect(out.damagedPages).toBe(1);
+      expect(out.items).toBe(damaged.stats.items - damaged.stats.pages[page]!.items);
+    } finally {
+      damaged.cleanup();
+    }
   });
 });
 

@@ -31,13 +31,17 @@ export function cacheStats(path: string, header: FileHeader, store: PageStore): 
     droppedCorruptRecords: 0,
   };
   const pages: PageStats[] = [];
+  let damagedPages = 0;
   for (let page = 0; page < header.numPages; page++) {
     const c = store.pageCounters(page);
+    // A damaged page's counters read as 0: its garbage would swamp every total.
+    if (c.damaged) damagedPages++;
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
     pages.push({
       items: c.items,
       bytesUsed: c.bytesUsed,
       fill: c.capacity > 0 ? c.bytesUsed / c.capacity : 0,
+      damaged: c.damaged,
     });
   }
   return {
@@ -52,6 +56,7 @@ export function cacheStats(path: string, header: FileHeader, store: PageStore): 
     codec: header.codec,
     lockStripes: header.stripes,
     ...totals,
+    damagedPages,
     pages,
   };
 }

@@ -2,7 +2,7 @@ import { isMainThread } from 'node:worker_threads';
 import { cacheStats, sumCounter, type VerifyReport, verifyReport } from './cache-report.js';
 import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
 import { DecodedMemo } from './decoded-memo.js';
-import { decodeError, FastMmapError, invalidKey } from './errors.js';
+import { codecMismatch, decodeError, FastMmapError, invalidKey } from './errors.js';
 import { openCacheFile } from './file.js';
 import { FileUpkeep } from './file-upkeep.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
@@ -138,10 +138,7 @@ export class FastMmapCache<V = unknown> {
       if (!codecGiven && (h.codec === 'json' || h.codec === 'raw' || h.codec === 'cbor')) {
         codec = resolveCodec(h.codec);
       } else if (!o.readOnly) {
-        throw new FastMmapError(
-          'ERR_FASTMMAP_INVALID_OPTION',
-          `${o.path} holds values of codec '${h.codec}', not '${codec.name}': open it with the same codec`,
-        );
+        throw codecMismatch(o.path, h.codec, codec.name);
       } else if (!codecGiven) {
         codec = resolveCodec('raw'); // inspecting a file of an unknown custom codec: bytes
       }

@@ -63,3 +63,21 @@ export function decodeError(codec: string, key: string, err: unknown): FastMmapE
     { cause: err },
   );
 }
+
+/** The codec named in the file's header, for each codec-mismatch error (see fileCodecOf). */
+const fileCodecs = new WeakMap<FastMmapError, string>();
+
+/** ERR_FASTMMAP_INVALID_OPTION: the file holds values of another codec than the one given. */
+export function codecMismatch(path: string, fileCodec: string, given: string): FastMmapError {
+  const err = new FastMmapError(
+    'ERR_FASTMMAP_INVALID_OPTION',
+    `${path} holds values of codec '${fileCodec}', not '${given}': open it with the same codec`,
+  );
+  fileCodecs.set(err, fileCodec);
+  return err;
+}
+
+/** The file's codec when `err` is a codec mismatch, so a wrapper can give its own advice. */
+export function fileCodecOf(err: unknown): string | undefined {
+  return err instanceof FastMmapError ? fileCodecs.get(err) : undefined;
+}

@@ -592,7 +592,25 @@ export class PageStore {
   }
 
   /** The counters and fill of a page, read without the lock (numbers may be a moment stale). */
+  /**
+   * Whether the page's header fails the checks a writer makes before it trusts the page (random
+   * bytes over it, say): its counters are garbage too. Lock-free, so a check that a writer
+   * overlapped is tried again; one that keeps failing (a writer died mid-write) is reported.
+   */
+  headerDamaged(page: number): boolean {
+    const base = this.base(page);
+    const g = this.genIndex(base);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const gen = Atomics.load(this.i32, g);
+      if (this.headerSane(base, page)) return false;
+      if ((gen & 1) === 0 && Atomics.load(this.i32, g) === gen) return true;
+    }
+    return true;
+  }
+
+  /** The page's counters; all zero, and `damaged`, when its header is garbage. */
   pageCounters(page: number): PageCounters {
+    if (this.headerDamaged(page)) return DAMAGED_PAGE_COUNTERS;
     const base = this.base(page);
     const numSlots = this.u32[(base + P_NUM_SLOTS) >>> 2]!;
     return {
@@ -609,6 +627,7 @@ export class PageStore {
       evictionsUnexpired: this.read64(base + P_EVICTIONS_UNEXPIRED),
       repairedPages: this.read64(base + P_REPAIRS),
       droppedCorruptRecords: this.read64(base + P_DROPPED),
+      damaged: false,
     };
   }
 }
@@ -626,4 +645,22 @@ export interface PageCounters {
   evictionsUnexpired: number;
   repairedPages: number;
   droppedCorruptRecords: number;
+  /** The header is garbage (see headerDamaged): every count above is 0, not what it holds. */
+  damaged: boolean;
 }
+
+const DAMAGED_PAGE_COUNTERS: PageCounters = Object.freeze({
+  items: 0,
+  bytesUsed: 0,
+  capacity: 0,
+  hits: 0,
+  misses: 0,
+  sets: 0,
+  deletes: 0,
+  expiredRemovals: 0,
+  evictions: 0,
+  evictionsUnexpired: 0,
+  repairedPages: 0,
+  droppedCorruptRecords: 0,
+  damaged: true,
+});

@@ -85,6 +85,8 @@ export interface PageStats {
   bytesUsed: number;
   /** bytesUsed / data area capacity, 0..1. */
   fill: number;
+  /** The page's header is garbage: its counts read as 0 until a write starts it over. */
+  damaged: boolean;
 }
 
 /** Counters are kept in the file: they cover every process that shares it. */
@@ -115,9 +117,18 @@ export interface CacheStats {
   evictions: number;
   /** LRU evictions of items that had not expired yet: live data lost to lack of room. */
   evictionsUnexpired: number;
-  /** Pages found torn (write-in-progress marker set) and repaired. */
+  /**
+   * Pages repaired by a writer: found torn (a process died while writing them), with a garbage
+   * header, or with records their slot table disagrees with.
+   */
   repairedPages: number;
   /** Records dropped because their checksum or decoding failed. */
   droppedCorruptRecords: number;
+  /**
+   * Pages whose header is garbage right now (`verify()` counts them among its badPages). Their
+   * counters are left out of every total above; the next write to one starts it over, empty
+   * when its slot table cannot be trusted.
+   */
+  damagedPages: number;
   pages: PageStats[];
 }

@@ -70,7 +70,7 @@ export const cacheFamilies: readonly FamilyDefinition[] = [
   {
     name: 'repaired_pages_total',
     type: 'counter',
-    help: 'Pages found torn by a process killed mid-write, and repaired.',
+    help: 'Pages repaired: torn by a process killed mid-write, or with a damaged header or records.',
     value: (s) => s.repairedPages,
   },
   {
@@ -78,6 +78,12 @@ export const cacheFamilies: readonly FamilyDefinition[] = [
     type: 'counter',
     help: 'Records dropped because their checksum or decoding failed.',
     value: (s) => s.droppedCorruptRecords,
+  },
+  {
+    name: 'damaged_pages',
+    type: 'gauge',
+    help: 'Pages whose header is garbage now, left out of the other figures; the next write to one starts it over.',
+    value: (s) => s.damagedPages,
   },
   {
     name: 'items',

@@ -136,7 +136,8 @@ export class FastMmapStore<D extends StoredData = StoredData>
       return;
     }
     const appName = options.appName ?? 'sessions';
-    defaultCachePathFor(appName); // validates the name early, as a SessionError
+    const defaultPath = defaultCachePathFor(appName); // validates the name early, as a SessionError
+    const path = options.storage ?? defaultPath; // for the message if the open fails
     const cacheOptions: CacheOptions = {
       // No path: the cache itself picks the default one and creates its private 0700 dir.
       ...(options.storage !== undefined ? { path: options.storage } : { appName }),
@@ -159,7 +160,7 @@ export class FastMmapStore<D extends StoredData = StoredData>
     try {
       this.cache = FastMmapCache.open(cacheOptions);
     } catch (err) {
-      throw openFailure(err, options.storage === undefined);
+      throw openFailure(err, path, options.storage === undefined);
     }
     this.#ownsCache = true;
     this.#check = assertPlainObjectData;

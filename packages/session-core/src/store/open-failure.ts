@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { fileCodecOf } from '../cache/errors.js';
 import { isFastMmapError } from '../cache/index.js';
 import { SessionError } from '../errors.js';
 import { sessionCodeFor } from './cache-errors.js';
@@ -9,13 +10,22 @@ import { sessionCodeFor } from './cache-errors.js';
  * path that cannot be used, where that path comes from ($TMPDIR and the uid, which the path
  * alone does not say: a read-only or missing temp dir in a container or a systemd unit).
  */
-export function openFailure(err: unknown, defaultPath: boolean): SessionError {
+export function openFailure(err: unknown, path: string, defaultPath: boolean): SessionError {
   if (isFastMmapError(err, 'ERR_FASTMMAP_GEOMETRY')) {
     // The cache's advice names its own adoptGeometry option, which this store passes on only
     // through an open cache.
     return new SessionError(
       'ERR_SESSION_OPTIONS',
       `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) }) (close that cache yourself). To resize it with the sessions in it: stop the apps, run \`fastmmap copy FROM TO --cache-size <bytes>\` (@fastmmap/cli), start them on TO`,
+      { cause: err },
+    );
+  }
+  const fileCodec = fileCodecOf(err);
+  if (fileCodec !== undefined) {
+    // The cache's advice ("the same codec") names an option this store does not take.
+    return new SessionError(
+      'ERR_SESSION_OPTIONS',
+      `FastMmapStore keeps sessions in files of codec 'cbor', and ${path} was made with codec '${fileCodec}' (by FastMmapCache.open, or another app). Give the sessions a file of their own with new FastMmapStore({ storage }), or open this one yourself: new FastMmapStore({ cache: FastMmapCache.open({ path, codec: '${fileCodec}' }) }) (values then come back as that codec gives them: 'json' turns Dates into strings)`,
       { cause: err },
     );
   }
@@ -31,7 +41,8 @@ export function openFailure(err: unknown, defaultPath: boolean): SessionError {
     hint = defaultPathHint();
   return new SessionError(
     code,
-    `FastMmapStore could not open the session file: ${(err as Error)?.message ?? String(err)}${hint}`,
+    // A system error may name a lock file beside it, not the file the user chose.
+    `FastMmapStore could not open the session file ${path}: ${(err as Error)?.message ?? String(err)}${hint}`,
     { cause: err },
   );
 }

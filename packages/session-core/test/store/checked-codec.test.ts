@@ -115,8 +115,22 @@ describe('the fast encoder and the data check', () => {
   it('a store opens a file of another codec as ERR_SESSION_OPTIONS instead of writing into it', async () => {
     const path = file();
     FastMmapCache.open({ path, numPages: 2, codec: 'json' }).close();
-    expect(() => new FastMmapStore({ storage: path, numPages: 2 })).toThrow(
-      expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),
+    let thrown: unknown;
+    try {
+      new FastMmapStore({ storage: path, numPages: 2 });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'ERR_SESSION_OPTIONS' });
+    // Its advice is one this store can follow (it takes no codec option).
+    const message = (thrown as Error).message;
+    expect(message).toContain(`${path} was made with codec 'json'`);
+    expect(message).toContain(
+      "new FastMmapStore({ cache: FastMmapCache.open({ path, codec: 'json' }) })",
     );
+    const store = new FastMmapStore({ cache: FastMmapCache.open({ path, codec: 'json' }) });
+    await store.store('s', { n: 1 }, 60_000);
+    expect(await store.get('s')).toEqual({ n: 1 });
+    store.cache.close();
   });
 });

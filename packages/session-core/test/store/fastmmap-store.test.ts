@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FastMmapCache, FastMmapError } from '../../src/cache/index.js';
 import { FastMmapStore } from '../../src/index.js';
@@ -133,6 +133,17 @@ describe('FastMmapStore', () => {
     expect(order).toEqual(['other work', 'purged']);
     expect(await store.get(`kept-${'x'.repeat(20)}`)).toMatchObject({ kept: true });
     await store.close();
+  });
+
+  it('a file that cannot be opened is named in the message, not only a lock file beside it', () => {
+    const path = join(file(), 'sessions.fmcache'); // under a regular file: ENOTDIR
+    writeFileSync(dirname(path), '');
+    expect(() => new FastMmapStore({ storage: path })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        message: expect.stringContaining(`could not open the session file ${path}: `),
+      }),
+    );
   });
 
   it('maps each cache error code onto a session code', () => {
