@@ -101,9 +101,17 @@ export function describeClusterMode(name: string, script: string, visit: Visit):
         const go = browser(app.url);
         await visitUntil(go, 1, (pids) => pids.size > 0);
         process.kill(dead!, 'SIGKILL');
-        await vi.waitFor(() => expect(app.stderr()).toMatch(/died \(SIGKILL\): replaced by \d+/));
+        // A new worker starts in ~0.5 s idle; 1 s (waitFor's default) was missed under load.
+        const started = { timeout: 20_000, interval: 50 };
+        await vi.waitFor(
+          () => expect(app.stderr()).toMatch(/died \(SIGKILL\): replaced by \d+/),
+          started,
+        );
         const [, spare] = /died \(SIGKILL\): replaced by (\d+)/.exec(app.stderr())!;
-        await vi.waitFor(() => expect(app.stdout()).toContain(`worker ${spare} listening`));
+        await vi.waitFor(
+          () => expect(app.stdout()).toContain(`worker ${spare} listening`),
+          started,
+        );
         await visitUntil(go, 2, (pids) => pids.has(Number(spare)));
         expect(await app.stop()).toBe(0);
       } finally {

@@ -16,8 +16,9 @@ export const verifyCommand: Command = {
   help: helpPage({
     synopsis,
     description:
-      'Checks every page under its lock (shared: apps keep running): page headers, slot tables\n' +
-      'and record checksums. Changes nothing: a torn page is repaired by the next write to it.\n' +
+      'Checks every page, taking no lock (apps keep running; a page that a writer changes is\n' +
+      'read again): page headers, slot tables and record checksums. Changes nothing: a torn\n' +
+      'page is repaired by the next write to it.\n' +
       'Exits with 5 when a problem was found. With --json prints\n' +
       '{ ok, pages, items, badRecords, tornPages, badPages }.',
     options: [jsonOption],
