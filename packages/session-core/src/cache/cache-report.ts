@@ -1,6 +1,6 @@
 import type { FileHeader } from './header.js';
 import type { PageCheck } from './page-check.js';
-import type { PageCounters, PageStore } from './page-store.js';
+import { NO_COUNTS, type PageCounters, type PageCounts, type PageStore } from './page-store.js';
 import type { CacheStats, PageStats } from './types.js';
 
 /** What `verify()` found; `ok` is true when nothing is wrong. */
@@ -17,19 +17,7 @@ export interface VerifyReport {
 
 /** `stats()`: the header's facts and every page's counters, summed (they are in the file). */
 export function cacheStats(path: string, header: FileHeader, store: PageStore): CacheStats {
-  const totals = {
-    items: 0,
-    bytesUsed: 0,
-    hits: 0,
-    misses: 0,
-    sets: 0,
-    deletes: 0,
-    expiredRemovals: 0,
-    evictions: 0,
-    evictionsUnexpired: 0,
-    repairedPages: 0,
-    droppedCorruptRecords: 0,
-  };
+  const totals: PageCounts = { ...NO_COUNTS };
   const pages: PageStats[] = [];
   let damagedPages = 0;
   for (let page = 0; page < header.numPages; page++) {

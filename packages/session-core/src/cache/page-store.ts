@@ -649,10 +649,13 @@ export interface PageCounters {
   damaged: boolean;
 }
 
-const DAMAGED_PAGE_COUNTERS: PageCounters = Object.freeze({
+/** The counters that add up over pages (what stats() sums). */
+export type PageCounts = Omit<PageCounters, 'capacity' | 'damaged'>;
+
+/** Every summed counter at 0. */
+export const NO_COUNTS: Readonly<PageCounts> = Object.freeze({
   items: 0,
   bytesUsed: 0,
-  capacity: 0,
   hits: 0,
   misses: 0,
   sets: 0,
@@ -662,5 +665,10 @@ const DAMAGED_PAGE_COUNTERS: PageCounters = Object.freeze({
   evictionsUnexpired: 0,
   repairedPages: 0,
   droppedCorruptRecords: 0,
+});
+
+const DAMAGED_PAGE_COUNTERS: PageCounters = Object.freeze({
+  ...NO_COUNTS,
+  capacity: 0,
   damaged: true,
 });
