@@ -16,7 +16,7 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
     // through an open cache.
     return new SessionError(
       'ERR_SESSION_OPTIONS',
-      `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) }) (close that cache yourself). To resize it with the sessions in it: stop the apps, run \`fastmmap copy FROM TO --cache-size <bytes>\` (@fastmmap/cli), start them on TO`,
+      `${err.message}. To keep the file's size: new FastMmapStore({ cache: FastMmapCache.open({ path, adoptGeometry: true }) }), FastMmapCache from '@fastmmap/session-core/cache' (close that cache yourself). To resize it with the sessions in it: stop the apps, run \`fastmmap copy FROM TO --cache-size <bytes>\` (@fastmmap/cli), start them on TO`,
       { cause: err },
     );
   }
@@ -25,7 +25,7 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
     // The cache's advice ("the same codec") names an option this store does not take.
     return new SessionError(
       'ERR_SESSION_OPTIONS',
-      `FastMmapStore keeps sessions in files of codec 'cbor', and ${path} was made with codec '${fileCodec}' (by FastMmapCache.open, or another app). Give the sessions a file of their own with new FastMmapStore({ storage }), or open this one yourself: new FastMmapStore({ cache: FastMmapCache.open({ path, codec: '${fileCodec}' }) }) (values then come back as that codec gives them: 'json' turns Dates into strings)`,
+      `FastMmapStore keeps sessions in files of codec 'cbor', and ${path} was made with codec '${fileCodec}' (by FastMmapCache.open, or another app). Give the sessions a file of their own with new FastMmapStore({ storage }), or open this one yourself: new FastMmapStore({ cache: FastMmapCache.open({ path, codec: '${fileCodec}' }) }), FastMmapCache from '@fastmmap/session-core/cache' (values then come back as that codec gives them: 'json' turns Dates into strings)`,
       { cause: err },
     );
   }
