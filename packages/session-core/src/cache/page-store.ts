@@ -591,7 +591,6 @@ export class PageStore {
     return this.u32[w]! + this.u32[w + 1]! * 0x100000000;
   }
 
-  /** The counters and fill of a page, read without the lock (numbers may be a moment stale). */
   /**
    * Whether the page's header fails the checks a writer makes before it trusts the page (random
    * bytes over it, say): its counters are garbage too. Lock-free, so a check that a writer
@@ -608,7 +607,10 @@ export class PageStore {
     return true;
   }
 
-  /** The page's counters; all zero, and `damaged`, when its header is garbage. */
+  /**
+   * The counters and fill of a page, read without the lock (numbers may be a moment stale); all
+   * zero, and `damaged`, when its header is garbage.
+   */
   pageCounters(page: number): PageCounters {
     if (this.headerDamaged(page)) return DAMAGED_PAGE_COUNTERS;
     const base = this.base(page);
