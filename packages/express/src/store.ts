@@ -152,13 +152,25 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
     });
   }
 
-  /** Moves the expiry without rewriting the data (the stored cookie is refreshed on save). */
+  /**
+   * Moves the expiry and refreshes the stored cookie, keeping the stored data, as
+   * express-session's MemoryStore does. Left as it was, the cookie would come back with a past
+   * `expires`, and an explicit save() of that session would then be taken for an expired one
+   * and dropped.
+   */
   touch(sid: string, session: ExpressSessionInput, callback?: Callback): void {
     this.run(callback, 'touch a session', sid, () => {
       if (this.disableTouch) return;
       const ttl = this.lifetime(session);
-      if (ttl <= 0) this.cache.delete(this.prefix + sid);
-      else this.cache.touch(this.prefix + sid, { ttl });
+      const key = this.prefix + sid;
+      if (ttl <= 0) this.cache.delete(key);
+      // Data another worker saved meanwhile stays: only the cookie is this request's.
+      else
+        this.cache.getAndSet(
+          key,
+          (stored) => (stored === undefined ? undefined : { ...stored, cookie: session.cookie }),
+          { ttl },
+        );
     });
   }
 

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { type ExpressSessionRecord, ExpressSessionStore } from '@fastmmap/express/store';
 import express from 'express';
 import expressSession from 'express-session';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeServer, listen } from './helpers/http-server.js';
 
 const secret = 'express-session-store-test-secret-0123456789';
@@ -70,6 +70,11 @@ async function startApp(
       req.session.save((err2) => (err2 ? next(err2) : res.json({ id: req.sessionID })));
     });
   });
+  // An explicit save() in a handler, before express-session refreshes the cookie at the end.
+  app.post('/save-now', (req, res, next) => {
+    (req.session as unknown as Sess).saved = true;
+    req.session.save((err) => (err ? next(err) : res.json({ maxAge: req.session.cookie.maxAge })));
+  });
   app.post('/logout', (req, res, next) => {
     req.session.destroy((err) => (err ? next(err) : res.json({ ok: true })));
   });
@@ -130,7 +135,31 @@ describe('ExpressSessionStore with the real express-session', () => {
     expect(await cb<number>((done) => store.length(done))).toBe(0);
   });
 
-  it('touch moves the expiry of an unchanged session without rewriting it', async () => {
+  it("touch refreshes the stored cookie, so a later explicit save() keeps the session (as MemoryStore's does)", async () => {
+    // express-session's Cookie reads Date.now(): one faked clock for it and the store.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const store = openStore({ clock: () => Date.now() });
+      const app = await startApp(store); // a 60 s cookie
+      const sid = String((await app.go('GET', '/inc')).body.id);
+      vi.setSystemTime(Date.now() + 50_000);
+      await app.go('GET', '/me'); // unmodified: express-session calls store.touch
+      const stored = await cb<Sess>((done) => store.get(sid, done));
+      expect((stored.cookie.expires as Date).getTime()).toBeGreaterThan(Date.now() + 59_000);
+      vi.setSystemTime(Date.now() + 20_000); // past the first expiry, inside the touched one
+      const saved = await app.go('POST', '/save-now');
+      expect(saved.body.maxAge).toBeGreaterThan(30_000);
+      expect(await cb<Sess>((done) => store.get(sid, done))).toMatchObject({
+        views: 1,
+        saved: true,
+      });
+      expect((await app.go('GET', '/inc')).body).toMatchObject({ id: sid, views: 2 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('touch moves the expiry of an unchanged session, keeping its data', async () => {
     // A browser-session cookie: the store's own ttl (90 s here) decides the lifetime.
     const store = openStore({ ttl: 90_000 });
     const app = await startApp(store, {});
