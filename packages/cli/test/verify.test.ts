@@ -34,4 +34,19 @@ describe('fastmmap verify', () => {
     expect(code).toBe(5);
     expect(stdout).toMatch(/^PROBLEMS FOUND: 4 pages, .* 1 bad records/);
   });
+
+  it('explains a torn page (a writer killed mid-write) as repairable, not lost', async () => {
+    const bytes = readFileSync(fixture.path);
+    const page = fixture.stats.pages.findIndex((p) => p.items > 0);
+    // An odd page generation is what a writer killed inside a write leaves (12 KiB file
+    // header, 8 KiB pages, the generation at byte 8 of the page).
+    const at = 12288 + page * 8192 + 8;
+    bytes.writeUInt32LE(bytes.readUInt32LE(at) | 1, at);
+    writeFileSync(fixture.path, bytes);
+    const { code, stdout } = await runCli(['verify', fixture.path]);
+    expect(code).toBe(5);
+    expect(stdout).toMatch(/^PROBLEMS FOUND: .* 0 bad records, 1 torn pages, 0 bad pages$/m);
+    expect(stdout).toContain('1 torn pages: a process died (or is stopped) while writing them.');
+    expect(stdout).toContain('`fastmmap purge FILE` repairs them all now.');
+  });
 });

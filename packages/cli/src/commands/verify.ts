@@ -42,6 +42,14 @@ export const verifyCommand: Command = {
           `${formatCount(report.badRecords)} bad records, ${formatCount(report.tornPages)} torn pages, ` +
           `${formatCount(report.badPages)} bad pages`,
       );
+      // The usual trace of a crash, and no damage: say so, or an operator takes the file for lost.
+      if (report.tornPages > 0) {
+        writeLine(
+          io.stdout,
+          `  ${formatCount(report.tornPages)} torn pages: a process died (or is stopped) while writing them. ` +
+            'The next write to each repairs it, losing at most that write; `fastmmap purge FILE` repairs them all now.',
+        );
+      }
     }
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
   },
