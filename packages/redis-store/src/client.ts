@@ -153,7 +153,15 @@ export function toStoreError(
     );
   }
   const reason = err instanceof Error ? err.message : String(err);
-  return new RedisStoreError('ERR_REDIS_UNAVAILABLE', `Redis is unavailable (${reason})`, {
-    cause: err,
-  });
+  // A connection that breaks may have taken a write to Redis before its reply was lost.
+  const outcome = READS.has(command)
+    ? ''
+    : `; ${command} may or may not have been applied, if it was sent before the connection failed`;
+  return new RedisStoreError(
+    'ERR_REDIS_UNAVAILABLE',
+    `Redis is unavailable (${reason})${outcome}`,
+    {
+      cause: err,
+    },
+  );
 }

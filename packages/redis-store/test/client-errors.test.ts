@@ -50,6 +50,19 @@ describe('RedisStore error mapping (fake client)', () => {
     await expect(store.delete('id')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_UNAVAILABLE' });
   });
 
+  it('a connection that breaks is ERR_REDIS_UNAVAILABLE; for a write, the message says it may have applied', async () => {
+    const store = new RedisStore({ client: fakeClient(() => new Error('read ECONNRESET')) });
+    await expect(store.get('id')).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_UNAVAILABLE',
+      message: 'Redis is unavailable (read ECONNRESET)',
+    });
+    await expect(store.delete('id')).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_UNAVAILABLE',
+      message:
+        'Redis is unavailable (read ECONNRESET); DEL may or may not have been applied, if it was sent before the connection failed',
+    });
+  });
+
   it('a server still loading its dataset (LOADING) is ERR_REDIS_UNAVAILABLE, not a refusal', async () => {
     const store = new RedisStore({
       client: fakeClient(() => new ErrorReply('LOADING Redis is loading the dataset in memory')),
