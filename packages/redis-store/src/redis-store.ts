@@ -10,7 +10,13 @@ import {
 } from '@fastmmap/session-core';
 import type { RedisArgument, TypeMapping } from 'redis';
 import { checkOptions } from './check-options.js';
-import { BUFFER_REPLIES, isAbortError, type RedisClientLike, sendWithDeadline } from './client.js';
+import {
+  BUFFER_REPLIES,
+  isAbortError,
+  isErrorReply,
+  type RedisClientLike,
+  sendWithDeadline,
+} from './client.js';
 import { closeWithin } from './close.js';
 import { RedisStoreError } from './errors.js';
 import { KeyQueue } from './key-queue.js';
@@ -58,10 +64,18 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   // Without a listener an 'error' event (every failed reconnect) would crash the process.
   readonly #onError = (err: Error): void => {
     this.#lastConnectionError = err;
+    if (isSelectRefusal(err)) this.#selectRefused = err;
   };
   readonly #onReady = (): void => {
     this.#lastConnectionError = undefined;
+    this.#selectRefused = undefined;
   };
+  /**
+   * The handshake's SELECT (the url's database number) was refused, on the last connection
+   * attempt. node-redis then reconnects in a loop, yet runs the commands queued behind the
+   * refused SELECT, on database 0: the store sends nothing while this is set.
+   */
+  #selectRefused: Error | undefined;
 
   constructor(options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? DEFAULTS.prefix;
@@ -334,11 +348,19 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   /** Starts connecting on first use (commands wait in node-redis's offline queue meanwhile). */
   async #withConnection<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
+    this.#assertSelectGranted(false);
+    const wasReady = this.client.isReady;
     // Seen open once (its owner connected it after handing it over): theirs to close for good.
     if (this.client.isOpen) this.#connectStarted = true;
     else this.#connect();
     try {
-      return await run();
+      const result = await run();
+      if (!wasReady) {
+        // Sent while connecting: a refused SELECT is an 'error' event next to the reply.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.#assertSelectGranted(true);
+      }
+      return result;
     } catch (err) {
       if (err instanceof RedisStoreError && isConnectionFailure(err)) {
         // node-redis reports a failed handshake (its 'error' event) some microtasks after it
@@ -373,6 +395,20 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     });
   }
 
+  /** Refuses to go on once the url's database could not be selected (see #selectRefused). */
+  #assertSelectGranted(afterSending: boolean): void {
+    const refusal = this.#selectRefused;
+    if (refusal === undefined) return;
+    const what = afterSending
+      ? 'the command just sent ran on database 0 instead'
+      : 'nothing was sent (commands behind a refused SELECT would run on database 0)';
+    throw new RedisStoreError(
+      'ERR_REDIS_REPLY',
+      `Redis refused the SELECT of the url's database number (${refusal.message}); ${what}. Grant the user +select (ACL SETUSER <user> +select), use a database that exists, or drop the number from the url`,
+      { cause: refusal },
+    );
+  }
+
   /** The last connection error, unless it is `shown` already (the same message). */
   #lastErrorText(shown?: unknown): string {
     const err = this.#lastConnectionError;
@@ -389,6 +425,11 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
 function isConnectionFailure(err: RedisStoreError): boolean {
   if (err.redisCode === 'ERR_REDIS_UNAVAILABLE') return true;
   return err.redisCode === 'ERR_REDIS_REPLY' && /^NOAUTH\b/.test(errorText(err.cause));
+}
+
+/** A refused SELECT: no permission for it, or a database number the server does not have. */
+function isSelectRefusal(err: Error): boolean {
+  return isErrorReply(err) && /'select' command|DB index is out of range/i.test(err.message);
 }
 
 const errorText = (err: unknown): string =>

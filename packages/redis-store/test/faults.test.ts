@@ -123,6 +123,51 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     await right.ready();
   });
 
+  it("a url's database that cannot be selected (no +select, or no such database) fails typed and writes nothing to database 0", {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis(['--requirepass', 'admin-secret']);
+    cleanup.push(() => server.dispose());
+    const admin = createClient({ url: `redis://:admin-secret@127.0.0.1:${server.port}` });
+    await admin.connect();
+    cleanup.push(() => admin.close());
+    // The README's user, without +select.
+    await admin.sendCommand(
+      'ACL SETUSER sessions on >user-secret resetkeys ~fmsess:* resetchannels -@all +ping +get +set +del +eval +evalsha +getrange +setrange +pexpireat'.split(
+        ' ',
+      ),
+    );
+    for (const [url, why] of [
+      [`redis://sessions:user-secret@127.0.0.1:${server.port}/1`, /NOPERM.*'select'/],
+      [`redis://:admin-secret@127.0.0.1:${server.port}/99`, /DB index is out of range/],
+    ] as const) {
+      const store = new RedisStore({ url, ...FAST });
+      cleanup.push(() => store.close());
+      const err = await store.ready().catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        message: expect.stringMatching(why),
+      });
+      expect((err as Error).message).toContain('+select');
+      await expect(store.store('s', { n: 1 }, HOUR)).rejects.toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        message: expect.stringContaining('nothing was sent'),
+      });
+      await store.close();
+    }
+    expect(await admin.sendCommand(['DBSIZE'])).toBe(0);
+    // With +select the same user's sessions go to database 1.
+    await admin.sendCommand(['ACL', 'SETUSER', 'sessions', '+select']);
+    const granted = new RedisStore({
+      url: `redis://sessions:user-secret@127.0.0.1:${server.port}/1`,
+      ...FAST,
+    });
+    cleanup.push(() => granted.close());
+    await granted.store('s', { n: 1 }, HOUR);
+    expect(await granted.get('s')).toEqual({ n: 1 });
+    expect(await admin.sendCommand(['DBSIZE'])).toBe(0);
+  });
+
   it('close() with Redis hung (SIGSTOP) resolves within about commandTimeout and cuts the connection', {
     timeout: 30_000,
   }, async () => {
