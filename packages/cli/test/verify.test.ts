@@ -49,4 +49,16 @@ describe('fastmmap verify', () => {
     expect(stdout).toContain('1 torn pages: a process died (or is stopped) while writing them.');
     expect(stdout).toContain('`fastmmap purge FILE` repairs them all now.');
   });
+
+  it('does not promise a cheap repair for a page whose header is garbage', async () => {
+    const bytes = readFileSync(fixture.path);
+    const page = fixture.stats.pages.findIndex((p) => p.items > 0);
+    bytes.fill(0xa5, 12288 + page * 8192, 12288 + page * 8192 + 128); // odd generation too
+    writeFileSync(fixture.path, bytes);
+    const { code, stdout } = await runCli(['verify', fixture.path]);
+    expect(code).toBe(5);
+    expect(stdout).toMatch(/ 1 bad pages$/m);
+    expect(stdout).not.toContain('losing at most that write');
+    expect(stdout).toContain('a page whose header is garbage starts over empty');
+  });
 });

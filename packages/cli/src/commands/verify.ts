@@ -42,12 +42,19 @@ export const verifyCommand: Command = {
           `${formatCount(report.badRecords)} bad records, ${formatCount(report.tornPages)} torn pages, ` +
           `${formatCount(report.badPages)} bad pages`,
       );
-      // The usual trace of a crash, and no damage: say so, or an operator takes the file for lost.
-      if (report.tornPages > 0) {
+      // A torn page alone is the usual trace of a crash: say so, or an operator takes the file
+      // for lost. Next to damage, say what a repair costs.
+      if (report.tornPages > 0 && report.badPages === 0 && report.badRecords === 0) {
         writeLine(
           io.stdout,
           `  ${formatCount(report.tornPages)} torn pages: a process died (or is stopped) while writing them. ` +
             'The next write to each repairs it, losing at most that write; `fastmmap purge FILE` repairs them all now.',
+        );
+      } else if (report.tornPages > 0 || report.badPages > 0) {
+        writeLine(
+          io.stdout,
+          '  The next write to a torn or bad page repairs it, dropping what fails its checks (a page whose header ' +
+            'is garbage starts over empty); `fastmmap purge FILE` repairs them all now.',
         );
       }
     }
