@@ -29,6 +29,8 @@ export interface SessionMeta {
   maxAge?: number | null;
   /** Set on a tombstone: the session was destroyed and must not come back. */
   dead?: true;
+  /** On regenerate()'s tombstone: a random mark that lets that request undo it (see regenerate-undo.ts). */
+  mark?: string;
 }
 
 export interface LoadedRecord {
@@ -79,8 +81,9 @@ export function openRecord(record: StoredData | undefined, now: number): LoadedR
   return { data, meta };
 }
 
-export function tombstone(now: number): StoredData {
+export function tombstone(now: number, mark?: string): StoredData {
   const meta: SessionMeta = { created: now, touched: now, dead: true };
+  if (mark !== undefined) meta.mark = mark;
   return { [META_KEY]: meta };
 }
 

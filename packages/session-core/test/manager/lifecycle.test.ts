@@ -643,6 +643,43 @@ for (const mode of ['async', 'sync'] as const) {
         expect(fresh.flashes('info')).toEqual(['from other']);
       });
 
+      it('puts the old record back when the new id cannot be written: the browser keeps its session', async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { cart: ['apple'] });
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        login.data.user = 'ann';
+        login.data.big = 'x'.repeat(1_100_000);
+        await expect(login.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+        expect(await memory.get(login.id)).toBeUndefined();
+        const back = await manager.load<Record<string, unknown>>(cookie);
+        expect(back.isNew).toBe(false);
+        expect(back.id).toBe(id);
+        expect(back.data).toEqual({ cart: ['apple'] });
+      });
+
+      it('leaves the old id dead once the new one was written, or when a logout killed it since', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager, { cart: ['apple'] });
+        const logout = await manager.load(cookie);
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        await logout.destroy();
+        await logout.commit();
+        login.data.big = 'x'.repeat(1_100_000);
+        await expect(login.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+        expect((await manager.load(cookie)).isNew).toBe(true);
+
+        const second = await startSession(manager, { cart: ['pear'] });
+        const next = await manager.load<Record<string, unknown>>(second.cookie);
+        await next.regenerate();
+        next.data.user = 'bob';
+        await next.commit();
+        next.data.big = 'x'.repeat(1_100_000);
+        await expect(next.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+        expect((await manager.load(second.cookie)).isNew).toBe(true);
+      });
+
       it('works on a new session that was never stored', async () => {
         const { manager, store } = setup();
         const session = await manager.load<Record<string, unknown>>(undefined);

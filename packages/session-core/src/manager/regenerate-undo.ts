@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import type { Store, StoredData } from '../store/types.js';
+import { META_KEY, type SessionMeta } from './record.js';
+
+/** What regenerate() replaced by a tombstone, kept until the new id is first written. */
+export interface RegenerateUndo {
+  readonly id: string;
+  /** The old id's record as regenerate() read it, metadata included. */
+  readonly record: StoredData;
+  /** The tombstone's mark: tells it from one a later destroy() of the old id wrote. */
+  readonly mark: string;
+  readonly ttl: number;
+}
+
+export const newTombstoneMark = (): string => randomBytes(12).toString('base64url');
+
+function isMarkedTombstone(stored: StoredData | undefined, mark: string): boolean {
+  const meta = stored?.[META_KEY] as SessionMeta | undefined;
+  return meta?.dead === true && meta.mark === mark;
+}
+
+/**
+ * After the first write under the new id failed (a session too large, a store error): the
+ * browser never got the new cookie and still sends the old one, so the old record goes back
+ * where regenerate()'s tombstone is, and the user keeps the session they had rather than being
+ * logged out. Nothing privileged moves back: only what was stored before regenerate(). Any
+ * other value there (a later logout's tombstone, nothing) keeps its value; a failure here is
+ * swallowed.
+ */
+export async function undoRegenerate(store: Store, undo: RegenerateUndo): Promise<void> {
+  try {
+    await store.getAndSet(
+      undo.id,
+      (stored) => (isMarkedTombstone(stored, undo.mark) ? undo.record : stored),
+      undo.ttl,
+    );
+  } catch {
+    // The commit's own error is the one to report.
+  }
+}
