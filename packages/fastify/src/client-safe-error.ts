@@ -1,18 +1,22 @@
 /**
  * Fastify's default error handler sends an error's message to the client, even for a 500, and
- * a session error's message can name internals (a Redis host and port, a cache path, a uid).
- * The reply gets a generic message with the code; the original is the cause, which Fastify's
- * logger prints. The copy keeps the class (`instanceof`, isRedisStoreError) and the own fields
- * (`code`, `redisCode`). Recognised by shape, so a second copy of session-core is covered too.
+ * what fails in a session's load or commit can name internals: a Redis host and port, a cache
+ * path, a uid, or a custom store's database URL. The reply gets a generic message with the
+ * code (a SessionError's, or a system error's such as ECONNREFUSED), else the error's name;
+ * the original is the cause, which Fastify's logger prints. The copy keeps the class
+ * (`instanceof`, isRedisStoreError) and the own fields (`code`, `redisCode`). An error made
+ * for the client (a 4xx statusCode) is left as it is.
  */
 export function clientSafe(err: unknown): unknown {
-  if (!(err instanceof Error) || err.name !== 'SessionError' || made.has(err)) return err;
+  if (!(err instanceof Error) || made.has(err) || isForClient(err)) return err;
   const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') return err;
   const safe = Object.create(Object.getPrototypeOf(err)) as Error;
   Object.assign(safe, err);
   // No promise of a log line: Fastify logs nothing unless its logger is on.
-  const message = `session error ${code}`;
+  const message =
+    typeof code === 'string' && CODE_SHAPE.test(code)
+      ? `session error ${code}`
+      : `session error (${NAME_SHAPE.test(err.name) ? err.name : 'Error'})`;
   for (const [key, value] of [
     ['message', message],
     ['cause', err],
@@ -22,6 +26,15 @@ export function clientSafe(err: unknown): unknown {
   }
   made.add(safe);
   return safe;
+}
+
+// What may reach the client: a code or class name, never free text.
+const CODE_SHAPE = /^[A-Z][A-Z0-9_]{1,63}$/;
+const NAME_SHAPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+function isForClient(err: Error): boolean {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** Copies already made (an error can pass a session method and then a hook): kept as they are. */

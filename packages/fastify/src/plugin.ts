@@ -1,4 +1,5 @@
 import './augment.js';
+import { Stream } from 'node:stream';
 import {
   adapterManager,
   commitNow,
@@ -50,6 +51,17 @@ function laterReply(
   }
   const go = () => (reply.raw.headersSent ? sentTwice(request) : send());
   first.then(go, go);
+}
+
+/**
+ * An onSend that fails: the error handler's reply replaces the payload, and Fastify leaves a
+ * stream payload (a file's, say) open, holding its file descriptor: it is destroyed here.
+ */
+function failWith(err: unknown, payload: unknown, done: (err: Error) => void): void {
+  if (payload instanceof Stream && 'destroy' in payload && typeof payload.destroy === 'function') {
+    payload.destroy();
+  }
+  done(clientSafe(err) as Error);
 }
 
 /** request.session: @fastify/session's API and data as properties, client-safe errors. */
@@ -113,7 +125,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       committed = commitNow(session);
     } catch (err) {
       flags[COMMITTED] = true;
-      done(clientSafe(err) as Error);
+      failWith(err, payload, done);
       return;
     }
     if (!(committed instanceof Promise)) {
@@ -136,7 +148,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
         ) {
           request.log.warn({ err }, '@fastmmap/fastify: the session was not saved');
           done(null, payload);
-        } else done(clientSafe(err) as Error);
+        } else failWith(err, payload, done);
       },
     );
   });

@@ -6,6 +6,7 @@ import {
   type Store,
   type StoredData,
 } from '@fastmmap/session-core';
+import { clientSafe } from './client-safe-error.js';
 
 type Callback = (err?: Error | null) => void;
 // biome-ignore lint/suspicious/noExplicitAny: @fastify/session types the result as its own Session
@@ -134,6 +135,7 @@ function defer<A extends unknown[]>(callback: (...args: A) => void, ...args: A):
   process.nextTick(callback, ...args);
 }
 
+/** @fastify/session hands store errors to Fastify, whose default handler sends the message. */
 function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+  return clientSafe(err instanceof Error ? err : new Error(String(err))) as Error;
 }

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import { MemoryStore, SessionError, type SessionManagerOptions } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
@@ -140,6 +141,66 @@ describe('@fastmmap/fastify plugin', () => {
     const login = await other.inject({ method: 'POST', url: '/login' });
     expect(login.statusCode).toBe(200);
     expect(setCookies(login)).toHaveLength(1);
+  });
+
+  it("sends any store error's code or class, never its message, and keeps the original as cause", async () => {
+    const leaky = (code?: string) => {
+      const err = new Error('connect ECONNREFUSED 10.0.0.5:5432 (user=app password=hunter2)');
+      return code === undefined ? err : Object.assign(err, { code });
+    };
+    class DownStore extends MemoryStore {
+      failing: 'none' | 'load' | 'commit' = 'none';
+      code: string | undefined;
+      override get(id: string): ReturnType<MemoryStore['get']> {
+        return this.failing === 'load' ? Promise.reject(leaky(this.code)) : super.get(id);
+      }
+      override getAndSet(...args: Parameters<MemoryStore['getAndSet']>) {
+        if (this.failing === 'commit') return Promise.reject(leaky(this.code));
+        return super.getAndSet(...args);
+      }
+    }
+    const store = new DownStore();
+    const app = await build({ store });
+    const cookie = cookiePair(setCookies(await app.inject({ method: 'POST', url: '/login' }))[0]!);
+    // A commit that fails, then a load that fails (with a code).
+    store.failing = 'commit';
+    const commit = await app.inject({ method: 'POST', url: '/login' });
+    expect(commit.statusCode).toBe(500);
+    expect(commit.json()).toMatchObject({ message: 'session error (Error)' });
+    store.failing = 'load';
+    store.code = 'ECONNREFUSED';
+    const load = await app.inject({ url: '/me', headers: { cookie } });
+    expect(load.statusCode).toBe(500);
+    expect(load.json()).toMatchObject({
+      code: 'ECONNREFUSED',
+      message: 'session error ECONNREFUSED',
+    });
+    for (const res of [commit, load]) expect(res.body).not.toMatch(/hunter2|10\.0\.0\.5/);
+
+    const seen: unknown[] = [];
+    const custom = await build({ store });
+    custom.setErrorHandler((err, _request, reply) => {
+      seen.push(err);
+      reply.code(503).send({ retry: true });
+    });
+    custom.get('/probe', (request) => ({ id: request.session.id }));
+    expect((await custom.inject({ url: '/probe', headers: { cookie } })).statusCode).toBe(503);
+    expect((seen[0] as Error).cause).toMatchObject({ message: expect.stringMatching(/hunter2/) });
+  });
+
+  it('destroys a stream reply whose commit failed (its file stays open otherwise)', async () => {
+    const app = await build({ store: new MemoryStore({ maxSize: 1024 }) });
+    const streams: Readable[] = [];
+    app.get('/download', (request, reply) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      const body = Readable.from(['never', 'sent']);
+      streams.push(body);
+      return reply.type('text/plain').send(body);
+    });
+    const res = await app.inject({ url: '/download' });
+    expect(res.statusCode).toBe(500);
+    expect(streams).toHaveLength(1);
+    expect(streams[0]!.destroyed).toBe(true);
   });
 
   it('registered twice in one context: ERR_SESSION_OPTIONS, and the second opens no store', async () => {
