@@ -1,13 +1,15 @@
 import type { Session, SessionData } from '@fastmmap/session-core';
 import type { KoaSession } from './session-api.js';
 
-// Typed `ctx.session` in every Koa middleware once `@fastmmap/koa` is imported. The data type
-// comes from `SessionData`, which apps extend by declaration merging:
+// Typed `ctx.session` in every Koa middleware once `@fastmmap/koa` is imported, in apps with a
+// context type of their own (`new Koa<State, Custom>()`) too: ExtendableContext is part of
+// every context type. The data type comes from `SessionData`, which apps extend by declaration
+// merging:
 //   declare module '@fastmmap/session-core' { interface SessionData { userId?: string } }
 // Reads give the Session; `ctx.session = null` (koa-session's logout) destroys it, so the
 // setter also takes null and undefined (a setter type wider than the getter's: TS 5.1+).
 declare module 'koa' {
-  interface DefaultContext {
+  interface ExtendableContext {
     get session(): KoaSession<SessionData>;
     set session(value: Session<SessionData> | null | undefined);
     /**

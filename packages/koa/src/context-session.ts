@@ -8,12 +8,15 @@ import { koaSessionMembers } from './session-api.js';
 // without it) reads undefined and assigns as to a plain property.
 const SESSION = Symbol('@fastmmap/koa session');
 const DESTROY = Symbol('@fastmmap/koa pending destroy');
+/** The cookie name of the session in SESSION (or in an own `session` property). */
+const NAME = Symbol('@fastmmap/koa cookie name');
 /** In DESTROY once the middleware has started its commit: nothing waits for a later destroy. */
 const CLOSED = 'closed';
 
 interface Slots {
   [SESSION]?: Session;
   [DESTROY]?: Promise<void> | typeof CLOSED;
+  [NAME]?: string;
 }
 const slots = (ctx: object): Slots => ctx as Slots;
 
@@ -101,11 +104,41 @@ function hasAccessor(ctx: Context): boolean {
   return ours && Object.getPrototypeOf(ctx) === context;
 }
 
+/** The cookie name of the session a session() gave `ctx`, if one did. */
+export function attachedName(ctx: Context): string | undefined {
+  return slots(ctx)[NAME];
+}
+
+/** What a session() for another cookie name replaces while it runs (see middleware.ts). */
+export interface OuterSession {
+  readonly slots: Slots;
+  readonly own: PropertyDescriptor | undefined;
+}
+
+export function takeOuterSession(ctx: Context): OuterSession {
+  const state = slots(ctx);
+  return {
+    slots: { [SESSION]: state[SESSION], [DESTROY]: state[DESTROY], [NAME]: state[NAME] },
+    own: Object.getOwnPropertyDescriptor(ctx, 'session'),
+  };
+}
+
+/** Gives `ctx.session` back to the outer session() once the inner one has committed. */
+export function restoreOuterSession(ctx: Context, outer: OuterSession): void {
+  Object.assign(slots(ctx), outer.slots);
+  if (outer.own !== undefined) Object.defineProperty(ctx, 'session', outer.own);
+  else if (Object.hasOwn(ctx, 'session')) delete (ctx as { session?: unknown }).session;
+}
+
 /** Gives `ctx` its session: `ctx.session` reads it; `ctx.session = null` destroys it. */
-export function attachSession(ctx: Context, session: Session): void {
+export function attachSession(ctx: Context, session: Session, name: string): void {
   const view = guarded(session);
+  const state = slots(ctx);
+  state[NAME] = name;
+  // An outer session()'s destroy was taken along by takeOuterSession: none pending for this one.
+  if (state[DESTROY] !== undefined) state[DESTROY] = undefined;
   if (hasAccessor(ctx)) {
-    slots(ctx)[SESSION] = view;
+    state[SESSION] = view;
     return;
   }
   // Someone else's accessor (or none reachable): a plain own property, without the setter.

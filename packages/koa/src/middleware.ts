@@ -8,7 +8,14 @@ import {
   unreachableAfterHeaders,
 } from '@fastmmap/session-core';
 import type { Context, Middleware, Next } from 'koa';
-import { attachSession, takePendingDestroy } from './context-session.js';
+import {
+  attachedName,
+  attachSession,
+  type OuterSession,
+  restoreOuterSession,
+  takeOuterSession,
+  takePendingDestroy,
+} from './context-session.js';
 import type { KoaSessionOptions } from './options.js';
 import { reportUnsentCookies } from './unsent-cookies.js';
 
@@ -64,16 +71,31 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     );
   }
   const { manager, owned } = adapterManager(options);
+  // createSessionManager() fills in the default; a hand-made manager may leave it out.
+  const cookieName = manager.options.name ?? 'fmsid';
 
-  const middleware = async (ctx: Context, next: Next): Promise<void> => {
-    // Mounted twice (say, app-wide and on a router): the first one wins.
-    if (ctx.session !== undefined) return next();
+  const middleware = (ctx: Context, next: Next): Promise<void> => {
+    // Mounted twice for one cookie (say, app-wide and on a router): the first one wins.
+    // A session() for another cookie (an admin session, say) runs, and gives ctx.session
+    // back to the outer one when it is done.
+    let outer: OuterSession | undefined;
+    if (ctx.session !== undefined) {
+      const name = attachedName(ctx);
+      if (name === undefined || name === cookieName) return next();
+      outer = takeOuterSession(ctx);
+    }
+    if (outer === undefined) return run(ctx, next);
+    const restore = () => restoreOuterSession(ctx, outer);
+    return run(ctx, next).finally(restore);
+  };
+
+  const run = async (ctx: Context, next: Next): Promise<void> => {
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     // ctx is the RequestInfo: its secure getter (app.proxy logic) runs only for a cookie.
     const loaded = manager.loadNow(ctx.get('cookie') || undefined, ctx);
     const session = loaded instanceof Promise ? await loaded : loaded;
     const loadedId = session.id;
-    attachSession(ctx, session);
+    attachSession(ctx, session, cookieName);
     let failed = false;
     let failure: unknown;
     try {

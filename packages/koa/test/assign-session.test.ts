@@ -249,11 +249,13 @@ describe('ctx.session assignment', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('mounted twice: the first session() owns ctx.session and its destroy', async () => {
+  it('mounted twice for one cookie: the first session() owns ctx.session and its destroy', async () => {
     const store = new MemoryStore();
     const app = new Koa();
+    const shared = session({ secret, store });
+    app.use(shared);
     app.use(session({ secret, store }));
-    app.use(session({ secret, store, name: 'second' }));
+    app.use(shared);
     app.use((ctx) => {
       if (ctx.path === '/login') (ctx.session.data as Data).user = 'ann';
       else ctx.session = null;
@@ -266,6 +268,41 @@ describe('ctx.session assignment', () => {
     const out = await fetch(`${url}/logout`, { headers: { cookie } });
     expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(clearing)]);
     expect(await (await fetch(`${url}/me`, { headers: { cookie } })).json()).toEqual({});
+  });
+
+  it('a session() for another cookie name is a session of its own, inside it only', async () => {
+    const store = new MemoryStore();
+    const app = new Koa();
+    app.use(session({ secret, store }));
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/login') (ctx.session.data as Data).user = 'ann';
+      await next();
+      // Back outside the admin session(): ctx.session is the outer one again.
+      ctx.set('x-outer', JSON.stringify(ctx.session.data));
+    });
+    app.use(session({ secret, store, name: 'admin', cookie: { sameSite: 'strict' } }));
+    app.use((ctx) => {
+      if (ctx.path === '/login') (ctx.session.data as Data).admin = true;
+      if (ctx.path === '/logout') ctx.session = null;
+      ctx.body = ctx.session.data;
+    });
+    const url = await serve(app);
+    const login = await fetch(`${url}/login`);
+    const set = login.headers.getSetCookie();
+    expect(set.map((c) => c.split('=')[0])).toEqual(['admin', 'fmsid']);
+    expect(set[0]).toMatch(/SameSite=Strict/i);
+    expect(await login.json()).toEqual({ admin: true });
+    expect(login.headers.get('x-outer')).toBe('{"user":"ann"}');
+    const cookie = set.map((c) => c.split(';', 1)[0]).join('; ');
+    const me = await fetch(`${url}/me`, { headers: { cookie } });
+    expect(await me.json()).toEqual({ admin: true });
+    expect(me.headers.get('x-outer')).toBe('{"user":"ann"}');
+    // ctx.session = null inside ends the admin session only.
+    const out = await fetch(`${url}/logout`, { headers: { cookie } });
+    expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^admin=; Max-Age=0/)]);
+    const after = await fetch(`${url}/me`, { headers: { cookie } });
+    expect(await after.json()).toEqual({});
+    expect(after.headers.get('x-outer')).toBe('{"user":"ann"}');
   });
 
   it('leaves alone the ctx of an app without session(), and routes that skip it', async () => {

@@ -44,3 +44,13 @@ void middleware.close();
 // The koa-session store fits koa-session's own option type.
 const other = new Koa();
 other.use(koaSession({ store: new KoaSessionStore({ appName: 'my-app' }) }, other));
+
+// An app with a context type of its own still has ctx.session typed.
+const custom = new Koa<{ user?: string }, { db: { ready: boolean } }>();
+custom.use((ctx) => {
+  const ready: boolean = ctx.db.ready;
+  const views: number | undefined = ctx.session.data.views;
+  // @ts-expect-error views is a number
+  ctx.session.data.views = 'many';
+  ctx.body = { ready, views };
+});
