@@ -92,8 +92,7 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     }
     const committed = commitNow(current);
     const cookies = committed instanceof Promise ? await committed : committed;
-    // Hono clones a finalized response when a header is added, so this works after next().
-    for (const cookie of cookies) c.header('Set-Cookie', cookie, { append: true });
+    if (cookies.length > 0) appendCookies(c, cookies);
   };
 
   return Object.assign(middleware, {
@@ -130,4 +129,27 @@ function isHttps(c: Context, trustProxy: boolean): boolean {
     if (forwarded) return forwarded.split(',', 1)[0]!.trim().toLowerCase() === 'https';
   }
   return c.req.url.startsWith('https:');
+}
+
+/**
+ * Appends the session's cookies to the response the handler returned. Recent Hono copies a
+ * finalized response when a header is added; older Hono (before 4.9), or @hono/node-server 1.x
+ * with a `fetch()` response, writes into the returned response, whose headers are immutable
+ * when it came from `fetch()` or `Response.redirect()`. Such a response is copied here.
+ */
+function appendCookies(c: Context, cookies: readonly string[]): void {
+  try {
+    for (const cookie of cookies) c.header('Set-Cookie', cookie, { append: true });
+    return;
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
+  const { res } = c;
+  const headers = new Headers(res.headers);
+  for (const cookie of cookies) headers.append('Set-Cookie', cookie);
+  const copy = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  // Hono's setter merges the old response's headers into the new one (writing to the old
+  // one first, in older Hono): with no old response there is nothing to merge.
+  c.res = undefined as unknown as Response;
+  c.res = copy;
 }

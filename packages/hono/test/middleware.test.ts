@@ -8,6 +8,53 @@ import { type HonoSessionOptions, type SessionVariables, session } from '../src/
 
 const secret = 'a-secret-of-at-least-32-characters!!';
 
+describe('responses with immutable headers', () => {
+  it('adds the cookie to a fetch() response returned as it is, and to Response.redirect()', async () => {
+    const upstream = serve({
+      fetch: () => Response.json({ up: 1 }, { headers: { 'x-upstream': 'yes' } }),
+      port: 0,
+      hostname: '127.0.0.1',
+    });
+    await new Promise((resolve) => upstream.once('listening', resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+    const { app, middleware, errors } = build();
+    app.get('/proxied', (c) => {
+      (c.get('session').data as Record<string, unknown>).via = 'proxy';
+      return fetch(upstreamUrl);
+    });
+    app.get('/away', (c) => {
+      (c.get('session').data as Record<string, unknown>).via = 'redirect';
+      return Response.redirect(upstreamUrl, 302);
+    });
+    // Under @hono/node-server 1.x a fetch() response's headers are immutable (so are a
+    // redirect's, everywhere): appending in place would throw.
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const proxied = await fetch(`${url}/proxied`);
+      expect(proxied.status).toBe(200);
+      expect(proxied.headers.get('x-upstream')).toBe('yes');
+      expect(await proxied.json()).toEqual({ up: 1 });
+      const away = await fetch(`${url}/away`, { redirect: 'manual' });
+      expect(away.status).toBe(302);
+      expect(away.headers.get('location')).toBe(upstreamUrl);
+      for (const [res, via] of [
+        [proxied, 'proxy'],
+        [away, 'redirect'],
+      ] as const) {
+        const me = await fetch(`${url}/me`, { headers: { cookie: pair(sessionCookie(res)) } });
+        expect(await me.json()).toEqual({ data: { via }, isNew: false });
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => upstream.close(resolve));
+      await middleware.close();
+    }
+  });
+});
+
 function build(options: Partial<SessionManagerOptions> & { trustProxy?: boolean } = {}) {
   const middleware = session({
     secret,
