@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   assertSupportedData,
   assertValidId,
@@ -33,7 +32,6 @@ import {
   HEADER_LENGTH,
   newTag,
 } from './record.js';
-import { retryDelay } from './retry.js';
 import { COMPARE_AND_SET, type LuaScript, runScript, TOUCH } from './scripts.js';
 
 const DELETE = Buffer.alloc(0); // the compare-and-set script's "delete" value
@@ -227,8 +225,9 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
           `getAndSet lost to concurrent writers of the same session ${attempt + 1} times${limit}; nothing was written`,
         );
       }
-      const wait = retryDelay(attempt, msLeft);
-      if (wait > 0) await sleep(wait);
+      // Again at once, with no backoff: the reply carried the record that won, so this retry
+      // is one round trip (a fresh call needs two, GET and then the script) and goes first.
+      // A loser that slept instead let a busy process win every race meanwhile, and starved.
     }
   }
 
