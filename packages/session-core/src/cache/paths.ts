@@ -17,7 +17,11 @@ export function defaultCacheDir(): string {
  * version in the name.
  */
 export function defaultCachePath(appName = 'default'): string {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(appName) || appName.startsWith('.')) {
+  if (
+    typeof appName !== 'string' ||
+    !/^[A-Za-z0-9._-]{1,64}$/.test(appName) ||
+    appName.startsWith('.')
+  ) {
     throw new FastMmapError(
       'ERR_FASTMMAP_INVALID_OPTION',
       `appName must be 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(appName)}`,

@@ -1,6 +1,7 @@
 import { serialize } from 'node:v8';
 import { SessionError } from '../errors.js';
 import { copyValue, equalsCopy, setOwn, UNSUPPORTED } from '../store/data-copy.js';
+import { unreadableData } from '../store/validate.js';
 import { META_KEY } from './record.js';
 
 /**
@@ -90,7 +91,19 @@ function compare(key: string, before: unknown, value: unknown): unknown {
   return now;
 }
 
+/**
+ * What changed in `data` since `snapshot`. A getter of the app's that throws while it is read
+ * gives ERR_SESSION_UNSUPPORTED_DATA, as a store would.
+ */
 export function diffSnapshot(snapshot: Snapshot, data: Record<string, unknown>): Diff {
+  try {
+    return diff(snapshot, data);
+  } catch (err) {
+    throw unreadableData(err);
+  }
+}
+
+function diff(snapshot: Snapshot, data: Record<string, unknown>): Diff {
   if (data === null || typeof data !== 'object') {
     throw new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'session.data must be an object');
   }

@@ -4,7 +4,7 @@ import { SessionError } from '../errors.js';
 import { copyValue, UNSUPPORTED } from './data-copy.js';
 import { SyncBackedStore } from './sync-access.js';
 import type { Store, StoredData } from './types.js';
-import { assertSupportedData, assertValidId, assertValidTtl } from './validate.js';
+import { assertSupportedData, assertValidId, assertValidTtl, unreadableData } from './validate.js';
 
 export interface MemoryStoreOptions {
   /** Injected time source (ms since the epoch). Default `Date.now`. */
@@ -152,7 +152,13 @@ export class MemoryStore<D extends StoredData = StoredData>
 
   #encode(data: D): Buffer {
     assertSupportedData(data);
-    const bytes = serialize(data);
+    let bytes: Buffer;
+    try {
+      bytes = serialize(data);
+    } catch (err) {
+      // A Proxy, say: v8's serializer refuses what it cannot clone.
+      throw unreadableData(err);
+    }
     if (bytes.length > this.maxSize) {
       throw new SessionError(
         'ERR_SESSION_TOO_LARGE',

@@ -1,4 +1,7 @@
+import { SessionError } from '../errors.js';
 import type { Store } from './types.js';
+
+const MAX_INTERVAL_MS = 2 ** 31 - 1;
 
 export interface SweeperOptions {
   /** Receives every failed sweep. Default: one console.warn for the first failure, then silence. */
@@ -17,8 +20,12 @@ export function startSweeper(
   intervalMs: number,
   options: SweeperOptions = {},
 ): () => void {
-  if (!Number.isFinite(intervalMs) || intervalMs < 1) {
-    throw new RangeError(`intervalMs must be a finite number >= 1, got ${String(intervalMs)}`);
+  // Node's timers take at most 2^31 - 1 ms (~24.8 days); a longer interval fires every 1 ms.
+  if (typeof intervalMs !== 'number' || !(intervalMs >= 1 && intervalMs <= MAX_INTERVAL_MS)) {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      `startSweeper: intervalMs must be a number of ms from 1 to ${MAX_INTERVAL_MS} (about 24.8 days), got ${typeof intervalMs === 'number' ? String(intervalMs) : typeof intervalMs}`,
+    );
   }
   let warned = false;
   const onError =

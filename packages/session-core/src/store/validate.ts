@@ -52,6 +52,8 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
   let problem: Problem | undefined;
   try {
     problem = checkValue(data, ancestors);
+  } catch (err) {
+    throw unreadableData(err);
   } finally {
     // Empty again unless a getter threw mid-walk (setting length is a runtime call: skip it).
     if (ancestors.length !== 0) ancestors.length = 0;
@@ -63,6 +65,20 @@ export function assertSupportedData(data: unknown): asserts data is Record<strin
       `session data at ${describePath(problem.path)} is ${problem.what}, which a store cannot keep${problem.hint ? `: ${problem.hint}` : ''}`,
     );
   }
+}
+
+/**
+ * What reading session data threw (a getter of the app's, a Proxy's trap) as a typed error:
+ * a SessionError passes as it is.
+ */
+export function unreadableData(err: unknown): SessionError {
+  if (err instanceof SessionError) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new SessionError(
+    'ERR_SESSION_UNSUPPORTED_DATA',
+    `session data could not be read, which a store cannot keep: ${why}`,
+    { cause: err },
+  );
 }
 
 /** The top-level half of assertSupportedData: session data is a plain object. */

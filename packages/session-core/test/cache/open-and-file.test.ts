@@ -93,6 +93,10 @@ describe('creation', () => {
         'ERR_FASTMMAP_INVALID_OPTION',
       );
     }
+    // A number passes the pattern as "5": the message must still be about appName.
+    expect(() => FastMmapCache.open({ appName: 5 as unknown as string, ...SMALL })).toThrow(
+      /appName must be 1-64 characters/,
+    );
   });
 
   it('creates the default directory private, and refuses an unsafe one', () => {

@@ -348,6 +348,24 @@ for (const mode of ['async', 'sync'] as const) {
         expect((await memory.get(id))?.a).toBe(1);
       });
 
+      it("refuses a getter of the app's that throws as ERR_SESSION_UNSUPPORTED_DATA, and keeps what is stored", async () => {
+        const { manager, memory } = setup();
+        const { cookie, id } = await startSession(manager, { a: 1 });
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        Object.defineProperty(session.data, 'lazy', {
+          enumerable: true,
+          get() {
+            throw new Error('not loaded yet');
+          },
+        });
+        await expect(session.commit()).rejects.toMatchObject({
+          name: 'SessionError',
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+          cause: expect.objectContaining({ message: 'not loaded yet' }),
+        });
+        expect((await memory.get(id))?.a).toBe(1);
+      });
+
       it('reports a session too large for the store as ERR_SESSION_TOO_LARGE', async () => {
         const clock = fakeClock();
         const manager = createSessionManager({

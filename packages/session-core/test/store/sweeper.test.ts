@@ -78,7 +78,14 @@ describe('startSweeper', () => {
     stop();
   });
 
-  it('rejects a nonsensical interval', () => {
-    expect(() => startSweeper({ deleteExpired: async () => 0 }, 0)).toThrow(RangeError);
+  it('refuses an interval Node cannot time (0, NaN, a string, over 2^31 - 1 ms) with ERR_SESSION_OPTIONS', () => {
+    const store = { deleteExpired: async () => 0 };
+    // 30 days: setInterval would warn and fire every 1 ms, a full sweep each time.
+    for (const bad of [0, Number.NaN, '1000', 30 * 86_400_000, Number.POSITIVE_INFINITY]) {
+      expect(() => startSweeper(store, bad as number)).toThrow(
+        expect.objectContaining({ name: 'SessionError', code: 'ERR_SESSION_OPTIONS' }),
+      );
+    }
+    startSweeper(store, 2 ** 31 - 1)();
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { assertSupportedData, assertValidId, assertValidTtl } from '../../src/index.js';
+import {
+  assertSupportedData,
+  assertValidId,
+  assertValidTtl,
+  MemoryStore,
+} from '../../src/index.js';
 
 describe('assertSupportedData', () => {
   it('accepts JSON-like data, Dates, Maps, Sets, bigint, typed arrays and shared (acyclic) references', () => {
@@ -49,6 +54,30 @@ describe('assertSupportedData', () => {
     expect(() => assertSupportedData(data)).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' }),
     );
+  });
+
+  it('turns what a getter of the data throws into ERR_SESSION_UNSUPPORTED_DATA, the original as cause', async () => {
+    const thrown = new Error('not loaded yet');
+    const data = {
+      get lazy(): never {
+        throw thrown;
+      },
+    };
+    const expected = expect.objectContaining({
+      name: 'SessionError',
+      code: 'ERR_SESSION_UNSUPPORTED_DATA',
+      cause: thrown,
+    });
+    expect(() => assertSupportedData(data)).toThrow(expected);
+    // The stores refuse it the same way, and keep what they had.
+    const store = new MemoryStore();
+    await store.store('kept', { a: 1 }, 60_000);
+    await expect(store.store('kept', data, 60_000)).rejects.toEqual(expected);
+    // A Proxy passes the check but not v8's serializer, which MemoryStore copies with.
+    await expect(store.store('kept', new Proxy({ a: 2 }, {}), 60_000)).rejects.toMatchObject({
+      code: 'ERR_SESSION_UNSUPPORTED_DATA',
+    });
+    expect(await store.get('kept')).toEqual({ a: 1 });
   });
 
   it('names the path of the offending value', () => {
