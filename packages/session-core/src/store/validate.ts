@@ -16,10 +16,16 @@ export function isWellFormed(value: string): boolean {
 }
 
 export function assertValidId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+  // Bytes, not characters: every store can then key it (FastMmapCache keys are at most 1 KiB
+  // of UTF-8). A UTF-16 unit is at most 3 bytes, so only longer ids need counting.
+  if (
+    typeof id !== 'string' ||
+    id.length === 0 ||
+    (id.length > MAX_ID_LENGTH / 3 && Buffer.byteLength(id) > MAX_ID_LENGTH)
+  ) {
     throw new SessionError(
       'ERR_SESSION_INVALID_ID',
-      `a session id must be a string of 1-${MAX_ID_LENGTH} characters`,
+      `a session id must be a string of 1-${MAX_ID_LENGTH} bytes in UTF-8 (${MAX_ID_LENGTH} ASCII characters)`,
     );
   }
   if (!isWellFormed(id)) {

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   assertSupportedData,
   assertValidId,
   assertValidTtl,
+  FastMmapStore,
   MemoryStore,
 } from '../../src/index.js';
 
@@ -103,11 +107,26 @@ describe('assertSupportedData', () => {
 });
 
 describe('assertValidId / assertValidTtl', () => {
-  it('bounds ids at 512 characters', () => {
+  it('bounds ids at 512 bytes of UTF-8, the same for every store', async () => {
+    const invalid = expect.objectContaining({ code: 'ERR_SESSION_INVALID_ID' });
     expect(() => assertValidId('x'.repeat(512))).not.toThrow();
-    expect(() => assertValidId('x'.repeat(513))).toThrow(
-      expect.objectContaining({ code: 'ERR_SESSION_INVALID_ID' }),
-    );
+    expect(() => assertValidId('€'.repeat(170))).not.toThrow();
+    for (const id of ['x'.repeat(513), '€'.repeat(171), '😀'.repeat(129)]) {
+      expect(() => assertValidId(id)).toThrow(invalid);
+    }
+    // FastMmapStore keys hold 1 KiB of UTF-8: what passes here fits there.
+    const dir = mkdtempSync(join(tmpdir(), 'fm-ids-'));
+    const store = new FastMmapStore({ storage: join(dir, 's.fmcache'), numPages: 8 });
+    try {
+      for (const id of ['x'.repeat(512), '€'.repeat(170), '😀'.repeat(128)]) {
+        await store.store(id, { ok: true }, 60_000);
+        expect(await store.get(id)).toEqual({ ok: true });
+      }
+      await expect(store.get('€'.repeat(512))).rejects.toEqual(invalid);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts fractional ms but not 0', () => {
