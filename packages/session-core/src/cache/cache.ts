@@ -570,6 +570,13 @@ export class FastMmapCache<V = unknown> {
   }
 
   private expiryOf(options: SetOptions | undefined, now: number): number {
+    // set(key, value, 5000) would otherwise keep the item for the default time, silently.
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new FastMmapError(
+        'ERR_FASTMMAP_INVALID_OPTION',
+        `set options must be an object such as { ttl: ms }, got ${String(options)}`,
+      );
+    }
     const ttl = options?.ttl === undefined ? this.expireTime : validTtl(options.ttl, 'ttl');
     return ttl === 0 ? 0 : now + ttl;
   }

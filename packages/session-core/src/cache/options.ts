@@ -2,6 +2,7 @@ import { FastMmapError } from './errors.js';
 import type { Geometry } from './file.js';
 import { DEFAULT_NUM_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_STRIPES, MAX_STRIPES } from './layout.js';
 import { defaultCachePath } from './paths.js';
+import { checkPressureOptions } from './pressure.js';
 import type { CacheOptions, Clock } from './types.js';
 import { unknownKeyLines, unknownKeysMessage } from './unknown-keys.js';
 
@@ -124,6 +125,13 @@ export function resolveOptions(o: CacheOptions): ResolvedOptions {
   const decodeCache = o.decodeCache ?? DEFAULT_DECODE_CACHE;
   if (!isInt(decodeCache) || decodeCache < 0) {
     throw invalid(`decodeCache must be a number of bytes >= 0, got ${String(o.decodeCache)}`);
+  }
+  checkPressureOptions(o.pressure);
+  for (const flag of ['initFile', 'adoptGeometry', 'readOnly', 'allowNetworkFilesystem'] as const) {
+    const value = o[flag];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw invalid(`${flag} must be true or false, got ${String(value)}`);
+    }
   }
   if (o.readOnly && o.initFile) throw invalid('readOnly and initFile exclude each other');
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) {

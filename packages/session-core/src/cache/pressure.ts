@@ -10,6 +10,31 @@ function defaultOnPressure(info: PressureInfo): void {
   );
 }
 
+/** The pressure options, checked (before the file is opened) and with their defaults. */
+export function checkPressureOptions(options: PressureOptions | undefined): {
+  max: number;
+  intervalMs: number;
+  onPressure: (info: PressureInfo) => void;
+} {
+  const invalid = (message: string) => new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', message);
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw invalid(
+      'pressure must be an object ({ maxEvictionsPerInterval, intervalMs, onPressure })',
+    );
+  }
+  const max = options?.maxEvictionsPerInterval ?? 0;
+  const intervalMs = options?.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const onPressure = options?.onPressure ?? defaultOnPressure;
+  if (!Number.isFinite(max) || max < 0) {
+    throw invalid('pressure.maxEvictionsPerInterval must be a number >= 0');
+  }
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+    throw invalid('pressure.intervalMs must be a number > 0');
+  }
+  if (typeof onPressure !== 'function') throw invalid('pressure.onPressure must be a function');
+  return { max, intervalMs, onPressure };
+}
+
 /** What the monitor needs from the cache: shared counters, read lazily. */
 export interface PressureSource {
   /** Unexpired evictions so far, all processes (monotonic). */
@@ -36,28 +61,10 @@ export class PressureMonitor {
     private readonly path: string,
     private readonly source: PressureSource,
   ) {
-    const o = options ?? {};
-    this.max = o.maxEvictionsPerInterval ?? 0;
-    this.intervalMs = o.intervalMs ?? DEFAULT_INTERVAL_MS;
-    this.onPressure = o.onPressure ?? defaultOnPressure;
-    if (!Number.isFinite(this.max) || this.max < 0) {
-      throw new FastMmapError(
-        'ERR_FASTMMAP_INVALID_OPTION',
-        'pressure.maxEvictionsPerInterval must be a number >= 0',
-      );
-    }
-    if (!Number.isFinite(this.intervalMs) || this.intervalMs <= 0) {
-      throw new FastMmapError(
-        'ERR_FASTMMAP_INVALID_OPTION',
-        'pressure.intervalMs must be a number > 0',
-      );
-    }
-    if (typeof this.onPressure !== 'function') {
-      throw new FastMmapError(
-        'ERR_FASTMMAP_INVALID_OPTION',
-        'pressure.onPressure must be a function',
-      );
-    }
+    const checked = checkPressureOptions(options);
+    this.max = checked.max;
+    this.intervalMs = checked.intervalMs;
+    this.onPressure = checked.onPressure;
   }
 
   /** Called after every write (a comparison, until an interval has passed). */

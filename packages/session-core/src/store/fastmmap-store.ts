@@ -130,6 +130,12 @@ export class FastMmapStore<D extends StoredData = StoredData>
       'expires must be a number of ms > 0',
     );
     if (options.cache !== undefined) {
+      // By shape: a FastMmapCache of another copy of this package is one too.
+      const cache = options.cache as Partial<FastMmapCache> | null;
+      assertOption(
+        typeof cache?.get === 'function' && typeof cache.getAndSet === 'function',
+        'cache must be a FastMmapCache (from FastMmapCache.open())',
+      );
       this.cache = options.cache;
       this.#ownsCache = false;
       this.#check = assertSupportedData;

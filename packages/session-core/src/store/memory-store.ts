@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
+import { assertKnownOptions } from '../known-options.js';
 import { copyValue, UNSUPPORTED } from './data-copy.js';
 import { SyncBackedStore } from './sync-access.js';
 import type { Store, StoredData } from './types.js';
@@ -15,6 +16,11 @@ export interface MemoryStoreOptions {
    */
   maxSize?: number;
 }
+
+const OPTION_KEYS = Object.keys({ clock: 0, maxSize: 0 } satisfies Record<
+  keyof MemoryStoreOptions,
+  0
+>);
 
 interface Item {
   bytes: Buffer;
@@ -39,12 +45,16 @@ export class MemoryStore<D extends StoredData = StoredData>
 
   constructor(options: MemoryStoreOptions = {}) {
     super();
+    assertKnownOptions(options, OPTION_KEYS, new Map(), 'MemoryStore');
     const maxSize = options.maxSize ?? 1024 * 1024;
     if (!Number.isInteger(maxSize) || maxSize <= 0) {
       throw new SessionError('ERR_SESSION_OPTIONS', 'maxSize must be a positive integer of bytes');
     }
     this.maxSize = maxSize;
     this.#clock = options.clock ?? Date.now;
+    if (typeof this.#clock !== 'function') {
+      throw new SessionError('ERR_SESSION_OPTIONS', 'clock must be a function returning ms');
+    }
   }
 
   /** Number of live (unexpired) sessions. */

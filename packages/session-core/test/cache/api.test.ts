@@ -95,6 +95,17 @@ describe('get / set / has / delete', () => {
     expect(cache.getEntry('missing')).toBeUndefined();
   });
 
+  it('refuses set options that are not an object (a ttl passed as a bare number), storing nothing', () => {
+    const cache = t.open();
+    cache.set('k', 'kept');
+    for (const options of [5000, null, 'ttl']) {
+      expect(() => cache.set('k', 'v', options as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_FASTMMAP_INVALID_OPTION' }),
+      );
+    }
+    expect(cache.get('k')).toBe('kept');
+  });
+
   it('two instances on one path (one process) share entries', () => {
     const a = t.open();
     const b = t.open();

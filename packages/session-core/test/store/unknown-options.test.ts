@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FastMmapCache, FastMmapError } from '../../src/cache/index.js';
-import { FastMmapStore, SessionError } from '../../src/index.js';
+import { FastMmapStore, MemoryStore, SessionError } from '../../src/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -48,6 +48,36 @@ describe('unknown options', () => {
     expect(err).toBeInstanceOf(FastMmapError);
     expect(err).toMatchObject({ code: 'ERR_FASTMMAP_INVALID_OPTION' });
     expect(err.message).toContain('storage: use path');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('MemoryStore refuses unknown keys and a clock that is not a function', () => {
+    expect(thrown(() => new MemoryStore({ maxsize: 10 } as never))).toMatchObject({
+      code: 'ERR_SESSION_OPTIONS',
+      message: expect.stringContaining('maxsize: not an option'),
+    });
+    expect(thrown(() => new MemoryStore({ clock: 1 } as never))).toMatchObject({
+      code: 'ERR_SESSION_OPTIONS',
+    });
+    new MemoryStore({ clock: () => 0, maxSize: 10 }).close();
+  });
+
+  it('refuses flags, a pressure and a cache of the wrong type, creating nothing', () => {
+    const path = join(dir, 'typed.fmcache');
+    for (const options of [{ initFile: 'yes' }, { readOnly: 1 }, { pressure: 5 }]) {
+      expect(thrown(() => FastMmapCache.open({ path, ...options } as never))).toMatchObject({
+        code: 'ERR_FASTMMAP_INVALID_OPTION',
+      });
+    }
+    expect(
+      thrown(() => new FastMmapStore({ storage: path, initFile: 'yes' } as never)),
+    ).toMatchObject({
+      code: 'ERR_SESSION_OPTIONS',
+    });
+    expect(thrown(() => new FastMmapStore({ cache: {} } as never))).toMatchObject({
+      code: 'ERR_SESSION_OPTIONS',
+      message: expect.stringContaining('cache must be a FastMmapCache'),
+    });
     expect(existsSync(path)).toBe(false);
   });
 
