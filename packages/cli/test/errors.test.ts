@@ -104,4 +104,18 @@ describe('files the CLI cannot use', () => {
     expect(code).toBe(3);
     expectOneLine(stderr, /format version 3/);
   });
+
+  it('a header whose codec name is not printable ASCII is a damaged header (exit 3), not a codec', async () => {
+    const bytes = readFileSync(fixture.path);
+    // The codec name is 32 bytes at offset 64, under the same CRC.
+    bytes.fill(0xff, 64, 96);
+    bytes.writeUInt32LE(crc32(bytes.subarray(0, 96)), 96);
+    const damaged = join(dir, 'codec-bytes.fmcache');
+    writeFileSync(damaged, bytes, { mode: 0o600 });
+    for (const command of ['stats', 'verify']) {
+      const { code, stderr } = await runCli([command, damaged]);
+      expect(code, stderr).toBe(3);
+      expectOneLine(stderr, /not a (fastmmap )?cache file.*codec name in header/);
+    }
+  });
 });

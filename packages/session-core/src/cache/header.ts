@@ -96,6 +96,18 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
   if (fileSize !== realSize)
     throw notACacheFile(path, `header says ${fileSize} bytes, file has ${realSize}`);
   const codecEnd = buf.indexOf(0, H_CODEC);
+  const codec = buf.toString(
+    'latin1',
+    H_CODEC,
+    Math.min(codecEnd < 0 ? H_CODEC + CODEC_NAME_MAX : codecEnd, H_CODEC + CODEC_NAME_MAX),
+  );
+  // What any codec can be named (see resolveCodec): anything else is damage, not a codec.
+  if (!/^[\x21-\x7e]{1,32}$/.test(codec)) {
+    throw notACacheFile(
+      path,
+      `codec name in header is not printable ASCII: ${JSON.stringify(codec)}`,
+    );
+  }
   return {
     formatVersion: version,
     pageSize,
@@ -104,10 +116,6 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
     fileSize,
     createdAt: buf.readDoubleLE(H_CREATED_AT),
     creationId: buf.toString('hex', H_CREATION_ID, H_CREATION_ID + 16),
-    codec: buf.toString(
-      'latin1',
-      H_CODEC,
-      Math.min(codecEnd < 0 ? H_CODEC + CODEC_NAME_MAX : codecEnd, H_CODEC + CODEC_NAME_MAX),
-    ),
+    codec,
   };
 }
