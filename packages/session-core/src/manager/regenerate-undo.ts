@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Store, StoredData } from '../store/types.js';
-import { META_KEY, type SessionMeta } from './record.js';
+import { META_KEY, type SessionMeta, tombstone } from './record.js';
 
 /** What regenerate() replaced by a tombstone, kept until the new id is first written. */
 export interface RegenerateUndo {
@@ -14,24 +14,33 @@ export interface RegenerateUndo {
 
 export const newTombstoneMark = (): string => randomBytes(12).toString('base64url');
 
-function isMarkedTombstone(stored: StoredData | undefined, mark: string): boolean {
+function markOf(stored: StoredData | undefined): string | undefined {
   const meta = stored?.[META_KEY] as SessionMeta | undefined;
-  return meta?.dead === true && meta.mark === mark;
+  return meta?.dead === true ? meta.mark : undefined;
+}
+
+/**
+ * For a write or touch that finds a tombstone: regenerate()'s, marked, becomes a plain one.
+ * Another request of the old id (a logout that deletes the user's keys, say) was dropped on
+ * it, so the record must not come back by an undo: that would bring back what it removed.
+ */
+export function withoutMark(stored: StoredData, now: number): StoredData {
+  return markOf(stored) === undefined ? stored : tombstone(now);
 }
 
 /**
  * After the first write under the new id failed (a session too large, a store error): the
  * browser never got the new cookie and still sends the old one, so the old record goes back
- * where regenerate()'s tombstone is, and the user keeps the session they had rather than being
- * logged out. Nothing privileged moves back: only what was stored before regenerate(). Any
- * other value there (a later logout's tombstone, nothing) keeps its value; a failure here is
- * swallowed.
+ * where regenerate()'s tombstone still is, and the user keeps the session they had rather than
+ * being logged out. Nothing privileged moves back: only what was stored before regenerate().
+ * Any other value there (a later logout's tombstone, nothing) keeps its value; a failure here
+ * is swallowed.
  */
 export async function undoRegenerate(store: Store, undo: RegenerateUndo): Promise<void> {
   try {
     await store.getAndSet(
       undo.id,
-      (stored) => (isMarkedTombstone(stored, undo.mark) ? undo.record : stored),
+      (stored) => (markOf(stored) === undo.mark ? undo.record : stored),
       undo.ttl,
     );
   } catch {

@@ -25,7 +25,12 @@ import {
   updateRecord,
 } from './record.js';
 import { refuseNewProperties } from './refuse-new-properties.js';
-import { newTombstoneMark, type RegenerateUndo, undoRegenerate } from './regenerate-undo.js';
+import {
+  newTombstoneMark,
+  type RegenerateUndo,
+  undoRegenerate,
+  withoutMark,
+} from './regenerate-undo.js';
 import { SessionCookie } from './session-cookie.js';
 import { type SigningKey, signId } from './signing.js';
 import type { RequestInfo, Session } from './types.js';
@@ -96,6 +101,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #lost = false;
   /** regenerate() killed a live old id and the new one is not written yet (see #writeOrUndo). */
   #undo: RegenerateUndo | undefined;
+  /** An old id an undo brought back: it dies once the new id is written, or on destroy(). */
+  #revived: string | undefined;
   /** The last serial task (commit, regenerate, destroy), failed or not; none yet: undefined. */
   #chain: Promise<unknown> | undefined;
   /** Serial tasks not yet settled: with none, commitNow() may finish in the call again. */
@@ -264,6 +271,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       // finds it in getAndSet and does not bring the session back.
       if (this.#persisted)
         await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
+      await this.#killRevived();
       this.#destroyed = true;
       this.#data = {};
       this.#snapshot = EMPTY_SNAPSHOT;
@@ -302,7 +310,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const plan = this.#plan();
     const headers = this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
     if (plan.write) {
-      return this.#undo === undefined
+      return this.#undo === undefined && this.#revived === undefined
         ? this.#write(plan, headers)
         : this.#writeOrUndo(plan, headers);
     }
@@ -384,7 +392,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const update = (current: StoredData | undefined): StoredData | undefined => {
       if (current !== undefined && isTombstone(current)) {
         dead = true;
-        return current;
+        return withoutMark(current, plan.now);
       }
       // Deleted behind our back (logout elsewhere, admin purge): do not resurrect it.
       if (current === undefined && expectExisting) {
@@ -441,20 +449,39 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /**
    * The first write after regenerate(): if it fails before anything is stored under the new
    * id, the old id's record is put back (see undoRegenerate), then the commit fails as it would.
+   * The old id stays marked as revived: a later commit that does write the new id, or a
+   * destroy(), kills it again, so that two ids never stay live for one session.
    */
   #writeOrUndo(plan: CommitPlan, headers: string[]): string[] | Promise<string[]> {
     const undo = this.#undo;
     this.#undo = undefined;
-    const failed = (err: unknown): Promise<never> => {
-      if (this.#persisted || undo === undefined) return Promise.reject(err);
-      return undoRegenerate(this.#ctx.store, undo).then(() => Promise.reject(err));
+    const failed = async (err: unknown): Promise<never> => {
+      if (!this.#persisted && undo !== undefined) {
+        await undoRegenerate(this.#ctx.store, undo);
+        this.#revived = undo.id;
+      }
+      throw err;
+    };
+    const succeeded = async (cookies: string[]): Promise<string[]> => {
+      if (this.#persisted) await this.#killRevived();
+      return cookies;
     };
     try {
       const written = this.#write(plan, headers);
-      return written instanceof Promise ? written.catch(failed) : written;
+      if (written instanceof Promise) return written.then(succeeded, failed);
+      return this.#revived === undefined ? written : succeeded(written);
     } catch (err) {
       return failed(err);
     }
+  }
+
+  /** The old id an undo revived, once this session has a new id stored or is destroyed. */
+  async #killRevived(): Promise<void> {
+    const revived = this.#revived;
+    if (revived === undefined) return;
+    const { options, store } = this.#ctx;
+    await store.store(revived, tombstone(options.clock()), options.tombstoneTtl);
+    this.#revived = undefined;
   }
 
   #touchRecord(now: number, headers: string[]): string[] | Promise<string[]> {
@@ -466,7 +493,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       const opened = openRecord(current, now);
       if (opened === undefined) {
         dead = true;
-        return current;
+        return current === undefined ? undefined : withoutMark(current, now);
       }
       cookieAt = headers.length > 0 ? now : opened.meta.cookieAt;
       storedMaxAge = opened.meta.maxAge;

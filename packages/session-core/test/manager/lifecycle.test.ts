@@ -698,6 +698,45 @@ for (const mode of ['async', 'sync'] as const) {
         expect((await manager.load(second.cookie)).isNew).toBe(true);
       });
 
+      it('kills the revived old id once the new one is written after all, or on destroy()', async () => {
+        const { manager } = setup();
+        for (const end of ['retry', 'destroy'] as const) {
+          const { cookie } = await startSession(manager, { cart: ['apple'] });
+          const login = await manager.load<Record<string, unknown>>(cookie);
+          await login.regenerate();
+          login.data.user = 'admin';
+          login.data.big = 'x'.repeat(1_100_000);
+          await expect(login.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+          expect((await manager.load(cookie)).isNew).toBe(false);
+          // An error page's commit (express-session's save-then-next(err) does this), or a
+          // logout in the error handler.
+          delete login.data.big;
+          if (end === 'destroy') await login.destroy();
+          const headers = await login.commit();
+          expect(headers).toHaveLength(1);
+          expect((await manager.load(cookie)).isNew).toBe(true);
+          if (end === 'retry') {
+            const fresh = await manager.load<Record<string, unknown>>(cookiePair(headers[0]));
+            expect(fresh.data).toEqual({ cart: ['apple'], user: 'admin' });
+          }
+        }
+      });
+
+      it('does not bring back what a request of the old id removed meanwhile (a logout by deleting keys)', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager, { user: 'ann', cart: ['apple'] });
+        const logout = await manager.load<Record<string, unknown>>(cookie);
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        delete logout.data.user;
+        // Dropped on regenerate()'s tombstone: no cookie, nothing written...
+        expect(await logout.commit()).toEqual([]);
+        login.data.big = 'x'.repeat(1_100_000);
+        await expect(login.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+        // ...so the undo must not put the user back either.
+        expect((await manager.load(cookie)).isNew).toBe(true);
+      });
+
       it('works on a new session that was never stored', async () => {
         const { manager, store } = setup();
         const session = await manager.load<Record<string, unknown>>(undefined);
