@@ -8,15 +8,18 @@ import { koaSessionMembers } from './session-api.js';
 // without it) reads undefined and assigns as to a plain property.
 const SESSION = Symbol('@fastmmap/koa session');
 const DESTROY = Symbol('@fastmmap/koa pending destroy');
-/** The cookie name of the session in SESSION (or in an own `session` property). */
-const NAME = Symbol('@fastmmap/koa cookie name');
+/**
+ * The cookie name of the session in SESSION (or in an own `session` property), and, while a
+ * session() for another name runs inside it, the names of the outer ones too.
+ */
+const NAME = Symbol('@fastmmap/koa cookie names');
 /** In DESTROY once the middleware has started its commit: nothing waits for a later destroy. */
 const CLOSED = 'closed';
 
 interface Slots {
   [SESSION]?: Session;
   [DESTROY]?: Promise<void> | typeof CLOSED;
-  [NAME]?: string;
+  [NAME]?: string | readonly string[];
 }
 const slots = (ctx: object): Slots => ctx as Slots;
 
@@ -104,9 +107,15 @@ function hasAccessor(ctx: Context): boolean {
   return ours && Object.getPrototypeOf(ctx) === context;
 }
 
-/** The cookie name of the session a session() gave `ctx`, if one did. */
-export function attachedName(ctx: Context): string | undefined {
-  return slots(ctx)[NAME];
+/** Whether a session() for `name` has given `ctx` its session, this one or an outer one. */
+export function hasSessionNamed(ctx: Context, name: string): boolean {
+  const names = slots(ctx)[NAME];
+  return typeof names === 'string' ? names === name : names?.includes(name) === true;
+}
+
+/** Whether `ctx.session` came from a session() of this package (not from koa-session). */
+export function sessionIsOurs(ctx: Context): boolean {
+  return slots(ctx)[NAME] !== undefined;
 }
 
 /** What a session() for another cookie name replaces while it runs (see middleware.ts). */
@@ -134,7 +143,9 @@ export function restoreOuterSession(ctx: Context, outer: OuterSession): void {
 export function attachSession(ctx: Context, session: Session, name: string): void {
   const view = guarded(session);
   const state = slots(ctx);
-  state[NAME] = name;
+  // Inside an outer session() (see takeOuterSession): its names stay, for hasSessionNamed.
+  const outer = state[NAME];
+  state[NAME] = outer === undefined ? name : [outer, name].flat();
   // An outer session()'s destroy was taken along by takeOuterSession: none pending for this one.
   if (state[DESTROY] !== undefined) state[DESTROY] = undefined;
   if (hasAccessor(ctx)) {

@@ -9,10 +9,11 @@ import {
 } from '@fastmmap/session-core';
 import type { Context, Middleware, Next } from 'koa';
 import {
-  attachedName,
   attachSession,
+  hasSessionNamed,
   type OuterSession,
   restoreOuterSession,
+  sessionIsOurs,
   takeOuterSession,
   takePendingDestroy,
 } from './context-session.js';
@@ -80,8 +81,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // back to the outer one when it is done.
     let outer: OuterSession | undefined;
     if (ctx.session !== undefined) {
-      const name = attachedName(ctx);
-      if (name === undefined || name === cookieName) return next();
+      // Another owner of ctx.session (koa-session), or this cookie's session() further out.
+      if (!sessionIsOurs(ctx) || hasSessionNamed(ctx, cookieName)) return next();
       outer = takeOuterSession(ctx);
     }
     if (outer === undefined) return run(ctx, next);

@@ -305,6 +305,23 @@ describe('ctx.session assignment', () => {
     expect(after.headers.get('x-outer')).toBe('{"user":"ann"}');
   });
 
+  it('skips a session() mounted again inside one for another name: its cookie is loaded further out', async () => {
+    const store = new MemoryStore();
+    const app = new Koa();
+    const main = session({ secret, store });
+    app.use(main);
+    app.use(session({ secret, store, name: 'admin' }));
+    app.use(main);
+    app.use((ctx) => {
+      (ctx.session.data as Data).seen = true;
+      ctx.body = { ok: true };
+    });
+    const url = await serve(app);
+    const res = await fetch(url);
+    // One cookie each: the inner `main` did not load a second fmsid session.
+    expect(res.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['admin']);
+  });
+
   it('leaves alone the ctx of an app without session(), and routes that skip it', async () => {
     const withSession = new Koa();
     withSession.use(async (ctx, next) => {
