@@ -4,23 +4,27 @@
  * path, a uid, or a custom store's database URL. The reply gets a generic message with the
  * code (a SessionError's, or a system error's such as ECONNREFUSED), else the error's name;
  * the original is the cause, which Fastify's logger prints. The copy keeps the class
- * (`instanceof`, isRedisStoreError) and the own fields (`code`, `redisCode`). An error made
- * for the client (a 4xx statusCode) is left as it is.
+ * (`instanceof`, isRedisStoreError) and the own fields (`code`, `redisCode`), but not a
+ * `statusCode` or `status` (a store over HTTP reports its upstream's 401 or 404, which is no
+ * answer for the client: the reply is a 500) nor a `code` that is free text.
  */
 export function clientSafe(err: unknown): unknown {
-  if (!(err instanceof Error) || made.has(err) || isForClient(err)) return err;
+  if (!(err instanceof Error) || made.has(err)) return err;
   const code = (err as { code?: unknown }).code;
+  const codeShown = typeof code === 'string' && CODE_SHAPE.test(code);
   const safe = Object.create(Object.getPrototypeOf(err)) as Error;
   Object.assign(safe, err);
   // No promise of a log line: Fastify logs nothing unless its logger is on.
-  const message =
-    typeof code === 'string' && CODE_SHAPE.test(code)
-      ? `session error ${code}`
-      : `session error (${NAME_SHAPE.test(err.name) ? err.name : 'Error'})`;
+  const message = codeShown
+    ? `session error ${code}`
+    : `session error (${NAME_SHAPE.test(err.name) ? err.name : 'Error'})`;
   for (const [key, value] of [
     ['message', message],
     ['cause', err],
     ['stack', `${err.name}: ${message}\n    (the original error, with its stack, is the cause)`],
+    ['statusCode', undefined],
+    ['status', undefined],
+    ['code', codeShown ? code : undefined],
   ] as const) {
     Object.defineProperty(safe, key, { value, writable: true, configurable: true });
   }
@@ -31,11 +35,6 @@ export function clientSafe(err: unknown): unknown {
 // What may reach the client: a code or class name, never free text.
 const CODE_SHAPE = /^[A-Z][A-Z0-9_]{1,63}$/;
 const NAME_SHAPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-
-function isForClient(err: Error): boolean {
-  const status = (err as { statusCode?: unknown }).statusCode;
-  return typeof status === 'number' && status >= 400 && status < 500;
-}
 
 /** Copies already made (an error can pass a session method and then a hook): kept as they are. */
 const made = new WeakSet<Error>();

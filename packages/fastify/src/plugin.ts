@@ -55,11 +55,14 @@ function laterReply(
 
 /**
  * An onSend that fails: the error handler's reply replaces the payload, and Fastify leaves a
- * stream payload (a file's, say) open, holding its file descriptor: it is destroyed here.
+ * stream payload (a file's, say) open, holding its file descriptor: it is destroyed (a web
+ * stream cancelled) here.
  */
 function failWith(err: unknown, payload: unknown, done: (err: Error) => void): void {
   if (payload instanceof Stream && 'destroy' in payload && typeof payload.destroy === 'function') {
     payload.destroy();
+  } else if (payload instanceof ReadableStream) {
+    payload.cancel().catch(() => {});
   }
   done(clientSafe(err) as Error);
 }

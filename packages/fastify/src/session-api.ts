@@ -6,11 +6,26 @@ import {
   SessionError,
   settleWithCallback,
 } from '@fastmmap/session-core';
+import { clientSafe } from './client-safe-error.js';
 
 /** A node-style callback, as @fastify/session's methods take them. */
 export type SessionCallback = NodeCallback;
 
 type Data = Record<string, unknown>;
+
+/**
+ * settleWithCallback with the client-safe error (see clientSafe): a callback gets the error
+ * the guard would give a promise, and @fastify/session-style code often replies with it.
+ */
+function settle(promise: Promise<unknown>, callback: unknown): Promise<void> | undefined {
+  const safe = promise.then(
+    () => undefined,
+    (err: unknown) => {
+      throw clientSafe(err);
+    },
+  );
+  return settleWithCallback(safe, callback);
+}
 
 /**
  * `request.session`: the Session API plus @fastify/session's, so code and plugins written for
@@ -89,10 +104,10 @@ export const fastifySessionMembers = {
         'request.session.regenerate(keys, callback): keys must be an array of data keys to keep',
       );
     }
-    return settleWithCallback(regenerateKeeping(this, Array.isArray(keys) ? keys : []), done);
+    return settle(regenerateKeeping(this, Array.isArray(keys) ? keys : []), done);
   },
   destroy(this: Session, callback?: unknown): Promise<void> | undefined {
-    return settleWithCallback(this.destroy(), callback);
+    return settle(this.destroy(), callback);
   },
   save(this: Session, callback?: unknown): Promise<void> | undefined {
     const saving = this.commit().then(
@@ -102,7 +117,7 @@ export const fastifySessionMembers = {
         throw err;
       },
     );
-    return settleWithCallback(saving, callback);
+    return settle(saving, callback);
   },
   /** The Session itself, for the plugin (reached through the guard, which keys see). */
   get [RAW_SESSION](): Session {

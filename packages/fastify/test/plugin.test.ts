@@ -177,6 +177,30 @@ describe('@fastmmap/fastify plugin', () => {
     });
     for (const res of [commit, load]) expect(res.body).not.toMatch(/hunter2|10\.0\.0\.5/);
 
+    // A store over HTTP reports its upstream's 403, and a code that is free text: neither is
+    // an answer for the client. Nor is the error a callback-style method hands the route.
+    store.code = 'db.internal:5432 user=app password=hunter2';
+    const forbidden = Object.assign(leaky(), { statusCode: 403 });
+    const odd = await app.inject({ url: '/me', headers: { cookie } });
+    expect(odd.statusCode).toBe(500);
+    expect(odd.json()).toMatchObject({ message: 'session error (Error)' });
+    expect(odd.body).not.toMatch(/hunter2|db\.internal/);
+    store.failing = 'none';
+    store.store = () => Promise.reject(forbidden);
+    const callbacks = await build({ store });
+    callbacks.post('/logout-cb', (request, reply) => {
+      request.session.destroy((err) => (err ? reply.send(err) : reply.send({ ok: true })));
+    });
+    const logout = await callbacks.inject({
+      method: 'POST',
+      url: '/logout-cb',
+      headers: { cookie },
+    });
+    expect(logout.statusCode).toBe(500);
+    expect(logout.json()).toMatchObject({ message: 'session error (Error)' });
+    expect(logout.body).not.toMatch(/hunter2|10\.0\.0\.5/);
+    store.failing = 'load';
+
     const seen: unknown[] = [];
     const custom = await build({ store });
     custom.setErrorHandler((err, _request, reply) => {
@@ -197,10 +221,23 @@ describe('@fastmmap/fastify plugin', () => {
       streams.push(body);
       return reply.type('text/plain').send(body);
     });
+    let cancelled = false;
+    app.get('/web', (request, reply) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      const body = new ReadableStream({
+        pull: (controller) => controller.enqueue(new TextEncoder().encode('never sent')),
+        cancel: () => {
+          cancelled = true;
+        },
+      });
+      return reply.type('text/plain').send(body);
+    });
     const res = await app.inject({ url: '/download' });
     expect(res.statusCode).toBe(500);
     expect(streams).toHaveLength(1);
     expect(streams[0]!.destroyed).toBe(true);
+    expect((await app.inject({ url: '/web' })).statusCode).toBe(500);
+    expect(cancelled).toBe(true);
   });
 
   it('registered twice in one context: ERR_SESSION_OPTIONS, and the second opens no store', async () => {
