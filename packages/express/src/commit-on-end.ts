@@ -25,7 +25,9 @@ function appendSetCookie(res: ServerResponse, values: readonly string[]): void {
  * without them, so Node does not replace the session cookie appended next.
  */
 function applyHeaders(res: ServerResponse, args: unknown[]): unknown[] {
-  const index = typeof args[1] === 'string' ? 2 : 1;
+  // As Node reads them: with no string reason, the headers are the third argument if there is
+  // one (writeHead(200, undefined, headers)), else the second.
+  const index = typeof args[1] === 'string' || args[2] != null ? 2 : 1;
   const headers = args[index];
   if (headers === null || typeof headers !== 'object') return args;
   const pairs = Array.isArray(headers) ? headerPairs(headers) : Object.entries(headers);

@@ -1,20 +1,20 @@
 /** The cookie part of an express-session session, as `Cookie#toJSON()` gives it. */
 export interface ExpressSessionCookie {
-  originalMaxAge?: number | null;
+  originalMaxAge?: number | null | undefined;
   /**
    * A Date on the live session and after `get`; an ISO string inside the file. false or null:
    * a browser-session cookie (`req.session.cookie.expires = false`, the remember-me idiom).
    */
-  expires?: Date | string | false | null;
+  expires?: Date | string | false | null | undefined;
   /** The live `Cookie` has this getter (remaining ms); it is not stored. */
-  maxAge?: number | null;
-  secure?: boolean | 'auto';
-  httpOnly?: boolean;
-  domain?: string;
-  path?: string;
-  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto';
-  partitioned?: boolean;
-  priority?: 'low' | 'medium' | 'high';
+  maxAge?: number | null | undefined;
+  secure?: boolean | 'auto' | undefined;
+  httpOnly?: boolean | undefined;
+  domain?: string | undefined;
+  path?: string | undefined;
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined;
+  partitioned?: boolean | undefined;
+  priority?: 'low' | 'medium' | 'high' | undefined;
 }
 
 /** What express-session hands a store: its live Session (user data plus `cookie`). */

@@ -1,7 +1,13 @@
 import './augment.js';
-import { adapterManager, type Session, type SessionManager } from '@fastmmap/session-core';
+import {
+  adapterManager,
+  type Session,
+  SessionError,
+  type SessionManager,
+} from '@fastmmap/session-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { cookieHeader } from './cookie-header.js';
+import { holderOf } from './holders.js';
 import type { ExpressSessionOptions } from './options.js';
 import { attachSession, hasSession } from './prototype-hooks.js';
 import { RequestSession } from './request-session.js';
@@ -12,6 +18,22 @@ export interface SessionMiddleware extends RequestHandler {
   readonly manager: SessionManager;
   /** Closes the manager (and the store it created); a manager passed in is left open. */
   close(): Promise<void>;
+}
+
+/**
+ * A session() for another cookie name reached by a request that has a session already: there
+ * is one req.session, so that middleware's session (an admin cookie with its own secret, say)
+ * would silently be the other one. Refused, not skipped (undefined for the same name).
+ */
+function secondSessionError(req: Request, res: Response, cookieName: string) {
+  const state = holderOf(req, res);
+  if (!(state instanceof RequestSession)) return undefined;
+  const first = state.manager.options.name ?? 'fmsid';
+  if (first === cookieName) return undefined;
+  return new SessionError(
+    'ERR_SESSION_OPTIONS',
+    `two session() middlewares on one request, for the cookies "${first}" and "${cookieName}": req.session holds one session, so the second is refused rather than ignored. Mount them on paths that do not overlap, or use one session()`,
+  );
 }
 
 /** Gives the request its loaded session, then hands it on. */
@@ -37,10 +59,12 @@ function begin(
 export function session(options: ExpressSessionOptions): SessionMiddleware {
   const { manager, owned } = adapterManager(options);
 
+  const cookieName = manager.options.name ?? 'fmsid';
+
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (say, app-wide and on a router): the first one wins.
     if (hasSession(req, res)) {
-      next();
+      next(secondSessionError(req, res, cookieName));
       return;
     }
     // The request is the RequestInfo: req.secure (Express's getter) runs only for a cookie.

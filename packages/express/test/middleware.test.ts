@@ -294,6 +294,19 @@ describe('@fastmmap/express session()', () => {
     const pairs = await fetch(`${url}/pairs`);
     expect(pairs.headers.get('x-kind')).toBe('pairs');
     expect(pairs.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['theme', 'fmsid']);
+    // No reason, but the headers third: Node reads them there.
+    app.get('/no-reason', (req, res) => {
+      (req.session.data as Data).raw = true;
+      res.writeHead(200, undefined, { 'set-cookie': 'theme=dark' });
+      res.end('no reason');
+    });
+    const noReason = await fetch(`${url}/no-reason`);
+    expect(
+      noReason.headers
+        .getSetCookie()
+        .map((c) => c.split('=')[0])
+        .sort(),
+    ).toEqual(['fmsid', 'theme']);
   });
 
   it('with an asynchronous store, a response sent twice goes out as the first one, as without sessions', async () => {
@@ -537,6 +550,31 @@ describe('@fastmmap/express session()', () => {
     const res = await fetch(`${url}/x`);
     expect(res.headers.getSetCookie()).toHaveLength(1);
     expect(store.log).toEqual(['committed']);
+  });
+
+  it('refuses a second session() for another cookie name on one request, instead of ignoring it', async () => {
+    const store = new InstrumentedStore();
+    const app = express();
+    const errors: unknown[] = [];
+    app.use(session({ secret, store }));
+    app.use('/admin', session({ secret: `${secret}-admin`, store, name: 'adm' }));
+    app.get(['/admin/x', '/x'], (req, res) => {
+      (req.session.data as Data).x = 1;
+      res.json({ ok: true });
+    });
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
+      errors.push(err);
+      res.status(500).end();
+    });
+    const url = await serve(app);
+    expect((await fetch(`${url}/x`)).status).toBe(200);
+    expect((await fetch(`${url}/admin/x`)).status).toBe(500);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'ERR_SESSION_OPTIONS',
+        message: expect.stringMatching(/cookies "fmsid" and "adm"/),
+      }),
+    ]);
   });
 
   it('marks the cookie Secure behind a trusted HTTPS proxy', async () => {

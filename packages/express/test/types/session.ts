@@ -73,3 +73,11 @@ app.get('/bad', async (req) => {
   void saved;
 });
 void middleware.close();
+
+// Under exactOptionalPropertyTypes too: an option read from the environment may be undefined,
+// which takes its default.
+session({
+  secret: 'x'.repeat(32),
+  name: process.env.SESSION_COOKIE,
+  cookie: { domain: process.env.COOKIE_DOMAIN },
+});

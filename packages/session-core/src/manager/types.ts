@@ -4,54 +4,54 @@ import type { SessionCookie } from './session-cookie.js';
 
 export interface CookieOptions {
   /** Default '/'. */
-  path?: string;
-  domain?: string;
+  path?: string | undefined;
+  domain?: string | undefined;
   /** true, false, or 'auto' (Secure when the request came over HTTPS). Default 'auto'. */
-  secure?: boolean | 'auto';
+  secure?: boolean | 'auto' | undefined;
   /** Default true. */
-  httpOnly?: boolean;
+  httpOnly?: boolean | undefined;
   /** Default 'lax'. */
-  sameSite?: 'lax' | 'strict' | 'none' | boolean;
-  partitioned?: boolean;
+  sameSite?: 'lax' | 'strict' | 'none' | boolean | undefined;
+  partitioned?: boolean | undefined;
   /**
    * Persistent cookie lifetime in ms. Default: the session `ttl`. null = a browser-session
    * cookie (no Max-Age/Expires) while the server side still expires after `ttl`.
    */
-  maxAge?: number | null;
+  maxAge?: number | null | undefined;
 }
 
 export interface SessionManagerOptions {
   /** HMAC-SHA256 key(s): sign with the first, accept all (rotation). At least 32 characters. */
   secret: string | readonly string[];
   /** Cookie name. Default 'fmsid'. */
-  name?: string;
-  cookie?: CookieOptions;
+  name?: string | undefined;
+  cookie?: CookieOptions | undefined;
   /** Server-side lifetime in ms from the last save or touch. Default 86_400_000 (one day). */
-  ttl?: number;
+  ttl?: number | undefined;
   /**
    * Absolute lifetime in ms from when the id was issued (at creation or regenerate), however
    * active the session: older sessions load as new ones (OWASP absolute timeout). Default none.
    */
-  absoluteTimeout?: number;
+  absoluteTimeout?: number | undefined;
   /** Re-send the cookie on every response and extend the expiry. Default false. */
-  rolling?: boolean;
+  rolling?: boolean | undefined;
   /**
    * An unchanged session is touched at most once per this many ms; shorter than ttl and
    * cookie.maxAge. Default: a tenth of the shorter of the two.
    */
-  touchAfter?: number;
+  touchAfter?: number | undefined;
   /**
    * How long (ms) the tombstone left by destroy() and regenerate() refuses writes to the dead
    * id, so a request still in flight cannot bring the session back. Default 300_000 (5 min).
    */
-  tombstoneTtl?: number;
+  tombstoneTtl?: number | undefined;
   /** Save new sessions that nothing was written to. Default false. */
-  saveUninitialized?: boolean;
+  saveUninitialized?: boolean | undefined;
   /** Id generator. Default: 32 random bytes (256 bits) from the OS CSPRNG, base64url. */
-  genid?: () => string;
+  genid?: (() => string) | undefined;
   /** Default: a FastMmapStore at the default path (embedded, shared by every local process). */
-  store?: Store;
-  clock?: Clock;
+  store?: Store | undefined;
+  clock?: Clock | undefined;
 }
 
 /** What the manager needs to know of the request besides its Cookie header. */
