@@ -20,8 +20,8 @@ function markOf(stored: StoredData | undefined): string | undefined {
 }
 
 /**
- * For a write or touch that finds a tombstone: regenerate()'s, marked, becomes a plain one.
- * Another request of the old id (a logout that deletes the user's keys, say) was dropped on
+ * For a write that deleted keys and found a tombstone: regenerate()'s, marked, becomes a plain
+ * one. That request of the old id (a logout that deletes the user's keys, say) was dropped on
  * it, so the record must not come back by an undo: that would bring back what it removed.
  */
 export function withoutMark(stored: StoredData, now: number): StoredData {

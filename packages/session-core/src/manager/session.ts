@@ -305,6 +305,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   // Runs inside #serial (a throw becomes the commit's rejection). Plain promise steps rather
   // than async functions: two promises and their resumptions fewer on every commit.
   #commitNow(): string[] | Promise<string[]> {
+    // An old id an undo revived, whose kill failed after the new id was written: again first.
+    if (this.#revived !== undefined && this.#persisted) {
+      return this.#killRevived().then(() => this.#commitNow());
+    }
     if (this.#destroyed) return [this.#clearingCookie()];
     if (this.#lost) return [];
     const plan = this.#plan();
@@ -392,7 +396,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const update = (current: StoredData | undefined): StoredData | undefined => {
       if (current !== undefined && isTombstone(current)) {
         dead = true;
-        return withoutMark(current, plan.now);
+        // A request that deleted keys (a logout that way) keeps regenerate()'s undo from
+        // bringing them back; other dropped writes leave it be.
+        return plan.changes.deleted.length > 0 ? withoutMark(current, plan.now) : current;
       }
       // Deleted behind our back (logout elsewhere, admin purge): do not resurrect it.
       if (current === undefined && expectExisting) {
@@ -493,7 +499,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       const opened = openRecord(current, now);
       if (opened === undefined) {
         dead = true;
-        return current === undefined ? undefined : withoutMark(current, now);
+        return current;
       }
       cookieAt = headers.length > 0 ? now : opened.meta.cookieAt;
       storedMaxAge = opened.meta.maxAge;

@@ -722,6 +722,43 @@ for (const mode of ['async', 'sync'] as const) {
         }
       });
 
+      it('still puts the old record back after other requests of the old id touched it or added keys', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager, { user: 'ann' });
+        const toucher = await manager.load(cookie);
+        const adder = await manager.load<Record<string, unknown>>(cookie);
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        toucher.touch();
+        adder.data.lastSeen = 1;
+        expect(await toucher.commit()).toEqual([]);
+        expect(await adder.commit()).toEqual([]);
+        login.data.big = 'x'.repeat(1_100_000);
+        await expect(login.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+        const back = await manager.load<Record<string, unknown>>(cookie);
+        expect(back.isNew).toBe(false);
+        expect(back.data).toEqual({ user: 'ann' });
+      });
+
+      it('retries a failed kill of the revived old id on the next commit, before any cookie goes out', async () => {
+        const { manager, store } = setup();
+        const { cookie } = await startSession(manager, { cart: ['apple'] });
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        login.data.big = 'x'.repeat(1_100_000);
+        await expect(login.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_TOO_LARGE' });
+        delete login.data.big;
+        const storeRecord = store.store;
+        store.store = () => Promise.reject(new Error('down'));
+        // The new id is written, the old one's kill fails: the commit fails.
+        await expect(login.commit()).rejects.toThrow('down');
+        expect((await manager.load(cookie)).isNew).toBe(false);
+        store.store = storeRecord;
+        // Nothing left to write: the kill still comes first.
+        expect(await login.commit()).toHaveLength(1);
+        expect((await manager.load(cookie)).isNew).toBe(true);
+      });
+
       it('does not bring back what a request of the old id removed meanwhile (a logout by deleting keys)', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { user: 'ann', cart: ['apple'] });
