@@ -107,10 +107,15 @@ function hasAccessor(ctx: Context): boolean {
   return ours && Object.getPrototypeOf(ctx) === context;
 }
 
-/** Whether a session() for `name` has given `ctx` its session, this one or an outer one. */
-export function hasSessionNamed(ctx: Context, name: string): boolean {
+/**
+ * Where the session of a session() for `name` is on `ctx`: in `ctx.session` ('current'), in
+ * an outer session() that one for another name replaced ('outer'), or nowhere.
+ */
+export function sessionNamed(ctx: Context, name: string): 'current' | 'outer' | undefined {
   const names = slots(ctx)[NAME];
-  return typeof names === 'string' ? names === name : names?.includes(name) === true;
+  if (typeof names === 'string') return names === name ? 'current' : undefined;
+  if (names === undefined || !names.includes(name)) return undefined;
+  return names[names.length - 1] === name ? 'current' : 'outer';
 }
 
 /** Whether `ctx.session` came from a session() of this package (not from koa-session). */

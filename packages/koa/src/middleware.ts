@@ -10,10 +10,10 @@ import {
 import type { Context, Middleware, Next } from 'koa';
 import {
   attachSession,
-  hasSessionNamed,
   type OuterSession,
   restoreOuterSession,
   sessionIsOurs,
+  sessionNamed,
   takeOuterSession,
   takePendingDestroy,
 } from './context-session.js';
@@ -82,7 +82,12 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     let outer: OuterSession | undefined;
     if (ctx.session !== undefined) {
       // Another owner of ctx.session (koa-session), or this cookie's session() further out.
-      if (!sessionIsOurs(ctx) || hasSessionNamed(ctx, cookieName)) return next();
+      if (!sessionIsOurs(ctx)) return next();
+      const loaded = sessionNamed(ctx, cookieName);
+      if (loaded === 'current') return next();
+      // Mounted again inside another cookie's session(): what it hands on would be that
+      // other session, so the code after it would write to the wrong one.
+      if (loaded === 'outer') return Promise.reject(nestedAgainError(cookieName));
       outer = takeOuterSession(ctx);
     }
     if (outer === undefined) return run(ctx, next);
@@ -126,6 +131,13 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     manager,
     close: () => (owned ? manager.close() : Promise.resolve()),
   });
+}
+
+function nestedAgainError(cookieName: string): SessionError {
+  return new SessionError(
+    'ERR_SESSION_OPTIONS',
+    `session() for the cookie "${cookieName}" is mounted again inside a session() for another cookie: ctx.session there is that other session, so the code after it would use the wrong one. Mount it once, outside`,
+  );
 }
 
 function isKoaApp(value: unknown): boolean {

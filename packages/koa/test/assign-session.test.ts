@@ -305,21 +305,30 @@ describe('ctx.session assignment', () => {
     expect(after.headers.get('x-outer')).toBe('{"user":"ann"}');
   });
 
-  it('skips a session() mounted again inside one for another name: its cookie is loaded further out', async () => {
+  it('refuses a session() mounted again inside one for another name, rather than hand on the wrong session', async () => {
     const store = new MemoryStore();
     const app = new Koa();
+    const errors: unknown[] = [];
+    app.on('error', (err) => errors.push(err));
     const main = session({ secret, store });
     app.use(main);
     app.use(session({ secret, store, name: 'admin' }));
     app.use(main);
     app.use((ctx) => {
-      (ctx.session.data as Data).seen = true;
+      (ctx.session.data as Data).cart = ['apple'];
       ctx.body = { ok: true };
     });
     const url = await serve(app);
     const res = await fetch(url);
-    // One cookie each: the inner `main` did not load a second fmsid session.
-    expect(res.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['admin']);
+    expect(res.status).toBe(500);
+    // Neither session got the cart: nothing was written, no cookie sent.
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'ERR_SESSION_OPTIONS',
+        message: expect.stringMatching(/"fmsid" is mounted again inside/),
+      }),
+    ]);
   });
 
   it('leaves alone the ctx of an app without session(), and routes that skip it', async () => {
