@@ -41,7 +41,8 @@ function applyHeaders(res: ServerResponse, args: unknown[]): unknown[] {
     else res.setHeader(name, header);
     seen.add(key);
   }
-  return args.slice(0, index);
+  // A second argument that is no reason would become the headers once the third is gone.
+  return typeof args[1] === 'string' ? args.slice(0, 2) : args.slice(0, 1);
 }
 
 /** Node's array forms, `[name, value, name, value]` or `[[name, value], ...]`, as pairs. */

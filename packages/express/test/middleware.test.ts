@@ -300,6 +300,15 @@ describe('@fastmmap/express session()', () => {
       res.writeHead(200, undefined, { 'set-cookie': 'theme=dark' });
       res.end('no reason');
     });
+    // Both: Node applies only the third (the second is no reason, and no headers either).
+    app.get('/two', (req, res) => {
+      (req.session.data as Data).raw = true;
+      res.writeHead(200, { 'x-a': 'a' } as unknown as string, { 'x-b': 'b' });
+      res.end('two');
+    });
+    const two = await fetch(`${url}/two`);
+    expect([two.headers.get('x-a'), two.headers.get('x-b')]).toEqual([null, 'b']);
+    expect(two.headers.getSetCookie()).toHaveLength(1);
     const noReason = await fetch(`${url}/no-reason`);
     expect(
       noReason.headers

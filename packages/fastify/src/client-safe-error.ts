@@ -11,7 +11,10 @@
 export function clientSafe(err: unknown): unknown {
   if (!(err instanceof Error) || made.has(err)) return err;
   const code = (err as { code?: unknown }).code;
-  const codeShown = typeof code === 'string' && CODE_SHAPE.test(code);
+  // A code is an identifier (ECONNREFUSED, Postgres's 57P01) or a number (MongoDB's 11000).
+  const codeShown =
+    (typeof code === 'string' && CODE_SHAPE.test(code)) ||
+    (typeof code === 'number' && Number.isSafeInteger(code));
   const safe = Object.create(Object.getPrototypeOf(err)) as Error;
   Object.assign(safe, err);
   // No promise of a log line: Fastify logs nothing unless its logger is on.
@@ -33,7 +36,7 @@ export function clientSafe(err: unknown): unknown {
 }
 
 // What may reach the client: a code or class name, never free text.
-const CODE_SHAPE = /^[A-Z][A-Z0-9_]{1,63}$/;
+const CODE_SHAPE = /^[A-Za-z0-9_]{1,64}$/;
 const NAME_SHAPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** Copies already made (an error can pass a session method and then a hook): kept as they are. */

@@ -59,12 +59,20 @@ function laterReply(
  * stream cancelled) here.
  */
 function failWith(err: unknown, payload: unknown, done: (err: Error) => void): void {
-  if (payload instanceof Stream && 'destroy' in payload && typeof payload.destroy === 'function') {
-    payload.destroy();
-  } else if (payload instanceof ReadableStream) {
-    payload.cancel().catch(() => {});
+  // A Response's body is a web stream (a proxied fetch(), say).
+  const body = payload instanceof Response ? payload.body : payload;
+  if (body instanceof Stream && 'destroy' in body && typeof body.destroy === 'function') {
+    body.destroy();
+  } else if (isWebStream(body)) {
+    body.cancel().catch(() => {});
   }
   done(clientSafe(err) as Error);
+}
+
+/** By shape, as Fastify tells web streams apart (one from another realm or undici too). */
+function isWebStream(value: unknown): value is ReadableStream {
+  const stream = value as Partial<ReadableStream> | null | undefined;
+  return typeof stream?.getReader === 'function' && typeof stream.cancel === 'function';
 }
 
 /** request.session: @fastify/session's API and data as properties, client-safe errors. */

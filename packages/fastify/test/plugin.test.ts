@@ -168,6 +168,11 @@ describe('@fastmmap/fastify plugin', () => {
     expect(commit.statusCode).toBe(500);
     expect(commit.json()).toMatchObject({ message: 'session error (Error)' });
     store.failing = 'load';
+    // A number is a code too (MongoDB's duplicate key): shown, not free text.
+    store.code = 11000 as unknown as string;
+    const numeric = await app.inject({ url: '/me', headers: { cookie } });
+    // Fastify's error schema sends it as a string.
+    expect(numeric.json()).toMatchObject({ code: '11000', message: 'session error 11000' });
     store.code = 'ECONNREFUSED';
     const load = await app.inject({ url: '/me', headers: { cookie } });
     expect(load.statusCode).toBe(500);
@@ -232,12 +237,26 @@ describe('@fastmmap/fastify plugin', () => {
       });
       return reply.type('text/plain').send(body);
     });
+    // A Response (a proxied fetch(), say): its body is cancelled too.
+    let bodyCancelled = false;
+    app.get('/response', (request, reply) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      const body = new ReadableStream({
+        pull: (controller) => controller.enqueue(new TextEncoder().encode('never sent')),
+        cancel: () => {
+          bodyCancelled = true;
+        },
+      });
+      return reply.send(new Response(body, { headers: { 'content-type': 'text/plain' } }));
+    });
     const res = await app.inject({ url: '/download' });
     expect(res.statusCode).toBe(500);
     expect(streams).toHaveLength(1);
     expect(streams[0]!.destroyed).toBe(true);
     expect((await app.inject({ url: '/web' })).statusCode).toBe(500);
     expect(cancelled).toBe(true);
+    expect((await app.inject({ url: '/response' })).statusCode).toBe(500);
+    expect(bodyCancelled).toBe(true);
   });
 
   it('registered twice in one context: ERR_SESSION_OPTIONS, and the second opens no store', async () => {

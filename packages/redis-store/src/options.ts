@@ -9,44 +9,44 @@ export interface RedisStoreOptions {
    * `closeClient: true`, and once you close it the store never reopens it (calls then fail
    * with ERR_REDIS_CLOSED).
    */
-  client?: RedisClientLike;
+  client?: RedisClientLike | undefined;
   /**
    * Or a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS): the store creates, owns
    * and closes the client. A malformed url is ERR_SESSION_OPTIONS, the password masked.
    */
-  url?: string;
+  url?: string | undefined;
   /**
    * Close the `client` you passed on `close()` too. Default false. The client the store creates
    * from `url` is always closed.
    */
-  closeClient?: boolean;
+  closeClient?: boolean | undefined;
   /** Prepended to every session id to form the Redis key. Default 'fmsess:'. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * 'cbor' (default, as FastMmapStore: Date, Map, Set, bigint, typed arrays survive) or 'json'
    * (readable with redis-cli; Dates come back as strings; bigint, Map, Set, typed arrays, NaN
    * and Infinity are refused). Records carry their codec, so
    * changing this option later still reads the sessions written before.
    */
-  codec?: CodecName;
+  codec?: CodecName | undefined;
   /** Time source for every expiry decision (ms since the epoch). Default `Date.now`. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /**
    * At most this many re-runs of a getAndSet's fn after lost compare-and-set races, then
    * ERR_REDIS_CONFLICT. Default: no limit by count; getAndSet gives up by time instead
    * (`commandTimeout`).
    */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /**
    * Longest wait for any one Redis command, queued or in flight; for a getAndSet that keeps
    * losing races to concurrent writers of its session, to write before it gives up; and for
    * pending replies in `close()` before it cuts the connection. Default 2000 ms.
    */
-  commandTimeout?: number;
+  commandTimeout?: number | undefined;
   /** Longest wait for a connection in `ready()` and per TCP connect attempt. Default 5000 ms. */
-  connectTimeout?: number;
+  connectTimeout?: number | undefined;
   /** Largest record (header + encoded data) accepted, in bytes. Default 1 MiB. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
 }
 
 export const DEFAULTS = {

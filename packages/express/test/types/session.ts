@@ -1,5 +1,6 @@
 // Compiled by types.test.ts (tsc --noEmit): what an app written against the typings sees.
 import { type SessionMiddleware, session } from '@fastmmap/express';
+import { FastMmapStore, MemoryStore } from '@fastmmap/session-core';
 import express from 'express';
 import passport from 'passport';
 
@@ -81,3 +82,7 @@ session({
   name: process.env.SESSION_COOKIE,
   cookie: { domain: process.env.COOKIE_DOMAIN },
 });
+
+// The stores' options too: an environment variable may be unset.
+new MemoryStore({ maxSize: process.env.MAX_SESSION_BYTES === undefined ? undefined : 1024 });
+new FastMmapStore({ appName: process.env.APP_NAME, storage: process.env.SESSION_FILE });

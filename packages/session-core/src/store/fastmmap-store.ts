@@ -17,34 +17,34 @@ import {
 
 export interface FastMmapStoreOptions {
   /** Cache file path (Catalyst's `storage`). Default: `defaultCachePath(appName)`. */
-  storage?: string;
+  storage?: string | undefined;
   /** Names the default file. Default 'sessions'. */
-  appName?: string;
+  appName?: string | undefined;
   /**
    * Default session lifetime in ms (Catalyst's `expires`, which was in seconds): used for
    * writes that come without a ttl of their own, e.g. from framework stores. Default one day.
    */
-  expires?: number;
+  expires?: number | undefined;
   /** Total size of the page area in bytes. Give this or `numPages`. Default 512 pages (32 MiB). */
-  cacheSize?: number;
+  cacheSize?: number | undefined;
   /** Bytes per page, a multiple of 4096. Default 65536: also the largest session it can hold. */
-  pageSize?: number;
-  numPages?: number;
+  pageSize?: number | undefined;
+  numPages?: number | undefined;
   /** Start empty: clear every page at open. Default false (sessions survive restarts). */
-  initFile?: boolean;
+  initFile?: boolean | undefined;
   /** File mode at creation. Default 0o600. */
-  mode?: number;
+  mode?: number | undefined;
   /** Injected time source (ms). Default `Date.now`. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Longest wait for a page lock before ERR_SESSION_STORE_UNAVAILABLE. Default 5000 ms. */
-  lockTimeout?: number;
+  lockTimeout?: number | undefined;
   /**
    * Bytes of sessions this process keeps decoded, so one read again unchanged costs a copy
    * instead of a decode (the cache's `decodeCache`). 0 turns it off. Default 4 MiB.
    */
-  decodeCache?: number;
+  decodeCache?: number | undefined;
   /** An already-open cache to keep sessions in (under `sess:` keys). The store does not close it. */
-  cache?: FastMmapCache;
+  cache?: FastMmapCache | undefined;
 }
 
 const KEY_PREFIX = 'sess:';

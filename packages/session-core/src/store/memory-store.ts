@@ -9,12 +9,12 @@ import { assertSupportedData, assertValidId, assertValidTtl, unreadableData } fr
 
 export interface MemoryStoreOptions {
   /** Injected time source (ms since the epoch). Default `Date.now`. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /**
    * Largest session accepted, in bytes of its structured-clone encoding. Default 1 MiB, so an
    * app developed against MemoryStore meets a size limit as it will with FastMmapStore.
    */
-  maxSize?: number;
+  maxSize?: number | undefined;
 }
 
 const OPTION_KEYS = Object.keys({ clock: 0, maxSize: 0 } satisfies Record<
