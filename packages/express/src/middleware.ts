@@ -1,6 +1,7 @@
 import './augment.js';
 import {
   adapterManager,
+  cookieNameOf,
   type Session,
   SessionError,
   type SessionManager,
@@ -28,7 +29,7 @@ export interface SessionMiddleware extends RequestHandler {
 function secondSessionError(req: Request, res: Response, cookieName: string) {
   const state = holderOf(req, res);
   if (!(state instanceof RequestSession)) return undefined;
-  const first = state.manager.options.name ?? 'fmsid';
+  const first = cookieNameOf(state.manager);
   if (first === cookieName) return undefined;
   return new SessionError(
     'ERR_SESSION_OPTIONS',
@@ -59,7 +60,7 @@ function begin(
 export function session(options: ExpressSessionOptions): SessionMiddleware {
   const { manager, owned } = adapterManager(options);
 
-  const cookieName = manager.options.name ?? 'fmsid';
+  const cookieName = cookieNameOf(manager);
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (say, app-wide and on a router): the first one wins.

@@ -1,6 +1,7 @@
 import {
   adapterManager,
   commitNow,
+  cookieNameOf,
   type SessionData,
   SessionError,
   type SessionManager,
@@ -55,8 +56,7 @@ export interface SessionMiddleware extends MiddlewareHandler<SessionEnv> {
 export function session(options: HonoSessionOptions): SessionMiddleware {
   const trustProxy = trustProxyOption(options.trustProxy);
   const { manager, owned } = adapterManager(options, HONO_KEYS);
-  // createSessionManager() fills in the default; a hand-made manager may leave it out.
-  const cookieName = manager.options.name ?? 'fmsid';
+  const cookieName = cookieNameOf(manager);
   const guarded = guardFor(cookieName);
 
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {

@@ -148,7 +148,7 @@ export function restoreOuterSession(ctx: Context, outer: OuterSession): void {
 export function attachSession(ctx: Context, session: Session, name: string): void {
   const view = guarded(session);
   const state = slots(ctx);
-  // Inside an outer session() (see takeOuterSession): its names stay, for hasSessionNamed.
+  // Inside an outer session() (see takeOuterSession): its names stay, for sessionNamed.
   const outer = state[NAME];
   state[NAME] = outer === undefined ? name : [outer, name].flat();
   // An outer session()'s destroy was taken along by takeOuterSession: none pending for this one.

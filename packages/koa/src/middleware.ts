@@ -2,6 +2,7 @@ import './augment.js';
 import {
   adapterManager,
   commitNow,
+  cookieNameOf,
   type Session,
   SessionError,
   type SessionManager,
@@ -72,8 +73,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     );
   }
   const { manager, owned } = adapterManager(options);
-  // createSessionManager() fills in the default; a hand-made manager may leave it out.
-  const cookieName = manager.options.name ?? 'fmsid';
+  const cookieName = cookieNameOf(manager);
 
   const middleware = (ctx: Context, next: Next): Promise<void> => {
     // Mounted twice for one cookie (say, app-wide and on a router): the first one wins.

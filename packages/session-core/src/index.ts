@@ -4,7 +4,7 @@ export { isSessionError, SessionError, type SessionErrorCode } from './errors.js
 // For stores and adapters: refuse options nothing reads, as the manager does.
 export { assertKnownOptions, pickOptions } from './known-options.js';
 // For adapters: the manager from their options (a shared one, or a new one they own).
-export { type AdapterManager, adapterManager } from './manager/adapter-manager.js';
+export { type AdapterManager, adapterManager, cookieNameOf } from './manager/adapter-manager.js';
 // For adapters: connect-flash's req.flash()/ctx.flash() over a session's flash messages.
 export { connectFlash } from './manager/connect-flash.js';
 // For adapters: the session as the app sees it, with their framework's session API on it.

@@ -2,6 +2,7 @@ import { Encoder } from 'cbor-x';
 import { FALLBACK, fastCborDecode } from './cbor-fast-decode.js';
 import { fastCborEncode } from './cbor-fast-encode.js';
 import { FastMmapError } from './errors.js';
+import { isCodecName } from './layout.js';
 import type { Codec, CodecOption } from './types.js';
 
 /**
@@ -150,7 +151,7 @@ export function resolveCodec(option: CodecOption | undefined): Codec {
       );
     }
     // The name is recorded in the file header (32 bytes) and compared at every open.
-    if (!/^[\x21-\x7e]{1,32}$/.test(option.name)) {
+    if (!isCodecName(option.name)) {
       throw new FastMmapError(
         'ERR_FASTMMAP_INVALID_OPTION',
         `a custom codec needs a name of 1-32 printable ASCII characters, got ${JSON.stringify(option.name)}`,

@@ -19,6 +19,7 @@ import {
   H_STRIPES,
   H_VERSION,
   HEADER_SIZE,
+  isCodecName,
   MAGIC_0,
   MAGIC_1,
   MAX_STRIPES,
@@ -101,8 +102,8 @@ export function parseHeader(buf: Buffer, realSize: number, path: string): FileHe
     H_CODEC,
     Math.min(codecEnd < 0 ? H_CODEC + CODEC_NAME_MAX : codecEnd, H_CODEC + CODEC_NAME_MAX),
   );
-  // What any codec can be named (see resolveCodec): anything else is damage, not a codec.
-  if (!/^[\x21-\x7e]{1,32}$/.test(codec)) {
+  // Not a name any codec could have: damage, not a codec.
+  if (!isCodecName(codec)) {
     throw notACacheFile(
       path,
       `codec name in header is not printable ASCII: ${JSON.stringify(codec)}`,

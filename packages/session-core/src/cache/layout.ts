@@ -33,6 +33,8 @@ export const H_CREATED_AT = 40; // f64 ms since epoch
 export const H_CREATION_ID = 48; // 16 random bytes
 export const H_CODEC = 64; // codec name, 32 bytes ASCII, zero padded
 export const CODEC_NAME_MAX = 32;
+/** What a codec may be named: it is recorded in the header and compared at every open. */
+export const isCodecName = (name: string): boolean => /^[\x21-\x7e]{1,32}$/.test(name);
 export const H_CRC = 96;
 /** Per-stripe spare-page descriptors (mutable, not covered by the CRC): state, target, crc. */
 export const H_SPARES = 1024;

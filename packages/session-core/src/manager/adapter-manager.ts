@@ -1,6 +1,7 @@
 import { SessionError } from '../errors.js';
 import { createSessionManager } from './manager.js';
 import { assertKnownOptionKeys, OPTION_KEYS } from './option-keys.js';
+import { DEFAULT_COOKIE_NAME } from './options.js';
 import type { SessionManager, SessionManagerOptions } from './types.js';
 
 export interface AdapterManager {
@@ -51,4 +52,12 @@ export function adapterManager(
     );
   }
   return { manager: manager as SessionManager, owned: false };
+}
+
+/**
+ * The cookie a manager's sessions use: createSessionManager() fills in the default, a
+ * hand-made manager may leave it out. Adapters compare it to tell two session()s apart.
+ */
+export function cookieNameOf(manager: SessionManager): string {
+  return manager.options.name ?? DEFAULT_COOKIE_NAME;
 }

@@ -5,6 +5,9 @@ import { generateSessionId } from './id.js';
 import { assertKnownOptionKeys } from './option-keys.js';
 import type { CookieOptions, SessionManagerOptions } from './types.js';
 
+/** The session cookie's name when `name` is not given. */
+export const DEFAULT_COOKIE_NAME = 'fmsid';
+
 export const MIN_SECRET_LENGTH = 32;
 
 export interface ResolvedCookieOptions {
@@ -172,7 +175,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     fail('cookie must be an object of cookie options');
   }
   const secrets = resolveSecrets(options.secret);
-  const name = options.name ?? 'fmsid';
+  const name = options.name ?? DEFAULT_COOKIE_NAME;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     fail(`name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
