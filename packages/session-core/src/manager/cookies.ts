@@ -42,8 +42,11 @@ const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
  * without the strings and object that parse allocates for every pair.
  */
 function pairValue(header: string, start: number, end: number, name: string): string | undefined {
-  const eq = header.indexOf('=', start);
-  if (eq < 0 || eq >= end) return undefined;
+  // Looked for inside the pair only: indexOf would scan on to the header's end for every pair
+  // without one, quadratic in a header of bare names ("fmsid;fmsid;...").
+  let eq = start;
+  while (eq < end && header.charCodeAt(eq) !== 0x3d) eq++;
+  if (eq === end) return undefined;
   let from = start;
   while (from < eq && isBlank(header.charCodeAt(from))) from++;
   let to = eq;
