@@ -7,13 +7,23 @@ import { loadFsExt, loadRobustMutex, type RobustMutexAddon } from './native-addo
 import { TEST_NO_LOCK } from './test-hooks.js';
 
 /**
+ * The wait for a stripe whose last wait timed out. A lock is held for microseconds (one page's
+ * work), so a holder that keeps it past the timeout is stopped; this only has to outlast a
+ * holder the scheduler has set aside for a moment.
+ */
+export const STALLED_WAIT_MS = 100;
+
+/**
  * The page locks: page p is locked through stripe p mod K, a robust, process-shared pthread
  * mutex in the file's header. A free one is taken and released without a system call (the
  * flock pair of format 1 cost two, ~7% of an HTTP request's CPU here), and the kernel still
  * releases a dead holder's: the next locker gets it (EOWNERDEAD) and repairs what the holder
  * left half-done, which the page generation marks. A wait blocks in the kernel (a futex) up
- * to the lock timeout. Read-only instances cannot take them (their mapping is read-only) and
- * read through the page seqlock instead (readStablePage).
+ * to the lock timeout, and the whole event loop with it: after one wait on a stripe has timed
+ * out, later waits on it are short (STALLED_WAIT_MS) until it is granted again, so a holder
+ * that is stopped, not dead (SIGSTOP, a debugger, a frozen container), costs each process one
+ * full timeout rather than one per request. Read-only instances cannot take them (their
+ * mapping is read-only) and read through the page seqlock instead (readStablePage).
  */
 export class StripeLocks {
   private readonly mutex: RobustMutexAddon | undefined;
@@ -22,6 +32,8 @@ export class StripeLocks {
   private directoryFd = -1;
   /** A writer's shared lock on the cache file itself, held while open (see holdInUse). */
   private inUseFd = -1;
+  /** 1 for a stripe whose last wait timed out and which has not been granted since. */
+  private readonly stalled: Uint8Array;
 
   constructor(
     private readonly cachePath: string,
@@ -31,6 +43,7 @@ export class StripeLocks {
     private readonly timeoutMs: number,
   ) {
     this.canLock = !readOnly || TEST_NO_LOCK;
+    this.stalled = new Uint8Array(readOnly ? 0 : stripes);
     if (readOnly) return;
     const mutex = loadRobustMutex();
     if (mutex.mutexSize > MUTEX_LIBC_TAG) {
@@ -59,13 +72,23 @@ export class StripeLocks {
   lock(stripe: number): void {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return;
-    let rc = mutex.lock(this.map, mutexAt(stripe), this.timeoutMs);
+    const wait = this.stalled[stripe] === 1 ? this.stalledWait() : this.timeoutMs;
+    let rc = mutex.lock(this.map, mutexAt(stripe), wait);
     if (this.damaged(rc)) {
       this.remake(stripe);
-      rc = mutex.lock(this.map, mutexAt(stripe), this.timeoutMs);
+      rc = mutex.lock(this.map, mutexAt(stripe), wait);
     }
     // EOWNERDEAD: ours now; the page generation tells the caller what the dead holder left.
-    if (rc !== 0 && rc !== mutex.EOWNERDEAD) throw this.lockError(stripe, rc);
+    if (rc === 0 || rc === mutex.EOWNERDEAD) {
+      this.stalled[stripe] = 0;
+      return;
+    }
+    if (rc === mutex.ETIMEDOUT) this.stalled[stripe] = 1;
+    throw this.lockError(stripe, rc, wait);
+  }
+
+  private stalledWait(): number {
+    return Math.min(this.timeoutMs, STALLED_WAIT_MS);
   }
 
   /** One attempt that never waits, for best-effort work such as refreshing LRU times. */
@@ -77,7 +100,10 @@ export class StripeLocks {
       this.remake(stripe);
       rc = mutex.tryLock(this.map, mutexAt(stripe));
     }
-    if (rc === 0 || rc === mutex.EOWNERDEAD) return true;
+    if (rc === 0 || rc === mutex.EOWNERDEAD) {
+      this.stalled[stripe] = 0;
+      return true;
+    }
     if (rc === mutex.EBUSY) return false;
     throw this.lockError(stripe, rc);
   }
@@ -147,12 +173,16 @@ export class StripeLocks {
     }
   }
 
-  private lockError(stripe: number, rc: number): FastMmapError {
+  private lockError(stripe: number, rc: number, waited = this.timeoutMs): FastMmapError {
     const mutex = this.mutex!;
     if (rc === mutex.ETIMEDOUT) {
+      const since =
+        waited < this.timeoutMs
+          ? `, and not since an earlier wait of ${this.timeoutMs} ms timed out: its holder looks stopped (SIGSTOP, a debugger), so this process no longer waits long for it`
+          : ' (a process holding it may be stopped or stuck)';
       return new FastMmapError(
         'ERR_FASTMMAP_LOCK_TIMEOUT',
-        `lock stripe ${stripe} not granted within ${this.timeoutMs} ms (a process holding it may be stopped or stuck)`,
+        `lock stripe ${stripe} not granted within ${waited} ms${since}`,
       );
     }
     // A mutex this process cannot use: damaged, or not made by this format.

@@ -103,6 +103,40 @@ describe('page locks', () => {
     expect(cache.get('k')).toBe('after');
   });
 
+  it('a stopped holder costs each process one full wait, not one per request', async () => {
+    const lockTimeout = 1_500;
+    const cache = t.open<string>({ ...OPTIONS, lockTimeout });
+    cache.set('k', 'stored');
+    const timedSet = (value: string) => {
+      const started = performance.now();
+      const code = codeOf(() => cache.set('k', value));
+      return { code, ms: performance.now() - started };
+    };
+    const holder = await holdPageLock('hold', 60_000);
+    holder.kill('SIGSTOP'); // as a debugger or a frozen container leaves it
+    const first = timedSet('first');
+    expect(first.code).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+    expect(first.ms).toBeGreaterThanOrEqual(lockTimeout);
+    // Every later request would block the event loop as long: now it waits STALLED_WAIT_MS.
+    for (const value of ['second', 'third']) {
+      const later = timedSet(value);
+      expect(later.code).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+      expect(later.ms).toBeLessThan(lockTimeout / 2);
+    }
+    expect(cache.get('k')).toBe('stored');
+
+    // Granted again (the holder is gone): the next stopped holder gets the full wait again.
+    holder.kill('SIGKILL');
+    await exited(holder);
+    cache.set('k', 'after');
+    expect(cache.get('k')).toBe('after');
+    const next = await holdPageLock('hold', 60_000);
+    next.kill('SIGSTOP');
+    const again = timedSet('again');
+    expect(again.code).toBe('ERR_FASTMMAP_LOCK_TIMEOUT');
+    expect(again.ms).toBeGreaterThanOrEqual(lockTimeout);
+  });
+
   it('are made anew by a writer that opens the file alone, never under another process', async () => {
     t.open(OPTIONS).close();
     // Locks left held by a thread that no longer runs, as after a reboot (no robust-mutex
