@@ -164,7 +164,8 @@ describe('page locks', () => {
   it('processes in other PID namespaces (containers: thread id 1 each) wait for each other', async () => {
     const cache = t.open<string>({ ...OPTIONS });
     cache.set('k', 'stored');
-    const holder = await holdPageLock('hold', 1_000, OWN_PID_NAMESPACE);
+    // Held long enough that a contender slow to start (a loaded machine) still meets it held.
+    const holder = await holdPageLock('hold', 3_000, OWN_PID_NAMESPACE);
     const result = await runContender(OWN_PID_NAMESPACE);
     await exited(holder);
     // Not taken for a second lock by the holder (the same thread id in its own namespace):
