@@ -87,9 +87,13 @@ export interface CookieSerializer {
 /** Whether the session cookie carries Secure on a request that came over HTTPS or not. */
 export function cookieIsSecure(options: ResolvedCookieOptions, requestSecure: boolean): boolean {
   if (requestSecure) return options.secure !== false;
-  // SameSite=None without Secure is dropped by browsers: with secure 'auto' on a plain-HTTP
-  // request it still gets Secure (which browsers accept on http://localhost, for development).
-  return options.secure === true || String(options.sameSite).toLowerCase() === 'none';
+  // SameSite=None or Partitioned without Secure is dropped by browsers: with secure 'auto' on a
+  // plain-HTTP request it still gets Secure (which browsers accept on http://localhost).
+  return (
+    options.secure === true ||
+    options.partitioned ||
+    String(options.sameSite).toLowerCase() === 'none'
+  );
 }
 
 /** Any valid cookie value: it marks where the value goes in a Set-Cookie the package built. */

@@ -157,6 +157,11 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
   if (resolved.sameSite === 'none' && resolved.secure === false) {
     fail('cookie.sameSite "none" requires cookie.secure true or "auto"');
   }
+  if (resolved.partitioned && resolved.secure === false) {
+    fail(
+      'cookie.partitioned requires cookie.secure true or "auto" (browsers drop a Partitioned cookie without Secure)',
+    );
+  }
   if (name.startsWith('__Secure-') || name.startsWith('__Host-')) {
     if (resolved.secure !== true) fail(`a cookie named ${name} requires cookie.secure: true`);
   }

@@ -55,9 +55,11 @@ const cookieOptions = fc.record(
 function serializerFor(cookie: unknown, requestSecure: boolean) {
   const resolved = resolveOptions({ secret: SECRET, cookie: cookie as CookieOptions });
   const serializer = createCookieSerializer(resolved.name, resolved.cookie);
-  // SameSite=None always carries Secure; 'auto' follows the request otherwise.
+  // SameSite=None and Partitioned always carry Secure; 'auto' follows the request otherwise.
   const none = String(resolved.cookie.sameSite).toLowerCase() === 'none';
-  const secure = resolved.cookie.secure === 'auto' ? requestSecure || none : resolved.cookie.secure;
+  const always = none || resolved.cookie.partitioned;
+  const secure =
+    resolved.cookie.secure === 'auto' ? requestSecure || always : resolved.cookie.secure;
   return { resolved, serializer, secure };
 }
 
@@ -107,12 +109,19 @@ describe('Set-Cookie values', () => {
     );
   });
 
-  it("SameSite=None always carries Secure, even with secure 'auto' on plain HTTP", () => {
+  it("SameSite=None and Partitioned always carry Secure, even with secure 'auto' on plain HTTP", () => {
     const resolved = resolveOptions({ secret: SECRET, cookie: { sameSite: 'none' } });
     const serializer = createCookieSerializer(resolved.name, resolved.cookie);
     for (const requestSecure of [false, true]) {
       expect(serializer.session('v', requestSecure, 0)).toMatch(/; Secure; SameSite=None$/);
       expect(serializer.clearing(requestSecure)).toMatch(/; Secure; SameSite=None$/);
+    }
+    // So does Partitioned (CHIPS), whatever SameSite says.
+    const partitioned = resolveOptions({ secret: SECRET, cookie: { partitioned: true } });
+    const chips = createCookieSerializer(partitioned.name, partitioned.cookie);
+    for (const requestSecure of [false, true]) {
+      expect(chips.session('v', requestSecure, 0)).toMatch(/; Secure; Partitioned; SameSite=Lax$/);
+      expect(chips.clearing(requestSecure)).toMatch(/; Secure; Partitioned; SameSite=Lax$/);
     }
     // Lax with 'auto' still follows the request.
     const lax = resolveOptions({ secret: SECRET, cookie: { sameSite: 'lax' } });

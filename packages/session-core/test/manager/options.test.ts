@@ -40,6 +40,7 @@ describe('createSessionManager options', () => {
     ['a touchAfter as long as ttl', { ttl: 3_600_000, touchAfter: 3_600_000 }],
     ['a touchAfter past cookie.maxAge', { cookie: { maxAge: 3_600_000 }, touchAfter: 7_200_000 }],
     ['SameSite=None without Secure', { cookie: { sameSite: 'none', secure: false } }],
+    ['Partitioned without Secure', { cookie: { partitioned: true, secure: false } }],
     ['__Host- without Secure', { name: '__Host-sid', cookie: { secure: 'auto' } }],
     [
       '__Host- with a domain',

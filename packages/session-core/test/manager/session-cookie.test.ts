@@ -72,6 +72,8 @@ describe('session.cookie', () => {
     expect(https.cookie.secure).toBe(true);
     const none = await setup({ cookie: { sameSite: 'none' } }).manager.load(undefined);
     expect(none.cookie.secure).toBe(true); // SameSite=None always goes out with Secure
+    const chips = await setup({ cookie: { partitioned: true } }).manager.load(undefined);
+    expect(chips.cookie.secure).toBe(true); // so does Partitioned
   });
 
   it('bad lifetimes and per-session attributes are typed errors that change nothing', async () => {
