@@ -66,7 +66,10 @@ const OPTION_KEYS = Object.keys({
 
 // The cache's names, the drop-in stores' and Cache::FastMmap's, with what to write instead.
 const OPTION_HINTS = new Map<string, string>([
-  ['path', 'use storage (the cache file; the drop-in stores and FastMmapCache call it path)'],
+  [
+    'path',
+    'use storage (the cache file; ExpressSessionStore, KoaSessionStore and FastMmapCache call it path)',
+  ],
   ['share_file', 'use storage'],
   ['expireTime', 'use expires (ms)'],
   ['ttl', "use expires (ms), or the session manager's ttl"],
