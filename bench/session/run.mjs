@@ -4,12 +4,10 @@
 // minus HTTP and Express. Prints µs/op (median of interleaved rounds) per store and data shape.
 //
 //   node bench/session/run.mjs                 # FastMmapStore + MemoryStore, 1 process
-//   node bench/session/run.mjs --procs 2       # also: 2 processes on one FastMmapStore file,
-//                                              # with flock counts (EAGAIN = contention)
+//   node bench/session/run.mjs --procs 2       # also: 2 processes on one FastMmapStore file
 //   node bench/session/run.mjs --core /tmp/base/packages/session-core   # another build, e.g.
 //                                              # the last commit's, for before/after numbers
 //   node --cpu-prof bench/session/run.mjs --only fastmmap --shape counter --rounds 1
-// fs-ext's flockSync is wrapped (to count calls and contention): ~0.1 µs per call of overhead.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,35 +38,6 @@ const coreDir =
   args.core === undefined
     ? dirname(createRequire(import.meta.url).resolve('@fastmmap/session-core/package.json'))
     : resolve(args.core);
-// Count flock calls and EAGAINs (lock contention) by wrapping fs-ext before the cache loads it.
-const coreRequire = createRequire(join(coreDir, 'package.json'));
-const fsExt = coreRequire('fs-ext');
-const flockStats = { calls: 0, eagain: 0, waits: 0, waitedMs: 0, maxWaitMs: 0 };
-const resetFlockStats = () =>
-  Object.assign(flockStats, { calls: 0, eagain: 0, waits: 0, waitedMs: 0, maxWaitMs: 0 });
-const waitingSince = new Map(); // fd -> time of its first EAGAIN in the current wait
-const realFlock = fsExt.flockSync;
-fsExt.flockSync = (fd, flags) => {
-  flockStats.calls++;
-  try {
-    const result = realFlock(fd, flags);
-    const since = waitingSince.get(fd);
-    if (since !== undefined) {
-      const waited = performance.now() - since;
-      waitingSince.delete(fd);
-      flockStats.waits++;
-      flockStats.waitedMs += waited;
-      flockStats.maxWaitMs = Math.max(flockStats.maxWaitMs, waited);
-    }
-    return result;
-  } catch (err) {
-    if (err.code === 'EAGAIN') {
-      flockStats.eagain++;
-      if (!waitingSince.has(fd)) waitingSince.set(fd, performance.now());
-    }
-    throw err;
-  }
-};
 const { createSessionManager, FastMmapStore, MemoryStore } = await import(
   pathToFileURL(join(coreDir, 'dist/index.js')).href
 );
@@ -128,16 +97,15 @@ async function loop(manager, cookies, ops) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 if (args.child !== undefined) {
-  // One of --procs processes on a shared file: waits for 'go', reports µs/op and flock counts.
+  // One of --procs processes on a shared file: waits for 'go', reports µs/op.
   const { file, shape } = JSON.parse(args.child);
   const manager = createSessionManager({ secret, store: new FastMmapStore({ storage: file }) });
   const cookies = await prepare(manager, shape);
   await loop(manager, cookies, 2000);
   process.send({ ready: true });
   process.once('message', async () => {
-    resetFlockStats();
     const us = await loop(manager, cookies, OPS);
-    process.send({ us, ...flockStats });
+    process.send({ us });
     await manager.close();
     process.disconnect();
   });
@@ -158,18 +126,15 @@ if (args.child !== undefined) {
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
-        resetFlockStats();
         t.us.push(await loop(t.manager, t.cookies, OPS));
-        t.flock = { ...flockStats };
       }
     }
     console.log(
       `${coreDir}: ${OPS} ops x ${ROUNDS} rounds, ${SESSIONS} sessions, Node ${process.version}`,
     );
     for (const t of targets) {
-      const flock = t.kind === 'fastmmap' ? `  flock/op ${(t.flock.calls / OPS).toFixed(2)}` : '';
       console.log(
-        `${t.kind.padEnd(9)} ${t.shape.padEnd(8)} median ${median(t.us).toFixed(2)} us/op  best ${Math.min(...t.us).toFixed(2)}${flock}`,
+        `${t.kind.padEnd(9)} ${t.shape.padEnd(8)} median ${median(t.us).toFixed(2)} us/op  best ${Math.min(...t.us).toFixed(2)}`,
       );
       await t.manager.close();
       await t.manager.store.close();
@@ -195,9 +160,7 @@ if (args.child !== undefined) {
         for (const c of children) c.send('go');
         for (const [i, r] of (await Promise.all(results)).entries()) {
           console.log(
-            `fastmmap  ${shape.padEnd(8)} ${procs} procs #${i}: ${r.us.toFixed(2)} us/op  flock/op ${(r.calls / OPS).toFixed(2)}` +
-              `  contended locks ${r.waits} (${((100 * r.waits) / OPS).toFixed(2)}% of ops, ${(r.eagain / Math.max(1, r.waits)).toFixed(1)} EAGAIN each)` +
-              `  waited ${((1000 * r.waitedMs) / OPS).toFixed(2)} us/op, mean ${((1000 * r.waitedMs) / Math.max(1, r.waits)).toFixed(0)} us, max ${r.maxWaitMs.toFixed(2)} ms`,
+            `fastmmap  ${shape.padEnd(8)} ${procs} procs #${i}: ${r.us.toFixed(2)} us/op`,
           );
         }
       }
