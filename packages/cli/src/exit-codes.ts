@@ -9,7 +9,7 @@ export const ExitCode = {
   notACacheFile: 3,
   /** `get` or `delete` of a key that is not in the cache. */
   notFound: 4,
-  /** `verify` found bad records or pages. */
+  /** `verify` found bad records or pages, or some were left after `purge` repaired them. */
   verifyFailed: 5,
   /** `copy` made the new file but left items out: too large for its pages, or no room. */
   copyIncomplete: 6,

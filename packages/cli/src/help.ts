@@ -25,7 +25,7 @@ export function topLevelHelp(): string {
     '  2  usage error (unknown command or option, missing argument, clear without --yes, bad copy size)',
     '  3  not a fastmmap cache file, or one of another format version',
     '  4  key not found (get, delete)',
-    '  5  verify found damaged records or pages',
+    '  5  verify found damaged records or pages (purge: some remain)',
     '  6  copy left items out (too large for the new pages, or no room); the new file is kept',
     '',
   ].join('\n');

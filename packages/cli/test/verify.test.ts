@@ -33,6 +33,7 @@ describe('fastmmap verify', () => {
     const { code, stdout } = await runCli(['verify', fixture.path]);
     expect(code).toBe(5);
     expect(stdout).toMatch(/^PROBLEMS FOUND: 4 pages, .* 1 bad records/);
+    expect(stdout).toContain('`fastmmap purge FILE` repairs them all now');
   });
 
   it('explains a torn page (a writer killed mid-write) as repairable, not lost', async () => {

@@ -1,5 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fixture, leftoverTempDirs, sessionsFixture } from './helpers/fixtures.js';
+import { evilKey, type Fixture, leftoverTempDirs, sessionsFixture } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
 
 let fixture: Fixture;
@@ -41,8 +42,63 @@ describe('fastmmap purge', () => {
     expect(code).toBe(0);
     expect(stdout).toBe('removed 2 expired items\n');
     const again = await runCli(['purge', fixture.path, '--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ removed: 0 });
+    expect(JSON.parse(again.stdout)).toEqual({
+      removed: 0,
+      repaired: { badRecords: 0, tornPages: 0, badPages: 0 },
+      ok: true,
+    });
     expect(await liveKeys()).toHaveLength(4);
+  });
+});
+
+describe('fastmmap purge of what verify reports', () => {
+  /** verify's exit code and summary line, and stats' damaged pages. */
+  async function check(): Promise<{ verify: string; code: number | null; damaged: number }> {
+    const verify = await runCli(['verify', fixture.path]);
+    const stats = JSON.parse((await runCli(['stats', fixture.path, '--json'])).stdout);
+    return {
+      verify: verify.stdout.split('\n')[0]!,
+      code: verify.code,
+      damaged: stats.damagedPages,
+    };
+  }
+
+  it('recounts a page whose item count was changed, and stats and verify agree', async () => {
+    const bytes = readFileSync(fixture.path);
+    const page = fixture.stats.pages.findIndex((p) => p.items > 0);
+    const at = 12288 + page * 8192 + 36; // the page's item count (12 KiB file header, 8 KiB pages)
+    bytes.writeUInt32LE(bytes.readUInt32LE(at) + 1, at);
+    writeFileSync(fixture.path, bytes);
+    expect(await check()).toEqual({
+      verify: expect.stringMatching(/ 0 bad records, 0 torn pages, 1 bad pages$/),
+      code: 5,
+      damaged: 1,
+    });
+    const purge = await runCli(['purge', fixture.path]);
+    expect(purge).toEqual({
+      code: 0,
+      stdout: 'removed 2 expired items\nrepaired 0 bad records, 0 torn pages, 1 bad pages\n',
+      stderr: '',
+    });
+    expect(await check()).toEqual({ verify: expect.stringMatching(/^ok: /), code: 0, damaged: 0 });
+    expect(await liveKeys()).toHaveLength(4);
+  });
+
+  it('drops a record that fails its checksum, and only that one', async () => {
+    const bytes = readFileSync(fixture.path);
+    const at = bytes.indexOf('sess:bob');
+    bytes[at + 'sess:bob'.length + 2]! ^= 0xff; // inside the value
+    writeFileSync(fixture.path, bytes);
+    expect((await check()).code).toBe(5);
+    const purge = await runCli(['purge', fixture.path, '--json']);
+    expect(purge.code).toBe(0);
+    expect(JSON.parse(purge.stdout)).toEqual({
+      removed: 2,
+      repaired: { badRecords: 1, tornPages: 0, badPages: 0 },
+      ok: true,
+    });
+    expect(await check()).toEqual({ verify: expect.stringMatching(/^ok: /), code: 0, damaged: 0 });
+    expect(await liveKeys()).toEqual(['config', evilKey, 'sess:alice']);
   });
 });
 

@@ -18,7 +18,8 @@ export const verifyCommand: Command = {
     description:
       'Checks every page, taking no lock (apps keep running; a page that a writer changes is\n' +
       'read again): page headers, slot tables and record checksums. Changes nothing: a torn\n' +
-      'page is repaired by the next write to it.\n' +
+      'page is repaired by the next write to it, and `fastmmap purge FILE` repairs everything\n' +
+      'verify finds.\n' +
       'Exits with 5 when a problem was found. With --json prints\n' +
       '{ ok, pages, items, badRecords, tornPages, badPages }.',
     options: [jsonOption],
@@ -50,11 +51,14 @@ export const verifyCommand: Command = {
           `  ${formatCount(report.tornPages)} torn pages: a process died (or is stopped) while writing them. ` +
             'The next write to each repairs it, losing at most that write; `fastmmap purge FILE` repairs them all now.',
         );
-      } else if (report.tornPages > 0 || report.badPages > 0) {
+      } else if (!report.ok) {
+        // Say what repairs what: an app's write repairs only what it meets on its way.
         writeLine(
           io.stdout,
-          '  The next write to a torn or bad page repairs it, dropping what fails its checks (a page whose header ' +
-            'is garbage starts over empty); `fastmmap purge FILE` repairs them all now.',
+          '  `fastmmap purge FILE` repairs them all now, dropping only what fails its checks (a page whose header ' +
+            'is garbage starts over empty unless its slot table can still be read). Until then, apps repair a torn ' +
+            'page or a garbage header at the next write to it, drop a bad record when they next read or write its ' +
+            'key, and recount a page when it next fills.',
         );
       }
     }

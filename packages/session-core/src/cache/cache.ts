@@ -358,7 +358,10 @@ export class FastMmapCache<V = unknown> {
     }
   }
 
-  /** Removes every expired entry now (they are otherwise removed lazily); returns the count. */
+  /**
+   * Removes every expired entry now (they are otherwise removed lazily); returns the count. On
+   * the way it repairs what verify() would report: torn pages, bad records, wrong counts.
+   */
   purge(): number {
     return this.purgePages(0, this.numPages);
   }
@@ -383,6 +386,7 @@ export class FastMmapCache<V = unknown> {
       this.lock(page);
       try {
         this.store.ensurePage(page, now);
+        removed += this.repairIfUnsound(page, now);
         this.store.beginWrite(base);
         removed += this.store.purge(page, now);
         this.store.endWrite(base);
@@ -391,6 +395,22 @@ export class FastMmapCache<V = unknown> {
       }
     }
     return removed;
+  }
+
+  /**
+   * Under the page's lock, for purge: a write trusts a sane header's counts and checks only the
+   * records it reads, so the sweep is where a page verify() would call bad (wrong counts, a
+   * record that fails its checks or cannot be found) is rebuilt from its good records. Checked
+   * before the expired ones go: a damaged expiry must count as damage. Returns the expired
+   * records the rebuild removed with it.
+   */
+  private repairIfUnsound(page: number, now: number): number {
+    const check = checkPage(this.store, page, true);
+    if (!check.badHeader && check.countsOk && check.badRecords === 0) return 0;
+    const expired = this.store.base(page) + P_EXPIRED;
+    const before = this.store.read64(expired);
+    this.store.repairPage(page, now);
+    return this.store.read64(expired) - before;
   }
 
   /** Removes every entry (page by page, each under its lock; counters are kept). */

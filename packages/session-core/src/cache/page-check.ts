@@ -1,3 +1,4 @@
+import { slotHash } from './hash.js';
 import {
   dataStart,
   P_FREE_DATA,
@@ -27,17 +28,23 @@ export interface PageCheck {
   countsOk: boolean;
 }
 
+/** A page's slot table, counted: what its header's counts must say. */
+export interface SlotTally {
+  /** Slots that point at a record lying inside the page's data. */
+  records: number;
+  /** Slots that point anywhere else (damage): such a slot's record has no size to count. */
+  strays: number;
+  tombstones: number;
+  /** Bytes of those records, padded as writes and compaction count them. */
+  liveBytes: number;
+}
+
 /**
  * Deep read-only check of one page (call under its lock): the header, every record the slot
  * table points to (bounds, CRC, hash, page, reachable by probing), and the header's counts.
+ * With `trustVerified`, records this instance verified are not hashed again (purge's check).
  */
-export function checkPage(store: PageStore, page: number): PageCheck {
-  const checkKey = Buffer.alloc(RECORD_HEADER_SIZE + 4096); // aligned, as find() wants keys
-  const checkKeyWords = new Uint32Array(
-    checkKey.buffer,
-    checkKey.byteOffset,
-    checkKey.length >>> 2,
-  );
+export function checkPage(store: PageStore, page: number, trustVerified = false): PageCheck {
   const base = store.base(page);
   const torn = (Atomics.load(store.i32, store.genIndex(base)) & 1) === 1;
   if (!store.headerSane(base, page))
@@ -48,39 +55,115 @@ export function checkPage(store: PageStore, page: number): PageCheck {
   const start = dataStart(numSlots);
   const slots = (base + PAGE_HEADER_SIZE) >>> 2;
   let items = 0;
-  let tombstones = 0;
   let badRecords = 0;
-  let liveBytes = 0;
+  for (let i = 0; i < numSlots; i++) {
+    const rel = u32[slots + i]!;
+    if (rel <= SLOT_TOMBSTONE) continue;
+    if (
+      store.recordOk(base, page, rel, start, freeData, trustVerified) &&
+      reachable(store, base, i, numSlots, freeData)
+    ) {
+      items++;
+    } else {
+      badRecords++;
+    }
+  }
+  const countsOk = countsMatch(store, base, tallySlots(store, base));
+  return { items, badRecords, torn, badHeader: false, countsOk };
+}
+
+/**
+ * Whether find() for the key of the (sound) record in slot i stops at slot i: its probe path
+ * from the key's start slot meets no empty slot, no slot find() calls broken, and no other slot
+ * of that key first (a duplicate: a damaged table). The path is walked, not searched with the
+ * key: a purge checks every record, and keys of other records are compared only on a hash match.
+ */
+function reachable(
+  store: PageStore,
+  base: number,
+  i: number,
+  numSlots: number,
+  freeData: number,
+): boolean {
+  const u32 = store.u32;
+  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+  const start = dataStart(numSlots);
+  const rel = u32[slots + i]!;
+  const hash = u32[((base + rel) >>> 2) + W_HASH]!;
+  const klen = u32[((base + rel) >>> 2) + W_KEY_LEN]!;
+  const mask = numSlots - 1;
+  for (let j = slotHash(hash) & mask; j !== i; j = (j + 1) & mask) {
+    const other = u32[slots + j]!;
+    if (other === SLOT_EMPTY) return false;
+    if (other === SLOT_TOMBSTONE) continue;
+    if (other < start || (other & 7) !== 0 || other + RECORD_HEADER_SIZE > freeData) return false;
+    if (other === rel) return false;
+    const w = (base + other) >>> 2;
+    if (u32[w + W_HASH] !== hash || u32[w + W_KEY_LEN] !== klen) continue;
+    if (other + RECORD_HEADER_SIZE + klen > freeData) return false;
+    const a = base + other + RECORD_HEADER_SIZE;
+    const b = base + rel + RECORD_HEADER_SIZE;
+    if (store.map.compare(store.map, b, b + klen, a, a + klen) === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Counts a page's slot table and the sizes of the records it points to. Safe without the lock
+ * (stats): every offset is bound to the page, so a concurrent writer only makes it wrong, and
+ * the caller re-checks the page generation.
+ */
+export function tallySlots(store: PageStore, base: number): SlotTally {
+  const u32 = store.u32;
+  const numSlots = Math.min(u32[(base + P_NUM_SLOTS) >>> 2]!, store.maxSlots);
+  const freeData = Math.min(u32[(base + P_FREE_DATA) >>> 2]!, store.pageSize);
+  const start = dataStart(numSlots);
+  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+  const tally: SlotTally = { records: 0, strays: 0, tombstones: 0, liveBytes: 0 };
   for (let i = 0; i < numSlots; i++) {
     const rel = u32[slots + i]!;
     if (rel === SLOT_EMPTY) continue;
     if (rel === SLOT_TOMBSTONE) {
-      tombstones++;
-      continue;
+      tally.tombstones++;
+    } else if (store.inBounds(base, rel, start, freeData)) {
+      const w = (base + rel) >>> 2;
+      tally.records++;
+      tally.liveBytes += recordSize(u32[w + W_KEY_LEN]!, u32[w + W_VALUE_LEN]!);
+    } else {
+      tally.strays++;
     }
-    if (!store.recordOk(base, page, rel, start, freeData)) {
-      badRecords++;
-      continue;
-    }
-    const w = (base + rel) >>> 2;
-    const klen = u32[w + W_KEY_LEN]!;
-    // The record must be reachable by probing from its key's start slot, through this slot
-    // (another slot found first for the same key is a duplicate: a damaged table).
-    const keyAt = base + rel + RECORD_HEADER_SIZE;
-    store.map.copy(checkKey, 0, keyAt, keyAt + klen);
-    if (
-      store.find(base, checkKey, checkKeyWords, klen, u32[w + W_HASH]!) !== base + rel ||
-      store.foundSlot !== i
-    ) {
-      badRecords++;
-      continue;
-    }
-    items++;
-    liveBytes += recordSize(klen, u32[w + W_VALUE_LEN]!);
   }
-  const counted =
-    items + badRecords === u32[(base + P_ITEMS) >>> 2] &&
-    tombstones === u32[(base + P_TOMBSTONES) >>> 2] &&
-    (badRecords > 0 || liveBytes === u32[(base + P_LIVE_BYTES) >>> 2]);
-  return { items, badRecords, torn, badHeader: false, countsOk: counted };
+  return tally;
+}
+
+/**
+ * Whether the header's item, tombstone and byte counts say what the slot table holds (bytes
+ * only when every slot points inside the page's data: a stray slot's record has no size).
+ */
+export function countsMatch(store: PageStore, base: number, tally: SlotTally): boolean {
+  const u32 = store.u32;
+  return (
+    tally.records + tally.strays === u32[(base + P_ITEMS) >>> 2] &&
+    tally.tombstones === u32[(base + P_TOMBSTONES) >>> 2] &&
+    (tally.strays > 0 || tally.liveBytes === u32[(base + P_LIVE_BYTES) >>> 2])
+  );
+}
+
+/**
+ * Lock-free, for stats(): the slot table's counts of a page whose header counts disagree with
+ * it, or undefined. Judged on a quiet page only (generation even and unchanged across the
+ * count, header sane): a page a writer is inside, or died inside, is not judged here.
+ */
+export function miscounted(store: PageStore, page: number): SlotTally | undefined {
+  const base = store.base(page);
+  const g = store.genIndex(base);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const gen = Atomics.load(store.i32, g);
+    if ((gen & 1) !== 0) return undefined;
+    if (!store.headerSane(base, page)) continue;
+    const tally = tallySlots(store, base);
+    const match = countsMatch(store, base, tally);
+    if (Atomics.load(store.i32, g) === gen) return match ? undefined : tally;
+  }
+  return undefined;
 }

@@ -212,6 +212,12 @@ export class PageStore {
     return true;
   }
 
+  /** Whether the memo holds the record at `off` as verified, with its current checksum word. */
+  private isVerified(off: number): boolean {
+    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    return this.verified[memo] === off && this.verified[memo + 1] === this.i32[off >>> 2];
+  }
+
   /** Seals the record at `off` (its CRC, written last) and remembers it as verified. */
   private seal(off: number, len: number): void {
     const crc = this.crcAt(off + R_CRC_FROM, off + len);
@@ -254,8 +260,19 @@ export class PageStore {
     return this.scratchU32[W_CRC] === crc32(this.scratch.subarray(R_CRC_FROM, len));
   }
 
-  /** Checks a record in place (under the lock): bounds, CRC, and that its key belongs here. */
-  recordOk(base: number, page: number, rel: number, start: number, freeData: number): boolean {
+  /**
+   * Checks a record in place (under the lock): bounds, CRC, and that its key belongs here.
+   * With `trustVerified`, a record this instance verified (read through find, so its key's hash
+   * and page were right too, or written itself) is not hashed again: a sweep's check.
+   */
+  recordOk(
+    base: number,
+    page: number,
+    rel: number,
+    start: number,
+    freeData: number,
+    trustVerified = false,
+  ): boolean {
     if (rel < start || (rel & 7) !== 0 || rel + RECORD_HEADER_SIZE > freeData) return false;
     const w = (base + rel) >>> 2;
     const klen = this.u32[w + W_KEY_LEN]!;
@@ -263,6 +280,7 @@ export class PageStore {
     const end = rel + RECORD_HEADER_SIZE + klen + vlen;
     if (klen === 0 || end > freeData) return false;
     const off = base + rel;
+    if (trustVerified && this.isVerified(off)) return true;
     if (
       this.u32[w + W_CRC] !== this.crcAt(off + R_CRC_FROM, off + RECORD_HEADER_SIZE + klen + vlen)
     ) {

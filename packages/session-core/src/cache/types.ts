@@ -85,7 +85,11 @@ export interface PageStats {
   bytesUsed: number;
   /** bytesUsed / data area capacity, 0..1. */
   fill: number;
-  /** The page's header is garbage: its counts read as 0 until a write starts it over. */
+  /**
+   * What verify() calls a bad page: its header is garbage (its counts read as 0 until a write
+   * starts it over), or its counts disagree with its slot table (items and bytes are counted
+   * from the slot table until purge, or the page's next compaction, recounts them).
+   */
   damaged: boolean;
 }
 
@@ -125,9 +129,11 @@ export interface CacheStats {
   /** Records dropped because their checksum or decoding failed. */
   droppedCorruptRecords: number;
   /**
-   * Pages whose header is garbage right now (`verify()` counts them among its badPages). Their
-   * counters are left out of every total above; the next write to one starts it over, empty
-   * when its slot table cannot be trusted.
+   * Pages damaged right now, as `verify()` counts its badPages: a garbage header, whose counters
+   * are left out of every total above (the next write to one starts it over, empty when its
+   * slot table cannot be trusted), or counts that disagree with the page's slot table, whose
+   * items and bytes come from the slot table. `purge()` repairs both. Judged on pages no writer
+   * is inside.
    */
   damagedPages: number;
   pages: PageStats[];

@@ -1,0 +1,122 @@
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  HEADER_SIZE,
+  P_ITEMS,
+  P_LIVE_BYTES,
+  P_TOMBSTONES,
+  PAGE_HEADER_SIZE,
+} from '../../src/cache/layout.js';
+import { scratchDir } from './helpers.js';
+
+// verify() reports a page whose header counts disagree with its slot table (a bad page) and a
+// record that fails its checks (a bad record); its advice is that purge repairs them. purge()
+// used to remove expired items only, and a write trusts a sane header's counts: the damage
+// stayed until clear() logged everyone out, while stats() said no page was damaged. purge() now
+// rebuilds such a page from its good records, losing nothing intact, and stats() agrees with
+// verify() on the damaged pages.
+let t: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+const GEOMETRY = { pageSize: 4096, numPages: 4, lockStripes: 2 };
+const KEYS = Array.from({ length: 24 }, (_, i) => `key${i}`);
+
+/** A closed file holding KEYS (some deleted and rewritten: tombstones too); the page of KEYS[0]. */
+function writeFile(): number {
+  const cache = t.open(GEOMETRY);
+  for (const key of KEYS) cache.set(key, { key, note: `value of ${key}` });
+  for (const key of KEYS.slice(0, 6)) cache.delete(key);
+  for (const key of KEYS.slice(0, 6)) cache.set(key, { key, note: `value of ${key}` });
+  const page = cache.stats().pages.findIndex((p) => p.items > 0);
+  expect(cache.verify().ok).toBe(true);
+  cache.close();
+  return page;
+}
+
+/** Adds `by` to the u32 at `offset` of a page header in the closed file. */
+function bump(page: number, offset: number, by: number): void {
+  const at = HEADER_SIZE + page * GEOMETRY.pageSize + offset;
+  expect(offset).toBeLessThan(PAGE_HEADER_SIZE);
+  const fd = openSync(t.path, 'r+');
+  try {
+    const word = Buffer.alloc(4);
+    readSync(fd, word, 0, 4, at);
+    word.writeUInt32LE(word.readUInt32LE(0) + by);
+    writeSync(fd, word, 0, 4, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('purge() of a page whose header counts disagree with its slot table', () => {
+  for (const [field, offset, by] of [
+    ['items', P_ITEMS, 1],
+    ['tombstones', P_TOMBSTONES, 1],
+    ['liveBytes', P_LIVE_BYTES, 1],
+    ['liveBytes (a whole record size)', P_LIVE_BYTES, 8],
+  ] as const) {
+    it(`recounts ${field} and keeps every item; stats() and verify() agree before and after`, () => {
+      const page = writeFile();
+      bump(page, offset, by);
+      const cache = t.open();
+      expect(cache.verify()).toMatchObject({ ok: false, badPages: 1, badRecords: 0 });
+      const before = cache.stats();
+      expect(before.damagedPages).toBe(1);
+      expect(before.pages[page]!.damaged).toBe(true);
+      expect(before.items).toBe(KEYS.length); // counted from the slot table, not the header
+
+      expect(cache.purge()).toBe(0);
+      expect(cache.verify()).toMatchObject({ ok: true, items: KEYS.length });
+      const after = cache.stats();
+      expect(after.damagedPages).toBe(0);
+      expect(after.repairedPages).toBe(before.repairedPages + 1);
+      expect(after.droppedCorruptRecords).toBe(0);
+      for (const key of KEYS) expect(cache.get(key)).toEqual({ key, note: `value of ${key}` });
+    });
+  }
+});
+
+describe('purge() of a page with a record that fails its checks', () => {
+  it('drops that record only, counted, and verify() is clean again', () => {
+    writeFile();
+    const bytes = readFileSync(t.path);
+    const at = bytes.indexOf('value of key9');
+    expect(at).toBeGreaterThan(0);
+    const fd = openSync(t.path, 'r+');
+    writeSync(fd, Buffer.from('Q'), 0, 1, at + 3); // inside the value: the checksum breaks
+    closeSync(fd);
+    const cache = t.open();
+    expect(cache.verify()).toMatchObject({ ok: false, badRecords: 1, badPages: 0 });
+    expect(cache.purge()).toBe(0);
+    expect(cache.verify()).toMatchObject({ ok: true, items: KEYS.length - 1 });
+    expect(cache.stats().droppedCorruptRecords).toBe(1);
+    for (const key of KEYS) {
+      expect(cache.get(key)).toEqual(key === 'key9' ? undefined : { key, note: `value of ${key}` });
+    }
+  });
+
+  it('counts a damaged expiry as damage, not as an expired item', () => {
+    const cache = t.open(GEOMETRY);
+    cache.set('dated', 'soon', { ttl: 60_000 });
+    cache.set('kept', 'stays', { ttl: 0 });
+    cache.close();
+    // Make the expiry of 'dated' 1 ms: in the past, but its checksum no longer matches.
+    const bytes = readFileSync(t.path);
+    const keyAt = bytes.indexOf('dated');
+    expect(keyAt).toBeGreaterThan(0);
+    expect(bytes.indexOf('dated', keyAt + 1)).toBe(-1);
+    const fd = openSync(t.path, 'r+');
+    const oneMs = Buffer.alloc(8);
+    oneMs.writeDoubleLE(1);
+    writeSync(fd, oneMs, 0, 8, keyAt - 32 + 8); // a record's expiry is at +8, its key at +32
+    closeSync(fd);
+    const damaged = t.open();
+    expect(damaged.purge()).toBe(0);
+    expect(damaged.stats()).toMatchObject({ droppedCorruptRecords: 1, expiredRemovals: 0 });
+    expect(damaged.get('kept')).toBe('stays');
+    expect(damaged.verify().ok).toBe(true);
+  });
+});
