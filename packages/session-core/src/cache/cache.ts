@@ -295,7 +295,7 @@ export class FastMmapCache<V = unknown> {
     try {
       store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
-      const current = off < 0 ? MISS : this.decodeLocked(off, key);
+      const current = off < 0 ? MISS : this.decodeLocked(base, off, key);
       next = fn(current === MISS ? undefined : current);
       if (isThenable(next)) {
         throw new FastMmapError(
@@ -328,7 +328,8 @@ export class FastMmapCache<V = unknown> {
       this.store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
       if (off < 0) return undefined;
-      const value = this.decodeLocked(off, key);
+      const value = this.decodeLocked(base, off, key);
+      if (value === MISS) return undefined; // damaged: dropped already
       this.removeFound(base, off, P_DELETES);
       return value;
     } finally {
@@ -679,7 +680,7 @@ export class FastMmapCache<V = unknown> {
       if (!this.readOnly) store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
       const value =
-        off < 0 ? MISS : decode ? this.decodeLocked(off, this.kKey as string) : undefined;
+        off < 0 ? MISS : decode ? this.decodeLocked(base, off, this.kKey as string) : undefined;
       if (value !== MISS) {
         this.readExpiresAt = store.expiresAt(off);
         this.readLastAccess = store.lastAccess(off); // as it was before this read
@@ -816,19 +817,25 @@ export class FastMmapCache<V = unknown> {
   }
 
   /**
-   * Under the lock: decodes the record findLive() verified (not through the decode memo: a
-   * locked read is mostly a getAndSet about to replace the version). Its bytes passed their
-   * checksum, so a decode that fails anyway is not damage (the reader's stack ran out under a
-   * deeply nested value, a custom codec's bug): ERR_FASTMMAP_DECODE, and the record is kept
-   * for a reader that can decode it.
+   * Under the lock: decodes the record findLive() just found and verified (not through the
+   * decode memo: a locked read is mostly a getAndSet about to replace the version). A decode
+   * that fails with the bytes still passing their checksum is not damage (the reader's stack
+   * ran out under a deeply nested value, a custom codec's bug): ERR_FASTMMAP_DECODE, and the
+   * record is kept for a reader that can decode it. One that fails it is dropped: MISS.
    */
-  private decodeLocked(off: number, key: string): V {
+  private decodeLocked(base: number, off: number, key: string): V | typeof MISS {
     const store = this.store;
     const start = off + RECORD_HEADER_SIZE + store.keyLenAt(off);
     try {
       return this.decodeValue(start, start + store.valueLenAt(off));
     } catch (err) {
-      throw decodeError(this.codec.name, key, err);
+      // findLive's checksum may be this instance's memo of bytes something wrote over since:
+      // hashed again, damage is dropped as a process without that memo would drop it.
+      if (store.crcOkAgain(off, store.recordLength(base, off))) {
+        throw decodeError(this.codec.name, key, err);
+      }
+      if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
+      return MISS;
     }
   }
 

@@ -212,6 +212,16 @@ export class PageStore {
     return true;
   }
 
+  /**
+   * crcOkAt without the memo's word for this record: for a record that failed to decode, whose
+   * bytes something may have written over after this instance verified them (a failure path).
+   */
+  crcOkAgain(off: number, len: number): boolean {
+    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    if (this.verified[memo] === off) this.verified[memo] = -1;
+    return this.crcOkAt(off, len);
+  }
+
   /** Whether the memo holds the record at `off` as verified, with its current checksum word. */
   private isVerified(off: number): boolean {
     const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
