@@ -146,8 +146,8 @@ export function adviceLines(stats: CacheStats): string[] {
   }
   if (stats.damagedPages > 0) {
     advice.push(
-      `! ${formatCount(stats.damagedPages)} pages are damaged (something else wrote over them): a garbage header's counters are left out above, counts that disagree with the page's slot table are taken from the slot table.`,
-      '  `fastmmap purge FILE` repairs them now (verify counts them as bad pages); apps repair a garbage header at their next write to the page.',
+      `! ${formatCount(stats.damagedPages)} pages have a garbage header (written over by something else): their items and counters are left out above.`,
+      '  The next write to each starts it over (empty when its slot table cannot be trusted); `fastmmap purge FILE` repairs them now. `fastmmap verify` checks every page.',
     );
   }
   if (stats.droppedCorruptRecords > 0) {

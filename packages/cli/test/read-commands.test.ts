@@ -101,7 +101,7 @@ describe('fastmmap stats', () => {
       const { code, stdout } = await runCli(['stats', damaged.path]);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^ {2}damaged pages \(now\) +1$/m);
-      expect(stdout).toContain('! 1 pages are damaged');
+      expect(stdout).toContain('! 1 pages have a garbage header');
       // The garbage counters raise no false alarms.
       expect(stdout).not.toContain('were evicted before they expired');
       expect(stdout).not.toContain('were repaired');

@@ -1,5 +1,5 @@
 import type { FileHeader } from './header.js';
-import { miscounted, type PageCheck } from './page-check.js';
+import type { PageCheck } from './page-check.js';
 import { NO_COUNTS, type PageCounters, type PageCounts, type PageStore } from './page-store.js';
 import type { CacheStats, PageStats } from './types.js';
 
@@ -12,7 +12,7 @@ export interface VerifyReport {
   tornPages: number;
   /**
    * Pages whose header is garbage, or whose counts disagree with their slot table (a torn page's
-   * counts are not judged: its writer died between them). What `stats()` calls damaged.
+   * counts are not judged: its writer died between them). `stats()` counts the first kind only.
    */
   badPages: number;
   ok: boolean;
@@ -24,7 +24,7 @@ export function cacheStats(path: string, header: FileHeader, store: PageStore): 
   const pages: PageStats[] = [];
   let damagedPages = 0;
   for (let page = 0; page < header.numPages; page++) {
-    const c = checkedCounters(store, page);
+    const c = store.pageCounters(page);
     // A damaged page's counters read as 0: its garbage would swamp every total.
     if (c.damaged) damagedPages++;
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
@@ -50,18 +50,6 @@ export function cacheStats(path: string, header: FileHeader, store: PageStore): 
     damagedPages,
     pages,
   };
-}
-
-/**
- * A page's counters for stats(), damaged as verify() judges it: a garbage header (all 0), or
- * counts that disagree with the slot table (items and bytes then counted from the slot table).
- */
-function checkedCounters(store: PageStore, page: number): PageCounters {
-  const c = store.pageCounters(page);
-  if (c.damaged) return c;
-  const tally = miscounted(store, page);
-  if (tally === undefined) return c;
-  return { ...c, items: tally.records, bytesUsed: tally.liveBytes, damaged: true };
 }
 
 /** `verify()`: the pages' checks (each made by `check`, under the page's lock) added up. */

@@ -129,9 +129,21 @@ export class Compactor {
       rels[kept++] = rel;
       keptBytes += this.store.sizeAt(base + rel);
     }
-    let slotCount = this.slotsFor(kept, keptBytes, need);
-    let evicted = 0;
     const capacity = (s: number) => this.store.pageSize - dataStart(s);
+    let slotCount = this.slotsFor(kept, keptBytes, need);
+    // A rebuild that adds nothing (a repair, a purge's) evicts nothing that fits the page as it
+    // is: slotsFor would double a table at its load limit, and the smaller data area would then
+    // push out live records the page held a moment ago.
+    if (
+      need === 0 &&
+      keptBytes > capacity(slotCount) &&
+      numSlots <= this.store.maxSlots &&
+      kept <= numSlots * SLOT_MAX_LOAD &&
+      keptBytes <= capacity(numSlots)
+    ) {
+      slotCount = numSlots;
+    }
+    let evicted = 0;
     // The record being replaced stays in the image (a death before its successor is written
     // must leave the old value), but the put retires it: the eviction thresholds leave its bytes
     // out, or rewriting a big session would evict a neighbour to keep a value about to go.

@@ -109,11 +109,11 @@ function reachable(
 }
 
 /**
- * Counts a page's slot table and the sizes of the records it points to. Safe without the lock
- * (stats): every offset is bound to the page, so a concurrent writer only makes it wrong, and
- * the caller re-checks the page generation.
+ * Counts a page's slot table and the sizes of the records it points to. Every offset is bound
+ * to the page, so damage (or, in verify's lock-free read, a concurrent writer) cannot make it
+ * read elsewhere.
  */
-export function tallySlots(store: PageStore, base: number): SlotTally {
+function tallySlots(store: PageStore, base: number): SlotTally {
   const u32 = store.u32;
   const numSlots = Math.min(u32[(base + P_NUM_SLOTS) >>> 2]!, store.maxSlots);
   const freeData = Math.min(u32[(base + P_FREE_DATA) >>> 2]!, store.pageSize);
@@ -140,30 +140,11 @@ export function tallySlots(store: PageStore, base: number): SlotTally {
  * Whether the header's item, tombstone and byte counts say what the slot table holds (bytes
  * only when every slot points inside the page's data: a stray slot's record has no size).
  */
-export function countsMatch(store: PageStore, base: number, tally: SlotTally): boolean {
+function countsMatch(store: PageStore, base: number, tally: SlotTally): boolean {
   const u32 = store.u32;
   return (
     tally.records + tally.strays === u32[(base + P_ITEMS) >>> 2] &&
     tally.tombstones === u32[(base + P_TOMBSTONES) >>> 2] &&
     (tally.strays > 0 || tally.liveBytes === u32[(base + P_LIVE_BYTES) >>> 2])
   );
-}
-
-/**
- * Lock-free, for stats(): the slot table's counts of a page whose header counts disagree with
- * it, or undefined. Judged on a quiet page only (generation even and unchanged across the
- * count, header sane): a page a writer is inside, or died inside, is not judged here.
- */
-export function miscounted(store: PageStore, page: number): SlotTally | undefined {
-  const base = store.base(page);
-  const g = store.genIndex(base);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const gen = Atomics.load(store.i32, g);
-    if ((gen & 1) !== 0) return undefined;
-    if (!store.headerSane(base, page)) continue;
-    const tally = tallySlots(store, base);
-    const match = countsMatch(store, base, tally);
-    if (Atomics.load(store.i32, g) === gen) return match ? undefined : tally;
-  }
-  return undefined;
 }

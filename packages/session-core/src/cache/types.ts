@@ -86,9 +86,9 @@ export interface PageStats {
   /** bytesUsed / data area capacity, 0..1. */
   fill: number;
   /**
-   * What verify() calls a bad page: its header is garbage (its counts read as 0 until a write
-   * starts it over), or its counts disagree with its slot table (items and bytes are counted
-   * from the slot table until purge, or the page's next compaction, recounts them).
+   * The page's header is garbage: its counts read as 0 until a write starts it over. (verify()
+   * also calls a page bad whose counts disagree with its slot table; stats() reads no slot
+   * table, to stay cheap enough for every metrics scrape.)
    */
   damaged: boolean;
 }
@@ -129,11 +129,10 @@ export interface CacheStats {
   /** Records dropped because their checksum or decoding failed. */
   droppedCorruptRecords: number;
   /**
-   * Pages damaged right now, as `verify()` counts its badPages: a garbage header, whose counters
-   * are left out of every total above (the next write to one starts it over, empty when its
-   * slot table cannot be trusted), or counts that disagree with the page's slot table, whose
-   * items and bytes come from the slot table. `purge()` repairs both. Judged on pages no writer
-   * is inside.
+   * Pages whose header is garbage right now (`verify()` counts them among its badPages, with the
+   * pages whose counts disagree with their slot table, which stats() does not read). Their
+   * counters are left out of every total above; the next write to one starts it over, empty
+   * when its slot table cannot be trusted, and `purge()` repairs it at once.
    */
   damagedPages: number;
   pages: PageStats[];

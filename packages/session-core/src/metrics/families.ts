@@ -82,7 +82,7 @@ export const cacheFamilies: readonly FamilyDefinition[] = [
   {
     name: 'damaged_pages',
     type: 'gauge',
-    help: 'Pages damaged now (a garbage header, or counts that disagree with the slot table), as verify counts bad pages; purge repairs them.',
+    help: 'Pages whose header is garbage now, left out of the other figures; the next write to one starts it over.',
     value: (s) => s.damagedPages,
   },
   {
