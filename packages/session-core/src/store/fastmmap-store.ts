@@ -202,10 +202,11 @@ export class FastMmapStore<D extends StoredData = StoredData>
     this.#call('delete a session', () => this.cache.delete(key), key);
   }
 
-  /** Purges every expired record of the cache file (sessions and anything else in it). */
   /**
-   * Purges PURGE_BATCH pages at a time, yielding to the event loop between batches: one pass
-   * over a 32 MiB file took ~50 ms of a loaded worker's event loop, a 512 MiB one ~100 ms idle.
+   * Purges every expired record of the cache file (sessions and anything else in it), and
+   * repairs what verify() would report. PURGE_BATCH pages at a time, yielding to the event loop
+   * between batches: one pass over a 32 MiB file took ~50 ms of a loaded worker's event loop, a
+   * 512 MiB one ~100 ms idle (before the repair check, which adds ~10-100 ms per 32 MiB).
    */
   async deleteExpired(): Promise<number> {
     this.#assertOpen();
