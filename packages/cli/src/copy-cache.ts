@@ -1,4 +1,4 @@
-import { readSync, type Stats, statSync } from 'node:fs';
+import { copyFileSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CacheOptions, CacheStats, FastMmapCache } from '@fastmmap/session-core/cache';
 import { isCacheError } from './cache-error.js';
@@ -112,15 +112,54 @@ export async function copyCacheFile(
   from: string,
   to: string,
   wanted: WantedGeometry,
+  salvage = false,
 ): Promise<CopiedEntries> {
   const toPath = resolve(to);
   refuseExisting(to, toPath);
-  const now = Date.now();
-  const { cache: source } = await openCacheFile(from, 'read', { readAt: now });
+  if (!salvage) return copyFrom(from, from, to, toPath, wanted);
+  const resealed = await resealedCopy(from, toPath);
   try {
-    const sourceFile = statSync(source.path);
+    return await copyFrom(from, resealed, to, toPath, wanted);
+  } finally {
+    removeCacheFile(resealed);
+  }
+}
+
+/**
+ * For --salvage: a copy of `from`, beside TO under a building name, whose header checksum is
+ * made right if that is all that is wrong with it (a bit flipped in the file's id refuses the
+ * whole file otherwise). `from` itself is never written.
+ */
+async function resealedCopy(from: string, toPath: string): Promise<string> {
+  const { resealHeader } = await import('@fastmmap/session-core/cache');
+  const copy = await buildingPath(toPath);
+  try {
+    copyFileSync(from, copy);
+    resealHeader(copy);
+    return copy;
+  } catch (err) {
+    removeCacheFile(copy);
+    // Said of FROM, not of the copy it was found in.
+    if (isCacheError(err)) throw Object.assign(err, { message: err.message.replace(copy, from) });
+    throw err;
+  }
+}
+
+/** The copy itself, reading `source` (FROM, or its resealed copy); `from` names it to the user. */
+async function copyFrom(
+  from: string,
+  source: string,
+  to: string,
+  toPath: string,
+  wanted: WantedGeometry,
+): Promise<CopiedEntries> {
+  const now = Date.now();
+  const { cache } = await openCacheFile(source, 'read', { readAt: now });
+  try {
+    // FROM's owner and mode, even when reading a copy of it.
+    const sourceFile = statSync(source === from ? cache.path : from);
     refuseOtherOwner(from, sourceFile);
-    const stats = source.stats();
+    const stats = cache.stats();
     const options = targetOptions(stats, sourceFile, wanted);
     // Built under a name of its own, and named TO only once complete: a copy that fails, is
     // interrupted or is killed leaves no TO, and a TO someone made meanwhile is left alone.
@@ -128,7 +167,7 @@ export async function copyCacheFile(
     const target = await createTarget(building, to, options, stats.codec, now);
     try {
       pauseForTests();
-      const result = copyEntries(source, target, now);
+      const result = copyEntries(cache, target, now);
       publishCacheFile(building, toPath, to);
       return result;
     } finally {
@@ -136,6 +175,6 @@ export async function copyCacheFile(
       removeCacheFile(building);
     }
   } finally {
-    source.close();
+    cache.close();
   }
 }

@@ -287,6 +287,53 @@ describe('fastmmap copy', () => {
   });
 });
 
+describe('fastmmap copy --salvage', () => {
+  // File header offsets (session-core's layout.ts): the 16-byte creation id, the page count.
+  const H_CREATION_ID = 48;
+  const H_NUM_PAGES = 24;
+
+  /** Flips one bit of a header byte of the fixture file, as a stray write would. */
+  function flipHeaderBit(offset: number): Buffer {
+    const bytes = readFileSync(fixture.path);
+    bytes[offset]! ^= 0x10;
+    writeFileSync(fixture.path, bytes);
+    return bytes;
+  }
+
+  it("copies the items of a file whose header checksum alone is wrong (its id's bit flipped)", async () => {
+    const before = storedEntries(fixture.path);
+    const damaged = flipHeaderBit(H_CREATION_ID);
+    // Without --salvage the file is refused, as the apps refuse it, with the way out named.
+    const refused = await runCli(['copy', fixture.path, to]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('header checksum mismatch');
+    expect(refused.stderr).toContain('fastmmap copy --salvage');
+    expect(existsSync(to)).toBe(false);
+
+    const { code, stdout, stderr } = await runCli(['copy', '--salvage', fixture.path, to]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe(`copied 4 items from ${fixture.path} to ${to} (0 skipped)\n`);
+    const after = storedEntries(to);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [key, entry] of after) {
+      expect(Buffer.compare(entry.value, before.get(key)!.value), key).toBe(0);
+    }
+    // FROM is not written, and nothing is left beside TO.
+    expect(Buffer.compare(readFileSync(fixture.path), damaged)).toBe(0);
+    expect(readdirSync(fixture.dir).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('refuses a header with anything else wrong, naming FROM', async () => {
+    flipHeaderBit(H_NUM_PAGES); // the geometry no longer matches the file's size
+    const { code, stderr } = await runCli(['copy', '--salvage', fixture.path, to]);
+    expect(code).toBe(3);
+    expect(stderr).toContain(fixture.path);
+    expect(stderr).toContain('inconsistent geometry');
+    expect(existsSync(to)).toBe(false);
+    expect(readdirSync(fixture.dir).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+});
+
 describe('fastmmap copy interrupted', () => {
   /**
    * Resolves once the new cache file is in `dir` (built and linked in, under TO's name or the

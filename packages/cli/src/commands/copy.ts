@@ -16,7 +16,7 @@ import { formatJson } from '../json-output.js';
 
 const name = 'copy';
 const synopsis =
-  'copy FROM TO [--cache-size BYTES | --num-pages N] [--page-size BYTES] [--lock-stripes N] [--mode OCTAL] [--json]';
+  'copy FROM TO [--cache-size BYTES | --num-pages N] [--page-size BYTES] [--lock-stripes N] [--mode OCTAL] [--salvage] [--json]';
 
 /** How many skipped keys are named: enough to look into, never a flood. */
 const NAMED_KEYS = 5;
@@ -73,11 +73,16 @@ export const copyCommand: Command = {
       ['--page-size BYTES', "bytes per page, a multiple of 4096 up to 16M (default: FROM's)"],
       ['--lock-stripes N', "page locks the pages are spread over, 1 to 128 (default: FROM's)"],
       ['--mode OCTAL', "TO's file mode, 600 or 640 (group may read; default: FROM's)"],
+      [
+        '--salvage',
+        "read FROM even if its header checksum is wrong, when nothing else in the header is (its geometry matches FROM's size); FROM is not written",
+      ],
       jsonOption,
     ],
     examples: [
       'fastmmap copy sessions.fmcache sessions-256m.fmcache --cache-size 256M',
       'fastmmap copy sessions.fmcache sessions-big-pages.fmcache --page-size 128K --json',
+      'fastmmap copy --salvage sessions.fmcache sessions-saved.fmcache',
     ],
   }),
   async run(argv, io) {
@@ -87,6 +92,7 @@ export const copyCommand: Command = {
       'page-size': { type: 'string' },
       'lock-stripes': { type: 'string' },
       mode: { type: 'string' },
+      salvage: { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (values.help) {
@@ -110,7 +116,12 @@ export const copyCommand: Command = {
       throw new UsageError(`${name}: FROM and TO are the same file`, name);
     }
 
-    const { copied, tooLarge, evicted } = await copyCacheFile(from, to, wanted);
+    const { copied, tooLarge, evicted } = await copyCacheFile(
+      from,
+      to,
+      wanted,
+      values.salvage === true,
+    );
     // Sorted by code unit, as `keys` sorts: the same run names the same keys.
     tooLarge.sort();
     evicted.sort();

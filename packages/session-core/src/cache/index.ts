@@ -10,6 +10,8 @@ export { removeDeadProcessesFiles } from './dead-process-files.js';
 export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors.js';
 // For tools that watch a cache file (the CLI): has its path been deleted or replaced?
 export { type FileIdentity, type PathState, pathState } from './file-identity.js';
+// For the CLI's copy --salvage: a copy of a file whose header checksum alone is wrong.
+export { resealHeader } from './header.js';
 export { CACHE_OPTION_KEYS } from './options.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
 export type {
