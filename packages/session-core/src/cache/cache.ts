@@ -350,6 +350,12 @@ export class FastMmapCache<V = unknown> {
       this.store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
       if (off < 0) return false;
+      // retime re-seals the record: bytes written over it since this instance verified them
+      // (the checksum memo's word) would come out valid for every process. Hashed again first.
+      if (!this.store.crcOkAgain(off, this.store.recordLength(base, off))) {
+        this.removeFound(base, off, P_DROPPED);
+        return false;
+      }
       this.store.beginWrite(base);
       this.store.retime(off, expiresAt, now);
       this.store.endWrite(base);

@@ -101,4 +101,22 @@ describe('a record written over while a process that verified it has the file op
     expect(fresh.get(KEYS[1]!)).toEqual({ note: 'rewritten' });
     fresh.close();
   }, 30_000);
+
+  it('is not sealed valid again by a touch of that process', () => {
+    const cache = FastMmapCache.open({ path: t.path, pageSize: 4096, numPages: 2 });
+    cache.set('memo:touch-me', { note: 'stored' });
+    cache.set('memo:kept', { note: 'kept' });
+    expect(cache.get('memo:touch-me')).toEqual({ note: 'stored' }); // verified by this instance
+    garbleValue(t.path, 'memo:touch-me');
+    // A touch writes the record's checksum anew: trusting the memo, it would seal the garbage
+    // as valid, and every process would then fail to decode it for good.
+    expect(cache.touch('memo:touch-me', { ttl: 60_000 })).toBe(false);
+    expect(cache.stats().droppedCorruptRecords).toBe(1);
+    const fresh = FastMmapCache.open({ path: t.path });
+    expect(fresh.get('memo:touch-me')).toBeUndefined();
+    expect(fresh.get('memo:kept')).toEqual({ note: 'kept' });
+    expect(fresh.verify()).toMatchObject({ ok: true, badRecords: 0 });
+    fresh.close();
+    cache.close();
+  });
 });
