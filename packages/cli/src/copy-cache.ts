@@ -1,4 +1,4 @@
-import { copyFileSync, readSync, type Stats, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CacheOptions, CacheStats, FastMmapCache } from '@fastmmap/session-core/cache';
 import { isCacheError } from './cache-error.js';
@@ -116,25 +116,48 @@ export async function copyCacheFile(
 ): Promise<CopiedEntries> {
   const toPath = resolve(to);
   refuseExisting(to, toPath);
-  if (!salvage) return copyFrom(from, from, to, toPath, wanted);
-  const resealed = await resealedCopy(from, toPath);
   try {
-    return await copyFrom(from, resealed, to, toPath, wanted);
-  } finally {
-    removeCacheFile(resealed);
+    return await copyFrom(from, from, to, toPath, wanted);
+  } catch (err) {
+    // FROM passed every check of its own (a symlink, an unsafe directory, another owner's file
+    // are refused as without --salvage) and its header was refused: maybe its checksum alone.
+    if (!salvage || !isCacheError(err) || err.code !== 'ERR_FASTMMAP_NOT_A_CACHE_FILE') throw err;
+    const resealed = await resealedCopy(from, to, toPath, err);
+    try {
+      return await copyFrom(from, resealed, to, toPath, wanted);
+    } finally {
+      removeCacheFile(resealed);
+    }
   }
 }
 
 /**
- * For --salvage: a copy of `from`, beside TO under a building name, whose header checksum is
- * made right if that is all that is wrong with it (a bit flipped in the file's id refuses the
- * whole file otherwise). `from` itself is never written.
+ * For --salvage: a copy of `from`, beside TO under a building name (so a killed run's is
+ * removed by the next copy to TO), whose header checksum is made right if that is all that is
+ * wrong with it (a bit flipped in the file's id refuses the whole file otherwise). `from` itself
+ * is never written. `refusal` is what opening `from` threw: still the answer when `from` cannot
+ * be copied (a directory, say).
  */
-async function resealedCopy(from: string, toPath: string): Promise<string> {
+async function resealedCopy(
+  from: string,
+  to: string,
+  toPath: string,
+  refusal: Error,
+): Promise<string> {
   const { resealHeader } = await import('@fastmmap/session-core/cache');
   const copy = await buildingPath(toPath);
   try {
-    copyFileSync(from, copy);
+    try {
+      copyFileSync(from, copy);
+      chmodSync(copy, 0o600); // a read-only FROM's mode would refuse the reseal
+    } catch (err) {
+      const sys = err as NodeJS.ErrnoException;
+      if (sys.code === 'EACCES' || sys.code === 'EPERM' || sys.code === 'EROFS') {
+        const why = sys.code === 'EROFS' ? 'read-only filesystem' : 'permission denied';
+        throw new CliError(`cannot create ${safeText(to)}: ${why} in ${safeText(dirname(toPath))}`);
+      }
+      throw refusal;
+    }
     resealHeader(copy);
     return copy;
   } catch (err) {

@@ -4,6 +4,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   watch,
   writeFileSync,
 } from 'node:fs';
@@ -320,6 +321,17 @@ describe('fastmmap copy --salvage', () => {
     }
     // FROM is not written, and nothing is left beside TO.
     expect(Buffer.compare(readFileSync(fixture.path), damaged)).toBe(0);
+    expect(readdirSync(fixture.dir).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('refuses what copy refuses without it: a symlink is not followed', async () => {
+    flipHeaderBit(H_CREATION_ID);
+    const link = join(fixture.dir, 'link.fmcache');
+    symlinkSync(fixture.path, link);
+    const { code, stderr } = await runCli(['copy', '--salvage', link, to]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('symlinks are refused');
+    expect(existsSync(to)).toBe(false);
     expect(readdirSync(fixture.dir).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 
