@@ -54,6 +54,20 @@ function refuseOtherOwner(file: string, st: Stats): void {
   );
 }
 
+/**
+ * A file refused in TO's directory (no permission, a read-only filesystem), said of TO rather
+ * than of the hidden file the copy makes there; undefined for any other error.
+ */
+function refusedInDirectory(
+  sys: NodeJS.ErrnoException,
+  file: string,
+  path: string,
+): CliError | undefined {
+  if (sys.code !== 'EACCES' && sys.code !== 'EPERM' && sys.code !== 'EROFS') return undefined;
+  const why = sys.code === 'EROFS' ? 'read-only filesystem' : 'permission denied';
+  return new CliError(`cannot create ${safeText(file)}: ${why} in ${safeText(dirname(path))}`);
+}
+
 /** Creates the new file (under its building name): refused options are usage errors. */
 async function createTarget(
   path: string,
@@ -82,10 +96,8 @@ async function createTarget(
     // Refused in TO's directory: say so of TO, not of the hidden file the copy builds first.
     const sys = err as NodeJS.ErrnoException;
     const inDir = typeof sys.path === 'string' && dirname(sys.path) === dirname(path);
-    if (inDir && (sys.code === 'EACCES' || sys.code === 'EPERM' || sys.code === 'EROFS')) {
-      const why = sys.code === 'EROFS' ? 'read-only filesystem' : 'permission denied';
-      throw new CliError(`cannot create ${safeText(file)}: ${why} in ${safeText(dirname(path))}`);
-    }
+    const refused = inDir ? refusedInDirectory(sys, file, path) : undefined;
+    if (refused) throw refused;
     if (sys.code === 'ENOENT') {
       throw new CliError(`cannot create ${safeText(file)}: no such directory`);
     }
@@ -151,12 +163,7 @@ async function resealedCopy(
       copyFileSync(from, copy);
       chmodSync(copy, 0o600); // a read-only FROM's mode would refuse the reseal
     } catch (err) {
-      const sys = err as NodeJS.ErrnoException;
-      if (sys.code === 'EACCES' || sys.code === 'EPERM' || sys.code === 'EROFS') {
-        const why = sys.code === 'EROFS' ? 'read-only filesystem' : 'permission denied';
-        throw new CliError(`cannot create ${safeText(to)}: ${why} in ${safeText(dirname(toPath))}`);
-      }
-      throw refusal;
+      throw refusedInDirectory(err as NodeJS.ErrnoException, to, toPath) ?? refusal;
     }
     resealHeader(copy);
     return copy;
