@@ -352,10 +352,7 @@ export class FastMmapCache<V = unknown> {
       if (off < 0) return false;
       // retime re-seals the record: bytes written over it since this instance verified them
       // (the checksum memo's word) would come out valid for every process. Hashed again first.
-      if (!this.store.crcOkAgain(off, this.store.recordLength(base, off))) {
-        this.removeFound(base, off, P_DROPPED);
-        return false;
-      }
+      if (this.droppedIfDamaged(base, off)) return false;
       this.store.beginWrite(base);
       this.store.retime(off, expiresAt, now);
       this.store.endWrite(base);
@@ -837,12 +834,20 @@ export class FastMmapCache<V = unknown> {
     } catch (err) {
       // findLive's checksum may be this instance's memo of bytes something wrote over since:
       // hashed again, damage is dropped as a process without that memo would drop it.
-      if (store.crcOkAgain(off, store.recordLength(base, off))) {
-        throw decodeError(this.codec.name, key, err);
-      }
-      if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
-      return MISS;
+      if (this.droppedIfDamaged(base, off)) return MISS;
+      throw decodeError(this.codec.name, key, err);
     }
+  }
+
+  /**
+   * Under the lock: hashes the record at `off` again, past the checksum memo, and drops it
+   * (counted) if it fails. Whether it did.
+   */
+  private droppedIfDamaged(base: number, off: number): boolean {
+    const store = this.store;
+    if (store.crcOkAgain(off, store.recordLength(base, off))) return false;
+    if (!this.readOnly) this.removeFound(base, off, P_DROPPED);
+    return true;
   }
 
   private afterWrite(now: number): void {

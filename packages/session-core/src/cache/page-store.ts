@@ -203,7 +203,7 @@ export class PageStore {
    */
   crcOkAt(off: number, len: number): boolean {
     const word = this.i32[off >>> 2]!;
-    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    const memo = this.memoSlot(off);
     const verified = this.verified;
     if (verified[memo] === off && verified[memo + 1] === word) return true;
     if (word >>> 0 !== this.crcAt(off + R_CRC_FROM, off + len)) return false;
@@ -213,18 +213,24 @@ export class PageStore {
   }
 
   /**
-   * crcOkAt without the memo's word for this record: for a record that failed to decode, whose
-   * bytes something may have written over after this instance verified them (a failure path).
+   * crcOkAt without the memo's word for this record: for a record whose bytes something may
+   * have written over after this instance verified them (one that failed to decode, or that
+   * touch() is about to re-seal).
    */
   crcOkAgain(off: number, len: number): boolean {
-    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    const memo = this.memoSlot(off);
     if (this.verified[memo] === off) this.verified[memo] = -1;
     return this.crcOkAt(off, len);
   }
 
+  /** Where the checksum memo keeps the record at `off`: its offset, then its checksum word. */
+  private memoSlot(off: number): number {
+    return (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+  }
+
   /** Whether the memo holds the record at `off` as verified, with its current checksum word. */
   private isVerified(off: number): boolean {
-    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    const memo = this.memoSlot(off);
     return this.verified[memo] === off && this.verified[memo + 1] === this.i32[off >>> 2];
   }
 
@@ -232,7 +238,7 @@ export class PageStore {
   private seal(off: number, len: number): void {
     const crc = this.crcAt(off + R_CRC_FROM, off + len);
     this.u32[off >>> 2] = crc;
-    const memo = (Math.imul(off >>> 3, 0x9e3779b1) >>> this.memoShift) << 1;
+    const memo = this.memoSlot(off);
     this.verified[memo] = off;
     this.verified[memo + 1] = crc | 0;
   }
