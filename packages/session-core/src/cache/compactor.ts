@@ -19,11 +19,13 @@ import {
   P_TOMBSTONES,
   PAGE_HEADER_SIZE,
   PAGE_MAGIC,
+  RECORD_HEADER_SIZE,
   SLOT_EMPTY,
   SLOT_MAX_LOAD,
   SLOT_TOMBSTONE,
   SPARE_DESC_SIZE,
   W_HASH,
+  W_KEY_LEN,
   W_LAST_ACCESS,
 } from './layout.js';
 import type { PageStore } from './page-store.js';
@@ -113,6 +115,11 @@ export class Compactor {
     // Keep the surviving records in their current order (oldest writes first); a damaged slot
     // table may point twice at one record: keep it once.
     rels.subarray(0, found).sort();
+    if (validate) {
+      const stale = this.dropOlderCopies(base, found);
+      found -= stale;
+      bad += stale;
+    }
     let kept = 0;
     let keptBytes = 0;
     let expired = 0;
@@ -236,6 +243,52 @@ export class Compactor {
     addImage64(img, P_DROPPED, bad);
     this.commitImage(page, pos);
     return evicted;
+  }
+
+  /**
+   * Drops from rels[0, found) (ascending: oldest writes first) every record of a key that a
+   * newer record also holds, keeping the order; returns how many. Two sound records of one key
+   * come only from damage (a slot pointing at a replaced record's intact bytes): the newer is
+   * the key's last write. Left in, the page would fail every check and be rebuilt on each purge.
+   */
+  private dropOlderCopies(base: number, found: number): number {
+    const u32 = this.store.u32;
+    const map = this.store.map;
+    const rels = this.rels;
+    const dropped = this.dropped;
+    dropped.fill(0, 0, found);
+    const newer = new Map<number, number[]>(); // key hash -> records already kept
+    let stale = 0;
+    for (let j = found - 1; j >= 0; j--) {
+      const rel = rels[j]!;
+      const w = (base + rel) >>> 2;
+      const hash = u32[w + W_HASH]!;
+      const klen = u32[w + W_KEY_LEN]!;
+      const key = base + rel + RECORD_HEADER_SIZE;
+      const same = newer.get(hash) ?? [];
+      // Two slots pointing at one record are left to compact(), which keeps it once.
+      const copy = same.some((other) => {
+        const at = base + other + RECORD_HEADER_SIZE;
+        return (
+          other !== rel &&
+          u32[((base + other) >>> 2) + W_KEY_LEN] === klen &&
+          map.compare(map, at, at + klen, key, key + klen) === 0
+        );
+      });
+      if (copy) {
+        dropped[j] = 1;
+        stale++;
+      } else if (same.length === 0) {
+        newer.set(hash, [rel]);
+      } else {
+        same.push(rel);
+      }
+    }
+    if (stale > 0) {
+      let k = 0;
+      for (let j = 0; j < found; j++) if (dropped[j] === 0) rels[k++] = rels[j]!;
+    }
+    return stale;
   }
 
   /** Slot table size for `kept` records: half full, shrunk if the table itself costs the room. */

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HEADER_SIZE,
@@ -6,8 +6,12 @@ import {
   P_LIVE_BYTES,
   P_TOMBSTONES,
   PAGE_HEADER_SIZE,
+  RETIRED_FLAG,
+  W_CRC,
+  W_FLAGS,
 } from '../../src/cache/layout.js';
 import { scratchDir } from './helpers.js';
+import { liveRecords, slotsOf } from './reliability/helpers/cache-layout.js';
 
 // verify() reports a page whose header counts disagree with its slot table (a bad page) and a
 // record that fails its checks (a bad record); its advice is that purge repairs them. purge()
@@ -139,5 +143,46 @@ describe('purge() of a page with a record that fails its checks', () => {
     expect(damaged.stats()).toMatchObject({ droppedCorruptRecords: 1, expiredRemovals: 0 });
     expect(damaged.get('kept')).toBe('stays');
     expect(damaged.verify().ok).toBe(true);
+  });
+});
+
+describe('purge() of a page where a slot points at a replaced record of a live key', () => {
+  it('keeps the newer record of the key and drops the stale one: verify() is clean again', () => {
+    const cache = t.open(GEOMETRY);
+    for (const key of KEYS) cache.set(key, { key, note: `value of ${key}` });
+    cache.set('key7', 'first');
+    cache.close();
+    const stale = liveRecords(readFileSync(t.path)).find((r) => r.key === 'key7')!;
+    const again = t.open();
+    again.set('key7', 'second'); // appended: the first record's bytes stay, retired
+    again.close();
+    // Damage in three words: an empty slot of that page now points at the first record, and
+    // that record's retirement (a flag, and its checksum inverted) is undone.
+    const file = readFileSync(t.path);
+    const flags = stale.offset + W_FLAGS * 4;
+    expect((file.readUInt32LE(flags) & RETIRED_FLAG) >>> 0).toBe(RETIRED_FLAG);
+    file.writeUInt32LE((file.readUInt32LE(flags) & ~RETIRED_FLAG) >>> 0, flags);
+    file.writeUInt32LE(
+      ~file.readUInt32LE(stale.offset + W_CRC * 4) >>> 0,
+      stale.offset + W_CRC * 4,
+    );
+    const page = Math.floor((stale.offset - HEADER_SIZE) / GEOMETRY.pageSize);
+    const base = HEADER_SIZE + page * GEOMETRY.pageSize;
+    const empty = slotsOf(file, page).find((s) => s.value === 0)!;
+    file.writeUInt32LE(stale.offset - base, empty.at);
+    writeFileSync(t.path, file);
+
+    const damaged = t.open();
+    expect(damaged.verify()).toMatchObject({ ok: false, badRecords: 1 });
+    expect(damaged.get('key7')).toBe('second');
+    expect(damaged.purge()).toBe(0);
+    expect(damaged.verify()).toMatchObject({ ok: true, items: KEYS.length });
+    expect(damaged.get('key7')).toBe('second');
+    for (const key of KEYS.filter((k) => k !== 'key7')) {
+      expect(damaged.get(key)).toEqual({ key, note: `value of ${key}` });
+    }
+    const repaired = damaged.stats().repairedPages;
+    damaged.purge(); // nothing left to repair: a page rebuilt on every purge would count again
+    expect(damaged.stats().repairedPages).toBe(repaired);
   });
 });
