@@ -192,6 +192,52 @@ describe("request.session, @fastify/session's API", () => {
     for (const err of seen) expect(err).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
   });
 
+  it('save(), regenerate() and destroy() left unawaited on a failing store do not end the process', async () => {
+    // @fastify/session-era code fires save() and forgets it; a store error must not become an
+    // unhandled rejection (Node ends the process on one), as on the other adapters.
+    let down = false;
+    const refuse = () => Promise.reject(new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'down'));
+    class FailingStore extends MemoryStore {
+      override getAndSet(...args: Parameters<MemoryStore['getAndSet']>) {
+        return down ? refuse() : super.getAndSet(...args);
+      }
+      override store(...args: Parameters<MemoryStore['store']>) {
+        return down ? refuse() : super.store(...args);
+      }
+    }
+    const app = Fastify();
+    apps.push(app);
+    await app.register(fastifySession, { secret, store: new FailingStore() });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      app.post('/seed', (request) => {
+        loose(request).set('user', 'ann');
+        return 'ok';
+      });
+      for (const method of ['save', 'regenerate', 'destroy'] as const) {
+        app.post(`/${method}`, async (request) => {
+          loose(request).set('cart', [1]);
+          void request.session[method]();
+          return { ok: true };
+        });
+      }
+      const seed = await app.inject({ method: 'POST', url: '/seed' });
+      const cookie = String(seed.headers['set-cookie']).split(';', 1)[0]!;
+      down = true;
+      for (const method of ['save', 'regenerate', 'destroy']) {
+        const res = await app.inject({ method: 'POST', url: `/${method}`, headers: { cookie } });
+        // The reply reports the failure, as the other adapters' do: no 200 for a lost write.
+        expect(res.json()).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('a hook that replies without `return reply` while a commit is in flight: its reply and cookie win', async () => {
     // With an asynchronous store the commit waits in onSend, so Fastify runs the handler too,
     // which answers a second time (@fastify/session then crashes with ERR_HTTP_HEADERS_SENT).

@@ -135,7 +135,12 @@ function mappingErrors(target: object, method: Function, mapError: (err: unknown
     } catch (err) {
       fail(err);
     }
-    return result instanceof Promise ? result.catch(fail) : result;
+    if (!(result instanceof Promise)) return result;
+    // The session's promises are handled already (an unawaited save() must not end the
+    // process on a store error); the mapped one must be too.
+    const mapped = result.catch(fail);
+    mapped.catch(() => {});
+    return mapped;
   };
 }
 
