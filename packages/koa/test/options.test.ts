@@ -26,7 +26,7 @@ describe('session() options', () => {
     expect(err.code).toBe('ERR_SESSION_OPTIONS');
     for (const hint of [
       'key: use name',
-      'maxAge: use ttl',
+      'maxAge: use cookie.maxAge',
       'httpOnly: use cookie.httpOnly',
       'secure: use cookie.secure',
       'sameSite: use cookie.sameSite',

@@ -32,7 +32,8 @@ const COOKIE_KEYS = Object.keys({
 const KNOWN = new Set(OPTION_KEYS);
 const KNOWN_COOKIE = new Set(COOKIE_KEYS);
 
-const LIFETIME = "use ttl (the server-side lifetime) or cookie.maxAge (the cookie's), both in ms";
+const LIFETIME =
+  "use cookie.maxAge (the cookie's lifetime, and the server-side one unless ttl is set), in ms";
 const PROXY =
   "not needed: the framework's own setting decides Secure (Express 'trust proxy', Koa " +
   'app.proxy, Fastify trustProxy; only the Hono adapter takes trustProxy)';

@@ -129,6 +129,9 @@ function resolveSecure(value: unknown): boolean | 'auto' {
   return fail(`cookie.secure must be true, false or 'auto', got ${JSON.stringify(value)}`);
 }
 
+/** A day: the server-side lifetime, and the cookie's, when neither is set. */
+const DEFAULT_TTL = 86_400_000;
+
 function resolveCookie(name: string, cookie: CookieOptions, ttl: number): ResolvedCookieOptions {
   const resolved: ResolvedCookieOptions = {
     path: cookie.path ?? '/',
@@ -184,8 +187,12 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     fail(`name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
-  const ttl = positiveMs(options.ttl ?? 86_400_000, 'ttl');
-  const cookie = resolveCookie(name, options.cookie ?? {}, ttl);
+  const givenTtl = options.ttl === undefined ? undefined : positiveMs(options.ttl, 'ttl');
+  const cookie = resolveCookie(name, options.cookie ?? {}, givenTtl ?? DEFAULT_TTL);
+  // Without a ttl of its own the record lives as long as the cookie, as with express-session,
+  // koa-session and @fastify/session: `cookie.maxAge` is their idle timeout, and a record
+  // outliving its cookie would take a replayed cookie after the browser dropped it.
+  const ttl = givenTtl ?? (typeof cookie.maxAge === 'number' ? cookie.maxAge : DEFAULT_TTL);
   // A tenth of the shorter of the two lifetimes: with `cookie: { maxAge: 1h }` and the default
   // one-day ttl, a throttle of ttl / 10 would let the browser's cookie of an active session
   // lapse, never re-sent within its hour. One as long as a lifetime is refused for that reason.
@@ -197,7 +204,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   );
   if (touchAfter >= shortest) {
     fail(
-      `touchAfter (${touchAfter} ms) must be shorter than ${shortest === ttl ? 'ttl' : 'cookie.maxAge'} (${shortest} ms): an active session would run out before its expiry moved`,
+      `touchAfter (${touchAfter} ms) must be shorter than ${shortest < (givenTtl ?? Number.POSITIVE_INFINITY) && options.cookie?.maxAge != null ? 'cookie.maxAge' : 'ttl'} (${shortest} ms): an active session would run out before its expiry moved`,
     );
   }
   const tombstoneTtl = positiveMs(options.tombstoneTtl ?? 5 * 60_000, 'tombstoneTtl');

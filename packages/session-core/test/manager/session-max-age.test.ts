@@ -85,6 +85,17 @@ for (const mode of ['async', 'sync'] as const) {
       expect((await request(manager, cookie)).session.isNew).toBe(true);
     });
 
+    it('a cookie.maxAge option without a ttl is the idle timeout of the record too, as in express-session', async () => {
+      // `cookie: { maxAge: 15 min }` is express-session's idle timeout: a cookie replayed after
+      // the browser dropped it must not find the session. An explicit ttl still rules the record.
+      for (const ttl of [undefined, DAY]) {
+        const { clock, manager } = setup({ cookie: { maxAge: 15 * MINUTE }, ttl });
+        const { cookie } = await login(manager, undefined as unknown as null);
+        clock.advance(15 * MINUTE + 1);
+        expect((await request(manager, cookie)).session.isNew).toBe(ttl === undefined);
+      }
+    });
+
     it("a cookie.maxAge option shorter than ttl makes the default touchAfter a tenth of it: an active session's browser cookie never lapses", async () => {
       // express-session's `cookie: { maxAge: 1h }`, ttl left at one day (touchAfter a tenth of it).
       const { clock, manager } = setup({ cookie: { maxAge: 60 * MINUTE } });
