@@ -1027,11 +1027,32 @@ for (const mode of ['async', 'sync'] as const) {
         expect(session.destroyed).toBe(true);
       });
 
-      it('refuses a genid that returns a weak id', async () => {
-        const { manager } = setup({ genid: () => 'short' });
+      it('refuses a genid that returns a weak id: at creation, and if it starts to later', async () => {
+        expect(() => setup({ genid: () => 'short' })).toThrow(
+          expect.objectContaining({
+            code: 'ERR_SESSION_OPTIONS',
+            message: expect.stringMatching(/genid must return 22-256 characters/),
+          }),
+        );
+        // nanoid()'s 21 characters carry 126 bits: one short of the floor.
+        expect(() => setup({ genid: () => 'V1StGXR8_Z5jdHi6B-myT' })).toThrow(/genid must return/);
+        let calls = 0;
+        const { manager } = setup({
+          genid: () => (++calls === 1 ? 'a-good-id-of-22-chars-' : 'short'),
+        });
         await expect(manager.load(undefined)).rejects.toMatchObject({
           code: 'ERR_SESSION_INVALID_ID',
         });
+      });
+
+      it("refuses at creation a genid that needs express-session's req argument", () => {
+        const genid = (req: { ip: string }) => `${req.ip.replace(/\W/g, '')}-0123456789abcdefghij`;
+        expect(() => setup({ genid: genid as unknown as () => string })).toThrow(
+          expect.objectContaining({
+            code: 'ERR_SESSION_OPTIONS',
+            message: expect.stringMatching(/genid\(\) threw when called with no arguments/),
+          }),
+        );
       });
     });
   });
