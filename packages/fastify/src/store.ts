@@ -28,6 +28,16 @@ export interface FastifySessionStoreOptions {
 
 const ONE_DAY = 86_400_000;
 
+/** The key of a session kept as JSON text (a record with any other key is the session). */
+const JSON_TEXT = 'fastmmap:json';
+/** How JSON.stringify writes a lone surrogate (a literal backslash before "ud8" matches too). */
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
+
+function fromStored(record: StoredData): unknown {
+  const text = record[JSON_TEXT];
+  return typeof text === 'string' && Object.keys(record).length === 1 ? JSON.parse(text) : record;
+}
+
 const OPTION_KEYS = Object.keys({
   store: 0,
   appName: 0,
@@ -85,8 +95,12 @@ export class FastifySessionStore {
     try {
       // The Session instance becomes plain JSON, as every @fastify/session store keeps it;
       // the plugin rebuilds the Session (and its cookie dates) from that on get.
-      record = JSON.parse(JSON.stringify(session)) as StoredData;
+      const json = JSON.stringify(session);
+      record = JSON.parse(json) as StoredData;
       ttl = this.#ttlOf(record);
+      // A lone surrogate (JSON keeps it, escaped) is no text for the stores' CBOR: such a
+      // session is kept as its JSON text, as other @fastify/session stores keep every one.
+      if (LONE_SURROGATE_ESCAPE.test(json)) record = { [JSON_TEXT]: json };
     } catch (err) {
       defer(callback, toError(err));
       return;
@@ -98,7 +112,7 @@ export class FastifySessionStore {
 
   get(sessionId: string, callback: GetCallback): void {
     this.store.get(sessionId).then(
-      (record) => defer(callback, null, record ?? null),
+      (record) => defer(callback, null, record === undefined ? null : fromStored(record)),
       (err: unknown) => defer(callback, toError(err)),
     );
   }

@@ -127,6 +127,37 @@ describe('FastifySessionStore with the real @fastify/session', () => {
     }
   });
 
+  it('keeps a string with a lone surrogate, as JSON stores do (the CBOR stores refuse one)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fastmmap-fastify-store-'));
+    const store = new FastMmapStore({ storage: join(dir, 'sessions.fmcache'), numPages: 8 });
+    try {
+      const app = await worker(new FastifySessionStore({ store }));
+      app.post('/name', (request) => {
+        request.session.user = (request.body as { name: string }).name;
+        return { ok: true };
+      });
+      const named = await app.inject({ method: 'POST', url: '/name', body: { name: 'a\ud800b' } });
+      expect(named.statusCode).toBe(200);
+      const cookie = cookieOf(named);
+      expect((await app.inject({ url: '/me', headers: { cookie } })).json()).toMatchObject({
+        user: 'a\ud800b',
+      });
+      // A well-formed session stays a plain record, readable by any Store user.
+      const plain = await app.inject({ method: 'POST', url: '/name', body: { name: 'ann' } });
+      const id = /^sessionId=([^.;]+)/.exec(decodeURIComponent(cookieOf(plain)))?.[1];
+      expect(await store.get(id!)).toMatchObject({ user: 'ann' });
+      const viewed = await app.inject({ method: 'POST', url: '/view', headers: { cookie } });
+      expect(viewed.json()).toEqual({ views: 1 });
+      expect((await app.inject({ url: '/me', headers: { cookie } })).json()).toMatchObject({
+        user: 'a\ud800b',
+      });
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps a session as long as its cookie: ttl from cookie.expires, ISO dates restored', async () => {
     const { store, ttls } = recordingStore();
     const app = await worker(new FastifySessionStore({ store }), 120_000);
