@@ -62,18 +62,20 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   // Without a listener an 'error' event (every failed reconnect) would crash the process.
   readonly #onError = (err: Error): void => {
     this.#lastConnectionError = err;
-    if (isSelectRefusal(err)) this.#selectRefused = err;
+    const refused = handshakeRefusal(err);
+    if (refused !== undefined) this.#handshakeRefused = { what: refused, err };
   };
   readonly #onReady = (): void => {
     this.#lastConnectionError = undefined;
-    this.#selectRefused = undefined;
+    this.#handshakeRefused = undefined;
   };
   /**
-   * The handshake's SELECT (the url's database number) was refused, on the last connection
-   * attempt. node-redis then reconnects in a loop, yet runs the commands queued behind the
-   * refused SELECT, on database 0: the store sends nothing while this is set.
+   * The handshake's AUTH (the url's user and password) or SELECT (its database number) was
+   * refused, on the last connection attempt. node-redis then reconnects in a loop, yet runs
+   * the commands queued behind the refusal: as the `default` user (which on a stock Redis has
+   * every right) or on database 0. The store sends nothing while this is set.
    */
-  #selectRefused: Error | undefined;
+  #handshakeRefused: { what: 'auth' | 'select'; err: Error } | undefined;
 
   constructor(options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? DEFAULTS.prefix;
@@ -347,7 +349,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   /** Starts connecting on first use (commands wait in node-redis's offline queue meanwhile). */
   async #withConnection<T>(run: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    this.#assertSelectGranted(false);
+    this.#assertHandshakeGranted(false);
     const wasReady = this.client.isReady;
     // Seen open once (its owner connected it after handing it over): theirs to close for good.
     if (this.client.isOpen) this.#connectStarted = true;
@@ -355,9 +357,9 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     try {
       const result = await run();
       if (!wasReady) {
-        // Sent while connecting: a refused SELECT is an 'error' event next to the reply.
+        // Sent while connecting: a refused AUTH or SELECT is an 'error' event next to the reply.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        this.#assertSelectGranted(true);
+        this.#assertHandshakeGranted(true);
       }
       return result;
     } catch (err) {
@@ -394,17 +396,28 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     });
   }
 
-  /** Refuses to go on once the url's database could not be selected (see #selectRefused). */
-  #assertSelectGranted(afterSending: boolean): void {
-    const refusal = this.#selectRefused;
+  /** Refuses to go on once the url's user or database was refused (see #handshakeRefused). */
+  #assertHandshakeGranted(afterSending: boolean): void {
+    const refusal = this.#handshakeRefused;
     if (refusal === undefined) return;
+    const { err } = refusal;
+    if (refusal.what === 'auth') {
+      const what = afterSending
+        ? "the command just sent ran as Redis's default user instead"
+        : "nothing was sent (commands behind a refused AUTH would run as Redis's default user)";
+      throw new RedisStoreError(
+        'ERR_REDIS_REPLY',
+        `Redis refused the url's user name and password (${err.message}); ${what}. Check the password (and user name) in the url against the server's ACL or requirepass`,
+        { cause: err },
+      );
+    }
     const what = afterSending
       ? 'the command just sent ran on database 0 instead'
       : 'nothing was sent (commands behind a refused SELECT would run on database 0)';
     throw new RedisStoreError(
       'ERR_REDIS_REPLY',
-      `Redis refused the SELECT of the url's database number (${refusal.message}); ${what}. Grant the user +select (ACL SETUSER <user> +select), use a database that exists, or drop the number from the url`,
-      { cause: refusal },
+      `Redis refused the SELECT of the url's database number (${err.message}); ${what}. Grant the user +select (ACL SETUSER <user> +select), use a database that exists, or drop the number from the url`,
+      { cause: err },
     );
   }
 
@@ -426,9 +439,16 @@ function isConnectionFailure(err: RedisStoreError): boolean {
   return err.redisCode === 'ERR_REDIS_REPLY' && /^NOAUTH\b/.test(errorText(err.cause));
 }
 
-/** A refused SELECT: no permission for it, or a database number the server does not have. */
-function isSelectRefusal(err: Error): boolean {
-  return isErrorReply(err) && /'select' command|DB index is out of range/i.test(err.message);
+/**
+ * Which step of the handshake an 'error' event refuses: AUTH (a wrong password or user, or a
+ * password for a server that has none), SELECT (no permission for it, or a database number the
+ * server does not have), or neither.
+ */
+function handshakeRefusal(err: Error): 'auth' | 'select' | undefined {
+  if (!isErrorReply(err)) return undefined;
+  if (/^WRONGPASS\b|^ERR AUTH\b.*without any password configured/i.test(err.message)) return 'auth';
+  if (/'select' command|DB index is out of range/i.test(err.message)) return 'select';
+  return undefined;
 }
 
 const errorText = (err: unknown): string =>

@@ -123,6 +123,50 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     await right.ready();
   });
 
+  it('a refused password on a Redis whose default user needs none fails typed: nothing runs as the default user', {
+    timeout: 30_000,
+  }, async () => {
+    // A stock Redis (default user: no password, every right) with the README's ACL user. A
+    // refused AUTH makes node-redis reconnect in a loop, yet run what was queued behind it.
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const admin = createClient({ url: server.url });
+    await admin.connect();
+    cleanup.push(() => admin.close());
+    await admin.sendCommand(
+      'ACL SETUSER sessions on >user-secret resetkeys ~fmsess:* resetchannels -@all +ping +get +set +del +eval +evalsha +getrange +setrange +pexpireat'.split(
+        ' ',
+      ),
+    );
+    for (const [url, why] of [
+      [`redis://sessions:wrong-secret-7c1@127.0.0.1:${server.port}`, /WRONGPASS/],
+      // A password for a server that has none configured.
+      [`redis://:stray-secret-7c1@127.0.0.1:${server.port}`, /without any password configured/],
+    ] as const) {
+      const store = new RedisStore({ url, ...FAST });
+      cleanup.push(() => store.close());
+      const err = await store.ready().catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        message: expect.stringMatching(why),
+      });
+      expect((err as Error).message).not.toContain('-7c1'); // never the password
+      await expect(store.store('s', { n: 1 }, HOUR)).rejects.toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        message: expect.stringContaining('nothing was sent'),
+      });
+      await store.close();
+    }
+    expect(await admin.sendCommand(['DBSIZE'])).toBe(0);
+    const right = new RedisStore({
+      url: `redis://sessions:user-secret@127.0.0.1:${server.port}`,
+      ...FAST,
+    });
+    cleanup.push(() => right.close());
+    await right.store('s', { n: 1 }, HOUR);
+    expect(await right.get('s')).toEqual({ n: 1 });
+  });
+
   it("a url's database that cannot be selected (no +select, or no such database) fails typed and writes nothing to database 0", {
     timeout: 30_000,
   }, async () => {
