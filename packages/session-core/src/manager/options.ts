@@ -24,7 +24,10 @@ export interface ResolvedOptions {
   secrets: readonly string[];
   name: string;
   cookie: ResolvedCookieOptions;
+  /** The record's lifetime for a session with a persistent cookie and no maxAge of its own. */
   ttl: number;
+  /** ...and for one with a browser-session cookie: `ttl` as given, not cookie.maxAge. */
+  browserSessionTtl: number;
   rolling: boolean;
   touchAfter: number;
   saveUninitialized: boolean;
@@ -209,7 +212,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   const cookie = resolveCookie(name, options.cookie ?? {}, givenTtl ?? DEFAULT_TTL);
   // Without a ttl of its own the record lives as long as the cookie, as with express-session,
   // koa-session and @fastify/session: `cookie.maxAge` is their idle timeout, and a record
-  // outliving its cookie would take a replayed cookie after the browser dropped it.
+  // outliving its cookie would take a replayed cookie after the browser dropped it. A session
+  // with a browser-session cookie (maxAge null, "remember me" off) keeps the day, as theirs do.
+  const browserSessionTtl = givenTtl ?? DEFAULT_TTL;
   const ttl = givenTtl ?? (typeof cookie.maxAge === 'number' ? cookie.maxAge : DEFAULT_TTL);
   // A tenth of the shorter of the two lifetimes: with `cookie: { maxAge: 1h }` and the default
   // one-day ttl, a throttle of ttl / 10 would let the browser's cookie of an active session
@@ -248,6 +253,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     name,
     cookie,
     ttl,
+    browserSessionTtl,
     rolling: flag(options.rolling, false, 'rolling'),
     touchAfter,
     saveUninitialized: flag(options.saveUninitialized, false, 'saveUninitialized'),
@@ -272,4 +278,10 @@ function looksLikeOtherLibrarysStore(store: unknown): boolean {
       typeof s.destroy === 'function') ||
     typeof s?.persistSessionData === 'function'
   );
+}
+
+/** How long the store keeps a session whose own maxAge (stored or set) is `own`. */
+export function recordTtl(options: ResolvedOptions, own: number | null | undefined): number {
+  if (typeof own === 'number') return own;
+  return own === null ? options.browserSessionTtl : options.ttl;
 }

@@ -14,7 +14,7 @@ import {
 import type { CookieSerializer } from './cookies.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
-import { type ResolvedOptions, sessionMaxAge } from './options.js';
+import { type ResolvedOptions, recordTtl, sessionMaxAge } from './options.js';
 import {
   buildRecord,
   isTombstone,
@@ -228,8 +228,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       const opened = openRecord(current, options.clock());
       if (opened !== undefined && current !== undefined) {
-        const own = opened.meta.maxAge;
-        const ttl = typeof own === 'number' ? own : options.ttl;
+        const ttl = recordTtl(options, opened.meta.maxAge);
         this.#undo = { id: oldId, record: current, mark, ttl };
       }
       // A loaded session whose record is gone or tombstoned (logged out or revoked since our
@@ -529,11 +528,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     done: () => string[] | Promise<string[]>,
   ): string[] | Promise<string[]> {
     const { options, store, sync } = this.#ctx;
-    // The session's own lifetime, else the manager's ttl (also for a browser-session cookie).
+    // The session's own lifetime, else the manager's ttl (see recordTtl).
     // As this request knows it: a write that finds another request's new maxAge stored
     // touches the record again with it (see #write).
-    const own = this.#ownMaxAge();
-    const ttl = typeof own === 'number' ? own : options.ttl;
+    const ttl = recordTtl(options, this.#ownMaxAge());
     if (sync !== undefined) {
       sync.getAndSetSync(this.#id, update, ttl);
       return done();

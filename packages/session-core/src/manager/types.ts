@@ -14,8 +14,9 @@ export interface CookieOptions {
   sameSite?: 'lax' | 'strict' | 'none' | boolean | undefined;
   partitioned?: boolean | undefined;
   /**
-   * Persistent cookie lifetime in ms. Default: the session `ttl`. null = a browser-session
-   * cookie (no Max-Age/Expires) while the server side still expires after `ttl`.
+   * Persistent cookie lifetime in ms, and the record's too unless `ttl` is set. Default: `ttl`,
+   * else one day. null = a browser-session cookie (no Max-Age/Expires); the record then
+   * expires after `ttl` (default one day).
    */
   maxAge?: number | null | undefined;
 }
@@ -26,7 +27,10 @@ export interface SessionManagerOptions {
   /** Cookie name. Default 'fmsid'. */
   name?: string | undefined;
   cookie?: CookieOptions | undefined;
-  /** Server-side lifetime in ms from the last save or touch. Default 86_400_000 (one day). */
+  /**
+   * Server-side lifetime in ms from the last save or touch. Default: `cookie.maxAge` when that
+   * is a number, else 86_400_000 (one day); a browser-session cookie's record gets one day.
+   */
   ttl?: number | undefined;
   /**
    * Absolute lifetime in ms from when the id was issued (at creation or regenerate), however
@@ -75,7 +79,8 @@ export interface Session<D extends object = SessionData> {
   /**
    * This session's own lifetime in ms, for "remember me": the cookie's Max-Age and how long the
    * store keeps the session after its last save or touch. null: a browser-session cookie (the
-   * store keeps it for `ttl`). undefined: back to the manager's `cookie.maxAge` and `ttl`.
+   * store keeps it for `ttl` as given, default one day, not cookie.maxAge). undefined: back to
+   * the manager's `cookie.maxAge` and `ttl`.
    * Stored with the session, so later requests keep it; setting it sends a new cookie. Reads
    * give the cookie lifetime in effect.
    */

@@ -96,6 +96,15 @@ for (const mode of ['async', 'sync'] as const) {
       }
     });
 
+    it('with cookie.maxAge and no ttl, a session whose maxAge is null ("remember me" off) keeps one day, not the cookie\'s 30', async () => {
+      const { clock, manager } = setup({ cookie: { maxAge: 30 * DAY } });
+      const remembered = await login(manager, undefined as unknown as null);
+      const forgotten = await login(manager, null);
+      clock.advance(DAY + 1);
+      expect((await request(manager, forgotten.cookie)).session.isNew).toBe(true);
+      expect((await request(manager, remembered.cookie)).session.isNew).toBe(false);
+    });
+
     it("a cookie.maxAge option shorter than ttl makes the default touchAfter a tenth of it: an active session's browser cookie never lapses", async () => {
       // express-session's `cookie: { maxAge: 1h }`, ttl left at one day (touchAfter a tenth of it).
       const { clock, manager } = setup({ cookie: { maxAge: 60 * MINUTE } });
