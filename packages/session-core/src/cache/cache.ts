@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { isThenable } from '../thenable.js';
 import { cacheStats, sumCounter, type VerifyReport, verifyReport } from './cache-report.js';
 import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
 import { DecodedMemo } from './decoded-memo.js';
@@ -854,12 +855,4 @@ export class FastMmapCache<V = unknown> {
     this.pressure.afterWrite(now);
     this.upkeep?.afterWrite(now);
   }
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SessionError } from '../errors.js';
+import { isThenable } from '../thenable.js';
 
 /** 32 bytes (256 bits) from the OS CSPRNG, as 43 base64url characters. */
 export function generateSessionId(): string {
@@ -14,9 +15,31 @@ export function hasIdShape(value: string): boolean {
   return ID_SHAPE.test(value);
 }
 
-/** Runs the configured generator and refuses ids that could not round-trip through a cookie. */
+/**
+ * Runs the configured generator and refuses ids that could not round-trip through a cookie.
+ * It is not called to check it when the manager is made: that would take an id from a
+ * deterministic test generator, and need whatever it uses ready before the app is.
+ */
 export function newSessionId(genid: () => string): string {
-  const id = genid();
+  let id: unknown;
+  try {
+    id = genid();
+  } catch (cause) {
+    // Mostly express-session's genid(req) or @fastify/session's idGenerator(request), which
+    // read their argument: ours passes none.
+    const hint =
+      genid.length > 0
+        ? " (it is called with no arguments, unlike express-session's genid(req))"
+        : '';
+    throw new SessionError('ERR_SESSION_OPTIONS', `genid() threw${hint}`, { cause });
+  }
+  if (isThenable(id)) {
+    id.then(undefined, () => {}); // its rejection is reported here, not left unhandled
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      'genid must return the id itself: it returned a Promise (an async genid)',
+    );
+  }
   if (typeof id !== 'string' || !hasIdShape(id)) {
     throw new SessionError(
       'ERR_SESSION_INVALID_ID',

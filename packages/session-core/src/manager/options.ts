@@ -1,7 +1,7 @@
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { generateSessionId, newSessionId } from './id.js';
+import { generateSessionId } from './id.js';
 import { assertKnownOptionKeys } from './option-keys.js';
 import type { CookieOptions, SessionManagerOptions } from './types.js';
 
@@ -177,24 +177,6 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
   return resolved;
 }
 
-/**
- * Calls the app's genid once, here: one that reads express-session's `req` argument (ours
- * passes none) or makes short ids (nanoid's 21 characters) would otherwise fail every request
- * that starts a session, found only once the app is serving.
- */
-function checkGenid(genid: unknown): void {
-  if (typeof genid !== 'function') fail('genid must be a function returning a new id');
-  try {
-    newSessionId(genid as () => string);
-  } catch (err) {
-    const why =
-      err instanceof SessionError && err.code === 'ERR_SESSION_INVALID_ID'
-        ? err.message
-        : `genid() threw when called with no arguments (as it always is here, unlike express-session's genid(req)): ${err instanceof Error ? err.message : String(err)}`;
-    throw new SessionError('ERR_SESSION_OPTIONS', why, { cause: err });
-  }
-}
-
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') fail('options must be an object');
   // First: a missing secret is often one given under another library's name (encryptionKey).
@@ -235,7 +217,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     options.absoluteTimeout === undefined
       ? undefined
       : positiveMs(options.absoluteTimeout, 'absoluteTimeout');
-  if (options.genid !== undefined) checkGenid(options.genid);
+  if (options.genid !== undefined && typeof options.genid !== 'function') {
+    fail('genid must be a function returning a new id');
+  }
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     fail('clock must be a function returning ms since the epoch');
   }
