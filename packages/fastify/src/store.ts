@@ -30,12 +30,19 @@ const ONE_DAY = 86_400_000;
 
 /** The key of a session kept as JSON text (a record with any other key is the session). */
 const JSON_TEXT = 'fastmmap:json';
-/** How JSON.stringify writes a lone surrogate (a literal backslash before "ud8" matches too). */
-const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
+/**
+ * How JSON.stringify writes a lone surrogate: `\ud800`-`\udfff` after an even number of
+ * backslashes. After an odd number it is text: `C:\\udata` is the JSON of `C:\udata`.
+ */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/;
 
-function fromStored(record: StoredData): unknown {
-  const text = record[JSON_TEXT];
-  return typeof text === 'string' && Object.keys(record).length === 1 ? JSON.parse(text) : record;
+function isWrapped(record: StoredData): boolean {
+  return typeof record[JSON_TEXT] === 'string' && Object.keys(record).length === 1;
+}
+
+function fromStored(record: StoredData | undefined): unknown {
+  if (record === undefined) return null;
+  return isWrapped(record) ? JSON.parse(record[JSON_TEXT] as string) : record;
 }
 
 const OPTION_KEYS = Object.keys({
@@ -100,7 +107,8 @@ export class FastifySessionStore {
       ttl = this.#ttlOf(record);
       // A lone surrogate (JSON keeps it, escaped) is no text for the stores' CBOR: such a
       // session is kept as its JSON text, as other @fastify/session stores keep every one.
-      if (LONE_SURROGATE_ESCAPE.test(json)) record = { [JSON_TEXT]: json };
+      // A session of that one key is wrapped too, or get() would take it for a wrapped one.
+      if (LONE_SURROGATE_ESCAPE.test(json) || isWrapped(record)) record = { [JSON_TEXT]: json };
     } catch (err) {
       defer(callback, toError(err));
       return;
@@ -111,10 +119,14 @@ export class FastifySessionStore {
   }
 
   get(sessionId: string, callback: GetCallback): void {
-    this.store.get(sessionId).then(
-      (record) => defer(callback, null, record === undefined ? null : fromStored(record)),
-      (err: unknown) => defer(callback, toError(err)),
-    );
+    // Unwrapped in a step of its own: a throw there reaches the callback as an error.
+    this.store
+      .get(sessionId)
+      .then(fromStored)
+      .then(
+        (session) => defer(callback, null, session),
+        (err: unknown) => defer(callback, toError(err)),
+      );
   }
 
   destroy(sessionId: string, callback: Callback): void {

@@ -158,6 +158,28 @@ describe('FastifySessionStore with the real @fastify/session', () => {
     }
   });
 
+  it('keeps every session as it was set: a backslash before "ud", a session of the wrapper key, damage reported', async () => {
+    const { store } = recordingStore();
+    const sessions = new FastifySessionStore({ store });
+    const set = (id: string, session: object) =>
+      new Promise<void>((resolve, reject) =>
+        sessions.set(id, session, (err) => (err ? reject(err) : resolve())),
+      );
+    const get = (id: string) =>
+      new Promise<unknown>((resolve, reject) =>
+        sessions.get(id, (err, session) => (err ? reject(err) : resolve(session))),
+      );
+    const path = { cookie: { originalMaxAge: 60_000 }, dir: 'C:\\udata\\udf' };
+    await set('path', path);
+    expect(await store.get('path')).toEqual(path); // a plain record: no lone surrogate in it
+    const lookalike = { 'fastmmap:json': '{"user":"mallory"}' };
+    await set('lookalike', lookalike);
+    expect(await get('lookalike')).toEqual(lookalike);
+    // A wrapped record that is not JSON (damage, another writer): an error, not a hang.
+    await store.store('damaged', { 'fastmmap:json': '{"user":' }, 60_000);
+    await expect(get('damaged')).rejects.toBeInstanceOf(SyntaxError);
+  });
+
   it('keeps a session as long as its cookie: ttl from cookie.expires, ISO dates restored', async () => {
     const { store, ttls } = recordingStore();
     const app = await worker(new FastifySessionStore({ store }), 120_000);
