@@ -115,11 +115,8 @@ export class Compactor {
     // Keep the surviving records in their current order (oldest writes first); a damaged slot
     // table may point twice at one record: keep it once.
     rels.subarray(0, found).sort();
-    if (validate) {
-      const stale = this.dropOlderCopies(base, found);
-      found -= stale;
-      bad += stale;
-    }
+    // Not counted as dropped: nothing is lost, the key's newer record stays (the repair is).
+    if (validate) found -= this.dropOlderCopies(base, found);
     let kept = 0;
     let keptBytes = 0;
     let expired = 0;
@@ -246,8 +243,8 @@ export class Compactor {
   }
 
   /**
-   * Drops from rels[0, found) (ascending: oldest writes first) every record of a key that a
-   * newer record also holds, keeping the order; returns how many. Two sound records of one key
+   * Drops from rels[0, found) (ascending: oldest writes first) every entry for a record of a
+   * key that a newer record also holds, keeping the order; returns how many entries. Two sound records of one key
    * come only from damage (a slot pointing at a replaced record's intact bytes): the newer is
    * the key's last write. Left in, the page would fail every check and be rebuilt on each purge.
    */
