@@ -202,6 +202,11 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   // one-day ttl, a throttle of ttl / 10 would let the browser's cookie of an active session
   // lapse, never re-sent within its hour. One as long as a lifetime is refused for that reason.
   const shortest = Math.min(ttl, cookie.maxAge ?? ttl);
+  // The option that set it, for the message: a ttl taken from cookie.maxAge is cookie.maxAge.
+  const shortestName =
+    options.cookie?.maxAge != null && shortest < (givenTtl ?? Number.POSITIVE_INFINITY)
+      ? 'cookie.maxAge'
+      : 'ttl';
   const touchAfter = positiveMs(
     options.touchAfter ?? Math.floor(shortest / 10),
     'touchAfter',
@@ -209,7 +214,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   );
   if (touchAfter >= shortest) {
     fail(
-      `touchAfter (${touchAfter} ms) must be shorter than ${shortest < (givenTtl ?? Number.POSITIVE_INFINITY) && options.cookie?.maxAge != null ? 'cookie.maxAge' : 'ttl'} (${shortest} ms): an active session would run out before its expiry moved`,
+      `touchAfter (${touchAfter} ms) must be shorter than ${shortestName} (${shortest} ms): an active session would run out before its expiry moved`,
     );
   }
   const tombstoneTtl = positiveMs(options.tombstoneTtl ?? 5 * 60_000, 'tombstoneTtl');
