@@ -54,6 +54,46 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
+  /**
+   * A Redis started with `args` (a `--requirepass` is used by the admin client too), holding
+   * the README's ACL user `sessions` (password user-secret; no +select).
+   */
+  async function withSessionsUser(args: string[]) {
+    const server = await startRedis(args);
+    cleanup.push(() => server.dispose());
+    const password = args[args.indexOf('--requirepass') + 1];
+    const admin = createClient({
+      url: args.includes('--requirepass')
+        ? `redis://:${password}@127.0.0.1:${server.port}`
+        : server.url,
+    });
+    await admin.connect();
+    cleanup.push(() => admin.close());
+    await admin.sendCommand(
+      'ACL SETUSER sessions on >user-secret resetkeys ~fmsess:* resetchannels -@all +ping +get +set +del +eval +evalsha +getrange +setrange +pexpireat'.split(
+        ' ',
+      ),
+    );
+    return { server, admin };
+  }
+
+  /** A store whose handshake Redis refuses: ready() fails saying `why`, and calls send nothing. */
+  async function refusedHandshake(url: string, why: RegExp): Promise<string> {
+    const store = new RedisStore({ url, ...FAST });
+    cleanup.push(() => store.close());
+    const err = await store.ready().catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      redisCode: 'ERR_REDIS_REPLY',
+      message: expect.stringMatching(why),
+    });
+    await expect(store.store('s', { n: 1 }, HOUR)).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_REPLY',
+      message: expect.stringContaining('nothing was sent'),
+    });
+    await store.close();
+    return (err as Error).message;
+  }
+
   it('Redis down at start-up: ready() and calls fail fast with ERR_REDIS_UNAVAILABLE, then it connects by itself', {
     timeout: 30_000,
   }, async () => {
@@ -128,34 +168,13 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
   }, async () => {
     // A stock Redis (default user: no password, every right) with the README's ACL user. A
     // refused AUTH makes node-redis reconnect in a loop, yet run what was queued behind it.
-    const server = await startRedis();
-    cleanup.push(() => server.dispose());
-    const admin = createClient({ url: server.url });
-    await admin.connect();
-    cleanup.push(() => admin.close());
-    await admin.sendCommand(
-      'ACL SETUSER sessions on >user-secret resetkeys ~fmsess:* resetchannels -@all +ping +get +set +del +eval +evalsha +getrange +setrange +pexpireat'.split(
-        ' ',
-      ),
-    );
+    const { server, admin } = await withSessionsUser([]);
     for (const [url, why] of [
       [`redis://sessions:wrong-secret-7c1@127.0.0.1:${server.port}`, /WRONGPASS/],
       // A password for a server that has none configured.
       [`redis://:stray-secret-7c1@127.0.0.1:${server.port}`, /without any password configured/],
     ] as const) {
-      const store = new RedisStore({ url, ...FAST });
-      cleanup.push(() => store.close());
-      const err = await store.ready().catch((e: unknown) => e);
-      expect(err).toMatchObject({
-        redisCode: 'ERR_REDIS_REPLY',
-        message: expect.stringMatching(why),
-      });
-      expect((err as Error).message).not.toContain('-7c1'); // never the password
-      await expect(store.store('s', { n: 1 }, HOUR)).rejects.toMatchObject({
-        redisCode: 'ERR_REDIS_REPLY',
-        message: expect.stringContaining('nothing was sent'),
-      });
-      await store.close();
+      expect(await refusedHandshake(url, why)).not.toContain('-7c1'); // never the password
     }
     expect(await admin.sendCommand(['DBSIZE'])).toBe(0);
     const right = new RedisStore({
@@ -170,34 +189,12 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
   it("a url's database that cannot be selected (no +select, or no such database) fails typed and writes nothing to database 0", {
     timeout: 30_000,
   }, async () => {
-    const server = await startRedis(['--requirepass', 'admin-secret']);
-    cleanup.push(() => server.dispose());
-    const admin = createClient({ url: `redis://:admin-secret@127.0.0.1:${server.port}` });
-    await admin.connect();
-    cleanup.push(() => admin.close());
-    // The README's user, without +select.
-    await admin.sendCommand(
-      'ACL SETUSER sessions on >user-secret resetkeys ~fmsess:* resetchannels -@all +ping +get +set +del +eval +evalsha +getrange +setrange +pexpireat'.split(
-        ' ',
-      ),
-    );
+    const { server, admin } = await withSessionsUser(['--requirepass', 'admin-secret']);
     for (const [url, why] of [
       [`redis://sessions:user-secret@127.0.0.1:${server.port}/1`, /NOPERM.*'select'/],
       [`redis://:admin-secret@127.0.0.1:${server.port}/99`, /DB index is out of range/],
     ] as const) {
-      const store = new RedisStore({ url, ...FAST });
-      cleanup.push(() => store.close());
-      const err = await store.ready().catch((e: unknown) => e);
-      expect(err).toMatchObject({
-        redisCode: 'ERR_REDIS_REPLY',
-        message: expect.stringMatching(why),
-      });
-      expect((err as Error).message).toContain('+select');
-      await expect(store.store('s', { n: 1 }, HOUR)).rejects.toMatchObject({
-        redisCode: 'ERR_REDIS_REPLY',
-        message: expect.stringContaining('nothing was sent'),
-      });
-      await store.close();
+      expect(await refusedHandshake(url, why)).toContain('+select');
     }
     expect(await admin.sendCommand(['DBSIZE'])).toBe(0);
     // With +select the same user's sessions go to database 1.
