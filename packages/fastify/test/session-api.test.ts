@@ -17,10 +17,10 @@ const loose = (request: FastifyRequest) =>
   request.session as unknown as FastifySession<Record<string, unknown>>;
 
 /** An app with `route` at POST /route and GET /me (the stored data, from a new request). */
-async function serve(route: Route, store: MemoryStore = new MemoryStore()) {
+async function serve(route: Route) {
   const app = Fastify();
   apps.push(app);
-  await app.register(fastifySession, { secret, store });
+  await app.register(fastifySession, { secret, store: new MemoryStore() });
   app.post('/route', route);
   app.post('/seed', (request) => {
     Object.assign(request.session.data as Record<string, unknown>, { user: 'ann', cart: [1] });
@@ -236,29 +236,6 @@ describe("request.session, @fastify/session's API", () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
-  });
-
-  it('an unawaited destroy() that met a one-off store error fails the reply: no 200 for a logout that did not happen', async () => {
-    let failNext = false;
-    class BlippingStore extends MemoryStore {
-      override store(...args: Parameters<MemoryStore['store']>) {
-        if (!failNext) return super.store(...args);
-        failNext = false;
-        return Promise.reject(new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'blip'));
-      }
-    }
-    const { go } = await serve((request) => {
-      void request.session.destroy(); // @fastify/session-era code: fire and forget
-      return { loggedOut: true };
-    }, new BlippingStore());
-    await go('POST', '/seed');
-    failNext = true;
-    const logout = await go('POST', '/route');
-    expect(logout.status).toBe(500);
-    expect(logout.body).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
-    expect((await go('GET', '/me')).body.data).toEqual({ user: 'ann', cart: [1] }); // as the 500 says
-    expect((await go('POST', '/route')).body).toEqual({ loggedOut: true });
-    expect((await go('GET', '/me')).body.data).toEqual({});
   });
 
   it('a hook that replies without `return reply` while a commit is in flight: its reply and cookie win', async () => {

@@ -54,8 +54,6 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   readonly #commandTimeout: number;
   readonly #connectTimeout: number;
   #lastConnectionError: Error | undefined;
-  /** When a command first timed out with nothing answered since (see #noteSilence). */
-  #silentSince: number | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** Whether the client has been connected, by the store or by its owner (then seen open). */
@@ -357,13 +355,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (this.client.isOpen) this.#connectStarted = true;
     else this.#connect();
     try {
-      const result = await run().catch((err: unknown) => {
-        if (err instanceof RedisStoreError && err.redisCode === 'ERR_REDIS_TIMEOUT')
-          this.#noteSilence();
-        else this.#silentSince = undefined;
-        throw err;
-      });
-      this.#silentSince = undefined;
+      const result = await run();
       if (!wasReady) {
         // Sent while connecting: a refused AUTH or SELECT is an 'error' event next to the reply.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -402,27 +394,6 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     this.client.connect().catch((err: unknown) => {
       this.#lastConnectionError = err instanceof Error ? err : new Error(String(err));
     });
-  }
-
-  /**
-   * A command on a ready connection got no answer by its deadline. If nothing has answered for
-   * a whole commandTimeout since an earlier one did the same, the connection is cut and made
-   * again (the store's own client only). A connection that takes commands and never answers (a
-   * hung proxy or load balancer, a path that drops packets without a reset) otherwise stays
-   * ready for as long as TCP keeps it, minutes to hours, and every call on it times out; a
-   * hung Redis fails the new connection alike, and one merely slow has answered by then.
-   */
-  #noteSilence(): void {
-    if (!this.#ownClient || this.#closed || !this.client.isReady) return;
-    const now = Date.now();
-    if (this.#silentSince === undefined) {
-      this.#silentSince = now;
-      return;
-    }
-    if (now - this.#silentSince < this.#commandTimeout) return;
-    this.#silentSince = undefined;
-    this.client.destroy(); // rejects what is still pending on it: unknown outcome, as on a reset
-    this.#connect();
   }
 
   /** Refuses to go on once the url's user or database was refused (see #handshakeRefused). */

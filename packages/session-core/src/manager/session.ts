@@ -103,13 +103,6 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #undo: RegenerateUndo | undefined;
   /** An old id an undo brought back: it dies once the new id is written, or on destroy(). */
   #revived: string | undefined;
-  /**
-   * A destroy() or regenerate() the store failed, until one of its kind succeeds (a destroy
-   * settles both): every commit then fails with its error. Called without await (as
-   * express-session-era code does), a logout or login that met a one-off store error would
-   * otherwise end in a success reply that kept the session, or the id from before the login.
-   */
-  #unfinished: { kind: 'destroy' | 'regenerate'; err: unknown } | undefined;
   /** The last serial task (commit, regenerate, destroy), failed or not; none yet: undefined. */
   #chain: Promise<unknown> | undefined;
   /** Serial tasks not yet settled: with none, commitNow() may finish in the call again. */
@@ -212,95 +205,76 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   regenerate(): Promise<void> {
-    return this.#serial(() => this.#tracked('regenerate', () => this.#regenerate()));
-  }
-
-  async #regenerate(): Promise<void> {
-    if (this.#destroyed) {
-      throw new SessionError('ERR_SESSION_DESTROYED', 'regenerate() on a destroyed session');
-    }
-    const { options, store } = this.#ctx;
-    const oldId = this.#id;
-    const newId = newSessionId(options.genid);
-    let current: StoredData | undefined;
-    const mark = newTombstoneMark();
-    // Kill the old id first, atomically reading what it held: if this fails, the session
-    // keeps its id and nothing is half-done.
-    if (this.#persisted) {
-      await store.getAndSet(
-        oldId,
-        (stored) => {
-          current = stored;
-          return tombstone(options.clock(), mark);
-        },
-        options.tombstoneTtl,
-      );
-    }
-    const opened = openRecord(current, options.clock());
-    if (opened !== undefined && current !== undefined) {
-      const ttl = recordTtl(options, opened.meta.maxAge);
-      this.#undo = { id: oldId, record: current, mark, ttl };
-    }
-    // A loaded session whose record is gone or tombstoned (logged out or revoked since our
-    // load) is not brought back under the new id: only this request's own changes move.
-    const lost = this.#persisted && opened === undefined;
-    // The new id gets what commit would have written: the stored data (with other
-    // requests' changes since our load) plus ours. Updated in place: callers may hold `data`.
-    if (opened !== undefined || lost) {
-      const merged = applyChanges(
-        opened?.data ?? {},
-        diffSnapshot(this.#snapshot, this.#data).changes,
-      );
-      for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
-      Object.assign(this.#data, merged);
-    }
-    this.#flash().carryOver(lost ? {} : opened?.meta.flash, opened?.meta.flashTaken);
-    // A new id starts a new absolute lifetime (regenerate is what a login does).
-    this.#meta = {
-      ...this.#meta,
-      created: options.clock(),
-      // What is stored now: another request may have set a lifetime since our load.
-      maxAge: opened === undefined ? this.#meta.maxAge : opened.meta.maxAge,
-    };
-    this.#id = newId;
-    this.#persisted = false;
-    this.#lost = false;
-    this.#mustCreate = true;
-    this.#snapshot = EMPTY_SNAPSHOT;
-    this.#resign = false;
-    this.#cookieSent = false;
+    return this.#serial(async () => {
+      if (this.#destroyed) {
+        throw new SessionError('ERR_SESSION_DESTROYED', 'regenerate() on a destroyed session');
+      }
+      const { options, store } = this.#ctx;
+      const oldId = this.#id;
+      const newId = newSessionId(options.genid);
+      let current: StoredData | undefined;
+      const mark = newTombstoneMark();
+      // Kill the old id first, atomically reading what it held: if this fails, the session
+      // keeps its id and nothing is half-done.
+      if (this.#persisted) {
+        await store.getAndSet(
+          oldId,
+          (stored) => {
+            current = stored;
+            return tombstone(options.clock(), mark);
+          },
+          options.tombstoneTtl,
+        );
+      }
+      const opened = openRecord(current, options.clock());
+      if (opened !== undefined && current !== undefined) {
+        const ttl = recordTtl(options, opened.meta.maxAge);
+        this.#undo = { id: oldId, record: current, mark, ttl };
+      }
+      // A loaded session whose record is gone or tombstoned (logged out or revoked since our
+      // load) is not brought back under the new id: only this request's own changes move.
+      const lost = this.#persisted && opened === undefined;
+      // The new id gets what commit would have written: the stored data (with other
+      // requests' changes since our load) plus ours. Updated in place: callers may hold `data`.
+      if (opened !== undefined || lost) {
+        const merged = applyChanges(
+          opened?.data ?? {},
+          diffSnapshot(this.#snapshot, this.#data).changes,
+        );
+        for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
+        Object.assign(this.#data, merged);
+      }
+      this.#flash().carryOver(lost ? {} : opened?.meta.flash, opened?.meta.flashTaken);
+      // A new id starts a new absolute lifetime (regenerate is what a login does).
+      this.#meta = {
+        ...this.#meta,
+        created: options.clock(),
+        // What is stored now: another request may have set a lifetime since our load.
+        maxAge: opened === undefined ? this.#meta.maxAge : opened.meta.maxAge,
+      };
+      this.#id = newId;
+      this.#persisted = false;
+      this.#lost = false;
+      this.#mustCreate = true;
+      this.#snapshot = EMPTY_SNAPSHOT;
+      this.#resign = false;
+      this.#cookieSent = false;
+    });
   }
 
   destroy(): Promise<void> {
-    return this.#serial(() => this.#tracked('destroy', () => this.#destroy()));
-  }
-
-  async #destroy(): Promise<void> {
-    if (this.#destroyed) return;
-    const { options, store } = this.#ctx;
-    // A tombstone, not a delete: a request that loaded the session earlier and commits later
-    // finds it in getAndSet and does not bring the session back.
-    if (this.#persisted)
-      await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
-    await this.#killRevived();
-    this.#destroyed = true;
-    this.#data = {};
-    this.#snapshot = EMPTY_SNAPSHOT;
-  }
-
-  /** Runs a destroy or regenerate, keeping its failure for the commits (see #unfinished). */
-  async #tracked(kind: 'destroy' | 'regenerate', step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
-    } catch (err) {
-      // regenerate() on a destroyed session failed no store: there is nothing left to protect.
-      const refusal = err instanceof SessionError && err.code === 'ERR_SESSION_DESTROYED';
-      if (!refusal && (kind === 'destroy' || this.#unfinished === undefined)) {
-        this.#unfinished = { kind, err };
-      }
-      throw err;
-    }
-    if (kind === 'destroy' || this.#unfinished?.kind === kind) this.#unfinished = undefined;
+    return this.#serial(async () => {
+      if (this.#destroyed) return;
+      const { options, store } = this.#ctx;
+      // A tombstone, not a delete: a request that loaded the session earlier and commits later
+      // finds it in getAndSet and does not bring the session back.
+      if (this.#persisted)
+        await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
+      await this.#killRevived();
+      this.#destroyed = true;
+      this.#data = {};
+      this.#snapshot = EMPTY_SNAPSHOT;
+    });
   }
 
   cookieHeaders(): string[] {
@@ -330,7 +304,6 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   // Runs inside #serial (a throw becomes the commit's rejection). Plain promise steps rather
   // than async functions: two promises and their resumptions fewer on every commit.
   #commitNow(): string[] | Promise<string[]> {
-    if (this.#unfinished !== undefined) throw this.#unfinished.err;
     // An old id an undo revived, whose kill failed after the new id was written: again first.
     if (this.#revived !== undefined && this.#persisted) {
       return this.#killRevived().then(() => this.#commitNow());

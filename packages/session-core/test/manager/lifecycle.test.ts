@@ -834,8 +834,6 @@ for (const mode of ['async', 'sync'] as const) {
         );
         await expect(session.regenerate()).rejects.toMatchObject({ code: 'ERR_SESSION_DESTROYED' });
         expect(session.flashes('k')).toEqual([]);
-        // That refusal failed no store: the commit still clears the cookie.
-        expect(await session.commit()).toEqual([expect.stringMatching(/Max-Age=0/)]);
       });
 
       it('takes data written after destroy without storing it (code guarded by `if (session)` keeps working)', async () => {
@@ -1027,37 +1025,6 @@ for (const mode of ['async', 'sync'] as const) {
         await Promise.all([failed, retried, destroyed]);
         expect(order).toEqual(['commit failed', 'commit retried', 'destroyed']);
         expect(session.destroyed).toBe(true);
-      });
-
-      it('a destroy() or regenerate() the store failed makes the commits fail until one succeeds (unawaited, no 200 that kept the session)', async () => {
-        for (const step of ['destroy', 'regenerate'] as const) {
-          const { manager, memory } = setup();
-          const { cookie } = await startSession(manager);
-          const session = await manager.load<Record<string, unknown>>(cookie);
-          // The store fails once, on the call this step writes with.
-          const method = step === 'destroy' ? 'store' : 'getAndSet';
-          const real = memory[method].bind(memory) as (...args: unknown[]) => Promise<unknown>;
-          let failNext = true;
-          (memory as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-            if (!failNext) return real(...args);
-            failNext = false;
-            return Promise.reject(new Error('backend blip'));
-          };
-          // As an adapter hands it out: the app calls it without await, its promise handled.
-          session[step]().catch(() => {});
-          session.data.cart = [1];
-          await expect(session.commit()).rejects.toThrow('backend blip');
-          await expect(session.commit()).rejects.toThrow('backend blip');
-          // Nothing was half-done: the old id still holds the session, which the 500 says.
-          const again = await manager.load<Record<string, unknown>>(cookie);
-          expect(again.isNew).toBe(false);
-          expect(again.data).toEqual({ user: 'ann' });
-          // The app trying again, successfully, settles it.
-          await session[step]();
-          const headers = await session.commit();
-          expect(headers).toHaveLength(1);
-          expect((await manager.load(cookie)).isNew).toBe(true);
-        }
       });
 
       it('refuses a genid that returns a weak id', async () => {
