@@ -551,9 +551,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   /** The touch throttle: at most a tenth of the session's own lifetime, so it cannot lapse. */
   #touchAfter(): number {
-    const { touchAfter } = this.#ctx.options;
+    const { touchAfter, ttl, browserSessionTtl } = this.#ctx.options;
     const own = this.#ownMaxAge();
-    return typeof own === 'number' ? Math.min(touchAfter, Math.floor(own / 10)) : touchAfter;
+    if (typeof own === 'number') return Math.min(touchAfter, Math.floor(own / 10));
+    // A browser-session cookie's record keeps one day while a ttl taken from a 30-day
+    // cookie.maxAge (and a throttle of 3 days) is the others': a tenth of its own, too.
+    if (own === null && browserSessionTtl < ttl) {
+      return Math.min(touchAfter, Math.floor(browserSessionTtl / 10));
+    }
+    return touchAfter;
   }
 
   #sessionCookie(now: number): string {

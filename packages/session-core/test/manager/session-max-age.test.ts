@@ -103,6 +103,12 @@ for (const mode of ['async', 'sync'] as const) {
       clock.advance(DAY + 1);
       expect((await request(manager, forgotten.cookie)).session.isNew).toBe(true);
       expect((await request(manager, remembered.cookie)).session.isNew).toBe(false);
+      // ...while in use it never lapses: its touch throttle is a tenth of its day, not of 30.
+      const active = await login(manager, null);
+      for (let hour = 1; hour <= 72; hour++) {
+        clock.advance(DAY / 24);
+        expect((await request(manager, active.cookie)).session.isNew).toBe(false);
+      }
     });
 
     it("a cookie.maxAge option shorter than ttl makes the default touchAfter a tenth of it: an active session's browser cookie never lapses", async () => {
