@@ -2,6 +2,7 @@ import {
   assertKnownOptions,
   type Clock,
   FastMmapStore,
+  isSessionError,
   SessionError,
   type Store,
   type StoredData,
@@ -30,11 +31,6 @@ const ONE_DAY = 86_400_000;
 
 /** The key of a session kept as JSON text (a record with any other key is the session). */
 const JSON_TEXT = 'fastmmap:json';
-/**
- * How JSON.stringify writes a lone surrogate: `\ud800`-`\udfff` after an even number of
- * backslashes. After an odd number it is text: `C:\\udata` is the JSON of `C:\udata`.
- */
-const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/;
 
 function isWrapped(record: StoredData): boolean {
   return typeof record[JSON_TEXT] === 'string' && Object.keys(record).length === 1;
@@ -98,24 +94,37 @@ export class FastifySessionStore {
 
   set(sessionId: string, session: object, callback: Callback): void {
     let record: StoredData;
+    let json: string;
     let ttl: number;
     try {
       // The Session instance becomes plain JSON, as every @fastify/session store keeps it;
       // the plugin rebuilds the Session (and its cookie dates) from that on get.
-      const json = JSON.stringify(session);
+      json = JSON.stringify(session);
       record = JSON.parse(json) as StoredData;
       ttl = this.#ttlOf(record);
-      // A lone surrogate (JSON keeps it, escaped) is no text for the stores' CBOR: such a
-      // session is kept as its JSON text, as other @fastify/session stores keep every one.
-      // A session of that one key is wrapped too, or get() would take it for a wrapped one.
-      if (LONE_SURROGATE_ESCAPE.test(json) || isWrapped(record)) record = { [JSON_TEXT]: json };
     } catch (err) {
       defer(callback, toError(err));
       return;
     }
     // An already expired cookie: nothing worth keeping.
-    const write = ttl > 0 ? this.store.store(sessionId, record, ttl) : this.store.delete(sessionId);
+    const write =
+      ttl > 0 ? this.#write(sessionId, record, json, ttl) : this.store.delete(sessionId);
     settle(write, callback);
+  }
+
+  /**
+   * Stores the session as a record; one that JSON keeps but the store refuses (a lone
+   * surrogate, an own "__proto__" key, deep nesting) as its JSON text, as other
+   * @fastify/session stores keep every session. So is a session of that one key, or get()
+   * would take it for such a text. A refused write changes nothing stored.
+   */
+  #write(id: string, record: StoredData, json: string, ttl: number): Promise<void> {
+    const asText = () => this.store.store(id, { [JSON_TEXT]: json }, ttl);
+    if (isWrapped(record)) return asText();
+    return this.store.store(id, record, ttl).catch((err: unknown) => {
+      if (!isSessionError(err, 'ERR_SESSION_UNSUPPORTED_DATA')) throw err;
+      return asText();
+    });
   }
 
   get(sessionId: string, callback: GetCallback): void {

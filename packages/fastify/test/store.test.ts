@@ -175,6 +175,14 @@ describe('FastifySessionStore with the real @fastify/session', () => {
     const lookalike = { 'fastmmap:json': '{"user":"mallory"}' };
     await set('lookalike', lookalike);
     expect(await get('lookalike')).toEqual(lookalike);
+    // Sessions JSON keeps and the stores refuse, kept as JSON text: an own "__proto__" key, depth.
+    const protoKey = JSON.parse('{"cookie":{"originalMaxAge":60000},"__proto__":{"admin":true}}');
+    await set('proto', protoKey);
+    expect(Object.hasOwn((await get('proto')) as object, '__proto__')).toBe(true);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 150; i++) deep = [deep];
+    await set('deep', { cookie: { originalMaxAge: 60_000 }, deep });
+    expect(await get('deep')).toEqual({ cookie: { originalMaxAge: 60_000 }, deep });
     // A wrapped record that is not JSON (damage, another writer): an error, not a hang.
     await store.store('damaged', { 'fastmmap:json': '{"user":' }, 60_000);
     await expect(get('damaged')).rejects.toBeInstanceOf(SyntaxError);
