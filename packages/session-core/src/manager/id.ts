@@ -31,7 +31,8 @@ export function newSessionId(genid: () => string): string {
       genid.length > 0
         ? " (it is called with no arguments, unlike express-session's genid(req))"
         : '';
-    throw new SessionError('ERR_SESSION_OPTIONS', `genid() threw${hint}`, { cause });
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new SessionError('ERR_SESSION_OPTIONS', `genid() threw${hint}: ${why}`, { cause });
   }
   if (isThenable(id)) {
     id.then(undefined, () => {}); // its rejection is reported here, not left unhandled
