@@ -48,6 +48,7 @@ export function sendWithDeadline<T>(
   args: ReadonlyArray<RedisArgument>,
   timeoutMs: number,
   typeMapping?: TypeMapping,
+  onReply?: () => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const abort = client.isReady ? undefined : new AbortController();
@@ -68,10 +69,12 @@ export function sendWithDeadline<T>(
     sent.then(
       (reply) => {
         clearTimeout(timer);
+        onReply?.(); // late too: a reply after the deadline still says the connection works
         resolve(reply);
       },
       (err: unknown) => {
         clearTimeout(timer);
+        if (isErrorReply(err)) onReply?.();
         reject(toStoreError(err, args, timeoutMs));
       },
     );

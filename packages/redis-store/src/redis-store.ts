@@ -17,6 +17,7 @@ import {
   sendWithDeadline,
 } from './client.js';
 import { closeWithin } from './close.js';
+import { ConnectionWatchdog } from './connection-watchdog.js';
 import { RedisStoreError } from './errors.js';
 import { KeyQueue } from './key-queue.js';
 import { DEFAULTS, type RedisStoreOptions } from './options.js';
@@ -37,6 +38,12 @@ import { COMPARE_AND_SET, type LuaScript, runScript, TOUCH } from './scripts.js'
 const DELETE = Buffer.alloc(0); // the compare-and-set script's "delete" value
 
 /**
+ * The shortest silence after which the store's own connection is cut and made again (see
+ * ConnectionWatchdog); otherwise four commandTimeouts.
+ */
+const MIN_SILENCE_MS = 5_000;
+
+/**
  * The Store contract on Redis: one string key per session (`prefix + id`) holding a small
  * header (absolute expiry, write tag, codec) and the encoded data. Redis deletes the key at
  * the same absolute time through PXAT, so it needs no sweeper.
@@ -54,6 +61,8 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
   readonly #commandTimeout: number;
   readonly #connectTimeout: number;
   #lastConnectionError: Error | undefined;
+  /** The store's own client only: one given to it is its owner's to manage. */
+  readonly #watchdog: ConnectionWatchdog | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** Whether the client has been connected, by the store or by its owner (then seen open). */
@@ -66,6 +75,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (refused !== undefined) this.#handshakeRefused = { what: refused, err };
   };
   readonly #onReady = (): void => {
+    this.#watchdog?.ready();
     this.#lastConnectionError = undefined;
     this.#handshakeRefused = undefined;
   };
@@ -98,6 +108,10 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       // Nobody else can close the store's own client: left open, it keeps the process alive.
       this.#closeClient = true;
       this.#ownClient = true;
+      const silenceMs = Math.max(4 * this.#commandTimeout, MIN_SILENCE_MS);
+      this.#watchdog = new ConnectionWatchdog(this.client, silenceMs, this.#commandTimeout, () =>
+        this.#connect(),
+      );
     }
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);
@@ -332,7 +346,15 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     typeMapping?: TypeMapping,
   ): Promise<unknown> {
     return this.#withConnection(() =>
-      runScript(this.client, lua, [key], args, this.#commandTimeout, typeMapping),
+      runScript(
+        this.client,
+        lua,
+        [key],
+        args,
+        this.#commandTimeout,
+        typeMapping,
+        this.#watchdog?.heard,
+      ),
     );
   }
 
@@ -342,7 +364,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     typeMapping?: TypeMapping,
   ): Promise<T> {
     return this.#withConnection(() =>
-      sendWithDeadline<T>(this.client, args, timeoutMs, typeMapping),
+      sendWithDeadline<T>(this.client, args, timeoutMs, typeMapping, this.#watchdog?.heard),
     );
   }
 
@@ -363,6 +385,9 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       }
       return result;
     } catch (err) {
+      if (err instanceof RedisStoreError && isUnanswered(err) && !this.#closed) {
+        this.#watchdog?.unanswered();
+      }
       if (err instanceof RedisStoreError && isConnectionFailure(err)) {
         // node-redis reports a failed handshake (its 'error' event) some microtasks after it
         // rejects the commands pipelined behind it: one macrotask later it has been seen.
@@ -427,6 +452,14 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (err === undefined || (shown instanceof Error && shown.message === err.message)) return '';
     return ` (last connection error: ${errorText(err)})`;
   }
+}
+
+/** No reply came: the deadline passed on the wire, or in the offline queue (nothing sent). */
+function isUnanswered(err: RedisStoreError): boolean {
+  return (
+    err.redisCode === 'ERR_REDIS_TIMEOUT' ||
+    (err.redisCode === 'ERR_REDIS_UNAVAILABLE' && isAbortError(err.cause))
+  );
 }
 
 /**

@@ -66,13 +66,16 @@ export async function runScript(
   args: readonly RedisArgument[],
   timeoutMs: number,
   typeMapping?: TypeMapping,
+  onReply?: () => void,
 ): Promise<unknown> {
   const tail = [String(keys.length), ...keys, ...args];
+  const send = (command: ReadonlyArray<RedisArgument>) =>
+    sendWithDeadline(client, command, timeoutMs, typeMapping, onReply);
   try {
-    return await sendWithDeadline(client, ['EVALSHA', lua.sha1, ...tail], timeoutMs, typeMapping);
+    return await send(['EVALSHA', lua.sha1, ...tail]);
   } catch (err) {
     const reply = err instanceof RedisStoreError ? err.cause : undefined;
     if (!isErrorReply(reply) || !reply.message.startsWith('NOSCRIPT')) throw err;
-    return await sendWithDeadline(client, ['EVAL', lua.source, ...tail], timeoutMs, typeMapping);
+    return await send(['EVAL', lua.source, ...tail]);
   }
 }

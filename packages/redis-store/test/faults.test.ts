@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -207,6 +207,114 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     await granted.store('s', { n: 1 }, HOUR);
     expect(await granted.get('s')).toEqual({ n: 1 });
     expect(await admin.sendCommand(['DBSIZE'])).toBe(0);
+  });
+
+  /**
+   * A TCP proxy to `port` whose connections can hang: kept open and taking bytes, but passing
+   * nothing on (a hung load balancer, a path dropping packets without a reset). `freeze()`
+   * hangs the open ones; while `hangNew` is set, new ones hang from the start.
+   */
+  async function hangingProxy(port: number) {
+    const hung = new Set<Socket>();
+    const all = new Set<Socket>();
+    const state = { hangNew: false, connections: 0 };
+    const proxy = createServer((client) => {
+      state.connections++;
+      all.add(client);
+      if (state.hangNew) hung.add(client);
+      const upstream = connect(port, '127.0.0.1');
+      client.on('data', (chunk) => hung.has(client) || upstream.write(chunk));
+      upstream.on('data', (chunk) => hung.has(client) || client.write(chunk));
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        a.on('error', () => b.destroy());
+        a.on('close', () => b.destroy());
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    cleanup.push(async () => {
+      for (const socket of all) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    });
+    const address = proxy.address();
+    const proxyPort = typeof address === 'object' && address !== null ? address.port : 0;
+    const freeze = () => {
+      for (const socket of all) hung.add(socket);
+    };
+    return { url: `redis://127.0.0.1:${proxyPort}`, state, freeze };
+  }
+
+  it('a connection that stops answering (a hung proxy) is cut and made again after 5 s of silence', {
+    timeout: 30_000,
+  }, async () => {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const proxy = await hangingProxy(server.port);
+    const store = new RedisStore({ url: proxy.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.store('s', { n: 1 }, HOUR);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    await expect(store.get('s')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_TIMEOUT' });
+    // Calls time out meanwhile; without the cut they would until TCP gives up, hours later.
+    expect(await eventually(() => store.get('s'), 10_000)).toEqual({ n: 1 });
+    expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(5_000);
+    expect(proxy.state.connections).toBe(2);
+  });
+
+  it('a reconnect into the same hang (a handshake nobody answers) is cut again, until one works', {
+    timeout: 40_000,
+  }, async () => {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const proxy = await hangingProxy(server.port);
+    const store = new RedisStore({ url: proxy.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.store('s', { n: 1 }, HOUR);
+    proxy.state.hangNew = true;
+    proxy.freeze();
+    const healAt = Date.now() + 7_000;
+    setTimeout(() => {
+      proxy.state.hangNew = false;
+    }, 7_000);
+    expect(await eventually(() => store.get('s'), 20_000)).toEqual({ n: 1 });
+    expect(Date.now()).toBeGreaterThanOrEqual(healAt);
+    expect(proxy.state.connections).toBeGreaterThanOrEqual(3); // the first, a hung one, the good one
+  });
+
+  it('a Redis that stalls for less than the silence window keeps its connection: the commands in flight succeed', {
+    timeout: 40_000,
+  }, async () => {
+    const server = await startRedis(['--enable-debug-command', 'yes']);
+    cleanup.push(() => server.dispose());
+    const admin = createClient({ url: server.url });
+    await admin.connect();
+    cleanup.push(() => admin.close());
+    const store = new RedisStore({ url: server.url, ...FAST });
+    cleanup.push(() => store.close());
+    await store.store('s', { n: 0 }, HOUR);
+    await sleep(5_200); // idle for longer than the silence window: that is no silence
+    const before = Number(/total_connections_received:(\d+)/.exec(await admin.info('stats'))?.[1]);
+    const stall = admin.sendCommand(['DEBUG', 'SLEEP', '3']);
+    // Calls made during the stall time out (500 ms deadlines), those made near its end succeed.
+    const early = Array.from({ length: 4 }, (_, n) =>
+      store.store(`early${n}`, { n }, HOUR).then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    );
+    await sleep(2_700);
+    const late = Array.from({ length: 4 }, (_, n) => store.store(`late${n}`, { n }, HOUR));
+    for (const err of await Promise.all(early)) {
+      expect(err).toMatchObject({ redisCode: 'ERR_REDIS_TIMEOUT' });
+    }
+    await Promise.all(late);
+    await stall;
+    expect(await store.get('late3')).toEqual({ n: 3 });
+    const after = Number(/total_connections_received:(\d+)/.exec(await admin.info('stats'))?.[1]);
+    expect(after).toBe(before); // not cut: no new connection
   });
 
   it('close() with Redis hung (SIGSTOP) resolves within about commandTimeout and cuts the connection', {
