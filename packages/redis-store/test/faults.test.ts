@@ -210,11 +210,15 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
   });
 
   /**
-   * A TCP proxy to `port` whose connections can hang: kept open and taking bytes, but passing
-   * nothing on (a hung load balancer, a path dropping packets without a reset). `freeze()`
-   * hangs the open ones; while `hangNew` is set, new ones hang from the start.
+   * A store holding s = { n: 1 } in a new Redis, reached through a TCP proxy whose
+   * connections can hang: kept open and taking bytes, but passing nothing on (a hung load
+   * balancer, a path dropping packets without a reset). `freeze()` hangs the open ones; while
+   * `state.hangNew` is set, new ones hang from the start.
    */
-  async function hangingProxy(port: number) {
+  async function storeBehindHangingProxy() {
+    const server = await startRedis();
+    cleanup.push(() => server.dispose());
+    const port = server.port;
     const hung = new Set<Socket>();
     const all = new Set<Socket>();
     const state = { hangNew: false, connections: 0 };
@@ -243,18 +247,16 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     const freeze = () => {
       for (const socket of all) hung.add(socket);
     };
-    return { url: `redis://127.0.0.1:${proxyPort}`, state, freeze };
+    const store = new RedisStore({ url: `redis://127.0.0.1:${proxyPort}`, ...FAST });
+    cleanup.push(() => store.close());
+    await store.store('s', { n: 1 }, HOUR);
+    return { store, state, freeze };
   }
 
   it('a connection that stops answering (a hung proxy) is cut and made again after 5 s of silence', {
     timeout: 30_000,
   }, async () => {
-    const server = await startRedis();
-    cleanup.push(() => server.dispose());
-    const proxy = await hangingProxy(server.port);
-    const store = new RedisStore({ url: proxy.url, ...FAST });
-    cleanup.push(() => store.close());
-    await store.store('s', { n: 1 }, HOUR);
+    const { store, ...proxy } = await storeBehindHangingProxy();
     proxy.freeze();
     const frozenAt = Date.now();
     await expect(store.get('s')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_TIMEOUT' });
@@ -267,12 +269,7 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
   it('a reconnect into the same hang (a handshake nobody answers) is cut again, until one works', {
     timeout: 40_000,
   }, async () => {
-    const server = await startRedis();
-    cleanup.push(() => server.dispose());
-    const proxy = await hangingProxy(server.port);
-    const store = new RedisStore({ url: proxy.url, ...FAST });
-    cleanup.push(() => store.close());
-    await store.store('s', { n: 1 }, HOUR);
+    const { store, ...proxy } = await storeBehindHangingProxy();
     proxy.state.hangNew = true;
     proxy.freeze();
     const healAt = Date.now() + 7_000;
