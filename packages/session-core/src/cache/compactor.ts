@@ -244,9 +244,10 @@ export class Compactor {
 
   /**
    * Drops from rels[0, found) (ascending: oldest writes first) every entry for a record of a
-   * key that a newer record also holds, keeping the order; returns how many entries. Two sound records of one key
-   * come only from damage (a slot pointing at a replaced record's intact bytes): the newer is
-   * the key's last write. Left in, the page would fail every check and be rebuilt on each purge.
+   * key that a newer record also holds, keeping the order; returns how many entries. Two sound
+   * records of one key come only from damage (a slot pointing at a replaced record's intact
+   * bytes): the newer is the key's last write. Left in, the page would fail every check and
+   * be rebuilt on each purge.
    */
   private dropOlderCopies(base: number, found: number): number {
     const u32 = this.store.u32;
