@@ -75,7 +75,7 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (refused !== undefined) this.#handshakeRefused = { what: refused, err };
   };
   readonly #onReady = (): void => {
-    this.#watchdog?.ready();
+    this.#watchdog?.heard();
     this.#lastConnectionError = undefined;
     this.#handshakeRefused = undefined;
   };
@@ -385,7 +385,11 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
       }
       return result;
     } catch (err) {
-      if (err instanceof RedisStoreError && isUnanswered(err) && !this.#closed) {
+      if (
+        err instanceof RedisStoreError &&
+        err.redisCode === 'ERR_REDIS_TIMEOUT' &&
+        !this.#closed
+      ) {
         this.#watchdog?.unanswered();
       }
       if (err instanceof RedisStoreError && isConnectionFailure(err)) {
@@ -452,14 +456,6 @@ export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
     if (err === undefined || (shown instanceof Error && shown.message === err.message)) return '';
     return ` (last connection error: ${errorText(err)})`;
   }
-}
-
-/** No reply came: the deadline passed on the wire, or in the offline queue (nothing sent). */
-function isUnanswered(err: RedisStoreError): boolean {
-  return (
-    err.redisCode === 'ERR_REDIS_TIMEOUT' ||
-    (err.redisCode === 'ERR_REDIS_UNAVAILABLE' && isAbortError(err.cause))
-  );
 }
 
 /**

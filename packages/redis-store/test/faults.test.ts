@@ -212,8 +212,7 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
   /**
    * A store holding s = { n: 1 } in a new Redis, reached through a TCP proxy whose
    * connections can hang: kept open and taking bytes, but passing nothing on (a hung load
-   * balancer, a path dropping packets without a reset). `freeze()` hangs the open ones; while
-   * `state.hangNew` is set, new ones hang from the start.
+   * balancer, a path dropping packets without a reset). `freeze()` hangs the open ones.
    */
   async function storeBehindHangingProxy() {
     const server = await startRedis();
@@ -221,11 +220,10 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     const port = server.port;
     const hung = new Set<Socket>();
     const all = new Set<Socket>();
-    const state = { hangNew: false, connections: 0 };
+    const state = { connections: 0 };
     const proxy = createServer((client) => {
       state.connections++;
       all.add(client);
-      if (state.hangNew) hung.add(client);
       const upstream = connect(port, '127.0.0.1');
       client.on('data', (chunk) => hung.has(client) || upstream.write(chunk));
       upstream.on('data', (chunk) => hung.has(client) || client.write(chunk));
@@ -263,22 +261,11 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     // Calls time out meanwhile; without the cut they would until TCP gives up, hours later.
     expect(await eventually(() => store.get('s'), 10_000)).toEqual({ n: 1 });
     expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(5_000);
+    // One new connection, and it stays one: a cut that left node-redis a second reconnect
+    // loop would open more (and keep the process alive after close()).
+    await sleep(2_000);
+    expect(await store.get('s')).toEqual({ n: 1 });
     expect(proxy.state.connections).toBe(2);
-  });
-
-  it('a reconnect into the same hang (a handshake nobody answers) is cut again, until one works', {
-    timeout: 40_000,
-  }, async () => {
-    const { store, ...proxy } = await storeBehindHangingProxy();
-    proxy.state.hangNew = true;
-    proxy.freeze();
-    const healAt = Date.now() + 7_000;
-    setTimeout(() => {
-      proxy.state.hangNew = false;
-    }, 7_000);
-    expect(await eventually(() => store.get('s'), 20_000)).toEqual({ n: 1 });
-    expect(Date.now()).toBeGreaterThanOrEqual(healAt);
-    expect(proxy.state.connections).toBeGreaterThanOrEqual(3); // the first, a hung one, the good one
   });
 
   it('a Redis that stalls for less than the silence window keeps its connection: the commands in flight succeed', {
