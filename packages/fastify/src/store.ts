@@ -114,17 +114,27 @@ export class FastifySessionStore {
 
   /**
    * Stores the session as a record; one that JSON keeps but the store refuses (a lone
-   * surrogate, an own "__proto__" key, deep nesting) as its JSON text, as other
+   * surrogate, a nested own "__proto__" key, deep nesting) as its JSON text, as other
    * @fastify/session stores keep every session. So is a session of that one key, or get()
    * would take it for such a text. A refused write changes nothing stored.
    */
   #write(id: string, record: StoredData, json: string, ttl: number): Promise<void> {
+    // In steps of a promise: a store that throws instead of rejecting still reaches set()'s
+    // callback.
     const asText = () => this.store.store(id, { [JSON_TEXT]: json }, ttl);
-    if (isWrapped(record)) return asText();
-    return this.store.store(id, record, ttl).catch((err: unknown) => {
-      if (!isSessionError(err, 'ERR_SESSION_UNSUPPORTED_DATA')) throw err;
-      return asText();
-    });
+    if (isWrapped(record)) return Promise.resolve().then(asText);
+    return Promise.resolve()
+      .then(() => this.store.store(id, record, ttl))
+      .catch((err: unknown) => {
+        // A top-level "__proto__" stays refused: @fastify/session's Session copies keys back
+        // by assignment, which would make it the session's prototype.
+        if (
+          !isSessionError(err, 'ERR_SESSION_UNSUPPORTED_DATA') ||
+          Object.hasOwn(record, '__proto__')
+        )
+          throw err;
+        return asText();
+      });
   }
 
   get(sessionId: string, callback: GetCallback): void {

@@ -176,9 +176,30 @@ describe('FastifySessionStore with the real @fastify/session', () => {
     await set('lookalike', lookalike);
     expect(await get('lookalike')).toEqual(lookalike);
     // Sessions JSON keeps and the stores refuse, kept as JSON text: an own "__proto__" key, depth.
-    const protoKey = JSON.parse('{"cookie":{"originalMaxAge":60000},"__proto__":{"admin":true}}');
+    const protoKey = JSON.parse(
+      '{"cookie":{"originalMaxAge":60000},"prefs":{"__proto__":{"a":1}}}',
+    );
     await set('proto', protoKey);
-    expect(Object.hasOwn((await get('proto')) as object, '__proto__')).toBe(true);
+    expect(Object.hasOwn(((await get('proto')) as { prefs: object }).prefs, '__proto__')).toBe(
+      true,
+    );
+    // ...but not at the top, where @fastify/session's key copying would make it the prototype.
+    const top = JSON.parse('{"cookie":{"originalMaxAge":60000},"__proto__":{"admin":true}}');
+    await expect(set('top', top)).rejects.toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    // A store that throws instead of rejecting still answers through the callback.
+    const throwing = new FastifySessionStore({
+      store: {
+        ...store,
+        store: () => {
+          throw new Error('sync failure');
+        },
+      },
+    });
+    await expect(
+      new Promise<void>((resolve, reject) =>
+        throwing.set('x', { cookie: {} }, (err) => (err ? reject(err) : resolve())),
+      ),
+    ).rejects.toHaveProperty('cause.message', 'sync failure');
     let deep: unknown = 'bottom';
     for (let i = 0; i < 150; i++) deep = [deep];
     await set('deep', { cookie: { originalMaxAge: 60_000 }, deep });
