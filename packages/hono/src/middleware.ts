@@ -80,19 +80,24 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     const current = loaded instanceof Promise ? await loaded : loaded;
     c.set('session', guarded(current) as HonoSession);
     await next();
-    // A deleteSession() in the handler: its failure fails the request (most have none to wait for).
-    const deleting = pendingDelete(current);
-    if (deleting !== undefined) await deleting;
-    // hono-sessions' way to ask for a new id at login: honoured, not silently ignored.
-    const rotate = (c.get as (key: string) => unknown)(KEY_ROTATION) === true;
-    // A visitor with nothing to store keeps having no session (and no cookie).
-    const something = !current.isNew || Object.keys(current.data).length > 0;
-    if (rotate && something && !current.destroyed) {
-      await current.regenerate();
+    try {
+      // A deleteSession() in the handler: its failure fails the request (most have none to wait for).
+      const deleting = pendingDelete(current);
+      if (deleting !== undefined) await deleting;
+      // hono-sessions' way to ask for a new id at login: honoured, not silently ignored.
+      const rotate = (c.get as (key: string) => unknown)(KEY_ROTATION) === true;
+      // A visitor with nothing to store keeps having no session (and no cookie).
+      const something = !current.isNew || Object.keys(current.data).length > 0;
+      if (rotate && something && !current.destroyed) {
+        await current.regenerate();
+      }
+      const committed = commitNow(current);
+      const cookies = committed instanceof Promise ? await committed : committed;
+      if (cookies.length > 0) appendCookies(c, cookies);
+    } catch (err) {
+      discardResponse(c);
+      throw err;
     }
-    const committed = commitNow(current);
-    const cookies = committed instanceof Promise ? await committed : committed;
-    if (cookies.length > 0) appendCookies(c, cookies);
   };
 
   return Object.assign(middleware, {
@@ -101,6 +106,20 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       if (owned) await manager.close();
     },
   });
+}
+
+/**
+ * A failed commit: the handler's response will not go out, app.onError answers instead. Its
+ * body is cancelled (a file stream would keep its descriptor, a stream() callback would wait
+ * forever), and the response is dropped before the error leaves the middleware: Hono copies
+ * the headers of the response in place into the error's, and a stale Content-Length there
+ * (serveStatic's, a proxied fetch's) would break the framing of the connection.
+ */
+function discardResponse(c: Context): void {
+  if (!c.finalized) return;
+  const body = c.res.body;
+  c.res = undefined as unknown as Response;
+  body?.cancel().catch(() => {});
 }
 
 /** The cookie names whose session() has run on this request, once there are two. */

@@ -3,6 +3,7 @@ import { MemoryStore, type SessionManagerOptions } from '@fastmmap/session-core'
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
+import { stream } from 'hono/streaming';
 import { describe, expect, it, vi } from 'vitest';
 import { type HonoSessionOptions, type SessionVariables, session } from '../src/index.js';
 
@@ -114,6 +115,50 @@ describe('@fastmmap/hono through app.request()', () => {
     // The app keeps serving other sessions.
     expect(sessionCookie(await app.request('/login', { method: 'POST' }))).toBeDefined();
   });
+
+  it('a failed commit drops the handler response: no stale Content-Length or headers on the 500, its body cancelled', async () => {
+    const { app, errors } = build({ store: new MemoryStore({ maxSize: 1024 }) });
+    let cancelled = 0;
+    app.get('/file', (c) => {
+      (c.get('session').data as Record<string, unknown>).big = 'x'.repeat(4096);
+      // As serveStatic answers: a stream with its length, validators and caching headers.
+      const body = new ReadableStream<Uint8Array>({
+        pull: (controller) => controller.enqueue(new TextEncoder().encode('hello')),
+        cancel: () => {
+          cancelled++;
+        },
+      });
+      const headers = { 'content-length': '5', etag: '"v1"', 'cache-control': 'max-age=3600' };
+      return c.body(body, 200, headers);
+    });
+    const res = await app.request('/file');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: 'internal', code: 'ERR_SESSION_TOO_LARGE' });
+    // A Content-Length copied from the handler's response would frame the next response.
+    expect(res.headers.get('content-length') ?? String(text.length)).toBe(String(text.length));
+    expect(res.headers.get('etag')).toBeNull();
+    expect(res.headers.get('cache-control')).toBeNull();
+    expect(cancelled).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('a failed commit ends the stream() callback of the dropped response (onAbort runs)', async () => {
+    const { app } = build({ store: new MemoryStore({ maxSize: 1024 }) });
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+    });
+    app.get('/live', (c) => {
+      (c.get('session').data as Record<string, unknown>).big = 'x'.repeat(4096);
+      return stream(c, async (s) => {
+        s.onAbort(onAbort);
+        while (!s.aborted) await s.write('tick\n');
+      });
+    });
+    expect((await app.request('/live')).status).toBe(500);
+    await aborted;
+  }, 5_000);
 
   it('decides Secure for secure:"auto" from the URL, or X-Forwarded-Proto only with trustProxy', async () => {
     const direct = build().app;
