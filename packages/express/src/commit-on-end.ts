@@ -9,6 +9,7 @@ import {
 import { headersSent } from './headers-sent.js';
 import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
 import { settle } from './holders.js';
+import { releaseLastByte, writeHoldingLastByte } from './last-byte.js';
 import type { RequestSession } from './request-session.js';
 
 /** A response method as found before ours (Node's, or another middleware's wrapper). */
@@ -101,7 +102,10 @@ export function writeWithSession(
   write: ResponseMethod,
 ): unknown {
   if (state.held !== undefined) return dropSecondAnswer(res, args);
-  return write.apply(res, args);
+  if (state.ended) return write.apply(res, args);
+  // A write past the held byte (more than the Content-Length): kept in order.
+  releaseLastByte(res, state);
+  return writeHoldingLastByte(res, state, args, write);
 }
 
 /**
@@ -119,7 +123,16 @@ export function endWithSession(
     dropSecondAnswer(res, args);
     return res;
   }
-  if (state.ended) return end.apply(res, args);
+  if (state.ended) {
+    // The commit failed after the body went out (the held last byte is still here): the
+    // client must see a broken response, not a complete one.
+    if (state.lastByte !== undefined) {
+      state.lastByte = undefined;
+      res.destroy();
+      return res;
+    }
+    return end.apply(res, args);
+  }
   return endAfterCommit(res, state, args, end);
 }
 
@@ -139,6 +152,7 @@ function endAfterCommit(
   state.ended = true;
   settle(state.req, res);
   if (headersSent(res) && skipUnreachable(res, state)) {
+    releaseLastByte(res, state);
     end.apply(res, args);
     return res;
   }
@@ -167,6 +181,7 @@ function endAfterCommit(
       // The app had this very failure from save() and is answering it with an error: that
       // answer goes out, rather than Express's final handler with the same error again.
       restoreResponse(res, held);
+      releaseLastByte(res, state);
       end.apply(res, args);
     },
   );
@@ -190,6 +205,7 @@ function endWithCookies(
     // sends it.
     warn(state, cookieNames(cookies), true);
   }
+  releaseLastByte(res, state);
   end.apply(res, args);
 }
 

@@ -1,6 +1,7 @@
 import type { Session, SessionManager } from '@fastmmap/session-core';
 import type { Request } from 'express';
 import type { HeldResponse } from './held-response.js';
+import type { HeldByte } from './last-byte.js';
 
 /**
  * What the middleware keeps for one request, in one object: the live session (reload()
@@ -20,6 +21,10 @@ export class RequestSession {
   failedCommit: unknown = undefined;
   /** The session's maxAge when the headers went out (undefined until then). */
   maxAgeAtHeaders: number | null | undefined = undefined;
+  /** Body bytes written so far, counted for a response with a Content-Length. */
+  bodyBytes = 0;
+  /** The body's last byte, sent once the commit is done (see last-byte.ts). */
+  lastByte: HeldByte | undefined = undefined;
   /** The id the request came with: a session with another (new, regenerated) needs its cookie. */
   readonly loadedId: string;
 
