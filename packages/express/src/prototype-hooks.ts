@@ -82,12 +82,38 @@ const REQUEST_COMPAT: PropertyDescriptorMap = {
   },
 };
 
+const compatFlash = REQUEST_COMPAT.flash!.value as unknown;
+
+/**
+ * How many requests after a prototype is hooked are checked for connect-flash's own
+ * `req.flash`. Mounted before session(), connect-flash gives each request its own when the
+ * app's prototype has none: only requests that passed it before the first one reached
+ * session() can carry one, and they are in flight then. Later ones find ours and it steps
+ * aside, so the check stops (no cost per request).
+ */
+const EARLY_REQUESTS = 1024;
+let earlyRequestsLeft = 0;
+
+/**
+ * Drops connect-flash's own `req.flash` (its function is named `_flash`) from one of those
+ * early requests: it would write `req.session.flash`, which the session refuses, so the
+ * first flash on each worker would fail with a 500 where later ones work.
+ */
+function dropEarlyConnectFlash(req: IncomingMessage): void {
+  earlyRequestsLeft--;
+  const own = Object.getOwnPropertyDescriptor(req, 'flash');
+  if (typeof own?.value !== 'function' || (own.value as () => void).name !== '_flash') return;
+  if (Object.getPrototypeOf(req)?.flash !== compatFlash) return;
+  delete (req as { flash?: unknown }).flash;
+}
+
 function hookRequestPrototype(proto: object): boolean {
   if (hookedPrototypes.has(proto)) return true;
   if (Object.hasOwn(proto, 'session')) return false;
   for (const [name, descriptor] of Object.entries(REQUEST_COMPAT)) {
     if (!(name in proto)) Object.defineProperty(proto, name, descriptor);
   }
+  earlyRequestsLeft = EARLY_REQUESTS;
   // Behaves as a plain data property of each request (express-session and passport assign it).
   Object.defineProperty(proto, 'session', {
     configurable: true,
@@ -171,6 +197,7 @@ export function attachSession(req: IncomingMessage, res: ServerResponse, state: 
   // res.req is how the hooks find the state (Node sets it; so does Express).
   const responseProto = res.req === req ? appPrototype(res, RESPONSE_NAMES) : undefined;
   const hooked = responseProto !== undefined && hookResponsePrototype(responseProto);
+  if (earlyRequestsLeft > 0 && onPrototype) dropEarlyConnectFlash(req);
   if (onPrototype && hooked) holdInFlight(req, res, state);
   else holdOnRequest(req, state);
   if (!onPrototype) (req as { session?: unknown }).session = state.value;
