@@ -194,6 +194,8 @@ function writeContainer(value: object, depth: number): boolean {
     for (let i = 0; i < length; i++) if (!write(array[i], depth)) return false;
     return true;
   }
+  // Null prototypes (request.query's too) go to cbor-x, which writes an object without a
+  // constructor as a map.
   if (proto !== Object.prototype) return false;
   const keys = Object.keys(value);
   const length = keys.length;

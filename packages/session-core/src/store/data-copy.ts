@@ -1,3 +1,5 @@
+import { isPlainPrototype } from './plain-prototype.js';
+
 /**
  * Deep copies and comparisons of session values for change tracking, for the shapes sessions
  * are made of: primitives, plain objects, arrays and Dates. A copy and a comparison cost a
@@ -11,8 +13,7 @@ export const UNSUPPORTED: unique symbol = Symbol('unsupported');
 const MAX_DEPTH = 64;
 
 function isPlain(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return isPlainPrototype(Object.getPrototypeOf(value));
 }
 
 /** A deep copy of a non-primitive value, or UNSUPPORTED. */

@@ -1,4 +1,5 @@
 import { SessionError } from '../errors.js';
+import { isPlainPrototype } from './plain-prototype.js';
 
 /**
  * Deepest nesting of objects, arrays, Maps and Sets a store accepts. Far beyond any session's,
@@ -115,8 +116,7 @@ interface Problem {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return isPlainPrototype(Object.getPrototypeOf(value));
 }
 
 function at(problem: Problem | undefined, segment: string): Problem | undefined {
@@ -178,7 +178,7 @@ function checkContainer(obj: object, ancestors: object[]): Problem | undefined {
     // every codec leaves them out, as JSON does, and checking would cost every write.
     return undefined;
   }
-  if (proto === Object.prototype || proto === null) {
+  if (isPlainPrototype(proto)) {
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
       if (!isWellFormed(key)) return { what: 'a key with a lone surrogate', path: [] };
