@@ -108,18 +108,38 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
   });
 }
 
+/** Headers that describe the handler's body, wrong for the error's answer that replaces it. */
+const BODY_HEADERS = [
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'content-range',
+  'content-disposition',
+  'transfer-encoding',
+  'accept-ranges',
+  'etag',
+  'last-modified',
+  'cache-control',
+  'expires',
+];
+
 /**
  * A failed commit: the handler's response will not go out, app.onError answers instead. Its
  * body is cancelled (a file stream would keep its descriptor, a stream() callback would wait
- * forever), and the response is dropped before the error leaves the middleware: Hono copies
- * the headers of the response in place into the error's, and a stale Content-Length there
- * (serveStatic's, a proxied fetch's) would break the framing of the connection.
+ * forever), and it is replaced by one without a body or the headers that describe it: Hono
+ * carries the response in place into the error's, and a stale Content-Length there
+ * (serveStatic's, a proxied fetch's) would break the framing of the connection. The other
+ * headers (CORS, cookies) stay, as for an error the handler throws.
  */
 function discardResponse(c: Context): void {
   if (!c.finalized) return;
-  const body = c.res.body;
+  const { res } = c;
+  res.body?.cancel().catch(() => {});
+  const headers = new Headers(res.headers);
+  for (const name of BODY_HEADERS) headers.delete(name);
+  // Cleared first, or Hono's setter would merge the old headers back in.
   c.res = undefined as unknown as Response;
-  body?.cancel().catch(() => {});
+  c.res = new Response(null, { status: res.status, headers });
 }
 
 /** The cookie names whose session() has run on this request, once there are two. */

@@ -116,31 +116,47 @@ describe('@fastmmap/hono through app.request()', () => {
     expect(sessionCookie(await app.request('/login', { method: 'POST' }))).toBeDefined();
   });
 
-  it('a failed commit drops the handler response: no stale Content-Length or headers on the 500, its body cancelled', async () => {
-    const { app, errors } = build({ store: new MemoryStore({ maxSize: 1024 }) });
+  it("a failed commit drops the handler's body and the headers describing it; CORS and cookies stay, onError can add its own", async () => {
     let cancelled = 0;
+    const app = new Hono<{ Variables: SessionVariables }>();
+    // A CORS middleware outside the session's: its header must reach the error's answer.
+    app.use(async (c, next) => {
+      c.header('access-control-allow-origin', 'https://a.example');
+      await next();
+    });
+    app.use(session({ secret, store: new MemoryStore({ maxSize: 1024 }) }));
     app.get('/file', (c) => {
       (c.get('session').data as Record<string, unknown>).big = 'x'.repeat(4096);
-      // As serveStatic answers: a stream with its length, validators and caching headers.
+      // As serveStatic answers: headers through c.header(), then a stream.
+      c.header('content-length', '5');
+      c.header('etag', '"v1"');
+      c.header('cache-control', 'max-age=3600');
+      setCookie(c, 'remember', 'me');
       const body = new ReadableStream<Uint8Array>({
         pull: (controller) => controller.enqueue(new TextEncoder().encode('hello')),
         cancel: () => {
           cancelled++;
         },
       });
-      const headers = { 'content-length': '5', etag: '"v1"', 'cache-control': 'max-age=3600' };
-      return c.body(body, 200, headers);
+      return c.body(body, 200, { 'content-type': 'image/png' });
+    });
+    app.onError((err, c) => {
+      c.header('x-request-id', 'abc'); // c.header() on the context of a dropped response
+      return c.json({ code: (err as { code?: string }).code }, 500);
     });
     const res = await app.request('/file');
     expect(res.status).toBe(500);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ error: 'internal', code: 'ERR_SESSION_TOO_LARGE' });
-    // A Content-Length copied from the handler's response would frame the next response.
+    expect(JSON.parse(text)).toEqual({ code: 'ERR_SESSION_TOO_LARGE' });
+    // A Content-Length carried over from the handler would frame the next response.
     expect(res.headers.get('content-length') ?? String(text.length)).toBe(String(text.length));
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('etag')).toBeNull();
     expect(res.headers.get('cache-control')).toBeNull();
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://a.example');
+    expect(res.headers.get('x-request-id')).toBe('abc');
+    expect(res.headers.getSetCookie().map((c) => c.split(';', 1)[0])).toEqual(['remember=me']);
     expect(cancelled).toBe(1);
-    expect(errors).toHaveLength(1);
   });
 
   it('a failed commit ends the stream() callback of the dropped response (onAbort runs)', async () => {
