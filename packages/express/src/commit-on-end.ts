@@ -102,10 +102,25 @@ export function writeWithSession(
   write: ResponseMethod,
 ): unknown {
   if (state.held !== undefined) return dropSecondAnswer(res, args);
-  if (state.ended) return write.apply(res, args);
+  if (state.ended) {
+    // The commit failed with the body whole but its last byte: nothing may complete it.
+    if (state.lastByte === undefined) return write.apply(res, args);
+    destroyUnfinished(res, state);
+    return false;
+  }
   // A write past the held byte (more than the Content-Length): kept in order.
   releaseLastByte(res, state);
   return writeHoldingLastByte(res, state, args, write);
+}
+
+/**
+ * The commit failed after the body went out but its held last byte (see last-byte.ts): the
+ * client must see a broken response, not a complete one, whatever the error handler sends.
+ */
+function destroyUnfinished(res: ServerResponse, state: RequestSession): ServerResponse {
+  state.lastByte = undefined;
+  res.destroy();
+  return res;
 }
 
 /**
@@ -124,13 +139,7 @@ export function endWithSession(
     return res;
   }
   if (state.ended) {
-    // The commit failed after the body went out (the held last byte is still here): the
-    // client must see a broken response, not a complete one.
-    if (state.lastByte !== undefined) {
-      state.lastByte = undefined;
-      res.destroy();
-      return res;
-    }
+    if (state.lastByte !== undefined) return destroyUnfinished(res, state);
     return end.apply(res, args);
   }
   return endAfterCommit(res, state, args, end);

@@ -32,23 +32,21 @@ export function writeHoldingLastByte(
 ): unknown {
   const [chunk, second, third] = args;
   const length = contentLength(res);
-  const isText = typeof chunk === 'string';
-  if (length === undefined || !(isText || chunk instanceof Uint8Array)) {
+  if (length === undefined || !(typeof chunk === 'string' || chunk instanceof Uint8Array)) {
     return write.apply(res, args);
   }
-  const encoding = typeof second === 'string' ? (second as BufferEncoding) : undefined;
-  const size = isText ? Buffer.byteLength(chunk, encoding) : chunk.byteLength;
-  state.bodyBytes += size;
-  if (state.bodyBytes !== length || size === 0) return write.apply(res, args);
-  const bytes = isText
-    ? Buffer.from(chunk, encoding)
-    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  state.lastByte = { byte: bytes.subarray(size - 1), write };
+  // Counted in bytes as Node will send them (base64 with whitespace decodes to fewer).
+  const bytes =
+    typeof chunk === 'string'
+      ? Buffer.from(chunk, typeof second === 'string' ? (second as BufferEncoding) : undefined)
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const callback = typeof second === 'function' ? second : third;
-  const rest = bytes.subarray(0, size - 1);
-  if (rest.length > 0) return write.call(res, rest, callback);
-  if (typeof callback === 'function') process.nextTick(callback as () => void);
-  return true;
+  const size = bytes.length;
+  state.bodyBytes += size;
+  if (state.bodyBytes !== length || size === 0) return write.call(res, bytes, callback);
+  state.lastByte = { byte: bytes.subarray(size - 1), write };
+  // An empty rest still goes through write(), so its callback keeps its place in line.
+  return write.call(res, bytes.subarray(0, size - 1), callback);
 }
 
 /** Sends the held last byte (the commit is done): the body is complete. */

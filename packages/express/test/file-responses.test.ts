@@ -52,6 +52,9 @@ class GatedStore extends MemoryStore {
   }
 }
 
+/** The order in which /ordered's write callbacks ran, one entry per request. */
+const callbackOrders: number[][] = [];
+
 const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await closeServer(s);
@@ -67,6 +70,23 @@ async function app(store: GatedStore, errorHandler?: ErrorRequestHandler) {
   app.get('/download', (req, res) => {
     (req.session.data as Record<string, unknown>).downloaded = true;
     res.sendFile(file);
+  });
+  app.get('/ordered', (req, res) => {
+    (req.session.data as Record<string, unknown>).ordered = true;
+    res.setHeader('content-length', '4');
+    const order: number[] = [];
+    res.write('abc', () => order.push(1));
+    res.write('d', () => {
+      order.push(2);
+      res.end();
+      callbackOrders.push(order);
+    });
+  });
+  app.get('/base64', (req, res) => {
+    (req.session.data as Record<string, unknown>).encoded = true;
+    res.setHeader('content-length', '5');
+    res.write('aGVsbG8=\n', 'base64'); // "hello": the newline is not a byte
+    res.end();
   });
   app.get('/me', (req, res) => {
     res.json(req.session.data);
@@ -107,20 +127,36 @@ describe('a body with a Content-Length written before end()', () => {
     expect(await me.json()).toEqual({ user: 'ann', downloaded: true });
   });
 
-  it('a failed commit leaves the client an incomplete response, with or without an error handler that ends it', async () => {
+  it('a failed commit leaves the client an incomplete response, whatever the error handler sends', async () => {
     const endsIt: ErrorRequestHandler = (_err, _req, res, _next) => {
       res.end();
     };
-    for (const errorHandler of [undefined, endsIt]) {
-      const store = new GatedStore();
-      const { url, headers } = await app(store, errorHandler);
-      store.failing = true;
-      const res = await fetch(`${url}/download`, { headers });
-      expect(res.status).toBe(200); // the headers went out with the first byte
-      await expect(res.text()).rejects.toThrow();
-      store.failing = false;
-      const me = await fetch(`${url}/me`, { headers });
-      expect(await me.json()).toEqual({ user: 'ann' });
+    const writesThenEnds: ErrorRequestHandler = (_err, _req, res, _next) => {
+      res.write('!');
+      setTimeout(() => res.end(), 20);
+    };
+    for (const errorHandler of [undefined, endsIt, writesThenEnds]) {
+      for (const path of ['/download', '/base64']) {
+        const store = new GatedStore();
+        const { url, headers } = await app(store, errorHandler);
+        store.failing = true;
+        // The headers may have gone out with the first bytes, or not yet: either way the
+        // response must not arrive whole.
+        const whole = fetch(`${url}${path}`, { headers }).then((res) => res.text());
+        await expect(whole).rejects.toThrow();
+        store.failing = false;
+        const me = await fetch(`${url}/me`, { headers });
+        expect(await me.json()).toEqual({ user: 'ann' });
+      }
     }
+  });
+
+  it('write callbacks run in order when the held byte is the whole last write', async () => {
+    const { url, headers } = await app(new GatedStore());
+    const res = await fetch(`${url}/ordered`, { headers });
+    expect(await res.text()).toBe('abcd');
+    expect(callbackOrders).toEqual([[1, 2]]);
+    const me = await fetch(`${url}/me`, { headers });
+    expect(await me.json()).toEqual({ user: 'ann', ordered: true });
   });
 });
