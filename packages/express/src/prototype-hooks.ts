@@ -85,26 +85,29 @@ const REQUEST_COMPAT: PropertyDescriptorMap = {
 const compatFlash = REQUEST_COMPAT.flash!.value as unknown;
 
 /**
- * How many requests after a prototype is hooked are checked for connect-flash's own
- * `req.flash`. Mounted before session(), connect-flash gives each request its own when the
- * app's prototype has none: only requests that passed it before the first one reached
- * session() can carry one, and they are in flight then. Later ones find ours and it steps
- * aside, so the check stops (no cost per request).
+ * How many of an app's first requests are checked for connect-flash's own `req.flash`. Mounted
+ * before session(), connect-flash gives a request its own when the app's prototype has none
+ * (requests that passed it before the first one reached session()), or always with its
+ * `unsafe` option. Its flash writes `req.session.flash`, which the session refuses: a 500.
+ * Once one is seen, every request of the app is checked; if none is, checking stops.
  */
 const EARLY_REQUESTS = 1024;
-let earlyRequestsLeft = 0;
+const FLASH_CHECK = Symbol('@fastmmap/express connect-flash check');
+type FlashCheck = { left: number; seen: boolean };
+type CheckedPrototype = { [FLASH_CHECK]?: FlashCheck | undefined; flash?: unknown };
 
-/**
- * Drops connect-flash's own `req.flash` (its function is named `_flash`) from one of those
- * early requests: it would write `req.session.flash`, which the session refuses, so the
- * first flash on each worker would fail with a 500 where later ones work.
- */
-function dropEarlyConnectFlash(req: IncomingMessage): void {
-  earlyRequestsLeft--;
+/** Gives a request that carries connect-flash's own `req.flash` (named `_flash`) ours. */
+function replaceConnectFlash(req: IncomingMessage, proto: CheckedPrototype, check: FlashCheck) {
   const own = Object.getOwnPropertyDescriptor(req, 'flash');
-  if (typeof own?.value !== 'function' || (own.value as () => void).name !== '_flash') return;
-  if (Object.getPrototypeOf(req)?.flash !== compatFlash) return;
-  delete (req as { flash?: unknown }).flash;
+  const isConnectFlash =
+    typeof own?.value === 'function' && (own.value as () => void).name === '_flash';
+  if (isConnectFlash && own.writable && proto.flash === compatFlash) {
+    (req as { flash?: unknown }).flash = compatFlash;
+    check.seen = true;
+  } else if (!check.seen && --check.left === 0) {
+    // Left in place as undefined: the prototype keeps its shape for V8's caches.
+    proto[FLASH_CHECK] = undefined;
+  }
 }
 
 function hookRequestPrototype(proto: object): boolean {
@@ -113,7 +116,11 @@ function hookRequestPrototype(proto: object): boolean {
   for (const [name, descriptor] of Object.entries(REQUEST_COMPAT)) {
     if (!(name in proto)) Object.defineProperty(proto, name, descriptor);
   }
-  earlyRequestsLeft = EARLY_REQUESTS;
+  Object.defineProperty(proto, FLASH_CHECK, {
+    value: { left: EARLY_REQUESTS, seen: false },
+    writable: true,
+    configurable: true,
+  });
   // Behaves as a plain data property of each request (express-session and passport assign it).
   Object.defineProperty(proto, 'session', {
     configurable: true,
@@ -197,7 +204,8 @@ export function attachSession(req: IncomingMessage, res: ServerResponse, state: 
   // res.req is how the hooks find the state (Node sets it; so does Express).
   const responseProto = res.req === req ? appPrototype(res, RESPONSE_NAMES) : undefined;
   const hooked = responseProto !== undefined && hookResponsePrototype(responseProto);
-  if (earlyRequestsLeft > 0 && onPrototype) dropEarlyConnectFlash(req);
+  const flashCheck = onPrototype ? (requestProto as CheckedPrototype)[FLASH_CHECK] : undefined;
+  if (flashCheck !== undefined) replaceConnectFlash(req, requestProto as object, flashCheck);
   if (onPrototype && hooked) holdInFlight(req, res, state);
   else holdOnRequest(req, state);
   if (!onPrototype) (req as { session?: unknown }).session = state.value;

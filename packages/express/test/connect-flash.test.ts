@@ -15,14 +15,22 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await closeServer(s);
 });
 
-async function serve(createApp: () => express.Express, flashFirst: boolean) {
+async function serve(
+  createApp: () => express.Express,
+  flashFirst: boolean,
+  options: { unsafe?: boolean; beforeSession?: express.RequestHandler } = {},
+) {
   const app = createApp();
-  if (flashFirst) app.use(flash());
+  if (flashFirst) app.use(flash({ unsafe: options.unsafe ?? false }));
+  if (options.beforeSession) app.use(options.beforeSession);
   app.use(session({ secret, store: new MemoryStore() }));
   if (!flashFirst) app.use(flash());
   app.get('/set', (req, res) => {
     req.flash('info', 'saved!');
     res.redirect('/get');
+  });
+  app.get('/fast', (_req, res) => {
+    res.end();
   });
   app.get('/get', (req, res) => {
     res.json({ info: req.flash('info') });
@@ -54,4 +62,34 @@ describe('connect-flash with session()', () => {
       });
     }
   }
+
+  it('flash({ unsafe: true }) before session(), which sets its own req.flash on every request: every flash works, past the first requests too', async () => {
+    const url = await serve(express, true, { unsafe: true });
+    for (let i = 0; i < 1100; i++) await (await fetch(`${url}/fast`)).arrayBuffer();
+    const set = await fetch(`${url}/set`, { redirect: 'manual' });
+    expect(set.status).toBe(302);
+    const cookie = set.headers.getSetCookie()[0]!.split(';')[0]!;
+    const get = await fetch(`${url}/get`, { headers: { cookie } });
+    expect(await get.json()).toEqual({ info: ['saved!'] });
+  });
+
+  it('a request held between flash() and session() while many others pass still flashes', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holdSet: express.RequestHandler = (req, _res, next) => {
+      if (req.path === '/set') held.then(() => next());
+      else next();
+    };
+    const url = await serve(express, true, { beforeSession: holdSet });
+    const set = fetch(`${url}/set`, { redirect: 'manual' });
+    for (let i = 0; i < 1100; i++) await (await fetch(`${url}/fast`)).arrayBuffer();
+    release();
+    const res = await set;
+    expect(res.status).toBe(302);
+    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
+    const get = await fetch(`${url}/get`, { headers: { cookie } });
+    expect(await get.json()).toEqual({ info: ['saved!'] });
+  });
 });
