@@ -108,38 +108,59 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
   });
 }
 
-/** Headers that describe the handler's body, wrong for the error's answer that replaces it. */
-const BODY_HEADERS = [
+/**
+ * Headers of the handler's answer that must not reach the error's: its body's framing and
+ * description, its caching (a CDN would keep the 500), where it sent the client, and its
+ * cookies (Hono's res setter would put them in place of the error answer's own).
+ */
+const ANSWER_HEADERS = new Set([
   'content-length',
   'content-type',
   'content-encoding',
   'content-range',
   'content-disposition',
+  'content-language',
+  'content-location',
+  'content-digest',
+  'content-md5',
   'transfer-encoding',
   'accept-ranges',
   'etag',
   'last-modified',
   'cache-control',
+  'cdn-cache-control',
+  'surrogate-control',
+  'pragma',
   'expires',
-];
+  'age',
+  'date',
+  'location',
+  'refresh',
+  'link',
+  'set-cookie',
+  'www-authenticate',
+  'retry-after',
+]);
 
 /**
  * A failed commit: the handler's response will not go out, app.onError answers instead. Its
  * body is cancelled (a file stream would keep its descriptor, a stream() callback would wait
- * forever), and it is replaced by one without a body or the headers that describe it: Hono
- * carries the response in place into the error's, and a stale Content-Length there
- * (serveStatic's, a proxied fetch's) would break the framing of the connection. The other
- * headers (CORS, cookies) stay, as for an error the handler throws.
+ * forever), and it is replaced by an empty 500 that keeps only the headers other middleware
+ * set for any answer (CORS, a request id): Hono carries the response in place into the
+ * error's, and a stale Content-Length there (serveStatic's, a proxied fetch's) would break
+ * the framing of the connection, a Location would send the client on as if it had worked.
  */
 function discardResponse(c: Context): void {
   if (!c.finalized) return;
   const { res } = c;
   res.body?.cancel().catch(() => {});
-  const headers = new Headers(res.headers);
-  for (const name of BODY_HEADERS) headers.delete(name);
+  const headers = new Headers();
+  for (const [name, value] of res.headers) {
+    if (!ANSWER_HEADERS.has(name)) headers.append(name, value);
+  }
   // Cleared first, or Hono's setter would merge the old headers back in.
   c.res = undefined as unknown as Response;
-  c.res = new Response(null, { status: res.status, headers });
+  c.res = new Response(null, { status: 500, headers });
 }
 
 /** The cookie names whose session() has run on this request, once there are two. */

@@ -116,7 +116,7 @@ describe('@fastmmap/hono through app.request()', () => {
     expect(sessionCookie(await app.request('/login', { method: 'POST' }))).toBeDefined();
   });
 
-  it("a failed commit drops the handler's body and the headers describing it; CORS and cookies stay, onError can add its own", async () => {
+  it("a failed commit drops the handler's answer: body, framing, caching, Location and cookies; CORS and onError's own headers stay", async () => {
     let cancelled = 0;
     const app = new Hono<{ Variables: SessionVariables }>();
     // A CORS middleware outside the session's: its header must reach the error's answer.
@@ -125,12 +125,16 @@ describe('@fastmmap/hono through app.request()', () => {
       await next();
     });
     app.use(session({ secret, store: new MemoryStore({ maxSize: 1024 }) }));
-    app.get('/file', (c) => {
+    const tooBig = (c: { get(key: 'session'): { data: object } }) => {
       (c.get('session').data as Record<string, unknown>).big = 'x'.repeat(4096);
+    };
+    app.get('/file', (c) => {
+      tooBig(c);
       // As serveStatic answers: headers through c.header(), then a stream.
       c.header('content-length', '5');
       c.header('etag', '"v1"');
       c.header('cache-control', 'max-age=3600');
+      c.header('cdn-cache-control', 'max-age=3600');
       setCookie(c, 'remember', 'me');
       const body = new ReadableStream<Uint8Array>({
         pull: (controller) => controller.enqueue(new TextEncoder().encode('hello')),
@@ -140,9 +144,22 @@ describe('@fastmmap/hono through app.request()', () => {
       });
       return c.body(body, 200, { 'content-type': 'image/png' });
     });
+    app.post('/login', (c) => {
+      tooBig(c);
+      return c.redirect('/dashboard');
+    });
+    app.get('/no-status', (c) => {
+      tooBig(c);
+      return Response.error(); // status 0: no Response can be built with it
+    });
     app.onError((err, c) => {
-      c.header('x-request-id', 'abc'); // c.header() on the context of a dropped response
-      return c.json({ code: (err as { code?: string }).code }, 500);
+      const code = (err as { code?: string }).code;
+      if (c.req.path === '/login') {
+        const headers = { location: '/login?error=store', 'set-cookie': 'flash=failed; Path=/' };
+        return new Response(null, { status: 303, headers });
+      }
+      c.header('x-request-id', 'abc'); // c.header() on the context of a dropped answer
+      return c.json({ code }, 500);
     });
     const res = await app.request('/file');
     expect(res.status).toBe(500);
@@ -151,12 +168,23 @@ describe('@fastmmap/hono through app.request()', () => {
     // A Content-Length carried over from the handler would frame the next response.
     expect(res.headers.get('content-length') ?? String(text.length)).toBe(String(text.length));
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(res.headers.get('etag')).toBeNull();
-    expect(res.headers.get('cache-control')).toBeNull();
+    for (const name of ['etag', 'cache-control', 'cdn-cache-control']) {
+      expect(res.headers.get(name)).toBeNull();
+    }
     expect(res.headers.get('access-control-allow-origin')).toBe('https://a.example');
     expect(res.headers.get('x-request-id')).toBe('abc');
-    expect(res.headers.getSetCookie().map((c) => c.split(';', 1)[0])).toEqual(['remember=me']);
+    expect(res.headers.getSetCookie()).toEqual([]);
     expect(cancelled).toBe(1);
+
+    // onError's own redirect and cookie, not the handler's.
+    const login = await app.request('/login', { method: 'POST' });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/login?error=store');
+    expect(login.headers.getSetCookie()).toEqual(['flash=failed; Path=/']);
+    expect(login.headers.get('access-control-allow-origin')).toBe('https://a.example');
+
+    const noStatus = await app.request('/no-status');
+    expect(await noStatus.json()).toEqual({ code: 'ERR_SESSION_TOO_LARGE' });
   });
 
   it('a failed commit ends the stream() callback of the dropped response (onAbort runs)', async () => {
