@@ -85,28 +85,17 @@ const REQUEST_COMPAT: PropertyDescriptorMap = {
 const compatFlash = REQUEST_COMPAT.flash!.value as unknown;
 
 /**
- * How many of an app's first requests are checked for connect-flash's own `req.flash`. Mounted
- * before session(), connect-flash gives a request its own when the app's prototype has none
- * (requests that passed it before the first one reached session()), or always with its
- * `unsafe` option. Its flash writes `req.session.flash`, which the session refuses: a 500.
- * Once one is seen, every request of the app is checked; if none is, checking stops.
+ * connect-flash mounted before session() gives a request its own `req.flash` when the app's
+ * prototype has none yet (requests that passed it before the first one reached session()),
+ * or on every request with its `unsafe` option. Its flash writes `req.session.flash`, which
+ * the session refuses: a 500. Such a request gets ours instead (connect-flash's is named
+ * `_flash`). One own-property lookup per request.
  */
-const EARLY_REQUESTS = 1024;
-const FLASH_CHECK = Symbol('@fastmmap/express connect-flash check');
-type FlashCheck = { left: number; seen: boolean };
-type CheckedPrototype = { [FLASH_CHECK]?: FlashCheck | undefined; flash?: unknown };
-
-/** Gives a request that carries connect-flash's own `req.flash` (named `_flash`) ours. */
-function replaceConnectFlash(req: IncomingMessage, proto: CheckedPrototype, check: FlashCheck) {
+function replaceConnectFlash(req: IncomingMessage, proto: { flash?: unknown }): void {
   const own = Object.getOwnPropertyDescriptor(req, 'flash');
-  const isConnectFlash =
-    typeof own?.value === 'function' && (own.value as () => void).name === '_flash';
-  if (isConnectFlash && own.writable && proto.flash === compatFlash) {
+  if (own === undefined || typeof own.value !== 'function' || !own.writable) return;
+  if ((own.value as () => void).name === '_flash' && proto.flash === compatFlash) {
     (req as { flash?: unknown }).flash = compatFlash;
-    check.seen = true;
-  } else if (!check.seen && --check.left === 0) {
-    // Left in place as undefined: the prototype keeps its shape for V8's caches.
-    proto[FLASH_CHECK] = undefined;
   }
 }
 
@@ -116,11 +105,6 @@ function hookRequestPrototype(proto: object): boolean {
   for (const [name, descriptor] of Object.entries(REQUEST_COMPAT)) {
     if (!(name in proto)) Object.defineProperty(proto, name, descriptor);
   }
-  Object.defineProperty(proto, FLASH_CHECK, {
-    value: { left: EARLY_REQUESTS, seen: false },
-    writable: true,
-    configurable: true,
-  });
   // Behaves as a plain data property of each request (express-session and passport assign it).
   Object.defineProperty(proto, 'session', {
     configurable: true,
@@ -204,8 +188,7 @@ export function attachSession(req: IncomingMessage, res: ServerResponse, state: 
   // res.req is how the hooks find the state (Node sets it; so does Express).
   const responseProto = res.req === req ? appPrototype(res, RESPONSE_NAMES) : undefined;
   const hooked = responseProto !== undefined && hookResponsePrototype(responseProto);
-  const flashCheck = onPrototype ? (requestProto as CheckedPrototype)[FLASH_CHECK] : undefined;
-  if (flashCheck !== undefined) replaceConnectFlash(req, requestProto as object, flashCheck);
+  if (onPrototype) replaceConnectFlash(req, requestProto as { flash?: unknown });
   if (onPrototype && hooked) holdInFlight(req, res, state);
   else holdOnRequest(req, state);
   if (!onPrototype) (req as { session?: unknown }).session = state.value;

@@ -92,4 +92,29 @@ describe('connect-flash with session()', () => {
     const get = await fetch(`${url}/get`, { headers: { cookie } });
     expect(await get.json()).toEqual({ info: ['saved!'] });
   });
+
+  it('a path-scoped flash({ unsafe: true }) before session(), reached only after many other requests, still flashes', async () => {
+    const app = express();
+    app.use('/auth', flash({ unsafe: true }));
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.get('/page', (_req, res) => {
+      res.end();
+    });
+    app.get('/auth/set', (req, res) => {
+      req.flash('info', 'saved!');
+      res.redirect('/auth/get');
+    });
+    app.get('/auth/get', (req, res) => {
+      res.json({ info: req.flash('info') });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    const url = await listen(server);
+    for (let i = 0; i < 1100; i++) await (await fetch(`${url}/page`)).arrayBuffer();
+    const set = await fetch(`${url}/auth/set`, { redirect: 'manual' });
+    expect(set.status).toBe(302);
+    const cookie = set.headers.getSetCookie()[0]!.split(';')[0]!;
+    const get = await fetch(`${url}/auth/get`, { headers: { cookie } });
+    expect(await get.json()).toEqual({ info: ['saved!'] });
+  });
 });
