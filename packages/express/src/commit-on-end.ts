@@ -106,6 +106,14 @@ export function writeWithSession(
     // The commit failed with the body whole but its last byte: nothing may complete it.
     if (state.lastByte === undefined) return write.apply(res, args);
     destroyUnfinished(res, state);
+    // As Node answers a write to a destroyed response.
+    const callback = args.findLast((arg) => typeof arg === 'function') as
+      | ((err: Error) => void)
+      | undefined;
+    const err = Object.assign(new Error('write after the response was destroyed'), {
+      code: 'ERR_STREAM_DESTROYED',
+    });
+    if (callback !== undefined) process.nextTick(callback, err);
     return false;
   }
   // A write past the held byte (more than the Content-Length): kept in order.

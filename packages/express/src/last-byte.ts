@@ -8,6 +8,9 @@ export interface HeldByte {
   readonly write: ResponseMethod;
 }
 
+/** Encodings whose byte count only decoding tells (whitespace, invalid characters). */
+const DECODED = new Set<string>(['base64', 'base64url', 'hex']);
+
 /** The response's Content-Length, if it has a usable one. */
 function contentLength(res: ServerResponse): number | undefined {
   const value = res.getHeader('content-length');
@@ -35,10 +38,19 @@ export function writeHoldingLastByte(
   if (length === undefined || !(typeof chunk === 'string' || chunk instanceof Uint8Array)) {
     return write.apply(res, args);
   }
+  const encoding = typeof second === 'string' ? (second as BufferEncoding) : undefined;
+  if (typeof chunk === 'string' && !DECODED.has((encoding ?? 'utf8').toLowerCase())) {
+    // Exact for text encodings: a chunk that does not complete the body is not copied.
+    const size = Buffer.byteLength(chunk, encoding);
+    if (state.bodyBytes + size !== length || size === 0) {
+      state.bodyBytes += size;
+      return write.apply(res, args);
+    }
+  }
   // Counted in bytes as Node will send them (base64 with whitespace decodes to fewer).
   const bytes =
     typeof chunk === 'string'
-      ? Buffer.from(chunk, typeof second === 'string' ? (second as BufferEncoding) : undefined)
+      ? Buffer.from(chunk, encoding)
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const callback = typeof second === 'function' ? second : third;
   const size = bytes.length;

@@ -131,8 +131,9 @@ describe('a body with a Content-Length written before end()', () => {
     const endsIt: ErrorRequestHandler = (_err, _req, res, _next) => {
       res.end();
     };
+    const writeErrors: unknown[] = [];
     const writesThenEnds: ErrorRequestHandler = (_err, _req, res, _next) => {
-      res.write('!');
+      res.write('!', (err) => writeErrors.push((err as { code?: string } | undefined)?.code));
       setTimeout(() => res.end(), 20);
     };
     for (const errorHandler of [undefined, endsIt, writesThenEnds]) {
@@ -149,6 +150,8 @@ describe('a body with a Content-Length written before end()', () => {
         expect(await me.json()).toEqual({ user: 'ann' });
       }
     }
+    // The error handler's write was refused as Node refuses one to a destroyed response.
+    expect(writeErrors).toEqual(['ERR_STREAM_DESTROYED', 'ERR_STREAM_DESTROYED']);
   });
 
   it('write callbacks run in order when the held byte is the whole last write', async () => {
