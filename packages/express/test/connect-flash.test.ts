@@ -44,6 +44,15 @@ async function serve(
   return listen(server);
 }
 
+/** /set queues a flash and redirects; /get, with the cookie /set gave, reads it. */
+async function expectFlashRoundTrip(url: string, prefix = '', pendingSet?: Promise<Response>) {
+  const set = await (pendingSet ?? fetch(`${url}${prefix}/set`, { redirect: 'manual' }));
+  expect(set.status).toBe(302);
+  const cookie = set.headers.getSetCookie()[0]!.split(';')[0]!;
+  const get = await fetch(`${url}${prefix}/get`, { headers: { cookie } });
+  expect(await get.json()).toEqual({ info: ['saved!'] });
+}
+
 describe('connect-flash with session()', () => {
   for (const [name, createApp] of [
     ['Express 5', express],
@@ -52,13 +61,7 @@ describe('connect-flash with session()', () => {
     for (const flashFirst of [true, false]) {
       it(`${name}, flash() mounted ${flashFirst ? 'before' : 'after'} session(): the first request's flash works too`, async () => {
         const url = await serve(createApp, flashFirst);
-        for (let round = 0; round < 2; round++) {
-          const set = await fetch(`${url}/set`, { redirect: 'manual' });
-          expect(set.status).toBe(302);
-          const cookie = set.headers.getSetCookie()[0]!.split(';')[0]!;
-          const get = await fetch(`${url}/get`, { headers: { cookie } });
-          expect(await get.json()).toEqual({ info: ['saved!'] });
-        }
+        for (let round = 0; round < 2; round++) await expectFlashRoundTrip(url);
       });
     }
   }
@@ -66,11 +69,7 @@ describe('connect-flash with session()', () => {
   it('flash({ unsafe: true }) before session(), which sets its own req.flash on every request: every flash works, past the first requests too', async () => {
     const url = await serve(express, true, { unsafe: true });
     for (let i = 0; i < 1100; i++) await (await fetch(`${url}/fast`)).arrayBuffer();
-    const set = await fetch(`${url}/set`, { redirect: 'manual' });
-    expect(set.status).toBe(302);
-    const cookie = set.headers.getSetCookie()[0]!.split(';')[0]!;
-    const get = await fetch(`${url}/get`, { headers: { cookie } });
-    expect(await get.json()).toEqual({ info: ['saved!'] });
+    await expectFlashRoundTrip(url);
   });
 
   it('a request held between flash() and session() while many others pass still flashes', async () => {
@@ -86,11 +85,7 @@ describe('connect-flash with session()', () => {
     const set = fetch(`${url}/set`, { redirect: 'manual' });
     for (let i = 0; i < 1100; i++) await (await fetch(`${url}/fast`)).arrayBuffer();
     release();
-    const res = await set;
-    expect(res.status).toBe(302);
-    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
-    const get = await fetch(`${url}/get`, { headers: { cookie } });
-    expect(await get.json()).toEqual({ info: ['saved!'] });
+    await expectFlashRoundTrip(url, '', set);
   });
 
   it('a path-scoped flash({ unsafe: true }) before session(), reached only after many other requests, still flashes', async () => {
@@ -111,10 +106,6 @@ describe('connect-flash with session()', () => {
     servers.push(server);
     const url = await listen(server);
     for (let i = 0; i < 1100; i++) await (await fetch(`${url}/page`)).arrayBuffer();
-    const set = await fetch(`${url}/auth/set`, { redirect: 'manual' });
-    expect(set.status).toBe(302);
-    const cookie = set.headers.getSetCookie()[0]!.split(';')[0]!;
-    const get = await fetch(`${url}/auth/get`, { headers: { cookie } });
-    expect(await get.json()).toEqual({ info: ['saved!'] });
+    await expectFlashRoundTrip(url, '/auth');
   });
 });
