@@ -105,15 +105,7 @@ export function writeWithSession(
   if (state.ended) {
     // The commit failed with the body whole but its last byte: nothing may complete it.
     if (state.lastByte === undefined) return write.apply(res, args);
-    destroyUnfinished(res, state);
-    // As Node answers a write to a destroyed response.
-    const callback = args.findLast((arg) => typeof arg === 'function') as
-      | ((err: Error) => void)
-      | undefined;
-    const err = Object.assign(new Error('write after the response was destroyed'), {
-      code: 'ERR_STREAM_DESTROYED',
-    });
-    if (callback !== undefined) process.nextTick(callback, err);
+    destroyUnfinished(res, state, args);
     return false;
   }
   // A write past the held byte (more than the Content-Length): kept in order.
@@ -125,10 +117,17 @@ export function writeWithSession(
  * The commit failed after the body went out but its held last byte (see last-byte.ts): the
  * client must see a broken response, not a complete one, whatever the error handler sends.
  */
-function destroyUnfinished(res: ServerResponse, state: RequestSession): ServerResponse {
+function destroyUnfinished(res: ServerResponse, state: RequestSession, args: unknown[]): void {
   state.lastByte = undefined;
   res.destroy();
-  return res;
+  // A callback passed along is told, as Node tells one on a destroyed response.
+  const callback = args.findLast((arg) => typeof arg === 'function') as
+    | ((err: Error) => void)
+    | undefined;
+  const err = Object.assign(new Error('the response was destroyed: its session commit failed'), {
+    code: 'ERR_STREAM_DESTROYED',
+  });
+  if (callback !== undefined) process.nextTick(callback, err);
 }
 
 /**
@@ -147,8 +146,9 @@ export function endWithSession(
     return res;
   }
   if (state.ended) {
-    if (state.lastByte !== undefined) return destroyUnfinished(res, state);
-    return end.apply(res, args);
+    if (state.lastByte === undefined) return end.apply(res, args);
+    destroyUnfinished(res, state, args);
+    return res;
   }
   return endAfterCommit(res, state, args, end);
 }
