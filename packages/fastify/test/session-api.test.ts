@@ -37,6 +37,20 @@ async function serve(route: Route) {
   return { go };
 }
 
+/** Runs `body`, then checks that no rejection went unhandled during it or just after. */
+async function withoutUnhandledRejections(body: () => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await body();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
 /** A callback-style method as a Promise that fails if the callback never comes. */
 function viaCallback(start: (done: (err?: unknown) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -208,10 +222,7 @@ describe("request.session, @fastify/session's API", () => {
     const app = Fastify();
     apps.push(app);
     await app.register(fastifySession, { secret, store: new FailingStore() });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await withoutUnhandledRejections(async () => {
       app.post('/seed', (request) => {
         loose(request).set('user', 'ann');
         return 'ok';
@@ -231,11 +242,7 @@ describe("request.session, @fastify/session's API", () => {
         // The reply reports the failure, as the other adapters' do: no 200 for a lost write.
         expect(res.json()).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('a hook that replies without `return reply` while a commit is in flight: its reply and cookie win', async () => {
@@ -256,10 +263,7 @@ describe("request.session, @fastify/session's API", () => {
     });
     apps.push(app);
     await app.register(fastifySession, { secret, store: new AsyncStore() });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await withoutUnhandledRejections(async () => {
       const preValidation = async (request: FastifyRequest, reply: FastifyReply) => {
         loose(request).set('user', 'ann');
         reply.redirect('/me'); // @fastify/passport's successRedirect does this
@@ -280,13 +284,9 @@ describe("request.session, @fastify/session's API", () => {
       expect((await app.inject({ url: '/me', headers: { cookie } })).json()).toEqual({
         user: 'ann',
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(unhandled).toEqual([]);
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/sent twice/);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/sent twice/);
   });
 
   it("after save(cb) failed on bad data, the app's own error reply goes out; a 200 is not let through", async () => {
