@@ -42,6 +42,23 @@ const API_MEMBERS: Record<keyof ExpressSessionApi, true> = {
 };
 const isApiMember = (name: string): boolean => Object.hasOwn(API_MEMBERS, name);
 
+// Object.prototype's methods, which express-session's req.session inherits
+// (`req.session.hasOwnProperty('user')`, `String(req.session)`). The view hands out its own
+// copies run on itself, never the shared built-ins: `req.session[a][b] = v` with client-chosen
+// keys would otherwise write onto them (Object.prototype.toString.call = v) for the process.
+const OBJECT_METHODS: ReadonlyMap<string, (...args: unknown[]) => unknown> = new Map(
+  (
+    [
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      'toLocaleString',
+      'toString',
+      'valueOf',
+    ] as const
+  ).map((name) => [name, Object.prototype[name] as (...args: unknown[]) => unknown]),
+);
+
 // `data.__proto__ = v` would replace the data's prototype rather than store a key.
 function protoKeyError(): SessionError {
   return new SessionError('ERR_SESSION_UNSUPPORTED_DATA', 'req.session.__proto__: not a data key');
@@ -168,7 +185,10 @@ class SessionApi {
     this.#bound ??= new Map();
     let fn = this.#bound.get(name);
     if (fn === undefined) {
-      fn = (Reflect.get(this, name) as (...args: unknown[]) => unknown).bind(this);
+      const objectMethod = OBJECT_METHODS.get(name);
+      fn =
+        objectMethod?.bind(this.view) ??
+        (Reflect.get(this, name) as (...args: unknown[]) => unknown).bind(this);
       this.#bound.set(name, fn);
     }
     return fn;
@@ -214,12 +234,12 @@ class SessionApi {
 const handler: ProxyHandler<SessionApi> = {
   get(target, name) {
     if (typeof name === 'symbol') return Reflect.get(target, name);
-    // Neither Object.prototype nor Object: `req.session[a][b] = v` with client-chosen keys
-    // must reach no built-in (Object.prototype.x, Object.keys).
-    if (name === '__proto__') return undefined;
     if (!isApiMember(name)) {
+      // The data's own keys only: an inherited name (`__proto__`, `constructor`, `toString`)
+      // would hand a built-in shared by the process to `req.session[a][b] = v`.
       const data = target.data;
-      return name === 'constructor' && !Object.hasOwn(data, name) ? undefined : data[name];
+      if (Object.hasOwn(data, name)) return data[name];
+      return OBJECT_METHODS.has(name) ? target.bound(name) : undefined;
     }
     const value = Reflect.get(target, name);
     return typeof value === 'function' ? target.bound(name) : value;
@@ -241,7 +261,8 @@ const handler: ProxyHandler<SessionApi> = {
   },
   has(target, name) {
     if (typeof name === 'symbol') return Reflect.has(target, name);
-    return isApiMember(name) || name in target.data;
+    // As get reads: members, the data's own keys and Object.prototype's methods.
+    return isApiMember(name) || Object.hasOwn(target.data, name) || OBJECT_METHODS.has(name);
   },
   // Own keys are the data's: Object.keys, spread, for...in and JSON.stringify see the data.
   ownKeys: (target) => Object.keys(target.data),

@@ -348,6 +348,78 @@ describe('req.session, express-session style', () => {
     });
   });
 
+  it("req.session[a][b] = v reaches no built-in; Object.prototype's methods still work on the view", async () => {
+    const { go } = await serve((req, res) => {
+      const s = loose(req);
+      s.views = 1;
+      Object.assign(s.data, { toLocaleString: 'mine' }); // a data key of that name is the data's
+      // express-session's req.session inherits these; here they are the view's own copies.
+      const methods = {
+        // biome-ignore lint/suspicious/noPrototypeBuiltins: the view's method is under test
+        hasOwn: [s.hasOwnProperty('views'), s.hasOwnProperty('toString')],
+        // biome-ignore lint/suspicious/noPrototypeBuiltins: the view's method is under test
+        enumerable: s.propertyIsEnumerable('views'),
+        text: [String(req.session), `${req.session}`, s.toString()],
+        valueOf: s.valueOf() === req.session,
+        dataKey: s.toLocaleString,
+        in: ['toString' in s, 'constructor' in s, 'fmInherited' in s],
+        constructor: typeof s.constructor,
+      };
+      // A name only Object.prototype has (polluted elsewhere) is no data either.
+      Object.defineProperty(Object.prototype, 'fmInherited', { value: 1, configurable: true });
+      let inherited: unknown;
+      try {
+        inherited = s.fmInherited ?? null;
+      } finally {
+        delete (Object.prototype as { fmInherited?: unknown }).fmInherited;
+      }
+      // What an app does with client-chosen keys: the defect set Object.prototype.toString.call.
+      const reached: string[] = [];
+      for (const group of [
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        'isPrototypeOf',
+        'propertyIsEnumerable',
+        'constructor',
+        '__defineGetter__',
+      ]) {
+        const builtin = (Object.prototype as unknown as Record<string, object>)[group]!;
+        try {
+          (s[group] as Record<string, unknown> | undefined) ??= {};
+          (s[group] as Record<string, unknown>).call = 'pwned';
+        } finally {
+          // Undone at once, so a regression fails this test and not the process.
+          if (Object.hasOwn(builtin, 'call')) {
+            reached.push(group);
+            delete (builtin as { call?: unknown }).call;
+          }
+        }
+      }
+      res.json({ methods, inherited, reached });
+    });
+    expect((await go('/route')).body).toEqual({
+      methods: {
+        hasOwn: [true, false],
+        enumerable: true,
+        text: ['[object Object]', '[object Object]', '[object Object]'],
+        valueOf: true,
+        dataKey: 'mine',
+        in: [true, false, false],
+        constructor: 'undefined',
+      },
+      inherited: null,
+      reached: [],
+    });
+    // Names no own method has are data keys like any other.
+    expect((await go('/data')).body.data).toEqual({
+      views: 1,
+      toLocaleString: 'mine',
+      constructor: { call: 'pwned' },
+      __defineGetter__: { call: 'pwned' },
+    });
+  });
+
   it('connect-flash (which writes req.session.flash) gets an error naming the fix', async () => {
     const app = express();
     app.use(session({ secret, store: new MemoryStore() }));
