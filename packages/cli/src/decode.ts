@@ -1,5 +1,6 @@
 import type { Decoder } from 'cbor-x';
 import { CliError } from './errors.js';
+import { safeText } from './format.js';
 
 export const codecNames = ['cbor', 'json', 'raw'] as const;
 export type CodecName = (typeof codecNames)[number];
@@ -39,7 +40,8 @@ export async function decodeValue(
   try {
     return decode(bytes);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    // JSON.parse quotes the text it failed on: the value's, so quoted safely.
+    const reason = safeText(err instanceof Error ? err.message : String(err));
     const others = codecNames.filter((name) => name !== codec).map((name) => `--codec ${name}`);
     throw new CliError(
       `cannot decode the value of ${JSON.stringify(key)} as ${codec}: ${reason} (try ${others.join(' or ')})`,

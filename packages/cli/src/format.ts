@@ -58,42 +58,26 @@ export function formatInstant(ms: number, now: number): string {
     : `${when} (${formatDuration(delta)} ago)`;
 }
 
-/**
- * C0, DEL, C1 and bidi controls: cache content must not be able to drive the user's terminal
- * (escape sequences) or reorder what it shows (bidi overrides).
- */
-function isUnsafe(code: number): boolean {
-  return (
-    code <= 0x1f ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069)
-  );
-}
+// What cache content must not print raw: it could drive the user's terminal (C0, DEL, C1:
+// U+009B is a one-byte CSI) or reorder what it shows (line and paragraph separators; bidi
+// marks, embeddings, overrides and isolates). ABOVE_C0 is all but C0: JSON.stringify and
+// util.inspect escape C0 themselves (their newlines and inspect's colours are their own).
+const ABOVE_C0 = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[\\u0000-\\u001f${ABOVE_C0}]`);
+const UNSAFE_ABOVE_C0 = new RegExp(`[${ABOVE_C0}]`, 'g');
 
 /**
- * Text made by util.inspect from cache content, with the controls it leaves as they are
- * (bidi, line and paragraph separators; it escapes C0 and C1 itself) written as \\u escapes.
- * Its own colour codes stay, so this works on coloured output too.
+ * Text from JSON.stringify or util.inspect (coloured or not) of cache content, with the
+ * controls they leave raw written as \\u escapes: JSON stays valid and parses back the same.
  */
-export function escapeInspected(text: string): string {
+export function escapeControls(text: string): string {
   return text.replace(
-    /[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    UNSAFE_ABOVE_C0,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 
 /** Text from the cache file, printed as-is unless it holds control characters (then quoted). */
 export function safeText(text: string): string {
-  let unsafe = false;
-  for (let i = 0; i < text.length && !unsafe; i++) unsafe = isUnsafe(text.charCodeAt(i));
-  if (!unsafe) return text;
-  let quoted = '';
-  for (const char of JSON.stringify(text)) {
-    const code = char.charCodeAt(0);
-    quoted += isUnsafe(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }
-  return quoted;
+  return UNSAFE.test(text) ? escapeControls(JSON.stringify(text)) : text;
 }

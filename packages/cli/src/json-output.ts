@@ -1,3 +1,5 @@
+import { escapeControls } from './format.js';
+
 /**
  * Turns a decoded value into something JSON.stringify renders faithfully, for `--json`:
  * Dates become ISO strings (as toJSON does), bytes become { "$bytes": base64 }, Maps become
@@ -24,7 +26,11 @@ export function toJsonSafe(value: unknown, seen = new Set<object>()): unknown {
   }
 }
 
-/** What `--json` prints: indented for one-shot commands, one line per frame for `watch`. */
+/**
+ * What `--json` prints: indented for one-shot commands, one line per frame for `watch`.
+ * JSON.stringify escapes only C0, so C1 (U+009B is a terminal CSI) and bidi controls from the
+ * cache are escaped too, for a terminal reading it.
+ */
 export function formatJson(value: unknown, { compact = false } = {}): string {
-  return compact ? JSON.stringify(value) : JSON.stringify(value, null, 2);
+  return escapeControls(compact ? JSON.stringify(value) : JSON.stringify(value, null, 2));
 }

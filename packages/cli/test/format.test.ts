@@ -47,6 +47,7 @@ describe('formatting', () => {
     expect(safeText('a\nb')).toBe('"a\\nb"');
     expect(safeText('x\u009by')).toBe('"x\\u009by"');
     expect(safeText('\u202eevil')).toBe('"\\u202eevil"');
+    expect(safeText('a\u200eb\u061c')).toBe('"a\\u200eb\\u061c"');
   });
 
   it('turns decoded values into faithful JSON', () => {

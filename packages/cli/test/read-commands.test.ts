@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FastMmapCache } from '@fastmmap/session-core/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  controlsValue,
   evilKey,
   type Fixture,
   HOUR,
@@ -10,6 +13,7 @@ import {
   loginAt,
   overfullFixture,
   sessionsFixture,
+  tempDir,
 } from './helpers/fixtures.js';
 import { runCli, stackLine } from './helpers/run-cli.js';
 
@@ -27,6 +31,8 @@ afterAll(() => {
   expect(leftoverTempDirs()).toEqual([]);
 });
 
+// What a terminal must not get raw beyond C0: DEL, C1, separators and bidi controls.
+const CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('fastmmap stats', () => {
@@ -140,6 +146,11 @@ describe('fastmmap keys', () => {
     expect(stdout).toBe('"evil\\u001b[2J\\u009bkey"\n');
     expect(stdout.includes('\u001b') || stdout.includes('\u009b')).toBe(false);
   });
+
+  it('--json never prints control characters from a key either', async () => {
+    const { stdout } = await runCli(['keys', sessions.path, '--prefix', 'evil', '--json']);
+    expect(stdout).toBe('[\n  "evil\\u001b[2J\\u009bkey"\n]\n');
+  });
 });
 
 describe('fastmmap get', () => {
@@ -201,6 +212,18 @@ describe('fastmmap get', () => {
     expect(/[\u2028\u202e]/.test(stdout)).toBe(false);
   });
 
+  it('--json escapes C1 and bidi controls from a value as \\u, and parses back the same', async () => {
+    const { code, stdout } = await runCli(['get', json.path, 'controls', '--json']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('"name": "evil\\u009b2J\\u009b31mRED\\u202eLIAM"');
+    expect(CONTROLS.test(stdout)).toBe(false);
+    expect(JSON.parse(stdout).value).toEqual(controlsValue);
+    // The human-readable form too (util.inspect escapes C1 but not the bidi marks).
+    const human = await runCli(['get', json.path, 'controls']);
+    expect(human.stdout).toContain("marks: '\\u200e\\u200f\\u061c\\u2066");
+    expect(CONTROLS.test(human.stdout)).toBe(false);
+  });
+
   it('decodes with --codec, and says so clearly when the codec is wrong', async () => {
     const ok = await runCli(['get', json.path, 'doc', '--codec', 'json', '--json']);
     expect(ok.code).toBe(0);
@@ -214,6 +237,23 @@ describe('fastmmap get', () => {
       /^fastmmap: cannot decode the value of "sess:alice" as json: .* \(try --codec cbor or --codec raw\)\n$/,
     );
     expect(wrong.stderr).not.toMatch(stackLine);
+  });
+
+  it('a decode error shows no control characters from the value it quotes', async () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir, 'text.fmcache');
+      const cache = FastMmapCache.open({ path, pageSize: 4096, numPages: 2, lockStripes: 1 });
+      // As JSON, the CBOR text fails, and JSON.parse's message quotes it.
+      cache.set('s', 'x\u001b[2J\u009b\u202ey', { ttl: 0 });
+      cache.close();
+      const { code, stderr } = await runCli(['get', path, 's', '--codec', 'json']);
+      expect(code).toBe(1);
+      expect(stderr).toContain('x\\u001b[2J\\u009b\\u202ey');
+      expect(stderr.includes('\u001b') || CONTROLS.test(stderr)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

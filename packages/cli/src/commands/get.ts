@@ -4,7 +4,7 @@ import { type Command, helpPage, jsonOption } from '../command.js';
 import { type CodecName, codecNames, decodeValue } from '../decode.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { escapeInspected, formatBytes, formatInstant, safeText } from '../format.js';
+import { escapeControls, formatBytes, formatInstant, safeText } from '../format.js';
 import { styleFor, writeLine } from '../io.js';
 import { formatJson, toJsonSafe } from '../json-output.js';
 import { withCache } from '../open-cache.js';
@@ -112,7 +112,7 @@ export const getCommand: Command = {
       writeLine(io.stdout, `${style('dim', label.padEnd(8))}  ${text}`);
     writeLine(
       io.stdout,
-      escapeInspected(
+      escapeControls(
         inspect(value, {
           depth: null,
           colors: style.enabled,

@@ -15,6 +15,12 @@ export interface Fixture {
 export const loginAt = new Date('2026-01-02T03:04:05.000Z');
 export const evilKey = 'evil\u001b[2J\u009bkey';
 export const HOUR = 3_600_000;
+/** A value holding what JSON.stringify leaves raw: DEL, C1 (U+009B is a CSI), bidi controls. */
+export const controlsValue = {
+  name: 'evil\u009b2J\u009b31mRED\u202eLIAM',
+  marks: '\u200e\u200f\u061c\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d',
+  other: '\u007f\u0080\u0085\u009f\u2028\u2029',
+};
 
 // Every temp dir this process made, so a test file can check it removed them all.
 const made = new Set<string>();
@@ -99,6 +105,7 @@ export function jsonFixture(): Fixture {
   });
   cache.set('doc', { a: [1, 'two'], when: '2026-01-02' }, { ttl: 0 });
   cache.set('bidi', { name: 'nimda\u202e', note: 'a\u2028b' }, { ttl: 0 });
+  cache.set('controls', controlsValue, { ttl: 0 });
   return finish(dir, path, cache);
 }
 
