@@ -5,4 +5,8 @@ import type { SessionManager, SessionManagerOptions } from '@fastmmap/session-co
  * touchAfter, tombstoneTtl, saveUninitialized, genid, store, clock), or an existing manager to
  * share. Unknown keys are refused with ERR_SESSION_OPTIONS, not ignored.
  */
-export type ExpressSessionOptions = SessionManagerOptions | { manager: SessionManager };
+// `manager?: undefined` makes `manager` tell the two apart, so `{ manager, secret }` is a
+// compile error (excess property), as it is an ERR_SESSION_OPTIONS at run time.
+export type ExpressSessionOptions =
+  | (SessionManagerOptions & { manager?: undefined })
+  | { manager: SessionManager };

@@ -56,6 +56,18 @@ describe('session() options', () => {
     await manager.close();
   });
 
+  it('refuses manager options next to a shared manager, and takes manager: undefined as none', async () => {
+    const manager = createSessionManager({ secret, store: new MemoryStore() });
+    // @ts-expect-error the type refuses them too: the manager's own options apply
+    const err = thrownBy(() => session({ manager, secret, ttl: 1000 }));
+    expect(err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(err.message).toMatch(/secret, ttl would be ignored/);
+    const own = session({ secret, store: new MemoryStore(), manager: undefined });
+    expect(own.manager.options.secret).toBe(secret);
+    await own.close();
+    await manager.close();
+  });
+
   it("refuses koa-session's session(app) form with the call to write instead", () => {
     const err = thrownBy(() => (session as unknown as (app: Koa) => unknown)(new Koa()));
     expect(err.code).toBe('ERR_SESSION_OPTIONS');
