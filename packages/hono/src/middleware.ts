@@ -29,7 +29,7 @@ interface ProxyOptions {
    * HTTPS (for `cookie.secure: 'auto'`). Only turn on behind a proxy that sets it. Default false:
    * the request URL's own protocol decides.
    */
-  trustProxy?: boolean;
+  trustProxy?: boolean | undefined;
 }
 
 /**

@@ -2,8 +2,14 @@ import { join } from 'node:path';
 import { typeErrors } from '@fastmmap/adapter-test-suite';
 import { describe, expect, it } from 'vitest';
 
+const project = (name: string) => join(import.meta.dirname, 'types', name);
+
 describe('typings', () => {
   it("SessionVariables types hono-sessions' c.set('session_key_rotation', true)", () => {
-    expect(typeErrors(join(import.meta.dirname, 'types', 'tsconfig.json'))).toBe('');
+    expect(typeErrors(project('tsconfig.json'))).toBe('');
+  });
+
+  it('takes trustProxy: undefined under exactOptionalPropertyTypes, as every other option', () => {
+    expect(typeErrors(project('tsconfig.exact-optional.json'))).toBe('');
   });
 });
