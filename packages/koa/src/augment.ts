@@ -1,4 +1,4 @@
-import type { Session, SessionData } from '@fastmmap/session-core';
+import type { SessionData } from '@fastmmap/session-core';
 import type { KoaSession } from './session-api.js';
 
 // Typed `ctx.session` in every Koa middleware once `@fastmmap/koa` is imported, in apps with a
@@ -6,12 +6,13 @@ import type { KoaSession } from './session-api.js';
 // every context type. The data type comes from `SessionData`, which apps extend by declaration
 // merging:
 //   declare module '@fastmmap/session-core' { interface SessionData { userId?: string } }
-// Reads give the Session; `ctx.session = null` (koa-session's logout) destroys it, so the
-// setter also takes null and undefined (a setter type wider than the getter's: TS 5.1+).
+// Reads give the Session; `ctx.session = null` (koa-session's logout) destroys it. The setter
+// takes only null and undefined, as the runtime does (anything else throws
+// ERR_SESSION_UNSUPPORTED_DATA): a setter type unrelated to the getter's needs TS 5.1+.
 declare module 'koa' {
   interface ExtendableContext {
     get session(): KoaSession<SessionData>;
-    set session(value: Session<SessionData> | null | undefined);
+    set session(value: null | undefined);
     /**
      * connect-flash's API over the session's flash messages (koa-passport's failureFlash):
      * queues each message, returns how many of that type are unread (undefined for `[]`).
