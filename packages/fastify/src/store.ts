@@ -24,6 +24,7 @@ export interface FastifySessionStoreOptions {
   appName?: string;
   /** Lifetime in ms of sessions whose cookie has no expiry (browser-session cookies). Default one day. */
   ttl?: number;
+  /** Time source in ms, for the time left until a cookie's `expires`. Default `Date.now`. */
   clock?: Clock;
 }
 

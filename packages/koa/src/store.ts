@@ -8,6 +8,7 @@ import {
 import {
   CACHE_OPTION_KEYS,
   type CacheOptions,
+  type Clock,
   type FastMmapCache,
 } from '@fastmmap/session-core/cache';
 
@@ -43,6 +44,21 @@ export interface KoaSessionStoreOptions
    * session cookie: koa-session then gives the store no number). Default one day.
    */
   sessionTtl?: number;
+  // Cache options declared again for their doc comments: the inherited ones give the cache's
+  // defaults (89 pages) and error codes, not this store's (openJsonCache's 512 pages).
+  /** Bytes per page, a multiple of 4096. Default 65536: also the largest session it can hold. */
+  pageSize?: number;
+  /** Number of pages. Default 512 (32 MiB with 64 KiB pages). Give this or `cacheSize`, not both. */
+  numPages?: number;
+  /**
+   * Total size of the page area in bytes, instead of `numPages` (numPages = ceil(cacheSize /
+   * pageSize)). Default 512 pages (32 MiB with 64 KiB pages).
+   */
+  cacheSize?: number;
+  /** Longest wait for a page lock before ERR_SESSION_STORE_UNAVAILABLE. Default 5000 ms. */
+  lockTimeout?: number;
+  /** Time source in ms for the entries' expiry. Default `Date.now`. */
+  clock?: Clock;
 }
 
 /**
