@@ -19,8 +19,9 @@ declare global {
       flash(type: string, messages: unknown[]): number | undefined;
       /** Queues a message (util.format for more arguments); returns how many are unread. */
       flash(type: string, message: unknown, ...format: unknown[]): number;
-      flash(type: string): unknown[];
-      flash(): Record<string, unknown[]>;
+      /** Reads and removes that type's messages (`T`: what was queued, not checked). */
+      flash<T = unknown>(type: string): T[];
+      flash<T = unknown>(): Record<string, T[]>;
     }
   }
 }

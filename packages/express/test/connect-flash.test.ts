@@ -33,7 +33,9 @@ async function serve(
     res.end();
   });
   app.get('/get', (req, res) => {
-    res.json({ info: req.flash('info') });
+    // req.flash<T>: what was queued under the type (stated, not checked).
+    const info: string[] = req.flash<string>('info');
+    res.json({ info });
   });
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     res.status(500).json({ error: (err as { code?: string }).code ?? String(err) });

@@ -197,8 +197,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return this.#flash().add(key, value);
   }
 
-  flashes(key: string): unknown[];
-  flashes(): Record<string, unknown[]>;
+  flashes<T = unknown>(key: string): T[];
+  flashes<T = unknown>(): Record<string, T[]>;
   flashes(key?: string): unknown[] | Record<string, unknown[]> {
     if (key === undefined) return this.#destroyed ? {} : this.#flash().takeAll();
     return this.#destroyed ? [] : this.#flash().take(key);

@@ -100,10 +100,13 @@ export interface Session<D extends object = SessionData> {
   touch(): void;
   /** Queue a one-shot message under key; returns how many now wait there (as connect-flash). */
   flash(key: string, value: unknown): number;
-  /** Read and remove the flash messages under key. */
-  flashes(key: string): unknown[];
+  /**
+   * Read and remove the flash messages under key. `T` is what the app queued there: stated,
+   * not checked (`flashes<string>('info')`).
+   */
+  flashes<T = unknown>(key: string): T[];
   /** Read and remove every flash message, by key (connect-flash's `req.flash()`). */
-  flashes(): Record<string, unknown[]>;
+  flashes<T = unknown>(): Record<string, T[]>;
   /**
    * The Set-Cookie values the response should carry for the current state (what commit()
    * will return), computed synchronously without I/O: for adapters that must set headers

@@ -879,6 +879,23 @@ for (const mode of ['async', 'sync'] as const) {
         expect(third.flashes('error')).toEqual(['oops']);
       });
 
+      it('flashes<T>() types the messages as the app queued them; unknown without T', async () => {
+        const { manager } = setup();
+        const first = await manager.load(undefined);
+        first.flash('info', 'saved');
+        first.flash('error', 'oops');
+        const cookie = cookiePair((await first.commit())[0]);
+
+        const second = await manager.load(cookie);
+        const info: string[] = second.flashes<string>('info');
+        const rest = second.flashes();
+        expect(info).toEqual(['saved']);
+        // @ts-expect-error T defaults to unknown, not any
+        expect(rest satisfies Record<string, string[]>).toEqual({ error: ['oops'] });
+        const none: Record<string, number[]> = second.flashes<number>();
+        expect(none).toEqual({});
+      });
+
       it('flash() returns how many messages of its key are unread, stored ones included', async () => {
         const { manager } = setup();
         const first = await manager.load(undefined);
