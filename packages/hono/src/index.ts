@@ -2,11 +2,12 @@ export type {
   CookieOptions,
   Session,
   SessionData,
+  SessionErrorCode,
   SessionManager,
   SessionManagerOptions,
   Store,
 } from '@fastmmap/session-core';
-export { FastMmapStore, MemoryStore, SessionError } from '@fastmmap/session-core';
+export { FastMmapStore, isSessionError, MemoryStore, SessionError } from '@fastmmap/session-core';
 export type {
   HonoSessionOptions,
   SessionEnv,
