@@ -544,6 +544,23 @@ describe('@fastmmap/express session()', () => {
     expect((await fetch(`${url}/set`, { headers: { cookie } })).status).toBe(200);
   });
 
+  it('a store that cannot serve gives a 503 through the final handler, at load and at commit', async () => {
+    const store = new InstrumentedStore();
+    const app = express();
+    app.use(session({ secret, store }));
+    app.get('/set', (req, res) => {
+      (req.session.data as Data).n = 1;
+      res.json({ ok: true });
+    });
+    const url = await serve(app);
+    const cookie = cookieOf(await fetch(`${url}/set`));
+    await store.close(); // ERR_SESSION_STORE_UNAVAILABLE from here on
+    const atLoad = await fetch(`${url}/set`, { headers: { cookie } });
+    const atCommit = await fetch(`${url}/set`);
+    expect([atLoad.status, atCommit.status]).toEqual([503, 503]);
+    expect(atCommit.headers.getSetCookie()).toEqual([]);
+  });
+
   it('mounted twice, the first middleware wins and commits once', async () => {
     const store = new InstrumentedStore();
     const app = express();

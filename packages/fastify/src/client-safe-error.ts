@@ -1,3 +1,5 @@
+import { SessionError } from '@fastmmap/session-core';
+
 /**
  * Fastify's default error handler sends an error's message to the client, even for a 500, and
  * what fails in a session's load or commit can name internals: a Redis host and port, a cache
@@ -6,7 +8,8 @@
  * the original is the cause, which Fastify's logger prints. The copy keeps the class
  * (`instanceof`, isRedisStoreError) and the own fields (`code`, `redisCode`), but not a
  * `statusCode` or `status` (a store over HTTP reports its upstream's 401 or 404, which is no
- * answer for the client: the reply is a 500) nor a `code` that is free text.
+ * answer for the client: the reply is a 500) nor a `code` that is free text. A SessionError's
+ * own status stays: 503 when the store cannot serve.
  */
 export function clientSafe(err: unknown): unknown {
   if (!(err instanceof Error) || made.has(err)) return err;
@@ -18,6 +21,7 @@ export function clientSafe(err: unknown): unknown {
   const safe = Object.create(Object.getPrototypeOf(err)) as Error;
   Object.assign(safe, err);
   // No promise of a log line: Fastify logs nothing unless its logger is on.
+  const status = err instanceof SessionError ? err.status : undefined;
   const message = codeShown
     ? `session error ${code}`
     : `session error (${NAME_SHAPE.test(err.name) ? err.name : 'Error'})`;
@@ -25,8 +29,8 @@ export function clientSafe(err: unknown): unknown {
     ['message', message],
     ['cause', err],
     ['stack', `${err.name}: ${message}\n    (the original error, with its stack, is the cause)`],
-    ['statusCode', undefined],
-    ['status', undefined],
+    ['statusCode', status],
+    ['status', status],
     ['code', codeShown ? code : undefined],
   ] as const) {
     Object.defineProperty(safe, key, { value, writable: true, configurable: true });

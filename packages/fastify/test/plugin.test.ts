@@ -391,7 +391,7 @@ describe('store failures', () => {
   }
 
   it.each(['get', 'getAndSet'] as const)(
-    'a store whose %s fails: a 500 with the code only; the details go to the log',
+    'a store whose %s is unavailable: a 503 with the code only; the details go to the log',
     async (fail) => {
       let logged = '';
       const stream = {
@@ -410,14 +410,14 @@ describe('store failures', () => {
       const cookie = cookiePair(setCookies(login)[0]!);
       state.failing = fail;
       const res = await app.inject({ method: 'POST', url: '/bump', headers: { cookie } });
-      expect(res.statusCode).toBe(500);
+      expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
       expect(res.body).not.toContain('10.9.8.7');
       expect(logged).toContain(detail);
     },
   );
 
-  it('a failing destroy() in a route (logout, whose tombstone is a store()): the same generic 500; an error handler still sees the class, code and cause', async () => {
+  it('a failing destroy() in a route (logout, whose tombstone is a store()): the same generic 503; an error handler still sees the class, code and cause', async () => {
     const { store, state } = switchableStore();
     const app = await build({ store }, { logger: false });
     const seen: unknown[] = [];
@@ -429,7 +429,7 @@ describe('store failures', () => {
     const cookie = cookiePair(setCookies(login)[0]!);
     state.failing = 'store';
     const res = await app.inject({ method: 'POST', url: '/logout', headers: { cookie } });
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });
     expect(res.body).not.toContain('10.9.8.7');
     // A custom handler, registered on another app: what it is given.

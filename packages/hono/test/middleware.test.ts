@@ -5,7 +5,12 @@ import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { stream } from 'hono/streaming';
 import { describe, expect, it, vi } from 'vitest';
-import { type HonoSessionOptions, type SessionVariables, session } from '../src/index.js';
+import {
+  type HonoSessionOptions,
+  isSessionError,
+  type SessionVariables,
+  session,
+} from '../src/index.js';
 
 const secret = 'a-secret-of-at-least-32-characters!!';
 
@@ -114,6 +119,23 @@ describe('@fastmmap/hono through app.request()', () => {
     expect(errors).toHaveLength(1);
     // The app keeps serving other sessions.
     expect(sessionCookie(await app.request('/login', { method: 'POST' }))).toBeDefined();
+  });
+
+  it('a store that cannot serve reaches app.onError with status 503, at load and at commit', async () => {
+    const store = new MemoryStore();
+    const { app } = build({ store });
+    const statuses: unknown[] = [];
+    // The recipe the README gives: answer with the error's own status.
+    app.onError((err, c) => {
+      statuses.push(isSessionError(err) ? err.status : 'not a SessionError');
+      return c.text('try again', isSessionError(err) ? err.status : 500);
+    });
+    const cookie = pair(sessionCookie(await app.request('/login', { method: 'POST' })));
+    await store.close(); // ERR_SESSION_STORE_UNAVAILABLE from here on
+    const atLoad = await app.request('/me', { headers: { cookie } });
+    const atCommit = await app.request('/login', { method: 'POST' });
+    expect([atLoad.status, atCommit.status]).toEqual([503, 503]);
+    expect(statuses).toEqual([503, 503]);
   });
 
   it("a failed commit drops the handler's answer: body, framing, caching, Location and cookies; CORS and onError's own headers stay", async () => {

@@ -54,6 +54,29 @@ describe('@fastmmap/koa session()', () => {
     expect(errors[0]).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_TOO_LARGE' });
   });
 
+  it("a store that cannot serve gives Koa's 503, at load and at commit", async () => {
+    const app = new Koa();
+    const errors: unknown[] = [];
+    app.on('error', (err) => errors.push(err));
+    const store = new MemoryStore();
+    app.use(session({ secret, store }));
+    app.use((ctx) => {
+      (ctx.session.data as Data).n = 1;
+      ctx.body = { ok: true };
+    });
+    const url = await serve(app);
+    const cookie = sessionCookie(await fetch(url));
+    await store.close(); // ERR_SESSION_STORE_UNAVAILABLE from here on
+    const atLoad = await fetch(url, { headers: { cookie } });
+    const atCommit = await fetch(url);
+    expect([atLoad.status, atCommit.status]).toEqual([503, 503]);
+    expect(await atCommit.text()).toBe('Service Unavailable');
+    expect(errors).toEqual([
+      expect.objectContaining({ code: 'ERR_SESSION_STORE_UNAVAILABLE' }),
+      expect.objectContaining({ code: 'ERR_SESSION_STORE_UNAVAILABLE' }),
+    ]);
+  });
+
   it('commits what a request changed before it threw, when an upstream handler renders a page', async () => {
     const app = new Koa();
     const caught: unknown[] = [];

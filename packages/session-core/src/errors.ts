@@ -15,11 +15,22 @@ export type SessionErrorCode =
 
 export class SessionError extends Error {
   readonly code: SessionErrorCode;
+  /**
+   * The HTTP status for a request this error ends: 503 when the store cannot serve (an outage,
+   * a lock timeout, a closed store: worth a retry), else 500. Express's final handler, Koa and
+   * Fastify answer with it; Hono's `app.onError` can read it. Plain writable fields, as
+   * http-errors makes them: Koa's error handling assigns `err.status`.
+   */
+  status: 500 | 503;
+  /** The same as `status`, under the name Fastify and http-errors also read. */
+  statusCode: 500 | 503;
 
   constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SessionError';
     this.code = code;
+    this.status = code === 'ERR_SESSION_STORE_UNAVAILABLE' ? 503 : 500;
+    this.statusCode = this.status;
   }
 }
 
