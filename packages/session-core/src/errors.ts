@@ -34,6 +34,10 @@ export class SessionError extends Error {
   }
 }
 
-export function isSessionError(err: unknown, code?: SessionErrorCode): err is SessionError {
+/** With a `code`, also narrows `err.code` to it. */
+export function isSessionError<C extends SessionErrorCode = SessionErrorCode>(
+  err: unknown,
+  code?: C,
+): err is SessionError & { readonly code: C } {
   return err instanceof SessionError && (code === undefined || err.code === code);
 }

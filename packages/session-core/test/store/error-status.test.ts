@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FastMmapStore, MemoryStore, SessionError } from '../../src/index.js';
+import { FastMmapStore, isSessionError, MemoryStore, SessionError } from '../../src/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -52,5 +52,13 @@ describe('SessionError status', () => {
     const err = new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'down');
     err.status = 500;
     expect(err.status).toBe(500);
+  });
+
+  it('isSessionError with a code narrows err.code to that code (checked by typecheck:tests)', () => {
+    const err: unknown = new SessionError('ERR_SESSION_DESTROYED', 'gone');
+    if (!isSessionError(err, 'ERR_SESSION_DESTROYED')) throw new Error('not a SessionError');
+    const code: 'ERR_SESSION_DESTROYED' = err.code;
+    expect(code).toBe('ERR_SESSION_DESTROYED');
+    expect(isSessionError(err, 'ERR_SESSION_OPTIONS')).toBe(false);
   });
 });
