@@ -164,6 +164,13 @@ function checkOpenedFile(fd: number, path: string, readOnly: boolean): Stats {
   }
   if ((st.mode & 0o022) !== 0)
     throw unsafe(`${path} is group/world-writable (mode ${(st.mode & 0o777).toString(8)})`);
+  // Its session ids are bearer credentials: an app does not serve from a file every local user
+  // can read (a chmod or a copy made it so; the file is created 0o600 or 0o640). Reading one,
+  // as the CLI does, is allowed, to inspect it.
+  if ((st.mode & 0o004) !== 0 && !readOnly)
+    throw unsafe(
+      `${path} is world-readable (mode ${(st.mode & 0o777).toString(8)}): any local user could read its session ids; chmod o-r it`,
+    );
   if (st.nlink !== 1) throw unsafe(`${path} has ${st.nlink} hard links`);
   return st;
 }

@@ -216,6 +216,15 @@ describe('opening an existing file', () => {
     expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_UNSAFE_FILE');
   });
 
+  it('serves from no world-readable file, but opens one read-only (the CLI inspecting it)', () => {
+    t.open(SMALL).close();
+    chmodSync(t.path, 0o644);
+    expect(codeOf(() => t.open())).toBe('ERR_FASTMMAP_UNSAFE_FILE');
+    t.open({ readOnly: true }).close();
+    chmodSync(t.path, 0o600);
+    t.open().close();
+  });
+
   it('refuses a network filesystem unless allowNetworkFilesystem (statfs faked by a test hook)', () => {
     const run = (allow: boolean) =>
       spawnSync(

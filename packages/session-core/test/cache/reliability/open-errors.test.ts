@@ -186,6 +186,13 @@ for (const mode of [0o660, 0o620, 0o602]) {
     chmodSync(p, mode);
   });
 }
+// Session ids are bearer credentials: no app serves from a file any local user can read.
+for (const mode of [0o604, 0o644]) {
+  refuse(`a ${mode.toString(8)} (world-readable) file`, 'ERR_FASTMMAP_UNSAFE_FILE', (p) => {
+    writeValid(p);
+    chmodSync(p, mode);
+  });
+}
 // Root could open it: the check must be on the owner, not on whether open() works.
 refuse('a file owned by another uid (nobody)', 'ERR_FASTMMAP_UNSAFE_FILE', (p) => {
   writeValid(p);
