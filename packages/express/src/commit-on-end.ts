@@ -5,7 +5,7 @@ import {
   isRepeatedDataRefusal,
   unreachableAfterHeaders,
   unsentCookieNames,
-} from '@fastmmap/session-core';
+} from '@fastmmap/session-core/adapter';
 import { headersSent } from './headers-sent.js';
 import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response.js';
 import { settle } from './holders.js';

@@ -1,11 +1,6 @@
 import './augment.js';
-import {
-  adapterManager,
-  cookieNameOf,
-  type Session,
-  SessionError,
-  type SessionManager,
-} from '@fastmmap/session-core';
+import { type Session, SessionError, type SessionManager } from '@fastmmap/session-core';
+import { adapterManager, cookieNameOf } from '@fastmmap/session-core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { cookieHeader } from './cookie-header.js';
 import { holderOf } from './holders.js';

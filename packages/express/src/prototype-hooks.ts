@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { connectFlash } from '@fastmmap/session-core';
+import { connectFlash } from '@fastmmap/session-core/adapter';
 import {
   commitOnEnd,
   endWithSession,

@@ -4,8 +4,8 @@ import {
   type SessionCookie,
   SessionError,
   type SessionManager,
-  settleWithCallback,
 } from '@fastmmap/session-core';
+import { settleWithCallback } from '@fastmmap/session-core/adapter';
 import type { Request } from 'express';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
 

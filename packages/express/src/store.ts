@@ -1,12 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { SessionError } from '@fastmmap/session-core';
 import {
   assertKnownOptions,
   openJsonCache,
   pickOptions,
-  SessionError,
   sessionStoreError,
-} from '@fastmmap/session-core';
+} from '@fastmmap/session-core/adapter';
 import {
   CACHE_OPTION_KEYS,
   type CacheOptions,

@@ -1,12 +1,12 @@
 import './augment.js';
 import { Stream } from 'node:stream';
+import type { Session } from '@fastmmap/session-core';
 import {
   adapterManager,
   commitNow,
   isRepeatedDataRefusal,
-  type Session,
   sessionGuard,
-} from '@fastmmap/session-core';
+} from '@fastmmap/session-core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientSafe, originalError } from './client-safe-error.js';

@@ -1,11 +1,9 @@
+import { type Session, type SessionData, SessionError } from '@fastmmap/session-core';
 import {
   getSetMembers,
   type NodeCallback,
-  type Session,
-  type SessionData,
-  SessionError,
   settleWithCallback,
-} from '@fastmmap/session-core';
+} from '@fastmmap/session-core/adapter';
 import { clientSafe } from './client-safe-error.js';
 
 /** A node-style callback, as @fastify/session's methods take them. */

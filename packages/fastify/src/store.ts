@@ -1,5 +1,4 @@
 import {
-  assertKnownOptions,
   type Clock,
   FastMmapStore,
   isSessionError,
@@ -7,6 +6,7 @@ import {
   type Store,
   type StoredData,
 } from '@fastmmap/session-core';
+import { assertKnownOptions } from '@fastmmap/session-core/adapter';
 import { clientSafe } from './client-safe-error.js';
 
 type Callback = (err?: Error | null) => void;

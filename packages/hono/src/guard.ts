@@ -1,4 +1,4 @@
-import { sessionGuard } from '@fastmmap/session-core';
+import { sessionGuard } from '@fastmmap/session-core/adapter';
 import { honoSessionMembers } from './session-api.js';
 
 /** The cookie a c.get('session') belongs to, read through its guard (no per-request cost). */

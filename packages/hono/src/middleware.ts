@@ -1,12 +1,10 @@
 import {
-  adapterManager,
-  commitNow,
-  cookieNameOf,
   type SessionData,
   SessionError,
   type SessionManager,
   type SessionManagerOptions,
 } from '@fastmmap/session-core';
+import { adapterManager, commitNow, cookieNameOf } from '@fastmmap/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { guardFor, loadedFor } from './guard.js';
 import { type HonoSession, pendingDelete } from './session-api.js';

@@ -1,4 +1,5 @@
-import { getSetMembers, type Session, type SessionData } from '@fastmmap/session-core';
+import type { Session, SessionData } from '@fastmmap/session-core';
+import { getSetMembers } from '@fastmmap/session-core/adapter';
 
 /**
  * `c.get('session')`: the Session, plus hono-sessions' names for the same things, so code

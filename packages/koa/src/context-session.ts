@@ -1,4 +1,5 @@
-import { connectFlash, type Session, SessionError, sessionGuard } from '@fastmmap/session-core';
+import { type Session, SessionError } from '@fastmmap/session-core';
+import { connectFlash, sessionGuard } from '@fastmmap/session-core/adapter';
 import type { Context } from 'koa';
 import { koaSessionMembers } from './session-api.js';
 

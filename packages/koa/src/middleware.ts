@@ -1,13 +1,11 @@
 import './augment.js';
+import { type Session, SessionError, type SessionManager } from '@fastmmap/session-core';
 import {
   adapterManager,
   commitNow,
   cookieNameOf,
-  type Session,
-  SessionError,
-  type SessionManager,
   unreachableAfterHeaders,
-} from '@fastmmap/session-core';
+} from '@fastmmap/session-core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import {
   attachSession,

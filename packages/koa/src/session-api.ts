@@ -1,9 +1,5 @@
-import {
-  type NodeCallback,
-  type Session,
-  type SessionData,
-  settleWithCallback,
-} from '@fastmmap/session-core';
+import type { Session, SessionData } from '@fastmmap/session-core';
+import { type NodeCallback, settleWithCallback } from '@fastmmap/session-core/adapter';
 
 /**
  * `ctx.session`'s API: the Session's, plus what koa-session 7 has and passport (through

@@ -1,10 +1,10 @@
+import { SessionError } from '@fastmmap/session-core';
 import {
   assertKnownOptions,
   openJsonCache,
   pickOptions,
-  SessionError,
   sessionStoreError,
-} from '@fastmmap/session-core';
+} from '@fastmmap/session-core/adapter';
 import {
   CACHE_OPTION_KEYS,
   type CacheOptions,

@@ -1,4 +1,5 @@
-import { headersSentError, type Session, unsentCookieNames } from '@fastmmap/session-core';
+import type { Session } from '@fastmmap/session-core';
+import { headersSentError, unsentCookieNames } from '@fastmmap/session-core/adapter';
 import type { Context } from 'koa';
 
 /**

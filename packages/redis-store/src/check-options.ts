@@ -1,4 +1,5 @@
-import { assertKnownOptions, SessionError } from '@fastmmap/session-core';
+import { SessionError } from '@fastmmap/session-core';
+import { assertKnownOptions } from '@fastmmap/session-core/adapter';
 import { isClusterClient } from './client.js';
 import { DEFAULTS, OPTION_HINTS, OPTION_KEYS, type RedisStoreOptions } from './options.js';
 import { HEADER_LENGTH } from './record.js';

@@ -1,7 +1,7 @@
 // sessionGuard with dataProperties (koa-session style): the names it gives to data.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { sessionGuard } from '../../src/index.js';
+import { sessionGuard } from '../../src/adapter.js';
 import { managerSetup } from '../helpers.js';
 
 const guard = sessionGuard('ctx.session', { dataProperties: true });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commitNow } from '../../src/adapter.js';
 import {
-  commitNow,
   createSessionManager,
   FastMmapStore,
   MemoryStore,

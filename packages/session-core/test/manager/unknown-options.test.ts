@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { commitNow, sessionGuard } from '../../src/adapter.js';
 import {
   type CookieOptions,
-  commitNow,
   createSessionManager,
   MemoryStore,
   type SessionManagerOptions,
-  sessionGuard,
 } from '../../src/index.js';
 import { SECRET } from '../helpers.js';
 

@@ -1,0 +1,29 @@
+/// <reference types="node" preserve="true" />
+/**
+ * `@fastmmap/session-core/adapter`: what this project's adapter and store packages share.
+ * Not a stable app API (it may change in any minor release): apps and Store authors import
+ * from `@fastmmap/session-core`.
+ */
+// For adapter and store packages, not a stable app API: refuse options nothing reads.
+export { assertKnownOptions, pickOptions } from './known-options.js';
+// For adapter packages, not a stable app API: the manager from their options (shared or own).
+export { type AdapterManager, adapterManager, cookieNameOf } from './manager/adapter-manager.js';
+// For adapter packages, not a stable app API: connect-flash's flash() over a session's messages.
+export { connectFlash } from './manager/connect-flash.js';
+// For adapter packages, not a stable app API: the session with their framework's session API.
+export { getSetMembers } from './manager/get-set-members.js';
+export { type SessionGuardOptions, sessionGuard } from './manager/guarded-session.js';
+// For adapter packages, not a stable app API: node-style callbacks over the session's promises.
+export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
+// For adapter packages, not a stable app API: commit in the call, report a failed commit once.
+export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
+export { commitNow } from './manager/session.js';
+// For adapter packages, not a stable app API: headers sent before the commit (streams, writes).
+export {
+  headersSentError,
+  unreachableAfterHeaders,
+  unsentCookieNames,
+} from './manager/unsent-cookies.js';
+// For store packages over the cache (drop-in stores), not a stable app API: errors, the cache.
+export { mapCacheError, sessionStoreError } from './store/cache-errors.js';
+export { openJsonCache } from './store/open-json-cache.js';
