@@ -1,5 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
-import type { CacheStats, PageStats } from '@fastmmap/session-core/cache';
+import type { CacheSizeSuggestion, CacheStats, PageStats } from '@fastmmap/session-core/cache';
 import { drawFillHistogram, type FillBucket, fillHistogram } from './fill-histogram.js';
 import { formatBytes, formatCount, formatInstant, formatPercent, safeText } from './format.js';
 import type { Style } from './io.js';
@@ -20,6 +20,17 @@ export interface StatsJson extends CacheStats {
   expiredItems?: number;
   /** How many of the unexpired items are tombstones of destroyed sessions. */
   sessionTombstones?: number;
+  /**
+   * After unexpired evictions, the geometry that would have kept those items too (the cache's
+   * `suggestCacheSize`, as in its pressure warning); null when nothing live was evicted.
+   */
+  sizeSuggestion: CacheSizeSuggestion | null;
+}
+
+/** What a report adds to the counters: the item census (`stats` only) and the size advice. */
+export interface StatsExtras {
+  census?: ItemCensus;
+  sizing?: CacheSizeSuggestion | null;
 }
 
 export function meanFill(pages: readonly PageStats[]): number {
@@ -31,7 +42,7 @@ export function hitRatio(hits: number, misses: number): number | null {
   return hits + misses === 0 ? null : hits / (hits + misses);
 }
 
-export function statsJson(stats: CacheStats, census?: ItemCensus): StatsJson {
+export function statsJson(stats: CacheStats, { census, sizing }: StatsExtras = {}): StatsJson {
   return {
     ...stats,
     fill: meanFill(stats.pages),
@@ -40,6 +51,7 @@ export function statsJson(stats: CacheStats, census?: ItemCensus): StatsJson {
     ...(census === undefined
       ? {}
       : { expiredItems: census.expired, sessionTombstones: census.sessionTombstones }),
+    sizeSuggestion: sizing ?? null,
   };
 }
 
@@ -74,7 +86,7 @@ export function renderStats(
   stats: CacheStats,
   style: Style,
   now: number,
-  census?: ItemCensus,
+  { census, sizing }: StatsExtras = {},
 ): string[] {
   const pageArea = stats.numPages * stats.pageSize;
   const ratio = hitRatio(stats.hits, stats.misses);
@@ -124,19 +136,22 @@ export function renderStats(
     ),
   );
 
-  const advice = adviceLines(stats);
+  const advice = adviceLines(stats, sizing ?? null, census?.expired ?? 0);
   if (advice.length > 0) lines.push('', ...advice.map((line) => style('yellow', line)));
   return lines;
 }
 
 /** What the counters ask the operator to do, if anything. */
-export function adviceLines(stats: CacheStats): string[] {
+export function adviceLines(
+  stats: CacheStats,
+  sizing: CacheSizeSuggestion | null,
+  expiredItems = 0,
+): string[] {
   const advice: string[] = [];
-  const pageArea = stats.numPages * stats.pageSize;
   if (stats.evictionsUnexpired > 0) {
     advice.push(
       `! ${formatCount(stats.evictionsUnexpired)} items were evicted before they expired: live data (sessions) lost for lack of room.`,
-      `  Raise cacheSize (now ${formatBytes(pageArea)}), e.g. to ${formatBytes(pageArea * 2)}, or shorten the expiry.`,
+      ...raiseLines(stats, sizing, expiredItems),
     );
   }
   if (stats.repairedPages > 0) {
@@ -156,4 +171,33 @@ export function adviceLines(stats: CacheStats): string[] {
     );
   }
   return advice;
+}
+
+/** How much room to give, and why: the same figure as the apps' pressure warning. */
+function raiseLines(
+  stats: CacheStats,
+  sizing: CacheSizeSuggestion | null,
+  expiredItems: number,
+): string[] {
+  const now = formatBytes(stats.numPages * stats.pageSize);
+  if (sizing === null) return [`  Raise cacheSize (now ${now}), or shorten the expiry.`];
+  const pageSize =
+    sizing.pageSize === stats.pageSize
+      ? ''
+      : ` with pageSize ${formatBytes(sizing.pageSize)} (now ${formatBytes(stats.pageSize)}, which holds too few of these items to fill evenly)`;
+  const lines = [
+    `  Raise cacheSize (now ${now}) to ${formatBytes(sizing.cacheSize)} (${sizing.cacheSize} bytes)${pageSize}, or shorten the expiry.`,
+  ];
+  if (sizing.bytesPerItem !== null) {
+    const kept = formatCount(stats.items - expiredItems);
+    lines.push(
+      `  That is room for ${formatCount(sizing.items)} items (${kept} kept, ${formatCount(stats.evictionsUnexpired)} evicted) of ${formatBytes(Math.round(sizing.bytesPerItem))}, on pages that fill unevenly, plus a quarter to grow.`,
+    );
+  }
+  if (sizing.capped) {
+    lines.push(
+      '  That is the largest file the format allows (below 2 GiB): shorten the expiry too.',
+    );
+  }
+  return lines;
 }

@@ -60,6 +60,7 @@ describe('fastmmap stats', () => {
         'fillHistogram',
         'expiredItems',
         'sessionTombstones',
+        'sizeSuggestion',
       ].sort(),
     );
   });
@@ -90,8 +91,10 @@ describe('fastmmap stats', () => {
     expect(human.stdout).toContain(
       `! ${overfull.stats.evictionsUnexpired} items were evicted before they expired`,
     );
-    expect(human.stdout).toContain('Raise cacheSize (now 4 KiB), e.g. to 8 KiB');
     const out = JSON.parse((await runCli(['stats', overfull.path, '--json'])).stdout);
+    expect(human.stdout).toContain(
+      `Raise cacheSize (now 4 KiB) to ${out.sizeSuggestion.cacheSize / 1024} KiB (${out.sizeSuggestion.cacheSize} bytes)`,
+    );
     expect(out.evictionsUnexpired).toBe(overfull.stats.evictionsUnexpired);
     expect(out.fillHistogram.reduce((s: number, b: { pages: number }) => s + b.pages, 0)).toBe(1);
   });

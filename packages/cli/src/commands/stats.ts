@@ -5,6 +5,7 @@ import { styleFor, writeLine } from '../io.js';
 import { itemCensus } from '../item-census.js';
 import { formatJson } from '../json-output.js';
 import { withCache } from '../open-cache.js';
+import { loadSizeAdvisor } from '../size-advice.js';
 import { renderStats, statsJson } from '../stats-report.js';
 
 const name = 'stats';
@@ -21,7 +22,9 @@ export const statsCommand: Command = {
       'the file by every process that uses it. Of the items, says how many are expired (apps\n' +
       'remove those when they need the room, purge at once; keys does not list them) and how\n' +
       'many are tombstones that destroyed sessions leave for a few minutes. With --json these\n' +
-      'are expiredItems and sessionTombstones. Opens the file read-only.',
+      'are expiredItems and sessionTombstones. After evictions of unexpired items, says what\n' +
+      "cacheSize would have kept them (the figure of the apps' pressure warning; sizeSuggestion\n" +
+      'in --json). Opens the file read-only.',
     options: [jsonOption],
     examples: [
       'fastmmap stats /tmp/fastmmap-1000/shop.v2.fmcache',
@@ -45,10 +48,11 @@ export const statsCommand: Command = {
       }),
       { includeExpired: true },
     );
+    const sizing = (await loadSizeAdvisor())(stats, census.expired);
     if (values.json) {
-      writeLine(io.stdout, formatJson(statsJson(stats, census)));
+      writeLine(io.stdout, formatJson(statsJson(stats, { census, sizing })));
     } else {
-      for (const line of renderStats(stats, styleFor(io.stdout), now, census))
+      for (const line of renderStats(stats, styleFor(io.stdout), now, { census, sizing }))
         writeLine(io.stdout, line);
     }
     return ExitCode.ok;

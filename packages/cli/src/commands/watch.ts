@@ -7,6 +7,7 @@ import { formatPercent, formatRate } from '../format.js';
 import { type CliIo, type Style, styleFor } from '../io.js';
 import { formatJson } from '../json-output.js';
 import { openCacheFile } from '../open-cache.js';
+import { loadSizeAdvisor, type SizeAdvisor } from '../size-advice.js';
 import { hitRatio, renderStats, statsJson } from '../stats-report.js';
 
 const name = 'watch';
@@ -95,6 +96,7 @@ export const watchCommand: Command = {
     const [file] = expectPositionals(name, positionals, ['FILE']);
     const interval = integerOption(name, 'interval', values.interval, { min: 100, fallback: 1000 });
     const { cache, pathNow } = await openCacheFile(file!, 'read');
+    const sizeAdvisor = await loadSizeAdvisor();
     return watchLoop(
       () => {
         checkStillNamed(cache.path, pathNow());
@@ -104,6 +106,7 @@ export const watchCommand: Command = {
         interval,
         json: values.json === true,
         io,
+        sizeAdvisor,
       },
     ).finally(() => cache.close());
   },
@@ -113,11 +116,12 @@ interface WatchOptions {
   interval: number;
   json: boolean;
   io: CliIo;
+  sizeAdvisor: SizeAdvisor;
 }
 
 function watchLoop(
   readStats: () => CacheStats,
-  { interval, json, io }: WatchOptions,
+  { interval, json, io, sizeAdvisor }: WatchOptions,
 ): Promise<number> {
   const style = styleFor(io.stdout);
   const redraw = io.stdout.isTTY === true && !json;
@@ -129,8 +133,9 @@ function watchLoop(
     const seconds = previous ? (at - previous.at) / 1000 : interval / 1000;
     const rates = previous && seconds > 0 ? ratesBetween(previous.stats, stats, seconds) : null;
     previous = { stats, at };
+    const sizing = sizeAdvisor(stats);
     if (json) {
-      const { pages: _pages, ...withoutPages } = statsJson(stats);
+      const { pages: _pages, ...withoutPages } = statsJson(stats, { sizing });
       io.stdout.write(
         `${formatJson({ time: new Date(at).toISOString(), stats: withoutPages, rates }, { compact: true })}\n`,
       );
@@ -142,7 +147,7 @@ function watchLoop(
         `fastmmap watch · every ${interval} ms · Ctrl-C to quit · ${new Date(at).toISOString()}`,
       ),
       '',
-      ...renderStats(stats, style, at),
+      ...renderStats(stats, style, at, { sizing }),
       '',
       ...rateLines(rates, seconds, style),
     ];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,42 @@ export function overfullFixture(): Fixture & { pressure: PressureInfo[] } {
   for (let i = 0; i < 100; i++) cache.set(`k${i}`, 'v'.repeat(200), { ttl: 0 });
   now += 60_000; // the pressure interval ends: the next write reports it
   cache.set('k100', 'v'.repeat(200), { ttl: 0 });
+  return { ...finish(dir, path, cache), pressure };
+}
+
+/** The `sess:<id>` key of login i: ids as the manager makes them, the same in every run. */
+export const loginKey = (i: number) =>
+  `sess:${createHash('sha256').update(String(i)).digest('base64url')}`;
+
+/**
+ * `count` users log in (one session each, for an hour) on a cache of `geometry`, pressure
+ * reports collected: the operations trial had 5,000 on 256 KiB (16 KiB pages).
+ */
+export function loginsFixture(
+  count: number,
+  geometry: { pageSize: number; cacheSize?: number; numPages?: number },
+): Fixture & { pressure: PressureInfo[] } {
+  const dir = tempDir();
+  const path = join(dir, 'logins.fmcache');
+  const pressure: PressureInfo[] = [];
+  let now = Date.now();
+  const cache = FastMmapCache.open({
+    path,
+    ...geometry,
+    clock: () => now,
+    pressure: { onPressure: (info) => pressure.push(info) },
+  });
+  for (let i = 0; i < count; i++) {
+    const session = { userId: i, name: `user${i}`, roles: ['member'], loginAt };
+    cache.set(
+      loginKey(i),
+      { ...session, __fastmmap: { created: now, touched: now } },
+      { ttl: HOUR },
+    );
+  }
+  now += 60_000; // the pressure interval ends: the next write reports it
+  cache.set('probe', 'x', { ttl: HOUR });
+  cache.delete('probe');
   return { ...finish(dir, path, cache), pressure };
 }
 

@@ -166,9 +166,11 @@ export class FastMmapCache<V = unknown> {
       this.pressure = new PressureMonitor(options.pressure, o.path, {
         evictionsUnexpired: () => sumCounter(store, h.numPages, (c) => c.evictionsUnexpired),
         usage: () => ({
-          items: sumCounter(store, h.numPages, (c) => c.items),
-          cacheSize: h.numPages * h.pageSize,
           pageSize: h.pageSize,
+          numPages: h.numPages,
+          lockStripes: h.stripes,
+          items: sumCounter(store, h.numPages, (c) => c.items),
+          bytesUsed: sumCounter(store, h.numPages, (c) => c.bytesUsed),
         }),
       });
       if (o.initFile) this.clear();

@@ -14,6 +14,8 @@ export { type FileIdentity, type PathState, pathState } from './file-identity.js
 export { resealHeader } from './header.js';
 export { CACHE_OPTION_KEYS } from './options.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
+// One sizing computation for the pressure warning and the CLI's advice.
+export { type CacheSizeSuggestion, type SizingFacts, suggestCacheSize } from './sizing.js';
 export type {
   CacheOptions,
   CacheStats,

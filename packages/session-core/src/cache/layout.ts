@@ -120,6 +120,8 @@ export const MAX_KEY_BYTES = 1024;
 /** Files stay below 2 GiB: @riaskov/mmap-io passes sizes and offsets as int32. */
 export const MAX_FILE_SIZE = 2 ** 31 - 1;
 
+/** Pages are 4 KiB to 16 MiB, a multiple of 4 KiB. */
+export const MAX_PAGE_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_PAGE_SIZE = 65536;
 export const DEFAULT_NUM_PAGES = 89;
 export const DEFAULT_STRIPES = 16;

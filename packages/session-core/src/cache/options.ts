@@ -1,6 +1,12 @@
 import { FastMmapError } from './errors.js';
 import type { Geometry } from './file.js';
-import { DEFAULT_NUM_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_STRIPES, MAX_STRIPES } from './layout.js';
+import {
+  DEFAULT_NUM_PAGES,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_STRIPES,
+  MAX_PAGE_SIZE,
+  MAX_STRIPES,
+} from './layout.js';
 import { defaultCachePath } from './paths.js';
 import { checkPressureOptions } from './pressure.js';
 import type { CacheOptions, Clock } from './types.js';
@@ -24,7 +30,6 @@ export interface ResolvedOptions {
   allowNetworkFilesystem: boolean;
 }
 
-const MAX_PAGE_SIZE = 16 * 1024 * 1024;
 /** About 4,000 sessions of 1 KiB: the active ones of a busy server. */
 const DEFAULT_DECODE_CACHE = 4 * 1024 * 1024;
 

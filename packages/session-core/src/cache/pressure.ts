@@ -1,11 +1,16 @@
 import { FastMmapError } from './errors.js';
+import { type SizingFacts, suggestCacheSize } from './sizing.js';
 import type { PressureInfo, PressureOptions } from './types.js';
 
 const DEFAULT_INTERVAL_MS = 60_000;
 
 function defaultOnPressure(info: PressureInfo): void {
+  const pageSize =
+    info.suggestedPageSize !== info.pageSize
+      ? `, with pageSize ${info.suggestedPageSize} (now ${info.pageSize}: a page holds too few of these items to fill evenly)`
+      : '';
   process.emitWarning(
-    `fastmmap cache ${info.path} evicted ${info.evictedUnexpired} unexpired items in ${info.intervalMs} ms: it is too small for its working set (sessions are being lost). Raise cacheSize from ${info.cacheSize} to about ${info.suggestedCacheSize} bytes.`,
+    `fastmmap cache ${info.path} evicted ${info.evictedUnexpired} unexpired items in ${info.intervalMs} ms: it is too small for its working set (sessions are being lost). Raise cacheSize from ${info.cacheSize} to about ${info.suggestedCacheSize} bytes${pageSize}.`,
     { type: 'FastMmapPressureWarning', code: 'FASTMMAP_PRESSURE' },
   );
 }
@@ -39,8 +44,8 @@ export function checkPressureOptions(options: PressureOptions | undefined): {
 export interface PressureSource {
   /** Unexpired evictions so far, all processes (monotonic). */
   evictionsUnexpired(): number;
-  /** Live items and the page-area size now. */
-  usage(): { items: number; cacheSize: number; pageSize: number };
+  /** The file's geometry and items now (its evictions are the window's, given by the monitor). */
+  usage(): Omit<SizingFacts, 'evictedUnexpired'>;
 }
 
 /**
@@ -82,15 +87,16 @@ export class PressureMonitor {
 
   private judge(evicted: number, spanMs: number): void {
     if (evicted <= this.max) return;
-    const { items, cacheSize, pageSize } = this.source.usage();
-    // Room for what is kept plus what was pushed out in the window, with a quarter spare.
-    const factor = ((items + evicted) / Math.max(1, items)) * 1.25;
-    const suggested = Math.ceil((cacheSize * factor) / pageSize) * pageSize;
+    const usage = this.source.usage();
+    // Room for what is kept plus what was pushed out in the window: the CLI's computation.
+    const suggested = suggestCacheSize({ ...usage, evictedUnexpired: evicted });
     this.onPressure({
       evictedUnexpired: evicted,
       intervalMs: spanMs,
-      cacheSize,
-      suggestedCacheSize: suggested,
+      cacheSize: usage.numPages * usage.pageSize,
+      pageSize: usage.pageSize,
+      suggestedCacheSize: suggested.cacheSize,
+      suggestedPageSize: suggested.pageSize,
       path: this.path,
     });
   }

@@ -25,10 +25,20 @@ export interface PressureInfo {
    * the interval ends, which is also when onPressure is called).
    */
   intervalMs: number;
-  /** The current total size of the file in bytes. */
+  /** The current size of the page area in bytes (`numPages * pageSize`). */
   cacheSize: number;
-  /** A `cacheSize` estimated to hold the evicted items too. */
+  /** The file's page size. */
+  pageSize: number;
+  /**
+   * A `cacheSize` estimated to hold the evicted items too, with headroom (`suggestCacheSize`,
+   * which the CLI's `stats` advice uses as well).
+   */
   suggestedCacheSize: number;
+  /**
+   * The page size to use with it: the file's, or a larger one when a page holds too few items
+   * to fill evenly (fewer than 32).
+   */
+  suggestedPageSize: number;
   path: string;
 }
 

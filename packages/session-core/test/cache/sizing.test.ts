@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type CacheOptions,
+  type CacheStats,
+  type PressureInfo,
+  suggestCacheSize,
+} from '../../src/cache/index.js';
+import { manualClock, scratchDir } from './helpers.js';
+
+// An operations trial: 5,000 logins on a 256 KiB cache. Doubling it (the CLI's old advice)
+// still evicted 2,210 of them, and the pressure warning's figure (room for kept + evicted plus
+// a quarter, from the mean fill) evicted a few: pages fill unevenly.
+
+let t: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+const HOUR = 3_600_000;
+/** Session ids as the manager makes them (43 base64url chars), the same in every run. */
+const sessionKey = (i: number) =>
+  `sess:${createHash('sha256').update(String(i)).digest('base64url')}`;
+const session = (i: number, pad: number) => ({
+  userId: i,
+  name: `user${i}`,
+  pad: 'x'.repeat(pad + (i % 7) * 10),
+  __fastmmap: { created: 1_767_225_600_000, touched: 1_767_225_600_000, cookieAt: 0 },
+});
+
+/** Logs `count` users in on a new cache of `geometry`; its stats and pressure reports after. */
+function logIn(count: number, pad: number, geometry: CacheOptions) {
+  const clock = manualClock();
+  const reports: PressureInfo[] = [];
+  const cache = t.open({
+    ...geometry,
+    path: `${t.dir}/${Math.random().toString(36).slice(2)}.fmc`,
+    clock: clock.fn,
+    pressure: { onPressure: (info) => reports.push(info) },
+  });
+  for (let i = 0; i < count; i++) cache.set(sessionKey(i), session(i, pad), { ttl: HOUR });
+  clock.advance(60_000); // the pressure window ends: the next write reports it
+  cache.set('after', 'x', { ttl: HOUR });
+  cache.delete('after');
+  const stats = cache.stats();
+  cache.close();
+  return { stats, reports };
+}
+
+const factsOf = (stats: CacheStats) => ({
+  pageSize: stats.pageSize,
+  numPages: stats.numPages,
+  lockStripes: stats.lockStripes,
+  items: stats.items,
+  bytesUsed: stats.bytesUsed,
+  evictedUnexpired: stats.evictionsUnexpired,
+});
+
+describe('suggestCacheSize', () => {
+  it.each([
+    ['16 KiB pages (the trial)', 5_000, 60, 16_384],
+    ['64 KiB pages', 5_000, 60, 65_536],
+    ['4 KiB pages', 5_000, 60, 4_096],
+    ['1 KiB sessions', 3_000, 1_000, 65_536],
+  ])('gives room for every login on %s', (_, count, pad, pageSize) => {
+    const { stats } = logIn(count, pad, { pageSize, cacheSize: 256 * 1024 });
+    expect(stats.evictionsUnexpired).toBeGreaterThan(count / 2);
+    const suggestion = suggestCacheSize(factsOf(stats));
+    expect(suggestion).toMatchObject({ items: count, capped: false });
+    expect(suggestion.cacheSize).toBe(suggestion.numPages * suggestion.pageSize);
+    const again = logIn(count, pad, {
+      pageSize: suggestion.pageSize,
+      numPages: suggestion.numPages,
+    });
+    expect(again.stats.evictionsUnexpired).toBe(0);
+    expect(again.stats.items).toBe(count);
+    // With headroom, but not wasteful: the pages end up less than 3/4 full on average.
+    expect(again.stats.bytesUsed / suggestion.cacheSize).toBeLessThan(0.75);
+  });
+
+  it('takes larger pages when a page holds a handful of items (they fill too unevenly)', () => {
+    const { stats } = logIn(2_000, 1_200, { pageSize: 4_096, cacheSize: 64 * 1024 });
+    const suggestion = suggestCacheSize(factsOf(stats));
+    expect(suggestion.pageSize).toBeGreaterThanOrEqual(65_536);
+    const again = logIn(2_000, 1_200, {
+      pageSize: suggestion.pageSize,
+      numPages: suggestion.numPages,
+    });
+    expect(again.stats.evictionsUnexpired).toBe(0);
+  });
+
+  it('never suggests the size that evicted, and stays below the 2 GiB file limit', () => {
+    const base = { pageSize: 65_536, numPages: 100, lockStripes: 16 };
+    const few = suggestCacheSize({ ...base, items: 10, bytesUsed: 2_000, evictedUnexpired: 1 });
+    expect(few.numPages).toBe(101);
+    const huge = suggestCacheSize({
+      ...base,
+      items: 10_000,
+      bytesUsed: 10_000_000,
+      evictedUnexpired: 10_000_000,
+    });
+    expect(huge.capped).toBe(true);
+    expect(12_288 + (huge.numPages + 16) * huge.pageSize).toBeLessThan(2 ** 31);
+    // Nothing left to measure (cleared after the evictions): twice the room.
+    const empty = suggestCacheSize({ ...base, items: 0, bytesUsed: 0, evictedUnexpired: 50 });
+    expect(empty).toMatchObject({ numPages: 200, pageSize: 65_536, bytesPerItem: null });
+  });
+
+  it('leaves expired items out of the room needed', () => {
+    const facts = { pageSize: 65_536, numPages: 4, lockStripes: 4, bytesUsed: 500_000 };
+    const all = suggestCacheSize({ ...facts, items: 2_000, evictedUnexpired: 3_000 });
+    const live = suggestCacheSize({
+      ...facts,
+      items: 2_000,
+      liveItems: 500,
+      evictedUnexpired: 3_000,
+    });
+    expect(live.items).toBe(3_500);
+    expect(live.cacheSize).toBeLessThan(all.cacheSize);
+  });
+});
+
+describe('the pressure warning', () => {
+  it('suggests what suggestCacheSize does, and following it keeps every login', () => {
+    const { stats, reports } = logIn(5_000, 60, { pageSize: 16_384, cacheSize: 256 * 1024 });
+    expect(reports).toHaveLength(1);
+    const [report] = reports;
+    const suggestion = suggestCacheSize(factsOf(stats));
+    expect(report).toMatchObject({
+      evictedUnexpired: stats.evictionsUnexpired,
+      cacheSize: 256 * 1024,
+      pageSize: 16_384,
+      suggestedCacheSize: suggestion.cacheSize,
+      suggestedPageSize: suggestion.pageSize,
+    });
+    const again = logIn(5_000, 60, {
+      pageSize: report!.suggestedPageSize,
+      cacheSize: report!.suggestedCacheSize,
+    });
+    expect(again.stats.evictionsUnexpired).toBe(0);
+  });
+});
