@@ -13,6 +13,12 @@ export const ExitCode = {
   verifyFailed: 5,
   /** `copy` made the new file but left items out: too large for its pages, or no room. */
   copyIncomplete: 6,
+  /**
+   * `verify` found a page lock kept by one holder through every look (a stopped, frozen or
+   * stuck process): the apps' writes to its pages wait, then fail. Comes before 5: purge needs
+   * the lock too.
+   */
+  lockHeld: 7,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

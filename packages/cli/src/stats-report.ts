@@ -4,6 +4,8 @@ import { drawFillHistogram, type FillBucket, fillHistogram } from './fill-histog
 import { formatBytes, formatCount, formatInstant, formatPercent, safeText } from './format.js';
 import type { Style } from './io.js';
 import type { ItemCensus } from './item-census.js';
+import { heldLockLines } from './lock-advice.js';
+import type { HeldLockReport } from './lock-report.js';
 
 /** What `stats --json` prints: the cache's own `CacheStats` plus a few derived figures. */
 export interface StatsJson extends CacheStats {
@@ -25,12 +27,18 @@ export interface StatsJson extends CacheStats {
    * `suggestCacheSize`, as in its pressure warning); null when nothing live was evicted.
    */
   sizeSuggestion: CacheSizeSuggestion | null;
+  /**
+   * Page locks one holder kept through a short watch, and who holds them (`stats` only: watch
+   * does not sample the locks).
+   */
+  heldLocks?: HeldLockReport[];
 }
 
 /** What a report adds to the counters: the item census (`stats` only) and the size advice. */
 export interface StatsExtras {
   census?: ItemCensus;
   sizing?: CacheSizeSuggestion | null;
+  heldLocks?: HeldLockReport[];
 }
 
 export function meanFill(pages: readonly PageStats[]): number {
@@ -42,7 +50,10 @@ export function hitRatio(hits: number, misses: number): number | null {
   return hits + misses === 0 ? null : hits / (hits + misses);
 }
 
-export function statsJson(stats: CacheStats, { census, sizing }: StatsExtras = {}): StatsJson {
+export function statsJson(
+  stats: CacheStats,
+  { census, sizing, heldLocks }: StatsExtras = {},
+): StatsJson {
   return {
     ...stats,
     fill: meanFill(stats.pages),
@@ -52,6 +63,7 @@ export function statsJson(stats: CacheStats, { census, sizing }: StatsExtras = {
       ? {}
       : { expiredItems: census.expired, sessionTombstones: census.sessionTombstones }),
     sizeSuggestion: sizing ?? null,
+    ...(heldLocks === undefined ? {} : { heldLocks }),
   };
 }
 
@@ -86,7 +98,7 @@ export function renderStats(
   stats: CacheStats,
   style: Style,
   now: number,
-  { census, sizing }: StatsExtras = {},
+  { census, sizing, heldLocks = [] }: StatsExtras = {},
 ): string[] {
   const pageArea = stats.numPages * stats.pageSize;
   const ratio = hitRatio(stats.hits, stats.misses);
@@ -136,7 +148,11 @@ export function renderStats(
     ),
   );
 
-  const advice = adviceLines(stats, sizing ?? null, census?.expired ?? 0);
+  // A held lock first: the apps fail now, whatever else the counters say.
+  const advice = [
+    ...heldLocks.flatMap((report) => heldLockLines(report, stats.numPages)),
+    ...adviceLines(stats, sizing ?? null, census?.expired ?? 0),
+  ];
   if (advice.length > 0) lines.push('', ...advice.map((line) => style('yellow', line)));
   return lines;
 }

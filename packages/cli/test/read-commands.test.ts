@@ -48,6 +48,7 @@ describe('fastmmap stats', () => {
     expect(out.pageSize).toBe(8192);
     expect(out.hitRatio).toBeCloseTo(scalars.hits / (scalars.hits + scalars.misses));
     expect(out.sessionTombstones).toBe(0);
+    expect(out.heldLocks).toEqual([]); // no process keeps a page lock
     expect(out.expiredItems).toBe(2); // old:1 and old:2, still counted in items
     expect(out.fill).toBeCloseTo(pages.reduce((s, p) => s + p.fill, 0) / pages.length);
     expect(out.fillHistogram).toHaveLength(10);
@@ -61,6 +62,7 @@ describe('fastmmap stats', () => {
         'expiredItems',
         'sessionTombstones',
         'sizeSuggestion',
+        'heldLocks',
       ].sort(),
     );
   });

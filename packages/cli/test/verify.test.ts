@@ -21,6 +21,7 @@ describe('fastmmap verify', () => {
       badRecords: 0,
       tornPages: 0,
       badPages: 0,
+      heldLocks: [],
     });
   });
 

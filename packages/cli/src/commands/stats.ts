@@ -4,6 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import { styleFor, writeLine } from '../io.js';
 import { itemCensus } from '../item-census.js';
 import { formatJson } from '../json-output.js';
+import { heldLockReports } from '../lock-report.js';
 import { withCache } from '../open-cache.js';
 import { loadSizeAdvisor } from '../size-advice.js';
 import { renderStats, statsJson } from '../stats-report.js';
@@ -24,7 +25,9 @@ export const statsCommand: Command = {
       'many are tombstones that destroyed sessions leave for a few minutes. With --json these\n' +
       'are expiredItems and sessionTombstones. After evictions of unexpired items, says what\n' +
       "cacheSize would have kept them (the figure of the apps' pressure warning; sizeSuggestion\n" +
-      'in --json). Opens the file read-only.',
+      'in --json). Reports a page lock that one process keeps (stopped, frozen, stuck), which\n' +
+      "makes the apps' writes to its pages wait and fail, with that process and what to do\n" +
+      '(heldLocks in --json). Opens the file read-only.',
     options: [jsonOption],
     examples: [
       'fastmmap stats /tmp/fastmmap-1000/shop.v2.fmcache',
@@ -39,20 +42,22 @@ export const statsCommand: Command = {
     }
     const [file] = expectPositionals(name, positionals, ['FILE']);
     const now = Date.now();
-    const { stats, census } = await withCache(
+    const { stats, census, heldLocks } = await withCache(
       file!,
       'read',
       async (cache, codec) => ({
         stats: cache.stats(),
         census: await itemCensus(cache, codec, now),
+        heldLocks: await heldLockReports(cache, cache.path),
       }),
       { includeExpired: true },
     );
     const sizing = (await loadSizeAdvisor())(stats, census.expired);
     if (values.json) {
-      writeLine(io.stdout, formatJson(statsJson(stats, { census, sizing })));
+      writeLine(io.stdout, formatJson(statsJson(stats, { census, sizing, heldLocks })));
     } else {
-      for (const line of renderStats(stats, styleFor(io.stdout), now, { census, sizing }))
+      const extras = { census, sizing, heldLocks };
+      for (const line of renderStats(stats, styleFor(io.stdout), now, extras))
         writeLine(io.stdout, line);
     }
     return ExitCode.ok;

@@ -8,6 +8,7 @@ import { openCacheFile } from './file.js';
 import { FileUpkeep } from './file-upkeep.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
+import { type HeldLock, readHeldLocks } from './held-locks.js';
 import {
   MAX_KEY_BYTES,
   maxRecordSize,
@@ -483,6 +484,19 @@ export class FastMmapCache<V = unknown> {
     this.enter();
     return verifyReport(this.numPages, (page) =>
       this.onPage(page, () => checkPage(this.store, page)),
+    );
+  }
+
+  /**
+   * One look at the page locks, taking none (a read-only instance can): the stripes whose
+   * mutex names a holder thread now. A lock is held for microseconds, so a tool (the CLI)
+   * reports only a holder seen on looks some tens of ms apart with no write in between.
+   */
+  heldLocks(): HeldLock[] {
+    this.enter();
+    const store = this.store;
+    return readHeldLocks(store.i32, this.stripes, this.numPages, (page) =>
+      store.genIndex(store.base(page)),
     );
   }
 

@@ -12,6 +12,7 @@ export { FastMmapError, type FastMmapErrorCode, isFastMmapError } from './errors
 export { type FileIdentity, type PathState, pathState } from './file-identity.js';
 // For the CLI's copy --salvage: a copy of a file whose header checksum alone is wrong.
 export { resealHeader } from './header.js';
+export type { HeldLock } from './held-locks.js';
 export { CACHE_OPTION_KEYS } from './options.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
 // One sizing computation for the pressure warning and the CLI's advice.

@@ -180,9 +180,10 @@ export class StripeLocks {
         waited < this.timeoutMs
           ? `, and not since an earlier wait of ${this.timeoutMs} ms timed out: its holder looks stopped (SIGSTOP, a debugger), so this process no longer waits long for it`
           : ' (a process holding it may be stopped or stuck)';
+      // The operator's next step: the CLI reads the holder's thread id from the lock.
       return new FastMmapError(
         'ERR_FASTMMAP_LOCK_TIMEOUT',
-        `lock stripe ${stripe} not granted within ${waited} ms${since}`,
+        `lock stripe ${stripe} not granted within ${waited} ms${since}; \`fastmmap verify ${this.cachePath}\` (@fastmmap/cli) names the process that holds it`,
       );
     }
     // A mutex this process cannot use: damaged, or not made by this format.
