@@ -16,7 +16,7 @@ export {
 export { describeKillUnderLoad } from './kill-under-load.js';
 export { expectLoginRotatesId, type LoginGo } from './login-flow.js';
 export { type FlowReply, type FlowRequest, loginFlowClient } from './login-flow-client.js';
-export { propertyDocs } from './property-docs.js';
+export { expectStoreOptionDocs, propertyDocs } from './property-docs.js';
 export type { StoreKind } from './stores.js';
 export { thrownBy } from './thrown.js';
 export { typeErrors } from './type-errors.js';

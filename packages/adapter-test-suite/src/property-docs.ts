@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import ts from 'typescript';
+import { expect } from 'vitest';
 
 /**
  * The doc comment of each property of the type `typeName` exported by `specifier` (resolved
@@ -41,4 +42,21 @@ export function propertyDocs(
       .getProperties()
       .map((p) => [p.name, ts.displayPartsToString(p.getDocumentationComment(checker))]),
   );
+}
+
+/**
+ * The drop-in stores' options docs (`specifier`'s `typeName`): the stores' own defaults and
+ * error codes, never the cache's (Default 89 pages, ERR_FASTMMAP_*), which they override.
+ */
+export function expectStoreOptionDocs(specifier: string, typeName: string, fromDir: string): void {
+  const docs = propertyDocs(specifier, typeName, fromDir);
+  expect(docs.numPages).toMatch(/Default 512 /);
+  expect(docs.cacheSize).toMatch(/Default 512 pages/);
+  expect(docs.pageSize).toMatch(/Default 65536/);
+  // Cache errors reach the app as SessionErrors.
+  expect(docs.lockTimeout).toMatch(/ERR_SESSION_STORE_UNAVAILABLE/);
+  expect(docs.clock).toMatch(/Default `Date.now`/);
+  for (const [name, doc] of Object.entries(docs)) {
+    expect(doc, name).not.toMatch(/Default 89|ERR_FASTMMAP_/);
+  }
 }

@@ -526,8 +526,8 @@ describe('@fastmmap/express session()', () => {
     });
   });
 
-  it('a store that throws on load gives a 500 without the secret', async () => {
-    const store = new InstrumentedStore();
+  /** An app whose GET /set writes the session; its URL and the cookie of a first session. */
+  async function writerApp(store: InstrumentedStore): Promise<{ url: string; cookie: string }> {
     const app = express();
     app.use(session({ secret, store }));
     app.get('/set', (req, res) => {
@@ -535,7 +535,12 @@ describe('@fastmmap/express session()', () => {
       res.json({ ok: true });
     });
     const url = await serve(app);
-    const cookie = cookieOf(await fetch(`${url}/set`));
+    return { url, cookie: cookieOf(await fetch(`${url}/set`)) };
+  }
+
+  it('a store that throws on load gives a 500 without the secret', async () => {
+    const store = new InstrumentedStore();
+    const { url, cookie } = await writerApp(store);
     store.failGet = true;
     const res = await fetch(`${url}/set`, { headers: { cookie } });
     expect(res.status).toBe(500);
@@ -546,14 +551,7 @@ describe('@fastmmap/express session()', () => {
 
   it('a store that cannot serve gives a 503 through the final handler, at load and at commit', async () => {
     const store = new InstrumentedStore();
-    const app = express();
-    app.use(session({ secret, store }));
-    app.get('/set', (req, res) => {
-      (req.session.data as Data).n = 1;
-      res.json({ ok: true });
-    });
-    const url = await serve(app);
-    const cookie = cookieOf(await fetch(`${url}/set`));
+    const { url, cookie } = await writerApp(store);
     await store.close(); // ERR_SESSION_STORE_UNAVAILABLE from here on
     const atLoad = await fetch(`${url}/set`, { headers: { cookie } });
     const atCommit = await fetch(`${url}/set`);
