@@ -1,6 +1,6 @@
 import type { Decoder } from 'cbor-x';
 import { CliError } from './errors.js';
-import { safeText } from './format.js';
+import { escapeControls, safeText } from './format.js';
 
 export const codecNames = ['cbor', 'json', 'raw'] as const;
 export type CodecName = (typeof codecNames)[number];
@@ -44,7 +44,7 @@ export async function decodeValue(
     const reason = safeText(err instanceof Error ? err.message : String(err));
     const others = codecNames.filter((name) => name !== codec).map((name) => `--codec ${name}`);
     throw new CliError(
-      `cannot decode the value of ${JSON.stringify(key)} as ${codec}: ${reason} (try ${others.join(' or ')})`,
+      `cannot decode the value of ${escapeControls(JSON.stringify(key))} as ${codec}: ${reason} (try ${others.join(' or ')})`,
     );
   }
 }

@@ -14,9 +14,9 @@ export const ExitCode = {
   /** `copy` made the new file but left items out: too large for its pages, or no room. */
   copyIncomplete: 6,
   /**
-   * `verify` found a page lock kept by one holder through every look (a stopped, frozen or
-   * stuck process): the apps' writes to its pages wait, then fail. Comes before 5: purge needs
-   * the lock too.
+   * `verify` found a page lock kept through every look by a process that cannot let go
+   * (stopped, traced, frozen): the apps' writes to its pages wait, then fail. Comes before 5:
+   * purge needs the lock too.
    */
   lockHeld: 7,
 } as const;

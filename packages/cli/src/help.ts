@@ -27,7 +27,7 @@ export function topLevelHelp(): string {
     '  4  key not found (get, delete)',
     '  5  verify found damaged records or pages (purge: some remain)',
     '  6  copy left items out (too large for the new pages, or no room); the new file is kept',
-    "  7  verify found a page lock kept by a stopped or stuck process (apps' writes to its pages fail)",
+    "  7  verify found a page lock kept by a stopped, traced or frozen process (apps' writes to its pages fail)",
     '',
   ].join('\n');
 }

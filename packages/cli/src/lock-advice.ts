@@ -1,4 +1,4 @@
-import { formatCount } from './format.js';
+import { formatCount, safeText } from './format.js';
 import type { HeldLockReport, LockProcess } from './lock-report.js';
 
 const KILL_NOTE = 'the kernel frees its lock and the next writer repairs what it left half-done';
@@ -13,7 +13,7 @@ export function heldLockLines(report: HeldLockReport, numPages: number): string[
   const holder = report.holder;
   if (holder !== null) {
     return [
-      `! ${what} has been held for ${report.heldForMs} ms by pid ${holder.pid} (${holder.name}), ${stateText(holder)}: ${effect}.`,
+      `! ${what} has been held for ${report.heldForMs} ms by pid ${holder.pid} (${safeText(holder.name)}), ${stateText(holder)}: ${effect}.`,
       `  ${holderAdvice(holder)}${holder.usesFile === null ? ' (Whether it has this file open could not be checked.)' : ''}`,
     ];
   }
@@ -26,7 +26,9 @@ export function heldLockLines(report: HeldLockReport, numPages: number): string[
     '  Run fastmmap in the PID namespace of the apps (inside their container) to name the holder.',
   ];
   if (report.suspects.length > 0) {
-    const list = report.suspects.map((p) => `pid ${p.pid} (${p.name}, ${p.status}: ${p.state})`);
+    const list = report.suspects.map(
+      (p) => `pid ${p.pid} (${safeText(p.name)}, ${p.status}: ${p.state})`,
+    );
     lines.push(
       `  Users of this file here that cannot let go: ${list.join(', ')}. One of them likely holds it: resume it (kill -CONT, or thaw its cgroup) or end it (kill -KILL).`,
     );
@@ -65,6 +67,8 @@ function holderAdvice(p: LockProcess): string {
     case 'frozen':
       return `Thaw it: docker unpause, or ${p.thaw ?? 'thaw its cgroup'}. Or end it: ${kill}; with the cgroup v1 freezer, it dies once thawed.`;
     default:
-      return `A lock is held for microseconds: this process is stuck inside the cache (a getAndSet callback that does not return?). If it stays held, end it: ${kill}.`;
+      // Not proven stuck: a busy process takes a lock back to back, and a holder in another
+      // PID namespace (a container) may have an id that is an unrelated process here.
+      return `A lock is held for microseconds: a process this busy may take it back to back, or be stuck inside the cache (a getAndSet callback that does not return?). If the apps run in containers, the holder's thread id may be another PID namespace's, naming an unrelated process here: run fastmmap inside the apps' container to be sure. If it stays held across several runs and pid ${p.pid} is the holder, end it: ${kill}.`;
   }
 }

@@ -45,6 +45,13 @@ export interface HeldLockReport {
   unresolved: 'no-such-thread' | 'not-a-user' | null;
   /** With no holder: the file's users here that are stopped, traced or frozen. */
   suspects: LockProcess[];
+  /**
+   * Whether a process that cannot let go keeps it: the holder is stopped, traced or frozen, or
+   * (unresolved) such a user of the file is here. A running or sleeping holder may be a busy
+   * one taking the lock back to back, or a thread id of another PID namespace that names an
+   * unrelated process here: it is reported, but not as a stuck lock (verify does not fail).
+   */
+  stuck: boolean;
 }
 
 /** Held this long by a stopped, traced or frozen process: it cannot let go by itself. */
@@ -95,7 +102,9 @@ function reportOf(
   const found = processOfThread(lock.threadId, proc);
   const usesFile = found === null || users === null ? null : users.has(found.pid);
   if (found !== null && usesFile !== false) {
-    return { ...base, holder: describe(found, usesFile, proc), unresolved: null, suspects: [] };
+    const holder = describe(found, usesFile, proc);
+    const stuck = CANNOT_LET_GO.has(holder.status);
+    return { ...base, holder, unresolved: null, suspects: [], stuck };
   }
   // The id names nothing here, or a process that does not use the file (never to be signalled):
   // the holder's PID namespace is another one. Its stopped or frozen users are the likely holder.
@@ -111,6 +120,7 @@ function reportOf(
     holder: null,
     unresolved: found === null ? 'no-such-thread' : 'not-a-user',
     suspects,
+    stuck: suspects.length > 0,
   };
 }
 

@@ -110,11 +110,25 @@ describe('heldLockLines', () => {
         holder,
         unresolved: holder === null ? 'no-such-thread' : null,
         suspects: [],
+        stuck: false,
         ...more,
       },
       89,
     ).join('\n');
   const node = { pid: 4700, name: 'node', usesFile: true } as const;
+
+  // A process names itself (process.title): what the CLI prints of it must not drive a terminal.
+  it('prints holder and suspect names with their controls escaped', () => {
+    const hostile = {
+      ...node,
+      name: 'node\u202eevil\u009b31m',
+      state: 'T',
+      status: 'stopped',
+    } as const;
+    const text = report(hostile) + report(null, { suspects: [hostile] });
+    expect(text).toContain('node\\u202eevil\\u009b31m');
+    expect(/[\u009b\u202e]/.test(text)).toBe(false);
+  });
 
   it('says what to do for each state of the holder', () => {
     const traced = report({ ...node, state: 't', status: 'traced' });

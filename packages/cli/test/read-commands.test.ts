@@ -251,11 +251,16 @@ describe('fastmmap get', () => {
       const cache = FastMmapCache.open({ path, pageSize: 4096, numPages: 2, lockStripes: 1 });
       // As JSON, the CBOR text fails, and JSON.parse's message quotes it.
       cache.set('s', 'x\u001b[2J\u009b\u202ey', { ttl: 0 });
+      // The key is quoted too.
+      cache.set('k\u009b\u202e', 'x', { ttl: 0 });
       cache.close();
       const { code, stderr } = await runCli(['get', path, 's', '--codec', 'json']);
       expect(code).toBe(1);
       expect(stderr).toContain('x\\u001b[2J\\u009b\\u202ey');
       expect(stderr.includes('\u001b') || CONTROLS.test(stderr)).toBe(false);
+      const byKey = await runCli(['get', path, 'k\u009b\u202e', '--codec', 'json']);
+      expect(byKey.stderr).toContain('"k\\u009b\\u202e"');
+      expect(CONTROLS.test(byKey.stderr)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,10 @@ export const verifyCommand: Command = {
       report: cache.verify(),
       heldLocks: await heldLockReports(cache, cache.path),
     }));
-    const ok = report.ok && heldLocks.length === 0;
+    // A lock held by a running process is reported, but may be a busy one: only a holder that
+    // cannot let go (stopped, traced, frozen) fails the check.
+    const stuckLocks = heldLocks.filter((lock) => lock.stuck).length;
+    const ok = report.ok && stuckLocks === 0;
     if (values.json) {
       const { pages, items, badRecords, tornPages, badPages } = report;
       writeLine(
@@ -65,7 +68,7 @@ export const verifyCommand: Command = {
       if (report.tornPages > 0 && report.badPages === 0 && report.badRecords === 0) {
         writeLine(
           io.stdout,
-          heldLocks.length > 0
+          stuckLocks > 0
             ? `  ${formatCount(report.tornPages)} torn pages: likely the pages the lock holder above stopped writing. ` +
                 'Resumed, it finishes the write; ended, the next write to each repairs it, losing at most that write.'
             : `  ${formatCount(report.tornPages)} torn pages: a process died (or is stopped) while writing them. ` +
@@ -82,7 +85,7 @@ export const verifyCommand: Command = {
         );
       }
     }
-    if (heldLocks.length > 0) return ExitCode.lockHeld;
+    if (stuckLocks > 0) return ExitCode.lockHeld;
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
   },
 };
