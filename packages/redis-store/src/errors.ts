@@ -49,7 +49,20 @@ export class RedisStoreError extends SessionError {
     // name stays 'SessionError' (set by the parent): it logs and matches like every store's
     // errors; `instanceof RedisStoreError` and `redisCode` tell the Redis side apart.
     this.redisCode = redisCode;
+    // A key holding something not ours fails every request of that session alike: no outage
+    // a retry would outlast, so a 500 rather than the store-unavailable 503.
+    if (holdsForeignValue(redisCode, options?.cause)) {
+      this.status = 500;
+      this.statusCode = 500;
+    }
   }
+}
+
+function holdsForeignValue(redisCode: RedisStoreErrorCode, cause: unknown): boolean {
+  if (redisCode === 'ERR_REDIS_CORRUPT_RECORD') return true;
+  return (
+    redisCode === 'ERR_REDIS_REPLY' && cause instanceof Error && /^WRONGTYPE\b/.test(cause.message)
+  );
 }
 
 export function isRedisStoreError(

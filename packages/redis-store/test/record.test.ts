@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RedisStore } from '../src/index.js';
+import { RedisStore, RedisStoreError, type RedisStoreErrorCode } from '../src/index.js';
 import { buildRecord, decodeRecord, encodePayload, HEADER_LENGTH, newTag } from '../src/record.js';
 
 // The record format and option checks: no Redis needed.
@@ -63,5 +63,29 @@ describe('RedisStore options', () => {
         expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),
       );
     }
+  });
+});
+
+// What Express, Koa and Fastify answer with: 503 while Redis cannot serve, 500 for a session
+// whose key holds something else (every retry fails the same way).
+describe('RedisStoreError status', () => {
+  it('is 503 for an outage or a refusal of the server, 500 for a key holding a foreign value', () => {
+    const status = (code: RedisStoreErrorCode, cause?: Error) =>
+      new RedisStoreError(code, 'x', { cause }).status;
+    expect([
+      status('ERR_REDIS_UNAVAILABLE'),
+      status('ERR_REDIS_TIMEOUT'),
+      status('ERR_REDIS_REPLY', new Error('OOM command not allowed')),
+      status(
+        'ERR_REDIS_REPLY',
+        new Error('READONLY You can not write against a read only replica.'),
+      ),
+      status('ERR_REDIS_CORRUPT_RECORD'),
+      status(
+        'ERR_REDIS_REPLY',
+        new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+      ),
+      status('ERR_REDIS_TOO_LARGE'),
+    ]).toEqual([503, 503, 503, 503, 500, 500, 500]);
   });
 });
