@@ -197,6 +197,11 @@ function raiseLines(
 ): string[] {
   const now = formatBytes(stats.numPages * stats.pageSize);
   if (sizing === null) return [`  Raise cacheSize (now ${now}), or shorten the expiry.`];
+  if (sizing.cacheSize <= stats.numPages * stats.pageSize) {
+    return [
+      `  cacheSize (now ${now}) is already the largest file the format allows (below 2 GiB): shorten the expiry, keep less in each session, or move to RedisStore.`,
+    ];
+  }
   const pageSize =
     sizing.pageSize === stats.pageSize
       ? ''

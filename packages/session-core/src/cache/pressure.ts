@@ -9,8 +9,12 @@ function defaultOnPressure(info: PressureInfo): void {
     info.suggestedPageSize !== info.pageSize
       ? `, with pageSize ${info.suggestedPageSize} (now ${info.pageSize}: a page holds too few of these items to fill evenly)`
       : '';
+  const advice =
+    info.suggestedCacheSize > info.cacheSize
+      ? `Raise cacheSize from ${info.cacheSize} to about ${info.suggestedCacheSize} bytes${pageSize}.`
+      : `It is already the largest file the format allows (below 2 GiB): shorten the expiry or keep less in each session.`;
   process.emitWarning(
-    `fastmmap cache ${info.path} evicted ${info.evictedUnexpired} unexpired items in ${info.intervalMs} ms: it is too small for its working set (sessions are being lost). Raise cacheSize from ${info.cacheSize} to about ${info.suggestedCacheSize} bytes${pageSize}.`,
+    `fastmmap cache ${info.path} evicted ${info.evictedUnexpired} unexpired items in ${info.intervalMs} ms: it is too small for its working set (sessions are being lost). ${advice}`,
     { type: 'FastMmapPressureWarning', code: 'FASTMMAP_PRESSURE' },
   );
 }

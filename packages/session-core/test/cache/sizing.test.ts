@@ -107,6 +107,22 @@ describe('suggestCacheSize', () => {
     expect(empty).toMatchObject({ numPages: 200, pageSize: 65_536, bytesPerItem: null });
   });
 
+  it('keeps the page size when a larger page would cap the file below its size now (review)', () => {
+    // 512 KiB pages near the 2 GiB limit holding ~400 KB items: 16 MiB pages would allow only
+    // a smaller file. Never suggest less than the size that evicted.
+    const facts = {
+      pageSize: 524_288,
+      numPages: 3_800,
+      lockStripes: 16,
+      items: 3_000,
+      bytesUsed: 3_000 * 400_000,
+      evictedUnexpired: 500,
+    };
+    const suggestion = suggestCacheSize(facts);
+    expect(suggestion.cacheSize).toBeGreaterThanOrEqual(facts.pageSize * facts.numPages);
+    expect(suggestion).toMatchObject({ pageSize: 524_288, capped: true });
+  });
+
   it('leaves expired items out of the room needed', () => {
     const facts = { pageSize: 65_536, numPages: 4, lockStripes: 4, bytesUsed: 500_000 };
     const all = suggestCacheSize({ ...facts, items: 2_000, evictedUnexpired: 3_000 });
