@@ -57,32 +57,17 @@ export function suggestCacheSize(facts: SizingFacts): CacheSizeSuggestion {
   }
   const bytesPerItem = facts.bytesUsed / facts.items;
   const perItem = bytesPerItem + SLOT_BYTES;
-  const pageSize = pageSizeFor(facts.pageSize, perItem);
-  const room = (pageSize - PAGE_HEADER_SIZE) / perItem;
-  const pages = Math.ceil(pagesFor(wanted, room) * GROWTH);
-  // Evictions happened at this size: never suggest it, or less.
-  const atLeast = Math.floor(current / pageSize) + 1;
-  const suggestion = fit(
-    pageSize,
-    Math.max(pages, atLeast),
-    facts.lockStripes,
-    wanted,
-    bytesPerItem,
-  );
+  const withPages = (pageSize: number) => {
+    const room = (pageSize - PAGE_HEADER_SIZE) / perItem;
+    const pages = Math.ceil(pagesFor(wanted, room) * GROWTH);
+    // Evictions happened at this size: never suggest it, or less.
+    const atLeast = Math.floor(current / pageSize) + 1;
+    return fit(pageSize, Math.max(pages, atLeast), facts.lockStripes, wanted, bytesPerItem);
+  };
+  const suggestion = withPages(pageSizeFor(facts.pageSize, perItem));
   // A larger page lowers the largest file the format allows: if that leaves less room than
   // now, keep the file's page size (at most the largest file with it, said by `capped`).
-  if (suggestion.cacheSize > current || pageSize === facts.pageSize) return suggestion;
-  const samePages = Math.ceil(
-    pagesFor(wanted, (facts.pageSize - PAGE_HEADER_SIZE) / perItem) * GROWTH,
-  );
-  const atLeastHere = Math.floor(current / facts.pageSize) + 1;
-  return fit(
-    facts.pageSize,
-    Math.max(samePages, atLeastHere),
-    facts.lockStripes,
-    wanted,
-    bytesPerItem,
-  );
+  return suggestion.cacheSize > current ? suggestion : withPages(facts.pageSize);
 }
 
 /** The file's page size, doubled until a page holds MIN_ITEMS_PER_PAGE items (16 MiB at most). */
