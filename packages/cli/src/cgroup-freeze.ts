@@ -5,7 +5,7 @@ export interface Frozen {
   thaw: string;
 }
 
-interface CgroupMount {
+export interface CgroupMount {
   root: string;
   mountPoint: string;
 }
@@ -39,7 +39,7 @@ export function frozenCgroup(pid: number, proc = '/proc'): Frozen | null {
 }
 
 /** The cgroup v2 mount and the v1 freezer mount, from /proc/self/mountinfo. */
-function cgroupMounts(mountInfo: string): { v2?: CgroupMount; freezer?: CgroupMount } {
+export function cgroupMounts(mountInfo: string): { v2?: CgroupMount; freezer?: CgroupMount } {
   const found: { v2?: CgroupMount; freezer?: CgroupMount } = {};
   for (const line of mountInfo.split('\n')) {
     const [left, right] = line.split(' - ');

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { cgroupMounts } from '../../src/cgroup-freeze.js';
 
 /** A process frozen with a cgroup of its own, as `docker pause` freezes a container. */
 export interface FrozenProcess {
@@ -6,26 +7,14 @@ export interface FrozenProcess {
   remove(): void;
 }
 
-function mountOf(kind: 'cgroup2' | 'freezer'): string | undefined {
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    const mountPoint = left?.split(' ')[4];
-    const [type, , options = ''] = right?.split(' ') ?? [];
-    if (kind === 'cgroup2' && type === 'cgroup2') return mountPoint;
-    if (kind === 'freezer' && type === 'cgroup' && options.split(',').includes('freezer')) {
-      return mountPoint;
-    }
-  }
-  return undefined;
-}
-
 /**
  * Moves `pid` into a new cgroup and freezes it: cgroup v2's cgroup.freeze, or else the v1
  * freezer. Null where this machine does not let the test do it (no writable cgroup fs).
  */
 export function freezeProcess(pid: number): FrozenProcess | null {
+  const mounts = cgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'));
   for (const kind of ['cgroup2', 'freezer'] as const) {
-    const mount = mountOf(kind);
+    const mount = (kind === 'cgroup2' ? mounts.v2 : mounts.freezer)?.mountPoint;
     if (mount === undefined) continue;
     const dir = `${mount}/fastmmap-test-${pid}`;
     const [control, frozen, thawed] =

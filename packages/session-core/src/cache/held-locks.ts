@@ -1,4 +1,4 @@
-import { H_MUTEXES, MUTEX_LIBC_TAG, MUTEX_STRIDE } from './layout.js';
+import { H_MUTEXES, LIBC_TAGS, MUTEX_LIBC_TAG, MUTEX_STRIDE } from './layout.js';
 
 /** A page lock that named a holder when it was read (see FastMmapCache.heldLocks). */
 export interface HeldLock {
@@ -19,8 +19,6 @@ export interface HeldLock {
 
 /** The thread id bits of a futex word (FUTEX_TID_MASK); above them WAITERS and OWNER_DIED. */
 const TID_MASK = 0x3fffffff;
-/** musl's tag (layout.ts LIBC_TAGS): its lock word is the mutex's second int, glibc's the first. */
-const MUSL = 0x4d55534c;
 
 /**
  * One look at every stripe's mutex, read from the mapping without locking: robust mutexes keep
@@ -38,7 +36,9 @@ export function readHeldLocks(
   for (let stripe = 0; stripe < stripes; stripe++) {
     const at = (H_MUTEXES + stripe * MUTEX_STRIDE) >>> 2;
     const tag = i32[at + (MUTEX_LIBC_TAG >>> 2)]! >>> 0;
-    const threadId = Atomics.load(i32, at + (tag === MUSL ? 1 : 0)) & TID_MASK;
+    // musl's lock word is the mutex's second int, glibc's the first.
+    const musl = LIBC_TAGS.get(tag) === 'musl';
+    const threadId = Atomics.load(i32, at + (musl ? 1 : 0)) & TID_MASK;
     // TID_MASK whole: musl's mark of a mutex left unrecoverable, not a thread.
     if (threadId === 0 || threadId === TID_MASK) continue;
     let writes = 0;
