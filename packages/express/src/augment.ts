@@ -6,10 +6,14 @@ import type { ExpressSession } from './session-types.js';
 //   declare module '@fastmmap/session-core' { interface SessionData { userId?: string } }
 // It types both `req.session.data.userId` and the express-session style `req.session.userId`.
 // (@types/express-session declares its own `req.session`; use one or the other per program.)
+// The setter takes only null and undefined, as the runtime does (anything else throws
+// ERR_SESSION_UNSUPPORTED_DATA): a setter type unrelated to the getter's needs TS 5.1+.
 declare global {
   namespace Express {
     interface Request {
-      session: ExpressSession<SessionData>;
+      get session(): ExpressSession<SessionData>;
+      /** `req.session = null` (or undefined) destroys the session: cookie-session's logout. */
+      set session(value: null | undefined);
       /** express-session's name for `req.session.id` (undefined without session()). */
       sessionID: string;
       /**

@@ -173,7 +173,12 @@ function endAfterCommit(
     end.apply(res, args);
     return res;
   }
-  const committed = commitNow(state.current);
+  const session = state.current;
+  // `req.session = null` started a destroy: a failure fails the commit (it has no other channel).
+  const committed =
+    state.destroying === undefined
+      ? commitNow(session)
+      : state.destroying.then(() => session.commit());
   // A synchronous store has finished the commit in the call: the response ends right away.
   if (!(committed instanceof Promise)) {
     endWithCookies(res, state, args, end, committed);

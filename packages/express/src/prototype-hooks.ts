@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectFlash } from '@fastmmap/session-core/adapter';
+import { assignSession } from './assign-session.js';
 import {
   commitOnEnd,
   endWithSession,
@@ -105,7 +106,8 @@ function hookRequestPrototype(proto: object): boolean {
   for (const [name, descriptor] of Object.entries(REQUEST_COMPAT)) {
     if (!(name in proto)) Object.defineProperty(proto, name, descriptor);
   }
-  // Behaves as a plain data property of each request (express-session and passport assign it).
+  // A plain data property of each request that session() did not handle; on one it did,
+  // assigning null logs out (see assign-session.ts).
   Object.defineProperty(proto, 'session', {
     configurable: true,
     enumerable: false,
@@ -114,7 +116,8 @@ function hookRequestPrototype(proto: object): boolean {
     },
     set(this: IncomingMessage, value: unknown) {
       const holder = holderOf(this);
-      if (holder === undefined) holdOnRequest(this, { value });
+      if (holder instanceof RequestSession) assignSession(holder, value);
+      else if (holder === undefined) holdOnRequest(this, { value });
       else holder.value = value;
     },
   });

@@ -17,6 +17,8 @@ export class RequestSession {
   held: HeldResponse | undefined = undefined;
   /** What `req.session` holds: the view made for this request, or what code assigned since. */
   value: unknown;
+  /** The destroy `req.session = null` started: the commit waits for it and fails with it. */
+  destroying: Promise<void> | undefined = undefined;
   /** What the last save() or commit() through req.session failed with (the app has it). */
   failedCommit: unknown = undefined;
   /** The session's maxAge when the headers went out (undefined until then). */

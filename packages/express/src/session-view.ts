@@ -14,6 +14,8 @@ export interface SessionViewContext {
   readonly req: Request;
   readonly manager: SessionManager;
   current: Session;
+  /** What `req.session` reads (regenerate(callback) moves it to a new view). */
+  value: unknown;
   /** What the last save() or commit() through the view failed with (the app has it). */
   failedCommit: unknown;
 }
@@ -209,7 +211,11 @@ class SessionApi {
     // A new session from the defaults, as express-session's (whose cookie is new too).
     session.maxAge = undefined;
     this.#detached = before;
-    this.#context.req.session = createSessionView(this.#context);
+    const view = createSessionView(this.#context);
+    this.#context.value = view;
+    // Where req.session is an own property rather than the hooked prototype's accessor.
+    const req = this.#context.req as { session: unknown };
+    if (req.session !== view) req.session = view;
   }
 
   async #reload(): Promise<void> {

@@ -3,9 +3,10 @@ import { MemoryStore } from '@fastmmap/session-core';
 import express5, { type Request, type Response } from 'express';
 import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';
-// From the sources, so that the Map inspected here is the one the middleware uses.
-import { inFlightCount, sweep } from '../src/holders.js';
-import { session } from '../src/index.js';
+// From the build the package exports, so that the Map inspected here is the one the
+// middleware uses (and only the build's req.session typing is in the program).
+import { inFlightCount, sweep } from '../dist/holders.js';
+import { session } from '../dist/index.js';
 import { closeServer, listen } from './helpers/http-server.js';
 
 // Each request's session state is kept in a Map while its response is in flight, then in

@@ -107,18 +107,18 @@ for (const [major, express] of [
       expect(store.log).toEqual(['committed']);
     });
 
-    it('req.session assigned by other code reads back per request, as a plain property', async () => {
+    it('req.session assigned on a route that skips the middleware reads back, as a plain property', async () => {
       const app = express();
-      app.use(session({ secret, store: new SlowStore() }));
+      app.use('/s', session({ secret, store: new SlowStore() }));
       app.get('/x', (req, res) => {
-        const own = req.session;
         (req as { session: unknown }).session = { replaced: true };
-        res.json({ replaced: req.session, ownWasView: typeof own.save === 'function' });
+        res.json({ replaced: (req as { session: unknown }).session });
       });
       const url = await serve(app);
       const [one, two] = await Promise.all([fetch(`${url}/x`), fetch(`${url}/x`)]);
       for (const res of [one!, two!]) {
-        expect(await res.json()).toEqual({ replaced: { replaced: true }, ownWasView: true });
+        expect(await res.json()).toEqual({ replaced: { replaced: true } });
+        expect(res.headers.getSetCookie()).toEqual([]);
       }
     });
 

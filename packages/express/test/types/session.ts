@@ -70,6 +70,9 @@ app.get('/bad', async (req) => {
   req.session.cookie.expires = '2030-01-01';
   // @ts-expect-error with a callback there is no Promise to await
   const saved: Promise<void> = req.session.save(() => {});
+  // @ts-expect-error only null or undefined can be assigned (a logout)
+  req.session = { userId: 'u1' };
+  req.session = null;
   void flag;
   void saved;
 });

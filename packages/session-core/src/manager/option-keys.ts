@@ -61,7 +61,10 @@ const HINTS = new Map<string, string>([
   ['autoExtendExpiration', 'not needed: the expiry of a session in use moves forward'],
   ['autoCommit', 'not needed: the session is committed with every response'],
   ['resave', 'not needed: only what changed is written; an unchanged session is just touched'],
-  ['unset', 'not needed: call session.destroy() to delete a session'],
+  [
+    'unset',
+    'not needed: call session.destroy() to delete a session (in Express and Koa, req.session = null or ctx.session = null too)',
+  ],
   ['overwrite', 'not needed: the session cookie always replaces an earlier one'],
   ['encode', 'not needed: the cookie carries only a signed id; the data stays on the server'],
   ['decode', 'not needed: the cookie carries only a signed id; the data stays on the server'],
