@@ -179,6 +179,16 @@ function hookResponsePrototype(proto: object): boolean {
   return true;
 }
 
+/** `req.session` as an own property where the prototype cannot carry it: same behaviour. */
+function defineOwnSession(req: IncomingMessage, state: RequestSession): void {
+  Object.defineProperty(req, 'session', {
+    configurable: true,
+    enumerable: true,
+    get: () => state.value,
+    set: (value: unknown) => assignSession(state, value),
+  });
+}
+
 /**
  * Gives the request its session (`req.session` is `state.value`) and makes the response
  * commit it before it ends: through the app's prototypes when possible, else (not Express,
@@ -194,6 +204,6 @@ export function attachSession(req: IncomingMessage, res: ServerResponse, state: 
   if (onPrototype) replaceConnectFlash(req, requestProto as { flash?: unknown });
   if (onPrototype && hooked) holdInFlight(req, res, state);
   else holdOnRequest(req, state);
-  if (!onPrototype) (req as { session?: unknown }).session = state.value;
+  if (!onPrototype) defineOwnSession(req, state);
   if (!hooked) commitOnEnd(res, state);
 }

@@ -211,11 +211,7 @@ class SessionApi {
     // A new session from the defaults, as express-session's (whose cookie is new too).
     session.maxAge = undefined;
     this.#detached = before;
-    const view = createSessionView(this.#context);
-    this.#context.value = view;
-    // Where req.session is an own property rather than the hooked prototype's accessor.
-    const req = this.#context.req as { session: unknown };
-    if (req.session !== view) req.session = view;
+    this.#context.value = createSessionView(this.#context);
   }
 
   async #reload(): Promise<void> {

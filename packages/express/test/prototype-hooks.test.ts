@@ -261,4 +261,34 @@ describe('session() outside Express', () => {
     expect(await res.json()).toEqual({ own: true });
     expect(sessionCookie(res)).toBeDefined();
   });
+
+  it('on plain Node too, req.session = null logs out and other values are refused', async () => {
+    const middleware = session({ secret, store: new MemoryStore() });
+    const url = await serve((req: IncomingMessage, res: ServerResponse) => {
+      middleware(req as Request, res as never, (err?: unknown) => {
+        if (err) throw err;
+        const r = req as Request;
+        if (req.url === '/login') data(r).user = 'ann';
+        let refused: unknown;
+        if (req.url === '/logout') {
+          try {
+            (r as { session: unknown }).session = { user: 'bob' };
+          } catch (e) {
+            refused = (e as { code?: string }).code;
+          }
+          r.session = null;
+        }
+        res.end(JSON.stringify({ data: r.session.data, refused }));
+      });
+    });
+    const cookie = sessionCookie(await fetch(`${url}/login`));
+    const out = await fetch(`${url}/logout`, { headers: { cookie: cookie! } });
+    expect(await out.json()).toEqual({
+      data: { user: 'ann' },
+      refused: 'ERR_SESSION_UNSUPPORTED_DATA',
+    });
+    expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^fmsid=; Max-Age=0/)]);
+    const me = await fetch(`${url}/me`, { headers: { cookie: cookie! } });
+    expect(await me.json()).toEqual({ data: {} });
+  });
 });
