@@ -88,7 +88,7 @@ export const cacheFamilies: readonly FamilyDefinition[] = [
   {
     name: 'items',
     type: 'gauge',
-    help: 'Items stored in the cache file.',
+    help: 'Items stored in the cache file, counting expired ones not removed yet and the markers destroyed sessions leave for tombstoneTtl: not a count of live sessions.',
     value: (s) => s.items,
   },
   {
