@@ -217,6 +217,28 @@ describe.each([
     }
   });
 
+  it('a req.session stubbed before session() (a test double) is left alone', async () => {
+    const app = express();
+    app.use((req, _res, next) => {
+      if (req.path === '/stubbed')
+        (req as { session: unknown }).session = { data: { user: 'stub' } };
+      next();
+    });
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.get(['/stubbed', '/real'], (req, res) => {
+      res.json(req.session.data);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    const url = await listen(server);
+    // Before and after the first request that went through session() hooked the prototypes.
+    for (const path of ['/stubbed', '/real', '/stubbed']) {
+      const res = await fetch(`${url}${path}`);
+      expect(await res.json()).toEqual(path === '/stubbed' ? { user: 'stub' } : {});
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+  });
+
   it('regenerate(callback) still moves req.session to a new view', async () => {
     const seen: unknown[] = [];
     const app = await startApp(
