@@ -7,7 +7,9 @@ import type { FastifySessionView as FastmmapSession } from './session-api.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /** The session of this request; its data is typed by merging `SessionData`. */
-    session: FastmmapSession<SessionData>;
+    get session(): FastmmapSession<SessionData>;
+    /** `request.session = null` (or undefined) destroys the session; nothing else is accepted. */
+    set session(value: null | undefined);
   }
   interface FastifyInstance {
     /** The session manager the plugin uses (its `store`, for a sweeper or stats). */

@@ -12,6 +12,7 @@ import fp from 'fastify-plugin';
 import { clientSafe, originalError } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
 import { refuseSecondOwner } from './registration.js';
+import { assignSession, CLOSED, DESTROYING, SESSION, slots } from './request-session.js';
 import { failedSave, fastifySessionMembers } from './session-api.js';
 
 /**
@@ -89,7 +90,16 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
   const { manager, owned } = adapterManager(options, FASTIFY_REGISTER_KEYS);
   try {
     fastify.decorate('sessionManager', manager);
-    fastify.decorateRequest('session', null as unknown as FastifyRequest['session']);
+    fastify.decorateRequest(SESSION, null);
+    fastify.decorateRequest(DESTROYING, null);
+    fastify.decorateRequest('session', {
+      getter(this: FastifyRequest) {
+        return slots(this)[SESSION] as FastifyRequest['session'];
+      },
+      setter(this: FastifyRequest, value: unknown) {
+        assignSession(this, value);
+      },
+    } as never);
   } catch (err) {
     // Whatever Fastify refuses: the store this registration opened is closed.
     if (owned) await manager.close();
@@ -106,7 +116,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       return;
     }
     const begin = (session: Session) => {
-      request.session = guarded(session) as FastifyRequest['session'];
+      slots(request)[SESSION] = guarded(session) as FastifyRequest['session'];
       done();
     };
     // A synchronous store (Store.sync) gives the session in the call: no promise to wait for.
@@ -115,12 +125,15 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
   });
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const session = request.session as Session | null;
+    const state = slots(request);
+    const session = state[SESSION] as Session | null | undefined;
     const flags = request as { [COMMITTED]?: Committed };
-    if (session === null) {
+    if (session == null) {
       done(null, payload);
       return;
     }
+    const destroying = state[DESTROYING];
+    state[DESTROYING] = CLOSED;
     const first = flags[COMMITTED];
     if (first !== undefined) {
       laterReply(request, reply, first, () => done(null, payload));
@@ -133,7 +146,11 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     };
     let committed: readonly string[] | Promise<readonly string[]>;
     try {
-      committed = commitNow(session);
+      // `request.session = null` started a destroy: a failure fails the reply (no other channel).
+      committed =
+        destroying instanceof Promise
+          ? destroying.then(() => session.commit())
+          : commitNow(session);
     } catch (err) {
       flags[COMMITTED] = true;
       failWith(err, payload, done);

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeAdapterConformance } from '@fastmmap/adapter-test-suite';
+import { fastifySession } from '@fastmmap/fastify';
 import type { SessionManagerOptions } from '@fastmmap/session-core';
 import Fastify from 'fastify';
-import { fastifySession } from '../src/index.js';
 
 type Body = { key: string; value?: unknown; delayMs?: number };
 const dataOf = (request: { session: { data: object } }) =>

@@ -1,6 +1,6 @@
+import { isSessionError, SessionError, type SessionErrorCode } from '@fastmmap/fastify';
 import * as core from '@fastmmap/session-core';
 import { expect, it } from 'vitest';
-import { isSessionError, SessionError, type SessionErrorCode } from '../src/index.js';
 
 it("re-exports session-core's SessionError, isSessionError and SessionErrorCode", () => {
   const code: SessionErrorCode = 'ERR_SESSION_OPTIONS';

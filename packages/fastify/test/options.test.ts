@@ -1,7 +1,7 @@
+import { type FastifySessionOptions, fastifySession } from '@fastmmap/fastify';
 import { createSessionManager, MemoryStore } from '@fastmmap/session-core';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { type FastifySessionOptions, fastifySession } from '../src/index.js';
 
 const secret = 'a-secret-of-at-least-32-characters!!';
 

@@ -2,11 +2,11 @@
 // they use request.session.get/set and regenerate(keys), @fastify/session's API.
 import { Authenticator } from '@fastify/passport';
 import { expectLoginRotatesId, type LoginGo } from '@fastmmap/adapter-test-suite';
+import { fastifySession } from '@fastmmap/fastify';
 import { MemoryStore } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastifySession } from '../src/index.js';
 
 const secret = 'fastify-passport-test-secret-0123456789abcdef';
 const users = [{ id: 'u1', username: 'ann', password: 'correct horse' }];

@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
+import { fastifySession } from '@fastmmap/fastify';
 import { MemoryStore, SessionError, type SessionManagerOptions } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fastifySession } from '../src/index.js';
 
 const secret = 'a-secret-of-at-least-32-characters!!';
 const apps: FastifyInstance[] = [];

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fastifySession } from '@fastmmap/fastify';
 import { FastMmapStore, MemoryStore, type Store } from '@fastmmap/session-core';
 import Fastify from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { fastifySession } from '../src/index.js';
 
 const secret = 'a-secret-of-at-least-32-characters!!';
 const apps: ReturnType<typeof Fastify>[] = [];

@@ -1,9 +1,10 @@
 // request.session speaks @fastify/session's API too: get/set, sessionId, callbacks,
 // regenerate(keys), save, options({ maxAge }).
+
+import { type FastifySession, fastifySession } from '@fastmmap/fastify';
 import { MemoryStore, SessionError } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FastifySession, fastifySession } from '../src/index.js';
 
 const secret = 'a-secret-of-at-least-32-characters!!';
 const apps: FastifyInstance[] = [];

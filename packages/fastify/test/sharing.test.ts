@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { session as expressSession } from '@fastmmap/express';
+import { fastifySession } from '@fastmmap/fastify';
 import { FastMmapStore } from '@fastmmap/session-core';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastifySession } from '../src/index.js';
 
 // One cache file and one secret, two frameworks: what two apps on one host would do.
 const secret = 'shared-secret-between-express-and-fastify';

@@ -34,5 +34,8 @@ app.get('/bad', async (request) => {
   const flag: boolean = request.session.save;
   // @ts-expect-error only maxAge is per session
   request.session.options({ path: '/' });
+  // @ts-expect-error only null or undefined can be assigned (a logout)
+  request.session = { user: { id: 'u1' } };
+  request.session = null;
   void flag;
 });
