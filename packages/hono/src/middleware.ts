@@ -82,6 +82,13 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       // A deleteSession() in the handler: its failure fails the request (most have none to wait for).
       const deleting = pendingDelete(current);
       if (deleting !== undefined) await deleting;
+      // `c.set('session', null)` (JavaScript; TypeScript refuses it) logs out, as assigning null
+      // does in the other adapters: committing the session anyway would keep the user logged
+      // in. The view goes back, so an outer session() for another cookie leaves its own alone.
+      if (c.get('session') == null) {
+        await current.destroy();
+        c.set('session', guarded(current) as HonoSession);
+      }
       // hono-sessions' way to ask for a new id at login: honoured, not silently ignored.
       const rotate = (c.get as (key: string) => unknown)(KEY_ROTATION) === true;
       // A visitor with nothing to store keeps having no session (and no cookie).

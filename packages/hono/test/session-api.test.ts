@@ -80,6 +80,70 @@ describe("c.get('session'), hono-sessions' API", () => {
     expect(((await me.json()) as { data: unknown }).data).toEqual({});
   });
 
+  it("c.set('session', null) from JavaScript logs out too; a nested session() for another cookie keeps its own", async () => {
+    class FlakyStore extends MemoryStore {
+      down = false;
+      override async store(...args: Parameters<MemoryStore['store']>): Promise<void> {
+        if (this.down) throw new Error('backend down');
+        return super.store(...args);
+      }
+    }
+    const store = new FlakyStore();
+    const { app, cookieOf } = build(store, (app) => {
+      app.post('/login', (c) => {
+        (c.get('session') as unknown as Loose).set('user', 'ann');
+        return c.json({});
+      });
+      // What JavaScript code may do: TypeScript refuses null for the session variable.
+      const logOut = (c: { set: unknown }) =>
+        (c.set as (key: string, value: unknown) => void)('session', null);
+      app.post('/logout', (c) => {
+        (c.get('session') as unknown as Loose).set('after', true);
+        logOut(c);
+        return c.json({ ok: true });
+      });
+      app.use('/admin/*', session({ secret, store, name: 'admin' }));
+      app.post('/admin/login', (c) => {
+        (c.get('session') as unknown as Loose).set('admin', true);
+        return c.json({});
+      });
+      app.post('/admin/logout', (c) => {
+        logOut(c);
+        return c.json({ ok: true });
+      });
+    });
+    const cookie = cookieOf(await app.request('/login', { method: 'POST' }));
+    store.down = true;
+    const failed = await app.request('/logout', { method: 'POST', headers: { cookie } });
+    expect(failed.status).toBe(500);
+    store.down = false;
+    const me = async (c: string) =>
+      ((await (await app.request('/me', { headers: { cookie: c } })).json()) as { data: unknown })
+        .data;
+    // A failed destroy wrote nothing of the request either.
+    expect(await me(cookie)).toEqual({ user: 'ann' });
+    const out = await app.request('/logout', { method: 'POST', headers: { cookie } });
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^fmsid=; Max-Age=0/)]);
+    expect(await me(cookie)).toEqual({});
+
+    // Nested: null inside the admin session() ends the admin session only.
+    const login = await app.request('/login', { method: 'POST' });
+    const main = cookieOf(login);
+    const admin = await app.request('/admin/login', { method: 'POST', headers: { cookie: main } });
+    const adminCookie = admin.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('admin='))!
+      .split(';', 1)[0]!;
+    const both = `${main}; ${adminCookie}`;
+    const adminOut = await app.request('/admin/logout', {
+      method: 'POST',
+      headers: { cookie: both },
+    });
+    expect(adminOut.headers.getSetCookie()).toEqual([expect.stringMatching(/^admin=; Max-Age=0/)]);
+    expect(await me(main)).toEqual({ user: 'ann' });
+  });
+
   it("c.set('session_key_rotation', true) gives the session a new id, data kept", async () => {
     const { app, cookieOf } = build(undefined, (app) => {
       app.post('/login', (c) => {
