@@ -27,10 +27,7 @@ export interface StatsJson extends CacheStats {
    * `suggestCacheSize`, as in its pressure warning); null when nothing live was evicted.
    */
   sizeSuggestion: CacheSizeSuggestion | null;
-  /**
-   * Page locks one holder kept through a short watch, and who holds them (`stats` only: watch
-   * does not sample the locks).
-   */
+  /** Page locks one holder kept through a short watch, and who holds them. */
   heldLocks?: HeldLockReport[];
 }
 

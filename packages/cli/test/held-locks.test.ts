@@ -6,7 +6,7 @@ import { FastMmapCache } from '@fastmmap/session-core/cache';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { leftoverTempDirs, tempDir } from './helpers/fixtures.js';
 import { freezeProcess } from './helpers/freeze.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
 
 // An operations trial: a worker paused (kill -STOP, docker pause, a debugger) inside a page
 // lock stalled every other worker, and stats and verify both said "ok". They now name the
@@ -57,6 +57,21 @@ function start(command: string[]): Promise<ChildProcess> {
 const holdLock = (prefix: string[] = []) =>
   start([...prefix, process.execPath, holderScript, path, '60000']);
 
+/** What `fastmmap watch` printed by the time `enough(text)` holds. */
+async function watchUntil(args: string[], enough: (text: string) => boolean): Promise<string> {
+  const child = spawnCli(['watch', path, '--interval', '100', ...args]);
+  children.push(child);
+  let text = '';
+  child.stdout!.setEncoding('utf8');
+  for await (const chunk of child.stdout!) {
+    text += chunk;
+    if (enough(text)) break;
+  }
+  child.kill('SIGINT');
+  await exited(child);
+  return text;
+}
+
 async function verifyJson() {
   const { code, stdout } = await runCli(['verify', path, '--json']);
   return { code, out: JSON.parse(stdout) };
@@ -104,6 +119,19 @@ describe('a page lock kept by a stopped process', () => {
       ),
     );
     expect(statsHuman.stdout).toContain(`kill -CONT ${pid}`);
+
+    // watch names it too, in every frame (JSON lines here; the human frame as stats does).
+    const lines = (await watchUntil(['--json'], (t) => t.split('\n').length > 2)).split('\n');
+    for (const line of lines.slice(0, 2)) {
+      expect(JSON.parse(line).stats.heldLocks).toEqual([
+        { ...lock, heldForMs: expect.any(Number) },
+      ]);
+    }
+    // Two human frames (each starts with the title line): the first is whole.
+    const frames = (await watchUntil([], (t) => t.split('fastmmap watch').length > 2)).split(
+      'fastmmap watch',
+    );
+    expect(frames[1]).toMatch(new RegExp(`^! lock stripe ${lock.stripe} .* by pid ${pid} `, 'm'));
 
     // Ended, the kernel frees its lock: nothing is held any more.
     holder.kill('SIGKILL');

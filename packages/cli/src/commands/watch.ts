@@ -6,6 +6,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatPercent, formatRate } from '../format.js';
 import { type CliIo, type Style, styleFor } from '../io.js';
 import { formatJson } from '../json-output.js';
+import { type HeldLockReport, heldLockReports } from '../lock-report.js';
 import { openCacheFile } from '../open-cache.js';
 import { loadSizeAdvisor, type SizeAdvisor } from '../size-advice.js';
 import { hitRatio, renderStats, statsJson } from '../stats-report.js';
@@ -74,7 +75,9 @@ export const watchCommand: Command = {
       'Opens the file read-only. When stdout is not a terminal, frames are appended instead of\n' +
       'redrawn. With --json prints one JSON object per line and interval:\n' +
       '{ time, stats (as stats --json, without pages, sessionTombstones and expiredItems), rates\n' +
-      '(null in the first line) }. watch reads the counters only, never the items.',
+      '(null in the first line) }. watch reads the counters only, never the items. Like stats,\n' +
+      'it reports a page lock that one process keeps (stopped, frozen, stuck), with that process\n' +
+      'and what to do (heldLocks in --json).',
     options: [
       ['--interval MS', 'refresh period in milliseconds (default 1000, minimum 100)'],
       ['--json', 'print one JSON line per refresh'],
@@ -98,9 +101,11 @@ export const watchCommand: Command = {
     const { cache, pathNow } = await openCacheFile(file!, 'read');
     const sizeAdvisor = await loadSizeAdvisor();
     return watchLoop(
-      () => {
+      async () => {
         checkStillNamed(cache.path, pathNow());
-        return cache.stats();
+        const stats = cache.stats();
+        // A quiet file costs one look; a kept lock up to 250 ms of sampling (see lock-report).
+        return { stats, heldLocks: await heldLockReports(cache, cache.path) };
       },
       {
         interval,
@@ -120,22 +125,25 @@ interface WatchOptions {
 }
 
 function watchLoop(
-  readStats: () => CacheStats,
+  readStats: () => Promise<{ stats: CacheStats; heldLocks: HeldLockReport[] }>,
   { interval, json, io, sizeAdvisor }: WatchOptions,
 ): Promise<number> {
   const style = styleFor(io.stdout);
   const redraw = io.stdout.isTTY === true && !json;
   let previous: { stats: CacheStats; at: number } | undefined;
+  let stopped = false;
 
-  const frame = () => {
+  const frame = async () => {
     const at = Date.now();
-    const stats = readStats();
+    const { stats, heldLocks } = await readStats();
+    // Ctrl-C while the locks were sampled: the terminal has been given back already.
+    if (stopped) return;
     const seconds = previous ? (at - previous.at) / 1000 : interval / 1000;
     const rates = previous && seconds > 0 ? ratesBetween(previous.stats, stats, seconds) : null;
     previous = { stats, at };
     const sizing = sizeAdvisor(stats);
     if (json) {
-      const { pages: _pages, ...withoutPages } = statsJson(stats, { sizing });
+      const { pages: _pages, ...withoutPages } = statsJson(stats, { sizing, heldLocks });
       io.stdout.write(
         `${formatJson({ time: new Date(at).toISOString(), stats: withoutPages, rates }, { compact: true })}\n`,
       );
@@ -147,7 +155,7 @@ function watchLoop(
         `fastmmap watch · every ${interval} ms · Ctrl-C to quit · ${new Date(at).toISOString()}`,
       ),
       '',
-      ...renderStats(stats, style, at, { sizing }),
+      ...renderStats(stats, style, at, { sizing, heldLocks }),
       '',
       ...rateLines(rates, seconds, style),
     ];
@@ -161,24 +169,29 @@ function watchLoop(
 
   return new Promise<number>((resolve, reject) => {
     if (redraw) io.stdout.write('\x1b[?25l\x1b[2J');
+    let timer: NodeJS.Timeout | undefined;
     const stop = (result: () => void) => {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (redraw) io.stdout.write('\x1b[?25h');
       result();
     };
-    const tick = () => {
+    // The next frame is due an interval after this one started, never before it is done.
+    const tick = async () => {
+      const started = Date.now();
       try {
-        frame();
+        await frame();
       } catch (err) {
-        stop(() => reject(err));
+        if (!stopped) stop(() => reject(err));
+        return;
       }
+      if (!stopped) timer = setTimeout(tick, Math.max(0, interval - (Date.now() - started)));
     };
     const onSignal = () => stop(() => resolve(ExitCode.ok));
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const timer = setInterval(tick, interval);
-    tick();
+    void tick();
   });
 }
