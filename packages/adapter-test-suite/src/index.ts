@@ -4,6 +4,7 @@ export {
   describeAdapterConformance,
   type StartApp,
 } from './conformance.js';
+export { FlakyStore } from './flaky-store.js';
 export {
   type CallOptions,
   call,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
+import { FlakyStore } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/express';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
+import { MemoryStore } from '@fastmmap/session-core';
 import express5, { type NextFunction, type Request, type Response } from 'express';
 import express4 from 'express4';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,15 +11,6 @@ import { closeServer, listen } from './helpers/http-server.js';
 // `unset: 'destroy'`): on a request session() handles, it destroys the session.
 const secret = 'express-assign-test-secret-0123456789abcdefgh';
 type Data = Record<string, unknown>;
-
-/** destroy() writes a tombstone with store(): failStore makes it fail. */
-class FlakyStore extends MemoryStore {
-  failStore = false;
-  override async store(id: string, data: StoredData, ttlMs: number): Promise<void> {
-    if (this.failStore) throw new Error('backend down');
-    return super.store(id, data, ttlMs);
-  }
-}
 
 const clearing = /^fmsid=; Max-Age=0/;
 

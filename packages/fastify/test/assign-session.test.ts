@@ -1,21 +1,14 @@
 // `request.session = null` logs out, as `req.session = null` in Express and `ctx.session = null`
 // in Koa: before, the reply skipped the commit and the user stayed logged in.
+
+import { FlakyStore } from '@fastmmap/adapter-test-suite';
 import { fastifySession } from '@fastmmap/fastify';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
+import { MemoryStore } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const secret = 'fastify-assign-test-secret-0123456789abcdef';
 type Data = Record<string, unknown>;
-
-/** destroy() writes a tombstone with store(): failStore makes it fail. */
-class FlakyStore extends MemoryStore {
-  failStore = false;
-  override async store(id: string, data: StoredData, ttlMs: number): Promise<void> {
-    if (this.failStore) throw new Error('backend down');
-    return super.store(id, data, ttlMs);
-  }
-}
 
 const clearing = /^fmsid=; Max-Age=0/;
 const apps: FastifyInstance[] = [];

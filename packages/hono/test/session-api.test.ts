@@ -1,5 +1,6 @@
 // c.get('session') speaks hono-sessions' API too: get/set/forget, deleteSession(), and the
 // session_key_rotation variable.
+import { FlakyStore } from '@fastmmap/adapter-test-suite';
 import { MemoryStore } from '@fastmmap/session-core';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
@@ -48,13 +49,6 @@ describe("c.get('session'), hono-sessions' API", () => {
   });
 
   it('deleteSession() destroys the session and clears the cookie; a failure reaches onError', async () => {
-    class FlakyStore extends MemoryStore {
-      down = false;
-      override async store(...args: Parameters<MemoryStore['store']>): Promise<void> {
-        if (this.down) throw new Error('backend down');
-        return super.store(...args);
-      }
-    }
     const store = new FlakyStore();
     const { app, cookieOf } = build(store, (app) => {
       app.post('/login', (c) => {
@@ -68,10 +62,10 @@ describe("c.get('session'), hono-sessions' API", () => {
     });
     const login = await app.request('/login', { method: 'POST' });
     const cookie = cookieOf(login);
-    store.down = true;
+    store.failStore = true;
     const failed = await app.request('/logout', { method: 'POST', headers: { cookie } });
     expect(failed.status).toBe(500);
-    store.down = false;
+    store.failStore = false;
     const logout = await app.request('/logout', { method: 'POST', headers: { cookie } });
     expect(logout.status).toBe(200);
     expect(await logout.json()).toEqual({ ok: true, data: {} }); // gone at once, as in hono-sessions
@@ -81,13 +75,6 @@ describe("c.get('session'), hono-sessions' API", () => {
   });
 
   it("c.set('session', null) from JavaScript logs out too; a nested session() for another cookie keeps its own", async () => {
-    class FlakyStore extends MemoryStore {
-      down = false;
-      override async store(...args: Parameters<MemoryStore['store']>): Promise<void> {
-        if (this.down) throw new Error('backend down');
-        return super.store(...args);
-      }
-    }
     const store = new FlakyStore();
     const { app, cookieOf } = build(store, (app) => {
       app.post('/login', (c) => {
@@ -113,10 +100,10 @@ describe("c.get('session'), hono-sessions' API", () => {
       });
     });
     const cookie = cookieOf(await app.request('/login', { method: 'POST' }));
-    store.down = true;
+    store.failStore = true;
     const failed = await app.request('/logout', { method: 'POST', headers: { cookie } });
     expect(failed.status).toBe(500);
-    store.down = false;
+    store.failStore = false;
     const me = async (c: string) =>
       ((await (await app.request('/me', { headers: { cookie: c } })).json()) as { data: unknown })
         .data;

@@ -1,5 +1,6 @@
+import { FlakyStore } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/koa';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
+import { MemoryStore } from '@fastmmap/session-core';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,15 +8,6 @@ import { serve, sessionCookie } from './helpers/serve.js';
 
 const secret = 'koa-assign-test-secret-0123456789abcdefghijkl';
 type Data = Record<string, unknown>;
-
-/** destroy() writes a tombstone with store(): failStore makes it fail. */
-class FlakyStore extends MemoryStore {
-  failStore = false;
-  override async store(id: string, data: StoredData, ttlMs: number): Promise<void> {
-    if (this.failStore) throw new Error('backend down');
-    return super.store(id, data, ttlMs);
-  }
-}
 
 const clearing = /^fmsid=; Max-Age=0/;
 

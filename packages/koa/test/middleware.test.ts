@@ -1,19 +1,12 @@
+import { FlakyStore } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/koa';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
+import { MemoryStore } from '@fastmmap/session-core';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { serve, sessionCookie } from './helpers/serve.js';
 
 const secret = 'koa-middleware-test-secret-0123456789abcdefghij';
 type Data = Record<string, unknown>;
-
-class FlakyStore extends MemoryStore {
-  failGet = false;
-  override async get(id: string): Promise<StoredData | undefined> {
-    if (this.failGet) throw new Error('backend down');
-    return super.get(id);
-  }
-}
 
 describe('@fastmmap/koa session()', () => {
   it('keeps cookies set by the app and commits before the response', async () => {
