@@ -1,16 +1,7 @@
-import { SessionError } from '@fastmmap/session-core';
+import { sessionAssignmentError } from '@fastmmap/session-core/adapter';
 import type { RequestSession } from './request-session.js';
 
 const noop = (): void => {};
-
-function assignmentError(): SessionError {
-  return new SessionError(
-    'ERR_SESSION_UNSUPPORTED_DATA',
-    'req.session can only be set to null (or undefined), which destroys the session: keep data ' +
-      'on it instead (req.session.user = ... or req.session.data.user = ...), or call ' +
-      'req.session.regenerate() for a new id',
-  );
-}
 
 /**
  * `req.session = value` on a request that session() handles. null or undefined logs out, as
@@ -21,7 +12,7 @@ function assignmentError(): SessionError {
 export function assignSession(state: RequestSession, value: unknown): void {
   // `req.session = req.session` changes nothing.
   if (value === state.value) return;
-  if (value !== null && value !== undefined) throw assignmentError();
+  if (value !== null && value !== undefined) throw sessionAssignmentError('req.session');
   const destroying = state.current.destroy();
   if (state.ended) {
     // Assigned once the commit has started (a 'finish' listener): the tombstone still ends

@@ -1,4 +1,4 @@
-import { SessionError } from '@fastmmap/session-core';
+import { sessionAssignmentError } from '@fastmmap/session-core/adapter';
 import type { FastifyRequest } from 'fastify';
 
 // `request.session` is an accessor over these two decorated slots: a Fastify request is born
@@ -20,15 +20,6 @@ export const slots = (request: FastifyRequest): Slots => request as unknown as S
 
 const noop = (): void => {};
 
-function assignmentError(): SessionError {
-  return new SessionError(
-    'ERR_SESSION_UNSUPPORTED_DATA',
-    'request.session can only be set to null (or undefined), which destroys the session: keep ' +
-      'data on it instead (request.session.user = ... or request.session.set(...)), or call ' +
-      'request.session.regenerate() for a new id',
-  );
-}
-
 /**
  * `request.session = value`. null or undefined logs out, as `ctx.session = null` does in Koa
  * and `req.session = null` in Express: onSend used to skip the commit of a request whose
@@ -44,7 +35,7 @@ export function assignSession(request: FastifyRequest, value: unknown): void {
     return;
   }
   if (value === current) return;
-  if (value !== null && value !== undefined) throw assignmentError();
+  if (value !== null && value !== undefined) throw sessionAssignmentError('request.session');
   const destroying = current.destroy();
   if (state[DESTROYING] === CLOSED) {
     // After the commit started (an onResponse hook): the tombstone still ends the session,

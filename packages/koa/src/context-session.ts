@@ -1,5 +1,5 @@
-import { type Session, SessionError } from '@fastmmap/session-core';
-import { connectFlash, sessionGuard } from '@fastmmap/session-core/adapter';
+import type { Session } from '@fastmmap/session-core';
+import { connectFlash, sessionAssignmentError, sessionGuard } from '@fastmmap/session-core/adapter';
 import type { Context } from 'koa';
 import { koaSessionMembers } from './session-api.js';
 
@@ -32,15 +32,6 @@ const guarded = sessionGuard('ctx.session', {
   dataProperties: true,
 });
 
-function assignmentError(): SessionError {
-  return new SessionError(
-    'ERR_SESSION_UNSUPPORTED_DATA',
-    'ctx.session can only be set to null (or undefined), which destroys the session: keep data ' +
-      'on it instead (ctx.session.user = ... or ctx.session.data.user = ...), or call ' +
-      'ctx.session.regenerate() for a new id',
-  );
-}
-
 function getSession(this: object): Session | undefined {
   return slots(this)[SESSION];
 }
@@ -60,7 +51,7 @@ function setSession(this: Context, value: unknown): void {
   }
   // `ctx.session = ctx.session` changes nothing.
   if (value === session) return;
-  if (value !== null && value !== undefined) throw assignmentError();
+  if (value !== null && value !== undefined) throw sessionAssignmentError('ctx.session');
   const destroying = session.destroy();
   if (state[DESTROY] === CLOSED) {
     // Assigned after the commit (by upstream code, or later still): the tombstone still ends

@@ -8,6 +8,8 @@
 export { assertKnownOptions, pickOptions } from './known-options.js';
 // For adapter packages, not a stable app API: the manager from their options (shared or own).
 export { type AdapterManager, adapterManager, cookieNameOf } from './manager/adapter-manager.js';
+// For adapter packages, not a stable app API: assigning anything but null to the session.
+export { sessionAssignmentError } from './manager/assignment-error.js';
 // For adapter packages, not a stable app API: connect-flash's flash() over a session's messages.
 export { connectFlash } from './manager/connect-flash.js';
 // For adapter packages, not a stable app API: the session with their framework's session API.
