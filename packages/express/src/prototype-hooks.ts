@@ -100,26 +100,30 @@ function replaceConnectFlash(req: IncomingMessage, proto: { flash?: unknown }): 
   }
 }
 
+function getSession(this: IncomingMessage): unknown {
+  return holderOf(this)?.value;
+}
+
+// A plain data property of each request that session() did not handle; on one it did,
+// assigning null logs out (see assign-session.ts).
+function setSession(this: IncomingMessage, value: unknown): void {
+  const holder = holderOf(this);
+  if (holder instanceof RequestSession) assignSession(holder, value);
+  else if (holder === undefined) holdOnRequest(this, { value });
+  else holder.value = value;
+}
+
 function hookRequestPrototype(proto: object): boolean {
   if (hookedPrototypes.has(proto)) return true;
   if (Object.hasOwn(proto, 'session')) return false;
   for (const [name, descriptor] of Object.entries(REQUEST_COMPAT)) {
     if (!(name in proto)) Object.defineProperty(proto, name, descriptor);
   }
-  // A plain data property of each request that session() did not handle; on one it did,
-  // assigning null logs out (see assign-session.ts).
   Object.defineProperty(proto, 'session', {
     configurable: true,
     enumerable: false,
-    get(this: IncomingMessage) {
-      return holderOf(this)?.value;
-    },
-    set(this: IncomingMessage, value: unknown) {
-      const holder = holderOf(this);
-      if (holder instanceof RequestSession) assignSession(holder, value);
-      else if (holder === undefined) holdOnRequest(this, { value });
-      else holder.value = value;
-    },
+    get: getSession,
+    set: setSession,
   });
   hookedPrototypes.add(proto);
   return true;
@@ -179,15 +183,17 @@ function hookResponsePrototype(proto: object): boolean {
   return true;
 }
 
-/** `req.session` as an own property where the prototype cannot carry it: same behaviour. */
-function defineOwnSession(req: IncomingMessage, state: RequestSession): void {
-  Object.defineProperty(req, 'session', {
-    configurable: true,
-    enumerable: true,
-    get: () => state.value,
-    set: (value: unknown) => assignSession(state, value),
-  });
-}
+/**
+ * `req.session` as an own property where the prototype cannot carry it: same behaviour. The
+ * accessor's functions are the shared ones (new closures per request would put every request
+ * object into V8's slow dictionary mode).
+ */
+const OWN_SESSION: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get: getSession,
+  set: setSession,
+};
 
 /**
  * Gives the request its session (`req.session` is `state.value`) and makes the response
@@ -204,6 +210,6 @@ export function attachSession(req: IncomingMessage, res: ServerResponse, state: 
   if (onPrototype) replaceConnectFlash(req, requestProto as { flash?: unknown });
   if (onPrototype && hooked) holdInFlight(req, res, state);
   else holdOnRequest(req, state);
-  if (!onPrototype) defineOwnSession(req, state);
+  if (!onPrototype) Object.defineProperty(req, 'session', OWN_SESSION);
   if (!hooked) commitOnEnd(res, state);
 }

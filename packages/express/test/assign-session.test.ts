@@ -126,6 +126,34 @@ describe.each([
     expect(await app.me()).toEqual({ data: { user: 'ann' }, isNew: false });
   });
 
+  it.each([
+    [
+      'req.session = null',
+      (req: Request) => {
+        req.session = null;
+      },
+    ],
+    [
+      'an unawaited destroy()',
+      (req: Request) => {
+        void req.session.destroy();
+      },
+    ],
+  ])('%s, then a streamed body: the headers carry the clearing cookie', async (_how, logOut) => {
+    const app = await startApp(
+      (req, res) => {
+        logOut(req);
+        res.write('bye');
+        res.end();
+      },
+      { express },
+    );
+    const res = await app.logout();
+    expect(await res.text()).toBe('bye');
+    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(clearing)]);
+    expect(await app.me()).toEqual({ data: {}, isNew: true });
+  });
+
   it('req.session = req.session changes nothing', async () => {
     const app = await startApp(
       (req) => {

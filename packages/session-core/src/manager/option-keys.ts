@@ -63,7 +63,7 @@ const HINTS = new Map<string, string>([
   ['resave', 'not needed: only what changed is written; an unchanged session is just touched'],
   [
     'unset',
-    'not needed: call session.destroy() to delete a session (in Express and Koa, req.session = null or ctx.session = null too)',
+    'not needed: call session.destroy() to delete a session (assigning null to req.session, ctx.session or request.session destroys it too)',
   ],
   ['overwrite', 'not needed: the session cookie always replaces an earlier one'],
   ['encode', 'not needed: the cookie carries only a signed id; the data stays on the server'],

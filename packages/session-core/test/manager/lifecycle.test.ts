@@ -290,6 +290,30 @@ for (const mode of ['async', 'sync'] as const) {
         expect(session.cookieHeaders()).toEqual(predicted);
       });
 
+      it('predicts the clearing cookie as soon as destroy() is called, and not after a failed one', async () => {
+        const { manager, memory } = setup();
+        const { cookie } = await startSession(manager);
+        const session = await manager.load<Record<string, unknown>>(cookie);
+        const destroying = session.destroy();
+        // Headers going out before the destroy finished (a streamed body) must clear the cookie.
+        expect(session.cookieHeaders()).toEqual([expect.stringMatching(/^fmsid=; Max-Age=0/)]);
+        await destroying;
+        expect(await session.commit()).toEqual(session.cookieHeaders());
+
+        const { cookie: other } = await startSession(manager);
+        const kept = await manager.load<Record<string, unknown>>(other);
+        const store = memory as unknown as { store: MemoryStore['store'] };
+        const original = store.store;
+        store.store = () => Promise.reject(new Error('backend down'));
+        try {
+          await expect(kept.destroy()).rejects.toThrow('backend down');
+        } finally {
+          store.store = original;
+        }
+        expect(kept.destroyed).toBe(false);
+        expect(kept.cookieHeaders()).toEqual([]);
+      });
+
       it('writes changes made after a first commit on the second one', async () => {
         const { manager, memory } = setup();
         const session = await manager.load<Record<string, unknown>>(undefined);
