@@ -241,7 +241,10 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
   }
 
   /**
-   * Runs `op` and answers `callback` on a later tick (or throws without one). Cache errors
+   * Runs `op` and answers `callback` on `setImmediate`, as express-session's own MemoryStore
+   * does (or throws without one). Answered on `process.nextTick` instead, each request ran to
+   * its end in one turn, and bench:http measured 20-49 µs more server CPU per request in the
+   * open loop, ~30 µs in the closed one (2026-11-28). Cache errors
    * become SessionErrors naming the session `sid` by a short prefix only (an id is a bearer
    * credential, and express-session hands the error to next(err), logs and error pages).
    */
@@ -258,9 +261,9 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
       const key = sid === undefined ? undefined : this.prefix + sid;
       const mapped = sessionStoreError(err, action, key, this.prefix.length, 'ExpressSessionStore');
       if (!callback) throw mapped;
-      process.nextTick(callback, mapped);
+      setImmediate(callback, mapped);
       return;
     }
-    if (callback) process.nextTick(callback, null, value);
+    if (callback) setImmediate(callback, null, value);
   }
 }
