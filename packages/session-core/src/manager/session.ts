@@ -97,8 +97,6 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #cookie: SessionCookie | undefined;
   #cookieSent = false;
   #destroyed = false;
-  /** destroy() calls not settled yet: the cookies to send are already the clearing one. */
-  #destroying = 0;
   /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
   #lost = false;
   /** regenerate() killed a live old id and the new one is not written yet (see #writeOrUndo). */
@@ -265,8 +263,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   destroy(): Promise<void> {
-    this.#destroying++;
-    const run = this.#serial(async () => {
+    return this.#serial(async () => {
       if (this.#destroyed) return;
       const { options, store } = this.#ctx;
       // A tombstone, not a delete: a request that loaded the session earlier and commits later
@@ -278,17 +275,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#data = {};
       this.#snapshot = EMPTY_SNAPSHOT;
     });
-    const settled = () => {
-      this.#destroying--;
-    };
-    run.then(settled, settled);
-    return run;
   }
 
   cookieHeaders(): string[] {
-    // A destroy under way (unawaited, or `req.session = null`) ends in the clearing cookie:
-    // headers that go out meanwhile (a streamed body) carry it.
-    if (this.#destroyed || this.#destroying > 0) return [this.#clearingCookie()];
+    // Not for a destroy still under way: if it failed, a browser told to drop its cookie could
+    // not log out again while the session lives on. Until it is done the cookie is left alone
+    // (once it is, the tombstone refuses it).
+    if (this.#destroyed) return [this.#clearingCookie()];
     if (this.#lost) return [];
     const plan = this.#plan();
     return this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];

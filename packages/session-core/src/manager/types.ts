@@ -111,7 +111,7 @@ export interface Session<D extends object = SessionData> {
    * The Set-Cookie values the response should carry for the current state (what commit()
    * will return), computed synchronously without I/O: for adapters that must set headers
    * before a streamed body goes out, and then await commit() before ending the response.
-   * Once destroy() is called, the clearing cookie (before the destroy has finished).
+   * The clearing cookie once destroy() has finished (not while it is under way: it may fail).
    */
   cookieHeaders(): string[];
   /**
