@@ -170,6 +170,21 @@ export function describeAdapterConformance(
       );
     });
 
+    it("assigning null to the framework's session property logs out too", async () => {
+      // req.session = null, ctx.session = null, request.session = null, c.set('session', null):
+      // the logout of cookie-session and koa-session, which must not keep the user logged in.
+      const c = await start();
+      await c.post('/set', { json: { key: 'user', value: 'ann' } });
+      const oldCookie = c.cookie;
+      const r = await c.post('/destroy-by-null');
+      expect(r.body).toEqual({ ok: true });
+      const cleared = sessionCookie(r.setCookies);
+      expect(cleared).toBeDefined();
+      expect(isClearing(cleared!)).toBe(true);
+      const after = (await c.get('/session', { cookie: oldCookie })).body as SessionBody;
+      expect(after).toMatchObject({ isNew: true, data: {} });
+    });
+
     it('a tampered cookie gets a new session and the real one is untouched', async () => {
       const c = await start();
       const id = ((await c.post('/set', { json: { key: 'a', value: 1 } })).body as SessionBody).id;

@@ -33,6 +33,10 @@ async function startApp(options: SessionManagerOptions) {
     await request.session.regenerate(Object.keys(request.session.data));
     return { id: request.session.id };
   });
+  app.post('/destroy-by-null', async (request) => {
+    request.session = null;
+    return { ok: true };
+  });
   app.post('/destroy', async (request) => {
     await request.session.destroy();
     return { ok: true };

@@ -37,6 +37,11 @@ async function startApp(options: SessionManagerOptions) {
     await c.get('session').regenerate();
     return c.json({ id: c.get('session').id });
   });
+  app.post('/destroy-by-null', (c) => {
+    // What JavaScript code may do: TypeScript refuses null for the session variable.
+    (c.set as (key: string, value: unknown) => void)('session', null);
+    return c.json({ ok: true });
+  });
   app.post('/destroy', async (c) => {
     await c.get('session').destroy();
     return c.json({ ok: true });

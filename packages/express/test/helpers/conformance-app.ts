@@ -51,6 +51,10 @@ export async function startConformanceApp(
       res.json({ id: req.session.id });
     }),
   );
+  app.post('/destroy-by-null', (req, res) => {
+    req.session = null;
+    res.json({ ok: true });
+  });
   app.post(
     '/destroy',
     wrap(async (req, res) => {

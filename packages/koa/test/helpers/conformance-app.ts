@@ -61,6 +61,10 @@ export async function startConformanceApp(
         await s.regenerate();
         ctx.body = { id: s.id };
         return;
+      case 'POST /destroy-by-null':
+        ctx.session = null;
+        ctx.body = { ok: true };
+        return;
       case 'POST /destroy':
         await s.destroy();
         ctx.body = { ok: true };
