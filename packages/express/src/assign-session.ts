@@ -1,4 +1,4 @@
-import { sessionAssignmentError } from '@fastmmap/session-core/adapter';
+import { assignmentDestroys } from '@fastmmap/session-core/adapter';
 import type { RequestSession } from './request-session.js';
 
 const noop = (): void => {};
@@ -10,9 +10,7 @@ const noop = (): void => {};
  * would silently not be stored, so it throws.
  */
 export function assignSession(state: RequestSession, value: unknown): void {
-  // `req.session = req.session` changes nothing.
-  if (value === state.value) return;
-  if (value !== null && value !== undefined) throw sessionAssignmentError('req.session');
+  if (!assignmentDestroys(state.value, value, 'req.session')) return;
   const destroying = state.current.destroy();
   if (state.ended) {
     // Assigned once the commit has started (a 'finish' listener): the tombstone still ends

@@ -15,7 +15,7 @@ export class RequestSession {
   ended = false;
   /** Set while the first end() waits for an asynchronous commit: later ones are dropped. */
   held: HeldResponse | undefined = undefined;
-  /** What `req.session` holds: the view made for this request, or what code assigned since. */
+  /** What `req.session` reads: the view made for this request (regenerate(callback) makes another). */
   value: unknown;
   /** The destroy `req.session = null` started: the commit waits for it and fails with it. */
   destroying: Promise<void> | undefined = undefined;

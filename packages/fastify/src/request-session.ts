@@ -1,4 +1,4 @@
-import { sessionAssignmentError } from '@fastmmap/session-core/adapter';
+import { assignmentDestroys } from '@fastmmap/session-core/adapter';
 import type { FastifyRequest } from 'fastify';
 
 // `request.session` is an accessor over these two decorated slots: a Fastify request is born
@@ -34,8 +34,7 @@ export function assignSession(request: FastifyRequest, value: unknown): void {
     state[SESSION] = value as FastifyRequest['session'];
     return;
   }
-  if (value === current) return;
-  if (value !== null && value !== undefined) throw sessionAssignmentError('request.session');
+  if (!assignmentDestroys(current, value, 'request.session')) return;
   const destroying = current.destroy();
   if (state[DESTROYING] === CLOSED) {
     // After the commit started (an onResponse hook): the tombstone still ends the session,

@@ -1,5 +1,5 @@
 import type { Session } from '@fastmmap/session-core';
-import { connectFlash, sessionAssignmentError, sessionGuard } from '@fastmmap/session-core/adapter';
+import { assignmentDestroys, connectFlash, sessionGuard } from '@fastmmap/session-core/adapter';
 import type { Context } from 'koa';
 import { koaSessionMembers } from './session-api.js';
 
@@ -49,9 +49,7 @@ function setSession(this: Context, value: unknown): void {
     });
     return;
   }
-  // `ctx.session = ctx.session` changes nothing.
-  if (value === session) return;
-  if (value !== null && value !== undefined) throw sessionAssignmentError('ctx.session');
+  if (!assignmentDestroys(session, value, 'ctx.session')) return;
   const destroying = session.destroy();
   if (state[DESTROY] === CLOSED) {
     // Assigned after the commit (by upstream code, or later still): the tombstone still ends

@@ -8,8 +8,6 @@
 export { assertKnownOptions, pickOptions } from './known-options.js';
 // For adapter packages, not a stable app API: the manager from their options (shared or own).
 export { type AdapterManager, adapterManager, cookieNameOf } from './manager/adapter-manager.js';
-// For adapter packages, not a stable app API: assigning anything but null to the session.
-export { sessionAssignmentError } from './manager/assignment-error.js';
 // For adapter packages, not a stable app API: connect-flash's flash() over a session's messages.
 export { connectFlash } from './manager/connect-flash.js';
 // For adapter packages, not a stable app API: the session with their framework's session API.
@@ -20,6 +18,8 @@ export { type NodeCallback, settleWithCallback } from './manager/node-callback.j
 // For adapter packages, not a stable app API: commit in the call, report a failed commit once.
 export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export { commitNow } from './manager/session.js';
+// For adapter packages, not a stable app API: assigning anything but null to the session.
+export { assignmentDestroys } from './manager/session-assignment.js';
 // For adapter packages, not a stable app API: headers sent before the commit (streams, writes).
 export {
   headersSentError,
