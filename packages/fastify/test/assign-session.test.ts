@@ -168,29 +168,23 @@ describe('request.session = null', () => {
   });
 
   it('assigned in onResponse: still destroyed; a failure is logged, not unhandled', async () => {
-    const store = new FlakyStore();
-    const app = await startApp(
-      () => {},
-      store,
-      (instance) =>
-        instance.addHook('onResponse', async (request) => {
-          if (request.url === '/logout') request.session = null;
-        }),
-    );
+    /** An app whose onResponse hook assigns null on /logout, after the reply went out. */
+    const nullInOnResponse = (store: FlakyStore) =>
+      startApp(
+        () => {},
+        store,
+        (instance) =>
+          instance.addHook('onResponse', async (request) => {
+            if (request.url === '/logout') request.session = null;
+          }),
+      );
+    const app = await nullInOnResponse(new FlakyStore());
     expect((await app.logout()).statusCode).toBe(200);
     await new Promise((resolve) => setImmediate(resolve));
     expect(await app.me()).toEqual({ data: {}, isNew: true });
 
-    store.failStore = false;
     const failing = new FlakyStore();
-    const again = await startApp(
-      () => {},
-      failing,
-      (instance) =>
-        instance.addHook('onResponse', async (request) => {
-          if (request.url === '/logout') request.session = null;
-        }),
-    );
+    const again = await nullInOnResponse(failing);
     failing.failStore = true;
     expect((await again.logout()).statusCode).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 20));
