@@ -14,8 +14,11 @@ type Callback = (err?: Error | null) => void;
 type GetCallback = (err: Error | null, session?: any) => void;
 
 export interface FastifySessionStoreOptions {
-  /** Where the sessions live. Default: a FastMmapStore in its own file (see appName). */
-  store?: Store;
+  /**
+   * Where the sessions live. Default: a FastMmapStore in its own file (see appName). Any
+   * store's data type will do: @fastify/session records are plain objects.
+   */
+  store?: Store<object>;
   /**
    * The default store's file name under the private per-user directory. Default
    * 'fastify-session': @fastify/session records are not session()'s, so they get a file of
@@ -88,7 +91,8 @@ export class FastifySessionStore {
     }
     this.#owned = options.store === undefined;
     this.store =
-      options.store ?? new FastMmapStore({ appName: options.appName ?? 'fastify-session' });
+      (options.store as Store | undefined) ??
+      new FastMmapStore({ appName: options.appName ?? 'fastify-session' });
     this.#ttl = ttl;
     this.#clock = options.clock ?? Date.now;
   }

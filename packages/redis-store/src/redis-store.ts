@@ -48,7 +48,7 @@ const MIN_SILENCE_MS = 5_000;
  * header (absolute expiry, write tag, codec) and the encoded data. Redis deletes the key at
  * the same absolute time through PXAT, so it needs no sweeper.
  */
-export class RedisStore<D extends StoredData = StoredData> implements Store<D> {
+export class RedisStore<D extends object = StoredData> implements Store<D> {
   readonly prefix: string;
   readonly client: RedisClientLike;
   readonly codec: CodecName;

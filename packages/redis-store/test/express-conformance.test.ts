@@ -12,7 +12,7 @@ describe.skipIf(!redisBinary.found)(`@fastmmap/express with a RedisStore${skipRe
   let server: RedisServer;
   // The suite hands every app a store of its own making; the apps get a RedisStore in its
   // place, one per suite store (apps that share a store share a Redis prefix), same clock.
-  const redisFor = new WeakMap<Store, RedisStore>();
+  const redisFor = new WeakMap<Store<object>, RedisStore>();
   const opened: RedisStore[] = [];
   let prefixes = 0;
 

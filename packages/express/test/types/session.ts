@@ -1,6 +1,6 @@
 // Compiled by types.test.ts (tsc --noEmit): what an app written against the typings sees.
 import { type SessionMiddleware, session } from '@fastmmap/express';
-import { FastMmapStore, MemoryStore } from '@fastmmap/session-core';
+import { FastMmapStore, MemoryStore, type SessionData, type Store } from '@fastmmap/session-core';
 import express from 'express';
 import passport from 'passport';
 
@@ -89,3 +89,8 @@ session({
 // The stores' options too: an environment variable may be unset.
 new MemoryStore({ maxSize: process.env.MAX_SESSION_BYTES === undefined ? undefined : 1024 });
 new FastMmapStore({ appName: process.env.APP_NAME, storage: process.env.SESSION_FILE });
+
+// A store declared with the merged SessionData (a Store author's natural choice) is taken.
+const typedStore: Store<SessionData> = new MemoryStore<SessionData>();
+session({ secret: 'x'.repeat(32), store: typedStore });
+session({ secret: 'x'.repeat(32), store: new FastMmapStore<SessionData>() });

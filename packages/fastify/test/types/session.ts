@@ -1,5 +1,7 @@
 // Compiled by types.test.ts (tsc --noEmit): what an app written against the typings sees.
 import { fastifySession } from '@fastmmap/fastify';
+import { FastifySessionStore } from '@fastmmap/fastify/store';
+import { MemoryStore, type SessionData } from '@fastmmap/session-core';
 import Fastify from 'fastify';
 
 declare module '@fastmmap/session-core' {
@@ -39,3 +41,10 @@ app.get('/bad', async (request) => {
   request.session = null;
   void flag;
 });
+
+// A store declared with the merged SessionData is taken by session() and the drop-in store.
+await Fastify().register(fastifySession, {
+  secret: 'a-secret-of-at-least-32-characters!!',
+  store: new MemoryStore<SessionData>(),
+});
+new FastifySessionStore({ store: new MemoryStore<SessionData>() });

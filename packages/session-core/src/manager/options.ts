@@ -249,7 +249,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     tombstoneTtl,
     absoluteTimeout,
     genid: options.genid ?? generateSessionId,
-    store,
+    // Every store holds plain objects: its type parameter only narrows what its own callers see.
+    store: store as Store | undefined,
     clock: options.clock ?? Date.now,
   };
 }

@@ -53,8 +53,11 @@ export interface SessionManagerOptions {
   saveUninitialized?: boolean | undefined;
   /** Id generator. Default: 32 random bytes (256 bits) from the OS CSPRNG, base64url. */
   genid?: (() => string) | undefined;
-  /** Default: a FastMmapStore at the default path (embedded, shared by every local process). */
-  store?: Store | undefined;
+  /**
+   * Default: a FastMmapStore at the default path (embedded, shared by every local process).
+   * A store typed with your `SessionData` (`Store<SessionData>`) is taken as it is.
+   */
+  store?: Store<object> | undefined;
   clock?: Clock | undefined;
 }
 

@@ -96,7 +96,7 @@ const PURGE_BATCH = 32;
  * two cannot be evicted apart. getAndSet holds the page lock across read and write: atomic
  * across processes.
  */
-export class FastMmapStore<D extends StoredData = StoredData>
+export class FastMmapStore<D extends object = StoredData>
   extends SyncBackedStore<D>
   implements Store<D>
 {

@@ -34,7 +34,7 @@ interface Item {
  * kept encoded with the structured-clone algorithm (v8.serialize), so a caller never shares
  * an object with the store: mutating what went in or came out changes nothing stored.
  */
-export class MemoryStore<D extends StoredData = StoredData>
+export class MemoryStore<D extends object = StoredData>
   extends SyncBackedStore<D>
   implements Store<D>
 {

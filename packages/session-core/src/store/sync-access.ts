@@ -1,11 +1,11 @@
-import type { Store, StoredData, SyncStoreAccess } from './types.js';
+import type { Store, SyncStoreAccess } from './types.js';
 
 /**
  * For stores whose work is synchronous at heart: implement getSync and getAndSetSync, and get
  * the async get and getAndSet, and Store.sync, from them. `sync` is undefined once a subclass
  * overrides get or getAndSet: those must then be called, not gone around.
  */
-export abstract class SyncBackedStore<D extends StoredData>
+export abstract class SyncBackedStore<D extends object>
   implements Pick<Store<D>, 'get' | 'getAndSet' | 'sync'>, SyncStoreAccess<D>
 {
   abstract getSync(id: string): D | undefined;

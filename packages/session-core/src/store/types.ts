@@ -19,7 +19,7 @@ export type StoredData = Record<string, unknown>;
  * INVALID_ID, INVALID_TTL, TOO_LARGE, UNSUPPORTED_DATA, STORE_UNAVAILABLE. A failed write
  * leaves the stored value as it was.
  */
-export interface Store<D extends StoredData = StoredData> {
+export interface Store<D extends object = StoredData> {
   /** The data, or undefined when missing or expired. */
   get(id: string): Promise<D | undefined>;
   /** Writes data that expires ttlMs from now (ttlMs > 0). Throws when it cannot store. */
@@ -53,7 +53,7 @@ export interface Store<D extends StoredData = StoredData> {
 }
 
 /** Store.sync: get and getAndSet with the Store contract, but synchronous. */
-export interface SyncStoreAccess<D extends StoredData = StoredData> {
+export interface SyncStoreAccess<D extends object = StoredData> {
   getSync(id: string): D | undefined;
   getAndSetSync(
     id: string,

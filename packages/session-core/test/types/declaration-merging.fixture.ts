@@ -1,5 +1,12 @@
 // Compiled by declaration-merging.test.ts with the TypeScript API; never run.
-import { createSessionManager, MemoryStore, type Session } from '@fastmmap/session-core';
+import {
+  createSessionManager,
+  FastMmapStore,
+  MemoryStore,
+  type Session,
+  type SessionData,
+  type Store,
+} from '@fastmmap/session-core';
 
 declare module '@fastmmap/session-core' {
   interface SessionData {
@@ -28,3 +35,11 @@ export async function handler(cookie: string | undefined): Promise<string[]> {
   const typed: Session = session;
   return typed.commit();
 }
+
+// A store typed with the merged data, as a Store author or a user of a generic store writes it.
+class AuditedStore extends MemoryStore<SessionData> {}
+const typedStore: Store<SessionData> = new AuditedStore();
+const sessionStore: Store<SessionData> = new FastMmapStore<SessionData>({ storage: '/tmp/x' });
+export const typedManager = createSessionManager({ secret: 'x'.repeat(32), store: typedStore });
+export const defaultStore: Store = new MemoryStore();
+void sessionStore;
