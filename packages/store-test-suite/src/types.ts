@@ -6,8 +6,11 @@ export interface StoreFactoryContext {
   clock: TestClock;
 }
 
-/** Returns a fresh, empty store. Called once per check; the suite closes it afterwards. */
-export type StoreFactory = (context: StoreFactoryContext) => Store | Promise<Store>;
+/**
+ * Returns a fresh, empty store (of any data type: `Store<SessionData>` too). Called once per
+ * check; the suite closes it afterwards.
+ */
+export type StoreFactory = (context: StoreFactoryContext) => Store<object> | Promise<Store<object>>;
 
 export interface CrossProcessOptions {
   /** Absolute path of a plain .mjs/.js module that calls `runConformanceChild(factory)`. */
