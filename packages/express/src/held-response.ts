@@ -4,8 +4,17 @@ import { headersSent } from './headers-sent.js';
 /** The status and headers of a response whose end() waits for an asynchronous commit. */
 export interface HeldResponse {
   readonly statusCode: number;
-  readonly statusMessage: string;
+  /** Undefined on HTTP/2, which has no reason phrase. */
+  readonly statusMessage: string | undefined;
   readonly headers: OutgoingHttpHeaders;
+}
+
+/**
+ * An HTTP/2 response (Express through an http2 bridge): Node answers every read or write of
+ * its statusMessage with an UnsupportedWarning, which the app never asked for.
+ */
+function isHttp2(res: ServerResponse): boolean {
+  return (res.req?.httpVersionMajor ?? 1) >= 2;
 }
 
 export function holdResponse(res: ServerResponse): HeldResponse {
@@ -14,7 +23,8 @@ export function holdResponse(res: ServerResponse): HeldResponse {
   for (const [name, value] of Object.entries(res.getHeaders())) {
     headers[name] = Array.isArray(value) ? [...value] : value;
   }
-  return { statusCode: res.statusCode, statusMessage: res.statusMessage, headers };
+  const statusMessage = isHttp2(res) ? undefined : res.statusMessage;
+  return { statusCode: res.statusCode, statusMessage, headers };
 }
 
 /**
@@ -25,7 +35,7 @@ export function holdResponse(res: ServerResponse): HeldResponse {
 export function restoreResponse(res: ServerResponse, held: HeldResponse): void {
   if (headersSent(res)) return;
   res.statusCode = held.statusCode;
-  res.statusMessage = held.statusMessage;
+  if (held.statusMessage !== undefined) res.statusMessage = held.statusMessage;
   for (const name of res.getHeaderNames()) {
     if (!Object.hasOwn(held.headers, name)) res.removeHeader(name);
   }
