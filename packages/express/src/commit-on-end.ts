@@ -16,8 +16,17 @@ import type { RequestSession } from './request-session.js';
 export type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 function appendSetCookie(res: ServerResponse, values: readonly string[]): void {
+  if (values.length === 0) return;
   // Appended, never replacing: other middleware may have set cookies of their own.
-  for (const value of values) res.appendHeader('set-cookie', value);
+  if (typeof res.appendHeader === 'function') {
+    for (const value of values) res.appendHeader('set-cookie', value);
+    return;
+  }
+  // A response-like object with only setHeader: engine.io's for a WebSocket upgrade
+  // (io.engine.use(session())), whose writeHead() it calls so that cookies reach the 101.
+  const current = res.getHeader?.('set-cookie');
+  const before = current === undefined ? [] : Array.isArray(current) ? current : [String(current)];
+  res.setHeader('set-cookie', [...before, ...values]);
 }
 
 /**

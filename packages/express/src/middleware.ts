@@ -6,6 +6,7 @@ import { cookieHeader } from './cookie-header.js';
 import { holderOf } from './holders.js';
 import type { ExpressSessionOptions } from './options.js';
 import { attachSession, hasSession } from './prototype-hooks.js';
+import { requestInfo } from './request-info.js';
 import { RequestSession } from './request-session.js';
 import { createSessionView } from './session-view.js';
 
@@ -63,8 +64,8 @@ export function session(options: ExpressSessionOptions): SessionMiddleware {
       next(secondSessionError(req, res, cookieName));
       return;
     }
-    // The request is the RequestInfo: req.secure (Express's getter) runs only for a cookie.
-    const loaded = manager.loadNow(cookieHeader(req), req);
+    // req.secure (Express's getter) runs only for a cookie.
+    const loaded = manager.loadNow(cookieHeader(req), requestInfo(req));
     // A synchronous store gives the session in the call: no promise to wait for.
     if (loaded instanceof Promise)
       loaded.then((session) => begin(manager, req, res, next, session), next);

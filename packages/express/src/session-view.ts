@@ -7,6 +7,7 @@ import {
 } from '@fastmmap/session-core';
 import { settleWithCallback } from '@fastmmap/session-core/adapter';
 import type { Request } from 'express';
+import { requestInfo } from './request-info.js';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
 
 /** What a view works on: the request, its manager and its live session (reload() swaps it). */
@@ -221,7 +222,7 @@ class SessionApi {
     // The session's own cookie if it has one to send (say, created or regenerated in this
     // request and saved), else the one the request came with.
     const own = session.cookieHeaders()[0]?.split(';', 1)[0];
-    const fresh = await manager.load(own ?? req.headers.cookie, req);
+    const fresh = await manager.load(own ?? req.headers.cookie, requestInfo(req));
     if (fresh.id !== session.id) {
       throw new SessionError(
         'ERR_SESSION_DESTROYED',

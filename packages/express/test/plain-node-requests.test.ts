@@ -1,0 +1,79 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { MemoryStore, session } from '@fastmmap/express';
+import type { Request, Response } from 'express';
+import { describe, expect, it } from 'vitest';
+
+// socket.io shares the Express session with `io.engine.use(session(...))`: engine.io then runs
+// the middleware on plain Node requests, and for a WebSocket upgrade on a response-like object
+// of its own. These tests build both as engine.io does, without socket.io.
+const secret = 'express-plain-node-requests-secret-0123456789';
+
+function request(socket = new Socket()): IncomingMessage {
+  const req = new IncomingMessage(socket);
+  req.headers = {};
+  return req;
+}
+
+/** engine.io's WebSocketResponse: headers for the 101, no appendHeader, writeHead() a no-op. */
+class UpgradeResponse {
+  readonly headers: Record<string, unknown> = {};
+  constructor(readonly req: IncomingMessage) {}
+  setHeader(name: string, value: unknown) {
+    this.headers[name] = value;
+  }
+  getHeader(name: string) {
+    return this.headers[name];
+  }
+  removeHeader(name: string) {
+    delete this.headers[name];
+  }
+  write() {}
+  writeHead() {}
+  end() {}
+}
+
+function run(
+  middleware: ReturnType<typeof session>,
+  req: IncomingMessage,
+  res: object,
+): Promise<void> {
+  return new Promise((resolve, reject) =>
+    middleware(req as Request, res as Response, (err?: unknown) =>
+      err === undefined ? resolve() : reject(err),
+    ),
+  );
+}
+
+describe('session() on the plain Node objects engine.io passes', () => {
+  it("puts the cookie on a WebSocket upgrade's response, which has no appendHeader", async () => {
+    const middleware = session({ secret, store: new MemoryStore(), saveUninitialized: true });
+    const req = request();
+    const res = new UpgradeResponse(req);
+    res.setHeader('set-cookie', ['io=1']);
+    await run(middleware, req, res);
+    // What engine.io does before the 101 goes out (it threw, and the process exited).
+    expect(() => res.writeHead()).not.toThrow();
+    const cookies = res.getHeader('set-cookie') as string[];
+    expect(cookies[0]).toBe('io=1');
+    expect(cookies[1]).toMatch(/^fmsid=/);
+    await middleware.close();
+  });
+
+  it("decides Secure ('auto') by the request's own TLS socket", async () => {
+    const middleware = session({ secret, store: new MemoryStore() });
+    const cookieOf = async (socket: Socket) => {
+      const req = request(socket);
+      const res = new ServerResponse(req);
+      await run(middleware, req, res);
+      (req as Request).session.data = { user: 'alice' };
+      res.end();
+      await new Promise((resolve) => setImmediate(resolve));
+      return String(res.getHeader('set-cookie'));
+    };
+    const tls = Object.assign(new Socket(), { encrypted: true });
+    expect(await cookieOf(tls)).toContain('; Secure');
+    expect(await cookieOf(new Socket())).not.toContain('Secure');
+    await middleware.close();
+  });
+});
