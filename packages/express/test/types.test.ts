@@ -10,6 +10,10 @@ describe('typings', () => {
     expect(typeErrors(project('tsconfig.session.json'))).toBe('');
   });
 
+  it("socket.request.session typed as the README shows (IncomingMessage's accessor pair)", () => {
+    expect(typeErrors(project('tsconfig.plain-request.json'))).toBe('');
+  });
+
   it("ExpressSessionStore is assignable to express-session's Store", () => {
     expect(typeErrors(project('tsconfig.store.json'))).toBe('');
   });
