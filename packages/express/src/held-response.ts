@@ -6,7 +6,8 @@ export interface HeldResponse {
   readonly statusCode: number;
   /** Undefined on HTTP/2, which has no reason phrase. */
   readonly statusMessage: string | undefined;
-  readonly headers: OutgoingHttpHeaders;
+  /** Undefined on a response without getHeaders (see holdResponse). */
+  readonly headers: OutgoingHttpHeaders | undefined;
 }
 
 /**
@@ -18,6 +19,11 @@ function isHttp2(res: ServerResponse): boolean {
 }
 
 export function holdResponse(res: ServerResponse): HeldResponse {
+  // engine.io's WebSocket upgrade response (io.engine.use(session())) has no getHeaders, and
+  // nothing to hold: its end() (a middleware refusing the upgrade) only destroys the socket.
+  if (typeof res.getHeaders !== 'function') {
+    return { statusCode: res.statusCode, statusMessage: undefined, headers: undefined };
+  }
   const headers: OutgoingHttpHeaders = {};
   // getHeaders() shares Node's own arrays, which appendHeader extends in place: copied.
   for (const [name, value] of Object.entries(res.getHeaders())) {
@@ -36,6 +42,7 @@ export function restoreResponse(res: ServerResponse, held: HeldResponse): void {
   if (headersSent(res)) return;
   res.statusCode = held.statusCode;
   if (held.statusMessage !== undefined) res.statusMessage = held.statusMessage;
+  if (held.headers === undefined) return;
   for (const name of res.getHeaderNames()) {
     if (!Object.hasOwn(held.headers, name)) res.removeHeader(name);
   }

@@ -28,9 +28,19 @@ class UpgradeResponse {
   removeHeader(name: string) {
     delete this.headers[name];
   }
+  ended = 0;
   write() {}
   writeHead() {}
-  end() {}
+  end() {
+    this.ended++; // engine.io destroys the socket: the upgrade is refused
+  }
+}
+
+/** A store that answers asynchronously, as RedisStore does: commits wait for a promise. */
+class AsyncStore extends MemoryStore {
+  override async get(id: string) {
+    return super.get(id);
+  }
 }
 
 function run(
@@ -57,6 +67,19 @@ describe('session() on the plain Node objects engine.io passes', () => {
     const cookies = res.getHeader('set-cookie') as string[];
     expect(cookies[0]).toBe('io=1');
     expect(cookies[1]).toMatch(/^fmsid=/);
+    await middleware.close();
+  });
+
+  it('lets a middleware refuse the upgrade with end() while an asynchronous commit waits', async () => {
+    const middleware = session({ secret, store: new AsyncStore(), saveUninitialized: true });
+    const req = request();
+    const res = new UpgradeResponse(req);
+    await run(middleware, req, res);
+    // socket.io's guide: `res.writeHead(401); res.end()` for a visitor who is not logged in.
+    res.writeHead();
+    expect(() => res.end()).not.toThrow(); // threw "res.getHeaders is not a function"
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(res.ended).toBe(1);
     await middleware.close();
   });
 
