@@ -45,10 +45,22 @@ function commitReachable(
   // go out is not written: no request could ever reach it, so it would only take room until
   // it expired. (A regenerated session's old id is already dead: the user is logged out
   // either way.) A known id is committed as usual: the client's cookie still finds it.
-  if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
+  if (hasNoResponse(ctx)) {
+    // Nothing to report: no response will ever come, whatever the app does.
+    if (unreachableAfterHeaders(session, loadedId) && session.cookieHeaders().length > 0) return [];
+  } else if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
     if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
   }
   return commitNow(session);
+}
+
+/**
+ * koa-websocket runs `app.ws` middleware once per WebSocket, after the upgrade, on a ctx made
+ * without a response: `ctx.headerSent` throws there (a TypeError that koa-websocket swallows,
+ * so the commit never ran), and no cookie can go out.
+ */
+function hasNoResponse(ctx: Context): boolean {
+  return (ctx.res as Context['res'] | undefined) === undefined;
 }
 
 /**
@@ -120,7 +132,9 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       ctx.app.emit('error', commitError, ctx);
     }
     // Appended, never replacing: other middleware may have set cookies of their own.
-    if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
+    if (hasNoResponse(ctx)) {
+      // koa-websocket: the changes are stored; a cookie has nowhere to go.
+    } else if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
     else if (cookies.length > 0) reportUnsentCookies(ctx, session, cookies, true);
     if (failed) throw failure;
   };

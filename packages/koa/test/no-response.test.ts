@@ -1,0 +1,61 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { session } from '@fastmmap/koa';
+import { MemoryStore } from '@fastmmap/session-core';
+import Koa from 'koa';
+import { describe, expect, it } from 'vitest';
+
+// koa-websocket runs `app.ws` middleware once per WebSocket, after the upgrade, on
+// `app.createContext(req)`: a ctx with no response. These tests build that ctx the same way.
+const secret = 'koa-no-response-test-secret-0123456789abcdef';
+type Data = Record<string, unknown>;
+
+function request(cookie?: string): IncomingMessage {
+  const req = new IncomingMessage(new Socket());
+  req.headers = cookie === undefined ? {} : { cookie };
+  return req;
+}
+
+async function setup() {
+  const store = new MemoryStore();
+  const app = new Koa();
+  const errors: unknown[] = [];
+  app.on('error', (err) => errors.push(err));
+  const middleware = session({ secret, store });
+  // A login over HTTP, for the cookie the WebSocket comes with.
+  const login = app.createContext(request(), new ServerResponse(request()));
+  await middleware(login, async () => {
+    (login.session.data as Data).user = 'ann';
+  });
+  const cookie = String(login.response.get('Set-Cookie')).split(';', 1)[0]!;
+  const socketContext = (withCookie: boolean) =>
+    app.createContext(request(withCookie ? cookie : undefined), undefined as never);
+  return { store, errors, middleware, cookie, socketContext };
+}
+
+describe("session() on koa-websocket's contexts, which have no response", () => {
+  it('commits what the WebSocket middleware changed in a known session', async () => {
+    const { errors, middleware, socketContext } = await setup();
+    const ctx = socketContext(true);
+    await middleware(ctx, async () => {
+      expect((ctx.session.data as Data).user).toBe('ann');
+      (ctx.session.data as Data).socket = 'open';
+    });
+    expect(errors).toEqual([]);
+    const next = socketContext(true);
+    await middleware(next, async () => {
+      expect(next.session.data).toEqual({ user: 'ann', socket: 'open' });
+    });
+  });
+
+  it('does not store a new session whose cookie has nowhere to go', async () => {
+    const { store, errors, middleware, socketContext } = await setup();
+    const before = store.size;
+    const ctx = socketContext(false);
+    await middleware(ctx, async () => {
+      (ctx.session.data as Data).visitor = true;
+    });
+    expect(store.size).toBe(before);
+    expect(errors).toEqual([]);
+  });
+});
