@@ -3,6 +3,7 @@ import { type Session, SessionError, type SessionManager } from '@fastmmap/sessi
 import {
   adapterManager,
   commitNow,
+  commitWithoutCookies,
   cookieNameOf,
   unreachableAfterHeaders,
 } from '@fastmmap/session-core/adapter';
@@ -48,7 +49,9 @@ function commitReachable(
   if (hasNoResponse(ctx)) {
     // Nothing to report: no response will ever come, whatever the app does.
     if (unreachableAfterHeaders(session, loadedId) && session.cookieHeaders().length > 0) return [];
-  } else if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
+    return commitWithoutCookies(session);
+  }
+  if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
     if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
   }
   return commitNow(session);

@@ -59,3 +59,33 @@ describe("session() on koa-websocket's contexts, which have no response", () => 
     expect(errors).toEqual([]);
   });
 });
+
+describe('a cookie refresh that falls due on a context with no response', () => {
+  it('is sent by the next response that can carry it', async () => {
+    let now = 1_000_000;
+    const app = new Koa();
+    const middleware = session({
+      secret,
+      store: new MemoryStore({ clock: () => now }),
+      clock: () => now,
+      ttl: 60_000,
+      touchAfter: 1_000,
+    });
+    const http = async (cookie?: string) => {
+      const req = request(cookie);
+      const ctx = app.createContext(req, new ServerResponse(req));
+      await middleware(ctx, async () => {
+        if (cookie === undefined) (ctx.session.data as Data).user = 'ann';
+      });
+      const value: unknown = ctx.response.get('Set-Cookie');
+      return [value].flat().filter((v): v is string => typeof v === 'string' && v !== '');
+    };
+    const cookie = (await http())[0]!.split(';', 1)[0]!;
+    now += 1_500; // a touch and the cookie's refresh are due when the socket comes
+    await middleware(app.createContext(request(cookie), undefined as never), async () => {});
+    now += 10;
+    const refreshed = await http(cookie);
+    expect(refreshed).toHaveLength(1);
+    expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60/);
+  });
+});

@@ -96,6 +96,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** session.cookie, made on first use (code written for express-session reads it). */
   #cookie: SessionCookie | undefined;
   #cookieSent = false;
+  /** The response cannot carry a cookie (see commitWithoutCookies): none is planned. */
+  #cookieless = false;
   #destroyed = false;
   /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
   #lost = false;
@@ -369,14 +371,19 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#flashBox?.changed === true ||
       this.#mustCreate ||
       (!this.#persisted && options.saveUninitialized);
+    // No touch that falls due without a cookie: the next response that can carry one would find
+    // the record touched and send none (a browser cookie refreshed only with a touch or write).
     const touch =
       !write &&
       this.#persisted &&
-      (this.#touchRequested || now - this.#meta.touched >= this.#touchAfter());
+      (this.#touchRequested ||
+        (!this.#cookieless && now - this.#meta.touched >= this.#touchAfter()));
     return { now, changes, next, write, touch };
   }
 
   #cookieDue(plan: CommitPlan): boolean {
+    // Planned, a refresh would count as sent (cookieAt) and the next response would skip it.
+    if (this.#cookieless) return false;
     if (this.#cookieSent) return true;
     // A new (or regenerated) id goes to the browser only once something is stored under it.
     if (!this.#persisted) return plan.write;
@@ -614,6 +621,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     run.then(settled, settled);
     return run;
   }
+
+  /** For commitWithoutCookies: static, so that sessions show no such member. */
+  static cookieless(session: ManagedSession): void {
+    session.#cookieless = true;
+  }
 }
 
 refuseNewProperties(ManagedSession.prototype, 'session');
@@ -624,4 +636,14 @@ refuseNewProperties(ManagedSession.prototype, 'session');
  */
 export function commitNow(session: Session<object>): string[] | Promise<string[]> {
   return session instanceof ManagedSession ? session.commitNow() : session.commit();
+}
+
+/**
+ * commitNow() for a request whose response can carry no cookie (koa-websocket's WebSocket
+ * contexts): none is planned from now on, and no touch that falls due, so that the next
+ * response that can carry a cookie still finds its refresh due (changes are written).
+ */
+export function commitWithoutCookies(session: Session<object>): string[] | Promise<string[]> {
+  if (session instanceof ManagedSession) ManagedSession.cookieless(session);
+  return commitNow(session);
 }
