@@ -4,7 +4,13 @@ import {
   type SessionManager,
   type SessionManagerOptions,
 } from '@fastmmap/session-core';
-import { adapterManager, commitNow, cookieNameOf } from '@fastmmap/session-core/adapter';
+import {
+  adapterManager,
+  commitCookieless,
+  commitNow,
+  cookieNameOf,
+  isWebSocketUpgrade,
+} from '@fastmmap/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { guardFor, loadedFor } from './guard.js';
 import { type HonoSession, pendingDelete } from './session-api.js';
@@ -76,6 +82,7 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
     const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
     const current = loaded instanceof Promise ? await loaded : loaded;
+    const loadedId = current.id;
     c.set('session', guarded(current) as HonoSession);
     await next();
     try {
@@ -96,7 +103,10 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       if (rotate && something && !current.destroyed) {
         await current.regenerate();
       }
-      const committed = commitNow(current);
+      // @hono/node-ws sends the handshake's 101 without our headers: no cookie can go out.
+      const committed = isWebSocketUpgrade(c.req.header('upgrade'))
+        ? commitCookieless(current, loadedId)
+        : commitNow(current);
       const cookies = committed instanceof Promise ? await committed : committed;
       if (cookies.length > 0) appendCookies(c, cookies);
     } catch (err) {

@@ -2,9 +2,10 @@ import './augment.js';
 import { type Session, SessionError, type SessionManager } from '@fastmmap/session-core';
 import {
   adapterManager,
+  commitCookieless,
   commitNow,
-  commitWithoutCookies,
   cookieNameOf,
+  isWebSocketUpgrade,
   unreachableAfterHeaders,
 } from '@fastmmap/session-core/adapter';
 import type { Context, Middleware, Next } from 'koa';
@@ -46,11 +47,8 @@ function commitReachable(
   // go out is not written: no request could ever reach it, so it would only take room until
   // it expired. (A regenerated session's old id is already dead: the user is logged out
   // either way.) A known id is committed as usual: the client's cookie still finds it.
-  if (hasNoResponse(ctx)) {
-    // Nothing to report: no response will ever come, whatever the app does.
-    if (unreachableAfterHeaders(session, loadedId) && session.cookieHeaders().length > 0) return [];
-    return commitWithoutCookies(session);
-  }
+  // Nothing to report: no response with our headers will ever come, whatever the app does.
+  if (cannotCarryCookies(ctx)) return commitCookieless(session, loadedId);
   if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
     if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
   }
@@ -60,10 +58,13 @@ function commitReachable(
 /**
  * koa-websocket runs `app.ws` middleware once per WebSocket, after the upgrade, on a ctx made
  * without a response: `ctx.headerSent` throws there (a TypeError that koa-websocket swallows,
- * so the commit never ran), and no cookie can go out.
+ * so the commit never ran). koa-easy-ws answers the handshake itself, without ctx's headers.
  */
-function hasNoResponse(ctx: Context): boolean {
-  return (ctx.res as Context['res'] | undefined) === undefined;
+function cannotCarryCookies(ctx: Context): boolean {
+  return (
+    (ctx.res as Context['res'] | undefined) === undefined ||
+    isWebSocketUpgrade(ctx.req.headers.upgrade)
+  );
 }
 
 /**
@@ -135,8 +136,8 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       ctx.app.emit('error', commitError, ctx);
     }
     // Appended, never replacing: other middleware may have set cookies of their own.
-    if (hasNoResponse(ctx)) {
-      // koa-websocket: the changes are stored; a cookie has nowhere to go.
+    if (cannotCarryCookies(ctx)) {
+      // A WebSocket: the changes are stored; a cookie has nowhere to go.
     } else if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
     else if (cookies.length > 0) reportUnsentCookies(ctx, session, cookies, true);
     if (failed) throw failure;

@@ -10,10 +10,17 @@ import { describe, expect, it } from 'vitest';
 const secret = 'koa-no-response-test-secret-0123456789abcdef';
 type Data = Record<string, unknown>;
 
-function request(cookie?: string): IncomingMessage {
+function request(cookie?: string, upgrade?: string): IncomingMessage {
   const req = new IncomingMessage(new Socket());
   req.headers = cookie === undefined ? {} : { cookie };
+  if (upgrade !== undefined) Object.assign(req.headers, { connection: 'Upgrade', upgrade });
   return req;
+}
+
+/** koa-easy-ws: the handshake's ctx has a response, which never goes out with its headers. */
+function handshake(app: Koa, cookie?: string) {
+  const req = request(cookie, 'websocket');
+  return app.createContext(req, new ServerResponse(req));
 }
 
 async function setup() {
@@ -60,7 +67,39 @@ describe("session() on koa-websocket's contexts, which have no response", () => 
   });
 });
 
-describe('a cookie refresh that falls due on a context with no response', () => {
+describe("session() on a WebSocket handshake's context (koa-easy-ws)", () => {
+  it('commits a known session, and stores no new one, with no cookie', async () => {
+    const { store, errors, middleware, cookie } = await setup();
+    const app = new Koa();
+    const known = handshake(app, cookie);
+    await middleware(known, async () => {
+      (known.session.data as Data).socket = 'open';
+    });
+    const fresh = handshake(app);
+    const before = store.size;
+    await middleware(fresh, async () => {
+      (fresh.session.data as Data).visitor = true;
+    });
+    expect(store.size).toBe(before);
+    expect([known, fresh].map((ctx) => ctx.response.get('Set-Cookie') || 'none')).toEqual([
+      'none',
+      'none',
+    ]);
+    const next = handshake(app, cookie);
+    await middleware(next, async () => {
+      expect(next.session.data).toEqual({ user: 'ann', socket: 'open' });
+    });
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.each([
+  [
+    'with no response (koa-websocket)',
+    (app: Koa, cookie: string) => app.createContext(request(cookie), undefined as never),
+  ],
+  ['of a WebSocket handshake (koa-easy-ws)', handshake],
+])('a cookie refresh that falls due on a context %s', (_name, socketContext) => {
   it('is sent by the next response that can carry it', async () => {
     let now = 1_000_000;
     const app = new Koa();
@@ -82,7 +121,7 @@ describe('a cookie refresh that falls due on a context with no response', () => 
     };
     const cookie = (await http())[0]!.split(';', 1)[0]!;
     now += 1_500; // a touch and the cookie's refresh are due when the socket comes
-    await middleware(app.createContext(request(cookie), undefined as never), async () => {});
+    await middleware(socketContext(app, cookie), async () => {});
     now += 10;
     const refreshed = await http(cookie);
     expect(refreshed).toHaveLength(1);

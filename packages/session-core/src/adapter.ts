@@ -10,6 +10,8 @@ export { assertKnownOptions, pickOptions } from './known-options.js';
 export { type AdapterManager, adapterManager, cookieNameOf } from './manager/adapter-manager.js';
 // For adapter packages, not a stable app API: connect-flash's flash() over a session's messages.
 export { connectFlash } from './manager/connect-flash.js';
+// For adapter packages, not a stable app API: responses that cannot carry a cookie.
+export { commitCookieless, isWebSocketUpgrade } from './manager/cookieless-commit.js';
 // For adapter packages, not a stable app API: the session with their framework's session API.
 export { getSetMembers } from './manager/get-set-members.js';
 export { type SessionGuardOptions, sessionGuard } from './manager/guarded-session.js';
@@ -17,7 +19,7 @@ export { type SessionGuardOptions, sessionGuard } from './manager/guarded-sessio
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
 // For adapter packages, not a stable app API: commit in the call, report a failed commit once.
 export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
-export { commitNow, commitWithoutCookies } from './manager/session.js';
+export { commitNow } from './manager/session.js';
 // For adapter packages, not a stable app API: assigning anything but null to the session.
 export { assignmentDestroys } from './manager/session-assignment.js';
 // For adapter packages, not a stable app API: headers sent before the commit (streams, writes).

@@ -427,7 +427,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
             ? this.#meta.maxAge
             : stored.maxAge,
         created: stored?.created ?? this.#meta.created,
-        touched: plan.now,
+        // Cookieless, the write leaves the touch due: it is what refreshes the browser's cookie.
+        touched: this.#cookieless ? (stored?.touched ?? this.#meta.touched) : plan.now,
         // What another request sent since our load counts too.
         cookieAt: sendsCookie ? plan.now : (stored?.cookieAt ?? this.#meta.cookieAt),
         flash: flash.flash,

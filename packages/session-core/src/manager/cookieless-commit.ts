@@ -1,0 +1,27 @@
+import { commitWithoutCookies } from './session.js';
+import type { Session } from './types.js';
+import { unreachableAfterHeaders } from './unsent-cookies.js';
+
+/**
+ * A WebSocket handshake (`Upgrade: websocket`). Under @hono/node-ws and koa-easy-ws its
+ * response never reaches the browser with our headers: the 101 goes out without them.
+ */
+export function isWebSocketUpgrade(upgradeHeader: string | undefined): boolean {
+  return upgradeHeader !== undefined && /\bwebsocket\b/i.test(upgradeHeader);
+}
+
+/**
+ * The commit of a request whose response can carry no cookie (a WebSocket handshake, or
+ * koa-websocket's contexts, which have no response). An id the client does not hold (new, or
+ * regenerated here) is not written: no request could ever reach it. A known one is written
+ * with no cookie planned and no touch taken, so the next response that can carry the cookie
+ * still refreshes it.
+ */
+export function commitCookieless(
+  session: Session<object>,
+  loadedId: string,
+): string[] | Promise<string[]> {
+  if (unreachableAfterHeaders(session as Session, loadedId) && session.cookieHeaders().length > 0)
+    return [];
+  return commitWithoutCookies(session);
+}
