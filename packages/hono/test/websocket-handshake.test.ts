@@ -22,6 +22,10 @@ function app(clock: () => number) {
     .get('/socket', (c) => {
       (c.get('session').data as Data).socket = 'open';
       return c.text('upgraded'); // node-ws answers 101 itself; Response refuses that status
+    })
+    .get('/socket-touch', (c) => {
+      c.get('session').touch(); // keeps the session alive while a socket opens
+      return c.text('upgraded');
     });
   return { hono, store };
 }
@@ -56,5 +60,16 @@ describe('session() on a WebSocket handshake (@hono/node-ws)', () => {
     const refreshed = (await hono.request('/', { headers: { cookie } })).headers.getSetCookie();
     expect(refreshed).toHaveLength(1);
     expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60/);
+  });
+
+  it('leaves the refresh due after a touch() asked for on the handshake', async () => {
+    let now = 1_000_000;
+    const { hono } = app(() => now);
+    const cookie = cookieOf(await hono.request('/login'));
+    now += 1_500;
+    await hono.request('/socket-touch', { headers: { ...handshakeHeaders, cookie } });
+    now += 10;
+    const refreshed = (await hono.request('/', { headers: { cookie } })).headers.getSetCookie();
+    expect(refreshed).toHaveLength(1);
   });
 });

@@ -503,6 +503,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #touchRecord(now: number, headers: string[]): string[] | Promise<string[]> {
     const assumedMaxAge = this.#ownMaxAge();
     let dead = false;
+    let touched = now;
     let cookieAt: number | undefined;
     let storedMaxAge: number | null | undefined;
     const update = (current: StoredData | undefined): StoredData | undefined => {
@@ -511,16 +512,19 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         dead = true;
         return current;
       }
+      // Cookieless (a touch() asked for, or #write's second touch), the ttl still moves but
+      // the touch stays due, as in #write: the next response's touch refreshes the cookie.
+      if (this.#cookieless) touched = opened.meta.touched;
       cookieAt = headers.length > 0 ? now : opened.meta.cookieAt;
       storedMaxAge = opened.meta.maxAge;
-      return buildRecord(opened.data, { ...opened.meta, touched: now, cookieAt });
+      return buildRecord(opened.data, { ...opened.meta, touched, cookieAt });
     };
     const done = (): string[] | Promise<string[]> => {
       if (dead) {
         this.#lost = true;
         return [];
       }
-      this.#meta = { ...this.#meta, touched: now, cookieAt, maxAge: storedMaxAge };
+      this.#meta = { ...this.#meta, touched, cookieAt, maxAge: storedMaxAge };
       this.#touchRequested = false;
       // A touch means this request changed no maxAge (an equal one set counts as none).
       this.#maxAgeSet = false;
