@@ -58,12 +58,14 @@ function commitReachable(
 /**
  * koa-websocket runs `app.ws` middleware once per WebSocket, after the upgrade, on a ctx made
  * without a response: `ctx.headerSent` throws there (a TypeError that koa-websocket swallows,
- * so the commit never ran). koa-easy-ws answers the handshake itself, without ctx's headers.
+ * so the commit never ran). koa-easy-ws's ctx.ws() answers the handshake itself, without ctx's
+ * headers, and sets `ctx.respond = false`; a handshake refused instead (`ctx.status = 401`) is
+ * an HTTP response like any other, which carries the cookie.
  */
 function cannotCarryCookies(ctx: Context): boolean {
   return (
     (ctx.res as Context['res'] | undefined) === undefined ||
-    isWebSocketUpgrade(ctx.req.headers.upgrade)
+    (ctx.respond === false && isWebSocketUpgrade(ctx.req.headers.upgrade))
   );
 }
 

@@ -17,10 +17,15 @@ function request(cookie?: string, upgrade?: string): IncomingMessage {
   return req;
 }
 
-/** koa-easy-ws: the handshake's ctx has a response, which never goes out with its headers. */
-function handshake(app: Koa, cookie?: string) {
+/**
+ * koa-easy-ws: the handshake's ctx has a response. Once ctx.ws() upgrades (and sets
+ * `ctx.respond = false`) it never goes out with its headers; a refused handshake's does.
+ */
+function handshake(app: Koa, cookie?: string, upgraded = true) {
   const req = request(cookie, 'websocket');
-  return app.createContext(req, new ServerResponse(req));
+  const ctx = app.createContext(req, new ServerResponse(req));
+  if (upgraded) ctx.respond = false;
+  return ctx;
 }
 
 async function setup() {
@@ -89,6 +94,19 @@ describe("session() on a WebSocket handshake's context (koa-easy-ws)", () => {
     await middleware(next, async () => {
       expect(next.session.data).toEqual({ user: 'ann', socket: 'open' });
     });
+    expect(errors).toEqual([]);
+  });
+
+  it('sends the cookie with a refused handshake, an ordinary response', async () => {
+    const { store, errors, middleware } = await setup();
+    const refused = handshake(new Koa(), undefined, false);
+    const before = store.size;
+    await middleware(refused, async () => {
+      refused.session.flash('error', 'log in first');
+      refused.status = 401;
+    });
+    expect(store.size).toBe(before + 1);
+    expect(String(refused.response.get('Set-Cookie'))).toMatch(/^fmsid=/);
     expect(errors).toEqual([]);
   });
 });
