@@ -5,7 +5,11 @@ import {
   SessionError,
   type SessionManager,
 } from '@fastmmap/session-core';
-import { settleWithCallback } from '@fastmmap/session-core/adapter';
+import {
+  commitWithoutCookies,
+  isWebSocketUpgrade,
+  settleWithCallback,
+} from '@fastmmap/session-core/adapter';
 import type { Request } from 'express';
 import { requestInfo } from './request-info.js';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
@@ -19,6 +23,10 @@ export interface SessionViewContext {
   value: unknown;
   /** What the last save() or commit() through the view failed with (the app has it). */
   failedCommit: unknown;
+  /** The response has its Set-Cookie values (or must never have them): none can go out now. */
+  readonly cookiesDone: boolean;
+  /** The id the request came with. */
+  readonly loadedId: string;
 }
 
 type Data = Record<string, unknown>;
@@ -171,7 +179,17 @@ class SessionApi {
 
   commit(): Promise<string[]> {
     const context = this.#context;
-    return this.#live.commit().then(
+    const live = this.#live;
+    // A save() once the response has its cookies (a socket.io handler's, on the handshake's
+    // request), or for a WebSocket (express-ws, ws): a cookie refresh it planned would count
+    // as sent and never reach the browser.
+    const late =
+      (context.cookiesDone || isWebSocketUpgrade(context.req.headers.upgrade)) &&
+      !live.isNew &&
+      live.id === context.loadedId;
+    return new Promise<string[]>((resolve) =>
+      resolve(late ? commitWithoutCookies(live) : live.commit()),
+    ).then(
       (cookies) => {
         context.failedCommit = undefined;
         return cookies;

@@ -5,6 +5,8 @@ import {
   adapterManager,
   commitNow,
   isRepeatedDataRefusal,
+  isWebSocketUpgrade,
+  markCookieless,
   sessionGuard,
 } from '@fastmmap/session-core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -116,6 +118,9 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       return;
     }
     const begin = (session: Session) => {
+      // @fastify/websocket's handshake: its reply is hijacked and the 101 carries no cookie of
+      // ours, so a save() made for the socket must not count a cookie refresh as sent.
+      if (isWebSocketUpgrade(request.headers.upgrade)) markCookieless(session);
       slots(request)[SESSION] = guarded(session) as FastifyRequest['session'];
       done();
     };

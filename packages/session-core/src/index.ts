@@ -2,6 +2,7 @@
 // Helpers only the adapter and store packages use are in `@fastmmap/session-core/adapter`.
 export type { Clock } from './cache/types.js';
 export { isSessionError, SessionError, type SessionErrorCode } from './errors.js';
+export { commitWithoutCookie } from './manager/cookieless-commit.js';
 export { createSessionManager } from './manager/manager.js';
 export type { SessionCookie } from './manager/session-cookie.js';
 export type {

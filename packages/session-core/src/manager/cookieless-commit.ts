@@ -25,3 +25,13 @@ export function commitCookieless(
     return [];
   return commitWithoutCookies(session);
 }
+
+/**
+ * Commits a session from `manager.load()` where no response can carry its cookie (a WebSocket
+ * message): what changed is written, no cookie is planned, and a cookie refresh that falls
+ * due is left to the next HTTP response (a plain commit() would count it as sent). A new
+ * session, whose id the client does not hold, is not stored.
+ */
+export async function commitWithoutCookie(session: Session<object>): Promise<void> {
+  await commitCookieless(session, session.isNew ? '' : session.id);
+}

@@ -627,9 +627,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return run;
   }
 
-  /** For commitWithoutCookies: static, so that sessions show no such member. */
-  static cookieless(session: ManagedSession): void {
+  /**
+   * For commitWithoutCookies: marks a session from manager.load() cookieless and says true, or
+   * says false for anything else (an adapter's view, a Proxy: no private fields to set).
+   * Static, so that sessions show no such member.
+   */
+  static markCookieless(session: unknown): boolean {
+    if (typeof session !== 'object' || session === null || !(#cookieless in session)) return false;
     session.#cookieless = true;
+    return true;
   }
 }
 
@@ -648,7 +654,21 @@ export function commitNow(session: Session<object>): string[] | Promise<string[]
  * contexts): none is planned from now on, and no touch that falls due, so that the next
  * response that can carry a cookie still finds its refresh due (changes are written).
  */
+/**
+ * From now on the session plans no cookie and takes no touch that merely falls due (see
+ * commitWithoutCookies): for a request whose response cannot carry one. False for anything
+ * but a session from manager.load().
+ */
+export function markCookieless(session: Session<object>): boolean {
+  return ManagedSession.markCookieless(session);
+}
+
 export function commitWithoutCookies(session: Session<object>): string[] | Promise<string[]> {
-  if (session instanceof ManagedSession) ManagedSession.cookieless(session);
+  if (!ManagedSession.markCookieless(session)) {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      "commitWithoutCookie() takes a session from manager.load(), not an adapter's view of one",
+    );
+  }
   return commitNow(session);
 }

@@ -1,0 +1,93 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { MemoryStore, session } from '@fastmmap/express';
+import express, { type Request, type Response } from 'express';
+import { describe, expect, it } from 'vitest';
+import { closeServer, listen } from './helpers/http-server.js';
+
+// socket.io's pattern: `socket.request.session.save()` long after the handshake's response
+// went out. Such a save can send no cookie, so it must not count a cookie refresh as sent.
+const secret = 'express-late-save-secret-0123456789abcdef';
+type Data = Record<string, unknown>;
+
+describe('req.session.save() after the response has its cookies', () => {
+  it('writes the change and leaves a due cookie refresh to the next response', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const app = express();
+    app.use(
+      session({ secret, store: new MemoryStore({ clock }), clock, ttl: 60_000, touchAfter: 1_000 }),
+    );
+    let handshake: express.Request | undefined;
+    app.get('/login', (req, res) => {
+      (req.session.data as Data).user = 'ann';
+      res.send('in');
+    });
+    app.get('/handshake', (req, res) => {
+      handshake = req; // what socket.io keeps as socket.request
+      res.send('sent');
+    });
+    app.get('/', (req, res) => res.json(req.session.data));
+    const server = app.listen(0, '127.0.0.1');
+    const url = await listen(server);
+    try {
+      const login = await fetch(`${url}/login`);
+      const cookie = String(login.headers.getSetCookie()[0]).split(';', 1)[0] ?? '';
+      await fetch(`${url}/handshake`, { headers: { cookie } });
+      now += 1_500; // a touch and the cookie's refresh fall due
+      if (handshake === undefined) throw new Error('no handshake');
+      (handshake.session.data as Data).socket = 'open';
+      await handshake.session.save();
+      now += 10;
+      const next = await fetch(`${url}/`, { headers: { cookie } });
+      expect(await next.json()).toEqual({ user: 'ann', socket: 'open' });
+      const refreshed = next.headers.getSetCookie();
+      expect(refreshed).toHaveLength(1);
+      expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60/);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
+
+describe("req.session.save() for a WebSocket (ws's 'upgrade' by hand, express-ws)", () => {
+  it('writes the change and leaves a due cookie refresh to the next response', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const middleware = session({
+      secret,
+      store: new MemoryStore({ clock }),
+      clock,
+      ttl: 60_000,
+      touchAfter: 1_000,
+    });
+    const run = (headers: Record<string, string>, res: object = {}) => {
+      const req = new IncomingMessage(new Socket());
+      req.headers = headers;
+      return new Promise<Request>((resolve, reject) =>
+        middleware(req as Request, res as Response, (err?: unknown) =>
+          err === undefined ? resolve(req as Request) : reject(err),
+        ),
+      );
+    };
+    const httpCookies = async (cookie?: string) => {
+      const req = new IncomingMessage(new Socket());
+      const res = new ServerResponse(req);
+      const loaded = await run(cookie === undefined ? {} : { cookie }, res);
+      if (cookie === undefined) (loaded.session.data as Data).user = 'ann';
+      res.end();
+      await new Promise((resolve) => setImmediate(resolve));
+      return { cookies: [res.getHeader('set-cookie') ?? []].flat().map(String), loaded };
+    };
+    const cookie = (await httpCookies()).cookies[0]?.split(';', 1)[0] ?? '';
+    const upgrade = await run({ cookie, connection: 'Upgrade', upgrade: 'websocket' });
+    now += 1_500; // a touch and the cookie's refresh fall due while the socket is open
+    (upgrade.session.data as Data).socket = 'open';
+    await upgrade.session.save();
+    now += 10;
+    const { cookies, loaded } = await httpCookies(cookie);
+    expect(loaded.session.data).toEqual({ user: 'ann', socket: 'open' });
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatch(/^fmsid=.*Max-Age=60/);
+  });
+});

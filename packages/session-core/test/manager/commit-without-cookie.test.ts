@@ -1,0 +1,48 @@
+// commitWithoutCookie(): a commit where no response can carry the cookie (a WebSocket message).
+import { describe, expect, it } from 'vitest';
+import { sessionGuard } from '../../src/adapter.js';
+import { commitWithoutCookie, isSessionError } from '../../src/index.js';
+import { managerSetup } from '../helpers.js';
+
+type Data = Record<string, unknown>;
+const options = { ttl: 60_000, touchAfter: 1_000 };
+
+describe.each(['sync', 'async'] as const)('commitWithoutCookie (%s store)', (mode) => {
+  async function loggedIn() {
+    const setup = managerSetup(mode, options);
+    const login = await setup.manager.load<Data>(undefined);
+    login.data.user = 'ann';
+    const cookie = (await login.commit())[0]?.split(';', 1)[0];
+    if (cookie === undefined) throw new Error('no cookie');
+    return { ...setup, cookie };
+  }
+
+  it('writes the change, and the next commit still sends the refresh that fell due', async () => {
+    const { manager, clock, cookie } = await loggedIn();
+    clock.advance(1_500);
+    const message = await manager.load<Data>(cookie);
+    message.data.last = 'hi';
+    await commitWithoutCookie(message);
+    clock.advance(10);
+    const http = await manager.load<Data>(cookie);
+    expect(http.data).toEqual({ user: 'ann', last: 'hi' });
+    const cookies = await http.commit();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatch(/Max-Age=60/);
+  });
+
+  it('does not store a session whose id the client does not hold', async () => {
+    const { manager, store } = managerSetup(mode, options);
+    const stranger = await manager.load<Data>(undefined);
+    stranger.data.visitor = true;
+    await commitWithoutCookie(stranger);
+    expect(await store.get(stranger.id)).toBeUndefined();
+  });
+
+  it("refuses an adapter's view of a session with ERR_SESSION_OPTIONS", async () => {
+    const { manager, cookie } = await loggedIn();
+    const view = sessionGuard('ctx.session')(await manager.load<Data>(cookie));
+    const err: unknown = await commitWithoutCookie(view).catch((e: unknown) => e);
+    expect(isSessionError(err) && err.code).toBe('ERR_SESSION_OPTIONS');
+  });
+});
