@@ -1,6 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { MemoryStore, session } from '@fastmmap/express';
+import { createSessionManager, type SessionManager } from '@fastmmap/session-core';
 import express, { type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { closeServer, listen } from './helpers/http-server.js';
@@ -89,5 +90,55 @@ describe("req.session.save() for a WebSocket (ws's 'upgrade' by hand, express-ws
     expect(loaded.session.data).toEqual({ user: 'ann', socket: 'open' });
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatch(/^fmsid=.*Max-Age=60/);
+  });
+});
+
+// A `manager` that wraps the sessions it loads (instrumentation), or one from a second copy of
+// session-core: its sessions cannot be marked cookieless, and a late save() must still commit.
+function wrappingManager(inner: SessionManager): SessionManager {
+  const own = (target: object, name: string | symbol) => {
+    const value = Reflect.get(target, name, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const wrap = (loaded: object) => new Proxy(loaded, { get: own });
+  return new Proxy(inner, {
+    get(target, name) {
+      if (name !== 'loadNow') return own(target, name);
+      return (...args: Parameters<SessionManager['loadNow']>) => {
+        const loaded = target.loadNow(...args);
+        return loaded instanceof Promise ? loaded.then(wrap) : wrap(loaded);
+      };
+    },
+  });
+}
+
+describe('req.session.save() after the response, with a wrapping manager', () => {
+  it('commits the change', async () => {
+    const manager = createSessionManager({ secret, store: new MemoryStore() });
+    const app = express();
+    app.use(session({ manager: wrappingManager(manager) }));
+    let handshake: express.Request | undefined;
+    app.get('/login', (req, res) => {
+      (req.session.data as Data).user = 'ann';
+      res.send('in');
+    });
+    app.get('/handshake', (req, res) => {
+      handshake = req;
+      res.send('sent');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    const url = await listen(server);
+    try {
+      const login = await fetch(`${url}/login`);
+      const cookie = String(login.headers.getSetCookie()[0]).split(';', 1)[0] ?? '';
+      await fetch(`${url}/handshake`, { headers: { cookie } });
+      if (handshake === undefined) throw new Error('no handshake');
+      (handshake.session.data as Data).socket = 'open';
+      await handshake.session.save();
+      expect((await manager.load(cookie)).data).toEqual({ user: 'ann', socket: 'open' });
+    } finally {
+      await closeServer(server);
+      await manager.close();
+    }
   });
 });

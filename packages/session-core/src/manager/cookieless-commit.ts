@@ -1,4 +1,5 @@
-import { commitWithoutCookies } from './session.js';
+import { SessionError } from '../errors.js';
+import { commitWithoutCookies, ManagedSession } from './session.js';
 import type { Session } from './types.js';
 import { unreachableAfterHeaders } from './unsent-cookies.js';
 
@@ -33,5 +34,12 @@ export function commitCookieless(
  * session, whose id the client does not hold, is not stored.
  */
 export async function commitWithoutCookie(session: Session<object>): Promise<void> {
+  // An adapter's view (a Proxy) cannot be marked: its commit would count a cookie as sent.
+  if (!ManagedSession.isManaged(session)) {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      "commitWithoutCookie() takes a session from manager.load(), not an adapter's view of one",
+    );
+  }
   await commitCookieless(session, session.isNew ? '' : session.id);
 }

@@ -633,9 +633,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    * Static, so that sessions show no such member.
    */
   static markCookieless(session: unknown): boolean {
-    if (typeof session !== 'object' || session === null || !(#cookieless in session)) return false;
+    if (!ManagedSession.isManaged(session)) return false;
     session.#cookieless = true;
     return true;
+  }
+
+  /** A session from manager.load() of this copy of the package (not a view, not a Proxy). */
+  static isManaged(session: unknown): session is ManagedSession {
+    return typeof session === 'object' && session !== null && #cookieless in session;
   }
 }
 
@@ -650,11 +655,6 @@ export function commitNow(session: Session<object>): string[] | Promise<string[]
 }
 
 /**
- * commitNow() for a request whose response can carry no cookie (koa-websocket's WebSocket
- * contexts): none is planned from now on, and no touch that falls due, so that the next
- * response that can carry a cookie still finds its refresh due (changes are written).
- */
-/**
  * From now on the session plans no cookie and takes no touch that merely falls due (see
  * commitWithoutCookies): for a request whose response cannot carry one. False for anything
  * but a session from manager.load().
@@ -663,12 +663,14 @@ export function markCookieless(session: Session<object>): boolean {
   return ManagedSession.markCookieless(session);
 }
 
+/**
+ * commitNow() for a request whose response can carry no cookie (koa-websocket's WebSocket
+ * contexts): none is planned from now on, and no touch that falls due, so that the next
+ * response that can carry a cookie still finds its refresh due (changes are written). A
+ * session that cannot be marked (a wrapping manager's, a second copy of this package's) is
+ * committed as usual: failing a commit an app's `manager` option made would be worse.
+ */
 export function commitWithoutCookies(session: Session<object>): string[] | Promise<string[]> {
-  if (!ManagedSession.markCookieless(session)) {
-    throw new SessionError(
-      'ERR_SESSION_OPTIONS',
-      "commitWithoutCookie() takes a session from manager.load(), not an adapter's view of one",
-    );
-  }
+  ManagedSession.markCookieless(session);
   return commitNow(session);
 }

@@ -1,6 +1,6 @@
 // commitWithoutCookie(): a commit where no response can carry the cookie (a WebSocket message).
 import { describe, expect, it } from 'vitest';
-import { sessionGuard } from '../../src/adapter.js';
+import { commitCookieless, sessionGuard } from '../../src/adapter.js';
 import { commitWithoutCookie, isSessionError } from '../../src/index.js';
 import { managerSetup } from '../helpers.js';
 
@@ -37,6 +37,27 @@ describe.each(['sync', 'async'] as const)('commitWithoutCookie (%s store)', (mod
     stranger.data.visitor = true;
     await commitWithoutCookie(stranger);
     expect(await store.get(stranger.id)).toBeUndefined();
+  });
+
+  // A manager that wraps its sessions (or a second copy of the package) hands adapters
+  // sessions that cannot be marked: their WebSocket commits must still go through.
+  it('adapters still commit a session they cannot mark cookieless', async () => {
+    const { manager, store, cookie } = await loggedIn();
+    const loaded = await manager.load<Data>(cookie);
+    const wrapped = sessionGuard('wrapped')(loaded);
+    wrapped.data.last = 'hi';
+    await commitCookieless(wrapped, loaded.id);
+    expect(await manager.load<Data>(cookie)).toMatchObject({ data: { user: 'ann', last: 'hi' } });
+    expect(await store.get(loaded.id)).toBeDefined();
+  });
+
+  it("refuses an adapter's view of a new session too, and stores nothing", async () => {
+    const { manager, store } = managerSetup(mode, options);
+    const fresh = await manager.load<Data>(undefined);
+    fresh.data.visitor = true;
+    const err: unknown = await commitWithoutCookie(sessionGuard('s')(fresh)).catch((e) => e);
+    expect(isSessionError(err) && err.code).toBe('ERR_SESSION_OPTIONS');
+    expect(await store.get(fresh.id)).toBeUndefined();
   });
 
   it("refuses an adapter's view of a session with ERR_SESSION_OPTIONS", async () => {
