@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import {
   commitNow,
+  cookieNameOf,
   headersSentError,
   isRepeatedDataRefusal,
   unreachableAfterHeaders,
@@ -233,8 +234,10 @@ function endWithCookies(
   } else if (sent && lifetimeChangedLate(state)) {
     // The record has the new lifetime, the browser's cookie the old one. A cookie that was
     // only due for a refresh (touchAfter, rolling) is not worth a word: the next response
-    // sends it.
-    warn(state, cookieNames(cookies), true);
+    // sends it. A save() after the headers planned no cookie (see session-view.ts): the name
+    // is the manager's then.
+    const names = cookies.length > 0 ? cookieNames(cookies) : [cookieNameOf(state.manager)];
+    warn(state, names, true);
   }
   releaseLastByte(res, state);
   end.apply(res, args);

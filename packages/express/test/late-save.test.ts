@@ -142,3 +142,38 @@ describe('req.session.save() after the response, with a wrapping manager', () =>
     }
   });
 });
+
+describe('maxAge set after the headers went out, then req.session.save() before end()', () => {
+  it('still warns that the browser keeps the old cookie', async () => {
+    const app = express();
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.get('/login', (req, res) => {
+      (req.session.data as Data).user = 'ann';
+      res.send('in');
+    });
+    app.get('/remember-me-late', async (req, res) => {
+      res.write('chunk ');
+      req.session.maxAge = 30 * 86_400_000;
+      await req.session.save();
+      res.end('done');
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'ERR_SESSION_HEADERS_SENT') warnings.push(warning.message);
+    };
+    const server = app.listen(0, '127.0.0.1');
+    const url = await listen(server);
+    process.on('warning', onWarning);
+    try {
+      const login = await fetch(`${url}/login`);
+      const cookie = String(login.headers.getSetCookie()[0]).split(';', 1)[0] ?? '';
+      await (await fetch(`${url}/remember-me-late`, { headers: { cookie } })).text();
+      await new Promise((resolve) => setTimeout(resolve, 10)); // warnings come on a later tick
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/'fmsid' could not be sent: .*the session was stored/);
+    } finally {
+      process.off('warning', onWarning);
+      await closeServer(server);
+    }
+  });
+});
