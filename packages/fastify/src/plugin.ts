@@ -119,8 +119,10 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     }
     const begin = (session: Session) => {
       // @fastify/websocket's handshake: its reply is hijacked and the 101 carries no cookie of
-      // ours, so a save() made for the socket must not count a cookie refresh as sent.
-      if (isWebSocketUpgrade(request.headers.upgrade)) markCookieless(session);
+      // ours, so a save() made for the socket must not count a cookie refresh as sent. Not a
+      // new session: a hook that refuses the upgrade (a 401) sends an ordinary reply, and
+      // without its cookie every retry would store another session no client could reach.
+      if (!session.isNew && isWebSocketUpgrade(request.headers.upgrade)) markCookieless(session);
       slots(request)[SESSION] = guarded(session) as FastifyRequest['session'];
       done();
     };

@@ -41,3 +41,35 @@ describe('request.session.save() on a WebSocket handshake', () => {
     }
   });
 });
+
+describe('a WebSocket handshake refused in preHandler', () => {
+  it("gives a new visitor's session its cookie, so retries do not store a session each", async () => {
+    const app = Fastify();
+    const store = new MemoryStore();
+    await app.register(fastifySession, { secret, store });
+    app.get(
+      '/chat',
+      {
+        preHandler: async (request, reply) => {
+          if ((request.session.data as Data).user !== undefined) return;
+          (request.session.data as Data).returnTo = '/chat';
+          return reply.code(401).send('log in');
+        },
+      },
+      async () => 'upgraded',
+    );
+    const headers: Record<string, string> = { connection: 'Upgrade', upgrade: 'websocket' };
+    try {
+      const first = await app.inject({ url: '/chat', headers });
+      expect(first.statusCode).toBe(401);
+      const cookie = String(first.headers['set-cookie']).split(';', 1)[0] ?? '';
+      expect(cookie).toMatch(/^fmsid=/);
+      // A reconnecting client retries with the cookie it got: the same session.
+      await app.inject({ url: '/chat', headers: { ...headers, cookie } });
+      await app.inject({ url: '/chat', headers: { ...headers, cookie } });
+      expect(store.size).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
