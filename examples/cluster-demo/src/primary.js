@@ -72,7 +72,7 @@ export async function runPrimary() {
     console.error(`self-test failed: ${err.message}`);
   }
   if (config.exitAfterSelfTest) return shutdown('SIGTERM', passed ? 0 : 1);
-  console.log(`open ${url} and reload a few times; Ctrl-C stops.`);
+  console.log(`open ${url} and reload, 5 s apart to see both workers; Ctrl-C stops.`);
 }
 
 function workerPids() {

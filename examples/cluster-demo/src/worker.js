@@ -21,8 +21,10 @@ export async function runWorker() {
     res.type('html').send(
       `<!doctype html><title>fastmmap cluster demo</title>
 <h1>Visit ${data.visits}</h1>
-<p>Answered by worker <b>${process.pid}</b>. Reload: another worker answers, and the count
-goes on, because every worker reads the same memory-mapped session file.</p>`,
+<p>Answered by worker <b>${process.pid}</b>. A browser keeps its connection open, so quick
+reloads stay with this worker; wait 5 seconds (Node closes an idle connection) and reload: the
+other worker may answer, and the count goes on, because every worker reads the same
+memory-mapped session file.</p>`,
     );
   });
 
