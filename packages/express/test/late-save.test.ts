@@ -11,32 +11,42 @@ import { closeServer, listen } from './helpers/http-server.js';
 const secret = 'express-late-save-secret-0123456789abcdef';
 type Data = Record<string, unknown>;
 
+/**
+ * An app with /login (stores a user), /handshake (keeps its request, as socket.io keeps
+ * socket.request) and / (the data). Returns the logged-in cookie and the handshake's request.
+ */
+async function handshakeApp(middleware: ReturnType<typeof session>) {
+  const app = express();
+  app.use(middleware);
+  let kept: express.Request | undefined;
+  app.get('/login', (req, res) => {
+    (req.session.data as Data).user = 'ann';
+    res.send('in');
+  });
+  app.get('/handshake', (req, res) => {
+    kept = req;
+    res.send('sent');
+  });
+  app.get('/', (req, res) => res.json(req.session.data));
+  const server = app.listen(0, '127.0.0.1');
+  const url = await listen(server);
+  const login = await fetch(`${url}/login`);
+  const cookie = String(login.headers.getSetCookie()[0]).split(';', 1)[0] ?? '';
+  await fetch(`${url}/handshake`, { headers: { cookie } });
+  if (kept === undefined) throw new Error('no handshake');
+  return { url, cookie, handshake: kept, close: () => closeServer(server) };
+}
+
 describe('req.session.save() after the response has its cookies', () => {
   it('writes the change and leaves a due cookie refresh to the next response', async () => {
     let now = 1_000_000;
     const clock = () => now;
-    const app = express();
-    app.use(
-      session({ secret, store: new MemoryStore({ clock }), clock, ttl: 60_000, touchAfter: 1_000 }),
+    const store = new MemoryStore({ clock });
+    const { url, cookie, handshake, close } = await handshakeApp(
+      session({ secret, store, clock, ttl: 60_000, touchAfter: 1_000 }),
     );
-    let handshake: express.Request | undefined;
-    app.get('/login', (req, res) => {
-      (req.session.data as Data).user = 'ann';
-      res.send('in');
-    });
-    app.get('/handshake', (req, res) => {
-      handshake = req; // what socket.io keeps as socket.request
-      res.send('sent');
-    });
-    app.get('/', (req, res) => res.json(req.session.data));
-    const server = app.listen(0, '127.0.0.1');
-    const url = await listen(server);
     try {
-      const login = await fetch(`${url}/login`);
-      const cookie = String(login.headers.getSetCookie()[0]).split(';', 1)[0] ?? '';
-      await fetch(`${url}/handshake`, { headers: { cookie } });
       now += 1_500; // a touch and the cookie's refresh fall due
-      if (handshake === undefined) throw new Error('no handshake');
       (handshake.session.data as Data).socket = 'open';
       await handshake.session.save();
       now += 10;
@@ -46,7 +56,7 @@ describe('req.session.save() after the response has its cookies', () => {
       expect(refreshed).toHaveLength(1);
       expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60/);
     } finally {
-      await closeServer(server);
+      await close();
     }
   });
 });
@@ -115,29 +125,15 @@ function wrappingManager(inner: SessionManager): SessionManager {
 describe('req.session.save() after the response, with a wrapping manager', () => {
   it('commits the change', async () => {
     const manager = createSessionManager({ secret, store: new MemoryStore() });
-    const app = express();
-    app.use(session({ manager: wrappingManager(manager) }));
-    let handshake: express.Request | undefined;
-    app.get('/login', (req, res) => {
-      (req.session.data as Data).user = 'ann';
-      res.send('in');
-    });
-    app.get('/handshake', (req, res) => {
-      handshake = req;
-      res.send('sent');
-    });
-    const server = app.listen(0, '127.0.0.1');
-    const url = await listen(server);
+    const { cookie, handshake, close } = await handshakeApp(
+      session({ manager: wrappingManager(manager) }),
+    );
     try {
-      const login = await fetch(`${url}/login`);
-      const cookie = String(login.headers.getSetCookie()[0]).split(';', 1)[0] ?? '';
-      await fetch(`${url}/handshake`, { headers: { cookie } });
-      if (handshake === undefined) throw new Error('no handshake');
       (handshake.session.data as Data).socket = 'open';
       await handshake.session.save();
       expect((await manager.load(cookie)).data).toEqual({ user: 'ann', socket: 'open' });
     } finally {
-      await closeServer(server);
+      await close();
       await manager.close();
     }
   });
