@@ -7,7 +7,7 @@
 // dependencies still float to their newest, so a run is not reproducible).
 // Usage: node scripts/dependency-floors.mjs [--keep] [vitest arguments, e.g. packages/hono]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +25,8 @@ function run(command, commandArgs, cwd) {
 }
 
 const copy = mkdtempSync(join(tmpdir(), 'fastmmap-floors-'));
+// mkdtemp makes it 0700: the tests that run a process as `nobody` must be able to enter it.
+chmodSync(copy, 0o755);
 // Tracked and new files, not node_modules, dist or a stale lockfile resolution.
 const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
   cwd: root,
