@@ -137,11 +137,12 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
       // The downstream error is the one to answer; the commit's is reported, not lost.
       ctx.app.emit('error', commitError, ctx);
     }
-    // Appended, never replacing: other middleware may have set cookies of their own.
-    if (cannotCarryCookies(ctx)) {
-      // A WebSocket: the changes are stored; a cookie has nowhere to go.
-    } else if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
-    else if (cookies.length > 0) reportUnsentCookies(ctx, session, cookies, true);
+    // Appended, never replacing: other middleware may have set cookies of their own. On a
+    // WebSocket a cookie has nowhere to go (and without ctx.res, ctx.headerSent throws).
+    if (cookies.length > 0 && !cannotCarryCookies(ctx)) {
+      if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
+      else reportUnsentCookies(ctx, session, cookies, true);
+    }
     if (failed) throw failure;
   };
 
