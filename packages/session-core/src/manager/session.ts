@@ -243,7 +243,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
           opened?.data ?? {},
           diffSnapshot(this.#snapshot, this.#data).changes,
         );
-        for (const key of Object.keys(this.#data)) if (!(key in merged)) delete this.#data[key];
+        // Own keys only: `in` would find `constructor` or `toString` on Object.prototype and
+        // keep a key of that name that a logout or another request removed.
+        for (const key of Object.keys(this.#data)) {
+          if (!Object.hasOwn(merged, key)) delete this.#data[key];
+        }
         Object.assign(this.#data, merged);
       }
       this.#flash().carryOver(lost ? {} : opened?.meta.flash, opened?.meta.flashTaken);

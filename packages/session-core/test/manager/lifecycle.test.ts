@@ -670,6 +670,27 @@ for (const mode of ['async', 'sync'] as const) {
         expect(fresh.flashes('info')).toEqual(['own']);
       });
 
+      it('drops keys named like Object.prototype members that were removed since its load', async () => {
+        const { manager } = setup();
+        const data = { user: 'ann', constructor: 'c', toString: 't', valueOf: 'v' };
+        const { cookie } = await startSession(manager, data);
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        const other = await manager.load<Record<string, unknown>>(cookie);
+        Reflect.deleteProperty(other.data, 'constructor');
+        await other.commit();
+        const elevate = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        expect(login.data).toEqual({ user: 'ann', toString: 't', valueOf: 'v' });
+        const [header] = await login.commit();
+        const fresh = await manager.load<Record<string, unknown>>(cookiePair(header));
+        expect(fresh.data).toEqual({ user: 'ann', toString: 't', valueOf: 'v' });
+        // The session is gone (regenerated): only this request's own changes move, not the
+        // keys it loaded, whatever their names.
+        elevate.data.step = 'sudo';
+        await elevate.regenerate();
+        expect(elevate.data).toEqual({ step: 'sudo' });
+      });
+
       it('carries over what other requests stored since this one loaded, and its own changes', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { a: 1, b: 1, gone: true });
