@@ -145,10 +145,15 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
     partitioned: flag(cookie.partitioned, false, 'cookie.partitioned'),
     maxAge: cookie.maxAge === undefined ? ttl : cookie.maxAge,
   };
-  // An explicit lifetime must be whole seconds' worth; one taken from ttl is ttl's business.
-  if (cookie.maxAge !== undefined && cookie.maxAge !== null)
+  // A lifetime must be whole seconds' worth, one taken from ttl too: under a second it gives
+  // Max-Age=0, and the browser drops every session cookie as it arrives.
+  if (cookie.maxAge !== undefined && cookie.maxAge !== null) {
     cookieMs(cookie.maxAge, 'cookie.maxAge');
-  else if (resolved.maxAge !== null) positiveMs(resolved.maxAge, 'cookie.maxAge');
+  } else if (resolved.maxAge !== null && resolved.maxAge < 1000) {
+    fail(
+      `ttl (${resolved.maxAge} ms) is the cookie's lifetime too, and Max-Age counts seconds: give at least 1000 ms, or set cookie.maxAge`,
+    );
+  }
   if (typeof resolved.path !== 'string' || !resolved.path.startsWith('/')) {
     fail('cookie.path must start with "/"');
   }

@@ -34,6 +34,8 @@ describe('createSessionManager options', () => {
     ['a cookie.maxAge past 1,000 years', { cookie: { maxAge: 1e15 } }],
     // Max-Age=0, a cookie the browser deletes at once.
     ['a cookie.maxAge under a second', { cookie: { maxAge: 500 } }],
+    // ...and so would a ttl under a second that the cookie takes its lifetime from.
+    ['a ttl under a second without cookie.maxAge', { ttl: 999 }],
     ['an absoluteTimeout past 1,000 years', { absoluteTimeout: 1e15 }],
     ['a negative touchAfter', { touchAfter: -1 }],
     // Nothing would refresh an active session before it ran out.
@@ -58,6 +60,14 @@ describe('createSessionManager options', () => {
     ['a store that is not a Store', { store: {} as never }],
   ] as [string, Partial<SessionManagerOptions>][])('rejects %s', (_, options) => {
     expect(optionsError({ secret: SECRET, ...options }).code).toBe('ERR_SESSION_OPTIONS');
+  });
+
+  it('takes a ttl under a second when the cookie has a lifetime of its own', () => {
+    const store = new MemoryStore();
+    for (const maxAge of [1000, null]) {
+      const manager = createSessionManager({ secret: SECRET, store, ttl: 999, cookie: { maxAge } });
+      expect(manager.options.ttl).toBe(999);
+    }
   });
 
   it('says which lifetime a touchAfter is too long for', () => {
