@@ -160,8 +160,11 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
   // What the cookie package checks on every serialization, checked once here instead: the
   // Set-Cookie attributes are then built from these strings as they are.
   if (!PATH_VALUE.test(resolved.path)) fail('cookie.path must be printable ASCII without ";"');
-  if (resolved.domain && !DOMAIN_VALUE.test(resolved.domain)) {
-    fail(`cookie.domain is not a valid domain: ${JSON.stringify(resolved.domain)}`);
+  // A number or an array would pass the test as its string and go out as Domain=... (null and
+  // '' still mean none, as before).
+  const { domain } = resolved;
+  if (domain != null && (typeof domain !== 'string' || (domain && !DOMAIN_VALUE.test(domain)))) {
+    fail(`cookie.domain is not a valid domain: ${JSON.stringify(domain)}`);
   }
   resolved.sameSite = resolveSameSite(resolved.sameSite);
   // Browsers reject these combinations silently; fail loudly at startup instead.
@@ -173,10 +176,13 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
       'cookie.partitioned requires cookie.secure true or "auto" (browsers drop a Partitioned cookie without Secure)',
     );
   }
-  if (name.startsWith('__Secure-') || name.startsWith('__Host-')) {
+  // Browsers match the prefixes in any case (RFC 6265bis): '__host-sid' is held to them too.
+  const prefix = name.slice(0, 9).toLowerCase();
+  const host = prefix.startsWith('__host-');
+  if (host || prefix === '__secure-') {
     if (resolved.secure !== true) fail(`a cookie named ${name} requires cookie.secure: true`);
   }
-  if (name.startsWith('__Host-') && (resolved.domain !== undefined || resolved.path !== '/')) {
+  if (host && (resolved.domain !== undefined || resolved.path !== '/')) {
     fail(`a cookie named ${name} requires path "/" and no domain`);
   }
   return resolved;

@@ -49,9 +49,19 @@ describe('createSessionManager options', () => {
       { name: '__Host-sid', cookie: { secure: true, domain: 'a.example' } },
     ],
     ['__Secure- without Secure', { name: '__Secure-sid', cookie: { secure: false } }],
+    // Browsers match the prefixes case-insensitively, and drop such cookies all the same.
+    ['__host- (any case) without Secure', { name: '__host-sid', cookie: { secure: 'auto' } }],
+    [
+      '__HOST- (any case) with a domain',
+      { name: '__HOST-sid', cookie: { secure: true, domain: 'a.example' } },
+    ],
+    ['__SECURE- (any case) without Secure', { name: '__SECURE-sid', cookie: { secure: false } }],
     ['a relative cookie path', { cookie: { path: 'app' } }],
     ['a cookie path with a semicolon', { cookie: { path: '/a;b' } }],
     ['a cookie domain with a space', { cookie: { domain: 'exa mple.com' } }],
+    // Not strings: each passed the check as its string, and went out as Domain=123 or the like.
+    ['a cookie domain that is a number', { cookie: { domain: 123 as never } }],
+    ['a cookie domain in an array', { cookie: { domain: ['a.example'] as never } }],
     ['an unknown sameSite', { cookie: { sameSite: 'sometimes' as never } }],
     [
       'SameSite=None (any case) without Secure',
