@@ -216,6 +216,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       const newId = newSessionId(options.genid);
       let current: StoredData | undefined;
       const mark = newTombstoneMark();
+      // Data no store can keep (a function, a Promise missing its await) is refused before
+      // the old id dies, not after: the session keeps its id and nothing is half-done.
+      diffSnapshot(this.#snapshot, this.#data);
       // Kill the old id first, atomically reading what it held: if this fails, the session
       // keeps its id and nothing is half-done.
       if (this.#persisted) {
@@ -229,27 +232,22 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         );
       }
       const opened = openRecord(current, options.clock());
-      if (opened !== undefined && current !== undefined) {
-        const ttl = recordTtl(options, opened.meta.maxAge);
-        this.#undo = { id: oldId, record: current, mark, ttl };
-      }
+      const undo: RegenerateUndo | undefined =
+        opened === undefined || current === undefined
+          ? undefined
+          : { id: oldId, record: current, mark, ttl: recordTtl(options, opened.meta.maxAge) };
       // A loaded session whose record is gone or tombstoned (logged out or revoked since our
       // load) is not brought back under the new id: only this request's own changes move.
       const lost = this.#persisted && opened === undefined;
-      // The new id gets what commit would have written: the stored data (with other
-      // requests' changes since our load) plus ours. Updated in place: callers may hold `data`.
-      if (opened !== undefined || lost) {
-        const merged = applyChanges(
-          opened?.data ?? {},
-          diffSnapshot(this.#snapshot, this.#data).changes,
-        );
-        // Own keys only: `in` would find `constructor` or `toString` on Object.prototype and
-        // keep a key of that name that a logout or another request removed.
-        for (const key of Object.keys(this.#data)) {
-          if (!Object.hasOwn(merged, key)) delete this.#data[key];
-        }
-        Object.assign(this.#data, merged);
+      try {
+        if (opened !== undefined || lost) this.#mergeForNewId(opened?.data ?? {});
+      } catch (err) {
+        // Data made unstorable during the kill, or that cannot be updated in place: nothing is
+        // stored under the new id, so the old record goes back and the session keeps its id.
+        if (undo !== undefined) await undoRegenerate(store, undo);
+        throw err;
       }
+      if (undo !== undefined) this.#undo = undo;
       this.#flash().carryOver(lost ? {} : opened?.meta.flash, opened?.meta.flashTaken);
       // A new id starts a new absolute lifetime (regenerate is what a login does).
       this.#meta = {
@@ -266,6 +264,20 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#resign = false;
       this.#cookieSent = false;
     });
+  }
+
+  /**
+   * For regenerate(): `data` becomes what commit would have written, the stored data (with
+   * other requests' changes since our load) plus ours. Updated in place: callers may hold it.
+   */
+  #mergeForNewId(stored: Record<string, unknown>): void {
+    const merged = applyChanges(stored, diffSnapshot(this.#snapshot, this.#data).changes);
+    // Own keys only: `in` would find `constructor` or `toString` on Object.prototype and
+    // keep a key of that name that a logout or another request removed.
+    for (const key of Object.keys(this.#data)) {
+      if (!Object.hasOwn(merged, key)) delete this.#data[key];
+    }
+    Object.assign(this.#data, merged);
   }
 
   destroy(): Promise<void> {

@@ -728,6 +728,37 @@ for (const mode of ['async', 'sync'] as const) {
         expect(back.data).toEqual({ cart: ['apple'] });
       });
 
+      it('refuses data no store can keep before the old id dies: the session keeps its id', async () => {
+        const { manager, store } = setup();
+        const { cookie, id } = await startSession(manager, { user: 'ann' });
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        login.data.pending = Promise.resolve('a missing await');
+        store.calls.length = 0;
+        await expect(login.regenerate()).rejects.toMatchObject({
+          code: 'ERR_SESSION_UNSUPPORTED_DATA',
+        });
+        expect(store.writes()).toEqual([]);
+        expect(login.id).toBe(id);
+        delete login.data.pending; // an error handler's clean-up, then the response's commit
+        await login.commit();
+        const back = await manager.load<Record<string, unknown>>(cookie);
+        expect(back.isNew).toBe(false);
+        expect(back.data).toEqual({ user: 'ann' });
+      });
+
+      it('puts the old record back when the data turns unstorable while the old id is killed', async () => {
+        const { manager } = setup();
+        const { cookie, id } = await startSession(manager, { user: 'ann' });
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        const regenerating = login.regenerate();
+        login.data.callback = () => 'not data'; // while regenerate() waits for the store
+        await expect(regenerating).rejects.toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+        expect(login.id).toBe(id);
+        const back = await manager.load<Record<string, unknown>>(cookie);
+        expect(back.isNew).toBe(false);
+        expect(back.data).toEqual({ user: 'ann' });
+      });
+
       it('leaves the old id dead once the new one was written, or when a logout killed it since', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { cart: ['apple'] });
