@@ -272,6 +272,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    */
   #mergeForNewId(stored: Record<string, unknown>): void {
     const merged = applyChanges(stored, diffSnapshot(this.#snapshot, this.#data).changes);
+    // Frozen or sealed data cannot take the merge in place (it threw a TypeError): replaced.
+    // A reference the app holds keeps the old object, which it closed to changes itself.
+    if (!Object.isExtensible(this.#data)) {
+      this.#data = merged;
+      return;
+    }
     // Own keys only: `in` would find `constructor` or `toString` on Object.prototype and
     // keep a key of that name that a logout or another request removed.
     for (const key of Object.keys(this.#data)) {

@@ -759,6 +759,24 @@ for (const mode of ['async', 'sync'] as const) {
         expect(back.data).toEqual({ user: 'ann' });
       });
 
+      it('takes frozen or sealed data, which it cannot update in place', async () => {
+        for (const seal of [Object.freeze, Object.seal, Object.preventExtensions]) {
+          const { manager } = setup();
+          const { cookie } = await startSession(manager, { user: 'ann', gone: true });
+          const login = await manager.load<Record<string, unknown>>(cookie);
+          const other = await manager.load<Record<string, unknown>>(cookie);
+          other.data.cart = ['apple'];
+          delete other.data.gone;
+          await other.commit();
+          login.data = seal({ ...login.data, user: 'bob' });
+          await login.regenerate();
+          expect(login.data).toEqual({ user: 'bob', cart: ['apple'] });
+          const [header] = await login.commit();
+          const fresh = await manager.load<Record<string, unknown>>(cookiePair(header));
+          expect(fresh.data).toEqual({ user: 'bob', cart: ['apple'] });
+        }
+      });
+
       it('leaves the old id dead once the new one was written, or when a logout killed it since', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { cart: ['apple'] });
