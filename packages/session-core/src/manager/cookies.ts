@@ -120,6 +120,7 @@ export function createCookieSerializer(
       httpOnly: options.httpOnly,
       secure,
       partitioned: options.partitioned,
+      priority: options.priority,
       sameSite: options.sameSite,
       ...attributes,
     });

@@ -26,6 +26,7 @@ const COOKIE_KEYS = Object.keys({
   httpOnly: 0,
   sameSite: 0,
   partitioned: 0,
+  priority: 0,
   maxAge: 0,
 } satisfies Record<keyof CookieOptions, 0>);
 
@@ -38,7 +39,7 @@ const PROXY =
   "not needed: the framework's own setting decides Secure (Express 'trust proxy', Koa " +
   'app.proxy, Fastify trustProxy; only the Hono adapter takes trustProxy)';
 // Top-level in koa-session, inside `cookie` here.
-const COOKIE_ATTRIBUTES = ['httpOnly', 'secure', 'sameSite', 'domain', 'partitioned'];
+const COOKIE_ATTRIBUTES = ['httpOnly', 'secure', 'sameSite', 'domain', 'partitioned', 'priority'];
 const FASTMMAP_STORE_OPTIONS = ['storage', 'appName', 'cacheSize', 'numPages', 'pageSize'];
 
 // Names the peer libraries (express-session, koa-session, @fastify/session, hono-sessions) and

@@ -17,6 +17,7 @@ export interface ResolvedCookieOptions {
   httpOnly: boolean;
   sameSite: 'lax' | 'strict' | 'none' | boolean;
   partitioned: boolean;
+  priority: 'low' | 'medium' | 'high' | undefined;
   maxAge: number | null;
 }
 
@@ -117,6 +118,14 @@ function resolveSameSite(value: unknown): ResolvedCookieOptions['sameSite'] {
   return fail(`cookie.sameSite must be 'lax', 'strict', 'none' or a boolean, got ${String(value)}`);
 }
 
+function resolvePriority(value: unknown): ResolvedCookieOptions['priority'] {
+  if (value === undefined) return undefined;
+  // Lower-cased as the cookie package does: 'High' is what the attribute reads.
+  const lower = typeof value === 'string' ? value.toLowerCase() : value;
+  if (lower === 'low' || lower === 'medium' || lower === 'high') return lower;
+  return fail(`cookie.priority must be 'low', 'medium' or 'high', got ${JSON.stringify(value)}`);
+}
+
 /** A boolean option as given, or its default: 'true' from an env var must not count as true. */
 function flag(value: unknown, fallback: boolean, name: string): boolean {
   if (value === undefined) return fallback;
@@ -143,6 +152,7 @@ function resolveCookie(name: string, cookie: CookieOptions, ttl: number): Resolv
     httpOnly: flag(cookie.httpOnly, true, 'cookie.httpOnly'),
     sameSite: cookie.sameSite ?? 'lax',
     partitioned: flag(cookie.partitioned, false, 'cookie.partitioned'),
+    priority: resolvePriority(cookie.priority),
     maxAge: cookie.maxAge === undefined ? ttl : cookie.maxAge,
   };
   // A lifetime must be whole seconds' worth, one taken from ttl too: under a second it gives

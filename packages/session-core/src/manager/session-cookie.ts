@@ -10,7 +10,14 @@ export interface SessionLifetime {
   set maxAge(value: number | null | undefined);
 }
 
-type Attribute = 'path' | 'domain' | 'secure' | 'httpOnly' | 'sameSite' | 'partitioned';
+type Attribute =
+  | 'path'
+  | 'domain'
+  | 'secure'
+  | 'httpOnly'
+  | 'sameSite'
+  | 'partitioned'
+  | 'priority';
 
 function notPerSession(name: Attribute): SessionError {
   return new SessionError(
@@ -134,6 +141,14 @@ export class SessionCookie {
     throw notPerSession('partitioned');
   }
 
+  get priority(): 'low' | 'medium' | 'high' | undefined {
+    return this.#options.priority;
+  }
+
+  set priority(_value: 'low' | 'medium' | 'high' | undefined) {
+    throw notPerSession('priority');
+  }
+
   /** The attributes as data, in express-session's shape (JSON.stringify, logs). */
   toJSON(): Record<string, unknown> {
     return {
@@ -145,6 +160,7 @@ export class SessionCookie {
       path: this.path,
       sameSite: this.sameSite,
       partitioned: this.partitioned,
+      priority: this.priority,
     };
   }
 

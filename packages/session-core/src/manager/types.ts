@@ -13,6 +13,8 @@ export interface CookieOptions {
   /** Default 'lax'. */
   sameSite?: 'lax' | 'strict' | 'none' | boolean | undefined;
   partitioned?: boolean | undefined;
+  /** Chromium's Priority attribute: which cookies go last when a site has too many. Default none. */
+  priority?: 'low' | 'medium' | 'high' | undefined;
   /**
    * Persistent cookie lifetime in ms, and the record's too unless `ttl` is set. Default: `ttl`,
    * else one day. null = a browser-session cookie (no Max-Age/Expires); the record then

@@ -25,6 +25,7 @@ function reference(
     httpOnly: cookie.httpOnly,
     sameSite: cookie.sameSite,
     partitioned: cookie.partitioned,
+    priority: cookie.priority,
     ...(cookie.maxAge === null
       ? {}
       : { maxAge: Math.floor(cookie.maxAge / 1000), expires: new Date(now + cookie.maxAge) }),
@@ -46,6 +47,7 @@ const cookieOptions = fc.record(
       'Lax',
     ),
     partitioned: fc.boolean(),
+    priority: fc.constantFrom('low' as const, 'medium' as const, 'high' as const),
     maxAge: fc.oneof(fc.constant(null), fc.integer({ min: 1000, max: 10 * 86_400_000 })),
   },
   { requiredKeys: [] },
@@ -123,6 +125,11 @@ describe('Set-Cookie values', () => {
       expect(chips.session('v', requestSecure, 0)).toMatch(/; Secure; Partitioned; SameSite=Lax$/);
       expect(chips.clearing(requestSecure)).toMatch(/; Secure; Partitioned; SameSite=Lax$/);
     }
+    // Priority goes out as the cookie package spells it, in any case given.
+    const high = resolveOptions({ secret: SECRET, cookie: { priority: 'High' as 'high' } });
+    const prioritized = createCookieSerializer(high.name, high.cookie);
+    expect(prioritized.session('v', false, 0)).toMatch(/; Priority=High; SameSite=Lax$/);
+    expect(prioritized.clearing(false)).toMatch(/; Priority=High; SameSite=Lax$/);
     // Lax with 'auto' still follows the request.
     const lax = resolveOptions({ secret: SECRET, cookie: { sameSite: 'lax' } });
     expect(createCookieSerializer(lax.name, lax.cookie).session('v', false, 0)).not.toMatch(

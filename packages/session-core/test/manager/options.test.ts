@@ -63,6 +63,8 @@ describe('createSessionManager options', () => {
     ['a cookie domain that is a number', { cookie: { domain: 123 as never } }],
     ['a cookie domain in an array', { cookie: { domain: ['a.example'] as never } }],
     ['an unknown sameSite', { cookie: { sameSite: 'sometimes' as never } }],
+    ['an unknown priority', { cookie: { priority: 'urgent' as never } }],
+    ['a priority that is not a string', { cookie: { priority: 1 as never } }],
     [
       'SameSite=None (any case) without Secure',
       { cookie: { sameSite: 'None' as never, secure: false } },

@@ -74,6 +74,10 @@ describe('session.cookie', () => {
     expect(none.cookie.secure).toBe(true); // SameSite=None always goes out with Secure
     const chips = await setup({ cookie: { partitioned: true } }).manager.load(undefined);
     expect(chips.cookie.secure).toBe(true); // so does Partitioned
+    expect(plain.cookie.priority).toBe(undefined);
+    const high = await setup({ cookie: { priority: 'high' } }).manager.load(undefined);
+    expect(high.cookie.priority).toBe('high');
+    expect(JSON.parse(JSON.stringify(high.cookie)).priority).toBe('high');
   });
 
   it('bad lifetimes and per-session attributes are typed errors that change nothing', async () => {
@@ -89,6 +93,7 @@ describe('session.cookie', () => {
       ['secure', () => Object.assign(session.cookie, { secure: false })],
       ['path', () => Object.assign(session.cookie, { path: '/' })],
       ['sameSite', () => Object.assign(session.cookie, { sameSite: 'none' })],
+      ['priority', () => Object.assign(session.cookie, { priority: 'low' })],
     ];
     for (const [what, attempt] of attempts) {
       let error: unknown;

@@ -102,6 +102,7 @@ describe('unknown option keys', () => {
       httpOnly: true,
       sameSite: 'strict',
       partitioned: false,
+      priority: 'high',
       maxAge: 60_000,
     };
     const options: Required<SessionManagerOptions> = {
@@ -126,7 +127,13 @@ describe('unknown option keys', () => {
     const manager = create({
       secret: SECRET,
       name: undefined,
-      cookie: { ...cookie, sameSite: undefined, partitioned: undefined, maxAge: undefined },
+      cookie: {
+        ...cookie,
+        sameSite: undefined,
+        partitioned: undefined,
+        priority: undefined,
+        maxAge: undefined,
+      },
       ttl: undefined,
       absoluteTimeout: undefined,
       rolling: undefined,
