@@ -358,7 +358,7 @@ export class FastMmapCache<V = unknown> {
       // (the checksum memo's word) would come out valid for every process. Hashed again first.
       if (this.droppedIfDamaged(base, off)) return false;
       this.store.beginWrite(base);
-      this.store.retime(off, expiresAt, now);
+      this.store.retime(base, off, expiresAt, now);
       this.store.endWrite(base);
       return true;
     } finally {

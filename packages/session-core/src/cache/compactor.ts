@@ -16,6 +16,7 @@ import {
   P_MAGIC,
   P_NUM_SLOTS,
   P_REPAIRS,
+  P_RETIME_AT,
   P_TOMBSTONES,
   PAGE_HEADER_SIZE,
   PAGE_MAGIC,
@@ -216,6 +217,7 @@ export class Compactor {
       new Uint8Array(mapBuffer, mapOffset + base + P_COPY_FROM, PAGE_HEADER_SIZE - P_COPY_FROM),
       P_COPY_FROM,
     );
+    img[P_RETIME_AT >>> 2] = 0; // no touch is in progress in the new image
     image.fill(0, PAGE_HEADER_SIZE, dataStart(slotCount));
     const mask = slotCount - 1;
     let pos = dataStart(slotCount);

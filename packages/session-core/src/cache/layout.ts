@@ -79,6 +79,15 @@ export const P_EVICTIONS = 80;
 export const P_EVICTIONS_UNEXPIRED = 88;
 export const P_REPAIRS = 96;
 export const P_DROPPED = 104;
+/**
+ * A touch's undo record, set only while it rewrites a record's expiry in place: the record's
+ * offset in the page (0 = none), then its checksum and expiry from before. A writer that dies
+ * before the new checksum is written leaves a record that fails it; the next locker puts the
+ * old expiry back instead of dropping the entry (PageStore.undoRetime).
+ */
+export const P_RETIME_AT = 112;
+export const P_RETIME_CRC = 116;
+export const P_RETIME_EXPIRES = 120;
 export const PAGE_HEADER_SIZE = 128;
 export const PAGE_MAGIC = 0x50474d46; // 'FMGP'
 

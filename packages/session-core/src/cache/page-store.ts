@@ -22,6 +22,9 @@ import {
   P_MISSES,
   P_NUM_SLOTS,
   P_REPAIRS,
+  P_RETIME_AT,
+  P_RETIME_CRC,
+  P_RETIME_EXPIRES,
   P_SETS,
   P_TOMBSTONES,
   PAGE_HEADER_SIZE,
@@ -356,6 +359,7 @@ export class PageStore {
     if ((gen & 1) === 0 && this.headerSane(base, page)) return redone;
     if ((gen & 1) === 0) Atomics.add(this.i32, g, 1);
     if (this.walkable(base, page)) {
+      this.undoRetime(base);
       this.compactor.compact(page, 0, -1, now, true);
     } else {
       this.compactor.reinitPage(page);
@@ -505,14 +509,51 @@ export class PageStore {
     this.u32[w] = ~this.u32[w]!;
   }
 
-  /** Rewrites the expiry of the record at `off` in place and re-seals it. */
-  retime(off: number, expiresAt: number, now: number): void {
+  /**
+   * Rewrites the expiry of the record at `off` in place and re-seals it (between beginWrite and
+   * endWrite). The expiry is inside the checksum: the page's undo record keeps the old pair
+   * until the new checksum is written, so a death in between is undone, not a lost entry.
+   */
+  retime(base: number, off: number, expiresAt: number, now: number): void {
     const w = off >>> 2;
-    const klen = this.u32[w + W_KEY_LEN]!;
-    const vlen = this.u32[w + W_VALUE_LEN]!;
+    const u32 = this.u32;
+    const len = RECORD_HEADER_SIZE + u32[w + W_KEY_LEN]! + u32[w + W_VALUE_LEN]!;
+    u32[(base + P_RETIME_CRC) >>> 2] = u32[w]!;
+    this.f64[(base + P_RETIME_EXPIRES) >>> 3] = this.f64[(off + 8) >>> 3]!;
+    u32[(base + P_RETIME_AT) >>> 2] = off - base; // last: the undo record is complete
     this.f64[(off + 8) >>> 3] = expiresAt;
-    this.u32[w + W_LAST_ACCESS] = Math.floor(now / 1000);
-    this.seal(off, RECORD_HEADER_SIZE + klen + vlen);
+    hook('touch:mid-record');
+    u32[w + W_LAST_ACCESS] = Math.floor(now / 1000);
+    this.seal(off, len);
+    u32[(base + P_RETIME_AT) >>> 2] = 0;
+  }
+
+  /**
+   * Under the lock of a page a writer died in: if it died inside retime() before the record's
+   * new checksum, puts the old expiry and checksum back. Only when that makes the record pass
+   * its checksum: an undo record left by a version that did not know it names another record.
+   */
+  private undoRetime(base: number): void {
+    const u32 = this.u32;
+    const rel = u32[(base + P_RETIME_AT) >>> 2]!;
+    if (rel === 0) return;
+    const freeData = Math.min(u32[(base + P_FREE_DATA) >>> 2]!, this.pageSize);
+    const start = dataStart(u32[(base + P_NUM_SLOTS) >>> 2]!);
+    if (this.inBounds(base, rel, start, freeData)) {
+      const off = base + rel;
+      const len = RECORD_HEADER_SIZE + this.keyLenAt(off) + this.valueLenAt(off);
+      if (u32[off >>> 2] !== this.crcAt(off + R_CRC_FROM, off + len)) {
+        const crc = u32[off >>> 2]!;
+        const expiresAt = this.f64[(off + 8) >>> 3]!;
+        this.f64[(off + 8) >>> 3] = this.f64[(base + P_RETIME_EXPIRES) >>> 3]!;
+        u32[off >>> 2] = u32[(base + P_RETIME_CRC) >>> 2]!;
+        if (u32[off >>> 2] !== this.crcAt(off + R_CRC_FROM, off + len)) {
+          this.f64[(off + 8) >>> 3] = expiresAt;
+          u32[off >>> 2] = crc;
+        }
+      }
+    }
+    u32[(base + P_RETIME_AT) >>> 2] = 0;
   }
 
   touchAccess(off: number, nowSec: number): void {

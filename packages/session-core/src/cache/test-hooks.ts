@@ -15,6 +15,7 @@ export const CRASH_POINTS = [
   'write:mid-record',
   'write:before-commit',
   'delete:after-marker',
+  'touch:mid-record',
   'compact:after-spare',
   'compact:mid',
   'compact:before-commit',

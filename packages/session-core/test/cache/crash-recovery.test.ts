@@ -39,6 +39,8 @@ describe('a writer killed inside an operation (crash points)', () => {
     ['set', 'write:mid-record:1', [{ v: 'old' }]],
     ['set', 'write:before-commit:1', [{ v: 'old' }]],
     ['delete', 'delete:after-marker:1', [{ v: 'old' }, undefined]],
+    // The new expiry written, the checksum not: the old expiry is put back, not the entry dropped.
+    ['touch', 'touch:mid-record:1', [{ v: 'old' }]],
     ['churn', 'compact:after-spare:1', [{ v: 'old' }, 'new']],
     ['churn', 'compact:mid:1', [{ v: 'old' }, 'new']],
     ['churn', 'compact:before-commit:1', [{ v: 'old' }, 'new']],
