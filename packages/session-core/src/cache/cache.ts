@@ -187,15 +187,17 @@ export class FastMmapCache<V = unknown> {
 
   get(key: string): V | undefined {
     this.enter();
+    const now = this.now();
     this.prepareKey(key);
-    const value = this.read(true, true);
+    const value = this.read(true, true, now);
     return value === MISS ? undefined : value;
   }
 
   getEntry(key: string): CacheEntry<V> | undefined {
     this.enter();
+    const now = this.now();
     this.prepareKey(key);
-    const value = this.read(true, true);
+    const value = this.read(true, true, now);
     if (value === MISS || value === undefined) return undefined;
     return { value, expiresAt: this.readExpiresAt, lastAccess: this.readLastAccess * 1000 };
   }
@@ -203,20 +205,21 @@ export class FastMmapCache<V = unknown> {
   /** Whether a live, unexpired entry exists. Counts no hit or miss and does not refresh LRU. */
   has(key: string): boolean {
     this.enter();
+    const now = this.now();
     this.prepareKey(key);
-    return this.read(false, false) !== MISS;
+    return this.read(false, false, now) !== MISS;
   }
 
   // ---- writes --------------------------------------------------------------------------------
 
   set(key: string, value: V, options?: SetOptions): void {
     this.enterWrite();
-    // The clock first: the cbor codec's bytes live in a reused buffer until put copies them,
-    // so no caller code (an injected clock) may run in between. Encode before the key: a custom
-    // codec may use the cache, which reuses the key buffer.
-    const now = this.clock();
-    const bytes = this.encode(value);
+    // The clock and the options first: the cbor codec's bytes live in a reused buffer until
+    // put copies them, so no caller code (an injected clock, a ttl getter) may run in between.
+    // Encode before the key: a custom codec may use the cache, which reuses the key buffer.
+    const now = this.now();
     const expiresAt = this.expiryOf(options, now);
+    const bytes = this.encode(value);
     this.prepareKey(key);
     this.checkSize(key, bytes.length);
     const page = this.kPage;
@@ -260,8 +263,8 @@ export class FastMmapCache<V = unknown> {
   /** Removes `key`; true if a live (unexpired) entry existed. */
   delete(key: string): boolean {
     this.enterWrite();
+    const now = this.now();
     this.prepareKey(key);
-    const now = this.clock();
     const page = this.kPage;
     const base = this.store.base(page);
     this.lock(page);
@@ -288,9 +291,9 @@ export class FastMmapCache<V = unknown> {
   ): V | undefined {
     this.enterWrite();
     if (typeof fn !== 'function') throw new TypeError('getAndSet needs a function');
-    this.prepareKey(key);
-    const now = this.clock();
+    const now = this.now();
     const expiresAt = this.expiryOf(options, now);
+    this.prepareKey(key);
     const page = this.kPage;
     const store = this.store;
     const base = store.base(page);
@@ -323,8 +326,8 @@ export class FastMmapCache<V = unknown> {
 
   getAndDelete(key: string): V | undefined {
     this.enterWrite();
+    const now = this.now();
     this.prepareKey(key);
-    const now = this.clock();
     const page = this.kPage;
     const base = this.store.base(page);
     this.lock(page);
@@ -344,9 +347,9 @@ export class FastMmapCache<V = unknown> {
   /** Gives a live entry a new expiry (`ttl` from now, default expireTime); false if missing. */
   touch(key: string, options?: SetOptions): boolean {
     this.enterWrite();
-    this.prepareKey(key);
-    const now = this.clock();
+    const now = this.now();
     const expiresAt = this.expiryOf(options, now);
+    this.prepareKey(key);
     const page = this.kPage;
     const base = this.store.base(page);
     this.lock(page);
@@ -386,7 +389,7 @@ export class FastMmapCache<V = unknown> {
         `purgePages(from, count) takes integers >= 0, got ${from}, ${count}`,
       );
     }
-    const now = this.clock();
+    const now = this.now();
     const end = Math.min(this.numPages, from + count);
     let removed = 0;
     for (let page = from; page < end; page++) {
@@ -424,7 +427,7 @@ export class FastMmapCache<V = unknown> {
   /** Removes every entry (page by page, each under its lock; counters are kept). */
   clear(): void {
     this.enterWrite();
-    const now = this.clock();
+    const now = this.now();
     for (let page = 0; page < this.numPages; page++) {
       const base = this.store.base(page);
       this.lock(page);
@@ -466,7 +469,7 @@ export class FastMmapCache<V = unknown> {
   private *scan(withValues: boolean): Generator<ScannedEntry> {
     for (let page = 0; page < this.numPages; page++) {
       this.enter();
-      const now = this.clock();
+      const now = this.now();
       yield* this.onPage(page, () => scanPage(this.store, page, now, withValues, this.readOnly));
     }
   }
@@ -520,6 +523,11 @@ export class FastMmapCache<V = unknown> {
         'a cache call from inside a getAndSet callback or codec: the page lock is held; do the work outside the callback',
       );
     }
+  }
+
+  /** The injected clock's reading. Read before the key is prepared: a clock that uses this cache reuses its key buffer. */
+  private now(): number {
+    return this.clock();
   }
 
   private enterWrite(): void {
@@ -627,13 +635,12 @@ export class FastMmapCache<V = unknown> {
    * check the record, decode, read it again). Falls back to the locked path when a writer is
    * active, died mid-write, or the record fails its checksum or decode. MISS on a miss.
    */
-  private read(decode: boolean, count: boolean): V | undefined | typeof MISS {
+  private read(decode: boolean, count: boolean, now: number): V | undefined | typeof MISS {
     const store = this.store;
     const page = this.kPage;
     const base = store.base(page);
     const gi = store.genIndex(base);
     const i32 = store.i32;
-    const now = this.clock();
     const counting = count && !this.readOnly;
     for (let attempt = 0; attempt < SEQLOCK_TRIES; attempt++) {
       const gen = Atomics.load(i32, gi);

@@ -167,6 +167,43 @@ describe('getAndSet / getAndDelete / touch', () => {
     expect(other.has('x')).toBe(false);
   });
 
+  it('a clock or a ttl getter that uses the cache: every call still acts on its own key', () => {
+    // They ran after the key was prepared (in the buffer a nested call reuses), and a set's
+    // ttl getter after the value was encoded (into the buffer a nested set reuses): a get
+    // returned another key's value, a getAndSet changed another key, a set stored garbage.
+    let nested: (() => unknown) | undefined;
+    let inside = false; // the nested call reads the clock too
+    const cache = t.open<unknown>({
+      clock: () => {
+        if (nested !== undefined && !inside) {
+          inside = true;
+          nested();
+          inside = false;
+        }
+        return Date.UTC(2026, 0, 1);
+      },
+    });
+    cache.set('a', 'value-a');
+    cache.set('b', 'value-b');
+    nested = () => cache.get('b');
+    expect(cache.get('a')).toBe('value-a');
+    expect(cache.getEntry('a')?.value).toBe('value-a');
+    expect(cache.getAndSet('a', (v) => `${v}+1`)).toBe('value-a+1');
+    expect(cache.touch('a', { ttl: 60_000 })).toBe(true);
+    expect(cache.getAndDelete('a')).toBe('value-a+1');
+    nested = undefined;
+    expect(cache.get('b')).toBe('value-b');
+    const ttl = {
+      get ttl() {
+        cache.set('f', { w: 'f'.repeat(40) });
+        return 60_000;
+      },
+    };
+    cache.set('e', { v: 'e'.repeat(20) }, ttl);
+    expect(cache.get('e')).toEqual({ v: 'e'.repeat(20) });
+    expect(cache.get('f')).toEqual({ w: 'f'.repeat(40) });
+  });
+
   it('getAndDelete() returns the value and removes it', () => {
     const cache = t.open();
     cache.set('k', { a: 1 });
