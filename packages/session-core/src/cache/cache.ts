@@ -20,7 +20,7 @@ import {
 } from './layout.js';
 import { StripeLocks } from './locks.js';
 import { loadFsExt, loadMmapIo } from './native-addons.js';
-import { resolveOptions, validTtl } from './options.js';
+import { checkedNow, resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
 import { type ScannedEntry, scanPage } from './page-scan.js';
 import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
@@ -175,7 +175,9 @@ export class FastMmapCache<V = unknown> {
         }),
       });
       if (o.initFile) this.clear();
-      this.upkeep = o.readOnly ? undefined : new FileUpkeep(o.path, opened.identity, o.clock());
+      this.upkeep = o.readOnly
+        ? undefined
+        : new FileUpkeep(o.path, opened.identity, checkedNow(o.clock()));
     } catch (err) {
       // A failed open keeps no lock on the cache file (or its directory).
       this.locks.close();
@@ -525,9 +527,12 @@ export class FastMmapCache<V = unknown> {
     }
   }
 
-  /** The injected clock's reading. Read before the key is prepared: a clock that uses this cache reuses its key buffer. */
+  /**
+   * The injected clock's reading, checked. Read before the key is prepared: a clock that uses
+   * this cache reuses its key buffer.
+   */
   private now(): number {
-    return this.clock();
+    return checkedNow(this.clock());
   }
 
   private enterWrite(): void {

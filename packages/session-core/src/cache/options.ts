@@ -50,6 +50,18 @@ export function validTtl(ttl: unknown, name: string): number {
   return ttl;
 }
 
+/**
+ * A reading of the injected clock, checked: NaN (a clock returning a Date, or undefined) made
+ * expiresAt NaN, which no time reaches (the entry never expired, and entries already expired
+ * were served again), and a negative reading could make it 0, which means "never".
+ */
+export function checkedNow(now: unknown): number {
+  if (typeof now === 'number' && Number.isFinite(now) && now >= 0) return now;
+  throw invalid(
+    `clock() must return ms since the epoch (a finite number >= 0), got ${typeof now === 'number' ? now : typeof now}`,
+  );
+}
+
 /** Every option FastMmapCache.open() takes (`satisfies` keeps it in step with CacheOptions). */
 export const CACHE_OPTION_KEYS = Object.keys({
   path: 0,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FastMmapError } from '../../src/cache/index.js';
-import { manualClock, SMALL, scratchDir } from './helpers.js';
+import { codeOf, manualClock, SMALL, scratchDir } from './helpers.js';
 
 let t: ReturnType<typeof scratchDir>;
 beforeEach(() => {
@@ -87,6 +87,39 @@ describe('expiry (injected clock, no sleeping)', () => {
       expect(() => cache.touch('k', { ttl })).toThrow(/ttl/);
     }
     expect(cache.has('k')).toBe(false);
+  });
+
+  it('a clock reading that is not a finite number >= 0: ERR_FASTMMAP_INVALID_OPTION, nothing changes', () => {
+    // NaN made expiresAt NaN, which no time reaches (served for good, and expired entries were
+    // served again); -1000 with a 1000 ms ttl made it 0, which means "never".
+    let reading: unknown = Date.UTC(2026, 0, 1);
+    const cache = t.open({ clock: () => reading as number });
+    cache.set('expired', 'old', { ttl: 1000 });
+    cache.set('kept', 'v', { ttl: 60_000 });
+    const good = (reading as number) + 5000;
+    for (const bad of [Number.NaN, new Date(good), undefined, -1000, Number.POSITIVE_INFINITY]) {
+      reading = bad;
+      for (const call of [
+        () => cache.get('expired'),
+        () => cache.has('expired'),
+        () => cache.getEntry('expired'),
+        () => cache.set('new', 'n', { ttl: 1000 }),
+        () => cache.getAndSet('kept', () => 'changed'),
+        () => cache.touch('kept', { ttl: 1000 }),
+        () => cache.delete('kept'),
+        () => cache.purge(),
+      ]) {
+        expect(codeOf(call), String(bad)).toBe('ERR_FASTMMAP_INVALID_OPTION');
+      }
+    }
+    reading = good;
+    expect(cache.get('expired')).toBeUndefined();
+    expect(cache.has('new')).toBe(false);
+    expect(cache.getEntry('kept')).toMatchObject({
+      value: 'v',
+      expiresAt: Date.UTC(2026, 0, 1) + 60_000,
+    });
+    expect(cache.stats()).toMatchObject({ sets: 2, deletes: 0 });
   });
 
   it('lastAccess is refreshed by reads at most once a second', () => {
