@@ -181,7 +181,10 @@ export class Compactor {
       let survivors = kept;
       let next = 0; // the least recently used record not yet considered
       for (;;) {
-        slotCount = this.slotsFor(survivors, keptBytes, need);
+        // Room is measured with the smallest slot table the survivors may have (3/4 full at
+        // most), not the half-full one slotsFor prefers: a roomier table is not worth a live
+        // entry. (The image still gets slotsFor's table when the records fit it.)
+        slotCount = this.fullestSlots(survivors);
         const cap = capacity(slotCount);
         const after = keptBytes - keepBytes + need; // once the put retired the old value
         // A record over half a page evicts only what it needs (otherwise it would empty the page).
@@ -304,6 +307,13 @@ export class Compactor {
       dataStart(s) + keptBytes + need > this.store.pageSize
     )
       s /= 2;
+    return s;
+  }
+
+  /** The smallest slot table that holds `kept` records and one more at most 3/4 full. */
+  private fullestSlots(kept: number): number {
+    let s = this.store.minSlots;
+    while (s < this.store.maxSlots && kept + 1 > s * SLOT_MAX_LOAD) s *= 2;
     return s;
   }
 

@@ -53,6 +53,28 @@ describe('compaction and LRU eviction inside a page', () => {
     expect(cache.stats()).toMatchObject({ items: 3, evictionsUnexpired: 0 });
   });
 
+  it('measures the 90 % against the smallest slot table the survivors may have', () => {
+    // 10 entries and a new one want 4096 bytes: one goes. The other 9 and the new one, 3496
+    // bytes, fill 89.5 % of the page beside a 16-slot table (10 of 16 slots: under the 3/4
+    // limit), and 91 % beside the 32 slots that compaction prefers for 10 entries: measured
+    // with those, a second live entry was evicted to keep the table half empty.
+    const clock = manualClock();
+    const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
+    // A record is 32 bytes + 3 of key + the value, padded to 8.
+    const put = (key: string, valueBytes: number) => {
+      cache.set(key, Buffer.alloc(valueBytes, 1));
+      clock.advance(1000);
+    };
+    put('k00', 565); // 600 bytes, the least recently used
+    for (let i = 1; i <= 8; i++) put(`k0${i}`, 309); // 344 bytes each
+    put('k09', 333); // 368 bytes
+    put('new', 341); // 376 bytes
+    expect(cache.stats()).toMatchObject({ evictionsUnexpired: 1, items: 10 });
+    expect(cache.has('k00')).toBe(false);
+    for (let i = 1; i <= 9; i++) expect(cache.has(`k0${i}`)).toBe(true);
+    expect(cache.verify().ok).toBe(true);
+  });
+
   it('evicts the least recently used entries first', () => {
     const clock = manualClock();
     const cache = t.open<Uint8Array>({ ...ONE_PAGE, ...QUIET, clock: clock.fn });
