@@ -191,7 +191,7 @@ export class FastMmapCache<V = unknown> {
     this.enter();
     const now = this.now();
     this.prepareKey(key);
-    const value = this.read(true, true, now);
+    const value = this.read(key, true, true, now);
     return value === MISS ? undefined : value;
   }
 
@@ -199,7 +199,7 @@ export class FastMmapCache<V = unknown> {
     this.enter();
     const now = this.now();
     this.prepareKey(key);
-    const value = this.read(true, true, now);
+    const value = this.read(key, true, true, now);
     if (value === MISS || value === undefined) return undefined;
     return { value, expiresAt: this.readExpiresAt, lastAccess: this.readLastAccess * 1000 };
   }
@@ -209,7 +209,7 @@ export class FastMmapCache<V = unknown> {
     this.enter();
     const now = this.now();
     this.prepareKey(key);
-    return this.read(false, false, now) !== MISS;
+    return this.read(key, false, false, now) !== MISS;
   }
 
   // ---- writes --------------------------------------------------------------------------------
@@ -640,7 +640,12 @@ export class FastMmapCache<V = unknown> {
    * check the record, decode, read it again). Falls back to the locked path when a writer is
    * active, died mid-write, or the record fails its checksum or decode. MISS on a miss.
    */
-  private read(decode: boolean, count: boolean, now: number): V | undefined | typeof MISS {
+  private read(
+    key: string,
+    decode: boolean,
+    count: boolean,
+    now: number,
+  ): V | undefined | typeof MISS {
     const store = this.store;
     const page = this.kPage;
     const base = store.base(page);
@@ -648,6 +653,9 @@ export class FastMmapCache<V = unknown> {
     const i32 = store.i32;
     const counting = count && !this.readOnly;
     for (let attempt = 0; attempt < SEQLOCK_TRIES; attempt++) {
+      // A custom codec's decode (no lock held) may have used this cache, which prepared its
+      // own key in the buffer: the retry, or the locked read below, would look that one up.
+      if (this.kKey !== key) this.prepareKey(key);
       const gen = Atomics.load(i32, gi);
       if ((gen & 1) !== 0) break;
       const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
@@ -688,6 +696,7 @@ export class FastMmapCache<V = unknown> {
       this.readLastAccess = lastAccess;
       return value;
     }
+    if (this.kKey !== key) this.prepareKey(key);
     return this.readLocked(decode, count, now);
   }
 

@@ -204,6 +204,34 @@ describe('getAndSet / getAndDelete / touch', () => {
     expect(cache.get('f')).toEqual({ w: 'f'.repeat(40) });
   });
 
+  it("a custom codec's decode that uses the cache: the read still answers for its own key", () => {
+    // The lock-free read takes no lock, so such a call is not refused; it prepared its own key
+    // in the buffer, and the read's retry (a write got in) or locked fallback (the decode threw)
+    // looked that key up: get('a') returned b's value.
+    let nested: (() => void) | undefined;
+    const codec = {
+      name: 'nested-text',
+      encode: (value: unknown) => Buffer.from(String(value)),
+      decode: (bytes: Uint8Array) => {
+        const call = nested;
+        nested = undefined;
+        call?.();
+        return Buffer.from(bytes).toString();
+      },
+    };
+    const cache = t.open<string>({ numPages: 1, codec });
+    cache.set('a', 'a-value');
+    cache.set('b', 'b-value');
+    nested = () => cache.set('b', 'b-changed'); // a write to the page: the read retries
+    expect(cache.get('a')).toBe('a-value');
+    nested = () => {
+      cache.get('b');
+      throw new Error('not now'); // the read falls back to the lock
+    };
+    expect(cache.get('a')).toBe('a-value');
+    expect(cache.get('b')).toBe('b-changed');
+  });
+
   it('getAndDelete() returns the value and removes it', () => {
     const cache = t.open();
     cache.set('k', { a: 1 });
