@@ -9,6 +9,7 @@ import {
   unreachableAfterHeaders,
 } from '@fastmmap/session-core/adapter';
 import type { Context, Middleware, Next } from 'koa';
+import { awaitGuardingBody } from './body-errors.js';
 import {
   attachSession,
   type OuterSession,
@@ -131,7 +132,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     let cookies: string[] = [];
     try {
       const committed = finish(ctx, session, loadedId);
-      cookies = committed instanceof Promise ? await committed : committed;
+      cookies = committed instanceof Promise ? await awaitGuardingBody(ctx, committed) : committed;
     } catch (commitError) {
       if (!failed) throw commitError;
       // The downstream error is the one to answer; the commit's is reported, not lost.
