@@ -101,7 +101,37 @@ export function writeHeadWithCookies(
     state.cookiesDone = true;
     appendSetCookie(res, state.current.cookieHeaders());
   }
+  // Headers before end(): a streamed body, which may never end (see commitOnClose).
+  if (!sent && !state.ended) commitOnClose(res, state);
   return writeHead.apply(res, args);
+}
+
+/**
+ * A response whose headers went out before end() (a streamed body, res.flushHeaders(), an
+ * event stream) may close without end(): the client went away mid-body (a pipe stops,
+ * res.sendFile skips end() on ECONNABORTED), or the handler failed after the headers
+ * (Express's final handler destroys the socket). Its session is committed when it closes, as
+ * Koa, Fastify and Hono keep such changes: the cookie went out with the headers. An end()
+ * that still comes commits again (what changed since). A failure goes to `onError`, as at
+ * end(). One listener, and only on responses that stream.
+ */
+function commitOnClose(res: ServerResponse, state: RequestSession): void {
+  if (typeof res.once !== 'function') return; // engine.io's upgrade response: no events
+  res.once('close', () => {
+    if (state.ended) return;
+    settle(state.req, res);
+    if (skipUnreachable(res, state)) return;
+    const session = state.current;
+    const committed =
+      state.destroying === undefined
+        ? commitNow(session)
+        : state.destroying.then(() => session.commit());
+    if (!(committed instanceof Promise)) return;
+    committed.catch((err: unknown) => {
+      // The app had this very failure from save(): told already.
+      if (!isRepeatedDataRefusal(err, state.failedCommit)) state.onError(err);
+    });
+  });
 }
 
 /** `res.write` of a response with a session: dropped while the first answer is held. */
