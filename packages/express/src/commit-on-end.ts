@@ -94,16 +94,36 @@ export function writeHeadWithCookies(
   const sent = headersSent(res);
   // The lifetime the cookie goes out with: a later change cannot reach the browser.
   if (!sent) state.maxAgeAtHeaders = state.current.maxAge;
+  // Headers before end(), on a real response: a streamed body (see commitAtHeaders).
+  const streams = !sent && !state.ended && typeof res.once === 'function';
   if (!state.cookiesDone && !sent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
     args = applyHeaders(res, args);
     state.cookiesDone = true;
-    appendSetCookie(res, state.current.cookieHeaders());
+    appendSetCookie(res, streams ? commitAtHeaders(state) : state.current.cookieHeaders());
   }
-  // Headers before end(): a streamed body, which may never end (see commitOnClose).
-  if (!sent && !state.ended) commitOnClose(res, state);
+  if (streams) commitOnClose(res, state);
   return writeHead.apply(res, args);
+}
+
+/**
+ * The cookies for the headers of a streamed body, whose session is committed as they go out,
+ * as Koa, Fastify and Hono commit before the body: a response that streams for a while (an
+ * event stream, server-side rendering) would otherwise send a new session's cookie for a
+ * record stored only at res.end(), and the browser's requests meanwhile (an API call from
+ * the page) would find no session and get another id. end() commits again what changed
+ * since, and reports a failure: this one is only a head start (an asynchronous store's
+ * cookies are the planned ones, as the headers cannot wait).
+ */
+function commitAtHeaders(state: RequestSession): readonly string[] {
+  const session = state.current;
+  // A destroy under way (`req.session = null`): end() commits once it is done.
+  if (state.destroying !== undefined) return session.cookieHeaders();
+  const committed = commitNow(session);
+  if (!(committed instanceof Promise)) return committed;
+  committed.catch(() => {}); // end() (or the close) tries again and reports
+  return session.cookieHeaders();
 }
 
 /**
@@ -116,7 +136,6 @@ export function writeHeadWithCookies(
  * end(). One listener, and only on responses that stream.
  */
 function commitOnClose(res: ServerResponse, state: RequestSession): void {
-  if (typeof res.once !== 'function') return; // engine.io's upgrade response: no events
   res.once('close', () => {
     if (state.ended) return;
     settle(state.req, res);
