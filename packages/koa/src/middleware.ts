@@ -19,6 +19,7 @@ import {
   takeOuterSession,
   takePendingDestroy,
 } from './context-session.js';
+import { keepSessionCookies } from './late-cookies.js';
 import type { KoaSessionOptions } from './options.js';
 import { reportUnsentCookies } from './unsent-cookies.js';
 
@@ -141,8 +142,12 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // Appended, never replacing: other middleware may have set cookies of their own. On a
     // WebSocket a cookie has nowhere to go (and without ctx.res, ctx.headerSent throws).
     if (cookies.length > 0 && !cannotCarryCookies(ctx)) {
-      if (!ctx.headerSent) for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
-      else reportUnsentCookies(ctx, session, cookies, true);
+      if (ctx.headerSent) reportUnsentCookies(ctx, session, cookies, true);
+      else {
+        for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
+        // Answered later, by code that may set a Set-Cookie of its own (a proxy).
+        if (ctx.respond === false) keepSessionCookies(ctx.res, cookies);
+      }
     }
     if (failed) throw failure;
   };

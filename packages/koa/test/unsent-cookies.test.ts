@@ -106,6 +106,39 @@ describe('session cookies the response can no longer carry', () => {
     expect(await (await app.get('/me', sessionCookie(res))).json()).toEqual({ n: 1 });
   });
 
+  it('ctx.respond = false, answered later by code that sets its own Set-Cookie: both go out', async () => {
+    // http-proxy copies an upstream's cookies with setHeader; writeHead(status, headers) too.
+    const answers = {
+      setHeader: (ctx: Koa.Context) => {
+        ctx.res.setHeader('set-cookie', ['upstream=1; Path=/']);
+        ctx.res.end('proxied');
+      },
+      writeHead: (ctx: Koa.Context) => {
+        ctx.res.writeHead(200, { 'Set-Cookie': 'upstream=1; Path=/' });
+        ctx.res.end('proxied');
+      },
+      // The same cookie name, set on purpose: that one is sent, not the session's as well.
+      sameName: (ctx: Koa.Context) => {
+        ctx.res.setHeader('set-cookie', 'fmsid=mine; Path=/');
+        ctx.res.end('proxied');
+      },
+    };
+    for (const [name, answer] of Object.entries(answers)) {
+      const app = await startApp((ctx) => {
+        setTimeout(() => answer(ctx), 10);
+      });
+      const res = await app.get('/raw');
+      expect(await res.text()).toBe('proxied');
+      const names = res.headers.getSetCookie().map((c) => c.split('=', 1)[0]);
+      if (name === 'sameName') {
+        expect(res.headers.getSetCookie()).toEqual(['fmsid=mine; Path=/']);
+        continue;
+      }
+      expect(names).toEqual(['upstream', 'fmsid']);
+      expect(await (await app.get('/me', sessionCookie(res))).json()).toEqual({ n: 1 });
+    }
+  });
+
   it('not reported for a destroyed session: its tombstone refuses the old cookie', async () => {
     const app = await startApp((ctx) => {
       ctx.session = null;
