@@ -2,13 +2,17 @@ import { deserialize, serialize } from 'node:v8';
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
 import { assertKnownOptions } from '../known-options.js';
+import { readClock } from './clock-reading.js';
 import { copyValue, UNSUPPORTED } from './data-copy.js';
 import { SyncBackedStore } from './sync-access.js';
 import type { Store, StoredData } from './types.js';
 import { assertSupportedData, assertValidId, assertValidTtl, unreadableData } from './validate.js';
 
 export interface MemoryStoreOptions {
-  /** Injected time source (ms since the epoch). Default `Date.now`. */
+  /**
+   * Injected time source (ms since the epoch). Default `Date.now`. A reading that is not a
+   * finite number >= 0 fails the call with ERR_SESSION_OPTIONS.
+   */
   clock?: Clock | undefined;
   /**
    * Largest session accepted, in bytes of its structured-clone encoding. Default 1 MiB, so an
@@ -59,7 +63,7 @@ export class MemoryStore<D extends object = StoredData>
 
   /** Number of live (unexpired) sessions. */
   get size(): number {
-    const now = this.#clock();
+    const now = this.#now();
     let n = 0;
     for (const item of this.#items.values()) if (item.expiresAt > now) n++;
     return n;
@@ -88,7 +92,7 @@ export class MemoryStore<D extends object = StoredData>
 
   async deleteExpired(): Promise<number> {
     this.#assertOpen();
-    const now = this.#clock();
+    const now = this.#now();
     let removed = 0;
     for (const [id, item] of this.#items) {
       if (item.expiresAt <= now) {
@@ -125,7 +129,7 @@ export class MemoryStore<D extends object = StoredData>
     assertValidTtl(ttlMs);
     const item = this.#live(id);
     if (item === undefined) return false;
-    item.expiresAt = this.#clock() + ttlMs;
+    item.expiresAt = this.#now() + ttlMs;
     return true;
   }
 
@@ -143,7 +147,7 @@ export class MemoryStore<D extends object = StoredData>
   #live(id: string): Item | undefined {
     const item = this.#items.get(id);
     if (item === undefined) return undefined;
-    if (item.expiresAt <= this.#clock()) {
+    if (item.expiresAt <= this.#now()) {
       this.#items.delete(id);
       return undefined;
     }
@@ -152,7 +156,11 @@ export class MemoryStore<D extends object = StoredData>
 
   #item(data: D, ttlMs: number): Item {
     const bytes = this.#encode(data);
-    return { bytes, copy: copyValue(data), expiresAt: this.#clock() + ttlMs };
+    return { bytes, copy: copyValue(data), expiresAt: this.#now() + ttlMs };
+  }
+
+  #now(): number {
+    return readClock(this.#clock, 'MemoryStore');
   }
 
   /** A fresh copy for the caller: what the structured-clone bytes decode to, made faster. */

@@ -49,6 +49,27 @@ describe('MemoryStore', () => {
     }
   });
 
+  it('refuses a clock reading that is not a finite number >= 0, changing nothing', async () => {
+    let reading: unknown = 1_000;
+    const store = new MemoryStore({ clock: () => reading as number });
+    await store.store('kept', { n: 1 }, 1000);
+    for (const bad of [Number.NaN, new Date(5_000), undefined, -1, Number.POSITIVE_INFINITY]) {
+      reading = bad;
+      const refused = expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' });
+      await expect(store.store('new', { n: 2 }, 1000)).rejects.toThrow(refused);
+      await expect(store.get('kept')).rejects.toThrow(refused);
+      await expect(store.getAndSet('kept', () => ({ n: 3 }), 1000)).rejects.toThrow(refused);
+      await expect(store.touch('kept', 1000)).rejects.toThrow(refused);
+      await expect(store.deleteExpired()).rejects.toThrow(refused);
+    }
+    // NaN had stored entries that never expired: now nothing was written, and time still counts.
+    reading = 1_999;
+    expect(await store.get('kept')).toEqual({ n: 1 });
+    expect(await store.get('new')).toBeUndefined();
+    reading = 2_000;
+    expect(await store.get('kept')).toBeUndefined();
+  });
+
   it('rejects a nonsensical maxSize', () => {
     expect(() => new MemoryStore({ maxSize: 0 })).toThrow(
       expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' }),
