@@ -29,7 +29,11 @@ export interface RedisStoreOptions {
    * changing this option later still reads the sessions written before.
    */
   codec?: CodecName | undefined;
-  /** Time source for every expiry decision (ms since the epoch). Default `Date.now`. */
+  /**
+   * Time source for every expiry decision (ms since the epoch). Default `Date.now`. A reading
+   * that is not a finite number >= 0, or is past the latest expiry a record holds (the year
+   * 33658), fails the call with ERR_SESSION_OPTIONS and writes nothing.
+   */
   clock?: Clock | undefined;
   /**
    * At most this many re-runs of a getAndSet's fn after lost compare-and-set races, then

@@ -20,7 +20,7 @@ export const EXPIRY_DIGITS = 15;
 export const TAG_OFFSET = 17;
 export const TAG_LENGTH = 16;
 const FORMAT_MARK = 0x66; // 'f'
-const MAX_EXPIRY = 10 ** EXPIRY_DIGITS - 1;
+export const MAX_EXPIRY = 10 ** EXPIRY_DIGITS - 1;
 
 export type CodecName = 'cbor' | 'json';
 const CODEC_MARK: Record<CodecName, number> = { cbor: 0x63, json: 0x6a }; // 'c', 'j'

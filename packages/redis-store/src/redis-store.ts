@@ -16,6 +16,7 @@ import {
   type RedisClientLike,
   sendWithDeadline,
 } from './client.js';
+import { readClock } from './clock-reading.js';
 import { closeWithin } from './close.js';
 import { ConnectionWatchdog } from './connection-watchdog.js';
 import { RedisStoreError } from './errors.js';
@@ -251,7 +252,7 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
   async touch(id: string, ttlMs: number): Promise<boolean> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
-    const now = this.#clock();
+    const now = readClock(this.#clock);
     const { expiresAt, deadline } = this.#expiry(ttlMs, now);
     const touched = await this.#script(TOUCH, key, [
       String(now),
@@ -293,7 +294,7 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
   }
 
   #expired(record: DecodedRecord): boolean {
-    return record.expiresAt <= this.#clock();
+    return record.expiresAt <= readClock(this.#clock);
   }
 
   /**
@@ -302,7 +303,7 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
    * the real-time equivalent (Date.now() + ttl), because Redis judges PXAT by its own clock
    * and a test clock set in the past would make it delete the key at once.
    */
-  #expiry(ttlMs: number, now = this.#clock()): { expiresAt: number; deadline: string } {
+  #expiry(ttlMs: number, now = readClock(this.#clock)): { expiresAt: number; deadline: string } {
     const expiresAt = capExpiry(Math.ceil(now + ttlMs));
     const deadline = this.#realClock ? expiresAt : capExpiry(Math.ceil(Date.now() + ttlMs));
     return { expiresAt, deadline: String(deadline) };

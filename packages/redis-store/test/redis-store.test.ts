@@ -228,6 +228,31 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       }
     });
 
+    it('refuses a clock reading it cannot write as an expiry, and writes nothing', async () => {
+      let reading: unknown = 1_700_000_000_000;
+      const store = open({ clock: () => reading as number });
+      await store.store('kept', { n: 1 }, 1000);
+      const key = `${store.prefix}kept`;
+      const before = await raw.get(key);
+      // NaN (a clock returning a Date or undefined) and negative readings were written as
+      // "000000000000NaN" / "00000000-999000": every later read failed with a corrupt record.
+      for (const bad of [Number.NaN, new Date(), undefined, -1_000_000, 10 ** 15, Infinity]) {
+        reading = bad;
+        const refused = expect.objectContaining({ code: 'ERR_SESSION_OPTIONS' });
+        await expect(store.store('new', { n: 2 }, 1000)).rejects.toThrow(refused);
+        await expect(store.touch('kept', 1000)).rejects.toThrow(refused);
+        await expect(store.get('kept')).rejects.toThrow(refused);
+        await expect(store.getAndSet('kept', () => ({ n: 3 }), 1000)).rejects.toThrow(refused);
+        await expect(store.getAndSet('new', () => ({ n: 3 }), 1000)).rejects.toThrow(refused);
+      }
+      expect(await raw.get(key)).toBe(before);
+      expect(await raw.exists(`${store.prefix}new`)).toBe(0);
+      reading = 1_700_000_000_999;
+      expect(await store.get('kept')).toEqual({ n: 1 });
+      reading = 1_700_000_001_000;
+      expect(await store.get('kept')).toBeUndefined();
+    });
+
     it('deleteExpired is a no-op that returns 0', async () => {
       const clock = manualClock();
       const store = open({ clock: clock.now });
