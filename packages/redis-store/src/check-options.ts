@@ -5,6 +5,10 @@ import { DEFAULTS, OPTION_HINTS, OPTION_KEYS, type RedisStoreOptions } from './o
 import { HEADER_LENGTH } from './record.js';
 import { assertRedisUrl } from './url.js';
 
+// String.prototype.isWellFormed is in Node 20 but not in the ES2023 lib typings.
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 /**
  * Throws ERR_SESSION_OPTIONS for options the store cannot work with, before anything connects.
  * `resolved` holds the values the store settled on (the option or its default).
@@ -29,6 +33,9 @@ export function checkOptions(
       );
   }
   if (typeof resolved.prefix !== 'string') bad('prefix must be a string');
+  // Sent as UTF-8, a lone surrogate becomes U+FFFD: 'a\uD800' and 'a\uDC00' would share keys.
+  else if (!isWellFormed(resolved.prefix))
+    bad('prefix must be well-formed UTF-16 (no lone surrogates)');
   if (resolved.codec !== 'cbor' && resolved.codec !== 'json') bad("codec must be 'cbor' or 'json'");
   if (typeof options.clock !== 'undefined' && typeof options.clock !== 'function')
     bad('clock must be a function');

@@ -57,6 +57,7 @@ describe('RedisStore options', () => {
       { maxBytes: 10 },
       { prefix: 5 as unknown as string },
       { clock: 5 as unknown as () => number },
+      { prefix: 'app\uD800:' }, // sent as 'app\uFFFD:', as 'app\uDC00:' would be
     ];
     for (const options of bad) {
       expect(() => new RedisStore(options)).toThrow(
