@@ -1,5 +1,6 @@
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
+import { checkedClock } from '../store/clock-reading.js';
 import type { Store } from '../store/types.js';
 import { generateSessionId } from './id.js';
 import { assertKnownOptionKeys } from './option-keys.js';
@@ -272,7 +273,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     genid: options.genid ?? generateSessionId,
     // Every store holds plain objects: its type parameter only narrows what its own callers see.
     store: store as Store | undefined,
-    clock: options.clock ?? Date.now,
+    // Checked on every reading: NaN or a Date gave an Invalid Date cookie (a TypeError) or,
+    // added to a lifetime, a string, and a negative reading cookies that expired in 1970.
+    clock: options.clock === undefined ? Date.now : checkedClock(options.clock, 'session manager'),
   };
 }
 

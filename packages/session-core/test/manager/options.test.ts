@@ -92,6 +92,25 @@ describe('createSessionManager options', () => {
     );
   });
 
+  it('refuses a clock reading that is not ms since the epoch, at the call, storing nothing', async () => {
+    for (const reading of [Number.NaN, -5, undefined, new Date(), Number.POSITIVE_INFINITY]) {
+      const store = new MemoryStore();
+      let now: unknown = 1_700_000_000_000;
+      const clock = () => now as number;
+      const manager = createSessionManager({ secret: SECRET, store, clock });
+      const session = await manager.load<{ user?: string }>(undefined);
+      session.data.user = 'ann';
+      now = reading;
+      const err = await session.commit().then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message: string },
+      );
+      expect(err?.code, String(reading)).toBe('ERR_SESSION_OPTIONS');
+      expect(err?.message).toMatch(/session manager: clock\(\) must return ms since the epoch/);
+      expect(store.size, String(reading)).toBe(0);
+    }
+  });
+
   it('accepts a ttl of 1,000 years, and its cookie carries a valid Expires', async () => {
     const ttl = 1000 * 365.25 * 86_400_000;
     const manager = createSessionManager({ secret: SECRET, store: new MemoryStore(), ttl });
