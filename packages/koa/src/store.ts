@@ -40,8 +40,9 @@ export interface KoaSessionStoreOptions
   /** Key prefix inside the file. Default 'sess:'. */
   prefix?: string;
   /**
-   * Server-side lifetime in ms of sessions configured with `maxAge: 'session'` (a browser
-   * session cookie: koa-session then gives the store no number). Default one day.
+   * How long in ms a session with `maxAge: 'session'` (a browser-session cookie: koa-session
+   * then gives the store no number) lives after its last use: each read moves it. Default one
+   * day.
    */
   sessionTtl?: number;
   // Cache options declared again for their doc comments: the inherited ones give the cache's
@@ -68,7 +69,8 @@ export interface KoaSessionStoreOptions
  *   app.use(koaSession({ store: new KoaSessionStore(), ... }, app))
  *
  * Entries live for the `maxAge` koa-session passes (its maxAge + 10 s); koa-session still
- * checks its own `_expire`. Values are kept as JSON, like koa-session's cookie mode.
+ * checks its own `_expire`. With maxAge 'session', for `sessionTtl` after their last read.
+ * Values are kept as JSON, like koa-session's cookie mode.
  */
 export class KoaSessionStore {
   readonly cache: FastMmapCache<KoaSessionRecord>;
@@ -95,8 +97,9 @@ export class KoaSessionStore {
     _maxAge?: number | 'session',
     _options?: unknown,
   ): Promise<KoaSessionRecord | undefined> {
+    let record: KoaSessionRecord | undefined;
     try {
-      return this.#call('read a session', key, () => this.cache.get(this.prefix + key));
+      record = this.#call('read a session', key, () => this.cache.get(this.prefix + key));
     } catch (err) {
       // A key no session can have (over-long, malformed): with `signed: false` or an
       // `externalKey` it comes from the client. Not found, as other stores answer: koa-session
@@ -104,6 +107,16 @@ export class KoaSessionStore {
       if ((err as { code?: unknown }).code === 'ERR_SESSION_INVALID_ID') return undefined;
       throw err;
     }
+    // A browser-session cookie's session (maxAge 'session') has no _expire, and koa-session
+    // saves it only when it changes: each read moves its entry's expiry, so sessionTtl runs
+    // from its last use (as express-session's touch does), not from its last change, which
+    // logged out a user in the middle of using the site.
+    if (record?._session === true) {
+      this.#call('touch a session', key, () =>
+        this.cache.touch(this.prefix + key, { ttl: this.sessionTtl }),
+      );
+    }
+    return record;
   }
 
   async set(

@@ -103,6 +103,23 @@ describe('KoaSessionStore with the real koa-session 7', () => {
     expect(await app.go('/inc')).toEqual({ views: 2 });
   });
 
+  it("maxAge 'session': each read moves the entry, so an active user stays logged in past sessionTtl", async () => {
+    const store = openStore({ sessionTtl: 10 * 60_000 });
+    const app = await startApp(store, 'session');
+    await app.go('/inc');
+    const key = `sess:${app.key()}`;
+    // Reads only: koa-session saves nothing while the session is unchanged.
+    for (let i = 0; i < 3; i++) {
+      offset += 6 * 60_000;
+      expect(await app.go('/me')).toEqual({ views: 1 });
+    }
+    const ttl = store.cache.getEntry(key)!.expiresAt - clock();
+    expect(Math.abs(ttl - 10 * 60_000)).toBeLessThan(2_000);
+    // Idle for longer than sessionTtl: gone.
+    offset += 10 * 60_000 + 1;
+    expect(await app.go('/me')).toEqual({ views: null });
+  });
+
   it('a session too large is ERR_SESSION_TOO_LARGE naming the id by a prefix; the old one stays', async () => {
     const store = openStore();
     const key = '5db0f8b5-944a-482f-ba8d-9ce2f0e7d532'; // koa-session's uuid keys
