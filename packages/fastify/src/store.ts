@@ -8,6 +8,7 @@ import {
 } from '@fastmmap/session-core';
 import { assertKnownOptions } from '@fastmmap/session-core/adapter';
 import { clientSafe } from './client-safe-error.js';
+import { sessionJson } from './session-json.js';
 
 type Callback = (err?: Error | null) => void;
 // biome-ignore lint/suspicious/noExplicitAny: @fastify/session types the result as its own Session
@@ -104,7 +105,7 @@ export class FastifySessionStore {
     try {
       // The Session instance becomes plain JSON, as every @fastify/session store keeps it;
       // the plugin rebuilds the Session (and its cookie dates) from that on get.
-      json = JSON.stringify(session);
+      json = sessionJson(session);
       record = JSON.parse(json) as StoredData;
       ttl = this.#ttlOf(record);
     } catch (err) {

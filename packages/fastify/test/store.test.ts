@@ -291,6 +291,33 @@ describe('FastifySessionStore with the real @fastify/session', () => {
     expect(res.body).not.toMatch(/hunter2|10\.0\.0\.5|fire/);
   });
 
+  it('refuses what JSON cannot hold with ERR_SESSION_UNSUPPORTED_DATA, as the other drop-in stores do', async () => {
+    const { store } = recordingStore();
+    const sessions = new FastifySessionStore({ store });
+    const app = await worker(sessions);
+    app.post('/count', (request) => {
+      const session = request.session as unknown as Record<string, unknown>;
+      session.views = 2;
+      session.count = 1n;
+      return { ok: true };
+    });
+    const login = await app.inject({ method: 'POST', url: '/login' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/count',
+      headers: { cookie: cookieOf(login) },
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    // Nothing stored changed.
+    const me = await app.inject({ url: '/me', headers: { cookie: cookieOf(login) } });
+    expect(me.json<{ user: unknown }>().user).toBe('ann');
+    const cycle: Record<string, unknown> = { cookie: {} };
+    cycle.self = cycle;
+    const err = await new Promise((resolve) => sessions.set('an-id', cycle, resolve));
+    expect(err).toMatchObject({ name: 'SessionError', code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+  });
+
   it('closes only a store it created', async () => {
     let closed = 0;
     const { store } = recordingStore();
