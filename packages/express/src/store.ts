@@ -149,8 +149,11 @@ export class ExpressSessionStore extends loadExpressSessionStore() {
     this.ttl = ttl;
     this.disableTouch = disableTouch;
     this.now = options.clock ?? Date.now;
-    // express-session listens for readiness; the file is mapped already, so say so.
-    process.nextTick(() => this.emit('connect'));
+    // express-session listens for readiness; the file is mapped already, so say so (unless
+    // closed meanwhile: 'connect' after 'disconnect' would send it to the closed store).
+    process.nextTick(() => {
+      if (!this.#closed) this.emit('connect');
+    });
   }
 
   get(sid: string, callback?: LooseCallback): void {

@@ -287,6 +287,23 @@ describe('ExpressSessionStore with the real express-session', () => {
     expect(disconnects).toBe(1);
     expect((await app.go('GET', '/me')).body.has).toBe(false);
   });
+
+  it("closed before its first tick, it emits no 'connect' after 'disconnect'", async () => {
+    const store = openStore();
+    const events: string[] = [];
+    store.on('connect', () => events.push('connect'));
+    store.on('disconnect', () => events.push('disconnect'));
+    // express-session listens from here (startApp's first, synchronous part): a late
+    // 'connect' would make it use the closed store.
+    const started = startApp(store);
+    store.close();
+    closed.add(store);
+    const app = await started;
+    expect(events).toEqual(['disconnect']);
+    const me = await app.go('GET', '/me');
+    expect(me.status).toBe(200);
+    expect(me.body.has).toBe(false);
+  });
 });
 
 describe('the express-session dependency stays optional', () => {
