@@ -1,5 +1,6 @@
 import { initPageImage } from './file.js';
 import { slotHash } from './hash.js';
+import { hiddenFromFind } from './hidden-record.js';
 import {
   dataStart,
   H_SPARES,
@@ -55,6 +56,8 @@ export class Compactor {
   private readonly sparesU32: Uint32Array[] = [];
   /** Work arrays, allocated once. */
   private readonly rels: Uint32Array;
+  /** The slot each entry of rels was found in (for the reachability walk). */
+  private readonly relSlots: Uint32Array;
   private readonly order: Float64Array;
   private readonly dropped: Uint8Array;
 
@@ -68,6 +71,7 @@ export class Compactor {
       );
     }
     this.rels = new Uint32Array(store.maxSlots);
+    this.relSlots = new Uint32Array(store.maxSlots);
     this.order = new Float64Array(store.maxSlots + 1);
     this.dropped = new Uint8Array(store.maxSlots);
   }
@@ -85,7 +89,8 @@ export class Compactor {
    * Rebuilds a page without garbage and expired records, evicting least recently used records
    * if the survivors plus `need` bytes would not leave enough room. `keepRel` (the record being
    * replaced) is evicted last, and only if the new record cannot fit beside it. With
-   * `validate`, records failing their checks are dropped and counted. The new image goes to the
+   * `validate`, records failing their checks are dropped and counted; so are, always, records
+   * their key's lookup cannot reach (hiddenFromFind). The new image goes to the
    * stripe's spare page first, so a death while it is copied into place can be redone.
    * Returns the number of unexpired records evicted.
    */
@@ -93,16 +98,25 @@ export class Compactor {
     const base = this.store.base(page);
     const u32 = this.store.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
+    const headerFreeData = u32[(base + P_FREE_DATA) >>> 2]!;
     // A repair may meet a damaged data end: records are only looked for inside the page.
-    const freeData = Math.min(u32[(base + P_FREE_DATA) >>> 2]!, this.store.pageSize);
+    const freeData = Math.min(headerFreeData, this.store.pageSize);
     const start = dataStart(numSlots);
     const slots = (base + PAGE_HEADER_SIZE) >>> 2;
     const rels = this.rels;
+    const relSlots = this.relSlots;
     let found = 0;
     let bad = 0;
+    let records = 0;
+    let tombstones = 0;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
-      if (rel <= SLOT_TOMBSTONE) continue;
+      if (rel === SLOT_EMPTY) continue;
+      if (rel === SLOT_TOMBSTONE) {
+        tombstones++;
+        continue;
+      }
+      records++;
       if (
         validate
           ? !this.store.recordOk(base, page, rel, start, freeData)
@@ -111,13 +125,26 @@ export class Compactor {
         bad++;
         continue;
       }
+      relSlots[found] = i;
       rels[found++] = rel;
+    }
+    // Only damage hides a record (an empty slot over its probe chain), and such damage leaves
+    // the header's counts off: a put's compaction of a page whose counts match skips the walks.
+    let hidden: number[] | undefined;
+    if (
+      validate ||
+      records !== u32[(base + P_ITEMS) >>> 2] ||
+      tombstones !== u32[(base + P_TOMBSTONES) >>> 2]
+    ) {
+      hidden = this.takeHidden(base, found, numSlots, headerFreeData);
+      found -= hidden.length;
     }
     // Keep the surviving records in their current order (oldest writes first); a damaged slot
     // table may point twice at one record: keep it once.
     rels.subarray(0, found).sort();
     // Not counted as dropped: nothing is lost, the key's newer record stays (the repair is).
     if (validate) found -= this.dropOlderCopies(base, found);
+    if (hidden !== undefined) bad += this.countHidden(base, found, hidden);
     let kept = 0;
     let keptBytes = 0;
     let expired = 0;
@@ -292,6 +319,52 @@ export class Compactor {
       for (let j = 0; j < found; j++) if (dropped[j] === 0) rels[k++] = rels[j]!;
     }
     return stale;
+  }
+
+  /**
+   * Removes from rels[0, found) (their slots in relSlots) the records find() cannot reach for
+   * their keys (hiddenFromFind), keeping the others' order; returns the removed ones.
+   */
+  private takeHidden(base: number, found: number, numSlots: number, freeData: number): number[] {
+    const rels = this.rels;
+    const hidden: number[] = [];
+    let k = 0;
+    for (let j = 0; j < found; j++) {
+      if (hiddenFromFind(this.store, base, this.relSlots[j]!, numSlots, freeData)) {
+        hidden.push(rels[j]!);
+      } else {
+        rels[k++] = rels[j]!;
+      }
+    }
+    return hidden;
+  }
+
+  /**
+   * How many of the records find() could not reach (`hidden`) the rebuild drops as lost: not
+   * those another slot of the kept rels[0, found) reaches, nor stale copies of a key whose
+   * record is kept (nothing the reads saw goes with them).
+   */
+  private countHidden(base: number, found: number, hidden: number[]): number {
+    const kept = this.rels.subarray(0, found);
+    let lost = 0;
+    for (const rel of new Set(hidden)) {
+      if (kept.includes(rel)) continue;
+      if (!kept.some((other) => this.sameKey(base, rel, other))) lost++;
+    }
+    return lost;
+  }
+
+  /** Whether the records at `a` and `b` of the page at `base` hold the same key. */
+  private sameKey(base: number, a: number, b: number): boolean {
+    const u32 = this.store.u32;
+    const wa = (base + a) >>> 2;
+    const wb = (base + b) >>> 2;
+    const klen = u32[wa + W_KEY_LEN]!;
+    if (u32[wa + W_HASH] !== u32[wb + W_HASH] || u32[wb + W_KEY_LEN] !== klen) return false;
+    const map = this.store.map;
+    const ka = base + a + RECORD_HEADER_SIZE;
+    const kb = base + b + RECORD_HEADER_SIZE;
+    return map.compare(map, ka, ka + klen, kb, kb + klen) === 0;
   }
 
   /** Slot table size for `kept` records: half full, shrunk if the table itself costs the room. */

@@ -1,0 +1,105 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { slotHash } from '../../src/cache/hash.js';
+import { HEADER_SIZE, P_NUM_SLOTS, R_HASH } from '../../src/cache/layout.js';
+import { scratchDir } from './helpers.js';
+import { liveRecords, slotsOf } from './reliability/helpers/cache-layout.js';
+
+// A slot zeroed on a key's probe chain hides its record: get() and delete() of the key stop
+// at the empty slot and answer "missing". The rebuilds (purge's, one a broken slot sets off,
+// a set's compaction) used to keep every record that passed their checks, so the hidden one
+// came back: after a delete() that had missed it, a logged-out session was live again.
+let t: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+const GEOMETRY = { pageSize: 4096, numPages: 1, lockStripes: 1 };
+const KEYS = Array.from({ length: 40 }, (_, i) => `sess:${i}`);
+
+/**
+ * A closed one-page file of KEYS; a key whose record sits past its first probe slot, its slot
+ * and that first slot.
+ */
+function fileWithDisplacedKey(): { key: string; keySlot: number; chainSlot: number; file: Buffer } {
+  const cache = t.open(GEOMETRY);
+  for (const key of KEYS) cache.set(key, { key });
+  cache.close();
+  const file = readFileSync(t.path);
+  const numSlots = file.readUInt32LE(HEADER_SIZE + P_NUM_SLOTS);
+  for (const slot of slotsOf(file, 0)) {
+    if (slot.value <= 1) continue;
+    const record = liveRecords(file).find((r) => r.offset === HEADER_SIZE + slot.value)!;
+    const first = slotHash(file.readUInt32LE(record.offset + R_HASH)) & (numSlots - 1);
+    if (first !== slot.index)
+      return { key: record.key, keySlot: slot.index, chainSlot: first, file };
+  }
+  throw new Error('no key of the page sits past its first probe slot');
+}
+
+describe('a record the slot table hides from its key', () => {
+  it('is not brought back by purge() after a delete() that missed it', () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    expect(cache.get(key)).toBeUndefined();
+    expect(cache.delete(key)).toBe(false); // the logout: the session is gone, as far as it knows
+
+    cache.purge();
+    expect(cache.get(key)).toBeUndefined();
+    expect(cache.verify().ok).toBe(true);
+    // The one whose slot was zeroed is lost with it (no slot names it); the hidden one is counted.
+    expect(cache.stats().droppedCorruptRecords).toBe(1);
+    expect(cache.stats().items).toBe(KEYS.length - 2);
+  });
+
+  it('is not brought back by the repair a broken slot sets off', () => {
+    const { key, keySlot, chainSlot, file } = fileWithDisplacedKey();
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    expect(cache.delete(key)).toBe(false);
+    cache.close();
+    // Another key's slot now points past the page: the lookup that meets it rebuilds the page.
+    const again = readFileSync(t.path);
+    const other = slotsOf(again, 0).find(
+      (s) => s.value > 1 && s.index !== keySlot && s.index !== chainSlot,
+    )!;
+    again.writeUInt32LE(GEOMETRY.pageSize + 64, other.at);
+    writeFileSync(t.path, again);
+    const repaired = t.open();
+    for (const k of KEYS) repaired.get(k);
+    expect(repaired.stats().repairedPages).toBeGreaterThan(0);
+    expect(repaired.get(key)).toBeUndefined();
+  });
+
+  it("is not brought back by the compaction of another key's set", () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    const orphan = liveRecords(file).find(
+      (r) => r.offset === HEADER_SIZE + slotsOf(file, 0)[chainSlot]!.value,
+    )!;
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    expect(cache.delete(key)).toBe(false);
+    const other = KEYS.find((k) => k !== key && k !== orphan.key)!;
+    // Each set appends a record: the page fills and compacts (no validation on this path).
+    for (let i = 0; i < 100; i++) cache.set(other, { key: other, i });
+    expect(cache.get(key)).toBeUndefined();
+    expect(cache.get(other)).toEqual({ key: other, i: 99 });
+    expect(cache.stats().droppedCorruptRecords).toBe(1);
+  });
+
+  it('keeps a record behind a slot find() calls broken: the lookup repairs and finds it', () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    file.writeUInt32LE(GEOMETRY.pageSize + 64, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    expect(cache.get(key)).toEqual({ key });
+    cache.purge();
+    expect(cache.get(key)).toEqual({ key });
+    expect(cache.verify().ok).toBe(true);
+  });
+});
