@@ -9,6 +9,7 @@ import { FileUpkeep } from './file-upkeep.js';
 import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
 import { type HeldLock, readHeldLocks } from './held-locks.js';
+import { slotCountsDisagree } from './hidden-record.js';
 import {
   MAX_KEY_BYTES,
   maxRecordSize,
@@ -273,7 +274,10 @@ export class FastMmapCache<V = unknown> {
     try {
       this.store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
-      if (off < 0) return false;
+      if (off < 0) {
+        this.repairIfHiding(page, now);
+        return false;
+      }
       this.removeFound(base, off, P_DELETES);
       return true;
     } finally {
@@ -336,7 +340,10 @@ export class FastMmapCache<V = unknown> {
     try {
       this.store.ensurePage(page, now);
       const off = this.findLive(base, page, now);
-      if (off < 0) return undefined;
+      if (off < 0) {
+        this.repairIfHiding(page, now);
+        return undefined;
+      }
       const value = this.decodeLocked(base, off, key);
       if (value === MISS) return undefined; // damaged: dropped already
       this.removeFound(base, off, P_DELETES);
@@ -424,6 +431,16 @@ export class FastMmapCache<V = unknown> {
     const before = this.store.read64(expired);
     this.store.repairPage(page, now);
     return this.store.read64(expired) - before;
+  }
+
+  /**
+   * Under the page's lock, after a delete found nothing: a slot table whose counts are off may
+   * hide the key's record behind an empty slot written over its probe chain, and a later insert
+   * that fills that slot would bring it back (a logout undone). The rebuild drops what its
+   * key's lookup cannot reach. A pass over the slot table, on this rare path only.
+   */
+  private repairIfHiding(page: number, now: number): void {
+    if (slotCountsDisagree(this.store, this.store.base(page))) this.store.repairPage(page, now);
   }
 
   /** Removes every entry (page by page, each under its lock; counters are kept). */

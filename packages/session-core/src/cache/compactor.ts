@@ -128,14 +128,15 @@ export class Compactor {
       relSlots[found] = i;
       rels[found++] = rel;
     }
-    // Only damage hides a record (an empty slot over its probe chain), and such damage leaves
-    // the header's counts off: a put's compaction of a page whose counts match skips the walks.
-    let hidden: number[] | undefined;
-    if (
+    // Only damage hides a record (an empty slot over its probe chain) or leaves two of one key,
+    // and such damage leaves the header's counts off: a put's compaction of a page whose
+    // counts match skips these checks.
+    const suspect =
       validate ||
       records !== u32[(base + P_ITEMS) >>> 2] ||
-      tombstones !== u32[(base + P_TOMBSTONES) >>> 2]
-    ) {
+      tombstones !== u32[(base + P_TOMBSTONES) >>> 2];
+    let hidden: number[] | undefined;
+    if (suspect) {
       hidden = this.takeHidden(base, found, numSlots, headerFreeData);
       found -= hidden.length;
     }
@@ -143,7 +144,9 @@ export class Compactor {
     // table may point twice at one record: keep it once.
     rels.subarray(0, found).sort();
     // Not counted as dropped: nothing is lost, the key's newer record stays (the repair is).
-    if (validate) found -= this.dropOlderCopies(base, found);
+    // (Both kept, the image would put the older first on the key's probe chain: get() would
+    // return it.)
+    if (suspect) found -= this.dropOlderCopies(base, found);
     if (hidden !== undefined) bad += this.countHidden(base, found, hidden);
     let kept = 0;
     let keptBytes = 0;

@@ -1,6 +1,9 @@
 import { slotHash } from './hash.js';
 import {
   dataStart,
+  P_ITEMS,
+  P_NUM_SLOTS,
+  P_TOMBSTONES,
   PAGE_HEADER_SIZE,
   RECORD_HEADER_SIZE,
   SLOT_EMPTY,
@@ -44,4 +47,23 @@ export function hiddenFromFind(
     }
   }
   return false;
+}
+
+/**
+ * Whether the slot table of the page at `base` holds other numbers of records and tombstones
+ * than its header counts: how damage that can hide a record shows (a slot of either kind
+ * written over with an empty one). One pass over the slot table, no record read.
+ */
+export function slotCountsDisagree(store: PageStore, base: number): boolean {
+  const u32 = store.u32;
+  const numSlots = Math.min(u32[(base + P_NUM_SLOTS) >>> 2]!, store.maxSlots);
+  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+  let records = 0;
+  let tombstones = 0;
+  for (let i = 0; i < numSlots; i++) {
+    const rel = u32[slots + i]!;
+    if (rel === SLOT_TOMBSTONE) tombstones++;
+    else if (rel !== SLOT_EMPTY) records++;
+  }
+  return records !== u32[(base + P_ITEMS) >>> 2] || tombstones !== u32[(base + P_TOMBSTONES) >>> 2];
 }

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { slotHash } from '../../src/cache/hash.js';
+import { KEY_HASH_SEED, murmur3, slotHash } from '../../src/cache/hash.js';
 import { HEADER_SIZE, P_NUM_SLOTS, R_HASH } from '../../src/cache/layout.js';
 import { scratchDir } from './helpers.js';
 import { liveRecords, slotsOf } from './reliability/helpers/cache-layout.js';
@@ -90,6 +90,42 @@ describe('a record the slot table hides from its key', () => {
     expect(cache.get(key)).toBeUndefined();
     expect(cache.get(other)).toEqual({ key: other, i: 99 });
     expect(cache.stats().droppedCorruptRecords).toBe(1);
+  });
+
+  it("is not brought back by another key's insert that fills the empty slot", () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    const numSlots = file.readUInt32LE(HEADER_SIZE + P_NUM_SLOTS);
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    expect(cache.delete(key)).toBe(false);
+    // A new key whose first probe slot is the emptied one: its record goes there.
+    const startOf = (k: string) => {
+      const bytes = Buffer.from(k);
+      return slotHash(murmur3(bytes, 0, bytes.length, KEY_HASH_SEED)) & (numSlots - 1);
+    };
+    let n = 0;
+    while (startOf(`new:${n}`) !== chainSlot) n++;
+    cache.set(`new:${n}`, { key: `new:${n}` });
+    expect(cache.get(`new:${n}`)).toEqual({ key: `new:${n}` });
+    expect(cache.get(key)).toBeUndefined();
+  });
+
+  it('gives the value set after it, not its own, once a compaction has kept both', () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    const orphan = liveRecords(file).find(
+      (r) => r.offset === HEADER_SIZE + slotsOf(file, 0)[chainSlot]!.value,
+    )!;
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    expect(cache.get(key)).toBeUndefined();
+    // Its new record fills the emptied slot, before the old one on the key's probe chain.
+    cache.set(key, { key, login: 2 });
+    expect(cache.get(key)).toEqual({ key, login: 2 });
+    const other = KEYS.find((k) => k !== key && k !== orphan.key)!;
+    for (let i = 0; i < 100; i++) cache.set(other, { key: other, i });
+    expect(cache.get(key)).toEqual({ key, login: 2 });
   });
 
   it('keeps a record behind a slot find() calls broken: the lookup repairs and finds it', () => {
