@@ -22,6 +22,10 @@ import {
   PAGE_HEADER_SIZE,
   PAGE_MAGIC,
   RECORD_HEADER_SIZE,
+  SD_GEN,
+  SD_LENGTH,
+  SD_PAGE,
+  SD_STATE,
   SLOT_EMPTY,
   SLOT_MAX_LOAD,
   SLOT_TOMBSTONE,
@@ -410,21 +414,22 @@ export class Compactor {
    */
   redoPendingSpare(stripe: number): number {
     const d = this.spareDesc(stripe);
-    if (this.store.i32[d] !== 1) return -1; // stripe lock held: only its holder writes this
-    const page = this.store.u32[d + 1]!;
-    const len = this.store.u32[d + 2]!;
+    if (this.store.i32[d + SD_STATE] !== 1) return -1; // stripe lock held: only its holder writes this
+    const page = this.store.u32[d + SD_PAGE]!;
+    const len = this.store.u32[d + SD_LENGTH]!;
     const valid =
       page < this.store.numPages &&
       page % this.store.stripes === stripe &&
       len > P_COPY_FROM &&
       len <= this.store.pageSize;
-    // A pending image always belongs to a page whose write marker is still set; anything
-    // else is a stale or damaged descriptor, and copying it would destroy a healthy page.
-    if (
-      !valid ||
-      (Atomics.load(this.store.i32, this.store.genIndex(this.store.base(page))) & 1) === 0
-    ) {
-      Atomics.store(this.store.i32, d, 0);
+    const gen = valid ? this.store.u32[this.store.genIndex(this.store.base(page))]! : 0;
+    const stamp = this.store.u32[d + SD_GEN]!;
+    // A pending image always belongs to a page whose write marker is still set, by the write
+    // that made it pending (the generation it stamped); anything else is a stale or damaged
+    // descriptor: copying it would destroy a healthy page, or roll a torn one back to an old
+    // image (a flipped state bit, then a writer killed in the page the stripe last compacted).
+    if (!valid || (gen & 1) === 0 || (stamp !== 0 && stamp !== gen)) {
+      Atomics.store(this.store.i32, d + SD_STATE, 0);
       return -1;
     }
     const from = this.spareBase(stripe);
@@ -432,14 +437,14 @@ export class Compactor {
     // records do not all belong to that page is not copied over it; the page, torn, is then
     // repaired from what checks out in it (ensurePage).
     if (!this.imageBelongsTo(from, page, len)) {
-      Atomics.store(this.store.i32, d, 0);
+      Atomics.store(this.store.i32, d + SD_STATE, 0);
       return -1;
     }
     const base = this.store.base(page);
     const g = this.store.genIndex(base);
     this.store.map.copy(this.store.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
     hook('repair:mid');
-    Atomics.store(this.store.i32, d, 0);
+    Atomics.store(this.store.i32, d + SD_STATE, 0);
     this.store.add64(base + P_REPAIRS, 1);
     Atomics.add(this.store.i32, g, 1);
     return page;
@@ -480,17 +485,19 @@ export class Compactor {
     const d = this.spareDesc(stripe);
     const spare = this.spareBase(stripe);
     const map = this.store.map;
-    this.store.u32[d + 1] = page;
-    this.store.u32[d + 2] = len;
-    Atomics.store(this.store.i32, d, 1);
-    hook('compact:after-spare');
     const base = this.store.base(page);
+    this.store.u32[d + SD_PAGE] = page;
+    this.store.u32[d + SD_LENGTH] = len;
+    // The page's generation now (odd: this write's): a redo must find it unchanged.
+    this.store.u32[d + SD_GEN] = this.store.u32[this.store.genIndex(base)]!;
+    Atomics.store(this.store.i32, d + SD_STATE, 1);
+    hook('compact:after-spare');
     const half = (len + P_COPY_FROM) >>> 1;
     map.copy(map, base + P_COPY_FROM, spare + P_COPY_FROM, spare + half);
     hook('compact:mid');
     map.copy(map, base + half, spare + half, spare + len);
     hook('compact:before-commit');
-    Atomics.store(this.store.i32, d, 0);
+    Atomics.store(this.store.i32, d + SD_STATE, 0);
   }
 }
 

@@ -36,9 +36,17 @@ export const CODEC_NAME_MAX = 32;
 /** What a codec may be named: it is recorded in the header and compared at every open. */
 export const isCodecName = (name: string): boolean => /^[\x21-\x7e]{1,32}$/.test(name);
 export const H_CRC = 96;
-/** Per-stripe spare-page descriptors (mutable, not covered by the CRC): state, target, crc. */
+/**
+ * Per-stripe spare-page descriptors (mutable, not covered by the CRC): u32 words state (1 =
+ * pending), target page, image length, and the target's generation when the image was made
+ * pending (0 in files of versions before it was written: not checked).
+ */
 export const H_SPARES = 1024;
 export const SPARE_DESC_SIZE = 16;
+export const SD_STATE = 0;
+export const SD_PAGE = 1;
+export const SD_LENGTH = 2;
+export const SD_GEN = 3;
 export const MAX_STRIPES = 128;
 /**
  * Stripe s's page lock: a process-shared robust pthread mutex at H_MUTEXES + s * MUTEX_STRIDE
