@@ -215,6 +215,9 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ELOOP') throw unsafe(`${req.path} is a symlink`);
       if (code === 'EISDIR') throw unsafe(`${req.path} is a directory`);
+      // A socket (or a device without a driver) cannot be opened at all: it never gets to the
+      // regular-file check after the open.
+      if (code === 'ENXIO') throw unsafe(`${req.path} is not a regular file`);
       if (code === 'ENOENT' && req.readOnly) {
         throw new FastMmapError(
           'ERR_FASTMMAP_NOT_A_CACHE_FILE',

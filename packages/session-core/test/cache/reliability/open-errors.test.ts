@@ -211,6 +211,17 @@ refuse(
   (p) => execFileSync('mkfifo', ['-m', '600', p]),
   { ...OPTIONS, readOnly: true },
 );
+// open() of a socket fails (ENXIO) before the regular-file check could refuse it.
+const makeSocket = (p: string) =>
+  execFileSync(process.execPath, [
+    '-e',
+    `require('node:net').createServer().listen(${JSON.stringify(p)}, () => process.exit(0))`,
+  ]);
+refuse('a unix socket', 'ERR_FASTMMAP_UNSAFE_FILE', makeSocket);
+refuse('a unix socket, opened readOnly', 'ERR_FASTMMAP_UNSAFE_FILE', makeSocket, {
+  ...OPTIONS,
+  readOnly: true,
+});
 // Controls: the refusals above are not blanket ones.
 const opens = (name: string, options: object) =>
   cases.push({
