@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { Session } from '@fastmmap/session-core';
 import {
   commitNow,
+  commitWithoutCookies,
   cookieNameOf,
   headersSentError,
   isRepeatedDataRefusal,
@@ -236,7 +238,7 @@ function endAfterCommit(
   // `req.session = null` started a destroy: a failure fails the commit (it has no other channel).
   const committed =
     state.destroying === undefined
-      ? commitNow(session)
+      ? commitAtEnd(res, session)
       : state.destroying.then(() => session.commit());
   // A synchronous store has finished the commit in the call: the response ends right away.
   if (!(committed instanceof Promise)) {
@@ -267,6 +269,15 @@ function endAfterCommit(
     },
   );
   return res;
+}
+
+/**
+ * end()'s commit. Once the headers went out (a streamed body, committed at its headers), it
+ * plans no cookie: one would count as sent though it never reaches the browser, and confirming
+ * it cost every such response a second read of the record (a store round trip).
+ */
+function commitAtEnd(res: ServerResponse, session: Session): string[] | Promise<string[]> {
+  return headersSent(res) ? commitWithoutCookies(session) : commitNow(session);
 }
 
 function endWithCookies(

@@ -85,3 +85,55 @@ describe('a streamed body', () => {
     });
   }
 });
+
+/** An AsyncStore that counts the reads a commit makes (a Redis round trip each). */
+class CountingStore extends AsyncStore {
+  reads = 0;
+  override async get(id: string): Promise<StoredData | undefined> {
+    this.reads++;
+    return super.get(id);
+  }
+}
+
+describe('a streamed body committed at its headers and again at end()', () => {
+  async function streamed(options: { rolling?: boolean }) {
+    const store = new CountingStore();
+    const app = express();
+    app.use(session({ secret, store, ...options }));
+    app.post('/login', (req, res) => {
+      (req.session.data as Data).user = 'ann';
+      res.end();
+    });
+    app.get('/stream', (req, res) => {
+      (req.session.data as Data).seen = true;
+      res.write('a');
+      setTimeout(() => res.end('b'), 10);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    return { store, url: await listen(server) };
+  }
+
+  it('reads the record no second time to confirm a cookie that went out with the headers', async () => {
+    const { store, url } = await streamed({ rolling: true });
+    const login = await fetch(`${url}/login`, { method: 'POST' });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    store.reads = 0;
+    const res = await fetch(`${url}/stream`, { headers: { cookie } });
+    expect(await res.text()).toBe('ab');
+    expect(res.headers.getSetCookie()).toHaveLength(1);
+    // The load, and the write at the headers: no read at end() for a cookie it cannot send.
+    expect(store.reads).toBe(1);
+  });
+
+  it('a new session: one write, no read', async () => {
+    const { store, url } = await streamed({});
+    const res = await fetch(`${url}/stream`);
+    expect(await res.text()).toBe('ab');
+    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect(store.reads).toBe(0);
+    const me = await fetch(`${url}/login`, { method: 'POST', headers: { cookie } });
+    expect(me.headers.getSetCookie()).toEqual([]);
+    expect(store.reads).toBe(1);
+  });
+});
