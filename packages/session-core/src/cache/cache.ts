@@ -2,6 +2,7 @@ import { isMainThread } from 'node:worker_threads';
 import { isThenable } from '../thenable.js';
 import { cacheStats, sumCounter, type VerifyReport, verifyReport } from './cache-report.js';
 import { type RangeDecode, rangeDecoderOf, resolveCodec } from './codec.js';
+import { copiedRecordOk } from './copied-record.js';
 import { DecodedMemo } from './decoded-memo.js';
 import { codecMismatch, decodeError, FastMmapError, invalidKey } from './errors.js';
 import { openCacheFile } from './file.js';
@@ -763,7 +764,11 @@ export class FastMmapCache<V = unknown> {
     const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
     if (off < 0) return MISS;
     const len = store.copyRecord(base, off);
-    if (len < 0 || !store.scratchCrcOk(len) || !store.scratchHoldsKey(this.keyBuf, this.kLen))
+    if (
+      len < 0 ||
+      !copiedRecordOk(store, base, off, len) ||
+      !store.scratchHoldsKey(this.keyBuf, this.kLen)
+    )
       return MISS;
     const expiresAt = store.scratchF64[1]!;
     if (expiresAt !== 0 && now >= expiresAt) return MISS;

@@ -1,3 +1,4 @@
+import { copiedRecordOk } from './copied-record.js';
 import { RECORD_HEADER_SIZE } from './layout.js';
 import type { PageStore } from './page-store.js';
 
@@ -24,8 +25,9 @@ export function scanPage(
   store.forEachRecord(page, (off) => {
     if (seen.has(off)) return;
     seen.add(off);
-    const len = store.copyRecord(store.base(page), off);
-    if (len < 0 || !store.scratchCrcOk(len)) return;
+    const base = store.base(page);
+    const len = store.copyRecord(base, off);
+    if (len < 0 || !copiedRecordOk(store, base, off, len)) return;
     const exp = store.scratchF64[1]!;
     if (exp !== 0 && now >= exp) return;
     const klen = store.scratchU32[5]!;
