@@ -5,7 +5,8 @@ import type { Context } from 'koa';
 /**
  * Reports, on the app's 'error' channel, the session cookies among `cookies` that the response
  * cannot carry because its headers went out already (`ctx.respond = false` and a raw
- * `ctx.res.writeHead()`/`end()`). True when there were any.
+ * `ctx.res.writeHead()`/`end()`, or Koa 2 answering a failed body stream). True when there
+ * were any.
  */
 export function reportUnsentCookies(
   ctx: Context,
@@ -15,7 +16,12 @@ export function reportUnsentCookies(
 ): boolean {
   const names = unsentCookieNames(session, cookies, ctx.res.getHeader('set-cookie'));
   if (names.length === 0) return false;
-  const cause = 'ctx.respond = false with a direct ctx.res write?';
+  // Without ctx.respond = false, headers sent before the commit came from a direct ctx.res
+  // write, or from Koa 2 answering a body stream that failed while the commit ran.
+  const cause =
+    ctx.respond === false
+      ? 'ctx.respond = false with a direct ctx.res write?'
+      : 'a direct ctx.res write, or Koa answering a body stream that failed meanwhile?';
   const fix = 'Append ctx.session.cookieHeaders() to Set-Cookie before sending the headers';
   ctx.app.emit('error', headersSentError(names, stored, cause, fix), ctx);
   return true;

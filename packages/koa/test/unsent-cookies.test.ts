@@ -84,6 +84,23 @@ describe('session cookies the response can no longer carry', () => {
     expect(await (await app.get('/me', cookie)).json()).toEqual({ user: 'ann', n: 1 });
   });
 
+  it('without ctx.respond = false, the report does not blame it', async () => {
+    const app = new Koa();
+    const errors: Error[] = [];
+    app.on('error', (err: Error) => errors.push(err));
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.use((ctx) => {
+      (ctx.session.data as Data).n = 1;
+      ctx.res.writeHead(200, { 'content-type': 'text/plain' });
+      ctx.res.end('direct');
+    });
+    const res = await fetch(await serve(app));
+    expect(await res.text()).toBe('direct');
+    expect(errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
+    expect(errors[0]!.message).not.toMatch(/ctx\.respond = false/);
+    expect(errors[0]!.message).toMatch(/a direct ctx\.res write/);
+  });
+
   it('not reported when the app set the cookie itself before sending the headers', async () => {
     const app = await startApp((ctx) => {
       ctx.append('Set-Cookie', ctx.session.cookieHeaders());
