@@ -272,9 +272,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    */
   #mergeForNewId(stored: Record<string, unknown>): void {
     const merged = applyChanges(stored, diffSnapshot(this.#snapshot, this.#data).changes);
-    // Frozen or sealed data cannot take the merge in place (it threw a TypeError): replaced.
-    // A reference the app holds keeps the old object, which it closed to changes itself.
-    if (!Object.isExtensible(this.#data)) {
+    // Frozen or sealed data, or data with a read-only property, cannot take the merge in
+    // place (a TypeError, after part of it was done): replaced. A reference the app holds
+    // keeps the old object, which it closed to changes itself.
+    if (!mergeableInPlace(this.#data)) {
       this.#data = merged;
       return;
     }
@@ -667,6 +668,20 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 }
 
 refuseNewProperties(ManagedSession.prototype, 'session');
+
+/** Whether every own property of `data` can be rewritten and deleted, and new ones added. */
+function mergeableInPlace(data: object): boolean {
+  if (!Object.isExtensible(data)) return false;
+  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(data))) {
+    if (
+      !descriptor.configurable ||
+      (descriptor.set === undefined && descriptor.writable !== true)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
 
 /**
  * `session.commit()` for adapters: the Set-Cookie values themselves when the commit finished

@@ -777,6 +777,35 @@ for (const mode of ['async', 'sync'] as const) {
         }
       });
 
+      it('takes data with a read-only or getter-only property, leaving nothing half-merged', async () => {
+        const readOnly = (data: object) =>
+          Object.defineProperty(data, 'role', {
+            value: 'admin',
+            enumerable: true,
+            writable: false,
+          });
+        const getterOnly = (data: object) =>
+          Object.defineProperty(data, 'role', { get: () => 'admin', enumerable: true });
+        for (const lock of [readOnly, getterOnly]) {
+          const { manager } = setup();
+          const { cookie } = await startSession(manager, { user: 'ann', gone: true });
+          const login = await manager.load<Record<string, unknown>>(cookie);
+          const other = await manager.load<Record<string, unknown>>(cookie);
+          other.data.cart = ['apple'];
+          delete other.data.gone;
+          await other.commit();
+          const held = lock({ ...login.data, user: 'bob' }) as Record<string, unknown>;
+          login.data = held;
+          await login.regenerate();
+          expect(login.data).toEqual({ user: 'bob', role: 'admin', cart: ['apple'] });
+          // The object the app holds is left as it was, not half-merged.
+          expect(held).toEqual({ user: 'bob', gone: true, role: 'admin' });
+          const [header] = await login.commit();
+          const fresh = await manager.load<Record<string, unknown>>(cookiePair(header));
+          expect(fresh.data).toEqual({ user: 'bob', role: 'admin', cart: ['apple'] });
+        }
+      });
+
       it('leaves the old id dead once the new one was written, or when a logout killed it since', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { cart: ['apple'] });
