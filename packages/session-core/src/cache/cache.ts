@@ -318,7 +318,9 @@ export class FastMmapCache<V = unknown> {
         );
       }
       if (next === undefined) {
-        if (current !== MISS) this.removeFound(base, off, P_DELETES);
+        // A delete that found nothing, as delete()'s: the page may hide the key's record.
+        if (current === MISS) this.repairIfHiding(page, now);
+        else this.removeFound(base, off, P_DELETES);
       } else {
         const bytes = this.encode(next);
         this.checkSize(key, bytes.length);
@@ -435,10 +437,11 @@ export class FastMmapCache<V = unknown> {
   }
 
   /**
-   * Under the page's lock, after a delete found nothing: a slot table whose counts are off may
-   * hide the key's record behind an empty slot written over its probe chain, and a later insert
-   * that fills that slot would bring it back (a logout undone). The rebuild drops what its
-   * key's lookup cannot reach. A pass over the slot table, on this rare path only.
+   * Under the page's lock, after a delete (delete, getAndDelete, a getAndSet whose callback
+   * returned undefined) found nothing: a slot table whose counts are off may hide the key's
+   * record behind an empty slot written over its probe chain, and a later insert that fills
+   * that slot would bring it back (a logout undone). The rebuild drops what its key's lookup
+   * cannot reach. A pass over the slot table, on this rare path only.
    */
   private repairIfHiding(page: number, now: number): void {
     if (slotCountsDisagree(this.store, this.store.base(page))) this.store.repairPage(page, now);

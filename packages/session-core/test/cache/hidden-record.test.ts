@@ -111,6 +111,24 @@ describe('a record the slot table hides from its key', () => {
     expect(cache.get(key)).toBeUndefined();
   });
 
+  it('is not brought back by an insert after a deleting getAndSet() that missed it', () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    const numSlots = file.readUInt32LE(HEADER_SIZE + P_NUM_SLOTS);
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const cache = t.open();
+    // The callback's undefined deletes: the logout through the atomic path.
+    expect(cache.getAndSet(key, () => undefined)).toBeUndefined();
+    const startOf = (k: string) => {
+      const bytes = Buffer.from(k);
+      return slotHash(murmur3(bytes, 0, bytes.length, KEY_HASH_SEED)) & (numSlots - 1);
+    };
+    let n = 0;
+    while (startOf(`new:${n}`) !== chainSlot) n++;
+    cache.set(`new:${n}`, { key: `new:${n}` });
+    expect(cache.get(key)).toBeUndefined();
+  });
+
   it('gives the value set after it, not its own, once a compaction has kept both', () => {
     const { key, chainSlot, file } = fileWithDisplacedKey();
     const orphan = liveRecords(file).find(
