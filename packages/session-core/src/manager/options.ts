@@ -1,7 +1,7 @@
 import type { Clock } from '../cache/types.js';
 import { SessionError } from '../errors.js';
-import { checkedClock } from '../store/clock-reading.js';
 import type { Store } from '../store/types.js';
+import { managerClock } from './clock.js';
 import { generateSessionId } from './id.js';
 import { assertKnownOptionKeys } from './option-keys.js';
 import type { CookieOptions, SessionManagerOptions } from './types.js';
@@ -49,7 +49,7 @@ function fail(message: string): never {
  * would put the cookie's Expires past the last date a Date can hold, and every response
  * setting a cookie would then fail, long after start-up.
  */
-const MAX_DURATION_MS = 1000 * 365.25 * 86_400_000;
+export const MAX_DURATION_MS = 1000 * 365.25 * 86_400_000;
 
 function positiveMs(value: unknown, name: string, allowZero = false): number {
   if (
@@ -274,8 +274,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     // Every store holds plain objects: its type parameter only narrows what its own callers see.
     store: store as Store | undefined,
     // Checked on every reading: NaN or a Date gave an Invalid Date cookie (a TypeError) or,
-    // added to a lifetime, a string, and a negative reading cookies that expired in 1970.
-    clock: options.clock === undefined ? Date.now : checkedClock(options.clock, 'session manager'),
+    // added to a lifetime, a string, a negative reading cookies that expired in 1970, and one
+    // in µs or ns an Expires past the last date (a TypeError again).
+    clock: options.clock === undefined ? Date.now : managerClock(options.clock, MAX_DURATION_MS),
   };
 }
 

@@ -14,8 +14,3 @@ export function readClock(clock: Clock, storeName: string): number {
     `${storeName}: clock() must return ms since the epoch (a finite number >= 0), got ${typeof now === 'number' ? now : typeof now}`,
   );
 }
-
-/** A clock whose every reading is checked by readClock (for an injected one; Date.now needs none). */
-export function checkedClock(clock: Clock, owner: string): Clock {
-  return () => readClock(clock, owner);
-}

@@ -111,6 +111,41 @@ describe('createSessionManager options', () => {
     }
   });
 
+  it('refuses a clock reading past the last date a cookie can expire on (a clock in µs or ns)', async () => {
+    // Date ends at 8.64e15 ms; a cookie's Expires is the reading plus up to 1,000 years.
+    const tooLate = [8.64e15, Number.MAX_SAFE_INTEGER, 1.7e18];
+    for (const reading of tooLate) {
+      const store = new MemoryStore();
+      const manager = createSessionManager({ secret: SECRET, store, clock: () => reading });
+      const err = await manager.load(undefined).then(
+        (session) => {
+          (session.data as { user?: string }).user = 'ann';
+          return session.commit().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        },
+        (e: unknown) => e,
+      );
+      expect(err, String(reading)).toMatchObject({ code: 'ERR_SESSION_OPTIONS' });
+      expect((err as Error).message).toMatch(/session manager: clock\(\)/);
+      expect(store.size, String(reading)).toBe(0);
+    }
+    // The latest reading that still works: a 1,000-year cookie expires on Date's last day.
+    const latest = 8.64e15 - 1000 * 365.25 * 86_400_000;
+    const ttl = 1000 * 365.25 * 86_400_000;
+    const manager = createSessionManager({
+      secret: SECRET,
+      store: new MemoryStore(),
+      ttl,
+      clock: () => latest,
+    });
+    const session = await manager.load<{ user?: string }>(undefined);
+    session.data.user = 'ann';
+    const [cookie] = await session.commit();
+    expect(cookie).toContain(`Expires=${new Date(8.64e15).toUTCString()}`);
+  });
+
   it('accepts a ttl of 1,000 years, and its cookie carries a valid Expires', async () => {
     const ttl = 1000 * 365.25 * 86_400_000;
     const manager = createSessionManager({ secret: SECRET, store: new MemoryStore(), ttl });
