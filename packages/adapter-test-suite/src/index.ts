@@ -5,6 +5,7 @@ export {
   type StartApp,
 } from './conformance.js';
 export { FlakyStore } from './flaky-store.js';
+export { GatedStore } from './gated-store.js';
 export {
   type CallOptions,
   call,

@@ -2,6 +2,7 @@
 // then, or the browser's requests while the body streams (an event stream, server-side
 // rendering and the page's API calls) find no session and get another id.
 import { get, type IncomingMessage, type Server } from 'node:http';
+import { GatedStore } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/express';
 import { MemoryStore, type StoredData } from '@fastmmap/session-core';
 import express from 'express';
@@ -16,19 +17,9 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await closeServer(s);
 });
 
-/** A MemoryStore that answers asynchronously, as RedisStore does. */
-class AsyncStore extends MemoryStore {
-  override get sync() {
-    return undefined;
-  }
-  override async getAndSet(
-    id: string,
-    fn: (current: StoredData | undefined) => StoredData | undefined,
-    ttlMs: number,
-  ): Promise<StoredData | undefined> {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    return super.getAndSet(id, fn, ttlMs);
-  }
+/** A store that answers asynchronously, as RedisStore does: each write waits 5 ms. */
+class AsyncStore extends GatedStore {
+  override beforeWrite = () => new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 async function build(store: MemoryStore) {

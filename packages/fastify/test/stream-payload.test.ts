@@ -1,8 +1,8 @@
 // A stream payload that fails while an asynchronous store is still committing in onSend:
 // Fastify listens to the stream only once the onSend hooks are done.
 import { PassThrough } from 'node:stream';
+import { GatedStore } from '@fastmmap/adapter-test-suite';
 import { fastifySession } from '@fastmmap/fastify';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -13,22 +13,6 @@ const apps: FastifyInstance[] = [];
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
-
-/** A MemoryStore without its synchronous path, whose writes first wait for `beforeWrite()`. */
-class GatedStore extends MemoryStore {
-  beforeWrite: (() => Promise<unknown>) | undefined;
-  override get sync() {
-    return undefined;
-  }
-  override async getAndSet(
-    id: string,
-    fn: (current: StoredData | undefined) => StoredData | undefined,
-    ttlMs: number,
-  ): Promise<StoredData | undefined> {
-    await this.beforeWrite?.();
-    return super.getAndSet(id, fn, ttlMs);
-  }
-}
 
 async function build(store: GatedStore, fail: boolean) {
   const app = Fastify();

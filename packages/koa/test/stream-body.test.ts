@@ -1,30 +1,14 @@
 // A stream body that fails while an asynchronous store is still committing: Koa 3 attaches its
 // own 'error' listener only when it pipes the body, after the middleware has settled.
 import { PassThrough } from 'node:stream';
+import { GatedStore } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/koa';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { serve, sessionCookie } from './helpers/serve.js';
 
 const secret = 'koa-stream-body-test-secret-0123456789abcdefghij';
 type Data = Record<string, unknown>;
-
-/** A MemoryStore without its synchronous path, whose writes first wait for `beforeWrite()`. */
-class GatedStore extends MemoryStore {
-  beforeWrite: (() => Promise<unknown>) | undefined;
-  override get sync() {
-    return undefined;
-  }
-  override async getAndSet(
-    id: string,
-    fn: (current: StoredData | undefined) => StoredData | undefined,
-    ttlMs: number,
-  ): Promise<StoredData | undefined> {
-    await this.beforeWrite?.();
-    return super.getAndSet(id, fn, ttlMs);
-  }
-}
 
 describe('@fastmmap/koa stream bodies and an asynchronous commit', () => {
   it('a body stream that fails during the commit is reported by Koa, not thrown', async () => {
