@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GatedStore } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/express';
-import { MemoryStore, type StoredData } from '@fastmmap/session-core';
+import { MemoryStore } from '@fastmmap/session-core';
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeServer, listen } from './helpers/http-server.js';
@@ -24,20 +25,12 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await closeServer(s);
 });
 
-/** A MemoryStore whose writes fail while `failing`. */
-class FailingStore extends MemoryStore {
+/** An asynchronous store whose writes fail while `failing`. */
+class FailingStore extends GatedStore {
   failing = false;
-  override get sync() {
-    return undefined;
-  }
-  override async getAndSet(
-    id: string,
-    fn: (current: StoredData | undefined) => StoredData | undefined,
-    ttlMs: number,
-  ): Promise<StoredData | undefined> {
+  override beforeWrite = async () => {
     if (this.failing) throw new Error('backend down');
-    return super.getAndSet(id, fn, ttlMs);
-  }
+  };
 }
 
 async function build(store: MemoryStore, errorHandler?: ErrorRequestHandler) {
