@@ -1,4 +1,4 @@
-import type { FastMmapCache } from '@fastmmap/session-core/cache';
+import { type FastMmapCache, recordSize } from '@fastmmap/session-core/cache';
 import { tombstoneTest } from './session-tombstone.js';
 
 /** What the cache's `items` counter holds besides live items: `stats` reads every item. */
@@ -7,6 +7,8 @@ export interface ItemCensus {
   expired: number;
   /** Unexpired tombstones of destroyed sessions (an expired one counts as expired). */
   sessionTombstones: number;
+  /** The bytes of the largest record (expired or not): the page size advice needs it. */
+  largestRecord: number;
 }
 
 /**
@@ -20,10 +22,12 @@ export async function itemCensus(
   now: number,
 ): Promise<ItemCensus> {
   const isTombstone = await tombstoneTest(fileCodec);
-  const census: ItemCensus = { expired: 0, sessionTombstones: 0 };
+  const census: ItemCensus = { expired: 0, sessionTombstones: 0, largestRecord: 0 };
   for (const key of cache.keys()) {
     const entry = cache.getEntry(key);
     if (entry === undefined) continue; // deleted since the page was scanned
+    const bytes = recordSize(Buffer.byteLength(key), entry.value.length);
+    if (bytes > census.largestRecord) census.largestRecord = bytes;
     if (entry.expiresAt !== 0 && now >= entry.expiresAt) census.expired++;
     else if (isTombstone(entry.value)) census.sessionTombstones++;
   }

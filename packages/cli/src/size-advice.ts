@@ -1,7 +1,15 @@
 import type { CacheSizeSuggestion, CacheStats } from '@fastmmap/session-core/cache';
+import type { ItemCensus } from './item-census.js';
 
-/** The size that would have kept the evicted items too, or null when none was evicted. */
-export type SizeAdvisor = (stats: CacheStats, expiredItems?: number) => CacheSizeSuggestion | null;
+/**
+ * The size that would have kept the evicted items too, or null when none was evicted. Without
+ * a census (`watch`, which does not read every item) expired items count as live and the
+ * largest record is unknown.
+ */
+export type SizeAdvisor = (
+  stats: CacheStats,
+  census?: Pick<ItemCensus, 'expired' | 'largestRecord'>,
+) => CacheSizeSuggestion | null;
 
 /**
  * The cache's own sizing computation (the one behind its pressure warning), so that the CLI's
@@ -9,7 +17,7 @@ export type SizeAdvisor = (stats: CacheStats, expiredItems?: number) => CacheSiz
  */
 export async function loadSizeAdvisor(): Promise<SizeAdvisor> {
   const { suggestCacheSize } = await import('@fastmmap/session-core/cache');
-  return (stats, expiredItems = 0) =>
+  return (stats, census) =>
     stats.evictionsUnexpired === 0
       ? null
       : suggestCacheSize({
@@ -19,7 +27,8 @@ export async function loadSizeAdvisor(): Promise<SizeAdvisor> {
           items: stats.items,
           bytesUsed: stats.bytesUsed,
           // Expired items need no room: apps remove them when they need it.
-          liveItems: stats.items - expiredItems,
+          liveItems: stats.items - (census?.expired ?? 0),
           evictedUnexpired: stats.evictionsUnexpired,
+          largestRecord: census?.largestRecord,
         });
 }

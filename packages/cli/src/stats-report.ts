@@ -199,10 +199,14 @@ function raiseLines(
       `  cacheSize (now ${now}) is already the largest file the format allows (below 2 GiB): shorten the expiry, keep less in each session, or move to RedisStore.`,
     ];
   }
+  const why =
+    sizing.pageSizeReason === 'largestRecord'
+      ? 'which holds too few of the largest items: the pages they land on stay full'
+      : 'which holds too few of these items to fill evenly';
   const pageSize =
     sizing.pageSize === stats.pageSize
       ? ''
-      : ` with pageSize ${formatBytes(sizing.pageSize)} (now ${formatBytes(stats.pageSize)}, which holds too few of these items to fill evenly)`;
+      : ` with pageSize ${formatBytes(sizing.pageSize)} (now ${formatBytes(stats.pageSize)}, ${why})`;
   const lines = [
     `  Raise cacheSize (now ${now}) to ${formatBytes(sizing.cacheSize)} (${sizing.cacheSize} bytes)${pageSize}, or shorten the expiry.`,
   ];

@@ -56,6 +56,25 @@ describe('stats advice on cacheSize', () => {
     expect(stdout).toContain(`with pageSize ${json.sizeSuggestion.pageSize / 1024} KiB (now 4 KiB`);
   });
 
+  it('suggests larger pages when a few sessions are large, and following it keeps them all', async () => {
+    // An operations trial: 1 in 50 sessions of 40 KB. Sized from the mean alone, each larger
+    // file stats named still evicted: the pages two large sessions land on stay full.
+    const large = { every: 50, bytes: 40_000 };
+    const trial = loginsFixture(3_000, { pageSize: 65_536, cacheSize: 1 << 20 }, large);
+    made.push(trial);
+    const json = JSON.parse((await runCli(['stats', trial.path, '--json'])).stdout);
+    expect(json.sizeSuggestion).toMatchObject({ pageSizeReason: 'largestRecord' });
+    expect(json.sizeSuggestion.pageSize).toBeGreaterThanOrEqual(8 * 40_000);
+    const { stdout } = await runCli(['stats', trial.path]);
+    expect(stdout).toContain(
+      `with pageSize ${json.sizeSuggestion.pageSize / 1024} KiB (now 64 KiB, which holds too few of the largest items`,
+    );
+    const { cacheSize, pageSize } = json.sizeSuggestion;
+    const followed = loginsFixture(3_000, { pageSize, cacheSize }, large);
+    made.push(followed);
+    expect(followed.stats.evictionsUnexpired).toBe(0);
+  });
+
   it('says nothing about size, and null in --json, when nothing live was evicted', async () => {
     const roomy = loginsFixture(100, { pageSize: 16_384, numPages: 8 });
     made.push(roomy);

@@ -52,7 +52,7 @@ export const statsCommand: Command = {
       }),
       { includeExpired: true },
     );
-    const sizing = (await loadSizeAdvisor())(stats, census.expired);
+    const sizing = (await loadSizeAdvisor())(stats, census);
     if (values.json) {
       writeLine(io.stdout, formatJson(statsJson(stats, { census, sizing, heldLocks })));
     } else {

@@ -104,6 +104,8 @@ export const loginKey = (i: number) =>
 export function loginsFixture(
   count: number,
   geometry: { pageSize: number; cacheSize?: number; numPages?: number },
+  /** Every `every`-th login also keeps `bytes` of notes (a few large sessions among many). */
+  large?: { every: number; bytes: number },
 ): Fixture & { pressure: PressureInfo[] } {
   const dir = tempDir();
   const path = join(dir, 'logins.fmcache');
@@ -117,6 +119,9 @@ export function loginsFixture(
   });
   for (let i = 0; i < count; i++) {
     const session = { userId: i, name: `user${i}`, roles: ['member'], loginAt };
+    if (large !== undefined && i % large.every === 0) {
+      Object.assign(session, { notes: 'n'.repeat(large.bytes) });
+    }
     cache.set(
       loginKey(i),
       { ...session, __fastmmap: { created: now, touched: now } },

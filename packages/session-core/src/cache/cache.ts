@@ -95,6 +95,8 @@ export class FastMmapCache<V = unknown> {
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
+  /** The largest record this instance wrote: the pressure warning's page size advice uses it. */
+  private largestRecord = 0;
   /** How many pages the file has (for purgePages batches). */
   readonly numPages: number;
   private readonly stripes: number;
@@ -174,6 +176,7 @@ export class FastMmapCache<V = unknown> {
           lockStripes: h.stripes,
           items: sumCounter(store, h.numPages, (c) => c.items),
           bytesUsed: sumCounter(store, h.numPages, (c) => c.bytesUsed),
+          largestRecord: this.largestRecord,
         }),
       });
       if (o.initFile) this.clear();
@@ -642,6 +645,7 @@ export class FastMmapCache<V = unknown> {
         `the entry for ${JSON.stringify(key.slice(0, 64))} needs ${size} bytes; a ${this.header.pageSize}-byte page holds at most ${this.maxRecord} (raise pageSize)`,
       );
     }
+    if (size > this.largestRecord) this.largestRecord = size;
   }
 
   private expiryOf(options: SetOptions | undefined, now: number): number {

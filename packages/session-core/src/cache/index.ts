@@ -13,10 +13,18 @@ export { type FileIdentity, type PathState, pathState } from './file-identity.js
 // For the CLI's copy --salvage: a copy of a file whose header checksum alone is wrong.
 export { resealHeader } from './header.js';
 export type { HeldLock } from './held-locks.js';
+// For tools sizing a file from its items (the CLI's stats): the bytes one record takes.
+export { recordSize } from './layout.js';
 export { CACHE_OPTION_KEYS } from './options.js';
 export { defaultCacheDir, defaultCachePath } from './paths.js';
 // One sizing computation for the pressure warning and the CLI's advice.
-export { type CacheSizeSuggestion, type SizingFacts, suggestCacheSize } from './sizing.js';
+export {
+  type CacheSizeSuggestion,
+  type PageSizeReason,
+  RECORDS_PER_PAGE,
+  type SizingFacts,
+  suggestCacheSize,
+} from './sizing.js';
 export type {
   CacheOptions,
   CacheStats,

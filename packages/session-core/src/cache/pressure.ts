@@ -1,13 +1,17 @@
 import { FastMmapError } from './errors.js';
-import { type SizingFacts, suggestCacheSize } from './sizing.js';
+import { RECORDS_PER_PAGE, type SizingFacts, suggestCacheSize } from './sizing.js';
 import type { PressureInfo, PressureOptions } from './types.js';
 
 const DEFAULT_INTERVAL_MS = 60_000;
 
 function defaultOnPressure(info: PressureInfo): void {
+  const why =
+    info.pageSizeReason === 'largestRecord'
+      ? `a page must hold at least ${RECORDS_PER_PAGE} of the largest items, or the pages they land on stay full`
+      : 'a page holds too few of these items to fill evenly';
   const pageSize =
     info.suggestedPageSize !== info.pageSize
-      ? `, with pageSize ${info.suggestedPageSize} (now ${info.pageSize}: a page holds too few of these items to fill evenly)`
+      ? `, with pageSize ${info.suggestedPageSize} (now ${info.pageSize}: ${why})`
       : '';
   const advice =
     info.suggestedCacheSize > info.cacheSize
@@ -101,6 +105,8 @@ export class PressureMonitor {
       pageSize: usage.pageSize,
       suggestedCacheSize: suggested.cacheSize,
       suggestedPageSize: suggested.pageSize,
+      pageSizeReason: suggested.pageSizeReason,
+      largestRecord: usage.largestRecord ?? 0,
       path: this.path,
     });
   }

@@ -12,14 +12,27 @@ export interface SizingFacts {
   liveItems?: number;
   /** Unexpired items evicted for lack of room: they needed room too. */
   evictedUnexpired: number;
+  /**
+   * The largest record known (bytes, as `recordSize` counts them), if any: a page must hold
+   * several, or the few pages such records hash to stay full however large the file is.
+   */
+  largestRecord?: number;
 }
+
+/** Why the suggestion takes a larger page than the file's (see CacheSizeSuggestion). */
+export type PageSizeReason = 'fewItemsPerPage' | 'largestRecord';
 
 /** A geometry that holds the live and the evicted items, with headroom. */
 export interface CacheSizeSuggestion {
   /** Bytes of pages, a whole number of pages (`numPages * pageSize`). */
   cacheSize: number;
-  /** The file's page size, or a larger one when a page holds too few items to balance. */
+  /**
+   * The file's page size, or a larger one when a page holds too few items to fill evenly, or
+   * fewer than RECORDS_PER_PAGE of the largest record.
+   */
   pageSize: number;
+  /** Why pageSize is larger than the file's; null when it is the file's. */
+  pageSizeReason: PageSizeReason | null;
   numPages: number;
   /** The items it is sized for: the live ones plus the evicted ones. */
   items: number;
@@ -39,6 +52,13 @@ const GROWTH = 1.25;
  * the suggestion takes a larger page instead.
  */
 const MIN_ITEMS_PER_PAGE = 32;
+/**
+ * A page holds at least this many of the largest record. A mean taken over many small sessions
+ * hides a few large ones: two 40 KB sessions on a 64 KiB page push out everything else there,
+ * and each larger file the mean asked for still evicted (an operations trial: 1,902, then 202,
+ * 256, 139 sessions lost, following the advice each time; 512 KiB pages lost none).
+ */
+export const RECORDS_PER_PAGE = 8;
 
 /**
  * The cacheSize (and pageSize) that would have kept every item the file holds or lost to
@@ -46,48 +66,71 @@ const MIN_ITEMS_PER_PAGE = 32;
  * mean record size, and how unevenly items land on pages (the fullest of N pages holds about
  * sqrt(2 ln N) + 0.5 standard deviations more than the mean), plus a quarter to grow. One
  * computation for the pressure warning and the CLI's advice, so they never disagree.
+ * Records of mixed sizes fill pages more unevenly than the mean says: with the largest record
+ * known, the spread is bounded by it (see pagesFor).
  */
 export function suggestCacheSize(facts: SizingFacts): CacheSizeSuggestion {
   const live = Math.max(0, facts.liveItems ?? facts.items);
   const wanted = live + Math.max(0, facts.evictedUnexpired);
   const current = facts.numPages * facts.pageSize;
+  const largest = Math.max(0, facts.largestRecord ?? 0);
   if (facts.items <= 0 || facts.bytesUsed <= 0) {
     // Nothing left to measure (a clear after the evictions): twice the room is all we know.
-    return fit(facts.pageSize, 2 * facts.numPages, facts.lockStripes, wanted, null);
+    const pageSize = pageSizeFor(facts.pageSize, 0, largest);
+    const pages = Math.ceil((2 * current) / pageSize);
+    const reason = pageSize === facts.pageSize ? null : 'largestRecord';
+    return fit(pageSize, reason, pages, facts.lockStripes, wanted, null);
   }
   const bytesPerItem = facts.bytesUsed / facts.items;
   const perItem = bytesPerItem + SLOT_BYTES;
+  const spread = Math.max(1, (largest + SLOT_BYTES) / perItem);
   const withPages = (pageSize: number) => {
     const room = (pageSize - PAGE_HEADER_SIZE) / perItem;
-    const pages = Math.ceil(pagesFor(wanted, room) * GROWTH);
+    const pages = Math.ceil(pagesFor(wanted, room, spread) * GROWTH);
     // Evictions happened at this size: never suggest it, or less.
     const atLeast = Math.floor(current / pageSize) + 1;
-    return fit(pageSize, Math.max(pages, atLeast), facts.lockStripes, wanted, bytesPerItem);
+    const reason = reasonFor(facts.pageSize, pageSize, perItem);
+    return fit(pageSize, reason, Math.max(pages, atLeast), facts.lockStripes, wanted, bytesPerItem);
   };
-  const suggestion = withPages(pageSizeFor(facts.pageSize, perItem));
+  const suggestion = withPages(pageSizeFor(facts.pageSize, perItem, largest));
   // A larger page lowers the largest file the format allows: if that leaves less room than
   // now, keep the file's page size (at most the largest file with it, said by `capped`).
   return suggestion.cacheSize > current ? suggestion : withPages(facts.pageSize);
 }
 
-/** The file's page size, doubled until a page holds MIN_ITEMS_PER_PAGE items (16 MiB at most). */
-function pageSizeFor(pageSize: number, perItem: number): number {
+/**
+ * The file's page size, doubled until a page holds MIN_ITEMS_PER_PAGE items of the mean size
+ * and RECORDS_PER_PAGE of the largest (16 MiB at most).
+ */
+function pageSizeFor(pageSize: number, perItem: number, largest: number): number {
   let size = pageSize;
-  while (size < MAX_PAGE_SIZE && (size - PAGE_HEADER_SIZE) / perItem < MIN_ITEMS_PER_PAGE) {
+  while (
+    size < MAX_PAGE_SIZE &&
+    ((size - PAGE_HEADER_SIZE) / perItem < MIN_ITEMS_PER_PAGE ||
+      size - PAGE_HEADER_SIZE < RECORDS_PER_PAGE * largest)
+  ) {
     size *= 2;
   }
   return size;
 }
 
+/** Which rule took the page past the file's: the largest record's when the mean alone would not. */
+function reasonFor(filePageSize: number, pageSize: number, perItem: number): PageSizeReason | null {
+  if (pageSize === filePageSize) return null;
+  return pageSizeFor(filePageSize, perItem, 0) < pageSize ? 'largestRecord' : 'fewItemsPerPage';
+}
+
 /**
- * Pages for `wanted` items of which a page holds `room`: the mean per page k must leave the
- * fullest page room, k + z·σ <= room, σ = sqrt(k (1 - 1/N)) (binomial). z grows with N, so a
- * few rounds settle N.
+ * Pages for `wanted` items of which a page holds `room` (of the mean size): the mean per page k
+ * must leave the fullest page room, k + z·σ <= room, σ = sqrt(k·spread·(1 - 1/N)) (binomial,
+ * in mean-sized items). `spread` is E[size²] / mean², 1 for items of one size; sizes at most
+ * the largest L give E[size²] <= mean·L, so L / mean bounds it. z grows with N, so a few
+ * rounds settle N.
  */
-function pagesFor(wanted: number, room: number): number {
+function pagesFor(wanted: number, room: number, spread: number): number {
   let pages = Math.max(1, Math.ceil(wanted / room));
   for (let round = 0; round < 4; round++) {
-    const z = (Math.sqrt(2 * Math.log(pages)) + 0.5) * Math.sqrt(1 - 1 / pages);
+    const z = (Math.sqrt(2 * Math.log(pages)) + 0.5) * Math.sqrt(spread * (1 - 1 / pages));
     const root = (-z + Math.sqrt(z * z + 4 * room)) / 2;
     pages = Math.max(1, Math.ceil(wanted / (root * root)));
   }
@@ -97,6 +140,7 @@ function pagesFor(wanted: number, room: number): number {
 /** The suggestion for `pages` pages, cut to the largest file the format allows. */
 function fit(
   pageSize: number,
+  pageSizeReason: PageSizeReason | null,
   pages: number,
   lockStripes: number,
   items: number,
@@ -108,6 +152,7 @@ function fit(
   return {
     cacheSize: numPages * pageSize,
     pageSize,
+    pageSizeReason,
     numPages,
     items,
     bytesPerItem,

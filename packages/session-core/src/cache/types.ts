@@ -1,3 +1,5 @@
+import type { PageSizeReason } from './sizing.js';
+
 /** Milliseconds since the epoch, like `Date.now()`. Injected in tests so expiry needs no sleeps. */
 export type Clock = () => number;
 
@@ -36,9 +38,13 @@ export interface PressureInfo {
   suggestedCacheSize: number;
   /**
    * The page size to use with it: the file's, or a larger one when a page holds too few items
-   * to fill evenly (fewer than 32).
+   * to fill evenly (fewer than 32), or fewer than 8 of the largest record this process wrote.
    */
   suggestedPageSize: number;
+  /** Which of those two took the page size past the file's; null when it is the file's. */
+  pageSizeReason: PageSizeReason | null;
+  /** The largest record this process wrote, in bytes (header, key and value): 0 if none. */
+  largestRecord: number;
   path: string;
 }
 
