@@ -87,10 +87,14 @@ export class PressureMonitor {
     // silent, until the clock caught up again, hours later.
     if (now >= this.windowStart && now - this.windowStart < this.intervalMs) return;
     const total = this.source.evictionsUnexpired();
-    // A clock that went back starts a new window without judging the old one.
-    if (now >= this.windowStart) this.judge(total - this.windowBase, now - this.windowStart);
+    const start = this.windowStart;
+    const base = this.windowBase;
+    // The next window opens before the hook runs: one that throws must not be judged again on
+    // every later write.
     this.windowStart = now;
     this.windowBase = total;
+    // A clock that went back starts a new window without judging the old one.
+    if (now >= start) this.judge(total - base, now - start);
   }
 
   private judge(evicted: number, spanMs: number): void {
@@ -98,7 +102,7 @@ export class PressureMonitor {
     const usage = this.source.usage();
     // Room for what is kept plus what was pushed out in the window: the CLI's computation.
     const suggested = suggestCacheSize({ ...usage, evictedUnexpired: evicted });
-    this.onPressure({
+    const info: PressureInfo = {
       evictedUnexpired: evicted,
       intervalMs: spanMs,
       cacheSize: usage.numPages * usage.pageSize,
@@ -108,6 +112,16 @@ export class PressureMonitor {
       pageSizeReason: suggested.pageSizeReason,
       largestRecord: usage.largestRecord ?? 0,
       path: this.path,
-    });
+    };
+    try {
+      this.onPressure(info);
+    } catch (err) {
+      // The write has landed: a throw would tell the caller it failed (a retry, an error page).
+      // A process warning, as for other failures nobody awaits (the sweeper's, a destroy's).
+      process.emitWarning(
+        `fastmmap cache ${this.path}: pressure.onPressure threw (${(err as Error)?.message ?? String(err)}); the write that ran it succeeded`,
+        { type: 'FastMmapPressureWarning', code: 'FASTMMAP_PRESSURE_HOOK_FAILED' },
+      );
+    }
   }
 }

@@ -53,7 +53,7 @@ export interface PressureOptions {
   maxEvictionsPerInterval?: number;
   /** Default 60_000 ms. Judged at the first write after each interval, never with a timer. */
   intervalMs?: number;
-  /** Default: one `process.emitWarning` per interval. */
+  /** Default: one `process.emitWarning` per interval. A throw becomes a process warning, not the write's. */
   onPressure?: (info: PressureInfo) => void;
 }
 

@@ -219,6 +219,38 @@ describe('pressure', () => {
     expect(calls[0]!.intervalMs).toBe(12_000);
   });
 
+  it('reports a throwing onPressure as a warning: the write landed, and later ones do not throw', () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const clock = manualClock();
+      let calls = 0;
+      const cache = t.open<Uint8Array>({
+        ...ONE_PAGE,
+        clock: clock.fn,
+        pressure: {
+          intervalMs: 10_000,
+          onPressure: () => {
+            calls++;
+            throw new Error('alerting is down');
+          },
+        },
+      });
+      for (let i = 0; i < 60; i++) cache.set(`k${i}`, value(i));
+      clock.advance(12_000);
+      expect(() => cache.set('after', value(7))).not.toThrow();
+      expect(cache.get('after')).toEqual(value(7));
+      // Within the next window: neither judged again nor a throw.
+      expect(() => cache.set('later', value(8))).not.toThrow();
+      expect(calls).toBe(1);
+      expect(spy).toHaveBeenCalledTimes(1);
+      const [message, options] = spy.mock.calls[0] as [string, { code: string }];
+      expect(options.code).toBe('FASTMMAP_PRESSURE_HOOK_FAILED');
+      expect(message).toContain('alerting is down');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('warns through process.emitWarning by default, saying what to do', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
