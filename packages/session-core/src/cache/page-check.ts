@@ -1,4 +1,3 @@
-import { slotHash } from './hash.js';
 import {
   dataStart,
   P_FREE_DATA,
@@ -7,15 +6,14 @@ import {
   P_NUM_SLOTS,
   P_TOMBSTONES,
   PAGE_HEADER_SIZE,
-  RECORD_HEADER_SIZE,
   recordSize,
   SLOT_EMPTY,
   SLOT_TOMBSTONE,
-  W_HASH,
   W_KEY_LEN,
   W_VALUE_LEN,
 } from './layout.js';
 import type { PageStore } from './page-store.js';
+import { ProbeEnd, probeWalk } from './probe-walk.js';
 
 export interface PageCheck {
   items: number;
@@ -61,7 +59,9 @@ export function checkPage(store: PageStore, page: number, trustVerified = false)
     if (rel <= SLOT_TOMBSTONE) continue;
     if (
       store.recordOk(base, page, rel, start, freeData, trustVerified) &&
-      reachable(store, base, i, numSlots, freeData)
+      // Only the record find() returns counts: one behind an empty slot, a broken slot or
+      // another slot of its key is bad, and purge's rebuild settles it.
+      probeWalk(store, base, i, numSlots, freeData) === ProbeEnd.REACHED
     ) {
       items++;
     } else {
@@ -70,42 +70,6 @@ export function checkPage(store: PageStore, page: number, trustVerified = false)
   }
   const countsOk = countsMatch(store, base, tallySlots(store, base));
   return { items, badRecords, torn, badHeader: false, countsOk };
-}
-
-/**
- * Whether find() for the key of the (sound) record in slot i stops at slot i: its probe path
- * from the key's start slot meets no empty slot, no slot find() calls broken, and no other slot
- * of that key first (a duplicate: a damaged table). The path is walked, not searched with the
- * key: a purge checks every record, and keys of other records are compared only on a hash match.
- */
-function reachable(
-  store: PageStore,
-  base: number,
-  i: number,
-  numSlots: number,
-  freeData: number,
-): boolean {
-  const u32 = store.u32;
-  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
-  const start = dataStart(numSlots);
-  const rel = u32[slots + i]!;
-  const hash = u32[((base + rel) >>> 2) + W_HASH]!;
-  const klen = u32[((base + rel) >>> 2) + W_KEY_LEN]!;
-  const mask = numSlots - 1;
-  for (let j = slotHash(hash) & mask; j !== i; j = (j + 1) & mask) {
-    const other = u32[slots + j]!;
-    if (other === SLOT_EMPTY) return false;
-    if (other === SLOT_TOMBSTONE) continue;
-    if (other < start || (other & 7) !== 0 || other + RECORD_HEADER_SIZE > freeData) return false;
-    if (other === rel) return false;
-    const w = (base + other) >>> 2;
-    if (u32[w + W_HASH] !== hash || u32[w + W_KEY_LEN] !== klen) continue;
-    if (other + RECORD_HEADER_SIZE + klen > freeData) return false;
-    const a = base + other + RECORD_HEADER_SIZE;
-    const b = base + rel + RECORD_HEADER_SIZE;
-    if (store.map.compare(store.map, b, b + klen, a, a + klen) === 0) return false;
-  }
-  return true;
 }
 
 /**

@@ -1,6 +1,14 @@
 import { copiedRecordOk } from './copied-record.js';
-import { RECORD_HEADER_SIZE } from './layout.js';
+import {
+  dataStart,
+  P_FREE_DATA,
+  P_NUM_SLOTS,
+  PAGE_HEADER_SIZE,
+  RECORD_HEADER_SIZE,
+  SLOT_TOMBSTONE,
+} from './layout.js';
 import type { PageStore } from './page-store.js';
+import { ProbeEnd, probeWalk } from './probe-walk.js';
 
 /** A live entry found by a scan: its key, and its value's bytes when they were asked for. */
 export type ScannedEntry = [key: string, value: Buffer | undefined];
@@ -8,7 +16,8 @@ export type ScannedEntry = [key: string, value: Buffer | undefined];
 /**
  * One page's live, unexpired entries, each checked on a private copy of its record (call
  * under the page's lock, or inside readStablePage). A writer repairs the page first; a
- * read-only instance skips a page whose header is not sane.
+ * read-only instance skips a page whose header is not sane. Only records get() of their key
+ * would find are listed: not one damage hid behind an empty slot, nor an older copy of a key.
  */
 export function scanPage(
   store: PageStore,
@@ -18,24 +27,39 @@ export function scanPage(
   readOnly: boolean,
 ): ScannedEntry[] {
   const batch: ScannedEntry[] = [];
+  const base = store.base(page);
   if (!readOnly) store.ensurePage(page, now);
-  else if (!store.headerSane(store.base(page), page)) return batch;
+  else if (!store.headerSane(base, page)) return batch;
+  const u32 = store.u32;
+  // Read once: a lock-free reader's header may change under it (readStablePage then reruns).
+  const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
+  const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
+  if (numSlots < store.minSlots || numSlots > store.maxSlots || (numSlots & (numSlots - 1)) !== 0)
+    return batch;
+  const start = dataStart(numSlots);
+  if (freeData < start || freeData > store.pageSize) return batch;
+  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
   // Two slots for one record (a damaged table) must not list its key twice.
   const seen = new Set<number>();
-  store.forEachRecord(page, (off) => {
-    if (seen.has(off)) return;
+  for (let i = 0; i < numSlots; i++) {
+    const rel = u32[slots + i]!;
+    if (rel <= SLOT_TOMBSTONE || !store.inBounds(base, rel, start, freeData)) continue;
+    // Behind a broken slot is listed: the lookup that meets that slot repairs and finds it.
+    const end = probeWalk(store, base, i, numSlots, freeData);
+    if (end === ProbeEnd.HIDDEN || end === ProbeEnd.SHADOWED) continue;
+    const off = base + rel;
+    if (seen.has(off)) continue;
     seen.add(off);
-    const base = store.base(page);
     const len = store.copyRecord(base, off);
-    if (len < 0 || !copiedRecordOk(store, base, off, len)) return;
+    if (len < 0 || !copiedRecordOk(store, base, off, len)) continue;
     const exp = store.scratchF64[1]!;
-    if (exp !== 0 && now >= exp) return;
+    if (exp !== 0 && now >= exp) continue;
     const klen = store.scratchU32[5]!;
     const key = store.scratch.toString('utf8', RECORD_HEADER_SIZE, RECORD_HEADER_SIZE + klen);
     const value = withValues
       ? Buffer.from(store.scratch.subarray(RECORD_HEADER_SIZE + klen, len))
       : undefined;
     batch.push([key, value]);
-  });
+  }
   return batch;
 }

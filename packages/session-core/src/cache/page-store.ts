@@ -618,20 +618,6 @@ export class PageStore {
     u32[(base + P_FREE_DATA) >>> 2] = dataStart(slots);
   }
 
-  /** Calls `fn(offset)` for every live record of a page in bounds (expired ones included). */
-  forEachRecord(page: number, fn: (off: number) => void): void {
-    const base = this.base(page);
-    const u32 = this.u32;
-    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-    const start = dataStart(numSlots);
-    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
-    for (let i = 0; i < numSlots; i++) {
-      const rel = u32[slots + i]!;
-      if (rel > SLOT_TOMBSTONE && this.inBounds(base, rel, start, freeData)) fn(base + rel);
-    }
-  }
-
   /** Whether the record at `rel` lies inside the page's data (lengths included). */
   inBounds(base: number, rel: number, start: number, freeData: number): boolean {
     if (rel < start || (rel & 7) !== 0 || rel + RECORD_HEADER_SIZE > freeData) return false;

@@ -146,6 +146,28 @@ describe('a record the slot table hides from its key', () => {
     expect(cache.get(key)).toEqual({ key, login: 2 });
   });
 
+  it('is not listed by keys() or entries(), which list what get() finds', () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    const orphan = liveRecords(file).find(
+      (r) => r.offset === HEADER_SIZE + slotsOf(file, 0)[chainSlot]!.value,
+    )!;
+    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const expected = KEYS.filter((k) => k !== key && k !== orphan.key).sort();
+    const reader = t.open({ readOnly: true });
+    const cache = t.open();
+    for (const c of [reader, cache]) {
+      expect(c.get(key)).toBeUndefined();
+      expect([...c.keys()].sort()).toEqual(expected);
+      expect([...c.entries()].map(([k]) => k).sort()).toEqual(expected);
+    }
+    // Set again, the key's new record goes before the old one on its probe chain: listed once,
+    // with the value get() gives.
+    cache.set(key, { key, login: 2 });
+    expect([...cache.keys()].filter((k) => k === key)).toEqual([key]);
+    expect([...cache.entries()].filter(([k]) => k === key)).toEqual([[key, { key, login: 2 }]]);
+  });
+
   it('keeps a record behind a slot find() calls broken: the lookup repairs and finds it', () => {
     const { key, chainSlot, file } = fileWithDisplacedKey();
     file.writeUInt32LE(GEOMETRY.pageSize + 64, slotsOf(file, 0)[chainSlot]!.at);
