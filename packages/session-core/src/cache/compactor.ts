@@ -90,6 +90,36 @@ export class Compactor {
   }
 
   /**
+   * Empties a page, keeping its counters, through the stripe's spare page as a compaction's
+   * image: a death half-way leaves the page as it was or is redone, never half-cleared (its
+   * remaining records, cut off from their probe chains, would be dropped as corrupt).
+   */
+  emptyPage(page: number): void {
+    const base = this.store.base(page);
+    const stripe = page % this.store.stripes;
+    const image = this.spares[stripe]!;
+    const img = this.sparesU32[stripe]!;
+    const slots = this.store.initialSlots;
+    image.set(
+      new Uint8Array(
+        this.store.mapBuffer,
+        this.store.mapByteOffset + base + P_COPY_FROM,
+        PAGE_HEADER_SIZE - P_COPY_FROM,
+      ),
+      P_COPY_FROM,
+    );
+    img[P_RETIME_AT >>> 2] = 0;
+    image.fill(0, PAGE_HEADER_SIZE, dataStart(slots));
+    img[P_NUM_SLOTS >>> 2] = slots;
+    img[P_ITEMS >>> 2] = 0;
+    img[P_TOMBSTONES >>> 2] = 0;
+    img[P_FREE_DATA >>> 2] = dataStart(slots);
+    img[P_LIVE_BYTES >>> 2] = 0;
+    hook('clear:mid');
+    this.commitImage(page, dataStart(slots));
+  }
+
+  /**
    * Rebuilds a page without garbage and expired records, evicting least recently used records
    * if the survivors plus `need` bytes would not leave enough room. `keepRel` (the record being
    * replaced) is evicted last, and only if the new record cannot fit beside it. With

@@ -607,15 +607,7 @@ export class PageStore {
 
   /** Empties a page, keeping its counters (between beginWrite and endWrite). */
   clearPage(page: number): void {
-    const base = this.base(page);
-    const slots = this.initialSlots;
-    this.map.fill(0, base + PAGE_HEADER_SIZE, base + dataStart(slots));
-    const u32 = this.u32;
-    u32[(base + P_NUM_SLOTS) >>> 2] = slots;
-    u32[(base + P_ITEMS) >>> 2] = 0;
-    u32[(base + P_TOMBSTONES) >>> 2] = 0;
-    u32[(base + P_LIVE_BYTES) >>> 2] = 0;
-    u32[(base + P_FREE_DATA) >>> 2] = dataStart(slots);
+    this.compactor.emptyPage(page);
   }
 
   /** Whether the record at `rel` lies inside the page's data (lengths included). */

@@ -20,6 +20,7 @@ export const CRASH_POINTS = [
   'compact:mid',
   'compact:before-commit',
   'repair:mid',
+  'clear:mid',
   'create:after-fill',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
