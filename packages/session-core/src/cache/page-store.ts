@@ -599,9 +599,11 @@ export class PageStore {
       u32[(base + P_TOMBSTONES) >>> 2]! += 1;
       u32[(base + P_ITEMS) >>> 2]! -= 1;
       u32[(base + P_LIVE_BYTES) >>> 2]! -= this.sizeAt(base + rel);
+      // Counted one by one: a death later in the sweep leaves these removed, and counted.
+      this.add64(base + P_EXPIRED, 1);
       removed++;
+      hook('purge:mid');
     }
-    if (removed > 0) this.add64(base + P_EXPIRED, removed);
     return removed;
   }
 

@@ -21,6 +21,7 @@ export const CRASH_POINTS = [
   'compact:before-commit',
   'repair:mid',
   'clear:mid',
+  'purge:mid',
   'create:after-fill',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];

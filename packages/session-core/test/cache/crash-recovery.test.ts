@@ -82,6 +82,22 @@ describe('a writer killed inside an operation (crash points)', () => {
     });
   }
 
+  it('purge killed after its 3rd removal: the expired records it removed are counted', () => {
+    const clock = { now: Date.now() };
+    const cache = t.open({ ...GEOMETRY, clock: () => clock.now });
+    for (let i = 0; i < 10; i++) cache.set(`old:${i}`, i, { ttl: 1 });
+    cache.set('live', 1);
+    cache.close();
+    // The child's clock is the real one: the 1 ms entries have expired by the time it runs.
+    const child = crashIn('purge', 'purge:mid:3');
+    expect(child.signal).toBe('SIGKILL');
+    const after = t.open(GEOMETRY);
+    expect(after.get('live')).toBe(1);
+    after.purge();
+    // Removed by the killed purge (3) or by the repair and the next purge (7): all counted.
+    expect(after.stats()).toMatchObject({ expiredRemovals: 10, items: 1 });
+  });
+
   it('the hooks are inert without FASTMMAP_TEST_HOOKS=1', () => {
     seed().close();
     const child = spawnSync(process.execPath, [writer, t.path, 'set'], {
