@@ -27,7 +27,7 @@ import { checkPage } from './page-check.js';
 import { type ScannedEntry, scanPage } from './page-scan.js';
 import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
 import { PressureMonitor } from './pressure.js';
-import { readStablePage } from './stable-page.js';
+import { type DeadWrites, readStablePage } from './stable-page.js';
 import type { CacheOptions, CacheStats, Clock, Codec, SetOptions } from './types.js';
 import { copyOut } from './value-copy.js';
 
@@ -122,6 +122,8 @@ export class FastMmapCache<V = unknown> {
   /** Metadata of the entry the last successful read returned (for getEntry). */
   private readExpiresAt = 0;
   private readLastAccess = 0;
+  /** Pages a dead writer left torn, as this reader without locks judged them (readStablePage). */
+  private readonly deadWrites: DeadWrites = new Map();
 
   private constructor(options: CacheOptions) {
     const o = resolveOptions(options);
@@ -808,7 +810,8 @@ export class FastMmapCache<V = unknown> {
     const store = this.store;
     lockHeld = true; // the same rule: no cache call from a codec meanwhile
     try {
-      return readStablePage(store.i32, store.genIndex(store.base(page)), this.lockTimeout, fn);
+      const gi = store.genIndex(store.base(page));
+      return readStablePage(store.i32, gi, this.lockTimeout, fn, undefined, this.deadWrites);
     } finally {
       lockHeld = false;
     }

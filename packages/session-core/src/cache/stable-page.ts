@@ -15,6 +15,13 @@ const realTime: WaitClock = {
   },
 };
 
+/**
+ * A reader's memo of the odd generations it judged a dead writer's, by generation index: until
+ * a writer locks the page (and so moves its generation on), each read of it would wait the
+ * grace again. Nothing is lost by trusting it: after the grace a run is taken as it is anyway.
+ */
+export type DeadWrites = Map<number, number>;
+
 /** A writer keeps a page for microseconds: a generation odd for this long is a writer that died. */
 const TORN_GRACE_MS = 20;
 
@@ -33,6 +40,7 @@ export function readStablePage<T>(
   timeoutMs: number,
   read: () => T,
   time: WaitClock = realTime,
+  dead?: DeadWrites,
 ): T {
   const started = time.now();
   const grace = Math.min(TORN_GRACE_MS, timeoutMs);
@@ -47,7 +55,8 @@ export function readStablePage<T>(
     const waited = now - started;
     if ((gen & 1) !== 0 && gen !== oddGen) {
       oddGen = gen;
-      oddSince = now;
+      // An odd generation a run already outlasted is that dead writer's still: no wait again.
+      oddSince = dead?.get(genIndex) === gen ? now - grace : now;
     }
     if ((gen & 1) === 0 || now - oddSince >= grace) {
       let result: T | undefined;
@@ -60,6 +69,8 @@ export function readStablePage<T>(
         failure = err;
       }
       if (Atomics.load(i32, genIndex) === gen) {
+        if ((gen & 1) !== 0) dead?.set(genIndex, gen);
+        else if (dead?.has(genIndex)) dead.delete(genIndex);
         if (failed) throw failure;
         return result as T;
       }

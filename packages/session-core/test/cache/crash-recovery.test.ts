@@ -98,6 +98,17 @@ describe('a writer killed inside an operation (crash points)', () => {
     expect(after.stats()).toMatchObject({ expiredRemovals: 10, items: 1 });
   });
 
+  it("a reader without locks waits for a dead writer's torn page once, not on every read", () => {
+    seed().close();
+    expect(crashIn('set', 'write:mid-record:1').signal).toBe('SIGKILL');
+    const reader = t.open({ ...GEOMETRY, readOnly: true });
+    expect(reader.get('stable:0')).toEqual({ i: 0 }); // waits the 20 ms grace
+    const started = performance.now();
+    for (let n = 0; n < 20; n++) expect(reader.get(`stable:${n % 10}`)).toEqual({ i: n % 10 });
+    // Each read waited the grace again: 20 reads took 400 ms and more.
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it('the hooks are inert without FASTMMAP_TEST_HOOKS=1', () => {
     seed().close();
     const child = spawnSync(process.execPath, [writer, t.path, 'set'], {

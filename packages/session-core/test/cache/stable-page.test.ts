@@ -24,6 +24,30 @@ describe('readStablePage', () => {
     expect(runs[1]!.at).toBeGreaterThanOrEqual(20); // not while a live writer could be at work
   });
 
+  it("waits the grace once per dead writer's generation, not on every read of its page", () => {
+    const gen = new Int32Array([7]); // a writer died mid-write
+    let now = 0;
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => {
+        now += ms;
+      },
+    };
+    const dead = new Map<number, number>();
+    expect(readStablePage(gen, 0, 1000, () => 'first', clock, dead)).toBe('first');
+    expect(now).toBeGreaterThanOrEqual(20);
+    const after = now;
+    expect(readStablePage(gen, 0, 1000, () => 'again', clock, dead)).toBe('again');
+    expect(now).toBe(after); // no sleep
+    // A writer repaired the page, then another left it odd: that one gets the grace again.
+    gen[0] = 8;
+    expect(readStablePage(gen, 0, 1000, () => 'even', clock, dead)).toBe('even');
+    expect(dead.size).toBe(0);
+    gen[0] = 9;
+    readStablePage(gen, 0, 1000, () => 'new death', clock, dead);
+    expect(now - after).toBeGreaterThanOrEqual(20);
+  });
+
   it('does not take a busy page (one short write after another) for a dead writer', () => {
     // A live writer: while the reader sleeps, its write ends and the next begins (a new odd
     // generation each time), and each run fits inside one write. No run may be taken.
