@@ -143,15 +143,22 @@ function commitOnClose(res: ServerResponse, state: RequestSession): void {
     settle(state.req, res);
     if (skipUnreachable(res, state)) return;
     const session = state.current;
+    // As end() after the headers: no cookie planned (none can go out now).
     const committed =
       state.destroying === undefined
-        ? commitNow(session)
+        ? commitAtEnd(res, session)
         : state.destroying.then(() => session.commit());
-    if (!(committed instanceof Promise)) return;
-    committed.catch((err: unknown) => {
-      // The app had this very failure from save(): told already.
-      if (!isRepeatedDataRefusal(err, state.failedCommit)) state.onError(err);
-    });
+    if (!(committed instanceof Promise)) {
+      warnLateLifetime(state, committed);
+      return;
+    }
+    committed.then(
+      (cookies) => warnLateLifetime(state, cookies),
+      (err: unknown) => {
+        // The app had this very failure from save(): told already.
+        if (!isRepeatedDataRefusal(err, state.failedCommit)) state.onError(err);
+      },
+    );
   });
 }
 
@@ -291,16 +298,23 @@ function endWithCookies(
   if (!state.cookiesDone && !sent) {
     state.cookiesDone = true;
     appendSetCookie(res, cookies);
-  } else if (sent && lifetimeChangedLate(state)) {
-    // The record has the new lifetime, the browser's cookie the old one. A cookie that was
-    // only due for a refresh (touchAfter, rolling) is not worth a word: the next response
-    // sends it. A save() after the headers planned no cookie (see session-view.ts): the name
-    // is the manager's then.
-    const names = cookies.length > 0 ? cookieNames(cookies) : [cookieNameOf(state.manager)];
-    warn(state, names, true);
+  } else if (sent) {
+    warnLateLifetime(state, cookies);
   }
   releaseLastByte(res, state);
   end.apply(res, args);
+}
+
+/**
+ * A commit after the headers went out (at end() or at the close): the record has the new
+ * lifetime, the browser's cookie the old one. A cookie that was only due for a refresh
+ * (touchAfter, rolling) is not worth a word: the next response sends it. A commit after the
+ * headers plans no cookie (see commitAtEnd, session-view.ts): the name is the manager's then.
+ */
+function warnLateLifetime(state: RequestSession, cookies: readonly string[]): void {
+  if (!lifetimeChangedLate(state)) return;
+  const names = cookies.length > 0 ? cookieNames(cookies) : [cookieNameOf(state.manager)];
+  warn(state, names, true);
 }
 
 /** `maxAge` ("remember me") set after the headers, and so the cookie, went out. */

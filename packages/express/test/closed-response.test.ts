@@ -56,6 +56,11 @@ async function build(store: MemoryStore, errorHandler?: ErrorRequestHandler) {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: hello\n\n'); // and never ends it
   });
+  app.get('/events-remember-me', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: hello\n\n');
+    req.session.maxAge = 30 * 86_400_000; // after the cookie went out; never ends
+  });
   app.get('/events-then-end', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: hello\n\n');
@@ -156,5 +161,23 @@ describe('a response that closes after its headers, without end()', () => {
     expect(seen).toEqual([expect.objectContaining({ message: 'backend down' })]);
     store.failing = false;
     expect(await dataOf(url, cookie)).toEqual({ user: 'ann' });
+  });
+
+  it('maxAge set after the headers: warns that the browser keeps the old cookie, as end() does', async () => {
+    const { url, closed } = await build(new MemoryStore());
+    const cookie = await login(url);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'ERR_SESSION_HEADERS_SENT') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      await abortAfterFirstChunk(`${url}/events-remember-me`, cookie);
+      await Promise.all(closed);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/'fmsid' could not be sent: .*the session was stored/);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
