@@ -7,6 +7,7 @@ import {
 } from '@fastmmap/session-core/adapter';
 import {
   CACHE_OPTION_KEYS,
+  type CacheEntry,
   type CacheOptions,
   type Clock,
   type FastMmapCache,
@@ -41,8 +42,8 @@ export interface KoaSessionStoreOptions
   prefix?: string;
   /**
    * How long in ms a session with `maxAge: 'session'` (a browser-session cookie: koa-session
-   * then gives the store no number) lives after its last use: each read moves it. Default one
-   * day.
+   * then gives the store no number) lives after its last use: a read moves it, once a tenth
+   * of it has passed since it last moved. Default one day.
    */
   sessionTtl?: number;
   // Cache options declared again for their doc comments: the inherited ones give the cache's
@@ -69,13 +70,16 @@ export interface KoaSessionStoreOptions
  *   app.use(koaSession({ store: new KoaSessionStore(), ... }, app))
  *
  * Entries live for the `maxAge` koa-session passes (its maxAge + 10 s); koa-session still
- * checks its own `_expire`. With maxAge 'session', for `sessionTtl` after their last read.
+ * checks its own `_expire`. With maxAge 'session', for 0.9 to 1 `sessionTtl` after their last read.
  * Values are kept as JSON, like koa-session's cookie mode.
  */
 export class KoaSessionStore {
   readonly cache: FastMmapCache<KoaSessionRecord>;
   private readonly prefix: string;
   private readonly sessionTtl: number;
+  /** How long a read leaves a browser-session entry's expiry alone (see #touchDue). */
+  private readonly touchAfter: number;
+  private readonly clock: Clock;
 
   constructor(options: KoaSessionStoreOptions = {}) {
     assertKnownOptions(options, OPTION_KEYS, OPTION_HINTS, 'KoaSessionStore');
@@ -90,6 +94,9 @@ export class KoaSessionStore {
     this.cache = openJsonCache('KoaSessionStore', 'koa-session', cacheOptions);
     this.prefix = prefix;
     this.sessionTtl = sessionTtl;
+    // As the session manager's default touchAfter: a tenth of the lifetime.
+    this.touchAfter = Math.floor(sessionTtl / 10);
+    this.clock = options.clock ?? Date.now;
   }
 
   async get(
@@ -97,9 +104,9 @@ export class KoaSessionStore {
     _maxAge?: number | 'session',
     _options?: unknown,
   ): Promise<KoaSessionRecord | undefined> {
-    let record: KoaSessionRecord | undefined;
+    let entry: CacheEntry<KoaSessionRecord> | undefined;
     try {
-      record = this.#call('read a session', key, () => this.cache.get(this.prefix + key));
+      entry = this.#call('read a session', key, () => this.cache.getEntry(this.prefix + key));
     } catch (err) {
       // A key no session can have (over-long, malformed): with `signed: false` or an
       // `externalKey` it comes from the client. Not found, as other stores answer: koa-session
@@ -110,13 +117,24 @@ export class KoaSessionStore {
     // A browser-session cookie's session (maxAge 'session') has no _expire, and koa-session
     // saves it only when it changes: each read moves its entry's expiry, so sessionTtl runs
     // from its last use (as express-session's touch does), not from its last change, which
-    // logged out a user in the middle of using the site.
-    if (record?._session === true) {
+    // logged out a user in the middle of using the site. Not on every read, though: that was
+    // a write to the file per request.
+    const record = entry?.value;
+    if (record?._session === true && this.#touchDue(entry!.expiresAt)) {
       this.#call('touch a session', key, () =>
         this.cache.touch(this.prefix + key, { ttl: this.sessionTtl }),
       );
     }
     return record;
+  }
+
+  /**
+   * Whether a tenth of sessionTtl has passed since the entry's expiry last moved, as the
+   * session manager throttles its touches: the entry then lives between 0.9 and 1 sessionTtl
+   * past its last use.
+   */
+  #touchDue(expiresAt: number): boolean {
+    return expiresAt - this.clock() <= this.sessionTtl - this.touchAfter;
   }
 
   async set(

@@ -120,6 +120,25 @@ describe('KoaSessionStore with the real koa-session 7', () => {
     expect(await app.go('/me')).toEqual({ views: null });
   });
 
+  it("maxAge 'session': reads move the entry at most once per tenth of sessionTtl, not on every request", async () => {
+    const store = openStore({ sessionTtl: 10 * 60_000 });
+    const app = await startApp(store, 'session');
+    await app.go('/inc');
+    const key = `sess:${app.key()}`;
+    const stored = store.cache.getEntry(key)!.expiresAt;
+    // Within a tenth of sessionTtl: each read is a read only (no write to the file).
+    for (let i = 0; i < 5; i++) {
+      offset += 10_000;
+      expect(await app.go('/me')).toEqual({ views: 1 });
+      expect(store.cache.getEntry(key)!.expiresAt).toBe(stored);
+    }
+    // A tenth has passed since it was stored: the next read moves it a full sessionTtl on.
+    offset += 10_000;
+    expect(await app.go('/me')).toEqual({ views: 1 });
+    const ttl = store.cache.getEntry(key)!.expiresAt - clock();
+    expect(Math.abs(ttl - 10 * 60_000)).toBeLessThan(2_000);
+  });
+
   it('a session too large is ERR_SESSION_TOO_LARGE naming the id by a prefix; the old one stays', async () => {
     const store = openStore();
     const key = '5db0f8b5-944a-482f-ba8d-9ce2f0e7d532'; // koa-session's uuid keys
