@@ -23,7 +23,7 @@ const FORMAT_MARK = 0x66; // 'f'
 export const MAX_EXPIRY = 10 ** EXPIRY_DIGITS - 1;
 
 export type CodecName = 'cbor' | 'json';
-const CODEC_MARK: Record<CodecName, number> = { cbor: 0x63, json: 0x6a }; // 'c', 'j'
+export const CODEC_MARK: Record<CodecName, number> = { cbor: 0x63, json: 0x6a }; // 'c', 'j'
 
 // No records/structures (a reader without them would decode garbage), copied buffers.
 // variableMapSize: exact map headers, smaller output and a little faster to encode here.
@@ -125,7 +125,7 @@ export function buildRecord(
 }
 
 // The message names the prefix, never the key: the rest of the key is a session id.
-function corrupt(prefix: string, why: string, cause?: unknown): RedisStoreError {
+export function corrupt(prefix: string, why: string, cause?: unknown): RedisStoreError {
   return new RedisStoreError(
     'ERR_REDIS_CORRUPT_RECORD',
     `a key under the prefix ${JSON.stringify(prefix)} does not hold a session record of this store (${why})`,

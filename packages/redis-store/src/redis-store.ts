@@ -27,6 +27,7 @@ import {
   buildRecord,
   type CodecName,
   capExpiry,
+  corrupt,
   type DecodedRecord,
   decodeRecord,
   encodePayload,
@@ -34,7 +35,13 @@ import {
   HEADER_LENGTH,
   newTag,
 } from './record.js';
-import { COMPARE_AND_SET, type LuaScript, runScript, TOUCH } from './scripts.js';
+import {
+  COMPARE_AND_SET,
+  type LuaScript,
+  runScript,
+  TOUCH,
+  TOUCH_NOT_A_RECORD,
+} from './scripts.js';
 
 const DELETE = Buffer.alloc(0); // the compare-and-set script's "delete" value
 
@@ -259,6 +266,8 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
       formatExpiry(expiresAt),
       deadline,
     ]);
+    // What get() refuses, touch does not call missing: the key is not free for a new session.
+    if (touched === TOUCH_NOT_A_RECORD) throw corrupt(this.prefix, 'bad header');
     return touched === 1;
   }
 

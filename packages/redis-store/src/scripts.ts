@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import type { RedisArgument, TypeMapping } from 'redis';
 import { isErrorReply, type RedisClientLike, sendWithDeadline } from './client.js';
 import { RedisStoreError } from './errors.js';
-import { EXPIRY_DIGITS, EXPIRY_OFFSET, HEADER_LENGTH, TAG_LENGTH, TAG_OFFSET } from './record.js';
+import {
+  CODEC_MARK,
+  EXPIRY_DIGITS,
+  EXPIRY_OFFSET,
+  HEADER_LENGTH,
+  TAG_LENGTH,
+  TAG_OFFSET,
+} from './record.js';
 
 export interface LuaScript {
   readonly source: string;
@@ -17,16 +24,25 @@ function script(source: string): LuaScript {
 const expiryFirst = EXPIRY_OFFSET + 1;
 const expiryLast = EXPIRY_OFFSET + EXPIRY_DIGITS;
 
+/** touch's answer for a value whose header is not this store's (as decodeRecord judges it). */
+export const TOUCH_NOT_A_RECORD = -1;
+
 /**
  * touch: KEYS[1]; ARGV now, new expiry (15 digits), Redis deadline (ms epoch).
  * Only a live record (by the store's clock) is touched: its 15 expiry digits are patched in
- * place and the key's own deadline moved; the data is neither read out nor rewritten.
+ * place and the key's own deadline moved; the data is neither read out nor rewritten. A value
+ * whose header get() would refuse answers TOUCH_NOT_A_RECORD (an empty string is one: GETRANGE
+ * gives '' for a missing key too).
  */
 export const TOUCH = script(`
 local h = redis.call('GETRANGE', KEYS[1], 0, ${HEADER_LENGTH - 1})
-if #h < ${HEADER_LENGTH} or string.sub(h, 1, 1) ~= 'f' then return 0 end
-local exp = tonumber(string.sub(h, ${expiryFirst}, ${expiryLast}))
-if exp == nil or exp <= tonumber(ARGV[1]) then return 0 end
+if #h == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if #h < ${HEADER_LENGTH} or string.sub(h, 1, 1) ~= 'f' then return ${TOUCH_NOT_A_RECORD} end
+local codec = string.byte(h, 2)
+if codec ~= ${CODEC_MARK.cbor} and codec ~= ${CODEC_MARK.json} then return ${TOUCH_NOT_A_RECORD} end
+local digits = string.sub(h, ${expiryFirst}, ${expiryLast})
+if not string.match(digits, '^%d+$') then return ${TOUCH_NOT_A_RECORD} end
+if tonumber(digits) <= tonumber(ARGV[1]) then return 0 end
 redis.call('SETRANGE', KEYS[1], ${EXPIRY_OFFSET}, ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1

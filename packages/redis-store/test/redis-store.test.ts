@@ -495,6 +495,25 @@ describe.skipIf(!redisBinary.found)(`RedisStore against a real redis-server${ski
       });
       expect(await raw.get(`${store.prefix}foreign`)).toBe('hello');
     });
+
+    it('touch refuses a value whose header is not a record of this store, as get does (not "missing")', async () => {
+      const store = open();
+      const live = String(Date.now() + HOUR).padStart(15, '0');
+      const values = {
+        foreign: 'hello',
+        empty: '',
+        short: 'fc123',
+        codec: `fx${live}${'a'.repeat(16)}{}`,
+        expiry: `fc${'12345678901234x'}${'a'.repeat(16)}{}`,
+      };
+      for (const [id, value] of Object.entries(values)) {
+        await raw.set(`${store.prefix}${id}`, value);
+        const corrupt = { redisCode: 'ERR_REDIS_CORRUPT_RECORD' };
+        await expect(store.get(id)).rejects.toMatchObject(corrupt);
+        await expect(store.touch(id, HOUR)).rejects.toMatchObject(corrupt);
+        expect(await raw.get(`${store.prefix}${id}`)).toBe(value); // left as it was
+      }
+    });
   });
 
   describe('options', () => {
