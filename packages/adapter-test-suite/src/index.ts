@@ -20,5 +20,10 @@ export { expectLoginRotatesId, type LoginGo } from './login-flow.js';
 export { type FlowReply, type FlowRequest, loginFlowClient } from './login-flow-client.js';
 export { expectStoreOptionDocs, propertyDocs } from './property-docs.js';
 export type { StoreKind } from './stores.js';
+export {
+  describeStreamBodies,
+  type StartStreamApp,
+  type StreamAppHandle,
+} from './stream-bodies.js';
 export { thrownBy } from './thrown.js';
 export { typeErrors } from './type-errors.js';

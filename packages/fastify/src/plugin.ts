@@ -4,6 +4,7 @@ import type { Session } from '@fastmmap/session-core';
 import {
   adapterManager,
   commitNow,
+  guardStreamBody,
   isRepeatedDataRefusal,
   isWebSocketUpgrade,
   markCookieless,
@@ -16,7 +17,6 @@ import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js'
 import { refuseSecondOwner } from './registration.js';
 import { assignSession, CLOSED, DESTROYING, SESSION, slots } from './request-session.js';
 import { failedSave, fastifySessionMembers } from './session-api.js';
-import { guardStreamPayload } from './stream-payload.js';
 
 /**
  * Set on a request once its first reply's onSend has started the session commit: true when the
@@ -170,7 +170,8 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       return;
     }
     flags[COMMITTED] = committed;
-    guardStreamPayload(payload, committed);
+    // Before the handlers that send: the listener is gone first.
+    guardStreamBody(payload, committed);
     // A failed commit goes to the error handler, whose reply is a later one (no second commit).
     committed.then(
       (cookies) => (reply.raw.headersSent ? sentTwice(request) : send(cookies)),

@@ -5,11 +5,11 @@ import {
   commitCookieless,
   commitNow,
   cookieNameOf,
+  guardStreamBody,
   isWebSocketUpgrade,
   unreachableAfterHeaders,
 } from '@fastmmap/session-core/adapter';
 import type { Context, Middleware, Next } from 'koa';
-import { awaitGuardingBody } from './body-errors.js';
 import {
   attachSession,
   type OuterSession,
@@ -133,7 +133,9 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     let cookies: string[] = [];
     try {
       const committed = finish(ctx, session, loadedId);
-      cookies = committed instanceof Promise ? await awaitGuardingBody(ctx, committed) : committed;
+      // Koa 3 listens to a stream body only once it pipes it, after the middleware settles.
+      if (committed instanceof Promise) guardStreamBody(ctx.body, committed);
+      cookies = committed instanceof Promise ? await committed : committed;
     } catch (commitError) {
       if (!failed) throw commitError;
       // The downstream error is the one to answer; the commit's is reported, not lost.

@@ -22,6 +22,8 @@ export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export { commitNow, commitWithoutCookies, markCookieless } from './manager/session.js';
 // For adapter packages, not a stable app API: assigning anything but null to the session.
 export { assignmentDestroys } from './manager/session-assignment.js';
+// For adapter packages, not a stable app API: a stream body failing while the commit waits.
+export { guardStreamBody } from './manager/stream-body-errors.js';
 // For adapter packages, not a stable app API: headers sent before the commit (streams, writes).
 export {
   headersSentError,
