@@ -1,5 +1,4 @@
 import './augment.js';
-import { Stream } from 'node:stream';
 import type { Session } from '@fastmmap/session-core';
 import {
   adapterManager,
@@ -65,12 +64,21 @@ function laterReply(
 function failWith(err: unknown, payload: unknown, done: (err: Error) => void): void {
   // A Response's body is a web stream (a proxied fetch(), say).
   const body = payload instanceof Response ? payload.body : payload;
-  if (body instanceof Stream && 'destroy' in body && typeof body.destroy === 'function') {
+  if (isPipedStream(body)) {
     body.destroy();
   } else if (isWebStream(body)) {
     body.cancel().catch(() => {});
   }
   done(clientSafe(err) as Error);
+}
+
+/**
+ * A stream Fastify pipes, told by shape as Fastify does (`pipe`): a Node stream, or one of the
+ * readable-stream package's, which is no node:stream instance and holds a file just the same.
+ */
+function isPipedStream(value: unknown): value is { destroy(): unknown } {
+  const stream = value as { pipe?: unknown; destroy?: unknown } | null | undefined;
+  return typeof stream?.pipe === 'function' && typeof stream.destroy === 'function';
 }
 
 /** By shape, as Fastify tells web streams apart (one from another realm or undici too). */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
@@ -246,10 +247,26 @@ describe('@fastmmap/fastify plugin', () => {
       });
       return reply.send(response);
     });
+    // readable-stream's streams are no node:stream instances: Fastify pipes them by shape.
+    const legacy: { destroyed: boolean }[] = [];
+    app.get('/legacy', (request, reply) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      const body = Object.assign(new EventEmitter(), {
+        destroyed: false,
+        pipe: (dest: NodeJS.WritableStream) => dest.end('never sent'),
+        destroy() {
+          this.destroyed = true;
+        },
+      });
+      legacy.push(body);
+      return reply.type('text/plain').send(body);
+    });
     const res = await app.inject({ url: '/download' });
     expect(res.statusCode).toBe(500);
     expect(streams).toHaveLength(1);
     expect(streams[0]!.destroyed).toBe(true);
+    expect((await app.inject({ url: '/legacy' })).statusCode).toBe(500);
+    expect(legacy.map((body) => body.destroyed)).toEqual([true]);
     expect((await app.inject({ url: '/web' })).statusCode).toBe(500);
     expect((await app.inject({ url: '/response' })).statusCode).toBe(500);
     expect(cancelled).toEqual(['web', 'response']);
