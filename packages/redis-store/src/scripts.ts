@@ -32,11 +32,12 @@ export const TOUCH_NOT_A_RECORD = -1;
  * Only a live record (by the store's clock) is touched: its 15 expiry digits are patched in
  * place and the key's own deadline moved; the data is neither read out nor rewritten. A value
  * whose header get() would refuse answers TOUCH_NOT_A_RECORD (an empty string is one: GETRANGE
- * gives '' for a missing key too).
+ * gives '' for a missing key too, which GET then tells apart; GET, not EXISTS, which the
+ * README's ACL does not grant).
  */
 export const TOUCH = script(`
 local h = redis.call('GETRANGE', KEYS[1], 0, ${HEADER_LENGTH - 1})
-if #h == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if #h == 0 and not redis.call('GET', KEYS[1]) then return 0 end
 if #h < ${HEADER_LENGTH} or string.sub(h, 1, 1) ~= 'f' then return ${TOUCH_NOT_A_RECORD} end
 local codec = string.byte(h, 2)
 if codec ~= ${CODEC_MARK.cbor} and codec ~= ${CODEC_MARK.json} then return ${TOUCH_NOT_A_RECORD} end

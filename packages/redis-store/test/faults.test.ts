@@ -186,6 +186,32 @@ describe.skipIf(!redisBinary.found)(`RedisStore when Redis fails${skipReason}`, 
     expect(await right.get('s')).toEqual({ n: 1 });
   });
 
+  it("the README's ACL user may run every call, the scripts' commands included", {
+    timeout: 30_000,
+  }, async () => {
+    const { server, admin } = await withSessionsUser([]);
+    const store = new RedisStore<{ n: number }>({
+      url: `redis://sessions:user-secret@127.0.0.1:${server.port}`,
+      ...FAST,
+    });
+    cleanup.push(() => store.close());
+    await store.ready();
+    await store.store('s', { n: 1 }, HOUR);
+    expect(await store.get('s')).toEqual({ n: 1 });
+    expect(await store.touch('s', HOUR)).toBe(true);
+    expect(await store.touch('missing', HOUR)).toBe(false);
+    expect(await store.getAndSet('s', (data) => ({ n: (data?.n ?? 0) + 1 }), HOUR)).toEqual({
+      n: 2,
+    });
+    expect(await store.deleteExpired()).toBe(0);
+    await store.delete('s');
+    expect(await store.get('s')).toBeUndefined();
+    await admin.sendCommand(['SET', 'fmsess:empty', '']);
+    await expect(store.touch('empty', HOUR)).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_CORRUPT_RECORD',
+    });
+  });
+
   it("a url's database that cannot be selected (no +select, or no such database) fails typed and writes nothing to database 0", {
     timeout: 30_000,
   }, async () => {
