@@ -58,11 +58,16 @@ export class RedisStoreError extends SessionError {
   }
 }
 
+/**
+ * A WRONGTYPE reply, plain or from inside a script (touch's GETRANGE): Redis before 7 wraps a
+ * script's failed redis.call as `ERR Error running script (call to f_<sha>): @user_script:N:
+ * WRONGTYPE ...`; Redis 7 keeps the WRONGTYPE code first.
+ */
+const WRONGTYPE = /^(?:ERR Error running script \(call to \w+\): @user_script:\d+: )?WRONGTYPE\b/;
+
 function holdsForeignValue(redisCode: RedisStoreErrorCode, cause: unknown): boolean {
   if (redisCode === 'ERR_REDIS_CORRUPT_RECORD') return true;
-  return (
-    redisCode === 'ERR_REDIS_REPLY' && cause instanceof Error && /^WRONGTYPE\b/.test(cause.message)
-  );
+  return redisCode === 'ERR_REDIS_REPLY' && cause instanceof Error && WRONGTYPE.test(cause.message);
 }
 
 export function isRedisStoreError(

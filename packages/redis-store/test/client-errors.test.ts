@@ -50,6 +50,22 @@ describe('RedisStore error mapping (fake client)', () => {
     await expect(store.delete('id')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_UNAVAILABLE' });
   });
 
+  it("touch of a key of another type is a 500 on Redis 6.2 too, whose script errors start with 'ERR'", async () => {
+    // What Redis before 7 answers when touch's GETRANGE meets a hash or a list.
+    const redis6 =
+      'ERR Error running script (call to f_08682eddf4c212b7971ae03bb4f1d46a0b1ef0e5): @user_script:2: WRONGTYPE Operation against a key holding the wrong kind of value';
+    for (const message of [
+      redis6,
+      'WRONGTYPE Operation against a key holding the wrong kind of value script: 08682e, on @user_script:2.',
+    ]) {
+      const store = new RedisStore({ client: fakeClient(() => new ErrorReply(message)) });
+      await expect(store.touch('id', 1000)).rejects.toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        status: 500,
+      });
+    }
+  });
+
   it('a connection that breaks is ERR_REDIS_UNAVAILABLE; for a write, the message says it may have applied', async () => {
     const store = new RedisStore({ client: fakeClient(() => new Error('read ECONNRESET')) });
     await expect(store.get('id')).rejects.toMatchObject({
