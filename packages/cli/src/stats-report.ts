@@ -148,23 +148,27 @@ export function renderStats(
   // A held lock first: the apps fail now, whatever else the counters say.
   const advice = [
     ...heldLocks.flatMap((report) => heldLockLines(report, stats.numPages)),
-    ...adviceLines(stats, sizing ?? null, census?.expired ?? 0),
+    ...adviceLines(stats, sizing ?? null, census?.expired ?? 0, census !== undefined),
   ];
   if (advice.length > 0) lines.push('', ...advice.map((line) => style('yellow', line)));
   return lines;
 }
 
-/** What the counters ask the operator to do, if anything. */
+/**
+ * What the counters ask the operator to do, if anything. `readItems`: the sizing knew the
+ * largest item (`stats` reads every item; `watch` only the counters).
+ */
 export function adviceLines(
   stats: CacheStats,
   sizing: CacheSizeSuggestion | null,
   expiredItems = 0,
+  readItems = true,
 ): string[] {
   const advice: string[] = [];
   if (stats.evictionsUnexpired > 0) {
     advice.push(
       `! ${formatCount(stats.evictionsUnexpired)} items were evicted before they expired: live data (sessions) lost for lack of room.`,
-      ...raiseLines(stats, sizing, expiredItems),
+      ...raiseLines(stats, sizing, expiredItems, readItems),
     );
   }
   if (stats.repairedPages > 0) {
@@ -191,6 +195,7 @@ function raiseLines(
   stats: CacheStats,
   sizing: CacheSizeSuggestion | null,
   expiredItems: number,
+  readItems: boolean,
 ): string[] {
   const now = formatBytes(stats.numPages * stats.pageSize);
   if (sizing === null) return [`  Raise cacheSize (now ${now}), or shorten the expiry.`];
@@ -215,6 +220,12 @@ function raiseLines(
     lines.push(
       `  That is room for ${formatCount(sizing.items)} items (${kept} kept, ${formatCount(stats.evictionsUnexpired)} evicted) of ${formatBytes(Math.round(sizing.bytesPerItem))}, on pages that fill unevenly, plus a quarter to grow.`,
     );
+    // Without the largest item, a few large sessions among small ones evict again at this size.
+    if (!readItems) {
+      lines.push(
+        '  Sized from the mean item alone (watch reads no items): `fastmmap stats FILE` sizes for the largest too, and can name a larger cacheSize and pageSize.',
+      );
+    }
   }
   if (sizing.capped) {
     lines.push(
