@@ -357,7 +357,10 @@ export class PageStore {
     // lock (a system call) orders it after every write of the previous holder.
     const gen = this.i32[g]!;
     if ((gen & 1) === 0 && this.headerSane(base, page)) return redone;
-    if ((gen & 1) === 0) Atomics.add(this.i32, g, 1);
+    // The repair gets an odd generation of its own, also after a dead writer's: a reader
+    // without locks that judged that one dead reads the page at once while it lasts
+    // (readStablePage), and would read the rebuild half copied.
+    Atomics.add(this.i32, g, (gen & 1) === 0 ? 1 : 2);
     if (this.walkable(base, page)) {
       this.undoRetime(base);
       this.compactor.compact(page, 0, -1, now, true);

@@ -109,6 +109,20 @@ describe('a writer killed inside an operation (crash points)', () => {
     expect(performance.now() - started).toBeLessThan(200);
   });
 
+  it('a reader without locks does not take a repair of that page for the dead write (review)', () => {
+    seed().close();
+    expect(crashIn('set', 'write:mid-record:1').signal).toBe('SIGKILL');
+    const reader = t.open({ ...GEOMETRY, readOnly: true });
+    expect(reader.get('stable:0')).toEqual({ i: 0 }); // judges that writer dead
+    // The next writer repairs the page, and is killed with the rebuild half copied into place.
+    expect(crashIn('set', 'compact:mid:1').signal).toBe('SIGKILL');
+    const started = performance.now();
+    reader.get('stable:1');
+    // Under the dead writer's generation the reader read at once: a live repairer's rebuild
+    // too, half copied (existing keys answered missing; the old wait saw the repaired page).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+  });
+
   it('the hooks are inert without FASTMMAP_TEST_HOOKS=1', () => {
     seed().close();
     const child = spawnSync(process.execPath, [writer, t.path, 'set'], {
