@@ -14,6 +14,12 @@ import { TEST_NO_LOCK } from './test-hooks.js';
 export const STALLED_WAIT_MS = 100;
 
 /**
+ * How far past its deadline a timed-out wait must return to count as overslept: this process
+ * was not running when the deadline came, so the holder had no fair chance (see timedLock).
+ */
+const OVERSLEPT_MS = 250;
+
+/**
  * The page locks: page p is locked through stripe p mod K, a robust, process-shared pthread
  * mutex in the file's header. A free one is taken and released without a system call (the
  * flock pair of format 1 cost two, ~7% of an HTTP request's CPU here), and the kernel still
@@ -73,10 +79,10 @@ export class StripeLocks {
     const mutex = this.mutex;
     if (mutex === undefined || TEST_NO_LOCK) return;
     const wait = this.stalled[stripe] === 1 ? this.stalledWait() : this.timeoutMs;
-    let rc = mutex.lock(this.map, mutexAt(stripe), wait);
+    let rc = this.timedLock(stripe, wait);
     if (this.damaged(rc)) {
       this.remake(stripe);
-      rc = mutex.lock(this.map, mutexAt(stripe), wait);
+      rc = this.timedLock(stripe, wait);
     }
     // EOWNERDEAD: ours now; the page generation tells the caller what the dead holder left.
     if (rc === 0 || rc === mutex.EOWNERDEAD) {
@@ -85,6 +91,26 @@ export class StripeLocks {
     }
     if (rc === mutex.ETIMEDOUT) this.stalled[stripe] = 1;
     throw this.lockError(stripe, rc, wait);
+  }
+
+  /**
+   * One lock of the stripe, waiting up to `wait` ms. A wait whose deadline passed while this
+   * process could not run (itself stopped by SIGSTOP, a paused container or VM, a starved CPU
+   * quota) says nothing of the holder: glibc then answers ETIMEDOUT without looking at the
+   * lock again, so it is made once more. Timed only when the lock is taken: a free one costs
+   * the one call it always did.
+   */
+  private timedLock(stripe: number, wait: number): number {
+    const mutex = this.mutex!;
+    const at = mutexAt(stripe);
+    const rc = mutex.tryLock(this.map, at);
+    if (rc !== mutex.EBUSY) return rc;
+    const started = performance.now();
+    const waited = mutex.lock(this.map, at, wait);
+    if (waited !== mutex.ETIMEDOUT || performance.now() - started < wait + OVERSLEPT_MS) {
+      return waited;
+    }
+    return mutex.lock(this.map, at, wait);
   }
 
   private stalledWait(): number {

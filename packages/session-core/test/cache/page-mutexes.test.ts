@@ -66,6 +66,8 @@ async function runContender(
   return JSON.parse(out);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -101,6 +103,35 @@ describe('page locks', () => {
     expect(cache.get('k')).toBe('stored and the holder');
     cache.set('k', 'after');
     expect(cache.get('k')).toBe('after');
+  });
+
+  it('a waiter stopped past its deadline (SIGSTOP, a paused container) waits again: the holder is not to blame', async () => {
+    const cache = t.open<string>({ ...OPTIONS });
+    cache.set('k', 'stored');
+    const holder = await holdPageLock('hold', 60_000);
+    const lockTimeout = 1_000;
+    const command = [contenderScript, t.path, String(lockTimeout)];
+    const contender = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(contender);
+    let out = '';
+    contender.stdout!.on('data', (d) => {
+      out += d;
+    });
+    await new Promise<void>((resolve) => {
+      contender.stdout!.on('data', () => {
+        if (out.includes('waiting\n')) resolve();
+      });
+    });
+    await sleep(200); // inside its wait for the held lock
+    contender.kill('SIGSTOP');
+    await sleep(lockTimeout + 500); // its deadline passes while it cannot run
+    contender.kill('SIGCONT');
+    await sleep(300);
+    holder.kill('SIGKILL'); // the lock is free at last (EOWNERDEAD for the contender)
+    await exited(contender);
+    // Before, it failed the moment it ran again: ERR_FASTMMAP_LOCK_TIMEOUT, blaming the holder.
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toMatchObject({ ok: true });
+    expect(cache.get('k')).toBe('from the contender');
   });
 
   it('a stopped holder costs each process one full wait, not one per request', async () => {
