@@ -1,4 +1,4 @@
-import { type FastMmapCache, recordSize } from '@fastmmap/session-core/cache';
+import type { FastMmapCache } from '@fastmmap/session-core/cache';
 import { tombstoneTest } from './session-tombstone.js';
 
 /** What the cache's `items` counter holds besides live items: `stats` reads every item. */
@@ -22,14 +22,17 @@ export async function itemCensus(
   now: number,
 ): Promise<ItemCensus> {
   const isTombstone = await tombstoneTest(fileCodec);
-  const census: ItemCensus = { expired: 0, sessionTombstones: 0, largestRecord: 0 };
+  // Loaded on first use, as the CLI loads the cache module everywhere.
+  const { recordSize } = await import('@fastmmap/session-core/cache');
+  let expired = 0;
+  let sessionTombstones = 0;
+  let largestRecord = 0;
   for (const key of cache.keys()) {
     const entry = cache.getEntry(key);
     if (entry === undefined) continue; // deleted since the page was scanned
-    const bytes = recordSize(Buffer.byteLength(key), entry.value.length);
-    if (bytes > census.largestRecord) census.largestRecord = bytes;
-    if (entry.expiresAt !== 0 && now >= entry.expiresAt) census.expired++;
-    else if (isTombstone(entry.value)) census.sessionTombstones++;
+    largestRecord = Math.max(largestRecord, recordSize(Buffer.byteLength(key), entry.value.length));
+    if (entry.expiresAt !== 0 && now >= entry.expiresAt) expired++;
+    else if (isTombstone(entry.value)) sessionTombstones++;
   }
-  return census;
+  return { expired, sessionTombstones, largestRecord };
 }

@@ -95,8 +95,11 @@ export class FastMmapCache<V = unknown> {
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
-  /** The largest record this instance wrote: the pressure warning's page size advice uses it. */
-  private largestRecord = 0;
+  /**
+   * The largest record this instance wrote: the pressure warning's advice remembers it after
+   * an eviction took it out of the file (see largestRecord).
+   */
+  private largestWritten = 0;
   /** How many pages the file has (for purgePages batches). */
   readonly numPages: number;
   private readonly stripes: number;
@@ -178,7 +181,7 @@ export class FastMmapCache<V = unknown> {
           lockStripes: h.stripes,
           items: sumCounter(store, h.numPages, (c) => c.items),
           bytesUsed: sumCounter(store, h.numPages, (c) => c.bytesUsed),
-          largestRecord: this.largestRecord,
+          largestRecord: this.largestRecord(),
         }),
       });
       if (o.initFile) this.clear();
@@ -647,7 +650,20 @@ export class FastMmapCache<V = unknown> {
         `the entry for ${JSON.stringify(key.slice(0, 64))} needs ${size} bytes; a ${this.header.pageSize}-byte page holds at most ${this.maxRecord} (raise pageSize)`,
       );
     }
-    if (size > this.largestRecord) this.largestRecord = size;
+    if (size > this.largestWritten) this.largestWritten = size;
+  }
+
+  /**
+   * The largest record in the file, or written by this instance if larger, for the pressure
+   * warning's advice (once per interval at most, and only when it reports): a walk of every
+   * page's slot table without locks.
+   */
+  private largestRecord(): number {
+    let largest = this.largestWritten;
+    for (let page = 0; page < this.numPages; page++) {
+      largest = Math.max(largest, this.store.largestRecord(page));
+    }
+    return largest;
   }
 
   private expiryOf(options: SetOptions | undefined, now: number): number {

@@ -610,6 +610,29 @@ export class PageStore {
     return removed;
   }
 
+  /**
+   * The largest record of a page, read without a lock (for the sizing advice, where a write in
+   * flight only blurs a figure): the header is read once and bounded, so a torn one cannot
+   * make it read outside the page.
+   */
+  largestRecord(page: number): number {
+    const base = this.base(page);
+    const u32 = this.u32;
+    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
+    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
+    if (numSlots < this.minSlots || numSlots > this.maxSlots) return 0;
+    if ((numSlots & (numSlots - 1)) !== 0 || freeData > this.pageSize) return 0;
+    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+    const start = dataStart(numSlots);
+    let largest = 0;
+    for (let i = 0; i < numSlots; i++) {
+      const rel = u32[slots + i]!;
+      if (rel <= SLOT_TOMBSTONE || !this.inBounds(base, rel, start, freeData)) continue;
+      largest = Math.max(largest, this.sizeAt(base + rel));
+    }
+    return largest;
+  }
+
   /** Empties a page, keeping its counters (between beginWrite and endWrite). */
   clearPage(page: number): void {
     this.compactor.emptyPage(page);

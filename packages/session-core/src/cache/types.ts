@@ -38,12 +38,15 @@ export interface PressureInfo {
   suggestedCacheSize: number;
   /**
    * The page size to use with it: the file's, or a larger one when a page holds too few items
-   * to fill evenly (fewer than 32), or fewer than 8 of the largest record this process wrote.
+   * to fill evenly (fewer than 32), or fewer than 8 of the largest record (see largestRecord).
    */
   suggestedPageSize: number;
   /** Which of those two took the page size past the file's; null when it is the file's. */
   pageSizeReason: PageSizeReason | null;
-  /** The largest record this process wrote, in bytes (header, key and value): 0 if none. */
+  /**
+   * The largest record in the file, or written by this process if larger (one an eviction
+   * took out), in bytes (header, key and value): 0 if none.
+   */
   largestRecord: number;
   path: string;
 }

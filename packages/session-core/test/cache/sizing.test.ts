@@ -31,7 +31,7 @@ const session = (i: number, pad: number) => ({
 
 /**
  * Logs `count` users in on a new cache of `geometry`; its stats and pressure reports after.
- * With `largeEvery`, every that many-th session holds `largePad` bytes instead.
+ * With `large`, every `large.every`-th session (the last one too) holds `large.pad` bytes instead.
  */
 function logIn(
   count: number,
@@ -48,7 +48,7 @@ function logIn(
     pressure: { onPressure: (info) => reports.push(info) },
   });
   for (let i = 0; i < count; i++) {
-    const bytes = large !== undefined && i % large.every === 0 ? large.pad : pad;
+    const bytes = large !== undefined && (i + 1) % large.every === 0 ? large.pad : pad;
     cache.set(sessionKey(i), session(i, bytes), { ttl: HOUR });
   }
   clock.advance(60_000); // the pressure window ends: the next write reports it
@@ -195,6 +195,29 @@ describe('the pressure warning', () => {
   });
 });
 
+describe('the pressure warning and the largest record', () => {
+  it('counts large records other processes wrote (it reads the file), not only its own', () => {
+    const clock = manualClock();
+    const path = `${t.dir}/shared.fmc`;
+    const geometry = { path, pageSize: 65_536, cacheSize: 1 << 20, clock: clock.fn };
+    const reports: PressureInfo[] = [];
+    const small = t.open({ ...geometry, pressure: { onPressure: (info) => reports.push(info) } });
+    const other = t.open({ ...geometry, pressure: { onPressure: () => {} } });
+    for (let i = 0; i < 3_000; i++) {
+      const writer = (i + 1) % 50 === 0 ? other : small;
+      const bytes = (i + 1) % 50 === 0 ? 40_000 : 240;
+      writer.set(sessionKey(i), session(i, bytes), { ttl: HOUR });
+    }
+    clock.advance(60_000);
+    small.set('after', 'x', { ttl: HOUR });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.largestRecord).toBeGreaterThan(40_000);
+    expect(reports[0]).toMatchObject({ pageSizeReason: 'largestRecord' });
+    other.close();
+    small.close();
+  });
+});
+
 describe('suggestCacheSize and the largest record', () => {
   const facts = {
     pageSize: 65_536,
@@ -219,6 +242,13 @@ describe('suggestCacheSize and the largest record', () => {
       pageSize: 131_072,
       pageSizeReason: 'fewItemsPerPage',
     });
+  });
+
+  it('ignores figures that are no numbers (NaN, Infinity): as if not given', () => {
+    const plain = suggestCacheSize(facts);
+    expect(Number.isFinite(plain.cacheSize)).toBe(true);
+    expect(suggestCacheSize({ ...facts, largestRecord: Number.NaN })).toEqual(plain);
+    expect(suggestCacheSize({ ...facts, largestRecord: Infinity })).toEqual(plain);
   });
 
   it('gives twice the room in the larger pages when nothing is left to measure', () => {
