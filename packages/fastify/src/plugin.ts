@@ -63,7 +63,7 @@ function laterReply(
  */
 function failWith(err: unknown, payload: unknown, done: (err: Error) => void): void {
   // A Response's body is a web stream (a proxied fetch(), say).
-  const body = payload instanceof Response ? payload.body : payload;
+  const body = isResponse(payload) ? payload.body : payload;
   if (isPipedStream(body)) {
     body.destroy();
   } else if (isWebStream(body)) {
@@ -79,6 +79,18 @@ function failWith(err: unknown, payload: unknown, done: (err: Error) => void): v
 function isPipedStream(value: unknown): value is { destroy(): unknown } {
   const stream = value as { pipe?: unknown; destroy?: unknown } | null | undefined;
   return typeof stream?.pipe === 'function' && typeof stream.destroy === 'function';
+}
+
+/**
+ * By tag, as Fastify tells a Response: one of the undici package's (its own fetch()) or of
+ * another realm is no instance of the global Response, yet Fastify sends its body.
+ */
+function isResponse(value: unknown): value is Response {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.prototype.toString.call(value) === '[object Response]'
+  );
 }
 
 /** By shape, as Fastify tells web streams apart (one from another realm or undici too). */

@@ -25,6 +25,15 @@ async function build(options: Partial<SessionManagerOptions> = {}, fastifyOption
 const setCookies = (res: LightMyRequestResponse) => [res.headers['set-cookie'] ?? []].flat();
 const cookiePair = (setCookie: string) => setCookie.split(';', 1)[0]!;
 
+/** A Response as the undici package makes one: the global's tag and fields, not its class. */
+const foreignResponse = (body: ReadableStream) => ({
+  [Symbol.toStringTag]: 'Response',
+  status: 200,
+  headers: new Headers({ 'content-type': 'text/plain' }),
+  body,
+  bodyUsed: false,
+});
+
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
@@ -247,6 +256,12 @@ describe('@fastmmap/fastify plugin', () => {
       });
       return reply.send(response);
     });
+    // The undici package's Response (its own fetch()) is no global Response: Fastify tells
+    // one by its tag, and sends its body all the same.
+    app.get('/foreign-response', (request, reply) => {
+      (request.session.data as Record<string, unknown>).big = 'x'.repeat(4096);
+      return reply.send(foreignResponse(webBody('foreign response')));
+    });
     // readable-stream's streams are no node:stream instances: Fastify pipes them by shape.
     const legacy: { destroyed: boolean }[] = [];
     app.get('/legacy', (request, reply) => {
@@ -269,7 +284,8 @@ describe('@fastmmap/fastify plugin', () => {
     expect(legacy.map((body) => body.destroyed)).toEqual([true]);
     expect((await app.inject({ url: '/web' })).statusCode).toBe(500);
     expect((await app.inject({ url: '/response' })).statusCode).toBe(500);
-    expect(cancelled).toEqual(['web', 'response']);
+    expect((await app.inject({ url: '/foreign-response' })).statusCode).toBe(500);
+    expect(cancelled).toEqual(['web', 'response', 'foreign response']);
   });
 
   it('registered twice in one context: ERR_SESSION_OPTIONS, and the second opens no store', async () => {
