@@ -11,6 +11,7 @@ import { asciiKeyHash, KEY_HASH_SEED, murmur3 } from './hash.js';
 import type { FileHeader } from './header.js';
 import { type HeldLock, readHeldLocks } from './held-locks.js';
 import { slotCountsDisagree } from './hidden-record.js';
+import { LargestRecord } from './largest-record.js';
 import {
   MAX_KEY_BYTES,
   maxRecordSize,
@@ -95,11 +96,8 @@ export class FastMmapCache<V = unknown> {
   private readonly clock: Clock;
   private readonly expireTime: number;
   private readonly maxRecord: number;
-  /**
-   * The largest record this instance wrote: the pressure warning's advice remembers it after
-   * an eviction took it out of the file (see largestRecord).
-   */
-  private largestWritten = 0;
+  /** For the pressure warning's page size advice (see LargestRecord). */
+  private readonly largestRecord = new LargestRecord();
   /** How many pages the file has (for purgePages batches). */
   readonly numPages: number;
   private readonly stripes: number;
@@ -181,7 +179,7 @@ export class FastMmapCache<V = unknown> {
           lockStripes: h.stripes,
           items: sumCounter(store, h.numPages, (c) => c.items),
           bytesUsed: sumCounter(store, h.numPages, (c) => c.bytesUsed),
-          largestRecord: this.largestRecord(),
+          largestRecord: this.largestRecord.look(store, h.numPages),
         }),
       });
       if (o.initFile) this.clear();
@@ -650,20 +648,7 @@ export class FastMmapCache<V = unknown> {
         `the entry for ${JSON.stringify(key.slice(0, 64))} needs ${size} bytes; a ${this.header.pageSize}-byte page holds at most ${this.maxRecord} (raise pageSize)`,
       );
     }
-    if (size > this.largestWritten) this.largestWritten = size;
-  }
-
-  /**
-   * The largest record in the file, or written by this instance if larger, for the pressure
-   * warning's advice (once per interval at most, and only when it reports): a walk of every
-   * page's slot table without locks.
-   */
-  private largestRecord(): number {
-    let largest = this.largestWritten;
-    for (let page = 0; page < this.numPages; page++) {
-      largest = Math.max(largest, this.store.largestRecord(page));
-    }
-    return largest;
+    this.largestRecord.written(size);
   }
 
   private expiryOf(options: SetOptions | undefined, now: number): number {

@@ -627,8 +627,12 @@ export class PageStore {
     let largest = 0;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
-      if (rel <= SLOT_TOMBSTONE || !this.inBounds(base, rel, start, freeData)) continue;
-      largest = Math.max(largest, this.sizeAt(base + rel));
+      if (rel <= SLOT_TOMBSTONE || rel < start || (rel & 7) !== 0) continue;
+      if (rel + RECORD_HEADER_SIZE > freeData) continue;
+      // Each length read once: a writer may change them between two reads.
+      const w = (base + rel) >>> 2;
+      const size = recordSize(u32[w + W_KEY_LEN]!, u32[w + W_VALUE_LEN]!);
+      if (rel + size <= freeData + 7 && size > largest) largest = size;
     }
     return largest;
   }

@@ -44,8 +44,8 @@ export interface PressureInfo {
   /** Which of those two took the page size past the file's; null when it is the file's. */
   pageSizeReason: PageSizeReason | null;
   /**
-   * The largest record in the file, or written by this process if larger (one an eviction
-   * took out), in bytes (header, key and value): 0 if none.
+   * The largest record this process wrote, or found in the pages its reports have looked at
+   * (the next 4 MiB of pages each time), in bytes (header, key and value): 0 if none.
    */
   largestRecord: number;
   path: string;
