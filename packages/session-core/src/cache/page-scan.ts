@@ -34,10 +34,8 @@ export function scanPage(
   // Read once: a lock-free reader's header may change under it (readStablePage then reruns).
   const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
   const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-  if (numSlots < store.minSlots || numSlots > store.maxSlots || (numSlots & (numSlots - 1)) !== 0)
-    return batch;
+  if (!store.slotsWalkable(numSlots, freeData)) return batch;
   const start = dataStart(numSlots);
-  if (freeData < start || freeData > store.pageSize) return batch;
   const slots = (base + PAGE_HEADER_SIZE) >>> 2;
   // Two slots for one record (a damaged table) must not list its key twice.
   const seen = new Set<number>();

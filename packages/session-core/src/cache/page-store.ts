@@ -311,6 +311,20 @@ export class PageStore {
 
   // ---- page-level checks ------------------------------------------------------------------
 
+  /**
+   * Whether a slot count and data end read from a page header (each once: a lock-free reader's
+   * may change under it) bound a walk of its slot table and records inside the page.
+   */
+  slotsWalkable(numSlots: number, freeData: number): boolean {
+    return (
+      numSlots >= this.minSlots &&
+      numSlots <= this.maxSlots &&
+      (numSlots & (numSlots - 1)) === 0 &&
+      freeData >= dataStart(numSlots) &&
+      freeData <= this.pageSize
+    );
+  }
+
   /** Cheap structural check of a page header (run on every lock, and before lock-free reads). */
   headerSane(base: number, page: number): boolean {
     const u32 = this.u32;
@@ -620,8 +634,7 @@ export class PageStore {
     const u32 = this.u32;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-    if (numSlots < this.minSlots || numSlots > this.maxSlots) return 0;
-    if ((numSlots & (numSlots - 1)) !== 0 || freeData > this.pageSize) return 0;
+    if (!this.slotsWalkable(numSlots, freeData)) return 0;
     const slots = (base + PAGE_HEADER_SIZE) >>> 2;
     const start = dataStart(numSlots);
     let largest = 0;

@@ -19,6 +19,19 @@ const GEOMETRY = { pageSize: 4096, numPages: 1, lockStripes: 1 };
 const KEYS = Array.from({ length: 40 }, (_, i) => `sess:${i}`);
 
 /**
+ * fileWithDisplacedKey's file written back with the key's first probe slot emptied: the key
+ * is hidden, and `orphan` is the key whose record that slot held (cut off from its chain too).
+ */
+function hideDisplacedKey(): { key: string; orphan: { key: string } } {
+  const { key, chainSlot, file } = fileWithDisplacedKey();
+  const slot = slotsOf(file, 0)[chainSlot]!;
+  const orphan = liveRecords(file).find((r) => r.offset === HEADER_SIZE + slot.value)!;
+  file.writeUInt32LE(0, slot.at);
+  writeFileSync(t.path, file);
+  return { key, orphan };
+}
+
+/**
  * A closed one-page file of KEYS; a key whose record sits past its first probe slot, its slot
  * and that first slot.
  */
@@ -76,12 +89,7 @@ describe('a record the slot table hides from its key', () => {
   });
 
   it("is not brought back by the compaction of another key's set", () => {
-    const { key, chainSlot, file } = fileWithDisplacedKey();
-    const orphan = liveRecords(file).find(
-      (r) => r.offset === HEADER_SIZE + slotsOf(file, 0)[chainSlot]!.value,
-    )!;
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key, orphan } = hideDisplacedKey();
     const cache = t.open();
     expect(cache.delete(key)).toBe(false);
     const other = KEYS.find((k) => k !== key && k !== orphan.key)!;
@@ -130,12 +138,7 @@ describe('a record the slot table hides from its key', () => {
   });
 
   it('gives the value set after it, not its own, once a compaction has kept both', () => {
-    const { key, chainSlot, file } = fileWithDisplacedKey();
-    const orphan = liveRecords(file).find(
-      (r) => r.offset === HEADER_SIZE + slotsOf(file, 0)[chainSlot]!.value,
-    )!;
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key, orphan } = hideDisplacedKey();
     const cache = t.open();
     expect(cache.get(key)).toBeUndefined();
     // Its new record fills the emptied slot, before the old one on the key's probe chain.
@@ -147,12 +150,7 @@ describe('a record the slot table hides from its key', () => {
   });
 
   it('is not listed by keys() or entries(), which list what get() finds', () => {
-    const { key, chainSlot, file } = fileWithDisplacedKey();
-    const orphan = liveRecords(file).find(
-      (r) => r.offset === HEADER_SIZE + slotsOf(file, 0)[chainSlot]!.value,
-    )!;
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key, orphan } = hideDisplacedKey();
     const expected = KEYS.filter((k) => k !== key && k !== orphan.key).sort();
     const reader = t.open({ readOnly: true });
     const cache = t.open();
