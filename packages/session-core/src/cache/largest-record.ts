@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { PageStore } from './page-store.js';
 
 /**
@@ -15,7 +16,8 @@ const LOOK_BYTES = 4 * 1024 * 1024;
  */
 export class LargestRecord {
   private largest = 0;
-  private nextPage = 0;
+  /** Where the next look starts: at random at first, so that workers look at different pages. */
+  private nextPage = -1;
 
   /** A record of `size` bytes was written: one comparison, on every write. */
   written(size: number): void {
@@ -25,6 +27,7 @@ export class LargestRecord {
   /** Looks at the next pages (at most LOOK_BYTES of them), then answers. */
   look(store: PageStore, numPages: number): number {
     const pages = Math.min(numPages, Math.max(1, Math.floor(LOOK_BYTES / store.pageSize)));
+    if (this.nextPage < 0) this.nextPage = randomInt(numPages);
     for (let n = 0; n < pages; n++) {
       this.written(store.largestRecord(this.nextPage));
       this.nextPage = (this.nextPage + 1) % numPages;

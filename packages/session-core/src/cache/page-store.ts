@@ -625,13 +625,18 @@ export class PageStore {
   }
 
   /**
-   * The largest record of a page, read without a lock (for the sizing advice, where a write in
-   * flight only blurs a figure): the header is read once and bounded, so a torn one cannot
-   * make it read outside the page.
+   * The largest record of a page, read without a lock (for the sizing advice): the header is
+   * read once and bounded, so a torn one cannot make it read outside the page, and a read a
+   * write overlapped answers 0.
    */
   largestRecord(page: number): number {
     const base = this.base(page);
     const u32 = this.u32;
+    // A run a writer was inside (odd) or went through (changed) counts as nothing: the figure
+    // is kept for the process's life, so one misread would stay.
+    const g = this.genIndex(base);
+    const gen = Atomics.load(this.i32, g);
+    if ((gen & 1) !== 0) return 0;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
     if (!this.slotsWalkable(numSlots, freeData)) return 0;
@@ -647,7 +652,7 @@ export class PageStore {
       const size = recordSize(u32[w + W_KEY_LEN]!, u32[w + W_VALUE_LEN]!);
       if (rel + size <= freeData + 7 && size > largest) largest = size;
     }
-    return largest;
+    return Atomics.load(this.i32, g) === gen ? largest : 0;
   }
 
   /** Empties a page, keeping its counters (between beginWrite and endWrite). */
