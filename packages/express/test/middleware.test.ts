@@ -169,6 +169,9 @@ describe('@fastmmap/express session()', () => {
           req.session.maxAge = 30 * 86_400_000;
           res.end('done');
         });
+        app.get('/me', (req, res) => {
+          res.json(req.session.data);
+        });
         const url = await serve(app);
         const cookie = cookieOf(await fetch(`${url}/login`));
         const quiet = await headersSentWarnings(async () => {
@@ -182,6 +185,11 @@ describe('@fastmmap/express session()', () => {
         expect(warnings[0]).toMatch(
           /the session was stored, but the client does not get this cookie/,
         );
+        // The next response that can carry the cookie sends it with the new lifetime (before,
+        // only once a refresh fell due: a browser closed before that logged the user out).
+        const next = await fetch(`${url}/me`, { headers: { cookie } });
+        const sent = next.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
+        expect(sent).toMatch(/Max-Age=2592000/);
       }
     });
 

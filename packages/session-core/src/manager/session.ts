@@ -423,6 +423,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // The lifetime this write's ttl and cookie use (see #update).
     const assumedMaxAge = this.#ownMaxAge();
     const sendsCookie = headers.length > 0;
+    // A lifetime changed where no cookie can go out (after the headers, a WebSocket message):
+    // the browser keeps the old one, and the next request setting it again sees no change. The
+    // touch falls due at once instead, so the next response that can carry a cookie sends it.
+    const lifetimeUnsent = this.#cookieless && this.#maxAgeChanged();
     let dead = false;
     let written: SessionMeta | undefined;
     const update = (current: StoredData | undefined): StoredData | undefined => {
@@ -451,9 +455,17 @@ export class ManagedSession implements Session<Record<string, unknown>> {
             : stored.maxAge,
         created: stored?.created ?? this.#meta.created,
         // Cookieless, the write leaves the touch due: it is what refreshes the browser's cookie.
-        touched: this.#cookieless ? (stored?.touched ?? this.#meta.touched) : plan.now,
+        touched: lifetimeUnsent
+          ? 0
+          : this.#cookieless
+            ? (stored?.touched ?? this.#meta.touched)
+            : plan.now,
         // What another request sent since our load counts too.
-        cookieAt: sendsCookie ? plan.now : (stored?.cookieAt ?? this.#meta.cookieAt),
+        cookieAt: sendsCookie
+          ? plan.now
+          : lifetimeUnsent
+            ? 0
+            : (stored?.cookieAt ?? this.#meta.cookieAt),
         flash: flash.flash,
         flashTaken: flash.taken,
       };

@@ -31,6 +31,26 @@ describe.each(['sync', 'async'] as const)('commitWithoutCookie (%s store)', (mod
     expect(cookies[0]).toMatch(/Max-Age=60/);
   });
 
+  it('a lifetime changed where no cookie could go out is sent by the next response that can carry one', async () => {
+    // A trial: "remember me" set after an event stream's headers went out. The record had 30
+    // days, the browser a session cookie, and setting it again sent nothing (no change): the
+    // cookie waited for the next refresh, a tenth of the lifetime later.
+    const { manager, clock, cookie } = await loggedIn();
+    const late = await manager.load<Data>(cookie);
+    late.maxAge = 30 * 86_400_000;
+    await commitWithoutCookie(late);
+    clock.advance(10);
+    const next = await manager.load<Data>(cookie);
+    expect(next.maxAge).toBe(30 * 86_400_000);
+    next.maxAge = 30 * 86_400_000; // set again, as the app's "remember me" route would
+    const cookies = await next.commit();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatch(/Max-Age=2592000/);
+    // Sent now: the one after has nothing to send until a refresh falls due.
+    clock.advance(10);
+    expect(await (await manager.load<Data>(cookie)).commit()).toEqual([]);
+  });
+
   it('does not store a session whose id the client does not hold', async () => {
     const { manager, store } = managerSetup(mode, options);
     const stranger = await manager.load<Data>(undefined);
