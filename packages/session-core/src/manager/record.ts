@@ -17,7 +17,10 @@ export interface SessionMeta {
   created: number;
   /** The last write or touch (ms): drives the touch throttle across processes. */
   touched: number;
-  /** When the browser was last sent the cookie with a fresh expiry (ms): drives its throttle. */
+  /**
+   * When the browser was last sent the cookie with a fresh expiry (ms): drives its throttle.
+   * COOKIE_OWED (0): a lifetime was changed where no cookie could go out (see cookieOwed).
+   */
   cookieAt?: number;
   flash?: FlashMessages;
   /** See FlashTaken: lets overlapping requests replay their reads by position. */
@@ -60,6 +63,18 @@ function readMeta(value: unknown): SessionMeta | undefined {
 function isTakenCounts(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   return Object.values(value).every((n) => Number.isSafeInteger(n) && n >= 0);
+}
+
+/** cookieAt of a session whose browser still holds a lifetime it changed since. */
+export const COOKIE_OWED = 0;
+
+/**
+ * A lifetime changed where no cookie could go out (a WebSocket message, a streamed response):
+ * the next response that can carry a cookie sends one, whatever the throttle or the stored
+ * maxAge (null included: the browser still holds a persistent cookie) would say.
+ */
+export function cookieOwed(meta: SessionMeta): boolean {
+  return meta.cookieAt === COOKIE_OWED;
 }
 
 export function isTombstone(record: StoredData | undefined): boolean {

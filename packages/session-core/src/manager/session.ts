@@ -17,6 +17,8 @@ import { newSessionId } from './id.js';
 import { type ResolvedOptions, recordTtl, sessionMaxAge } from './options.js';
 import {
   buildRecord,
+  COOKIE_OWED,
+  cookieOwed,
   isTombstone,
   openRecord,
   recordMeta,
@@ -411,7 +413,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // A new (or regenerated) id goes to the browser only once something is stored under it.
     if (!this.#persisted) return plan.write;
     if (this.#ctx.options.rolling || this.#resign || this.#maxAgeChanged()) return true;
-    if (this.maxAge === null || !(plan.write || plan.touch)) return false;
+    if (!(plan.write || plan.touch)) return false;
+    if (cookieOwed(this.#meta)) return true;
+    if (this.maxAge === null) return false;
     // The browser's expiry moves like the store's: at most once per touchAfter (unless asked
     // with touch()). A Set-Cookie on every write would cost server CPU and a cookie-jar write
     // in the browser for an expiry that barely moved.
@@ -429,7 +433,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const lifetimeUnsent = this.#cookieless && this.#maxAgeChanged();
     let dead = false;
     let written: SessionMeta | undefined;
+    // A lifetime another request could not send (loaded before it was set): this one sends it.
+    let owed = false;
     const update = (current: StoredData | undefined): StoredData | undefined => {
+      owed = false;
       if (current !== undefined && isTombstone(current)) {
         dead = true;
         // A request that deleted keys (a logout that way) keeps regenerate()'s undo from
@@ -442,6 +449,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         return undefined;
       }
       const stored = current === undefined ? undefined : recordMeta(current, plan.now);
+      owed = !sendsCookie && !this.#cookieless && stored !== undefined && cookieOwed(stored);
       const flash =
         this.#flashBox === undefined
           ? { flash: FlashBox.kept(stored?.flash), taken: stored?.flashTaken }
@@ -461,11 +469,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
             ? (stored?.touched ?? this.#meta.touched)
             : plan.now,
         // What another request sent since our load counts too.
-        cookieAt: sendsCookie
-          ? plan.now
-          : lifetimeUnsent
-            ? 0
-            : (stored?.cookieAt ?? this.#meta.cookieAt),
+        cookieAt:
+          sendsCookie || owed
+            ? plan.now
+            : lifetimeUnsent
+              ? COOKIE_OWED
+              : (stored?.cookieAt ?? this.#meta.cookieAt),
         flash: flash.flash,
         flashTaken: flash.taken,
       };
@@ -484,15 +493,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#meta = written;
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash, written.flashTaken);
+      // Made now: the stored lifetime, which another request may have changed.
+      const sent = owed || headers.length > 0 ? [this.#sessionCookie(plan.now)] : [];
       if (written.maxAge !== assumedMaxAge) {
         // Another request set a new maxAge after our load: the record is touched again with
         // its ttl, and a cookie we send carries it.
-        return this.#touchRecord(
-          plan.now,
-          headers.length > 0 ? [this.#sessionCookie(plan.now)] : [],
-        );
+        return this.#touchRecord(plan.now, sent);
       }
-      return this.#sent(headers);
+      return this.#sent(owed ? sent : headers);
     };
     return this.#update(update, done);
   }
@@ -541,6 +549,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     let touched = now;
     let cookieAt: number | undefined;
     let storedMaxAge: number | null | undefined;
+    // As in #write: a lifetime another request could not send, this one sends.
+    let owed = false;
     const update = (current: StoredData | undefined): StoredData | undefined => {
       const opened = openRecord(current, now);
       if (opened === undefined) {
@@ -550,7 +560,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       // Cookieless (a touch() asked for, or #write's second touch), the ttl still moves but
       // the touch stays due, as in #write: the next response's touch refreshes the cookie.
       if (this.#cookieless) touched = opened.meta.touched;
-      cookieAt = headers.length > 0 ? now : opened.meta.cookieAt;
+      owed = headers.length === 0 && !this.#cookieless && cookieOwed(opened.meta);
+      cookieAt = headers.length > 0 || owed ? now : opened.meta.cookieAt;
       storedMaxAge = opened.meta.maxAge;
       return buildRecord(opened.data, { ...opened.meta, touched, cookieAt });
     };
@@ -563,11 +574,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#touchRequested = false;
       // A touch means this request changed no maxAge (an equal one set counts as none).
       this.#maxAgeSet = false;
+      const sent = owed || headers.length > 0 ? [this.#sessionCookie(now)] : [];
       if (storedMaxAge !== assumedMaxAge) {
         // Another request set a new maxAge after our load: again, with its ttl (see #write).
-        return this.#touchRecord(now, headers.length > 0 ? [this.#sessionCookie(now)] : []);
+        return this.#touchRecord(now, sent);
       }
-      return this.#sent(headers);
+      return this.#sent(owed ? sent : headers);
     };
     return this.#update(update, done);
   }

@@ -51,6 +51,40 @@ describe.each(['sync', 'async'] as const)('commitWithoutCookie (%s store)', (mod
     expect(await (await manager.load<Data>(cookie)).commit()).toEqual([]);
   });
 
+  it('a browser session (maxAge null) set where no cookie could go out is sent by the next response', async () => {
+    // The browser holds a persistent cookie: a null lifetime sends no refreshes, so without
+    // this one it outlived the browser the user asked to be forgotten with.
+    const { manager, clock, cookie } = await loggedIn();
+    const late = await manager.load<Data>(cookie);
+    late.maxAge = null;
+    await commitWithoutCookie(late);
+    clock.advance(10);
+    const cookies = await (await manager.load<Data>(cookie)).commit();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).not.toMatch(/Max-Age|Expires/);
+    clock.advance(10);
+    expect(await (await manager.load<Data>(cookie)).commit()).toEqual([]);
+  });
+
+  it('a request loaded before such a commit, committing after it, sends the new lifetime', async () => {
+    // Its write or touch marks the session touched: the responses after it sent nothing until
+    // the next refresh.
+    for (const writes of [true, false]) {
+      const { manager, clock, cookie } = await loggedIn();
+      clock.advance(writes ? 10 : 1_500);
+      const earlier = await manager.load<Data>(cookie);
+      const late = await manager.load<Data>(cookie);
+      late.maxAge = 30 * 86_400_000;
+      await commitWithoutCookie(late);
+      if (writes) earlier.data.seen = true;
+      const cookies = await earlier.commit();
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatch(/Max-Age=2592000/);
+      clock.advance(10);
+      expect(await (await manager.load<Data>(cookie)).commit()).toEqual([]);
+    }
+  });
+
   it('does not store a session whose id the client does not hold', async () => {
     const { manager, store } = managerSetup(mode, options);
     const stranger = await manager.load<Data>(undefined);
