@@ -68,6 +68,7 @@ describe('LargestRecord', () => {
     const largest = new LargestRecord();
     largest.written(50_000);
     expect(largest.look(store, 2)).toBe(50_000);
-    expect(read).toEqual([0, 1]);
+    // Each page once, from a random first one.
+    expect([...read].sort()).toEqual([0, 1]);
   });
 });
