@@ -19,7 +19,8 @@ export interface SessionMeta {
   touched: number;
   /**
    * When the browser was last sent the cookie with a fresh expiry (ms): drives its throttle.
-   * COOKIE_OWED (0): a lifetime was changed where no cookie could go out (see cookieOwed).
+   * COOKIE_OWED (-1, which no clock reads): a lifetime was changed where no cookie could go
+   * out (see cookieOwed).
    */
   cookieAt?: number;
   flash?: FlashMessages;
@@ -66,7 +67,7 @@ function isTakenCounts(value: unknown): boolean {
 }
 
 /** cookieAt of a session whose browser still holds a lifetime it changed since. */
-export const COOKIE_OWED = 0;
+export const COOKIE_OWED = -1;
 
 /**
  * A lifetime changed where no cookie could go out (a WebSocket message, a streamed response):
