@@ -3,10 +3,17 @@ import { createCookieSerializer, readCookieValues } from './cookies.js';
 import { createDefaultStore } from './default-store.js';
 import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
-import { openRecord } from './record.js';
+import { isFreshTombstone, openRecord } from './record.js';
 import { ManagedSession, type SessionContext } from './session.js';
 import { createVerifier, signingKeys, type VerifiedId } from './signing.js';
 import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from './types.js';
+
+/**
+ * How long after a logout or login a cookie naming the id it killed counts as one of a request
+ * already in flight (SessionInit.superseded). Longer would keep a browser that still holds
+ * that cookie (a lost response) from starting a new session for that long.
+ */
+const SUPERSEDED_WINDOW = 10_000;
 
 /**
  * The framework-agnostic session manager: adapters hand it the Cookie header, expose the
@@ -42,7 +49,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   });
 
   // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
-  const fresh = (request: RequestInfo | undefined, now: number): ManagedSession =>
+  // `superseded`: the cookie named an id a concurrent logout or login killed (see SessionInit).
+  const fresh = (
+    request: RequestInfo | undefined,
+    now: number,
+    superseded: boolean,
+  ): ManagedSession =>
     new ManagedSession(ctx, {
       id: newSessionId(resolved.genid),
       isNew: true,
@@ -52,6 +64,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       resign: false,
       signedValue: undefined,
       request,
+      superseded,
     });
 
   // The session a verified cookie names, if its record is live (and young enough).
@@ -79,24 +92,29 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       resign: verified.secretIndex > 0,
       signedValue: verified.secretIndex === 0 ? value : undefined,
       request,
+      superseded: false,
     });
   };
 
   // The session for the first cookie value (from `index` on) that verifies and names a live
-  // record: in the call when the store answers synchronously, else after its read.
+  // record: in the call when the store answered synchronously, else after its read.
+  // `superseded` says whether a value tried so far named an id killed just now.
   const loadFrom = (
     request: RequestInfo | undefined,
     values: readonly string[],
     index: number,
     now: number,
+    superseded: boolean,
   ): ManagedSession | Promise<ManagedSession> => {
     for (let i = index; i < values.length; i++) {
       const value = values[i]!;
       const verified = verify(value);
       if (verified === undefined) continue;
       if (ctx.sync !== undefined) {
-        const session = sessionFor(request, verified, value, ctx.sync.getSync(verified.id), now);
+        const stored = ctx.sync.getSync(verified.id);
+        const session = sessionFor(request, verified, value, stored, now);
         if (session !== undefined) return session;
+        superseded ||= isFreshTombstone(stored, now, SUPERSEDED_WINDOW);
         continue;
       }
       return ctx.store
@@ -104,10 +122,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         .then(
           (stored) =>
             sessionFor(request, verified, value, stored, now) ??
-            loadFrom(request, values, i + 1, now),
+            loadFrom(
+              request,
+              values,
+              i + 1,
+              now,
+              superseded || isFreshTombstone(stored, now, SUPERSEDED_WINDOW),
+            ),
         );
     }
-    return fresh(request, now);
+    return fresh(request, now, superseded);
   };
 
   function loadNow<D extends object = SessionData>(
@@ -116,7 +140,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   ): Session<D> | Promise<Session<D>> {
     try {
       const values = readCookieValues(cookieHeader, resolved.name);
-      return loadFrom(request, values, 0, resolved.clock()) as unknown as
+      return loadFrom(request, values, 0, resolved.clock(), false) as unknown as
         | Session<D>
         | Promise<Session<D>>;
     } catch (err) {

@@ -82,6 +82,16 @@ export function isTombstone(record: StoredData | undefined): boolean {
   return readMeta(record?.[META_KEY])?.dead === true;
 }
 
+/** A tombstone written less than `window` ms before `now` (a logout or login just now). */
+export function isFreshTombstone(
+  record: StoredData | undefined,
+  now: number,
+  window: number,
+): boolean {
+  const meta = readMeta(record?.[META_KEY]);
+  return meta?.dead === true && now - meta.touched < window;
+}
+
 /** The metadata of a stored record (adopted when missing), without copying its data. */
 export function recordMeta(record: StoredData, now: number): SessionMeta {
   return readMeta(record[META_KEY]) ?? { created: now, touched: 0 };

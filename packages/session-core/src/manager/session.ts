@@ -61,6 +61,12 @@ export interface SessionInit {
   signedValue: string | undefined;
   /** What the adapter passed to load(): `secure` is read when a cookie is first built. */
   request: RequestInfo | undefined;
+  /**
+   * A new session for a cookie that named an id killed seconds ago: the request left the
+   * browser before a concurrent logout or login answered. Its cookie would replace the one that response set
+   * (a login undone), so it stores nothing and sends none, unless it calls regenerate() itself.
+   */
+  superseded: boolean;
 }
 
 interface CommitPlan {
@@ -101,7 +107,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** The response cannot carry a cookie (see commitWithoutCookies): none is planned. */
   #cookieless = false;
   #destroyed = false;
-  /** The record vanished or was tombstoned under us: nothing more is written, no cookie sent. */
+  /** The record vanished or was tombstoned under us (or before our load: SessionInit.superseded): nothing more is written, no cookie sent. */
   #lost = false;
   /** regenerate() killed a live old id and the new one is not written yet (see #writeOrUndo). */
   #undo: RegenerateUndo | undefined;
@@ -125,6 +131,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#flashBox = new FlashBox(init.meta.flash, init.meta.flashTaken);
     }
     this.#resign = init.resign;
+    this.#lost = init.superseded;
     if (init.signedValue !== undefined) {
       this.#signedId = init.id;
       this.#signedValue = init.signedValue;

@@ -650,6 +650,36 @@ for (const mode of ['async', 'sync'] as const) {
         expect((await manager.load(cookie)).isNew).toBe(true);
       });
 
+      it('lets no request that left with the old cookie undo the login by a cookie of its own', async () => {
+        const { manager, memory, clock } = setup();
+        const { cookie, id } = await startSession(manager);
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        login.data.user = 'bob';
+        const [loginCookie] = await login.commit();
+        // Sent before the login's response came back: a new session, which stores nothing and
+        // sends no cookie, so the browser keeps the one the login just set.
+        const late = await manager.load<Record<string, unknown>>(cookie);
+        expect(late.isNew).toBe(true);
+        late.data.lastSeen = 1;
+        late.flash('info', 'late');
+        expect(late.cookieHeaders()).toEqual([]);
+        expect(await late.commit()).toEqual([]);
+        expect(await memory.get(late.id)).toBeUndefined();
+        // A login of its own still gets its cookie.
+        const again = await manager.load<Record<string, unknown>>(cookie);
+        await again.regenerate();
+        again.data.user = 'ann';
+        expect(await again.commit()).toHaveLength(1);
+        expect((await manager.load(cookiePair(loginCookie))).data).toEqual({ user: 'bob' });
+        // A browser that kept the old cookie (the login's response lost) starts over later.
+        clock.advance(10_000);
+        const stale = await manager.load<Record<string, unknown>>(cookie);
+        stale.data.cart = ['apple'];
+        expect(await stale.commit()).toHaveLength(1);
+        expect(await memory.get(id)).toMatchObject({ [META_KEY]: { dead: true } });
+      });
+
       it('does not bring back a session destroyed since its load (only its own changes move)', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager, { user: 'ann', role: 'admin' });
@@ -951,6 +981,17 @@ for (const mode of ['async', 'sync'] as const) {
         expect(await memory.get(id)).toEqual({
           [META_KEY]: expect.objectContaining({ dead: true }),
         });
+      });
+
+      it('gives a request that left before the logout answered no cookie to set again', async () => {
+        const { manager } = setup({ saveUninitialized: true });
+        const { cookie } = await startSession(manager);
+        const logout = await manager.load(cookie);
+        await logout.destroy();
+        await logout.commit();
+        const late = await manager.load<Record<string, unknown>>(cookie);
+        late.data.cart = ['apple'];
+        expect(await late.commit()).toEqual([]);
       });
 
       it('makes regenerate and flash typed errors, and is idempotent', async () => {
