@@ -63,8 +63,9 @@ export interface SessionInit {
   request: RequestInfo | undefined;
   /**
    * A new session for a cookie that named an id killed seconds ago: the request left the
-   * browser before a concurrent logout or login answered. Its cookie would replace the one that response set
-   * (a login undone), so it stores nothing and sends none, unless it calls regenerate() itself.
+   * browser before a concurrent logout or login answered. Its cookie would replace the one
+   * that response set (a login undone), so it stores nothing and sends none, unless it calls
+   * regenerate() itself.
    */
   superseded: boolean;
 }
@@ -107,7 +108,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** The response cannot carry a cookie (see commitWithoutCookies): none is planned. */
   #cookieless = false;
   #destroyed = false;
-  /** The record vanished or was tombstoned under us (or before our load: SessionInit.superseded): nothing more is written, no cookie sent. */
+  /**
+   * The record vanished or was tombstoned under us (or just before our load: see
+   * SessionInit.superseded): nothing more is written, no cookie sent.
+   */
   #lost = false;
   /** regenerate() killed a live old id and the new one is not written yet (see #writeOrUndo). */
   #undo: RegenerateUndo | undefined;
