@@ -319,7 +319,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // Not for a destroy still under way: if it failed, a browser told to drop its cookie could
     // not log out again while the session lives on. Until it is done the cookie is left alone
     // (once it is, the tombstone refuses it).
-    if (this.#destroyed) return [this.#clearingCookie()];
+    if (this.#destroyed) return this.#destroyedCookies();
     if (this.#lost) return [];
     const plan = this.#plan();
     return this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
@@ -349,7 +349,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (this.#revived !== undefined && this.#persisted) {
       return this.#killRevived().then(() => this.#commitNow());
     }
-    if (this.#destroyed) return [this.#clearingCookie()];
+    if (this.#destroyed) return this.#destroyedCookies();
     if (this.#lost) return [];
     const plan = this.#plan();
     const headers = this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
@@ -642,6 +642,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#signedId = this.#id;
     }
     return cookies.session(this.#signedValue, this.#requestSecure(), now, this.maxAge);
+  }
+
+  /**
+   * A destroyed session's cookies: the clearing one, unless its id was already dead (killed by
+   * a concurrent login, say, or the old cookie of a superseded session). The browser then holds
+   * the login's cookie or soon will, and a clearing cookie arriving after it would log it out.
+   */
+  #destroyedCookies(): string[] {
+    return this.#lost ? [] : [this.#clearingCookie()];
   }
 
   #clearingCookie(): string {

@@ -994,6 +994,29 @@ for (const mode of ['async', 'sync'] as const) {
         expect(await late.commit()).toEqual([]);
       });
 
+      it('sends no clearing cookie for an id a concurrent login killed (it would log the browser out)', async () => {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager);
+        const early = await manager.load<Record<string, unknown>>(cookie);
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        await login.regenerate();
+        login.data.user = 'bob';
+        const [loginCookie] = await login.commit();
+        // Left with the old cookie before the login answered, loaded after: an auth guard
+        // destroys the session it finds empty.
+        const late = await manager.load<Record<string, unknown>>(cookie);
+        await late.destroy();
+        expect(late.destroyed).toBe(true);
+        expect(late.cookieHeaders()).toEqual([]);
+        expect(await late.commit()).toEqual([]);
+        // Loaded before the login, found its id dead at commit, then destroyed.
+        early.data.x = 1;
+        expect(await early.commit()).toEqual([]);
+        await early.destroy();
+        expect(await early.commit()).toEqual([]);
+        expect((await manager.load(cookiePair(loginCookie))).data).toEqual({ user: 'bob' });
+      });
+
       it('makes regenerate and flash typed errors, and is idempotent', async () => {
         const { manager } = setup();
         const { cookie } = await startSession(manager);
