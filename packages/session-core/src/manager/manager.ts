@@ -3,15 +3,15 @@ import { createCookieSerializer, readCookieValues } from './cookies.js';
 import { createDefaultStore } from './default-store.js';
 import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
-import { isFreshTombstone, openRecord } from './record.js';
+import { isFreshLoginTombstone, openRecord } from './record.js';
 import { ManagedSession, type SessionContext } from './session.js';
 import { createVerifier, signingKeys, type VerifiedId } from './signing.js';
 import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from './types.js';
 
 /**
- * How long after a logout or login a cookie naming the id it killed counts as one of a request
- * already in flight (SessionInit.superseded). Longer would keep a browser that still holds
- * that cookie (a lost response) from starting a new session for that long.
+ * How long after a login (regenerate()) a cookie naming the id it killed counts as one of a
+ * request already in flight (SessionInit.superseded). Longer would keep a browser that still
+ * holds that cookie (the login's response lost) from starting a new session for that long.
  */
 const SUPERSEDED_WINDOW = 10_000;
 
@@ -49,7 +49,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   });
 
   // Missing, forged, expired, destroyed or unknown: a fresh id, never the client's choice.
-  // `superseded`: the cookie named an id a concurrent logout or login killed (see SessionInit).
+  // `superseded`: the cookie named an id a concurrent login killed (see SessionInit).
   const fresh = (
     request: RequestInfo | undefined,
     now: number,
@@ -98,7 +98,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   // The session for the first cookie value (from `index` on) that verifies and names a live
   // record: in the call when the store answered synchronously, else after its read.
-  // `superseded` says whether a value tried so far named an id killed just now.
+  // `superseded` says whether a value tried so far named an id a login killed just now.
   const loadFrom = (
     request: RequestInfo | undefined,
     values: readonly string[],
@@ -114,7 +114,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         const stored = ctx.sync.getSync(verified.id);
         const session = sessionFor(request, verified, value, stored, now);
         if (session !== undefined) return session;
-        superseded ||= isFreshTombstone(stored, now, SUPERSEDED_WINDOW);
+        superseded ||= isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW);
         continue;
       }
       return ctx.store
@@ -127,7 +127,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
               values,
               i + 1,
               now,
-              superseded || isFreshTombstone(stored, now, SUPERSEDED_WINDOW),
+              superseded || isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW),
             ),
         );
     }

@@ -82,14 +82,19 @@ export function isTombstone(record: StoredData | undefined): boolean {
   return readMeta(record?.[META_KEY])?.dead === true;
 }
 
-/** A tombstone written less than `window` ms before `now` (a logout or login just now). */
-export function isFreshTombstone(
+/**
+ * A tombstone regenerate() wrote (it carries the undo's mark) less than `window` ms before
+ * `now`: a login just now. A logout's (destroy()) is none: nothing a late request sends can
+ * undo it, and a browser whose logout never arrived (revoked elsewhere, a lost response) must
+ * be able to start over at once (a login form's CSRF token).
+ */
+export function isFreshLoginTombstone(
   record: StoredData | undefined,
   now: number,
   window: number,
 ): boolean {
   const meta = readMeta(record?.[META_KEY]);
-  return meta?.dead === true && now - meta.touched < window;
+  return meta?.dead === true && meta.mark !== undefined && now - meta.touched < window;
 }
 
 /** The metadata of a stored record (adopted when missing), without copying its data. */

@@ -62,8 +62,8 @@ export interface SessionInit {
   /** What the adapter passed to load(): `secure` is read when a cookie is first built. */
   request: RequestInfo | undefined;
   /**
-   * A new session for a cookie that named an id killed seconds ago: the request left the
-   * browser before a concurrent logout or login answered. Its cookie would replace the one
+   * A new session for a cookie that named an id a login (regenerate()) killed seconds ago: the
+   * request left the browser before that login answered. Its cookie would replace the one
    * that response set (a login undone), so it stores nothing and sends none, unless it calls
    * regenerate() itself.
    */
