@@ -142,12 +142,8 @@ function commitOnClose(res: ServerResponse, state: RequestSession): void {
     if (state.ended) return;
     settle(state.req, res);
     if (skipUnreachable(res, state)) return;
-    const session = state.current;
     // As end() after the headers: no cookie planned (none can go out now).
-    const committed =
-      state.destroying === undefined
-        ? commitAtEnd(res, session)
-        : state.destroying.then(() => session.commit());
+    const committed = commitLast(res, state);
     if (!(committed instanceof Promise)) {
       warnLateLifetime(state, committed);
       return;
@@ -241,12 +237,7 @@ function endAfterCommit(
     end.apply(res, args);
     return res;
   }
-  const session = state.current;
-  // `req.session = null` started a destroy: a failure fails the commit (it has no other channel).
-  const committed =
-    state.destroying === undefined
-      ? commitAtEnd(res, session)
-      : state.destroying.then(() => session.commit());
+  const committed = commitLast(res, state);
   // A synchronous store has finished the commit in the call: the response ends right away.
   if (!(committed instanceof Promise)) {
     endWithCookies(res, state, args, end, committed);
@@ -283,6 +274,17 @@ function endAfterCommit(
  * plans no cookie: one would count as sent though it never reaches the browser, and confirming
  * it cost every such response a second read of the record (a store round trip).
  */
+/**
+ * The commit of end() or of the close: after the destroy `req.session = null` started, whose
+ * failure fails the commit (it has no other channel), else commitAtEnd.
+ */
+function commitLast(res: ServerResponse, state: RequestSession): string[] | Promise<string[]> {
+  const session = state.current;
+  return state.destroying === undefined
+    ? commitAtEnd(res, session)
+    : state.destroying.then(() => session.commit());
+}
+
 function commitAtEnd(res: ServerResponse, session: Session): string[] | Promise<string[]> {
   return headersSent(res) ? commitWithoutCookies(session) : commitNow(session);
 }
