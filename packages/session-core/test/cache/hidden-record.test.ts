@@ -22,13 +22,31 @@ const KEYS = Array.from({ length: 40 }, (_, i) => `sess:${i}`);
  * fileWithDisplacedKey's file written back with the key's first probe slot emptied: the key
  * is hidden, and `orphan` is the key whose record that slot held (cut off from its chain too).
  */
-function hideDisplacedKey(): { key: string; orphan: { key: string } } {
-  const { key, chainSlot, file } = fileWithDisplacedKey();
+function hideDisplacedKey(): {
+  key: string;
+  orphan: { key: string };
+  keySlot: number;
+  chainSlot: number;
+  numSlots: number;
+} {
+  const { key, keySlot, chainSlot, file } = fileWithDisplacedKey();
   const slot = slotsOf(file, 0)[chainSlot]!;
   const orphan = liveRecords(file).find((r) => r.offset === HEADER_SIZE + slot.value)!;
   file.writeUInt32LE(0, slot.at);
   writeFileSync(t.path, file);
-  return { key, orphan };
+  const numSlots = file.readUInt32LE(HEADER_SIZE + P_NUM_SLOTS);
+  return { key, orphan, keySlot, chainSlot, numSlots };
+}
+
+/** A new key whose first probe slot is `slot` of a table of `numSlots`. */
+function keyStartingAt(slot: number, numSlots: number): string {
+  const startOf = (k: string) => {
+    const bytes = Buffer.from(k);
+    return slotHash(murmur3(bytes, 0, bytes.length, KEY_HASH_SEED)) & (numSlots - 1);
+  };
+  let n = 0;
+  while (startOf(`new:${n}`) !== slot) n++;
+  return `new:${n}`;
 }
 
 /**
@@ -53,9 +71,7 @@ function fileWithDisplacedKey(): { key: string; keySlot: number; chainSlot: numb
 
 describe('a record the slot table hides from its key', () => {
   it('is not brought back by purge() after a delete() that missed it', () => {
-    const { key, chainSlot, file } = fileWithDisplacedKey();
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key } = hideDisplacedKey();
     const cache = t.open();
     expect(cache.get(key)).toBeUndefined();
     expect(cache.delete(key)).toBe(false); // the logout: the session is gone, as far as it knows
@@ -69,9 +85,7 @@ describe('a record the slot table hides from its key', () => {
   });
 
   it('is not brought back by the repair a broken slot sets off', () => {
-    const { key, keySlot, chainSlot, file } = fileWithDisplacedKey();
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key, keySlot, chainSlot } = hideDisplacedKey();
     const cache = t.open();
     expect(cache.delete(key)).toBe(false);
     cache.close();
@@ -101,39 +115,23 @@ describe('a record the slot table hides from its key', () => {
   });
 
   it("is not brought back by another key's insert that fills the empty slot", () => {
-    const { key, chainSlot, file } = fileWithDisplacedKey();
-    const numSlots = file.readUInt32LE(HEADER_SIZE + P_NUM_SLOTS);
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key, chainSlot, numSlots } = hideDisplacedKey();
     const cache = t.open();
     expect(cache.delete(key)).toBe(false);
     // A new key whose first probe slot is the emptied one: its record goes there.
-    const startOf = (k: string) => {
-      const bytes = Buffer.from(k);
-      return slotHash(murmur3(bytes, 0, bytes.length, KEY_HASH_SEED)) & (numSlots - 1);
-    };
-    let n = 0;
-    while (startOf(`new:${n}`) !== chainSlot) n++;
-    cache.set(`new:${n}`, { key: `new:${n}` });
-    expect(cache.get(`new:${n}`)).toEqual({ key: `new:${n}` });
+    const fresh = keyStartingAt(chainSlot, numSlots);
+    cache.set(fresh, { key: fresh });
+    expect(cache.get(fresh)).toEqual({ key: fresh });
     expect(cache.get(key)).toBeUndefined();
   });
 
   it('is not brought back by an insert after a deleting getAndSet() that missed it', () => {
-    const { key, chainSlot, file } = fileWithDisplacedKey();
-    const numSlots = file.readUInt32LE(HEADER_SIZE + P_NUM_SLOTS);
-    file.writeUInt32LE(0, slotsOf(file, 0)[chainSlot]!.at);
-    writeFileSync(t.path, file);
+    const { key, chainSlot, numSlots } = hideDisplacedKey();
     const cache = t.open();
     // The callback's undefined deletes: the logout through the atomic path.
     expect(cache.getAndSet(key, () => undefined)).toBeUndefined();
-    const startOf = (k: string) => {
-      const bytes = Buffer.from(k);
-      return slotHash(murmur3(bytes, 0, bytes.length, KEY_HASH_SEED)) & (numSlots - 1);
-    };
-    let n = 0;
-    while (startOf(`new:${n}`) !== chainSlot) n++;
-    cache.set(`new:${n}`, { key: `new:${n}` });
+    const fresh = keyStartingAt(chainSlot, numSlots);
+    cache.set(fresh, { key: fresh });
     expect(cache.get(key)).toBeUndefined();
   });
 

@@ -30,22 +30,30 @@ function editPage(edit: (page: Buffer) => void): void {
   writeFileSync(t.path, file);
 }
 
+/**
+ * A closed file of 'target' (60 s) and 'other' as retime() leaves it when killed after the
+ * target's new expiry (an hour later): undo record set, checksum still the old one.
+ */
+function fileOfDeadToucher(): { clock: ReturnType<typeof manualClock>; expiresAt: number } {
+  const clock = manualClock();
+  const cache = t.open({ ...GEOMETRY, clock: clock.fn });
+  cache.set('target', { v: 'old' }, { ttl: 60_000 });
+  cache.set('other', { v: 'other' });
+  const expiresAt = cache.getEntry('target')!.expiresAt;
+  cache.close();
+  editPage((page) => {
+    page.writeInt32LE(page.readInt32LE(P_GEN) + 1, P_GEN);
+    page.writeUInt32LE(page.readUInt32LE(RECORD + R_CRC), P_RETIME_CRC);
+    page.writeDoubleLE(expiresAt, P_RETIME_EXPIRES);
+    page.writeUInt32LE(RECORD, P_RETIME_AT);
+    page.writeDoubleLE(expiresAt + 3_600_000, RECORD + R_EXPIRES);
+  });
+  return { clock, expiresAt };
+}
+
 describe('the undo record of a touch', () => {
   it('puts the old expiry back when the toucher died before the new checksum', () => {
-    const clock = manualClock();
-    const cache = t.open({ ...GEOMETRY, clock: clock.fn });
-    cache.set('target', { v: 'old' }, { ttl: 60_000 });
-    cache.set('other', { v: 'other' });
-    const expiresAt = cache.getEntry('target')!.expiresAt;
-    cache.close();
-    // What retime() leaves when killed after the new expiry: undo record set, checksum old.
-    editPage((page) => {
-      page.writeInt32LE(page.readInt32LE(P_GEN) + 1, P_GEN);
-      page.writeUInt32LE(page.readUInt32LE(RECORD + R_CRC), P_RETIME_CRC);
-      page.writeDoubleLE(expiresAt, P_RETIME_EXPIRES);
-      page.writeUInt32LE(RECORD, P_RETIME_AT);
-      page.writeDoubleLE(expiresAt + 3_600_000, RECORD + R_EXPIRES);
-    });
+    const { clock, expiresAt } = fileOfDeadToucher();
     const after = t.open({ ...GEOMETRY, clock: clock.fn });
     expect(after.getEntry('target')).toMatchObject({ value: { v: 'old' }, expiresAt });
     expect(after.get('other')).toEqual({ v: 'other' });
@@ -74,19 +82,7 @@ describe('the undo record of a touch', () => {
 
 describe('a reader without locks (readOnly: fastmmap copy, inspect)', () => {
   it('sees the entry a toucher died in as it was before the touch', () => {
-    const clock = manualClock();
-    const cache = t.open({ ...GEOMETRY, clock: clock.fn });
-    cache.set('target', { v: 'old' }, { ttl: 60_000 });
-    cache.set('other', { v: 'other' });
-    const expiresAt = cache.getEntry('target')!.expiresAt;
-    cache.close();
-    editPage((page) => {
-      page.writeInt32LE(page.readInt32LE(P_GEN) + 1, P_GEN);
-      page.writeUInt32LE(page.readUInt32LE(RECORD + R_CRC), P_RETIME_CRC);
-      page.writeDoubleLE(expiresAt, P_RETIME_EXPIRES);
-      page.writeUInt32LE(RECORD, P_RETIME_AT);
-      page.writeDoubleLE(expiresAt + 3_600_000, RECORD + R_EXPIRES);
-    });
+    const { clock, expiresAt } = fileOfDeadToucher();
     // No writer has locked the page since: the undo record is still there to read.
     const reader = t.open({ readOnly: true, clock: clock.fn });
     expect(reader.getEntry('target')).toMatchObject({ value: { v: 'old' }, expiresAt });

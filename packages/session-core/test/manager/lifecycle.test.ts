@@ -617,6 +617,18 @@ for (const mode of ['async', 'sync'] as const) {
     });
 
     describe('regenerate', () => {
+      /** A session loaded as `login` while another request of it adds `cart` and drops `gone`. */
+      async function loadedBeforeAnotherChange() {
+        const { manager } = setup();
+        const { cookie } = await startSession(manager, { user: 'ann', gone: true });
+        const login = await manager.load<Record<string, unknown>>(cookie);
+        const other = await manager.load<Record<string, unknown>>(cookie);
+        other.data.cart = ['apple'];
+        delete other.data.gone;
+        await other.commit();
+        return { manager, login };
+      }
+
       it('moves the data and flash to a new id and kills the old one (fixation)', async () => {
         const { manager, memory } = setup();
         const { cookie, id } = await startSession(manager, { cart: ['apple'] });
@@ -791,13 +803,7 @@ for (const mode of ['async', 'sync'] as const) {
 
       it('takes frozen or sealed data, which it cannot update in place', async () => {
         for (const seal of [Object.freeze, Object.seal, Object.preventExtensions]) {
-          const { manager } = setup();
-          const { cookie } = await startSession(manager, { user: 'ann', gone: true });
-          const login = await manager.load<Record<string, unknown>>(cookie);
-          const other = await manager.load<Record<string, unknown>>(cookie);
-          other.data.cart = ['apple'];
-          delete other.data.gone;
-          await other.commit();
+          const { manager, login } = await loadedBeforeAnotherChange();
           login.data = seal({ ...login.data, user: 'bob' });
           await login.regenerate();
           expect(login.data).toEqual({ user: 'bob', cart: ['apple'] });
@@ -817,13 +823,7 @@ for (const mode of ['async', 'sync'] as const) {
         const getterOnly = (data: object) =>
           Object.defineProperty(data, 'role', { get: () => 'admin', enumerable: true });
         for (const lock of [readOnly, getterOnly]) {
-          const { manager } = setup();
-          const { cookie } = await startSession(manager, { user: 'ann', gone: true });
-          const login = await manager.load<Record<string, unknown>>(cookie);
-          const other = await manager.load<Record<string, unknown>>(cookie);
-          other.data.cart = ['apple'];
-          delete other.data.gone;
-          await other.commit();
+          const { manager, login } = await loadedBeforeAnotherChange();
           const held = lock({ ...login.data, user: 'bob' }) as Record<string, unknown>;
           login.data = held;
           await login.regenerate();
