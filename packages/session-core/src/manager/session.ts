@@ -460,7 +460,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         return undefined;
       }
       const stored = current === undefined ? undefined : recordMeta(current, plan.now);
-      owed = !sendsCookie && !this.#cookieless && stored !== undefined && cookieOwed(stored);
+      owed = stored !== undefined && this.#takesOwedCookie(headers, stored);
       const flash =
         this.#flashBox === undefined
           ? { flash: FlashBox.kept(stored?.flash), taken: stored?.flashTaken }
@@ -571,7 +571,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       // Cookieless (a touch() asked for, or #write's second touch), the ttl still moves but
       // the touch stays due, as in #write: the next response's touch refreshes the cookie.
       if (this.#cookieless) touched = opened.meta.touched;
-      owed = headers.length === 0 && !this.#cookieless && cookieOwed(opened.meta);
+      owed = this.#takesOwedCookie(headers, opened.meta);
       cookieAt = headers.length > 0 || owed ? now : opened.meta.cookieAt;
       storedMaxAge = opened.meta.maxAge;
       return buildRecord(opened.data, { ...opened.meta, touched, cookieAt });
@@ -618,6 +618,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   /** This request set a maxAge other than the stored one: write it and send the cookie. */
+  /**
+   * Whether this write or touch sends the cookie another request owed (a lifetime it changed
+   * where none could go out, see cookieOwed): it can carry one and planned none.
+   */
+  #takesOwedCookie(headers: readonly string[], stored: SessionMeta): boolean {
+    return headers.length === 0 && !this.#cookieless && cookieOwed(stored);
+  }
+
   #maxAgeChanged(): boolean {
     return this.#maxAgeSet && this.#maxAge !== this.#meta.maxAge;
   }
