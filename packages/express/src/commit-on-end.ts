@@ -316,7 +316,7 @@ function endWithCookies(
 function warnLateLifetime(state: RequestSession, cookies: readonly string[]): void {
   if (!lifetimeChangedLate(state)) return;
   const names = cookies.length > 0 ? cookieNames(cookies) : [cookieNameOf(state.manager)];
-  warn(state, names, true);
+  warn(state, names, 'owed');
 }
 
 /** `maxAge` ("remember me") set after the headers, and so the cookie, went out. */
@@ -339,7 +339,7 @@ const cookieNames = (cookies: readonly string[]) => cookies.map((c) => c.split('
 function skipUnreachable(res: ServerResponse, state: RequestSession): boolean {
   const session = state.current;
   if (!unreachableAfterHeaders(session, state.loadedId)) return false;
-  return warnUnsent(res, state, session.cookieHeaders(), false);
+  return warnUnsent(res, state, session.cookieHeaders());
 }
 
 /** Managers (one per session() middleware) whose app has been told already. */
@@ -354,20 +354,24 @@ function warnUnsent(
   res: ServerResponse,
   state: RequestSession,
   cookies: readonly string[],
-  stored: boolean,
 ): boolean {
   const names = unsentCookieNames(state.current, cookies, res.getHeader('set-cookie'));
   if (names.length === 0) return false;
-  warn(state, names, stored);
+  warn(state, names, 'skipped');
   return true;
 }
 
-function warn(state: RequestSession, names: readonly string[], stored: boolean): void {
+// A new id's cookie is lost for good; a late lifetime only waits for the next response.
+const fixes = {
+  skipped: 'Change the session (awaiting regenerate() or destroy()) before the first write',
+  owed: 'Set maxAge before the first write: a browser closed in between drops a browser-session cookie',
+} as const;
+
+function warn(state: RequestSession, names: readonly string[], outcome: 'skipped' | 'owed'): void {
   if (names.length > 0 && !warned.has(state.manager)) {
     warned.add(state.manager);
     const cause = 'a streamed body, res.write() or res.flushHeaders(), then a session change?';
-    const fix = 'Change the session (awaiting regenerate() or destroy()) before the first write';
-    process.emitWarning(headersSentError(names, stored, cause, fix));
+    process.emitWarning(headersSentError(names, outcome, cause, fixes[outcome]));
   }
 }
 

@@ -182,9 +182,11 @@ describe('@fastmmap/express session()', () => {
           await (await fetch(`${url}/remember-me-late`, { headers: { cookie } })).text();
         });
         expect(warnings).toHaveLength(1);
+        // The warning says what happens next: the cookie is owed, not lost.
         expect(warnings[0]).toMatch(
-          /the session was stored, but the client does not get this cookie/,
+          /the session was stored; the client's cookie keeps its old lifetime until the next response, which sends the new one\. Set maxAge before the first write/,
         );
+        expect(warnings[0]).not.toMatch(/does not get this cookie|regenerate\(\)/);
         // The next response that can carry the cookie sends it with the new lifetime (before,
         // only once a refresh fell due: a browser closed before that logged the user out).
         const next = await fetch(`${url}/me`, { headers: { cookie } });

@@ -23,6 +23,7 @@ export function reportUnsentCookies(
       ? 'ctx.respond = false with a direct ctx.res write?'
       : 'a direct ctx.res write, or Koa answering a body stream that failed meanwhile?';
   const fix = 'Append ctx.session.cookieHeaders() to Set-Cookie before sending the headers';
-  ctx.app.emit('error', headersSentError(names, stored, cause, fix), ctx);
+  const outcome = stored ? 'stored' : 'skipped';
+  ctx.app.emit('error', headersSentError(names, outcome, cause, fix), ctx);
   return true;
 }

@@ -27,6 +27,7 @@ export { guardStreamBody } from './manager/stream-body-errors.js';
 // For adapter packages, not a stable app API: headers sent before the commit (streams, writes).
 export {
   headersSentError,
+  type UnsentOutcome,
   unreachableAfterHeaders,
   unsentCookieNames,
 } from './manager/unsent-cookies.js';

@@ -39,22 +39,31 @@ export function unreachableAfterHeaders(session: Session, loadedId: string): boo
 }
 
 /**
+ * What became of a session whose cookie could not be sent: `stored` (a known id: the client's
+ * cookie still finds the data), `skipped` (a new id nobody could ever send) or `owed` (a known
+ * id whose new lifetime the manager sends with the next response that can carry a cookie).
+ */
+export type UnsentOutcome = 'stored' | 'skipped' | 'owed';
+
+const outcomes: Record<UnsentOutcome, string> = {
+  stored: 'the session was stored, but the client does not get this cookie',
+  skipped: 'the new session was not stored, since no client could ever send its id',
+  owed: "the session was stored; the client's cookie keeps its old lifetime until the next response, which sends the new one",
+};
+
+/**
  * The error adapters report (on their framework's error channel, or as a warning) when session
- * cookies could not be sent. `stored`: the commit ran (a known id: the client's cookie still
- * finds the data) or was skipped (a new id nobody could ever send). `cause` guesses what sent
- * the headers early and `fix` says how to send the cookie anyway, in the framework's words.
+ * cookies could not be sent. `cause` guesses what sent the headers early and `fix` says how to
+ * avoid it, in the framework's words.
  */
 export function headersSentError(
   names: readonly string[],
-  stored: boolean,
+  outcome: UnsentOutcome,
   cause: string,
   fix: string,
 ): SessionError {
-  const outcome = stored
-    ? 'the session was stored, but the client does not get this cookie'
-    : 'the new session was not stored, since no client could ever send its id';
   return new SessionError(
     'ERR_SESSION_HEADERS_SENT',
-    `session cookie ${names.map((name) => `'${name}'`).join(', ')} could not be sent: the response headers were sent before the session was committed (${cause}); ${outcome}. ${fix}.`,
+    `session cookie ${names.map((name) => `'${name}'`).join(', ')} could not be sent: the response headers were sent before the session was committed (${cause}); ${outcomes[outcome]}. ${fix}.`,
   );
 }
