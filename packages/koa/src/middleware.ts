@@ -4,6 +4,7 @@ import {
   adapterManager,
   commitCookieless,
   commitNow,
+  commitWithoutCookies,
   cookieNameOf,
   guardStreamBody,
   isWebSocketUpgrade,
@@ -21,7 +22,7 @@ import {
 } from './context-session.js';
 import { keepSessionCookies } from './late-cookies.js';
 import type { KoaSessionOptions } from './options.js';
-import { reportUnsentCookies } from './unsent-cookies.js';
+import { reportLateLifetime, reportUnsentCookies } from './unsent-cookies.js';
 
 export interface SessionMiddleware extends Middleware {
   /** The manager behind the middleware (its store, its options). */
@@ -30,31 +31,47 @@ export interface SessionMiddleware extends Middleware {
   close(): Promise<void>;
 }
 
+/** What the request's session was when loaded: a commit after the headers compares. */
+interface Loaded {
+  readonly id: string;
+  readonly maxAge: number | null;
+  readonly cookieName: string;
+}
+
 /**
  * The commit once downstream has settled: after the destroy `ctx.session = null` started (a
  * failed destroy rejects here, and nothing is committed: the request meant to end the session).
  */
-function finish(ctx: Context, session: Session, loadedId: string): string[] | Promise<string[]> {
+function finish(ctx: Context, session: Session, loaded: Loaded): string[] | Promise<string[]> {
   const destroying = takePendingDestroy(ctx);
-  if (destroying === undefined) return commitReachable(ctx, session, loadedId);
-  return destroying.then(() => commitReachable(ctx, session, loadedId));
+  if (destroying === undefined) return commitReachable(ctx, session, loaded);
+  return destroying.then(() => commitReachable(ctx, session, loaded));
 }
 
 function commitReachable(
   ctx: Context,
   session: Session,
-  loadedId: string,
+  loaded: Loaded,
 ): string[] | Promise<string[]> {
   // An id the client does not have yet (new, or regenerated here) whose cookie can no longer
   // go out is not written: no request could ever reach it, so it would only take room until
   // it expired. (A regenerated session's old id is already dead: the user is logged out
-  // either way.) A known id is committed as usual: the client's cookie still finds it.
-  // Nothing to report: no response with our headers will ever come, whatever the app does.
-  if (cannotCarryCookies(ctx)) return commitCookieless(session, loadedId);
-  if (ctx.headerSent && unreachableAfterHeaders(session, loadedId)) {
+  // either way.) A known id is committed: the client's cookie still finds it.
+  // Nothing to report on a WebSocket: no response with our headers will ever come.
+  if (cannotCarryCookies(ctx)) return commitCookieless(session, loaded.id);
+  if (!ctx.headerSent) return commitNow(session);
+  if (unreachableAfterHeaders(session, loaded.id)) {
     if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
+    return commitNow(session);
   }
-  return commitNow(session);
+  // A known id: nothing is planned for a response that went out, so a renewal stays due and
+  // a new lifetime is owed: the next response that can carry a cookie sends either.
+  const committed = commitWithoutCookies(session);
+  const reported = (cookies: string[]) => {
+    if (session.maxAge !== loaded.maxAge) reportLateLifetime(ctx, session, loaded.cookieName);
+    return cookies;
+  };
+  return committed instanceof Promise ? committed.then(reported) : reported(committed);
 }
 
 /**
@@ -118,7 +135,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // ctx is the RequestInfo: its secure getter (app.proxy logic) runs only for a cookie.
     const loaded = manager.loadNow(ctx.get('cookie') || undefined, ctx);
     const session = loaded instanceof Promise ? await loaded : loaded;
-    const loadedId = session.id;
+    const atLoad: Loaded = { id: session.id, maxAge: session.maxAge, cookieName };
     attachSession(ctx, session, cookieName);
     let failed = false;
     let failure: unknown;
@@ -132,7 +149,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // upstream error handler that renders a page keeps what the request changed before.
     let cookies: string[] = [];
     try {
-      const committed = finish(ctx, session, loadedId);
+      const committed = finish(ctx, session, atLoad);
       // Koa 3 listens to a stream body only once it pipes it, after the middleware settles.
       if (committed instanceof Promise) guardStreamBody(ctx.body, committed);
       cookies = committed instanceof Promise ? await committed : committed;

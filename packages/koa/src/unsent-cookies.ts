@@ -1,12 +1,17 @@
 import type { Session } from '@fastmmap/session-core';
-import { headersSentError, unsentCookieNames } from '@fastmmap/session-core/adapter';
+import {
+  headersSentError,
+  type UnsentOutcome,
+  unsentCookieNames,
+} from '@fastmmap/session-core/adapter';
 import type { Context } from 'koa';
 
 /**
  * Reports, on the app's 'error' channel, the session cookies among `cookies` that the response
  * cannot carry because its headers went out already (`ctx.respond = false` and a raw
- * `ctx.res.writeHead()`/`end()`, or Koa 2 answering a failed body stream). True when there
- * were any.
+ * `ctx.res.writeHead()`/`end()`, or Koa 2 answering a failed body stream). `stored`: the
+ * commit ran (the headers went out while it did) or was skipped (a new id nobody could send).
+ * True when there were any.
  */
 export function reportUnsentCookies(
   ctx: Context,
@@ -16,14 +21,36 @@ export function reportUnsentCookies(
 ): boolean {
   const names = unsentCookieNames(session, cookies, ctx.res.getHeader('set-cookie'));
   if (names.length === 0) return false;
+  report(ctx, names, stored ? 'stored' : 'skipped');
+  return true;
+}
+
+/**
+ * Reports a `maxAge` ("remember me") set in a request whose headers went out before the
+ * commit, unless the app sent the session's cookie itself: the record has the new lifetime,
+ * the browser's cookie the old one until the next response.
+ */
+export function reportLateLifetime(ctx: Context, session: Session, cookieName: string): void {
+  if (session.destroyed || sentCookieNamed(ctx, cookieName)) return;
+  report(ctx, [cookieName], 'owed');
+}
+
+function sentCookieNamed(ctx: Context, name: string): boolean {
+  const sent = ctx.res.getHeader('set-cookie');
+  const values = Array.isArray(sent) ? sent : sent === undefined ? [] : [String(sent)];
+  return values.some((cookie) => cookie.startsWith(`${name}=`));
+}
+
+function report(ctx: Context, names: readonly string[], outcome: UnsentOutcome): void {
   // Without ctx.respond = false, headers sent before the commit came from a direct ctx.res
   // write, or from Koa 2 answering a body stream that failed while the commit ran.
   const cause =
     ctx.respond === false
       ? 'ctx.respond = false with a direct ctx.res write?'
       : 'a direct ctx.res write, or Koa answering a body stream that failed meanwhile?';
-  const fix = 'Append ctx.session.cookieHeaders() to Set-Cookie before sending the headers';
-  const outcome = stored ? 'stored' : 'skipped';
+  const fix =
+    outcome === 'owed'
+      ? 'Set maxAge before sending the headers, or append ctx.session.cookieHeaders() to Set-Cookie then'
+      : 'Append ctx.session.cookieHeaders() to Set-Cookie before sending the headers';
   ctx.app.emit('error', headersSentError(names, outcome, cause, fix), ctx);
-  return true;
 }
