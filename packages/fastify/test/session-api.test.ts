@@ -178,9 +178,11 @@ describe("request.session, @fastify/session's API", () => {
   it('a callback gets a failing store error; without one the Promise rejects', async () => {
     const app = Fastify();
     apps.push(app);
-    // destroy() writes its tombstone with store().
+    // Down once the session is seeded: destroy() writes its tombstone with getAndSet().
+    let down = false;
     class FailingStore extends MemoryStore {
-      override store(): Promise<void> {
+      override getAndSet(...args: Parameters<MemoryStore['getAndSet']>) {
+        if (!down) return super.getAndSet(...args);
         return Promise.reject(new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'down'));
       }
     }
@@ -202,6 +204,7 @@ describe("request.session, @fastify/session's API", () => {
     });
     const seed = await app.inject({ method: 'POST', url: '/seed' });
     const cookie = String(seed.headers['set-cookie']).split(';', 1)[0]!;
+    down = true;
     await app.inject({ method: 'POST', url: '/destroy', headers: { cookie } });
     expect(seen).toHaveLength(2);
     for (const err of seen) expect(err).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE' });

@@ -29,6 +29,16 @@ export function withoutMark(stored: StoredData, now: number): StoredData {
 }
 
 /**
+ * For a destroy() that finds a tombstone (its id killed since its load) and keeps it: regenerate()'s
+ * gets an empty mark, which no undo holds, so the session the destroy ended cannot come back by
+ * one; still a login's tombstone, it holds that login's late requests back as before.
+ */
+export function withoutUndo(stored: StoredData): StoredData {
+  if (!markOf(stored)) return stored;
+  return { ...stored, [META_KEY]: { ...(stored[META_KEY] as SessionMeta), mark: '' } };
+}
+
+/**
  * After the first write under the new id failed (a session too large, a store error): the
  * browser never got the new cookie and still sends the old one, so the old record goes back
  * where regenerate()'s tombstone still is, and the user keeps the session they had rather than

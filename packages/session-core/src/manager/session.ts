@@ -32,6 +32,7 @@ import {
   type RegenerateUndo,
   undoRegenerate,
   withoutMark,
+  withoutUndo,
 } from './regenerate-undo.js';
 import { SessionCookie } from './session-cookie.js';
 import { type SigningKey, signId } from './signing.js';
@@ -305,9 +306,23 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       if (this.#destroyed) return;
       const { options, store } = this.#ctx;
       // A tombstone, not a delete: a request that loaded the session earlier and commits later
-      // finds it in getAndSet and does not bring the session back.
-      if (this.#persisted)
-        await store.store(this.#id, tombstone(options.clock()), options.tombstoneTtl);
+      // finds it in getAndSet and does not bring the session back. Read as it is written: an id
+      // a concurrent login or logout killed since our load keeps its tombstone (a login's still
+      // holds its late requests back, but can no longer be undone) and gets no clearing cookie
+      // (see #destroyedCookies).
+      if (this.#persisted) {
+        const now = options.clock();
+        let dead = false;
+        await store.getAndSet(
+          this.#id,
+          (current) => {
+            dead = isTombstone(current);
+            return dead ? withoutUndo(current!) : tombstone(now);
+          },
+          options.tombstoneTtl,
+        );
+        if (dead) this.#lost = true;
+      }
       await this.#killRevived();
       this.#destroyed = true;
       this.#data = {};

@@ -305,16 +305,16 @@ for (const mode of ['async', 'sync'] as const) {
         // A failed one never told the browser to drop a cookie the session still answers to.
         const { cookie: other } = await startSession(manager);
         const kept = await manager.load<Record<string, unknown>>(other);
-        const store = memory as unknown as { store: MemoryStore['store'] };
-        const original = store.store;
-        store.store = () =>
+        const store = memory as unknown as { getAndSet: MemoryStore['getAndSet'] };
+        const original = store.getAndSet;
+        store.getAndSet = () =>
           new Promise((_resolve, reject) => setTimeout(() => reject(new Error('backend down')), 5));
         try {
           const failing = kept.destroy();
           expect(kept.cookieHeaders()).toEqual([]);
           await expect(failing).rejects.toThrow('backend down');
         } finally {
-          store.store = original;
+          store.getAndSet = original;
         }
         expect(kept.destroyed).toBe(false);
         expect(kept.cookieHeaders()).toEqual([]);
@@ -1019,6 +1019,39 @@ for (const mode of ['async', 'sync'] as const) {
         await early.destroy();
         expect(await early.commit()).toEqual([]);
         expect((await manager.load(cookiePair(loginCookie))).data).toEqual({ user: 'bob' });
+      });
+
+      it('sends no clearing cookie from a destroy() loaded before a concurrent login or logout killed the id', async () => {
+        for (const killer of ['login', 'logout'] as const) {
+          const { manager, memory } = setup();
+          const { cookie, id } = await startSession(manager);
+          // Loaded before the kill, destroyed after it with no commit in between.
+          const early = await manager.load<Record<string, unknown>>(cookie);
+          const other = await manager.load<Record<string, unknown>>(cookie);
+          if (killer === 'login') {
+            await other.regenerate();
+            other.data.user = 'bob';
+          } else {
+            await other.destroy();
+          }
+          const [otherCookie] = await other.commit();
+          const killed = await memory.get(id);
+          await early.destroy();
+          expect(early.cookieHeaders()).toEqual([]);
+          expect(await early.commit()).toEqual([]);
+          // The kill's own tombstone stays (a login's, marked, still holds its late requests
+          // back), but no undo of the login can bring back the session destroyed here.
+          const meta = (killed as Record<string, Record<string, unknown>>)[META_KEY]!;
+          expect(await memory.get(id)).toEqual({
+            [META_KEY]: killer === 'login' ? { ...meta, mark: '' } : meta,
+          });
+          if (killer === 'login') {
+            const late = await manager.load<Record<string, unknown>>(cookie);
+            late.data.x = 1;
+            expect(await late.commit()).toEqual([]);
+            expect((await manager.load(cookiePair(otherCookie))).data).toEqual({ user: 'bob' });
+          }
+        }
       });
 
       it('makes regenerate and flash typed errors, and is idempotent', async () => {
