@@ -543,6 +543,9 @@ export class PageStore {
     u32[w + W_LAST_ACCESS] = Math.floor(now / 1000);
     this.seal(off, len);
     u32[(base + P_RETIME_AT) >>> 2] = 0;
+    // A write like set's (the expiry store.touch() or KoaSessionStore moves): counted with them,
+    // as the Express store's touch and the manager's, both getAndSet, are.
+    this.add64(base + P_SETS, 1);
   }
 
   /**

@@ -250,6 +250,8 @@ describe('getAndSet / getAndDelete / touch', () => {
     expect(cache.get('k')).toBe('v');
     expect(cache.getEntry('k')?.expiresAt).toBe(clock.now + 100);
     expect(cache.touch('missing')).toBe(false);
+    // The set and the touch that moved the expiry (as a getAndSet's would be); not the miss.
+    expect(cache.stats().sets).toBe(2);
   });
 });
 
