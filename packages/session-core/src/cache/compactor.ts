@@ -24,6 +24,7 @@ import {
   RECORD_HEADER_SIZE,
   SD_GEN,
   SD_LENGTH,
+  SD_NO_PAGE,
   SD_PAGE,
   SD_STATE,
   SLOT_EMPTY,
@@ -459,7 +460,7 @@ export class Compactor {
     // descriptor: copying it would destroy a healthy page, or roll a torn one back to an old
     // image (a flipped state bit, then a writer killed in the page the stripe last compacted).
     if (!valid || (gen & 1) === 0 || (stamp !== 0 && stamp !== gen)) {
-      Atomics.store(this.store.i32, d + SD_STATE, 0);
+      this.settle(d);
       return -1;
     }
     const from = this.spareBase(stripe);
@@ -467,14 +468,14 @@ export class Compactor {
     // records do not all belong to that page is not copied over it; the page, torn, is then
     // repaired from what checks out in it (ensurePage).
     if (!this.imageBelongsTo(from, page, len)) {
-      Atomics.store(this.store.i32, d + SD_STATE, 0);
+      this.settle(d);
       return -1;
     }
     const base = this.store.base(page);
     const g = this.store.genIndex(base);
     this.store.map.copy(this.store.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
     hook('repair:mid');
-    Atomics.store(this.store.i32, d + SD_STATE, 0);
+    this.settle(d);
     this.store.add64(base + P_REPAIRS, 1);
     Atomics.add(this.store.i32, g, 1);
     return page;
@@ -527,7 +528,19 @@ export class Compactor {
     hook('compact:mid');
     map.copy(map, base + half, spare + half, spare + len);
     hook('compact:before-commit');
+    this.settle(d);
+  }
+
+  /**
+   * Marks the descriptor at `d` done. The page and generation are cleared too: a version that
+   * predates the generation word leaves it as it finds it when it makes an image pending, and a
+   * generation left from this compaction would make its redo look stale (the page it died in
+   * then lost records); a flipped state bit still finds no page to copy over.
+   */
+  private settle(d: number): void {
     Atomics.store(this.store.i32, d + SD_STATE, 0);
+    this.store.u32[d + SD_PAGE] = SD_NO_PAGE;
+    this.store.u32[d + SD_GEN] = 0;
   }
 }
 

@@ -39,7 +39,9 @@ export const H_CRC = 96;
 /**
  * Per-stripe spare-page descriptors (mutable, not covered by the CRC): u32 words state (1 =
  * pending), target page, image length, and the target's generation when the image was made
- * pending (0 in files of versions before it was written: not checked).
+ * pending (0: not checked). Versions before the generation word write the first three only,
+ * so once its copy is done a writer sets the page to SD_NO_PAGE and the generation back to 0:
+ * such a version's pending image then carries 0 and is redone, not taken for a stale one.
  */
 export const H_SPARES = 1024;
 export const SPARE_DESC_SIZE = 16;
@@ -47,6 +49,8 @@ export const SD_STATE = 0;
 export const SD_PAGE = 1;
 export const SD_LENGTH = 2;
 export const SD_GEN = 3;
+/** The target page of a descriptor whose image is in place: none (a flipped state bit finds no page). */
+export const SD_NO_PAGE = 0xffffffff;
 export const MAX_STRIPES = 128;
 /**
  * Stripe s's page lock: a process-shared robust pthread mutex at H_MUTEXES + s * MUTEX_STRIDE
