@@ -3,6 +3,7 @@ import { fileCodecOf } from '../cache/errors.js';
 import { isFastMmapError } from '../cache/index.js';
 import { SessionError } from '../errors.js';
 import { sessionCodeFor } from './cache-errors.js';
+import { permissionHint } from './permission-hint.js';
 
 /**
  * Why FastMmapStore could not open its file, as the SessionError its constructor throws, with
@@ -31,9 +32,10 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
   }
   // The cache lets system errors (EACCES, EROFS...) through as Node's.
   const code = isFastMmapError(err) ? sessionCodeFor(err.code) : 'ERR_SESSION_STORE_UNAVAILABLE';
-  let hint = '';
+  let hint = permissionHint(err, path);
   if (isFastMmapError(err, 'ERR_FASTMMAP_NOT_A_CACHE_FILE')) hint = NOT_A_CACHE_FILE_HINT;
   else if (
+    hint === '' &&
     defaultPath &&
     code === 'ERR_SESSION_STORE_UNAVAILABLE' &&
     !isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON')
