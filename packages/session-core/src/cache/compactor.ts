@@ -26,6 +26,8 @@ import {
   SD_LENGTH,
   SD_NO_PAGE,
   SD_PAGE,
+  SD_PENDING,
+  SD_REDOING,
   SD_STATE,
   SLOT_EMPTY,
   SLOT_MAX_LOAD,
@@ -445,21 +447,30 @@ export class Compactor {
    */
   redoPendingSpare(stripe: number): number {
     const d = this.spareDesc(stripe);
-    if (this.store.i32[d + SD_STATE] !== 1) return -1; // stripe lock held: only its holder writes this
-    const page = this.store.u32[d + SD_PAGE]!;
-    const len = this.store.u32[d + SD_LENGTH]!;
+    const i32 = this.store.i32;
+    const u32 = this.store.u32;
+    const state = i32[d + SD_STATE]!; // stripe lock held: only its holder writes this
+    if (state !== SD_PENDING && state !== SD_REDOING) return -1;
+    const page = u32[d + SD_PAGE]!;
+    const len = u32[d + SD_LENGTH]!;
     const valid =
       page < this.store.numPages &&
       page % this.store.stripes === stripe &&
       len > P_COPY_FROM &&
       len <= this.store.pageSize;
-    const gen = valid ? this.store.u32[this.store.genIndex(this.store.base(page))]! : 0;
-    const stamp = this.store.u32[d + SD_GEN]!;
+    const g = valid ? this.store.genIndex(this.store.base(page)) : 0;
+    const gen = valid ? u32[g]! : 0;
+    const stamp = u32[d + SD_GEN]!;
     // A pending image always belongs to a page whose write marker is still set, by the write
-    // that made it pending (the generation it stamped); anything else is a stale or damaged
-    // descriptor: copying it would destroy a healthy page, or roll a torn one back to an old
-    // image (a flipped state bit, then a writer killed in the page the stripe last compacted).
-    if (!valid || (gen & 1) === 0 || (stamp !== 0 && stamp !== gen)) {
+    // that made it pending (the generation it stamped), or by a redo of it (its own, stamped
+    // just after it was taken); anything else is a stale or damaged descriptor: copying it
+    // would destroy a healthy page, or roll a torn one back to an old image (a flipped state
+    // bit, then a writer killed in the page the stripe last compacted).
+    const stamped =
+      stamp === gen ||
+      (state === SD_PENDING && stamp === 0) ||
+      (state === SD_REDOING && (stamp + 2) >>> 0 === gen);
+    if (!valid || (gen & 1) === 0 || !stamped) {
       this.settle(d);
       return -1;
     }
@@ -471,13 +482,19 @@ export class Compactor {
       this.settle(d);
       return -1;
     }
+    // The copy gets an odd generation of its own, as ensurePage's rebuild does: a reader
+    // without locks that judged the dead writer's generation reads through it at once, and
+    // would read the page half copied (keys it found a moment ago missing). The descriptor
+    // says so first, so that a redo killed before its stamp is written is still redone.
+    Atomics.store(i32, d + SD_STATE, SD_REDOING);
+    Atomics.add(i32, g, 2);
+    u32[d + SD_GEN] = gen + 2;
     const base = this.store.base(page);
-    const g = this.store.genIndex(base);
     this.store.map.copy(this.store.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
     hook('repair:mid');
     this.settle(d);
     this.store.add64(base + P_REPAIRS, 1);
-    Atomics.add(this.store.i32, g, 1);
+    Atomics.add(i32, g, 1);
     return page;
   }
 
@@ -521,7 +538,7 @@ export class Compactor {
     this.store.u32[d + SD_LENGTH] = len;
     // The page's generation now (odd: this write's): a redo must find it unchanged.
     this.store.u32[d + SD_GEN] = this.store.u32[this.store.genIndex(base)]!;
-    Atomics.store(this.store.i32, d + SD_STATE, 1);
+    Atomics.store(this.store.i32, d + SD_STATE, SD_PENDING);
     hook('compact:after-spare');
     const half = (len + P_COPY_FROM) >>> 1;
     map.copy(map, base + P_COPY_FROM, spare + P_COPY_FROM, spare + half);

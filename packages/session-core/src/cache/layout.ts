@@ -37,11 +37,12 @@ export const CODEC_NAME_MAX = 32;
 export const isCodecName = (name: string): boolean => /^[\x21-\x7e]{1,32}$/.test(name);
 export const H_CRC = 96;
 /**
- * Per-stripe spare-page descriptors (mutable, not covered by the CRC): u32 words state (1 =
- * pending), target page, image length, and the target's generation when the image was made
- * pending (0: not checked). Versions before the generation word write the first three only,
- * so once its copy is done a writer sets the page to SD_NO_PAGE and the generation back to 0:
- * such a version's pending image then carries 0 and is redone, not taken for a stale one.
+ * Per-stripe spare-page descriptors (mutable, not covered by the CRC): u32 words state (0 =
+ * idle, SD_PENDING, SD_REDOING), target page, image length, and the target's generation when
+ * the image was made pending or its redo began (0: not checked). Versions before the
+ * generation word write the first three only, so once its copy is done a writer sets the page
+ * to SD_NO_PAGE and the generation back to 0: such a version's pending image then carries 0
+ * and is redone, not taken for a stale one.
  */
 export const H_SPARES = 1024;
 export const SPARE_DESC_SIZE = 16;
@@ -51,6 +52,13 @@ export const SD_LENGTH = 2;
 export const SD_GEN = 3;
 /** The target page of a descriptor whose image is in place: none (a flipped state bit finds no page). */
 export const SD_NO_PAGE = 0xffffffff;
+/** State SD_PENDING: an image to copy into its page. */
+export const SD_PENDING = 1;
+/**
+ * State of a pending image whose redo has begun (see Compactor.redoPendingSpare): "REDO" in
+ * ASCII, so that no flipped bit of an idle (0) or pending (1) descriptor makes it.
+ */
+export const SD_REDOING = 0x4f444552;
 export const MAX_STRIPES = 128;
 /**
  * Stripe s's page lock: a process-shared robust pthread mutex at H_MUTEXES + s * MUTEX_STRIDE

@@ -123,6 +123,26 @@ describe('a writer killed inside an operation (crash points)', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(19);
   });
 
+  it("a reader without locks does not take the redo of a dead writer's compaction for the dead write", () => {
+    seed().close();
+    // Killed with the rebuilt image in the spare page, none of it copied into place yet.
+    expect(crashIn('churn', 'compact:after-spare:1').signal).toBe('SIGKILL');
+    const reader = t.open({ ...GEOMETRY, readOnly: true });
+    expect(reader.get('stable:0')).toEqual({ i: 0 }); // judges that writer dead
+    // The next writer copies the image into place again, and is killed just after.
+    expect(crashIn('set', 'repair:mid:1').signal).toBe('SIGKILL');
+    const started = performance.now();
+    expect(reader.get('stable:1')).toEqual({ i: 1 });
+    // The copy ran under the dead writer's generation, which the reader read through at once:
+    // a live redoer's copy too, half done (a 16 MiB page: 628 existing keys read missing).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+    // The redo killed after it took its generation is redone by the next writer.
+    const cache = t.open(GEOMETRY);
+    for (let i = 0; i < 10; i++) expect(cache.get(`stable:${i}`)).toEqual({ i });
+    expect(cache.stats()).toMatchObject({ repairedPages: 1, droppedCorruptRecords: 0 });
+    expect(cache.verify()).toMatchObject({ ok: true, tornPages: 0, badRecords: 0 });
+  });
+
   it('the hooks are inert without FASTMMAP_TEST_HOOKS=1', () => {
     seed().close();
     const child = spawnSync(process.execPath, [writer, t.path, 'set'], {

@@ -1,6 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { H_SPARES, HEADER_SIZE, P_GEN, SD_LENGTH, SD_STATE } from '../../src/cache/layout.js';
+import {
+  H_SPARES,
+  HEADER_SIZE,
+  P_GEN,
+  PAGE_HEADER_SIZE,
+  SD_GEN,
+  SD_LENGTH,
+  SD_REDOING,
+  SD_STATE,
+} from '../../src/cache/layout.js';
 import { scratchDir } from './helpers.js';
 
 // A spare page keeps the image of the stripe's last compaction, and its descriptor the page and
@@ -40,5 +49,29 @@ it('a descriptor pending again by damage does not roll a torn page back to its o
   expect(reopened.get('k2')).toEqual({ v: 2 });
   expect(reopened.get('k3')).toEqual({ v: 1 });
   expect(reopened.stats().repairedPages).toBe(1);
+  expect(reopened.verify().ok).toBe(true);
+});
+
+it('a redo killed after it took its own generation, before it stamped it, is still redone', () => {
+  const cache = t.open(GEOMETRY);
+  for (let i = 0; i < 30; i++) cache.set(`k${i}`, { v: 1 });
+  const imageLength = () => readFileSync(t.path).readUInt32LE(H_SPARES + SD_LENGTH * 4);
+  const before = imageLength();
+  for (let i = 0; imageLength() === before; i++) cache.set('filler', { i });
+  cache.close();
+
+  const file = readFileSync(t.path);
+  const gen = HEADER_SIZE + P_GEN;
+  const dead = file.readUInt32LE(gen) | 1; // the compaction's writer died copying its image
+  file.writeUInt32LE(SD_REDOING, H_SPARES + SD_STATE * 4);
+  file.writeUInt32LE(dead, H_SPARES + SD_GEN * 4);
+  file.writeUInt32LE(dead + 2, gen); // the redo's own generation, then death
+  // The page half copied: its slot table gone (a rebuild from it would keep nothing).
+  file.fill(0, HEADER_SIZE + PAGE_HEADER_SIZE, HEADER_SIZE + PAGE_HEADER_SIZE + 64 * 4);
+  writeFileSync(t.path, file);
+
+  const reopened = t.open();
+  for (let i = 0; i < 30; i++) expect(reopened.get(`k${i}`)).toEqual({ v: 1 });
+  expect(reopened.stats()).toMatchObject({ repairedPages: 1, droppedCorruptRecords: 0 });
   expect(reopened.verify().ok).toBe(true);
 });
