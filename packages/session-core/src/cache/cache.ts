@@ -27,6 +27,7 @@ import { checkedNow, resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
 import { type ScannedEntry, scanPage } from './page-scan.js';
 import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
+import { findPastBrokenSlot } from './past-broken-slot.js';
 import { PressureMonitor } from './pressure.js';
 import { type DeadWrites, readStablePage } from './stable-page.js';
 import type { CacheOptions, CacheStats, Clock, Codec, SetOptions } from './types.js';
@@ -772,14 +773,18 @@ export class FastMmapCache<V = unknown> {
     const store = this.store;
     const base = store.base(this.kPage);
     const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
-    if (off < 0) return MISS;
-    const len = store.copyRecord(base, off);
-    if (
-      len < 0 ||
-      !copiedRecordOk(store, base, off, len) ||
-      !store.scratchHoldsKey(this.keyBuf, this.kLen)
-    )
-      return MISS;
+    let len = -1;
+    if (off >= 0) len = this.copyChecked(base, off);
+    else if (off === BROKEN) {
+      // Nobody here may repair the page: find what a writer's repair would keep (keys() lists it).
+      const { keyBuf, kLen, kHash } = this;
+      const accept = (at: number) => {
+        len = this.copyChecked(base, at);
+        return len >= 0;
+      };
+      findPastBrokenSlot(store, base, keyBuf, kLen, kHash, accept);
+    }
+    if (len < 0) return MISS;
     const expiresAt = store.scratchF64[1]!;
     if (expiresAt !== 0 && now >= expiresAt) return MISS;
     this.readExpiresAt = expiresAt;
@@ -793,6 +798,14 @@ export class FastMmapCache<V = unknown> {
     } catch (err) {
       throw decodeError(this.codec.name, this.kKey as string, err);
     }
+  }
+
+  /** Copies the record at `off` into scratch: its length if it checks out as the key's, or -1. */
+  private copyChecked(base: number, off: number): number {
+    const store = this.store;
+    const len = store.copyRecord(base, off);
+    if (len < 0 || !copiedRecordOk(store, base, off, len)) return -1;
+    return store.scratchHoldsKey(this.keyBuf, this.kLen) ? len : -1;
   }
 
   /**

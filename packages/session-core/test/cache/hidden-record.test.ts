@@ -50,10 +50,15 @@ function keyStartingAt(slot: number, numSlots: number): string {
 }
 
 /**
- * A closed one-page file of KEYS; a key whose record sits past its first probe slot, its slot
- * and that first slot.
+ * A closed one-page file of KEYS; a key whose record sits `past` slots or more past its first
+ * probe slot (no wrap round the table), its slot and that first slot.
  */
-function fileWithDisplacedKey(): { key: string; keySlot: number; chainSlot: number; file: Buffer } {
+function fileWithDisplacedKey(past = 1): {
+  key: string;
+  keySlot: number;
+  chainSlot: number;
+  file: Buffer;
+} {
   const cache = t.open(GEOMETRY);
   for (const key of KEYS) cache.set(key, { key });
   cache.close();
@@ -63,7 +68,7 @@ function fileWithDisplacedKey(): { key: string; keySlot: number; chainSlot: numb
     if (slot.value <= 1) continue;
     const record = liveRecords(file).find((r) => r.offset === HEADER_SIZE + slot.value)!;
     const first = slotHash(file.readUInt32LE(record.offset + R_HASH)) & (numSlots - 1);
-    if (first !== slot.index)
+    if (slot.index - first >= past)
       return { key: record.key, keySlot: slot.index, chainSlot: first, file };
   }
   throw new Error('no key of the page sits past its first probe slot');
@@ -173,5 +178,32 @@ describe('a record the slot table hides from its key', () => {
     cache.purge();
     expect(cache.get(key)).toEqual({ key });
     expect(cache.verify().ok).toBe(true);
+  });
+
+  it('is found by a read-only get() behind a slot find() calls broken, as keys() lists it', () => {
+    const { key, chainSlot, file } = fileWithDisplacedKey();
+    file.writeUInt32LE(GEOMETRY.pageSize + 64, slotsOf(file, 0)[chainSlot]!.at);
+    writeFileSync(t.path, file);
+    const reader = t.open({ readOnly: true });
+    expect([...reader.keys()]).toContain(key);
+    // It cannot repair the page: the lookup gave up at the broken slot (fastmmap get KEY said
+    // missing for a key fastmmap keys printed).
+    expect(reader.get(key)).toEqual({ key });
+    expect(reader.has(key)).toBe(true);
+    // What a writer's repair keeps, the reader found: every listed key, with its value.
+    for (const [k, v] of reader.entries()) expect(reader.get(k)).toEqual(v);
+    expect(t.open().get(key)).toEqual({ key });
+  });
+
+  it('is found by a read-only get() behind an empty slot after a broken one, as a repair keeps it', () => {
+    const { key, keySlot, chainSlot, file } = fileWithDisplacedKey(2);
+    const slots = slotsOf(file, 0);
+    file.writeUInt32LE(GEOMETRY.pageSize + 64, slots[chainSlot]!.at); // broken first
+    file.writeUInt32LE(0, slots[keySlot - 1]!.at); // then empty: find() never gets that far
+    writeFileSync(t.path, file);
+    const reader = t.open({ readOnly: true });
+    expect([...reader.keys()]).toContain(key);
+    expect(reader.get(key)).toEqual({ key });
+    expect(t.open().get(key)).toEqual({ key });
   });
 });
