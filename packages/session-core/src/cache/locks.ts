@@ -40,6 +40,9 @@ export class StripeLocks {
   private inUseFd = -1;
   /** 1 for a stripe whose last wait timed out and which has not been granted since. */
   private readonly stalled: Uint8Array;
+  /** The last contended timedLock: how long it took in all, and whether it waited twice. */
+  private lastWaitMs = 0;
+  private waitedAgain = false;
 
   constructor(
     private readonly cachePath: string,
@@ -107,10 +110,13 @@ export class StripeLocks {
     if (rc !== mutex.EBUSY) return rc;
     const started = performance.now();
     const waited = mutex.lock(this.map, at, wait);
-    if (waited !== mutex.ETIMEDOUT || performance.now() - started < wait + OVERSLEPT_MS) {
-      return waited;
-    }
-    return mutex.lock(this.map, at, wait);
+    this.waitedAgain = false;
+    this.lastWaitMs = performance.now() - started;
+    if (waited !== mutex.ETIMEDOUT || this.lastWaitMs < wait + OVERSLEPT_MS) return waited;
+    this.waitedAgain = true;
+    const again = mutex.lock(this.map, at, wait);
+    this.lastWaitMs = performance.now() - started; // for the error: the whole wait, not `wait`
+    return again;
   }
 
   private stalledWait(): number {
@@ -206,10 +212,14 @@ export class StripeLocks {
         waited < this.timeoutMs
           ? `, and not since an earlier wait of ${this.timeoutMs} ms timed out: its holder looks stopped (SIGSTOP, a debugger), so this process no longer waits long for it`
           : ' (a process holding it may be stopped or stuck)';
+      // Overslept, then timed out again: the wait lasted far longer than `waited`, say so.
+      const within = this.waitedAgain
+        ? `within ${Math.round(this.lastWaitMs)} ms (a wait of ${waited} ms that this process overslept, itself stopped or starved, then one more)`
+        : `within ${waited} ms`;
       // The operator's next step: the CLI reads the holder's thread id from the lock.
       return new FastMmapError(
         'ERR_FASTMMAP_LOCK_TIMEOUT',
-        `lock stripe ${stripe} not granted within ${waited} ms${since}; \`fastmmap verify ${this.cachePath}\` (@fastmmap/cli) names the process that holds it`,
+        `lock stripe ${stripe} not granted ${within}${since}; \`fastmmap verify ${this.cachePath}\` (@fastmmap/cli) names the process that holds it`,
       );
     }
     // A mutex this process cannot use: damaged, or not made by this format.

@@ -134,6 +134,36 @@ describe('page locks', () => {
     expect(cache.get('k')).toBe('from the contender');
   });
 
+  it('a waiter stopped past its deadline that times out again says how long it waited', async () => {
+    const holder = await holdPageLock('hold', 60_000);
+    const lockTimeout = 600;
+    const command = [contenderScript, t.path, String(lockTimeout)];
+    const contender = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(contender);
+    let out = '';
+    contender.stdout!.on('data', (d) => {
+      out += d;
+    });
+    await new Promise<void>((resolve) => {
+      contender.stdout!.on('data', () => {
+        if (out.includes('waiting\n')) resolve();
+      });
+    });
+    await sleep(200); // inside its wait for the held lock
+    contender.kill('SIGSTOP');
+    await sleep(lockTimeout + 500); // its deadline passes while it cannot run
+    contender.kill('SIGCONT');
+    await exited(contender); // the holder keeps the lock: the second wait times out too
+    holder.kill('SIGKILL');
+    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    expect(result).toMatchObject({ ok: false, code: 'ERR_FASTMMAP_LOCK_TIMEOUT' });
+    expect(result.ms).toBeGreaterThan(2 * lockTimeout);
+    // It said "within 600 ms" after some 1,900 ms.
+    const said = Number(/not granted within (\d+) ms/.exec(result.message)?.[1]);
+    expect(Math.abs(said - result.ms)).toBeLessThan(50);
+    expect(result.message).toContain('overslept');
+  });
+
   it('a stopped holder costs each process one full wait, not one per request', async () => {
     const lockTimeout = 1_500;
     const cache = t.open<string>({ ...OPTIONS, lockTimeout });
