@@ -67,6 +67,8 @@ export class Compactor {
   private readonly relSlots: Uint32Array;
   private readonly order: Float64Array;
   private readonly dropped: Uint8Array;
+  /** Where each kept record lands in the image being built. */
+  private readonly positions: Uint32Array;
 
   constructor(private readonly store: PageStore) {
     const pageSize = store.pageSize;
@@ -81,6 +83,7 @@ export class Compactor {
     this.relSlots = new Uint32Array(store.maxSlots);
     this.order = new Float64Array(store.maxSlots + 1);
     this.dropped = new Uint8Array(store.maxSlots);
+    this.positions = new Uint32Array(store.maxSlots);
   }
 
   /** A page whose header is garbage cannot be walked: start it over (its records are lost). */
@@ -181,8 +184,6 @@ export class Compactor {
     // table may point twice at one record: keep it once.
     rels.subarray(0, found).sort();
     // Not counted as dropped: nothing is lost, the key's newer record stays (the repair is).
-    // (Both kept, the image would put the older first on the key's probe chain: get() would
-    // return it.)
     if (suspect) found -= this.dropOlderCopies(base, found);
     if (hidden !== undefined) bad += this.countHidden(base, found, hidden);
     let kept = 0;
@@ -290,16 +291,24 @@ export class Compactor {
     img[P_RETIME_AT >>> 2] = 0; // no touch is in progress in the new image
     image.fill(0, PAGE_HEADER_SIZE, dataStart(slotCount));
     const mask = slotCount - 1;
+    const positions = this.positions;
     let pos = dataStart(slotCount);
     for (let j = 0; j < kept; j++) {
       const off = base + rels[j]!;
       const len = this.store.sizeAt(off);
       // A view and set() instead of Buffer#copy: skips its argument handling, per record.
       image.set(new Uint8Array(mapBuffer, mapOffset + off, len), pos);
-      let i = slotHash(u32[(off >>> 2) + W_HASH]!) & mask;
-      while (img[(PAGE_HEADER_SIZE >>> 2) + i] !== SLOT_EMPTY) i = (i + 1) & mask;
-      img[(PAGE_HEADER_SIZE >>> 2) + i] = pos;
+      positions[j] = pos;
       pos += len;
+    }
+    // Slots are given newest record first: of two records of one key that an unchecked
+    // compaction kept (damage whose counts a second damage squared), the newer then comes
+    // first on the key's probe chain, so get() gives the key's last write, as a rebuild keeps.
+    for (let j = kept - 1; j >= 0; j--) {
+      const at = positions[j]!;
+      let i = slotHash(img[(at >>> 2) + W_HASH]!) & mask;
+      while (img[(PAGE_HEADER_SIZE >>> 2) + i] !== SLOT_EMPTY) i = (i + 1) & mask;
+      img[(PAGE_HEADER_SIZE >>> 2) + i] = at;
     }
     img[P_NUM_SLOTS >>> 2] = slotCount;
     img[P_ITEMS >>> 2] = kept;

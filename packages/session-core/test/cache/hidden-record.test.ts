@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEY_HASH_SEED, murmur3, slotHash } from '../../src/cache/hash.js';
-import { HEADER_SIZE, P_NUM_SLOTS, R_HASH } from '../../src/cache/layout.js';
+import { HEADER_SIZE, P_ITEMS, P_NUM_SLOTS, R_HASH } from '../../src/cache/layout.js';
 import { scratchDir } from './helpers.js';
 import { liveRecords, slotsOf } from './reliability/helpers/cache-layout.js';
 
@@ -150,6 +150,28 @@ describe('a record the slot table hides from its key', () => {
     const other = KEYS.find((k) => k !== key && k !== orphan.key)!;
     for (let i = 0; i < 100; i++) cache.set(other, { key: other, i });
     expect(cache.get(key)).toEqual({ key, login: 2 });
+  });
+
+  it('gives the value set after it after a compaction that, a 2nd damage squaring the counts, did not check', () => {
+    const { key, orphan } = hideDisplacedKey();
+    const cache = t.open();
+    cache.set(key, { key, login: 2 });
+    cache.close();
+    // The second damage: the item count one lower, as the hiding left the slots (the orphan's
+    // gone): the page's counts agree, so a set's compaction looks for no duplicates.
+    const file = readFileSync(t.path);
+    file.writeUInt32LE(file.readUInt32LE(HEADER_SIZE + P_ITEMS) - 1, HEADER_SIZE + P_ITEMS);
+    writeFileSync(t.path, file);
+    const reopened = t.open();
+    expect(reopened.get(key)).toEqual({ key, login: 2 });
+    const other = KEYS.find((k) => k !== key && k !== orphan.key)!;
+    for (let i = 0; i < 100; i++) reopened.set(other, { key: other, i });
+    // The compaction placed the records oldest first: the key's old record took the first slot
+    // of its probe chain, and get() gave it, where a rebuild keeps the newer.
+    expect(reopened.get(key)).toEqual({ key, login: 2 });
+    expect([...reopened.entries()].filter(([k]) => k === key)).toEqual([[key, { key, login: 2 }]]);
+    reopened.purge();
+    expect(reopened.get(key)).toEqual({ key, login: 2 });
   });
 
   it('is not listed by keys() or entries(), which list what get() finds', () => {
