@@ -630,16 +630,16 @@ export class PageStore {
   /**
    * The largest record of a page, read without a lock (for the sizing advice): the header is
    * read once and bounded, so a torn one cannot make it read outside the page, and a read a
-   * write overlapped answers 0.
+   * write overlapped answers -1 (unknown).
    */
   largestRecord(page: number): number {
     const base = this.base(page);
     const u32 = this.u32;
-    // A run a writer was inside (odd) or went through (changed) counts as nothing: the figure
-    // is kept for the process's life, so one misread would stay.
+    // A run a writer was inside (odd) or went through (changed) may have read anything: not a
+    // figure to keep, nor one to lower the advice by (LargestRecord).
     const g = this.genIndex(base);
     const gen = Atomics.load(this.i32, g);
-    if ((gen & 1) !== 0) return 0;
+    if ((gen & 1) !== 0) return -1;
     const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
     const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
     if (!this.slotsWalkable(numSlots, freeData)) return 0;
@@ -655,7 +655,7 @@ export class PageStore {
       const size = recordSize(u32[w + W_KEY_LEN]!, u32[w + W_VALUE_LEN]!);
       if (rel + size <= freeData + 7 && size > largest) largest = size;
     }
-    return Atomics.load(this.i32, g) === gen ? largest : 0;
+    return Atomics.load(this.i32, g) === gen ? largest : -1;
   }
 
   /** Empties a page, keeping its counters (between beginWrite and endWrite). */

@@ -17,7 +17,7 @@ function fakeStore(sizes: number[]) {
 }
 
 describe('PageStore.largestRecord', () => {
-  it('answers 0 for a page a writer is inside (odd generation): a misread would stay', () => {
+  it('answers -1 (unknown) for a page a writer is inside (odd generation)', () => {
     const t = scratchDir();
     try {
       const cache = t.open({ pageSize: 65_536, numPages: 1, lockStripes: 1 });
@@ -26,7 +26,7 @@ describe('PageStore.largestRecord', () => {
       const g = store.genIndex(store.base(0));
       expect(store.largestRecord(0)).toBeGreaterThan(30_000);
       Atomics.add(store.i32, g, 1);
-      expect(store.largestRecord(0)).toBe(0);
+      expect(store.largestRecord(0)).toBe(-1);
       Atomics.add(store.i32, g, 1);
       expect(store.largestRecord(0)).toBeGreaterThan(30_000);
       cache.close();
@@ -49,7 +49,7 @@ describe('LargestRecord', () => {
     const first = read[0]!;
     expect(read).toEqual(read.map((_, i) => (first + i) % 10));
     expect(seen.at(-1)).toBe(9_000); // every page seen by now
-    // Never down.
+    // The pages unchanged: never down.
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
@@ -70,5 +70,31 @@ describe('LargestRecord', () => {
     expect(largest.look(store, 2)).toBe(50_000);
     // Each page once, from a random first one.
     expect([...read].sort()).toEqual([0, 1]);
+  });
+
+  it('lets a large record that left go once a round of the file has gone by without it', () => {
+    const sizes = [100, 0, 0, 0, 0, 0, 0, 9_000, 0, 0];
+    const { store } = fakeStore(sizes);
+    const largest = new LargestRecord();
+    largest.written(20_000);
+    const looks = (n: number) => Array.from({ length: n }, () => largest.look(store, 10));
+    expect(looks(3).at(-1)).toBe(20_000); // the round that ended in the 3rd look counted the write
+    sizes[7] = 0; // the 9 KB session left, and this process wrote no large one since
+    // 4 pages a look: two more rounds end within 6 looks, the second without it or the write.
+    const after = looks(6);
+    expect(after[0]).toBe(20_000); // the last complete round's, until the next ends
+    expect(after).toEqual([...after].sort((a, b) => b - a));
+    expect(after.at(-1)).toBe(100);
+  });
+
+  it('lowers nothing by a round in which a write overlapped the read of a page', () => {
+    const sizes: number[] = [300, 0];
+    const { store } = fakeStore(sizes);
+    const largest = new LargestRecord();
+    expect(largest.look(store, 2)).toBe(300); // 2 pages of 1 MiB: a round per look
+    sizes[0] = -1; // a writer inside it at each look
+    expect(largest.look(store, 2)).toBe(300);
+    sizes[0] = 50;
+    expect(largest.look(store, 2)).toBe(50);
   });
 });

@@ -218,6 +218,37 @@ describe('the pressure warning and the largest record', () => {
   });
 });
 
+describe('the pressure warning and a large session that left', () => {
+  it('stops counting it once a look has gone round the file without it', () => {
+    const clock = manualClock();
+    const reports: PressureInfo[] = [];
+    const cache = t.open({
+      pageSize: 65_536,
+      cacheSize: 1 << 20,
+      clock: clock.fn,
+      pressure: { onPressure: (info) => reports.push(info) },
+    });
+    cache.set('big', session(0, 40_000), { ttl: HOUR });
+    cache.delete('big'); // the one large session logged out
+    let n = 0;
+    const window = () => {
+      for (let i = 0; i < 6_000; i++) cache.set(sessionKey(n++), session(n, 240), { ttl: HOUR });
+      clock.advance(60_000);
+      cache.set('after', 'x', { ttl: HOUR });
+    };
+    window();
+    window();
+    expect(reports).toHaveLength(2);
+    // Written in the first window: counted then (it may have been an eviction's).
+    expect(reports[0]!.largestRecord).toBeGreaterThan(40_000);
+    // Since, the look went round the file and found 300-byte sessions: it advised 8 x 40 KB
+    // pages for a file of small sessions (the figure never went down in a process).
+    expect(reports[1]!.largestRecord).toBeLessThan(1_000);
+    expect(reports[1]!.pageSizeReason).not.toBe('largestRecord');
+    cache.close();
+  });
+});
+
 describe('suggestCacheSize and the largest record', () => {
   const facts = {
     pageSize: 65_536,
