@@ -7,6 +7,7 @@ import {
   PAGE_HEADER_SIZE,
   SD_GEN,
   SD_LENGTH,
+  SD_PAGE,
   SD_REDOING,
   SD_STATE,
 } from '../../src/cache/layout.js';
@@ -63,7 +64,9 @@ it('a redo killed after it took its own generation, before it stamped it, is sti
   const file = readFileSync(t.path);
   const gen = HEADER_SIZE + P_GEN;
   const dead = file.readUInt32LE(gen) | 1; // the compaction's writer died copying its image
+  // The image stays in the spare (a finished copy only marks its descriptor done).
   file.writeUInt32LE(SD_REDOING, H_SPARES + SD_STATE * 4);
+  file.writeUInt32LE(0, H_SPARES + SD_PAGE * 4);
   file.writeUInt32LE(dead, H_SPARES + SD_GEN * 4);
   file.writeUInt32LE(dead + 2, gen); // the redo's own generation, then death
   // The page half copied: its slot table gone (a rebuild from it would keep nothing).
