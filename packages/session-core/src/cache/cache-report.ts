@@ -52,18 +52,17 @@ export function cacheStats(path: string, header: FileHeader, store: PageStore): 
   };
 }
 
-/** `verify()`: the pages' checks (each made by `check`, under the page's lock) added up. */
-export function verifyReport(numPages: number, check: (page: number) => PageCheck): VerifyReport {
+/** `verify()`: the pages' checks (each made under the page's lock, or read stable) added up. */
+export function verifyReport(checks: readonly PageCheck[]): VerifyReport {
   const report: VerifyReport = {
-    pages: numPages,
+    pages: checks.length,
     items: 0,
     badRecords: 0,
     tornPages: 0,
     badPages: 0,
     ok: true,
   };
-  for (let page = 0; page < numPages; page++) {
-    const c = check(page);
+  for (const c of checks) {
     report.items += c.items;
     report.badRecords += c.badRecords;
     if (c.torn) report.tornPages++;

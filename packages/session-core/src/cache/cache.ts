@@ -30,6 +30,7 @@ import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
 import { findPastBrokenSlot } from './past-broken-slot.js';
 import { PressureMonitor } from './pressure.js';
 import { type DeadWrites, readStablePage } from './stable-page.js';
+import { recheckTornPages } from './torn-recheck.js';
 import type { CacheOptions, CacheStats, Clock, Codec, SetOptions } from './types.js';
 import { copyOut } from './value-copy.js';
 
@@ -515,9 +516,11 @@ export class FastMmapCache<V = unknown> {
   /** Deep consistency check of every page under its lock. Changes nothing. */
   verify(): VerifyReport {
     this.enter();
-    return verifyReport(this.numPages, (page) =>
-      this.onPage(page, () => checkPage(this.store, page)),
-    );
+    const check = (page: number) => this.onPage(page, () => checkPage(this.store, page));
+    const checks = Array.from({ length: this.numPages }, (_, page) => check(page));
+    // Without locks, a live writer set aside mid-write looks like a dead one: look again.
+    if (!this.locks.canLock) recheckTornPages(this.store, checks, check);
+    return verifyReport(checks);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Test-only hooks, inert unless FASTMMAP_TEST_HOOKS=1 when this module loads.
  * FASTMMAP_TEST_NO_LOCK=1 turns page locking into a no-op (proves the multi-process test can
- * fail); FASTMMAP_TEST_CRASHPOINT=<name>:<n> SIGKILLs the process the n-th time <name> is hit;
+ * fail); FASTMMAP_TEST_CRASHPOINT=<name>:<n> SIGKILLs the process the n-th time <name> is hit
+ * (FASTMMAP_TEST_CRASH_SIGNAL=SIGSTOP stops it there instead: a writer the scheduler set aside);
  * FASTMMAP_TEST_FSTYPE=<magic> fakes the filesystem type seen by the network-filesystem check.
  */
 const env = process.env;
@@ -35,10 +36,11 @@ const sep = spec.lastIndexOf(':');
 const crashName = sep > 0 ? spec.slice(0, sep) : '';
 const crashAt = sep > 0 ? Number(spec.slice(sep + 1)) : 0;
 let crashHits = 0;
+const crashSignal = env.FASTMMAP_TEST_CRASH_SIGNAL === 'SIGSTOP' ? 'SIGSTOP' : 'SIGKILL';
 
 /** Call sites guard with `if (TEST_HOOKS)` so production pays one constant check. */
 export function crashPoint(name: CrashPoint): void {
-  if (name === crashName && ++crashHits === crashAt) process.kill(process.pid, 'SIGKILL');
+  if (name === crashName && ++crashHits === crashAt) process.kill(process.pid, crashSignal);
 }
 
 /** A crash point for call sites: one constant check when hooks are off. */

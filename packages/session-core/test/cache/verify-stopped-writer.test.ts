@@ -1,0 +1,84 @@
+// A read-only verify() (the CLI's `fastmmap verify`) beside a writer that the scheduler sets
+// aside mid-write for longer than a reader's grace (a loaded host, more processes than cores):
+// the page is torn while it waits, but the file is healthy, and verify must say so.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { FastMmapCache } from '../../src/cache/index.js';
+import { scratchDir } from './helpers.js';
+
+const writer = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
+const GEOMETRY = { numPages: 1, pageSize: 8192, codec: 'json' } as const;
+
+let t: ReturnType<typeof scratchDir>;
+beforeEach(() => {
+  t = scratchDir();
+});
+afterEach(() => t.cleanup());
+
+/** The crash writer, stopped (SIGSTOP) by itself at `point`: resolves once it is stopped. */
+async function writerStoppedAt(point: string) {
+  const child = spawn(process.execPath, [writer, t.path, 'set'], {
+    env: {
+      ...process.env,
+      FASTMMAP_TEST_HOOKS: '1',
+      FASTMMAP_TEST_CRASHPOINT: point,
+      FASTMMAP_TEST_CRASH_SIGNAL: 'SIGSTOP',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const finished = new Promise<string>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.once('close', () => resolve(out));
+  });
+  await new Promise<void>((resolve) => {
+    child.once('spawn', () => {
+      const poll = setInterval(() => {
+        if (isStopped(child.pid!)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 2);
+    });
+  });
+  return { child, finished };
+}
+
+function isStopped(pid: number): boolean {
+  try {
+    return /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+it('a writer stopped mid-write for 80 ms: the page is not reported torn', async () => {
+  const app = t.open(GEOMETRY);
+  for (let i = 0; i < 10; i++) app.set(`stable:${i}`, { i });
+  app.close();
+  const { child, finished } = await writerStoppedAt('write:mid-record:1');
+  const reader = FastMmapCache.open({ path: t.path, readOnly: true, adoptGeometry: true });
+  // Continued by another process while this one is inside the synchronous verify().
+  spawn('sh', ['-c', `sleep 0.08; kill -CONT ${child.pid}`], { stdio: 'ignore' });
+  const report = reader.verify();
+  reader.close();
+  expect(report).toMatchObject({ ok: true, tornPages: 0, items: 11 });
+  expect(await finished).toBe('finished without crashing\n');
+});
+
+it('a writer that stays stopped: still reported torn', async () => {
+  const app = t.open(GEOMETRY);
+  for (let i = 0; i < 10; i++) app.set(`stable:${i}`, { i });
+  app.close();
+  const { child, finished } = await writerStoppedAt('write:mid-record:1');
+  const reader = FastMmapCache.open({ path: t.path, readOnly: true, adoptGeometry: true });
+  const report = reader.verify();
+  reader.close();
+  child.kill('SIGKILL');
+  await finished;
+  expect(report).toMatchObject({ ok: false, tornPages: 1 });
+});
