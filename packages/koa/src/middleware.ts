@@ -66,9 +66,12 @@ function commitReachable(
   }
   // A known id: nothing is planned for a response that went out, so a renewal stays due and
   // a new lifetime is owed: the next response that can carry a cookie sends either.
+  // Read before the commit: after it, a lifetime another request stored since our load (and
+  // sent) would count as ours.
+  const lifetimeSetHere = session.maxAge !== loaded.maxAge;
   const committed = commitWithoutCookies(session);
   const reported = (cookies: string[]) => {
-    if (session.maxAge !== loaded.maxAge) reportLateLifetime(ctx, session, loaded.cookieName);
+    if (lifetimeSetHere) reportLateLifetime(ctx, session, loaded.cookieName);
     return cookies;
   };
   return committed instanceof Promise ? committed.then(reported) : reported(committed);
