@@ -22,7 +22,7 @@ import {
 } from './context-session.js';
 import { keepSessionCookies } from './late-cookies.js';
 import type { KoaSessionOptions } from './options.js';
-import { reportLateLifetime, reportUnsentCookies } from './unsent-cookies.js';
+import { reportLateLifetime, reportUnsentCookies, sentCookieNamed } from './unsent-cookies.js';
 
 export interface SessionMiddleware extends Middleware {
   /** The manager behind the middleware (its store, its options). */
@@ -69,7 +69,8 @@ function commitReachable(
   // Read before the commit: after it, a lifetime another request stored since our load (and
   // sent) would count as ours.
   const lifetimeSetHere = session.maxAge !== loaded.maxAge;
-  const committed = commitWithoutCookies(session);
+  // A cookie a save() planned went nowhere too, unless the app sent it with the headers.
+  const committed = commitWithoutCookies(session, !sentCookieNamed(ctx, loaded.cookieName));
   const reported = (cookies: string[]) => {
     if (lifetimeSetHere) reportLateLifetime(ctx, session, loaded.cookieName);
     return cookies;

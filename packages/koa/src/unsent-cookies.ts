@@ -35,7 +35,8 @@ export function reportLateLifetime(ctx: Context, session: Session, cookieName: s
   report(ctx, [cookieName], 'owed');
 }
 
-function sentCookieNamed(ctx: Context, name: string): boolean {
+/** Whether the response's headers set the cookie `name` (the app may have sent it itself). */
+export function sentCookieNamed(ctx: Context, name: string): boolean {
   const sent = ctx.res.getHeader('set-cookie');
   const values = Array.isArray(sent) ? sent : sent === undefined ? [] : [String(sent)];
   return values.some((cookie) => cookie.startsWith(`${name}=`));

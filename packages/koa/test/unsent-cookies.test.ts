@@ -109,6 +109,28 @@ describe('session cookies the response can no longer carry', () => {
     expect((await app.get('/me', cookie)).headers.getSetCookie()).toEqual([]);
   });
 
+  it('a maxAge saved before a raw write: its cookie went nowhere, so the next response sends it', async () => {
+    const month = 30 * 86_400_000;
+    const app = await startApp(async (ctx) => {
+      ctx.session.maxAge = month;
+      // Stored now, with a cookie planned that this response will never carry.
+      await ctx.session.save();
+      ctx.res.end('raw');
+    });
+    const cookie = sessionCookie(await app.get('/login'));
+    const late = await app.get('/raw', cookie);
+    expect(await late.text()).toBe('raw');
+    expect(late.headers.getSetCookie()).toEqual([]);
+    expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
+    expect(app.errors[0]!.message).toMatch(/'fmsid'.*until the next response/);
+    const next = await app.get('/me', cookie);
+    expect(next.headers.getSetCookie()).toEqual([
+      expect.stringMatching(new RegExp(`^fmsid=.*Max-Age=${month / 1000}`)),
+    ]);
+    expect(await next.json()).toEqual({ user: 'ann', n: 1 });
+    expect((await app.get('/me', cookie)).headers.getSetCookie()).toEqual([]);
+  });
+
   it('a maxAge set after a raw write whose headers carried the cookie the app appended: not reported', async () => {
     const app = await startApp((ctx) => {
       ctx.session.maxAge = 86_400_000;

@@ -108,6 +108,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #cookieSent = false;
   /** The response cannot carry a cookie (see commitWithoutCookies): none is planned. */
   #cookieless = false;
+  /**
+   * A cookie an earlier commit of this request planned (a save()) never went out: the next
+   * write or touch leaves it owed, so the next response that can carry a cookie sends it.
+   */
+  #plannedLost = false;
   #destroyed = false;
   /**
    * The record vanished or was tombstoned under us (or just before our load: see
@@ -428,6 +433,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       !write &&
       this.#persisted &&
       (this.#touchRequested ||
+        this.#plannedLost ||
         (!this.#cookieless && now - this.#meta.touched >= this.#touchAfter()));
     return { now, changes, next, write, touch };
   }
@@ -456,7 +462,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // A lifetime changed where no cookie can go out (after the headers, a WebSocket message):
     // the browser keeps the old one, and the next request setting it again sees no change. The
     // touch falls due at once instead, so the next response that can carry a cookie sends it.
-    const lifetimeUnsent = this.#cookieless && this.#maxAgeChanged();
+    const lifetimeUnsent = (this.#cookieless && this.#maxAgeChanged()) || this.#plannedLost;
     let dead = false;
     let written: SessionMeta | undefined;
     // A lifetime another request could not send (loaded before it was set): this one sends it.
@@ -516,6 +522,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#mustCreate = false;
       this.#touchRequested = false;
       this.#maxAgeSet = false;
+      this.#plannedLost = false;
       this.#meta = written;
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash, written.flashTaken);
@@ -588,6 +595,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       if (this.#cookieless) touched = opened.meta.touched;
       owed = this.#takesOwedCookie(headers, opened.meta);
       cookieAt = headers.length > 0 || owed ? now : opened.meta.cookieAt;
+      // As #write's lifetimeUnsent: the touch falls due and the cookie is owed.
+      if (this.#plannedLost) {
+        touched = 0;
+        cookieAt = COOKIE_OWED;
+      }
       storedMaxAge = opened.meta.maxAge;
       return buildRecord(opened.data, { ...opened.meta, touched, cookieAt });
     };
@@ -598,6 +610,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       this.#meta = { ...this.#meta, touched, cookieAt, maxAge: storedMaxAge };
       this.#touchRequested = false;
+      this.#plannedLost = false;
       // A touch means this request changed no maxAge (an equal one set counts as none).
       this.#maxAgeSet = false;
       const sent = owed || headers.length > 0 ? [this.#sessionCookie(now)] : [];
@@ -722,9 +735,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    * says false for anything else (an adapter's view, a Proxy: no private fields to set).
    * Static, so that sessions show no such member.
    */
-  static markCookieless(session: unknown): boolean {
+  static markCookieless(session: unknown, plannedLost = false): boolean {
     if (!ManagedSession.isManaged(session)) return false;
     session.#cookieless = true;
+    // Only a persisted id: a new one's cookie is the adapter's to report (nothing reaches it).
+    if (plannedLost && session.#cookieSent && session.#persisted) session.#plannedLost = true;
     return true;
   }
 
@@ -773,8 +788,13 @@ export function markCookieless(session: Session<object>): boolean {
  * response that can carry a cookie still finds its refresh due (changes are written). A
  * session that cannot be marked (a wrapping manager's, a second copy of this package's) is
  * committed as usual: failing a commit an app's `manager` option made would be worse.
+ * `plannedLost`: a cookie an earlier commit of this request planned (a save()) did not go out
+ * either (Koa's raw ctx.res write), so it is owed to the next response that can carry one.
  */
-export function commitWithoutCookies(session: Session<object>): string[] | Promise<string[]> {
-  ManagedSession.markCookieless(session);
+export function commitWithoutCookies(
+  session: Session<object>,
+  plannedLost = false,
+): string[] | Promise<string[]> {
+  ManagedSession.markCookieless(session, plannedLost);
   return commitNow(session);
 }
