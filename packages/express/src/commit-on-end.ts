@@ -6,6 +6,7 @@ import {
   cookieNameOf,
   headersSentError,
   isRepeatedDataRefusal,
+  unconfirmedRefresh,
   unreachableAfterHeaders,
   unsentCookieNames,
 } from '@fastmmap/session-core/adapter';
@@ -122,7 +123,11 @@ function commitAtHeaders(state: RequestSession): readonly string[] {
   const session = state.current;
   // A destroy under way (`req.session = null`): end() commits once it is done.
   if (state.destroying !== undefined) return session.cookieHeaders();
-  const committed = commitNow(session);
+  // A mere refresh the commit cannot confirm in time is left due (see unconfirmedRefresh):
+  // for an id a concurrent login killed, it would log the browser out.
+  const committed = unconfirmedRefresh(session)
+    ? commitWithoutCookies(session)
+    : commitNow(session);
   if (!(committed instanceof Promise)) return committed;
   committed.catch(() => {}); // end() (or the close) tries again and reports
   return session.cookieHeaders();

@@ -105,14 +105,15 @@ describe('a streamed body committed at its headers and again at end()', () => {
     return { store, url: await listen(server) };
   }
 
-  it('reads the record no second time to confirm a cookie that went out with the headers', async () => {
+  it('reads the record no second time to confirm a cookie the headers could not carry', async () => {
     const { store, url } = await streamed({ rolling: true });
     const login = await fetch(`${url}/login`, { method: 'POST' });
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
     store.reads = 0;
     const res = await fetch(`${url}/stream`, { headers: { cookie } });
     expect(await res.text()).toBe('ab');
-    expect(res.headers.getSetCookie()).toHaveLength(1);
+    // The rolling refresh waits for the next response (see streamed-refresh.test.ts).
+    expect(res.headers.getSetCookie()).toEqual([]);
     // The load, and the write at the headers: no read at end() for a cookie it cannot send.
     expect(store.reads).toBe(1);
   });

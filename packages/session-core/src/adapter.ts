@@ -19,7 +19,12 @@ export { type SessionGuardOptions, sessionGuard } from './manager/guarded-sessio
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
 // For adapter packages, not a stable app API: commit in the call, report a failed commit once.
 export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
-export { commitNow, commitWithoutCookies, markCookieless } from './manager/session.js';
+export {
+  commitNow,
+  commitWithoutCookies,
+  markCookieless,
+  unconfirmedRefresh,
+} from './manager/session.js';
 // For adapter packages, not a stable app API: assigning anything but null to the session.
 export { assignmentDestroys } from './manager/session-assignment.js';
 // For adapter packages, not a stable app API: a stream body failing while the commit waits.

@@ -743,6 +743,29 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return true;
   }
 
+  /** See unconfirmedRefresh(). */
+  static unconfirmedRefresh(session: unknown): boolean {
+    if (!ManagedSession.isManaged(session)) return false;
+    // Finishing in the call, the commit confirms its cookie before the headers take it.
+    if (session.#pending === 0 && session.#ctx.sync !== undefined) return false;
+    return session.#refreshesOnly() && session.cookieHeaders().length > 0;
+  }
+
+  /**
+   * A cookie now would only renew the id the client holds: loaded (not new, not regenerated
+   * here and not yet written), not sent by an earlier commit of this request (confirmed then),
+   * and no lifetime of this request's in it (news the browser needs, not a refresh).
+   */
+  #refreshesOnly(): boolean {
+    return (
+      !this.isNew &&
+      this.#persisted &&
+      !this.#destroyed &&
+      !this.#cookieSent &&
+      !this.#maxAgeChanged()
+    );
+  }
+
   /** A session from manager.load() of this copy of the package (not a view, not a Proxy). */
   static isManaged(session: unknown): session is ManagedSession {
     return typeof session === 'object' && session !== null && #cookieless in session;
@@ -780,6 +803,19 @@ export function commitNow(session: Session<object>): string[] | Promise<string[]
  */
 export function markCookieless(session: Session<object>): boolean {
   return ManagedSession.markCookieless(session);
+}
+
+/**
+ * For response headers that go out before the body and cannot wait for the commit (Express's
+ * streamed body): true when the commit cannot finish in the call (an asynchronous store, or a
+ * commit queued) and the cookie it plans would only renew the id the client holds (`rolling`,
+ * a refresh due, a re-signed cookie). Unconfirmed, that cookie names an id a concurrent login
+ * may have killed since our load: arriving after the login's, it would log the browser out. The
+ * adapter then commits with commitWithoutCookies(), so the refresh stays due for the next
+ * response. False for a new or regenerated id and a lifetime changed here: that cookie goes.
+ */
+export function unconfirmedRefresh(session: Session<object>): boolean {
+  return ManagedSession.unconfirmedRefresh(session);
 }
 
 /**
