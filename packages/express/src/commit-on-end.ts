@@ -121,8 +121,9 @@ export function writeHeadWithCookies(
  */
 function commitAtHeaders(state: RequestSession): readonly string[] {
   const session = state.current;
-  // A destroy under way (`req.session = null`): end() commits once it is done.
-  if (state.destroying !== undefined) return session.cookieHeaders();
+  // A destroy under way (`req.session = null`): end() commits once it is done. Its clearing
+  // cookie is not known yet, and any other would renew the id being destroyed.
+  if (state.destroying !== undefined) return [];
   // A mere refresh the commit cannot confirm in time is left due (see unconfirmedRefresh):
   // for an id a concurrent login killed, it would log the browser out.
   const committed = unconfirmedRefresh(session)

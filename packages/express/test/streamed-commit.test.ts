@@ -100,6 +100,11 @@ describe('a streamed body committed at its headers and again at end()', () => {
       res.write('a');
       setTimeout(() => res.end('b'), 10);
     });
+    app.post('/logout', (req, res) => {
+      req.session = null;
+      res.write('bye');
+      setTimeout(() => res.end(), 10);
+    });
     const server = app.listen(0, '127.0.0.1');
     servers.push(server);
     return { store, url: await listen(server) };
@@ -116,6 +121,18 @@ describe('a streamed body committed at its headers and again at end()', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
     // The load, and the write at the headers: no read at end() for a cookie it cannot send.
     expect(store.reads).toBe(1);
+  });
+
+  it('req.session = null, then streamed: the headers carry no cookie of the id being destroyed', async () => {
+    const { url } = await streamed({ rolling: true });
+    const login = await fetch(`${url}/login`, { method: 'POST' });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const res = await fetch(`${url}/logout`, { method: 'POST', headers: { cookie } });
+    expect(await res.text()).toBe('bye');
+    // Not a rolling refresh of the dead id (the destroy had not finished when they went out).
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const me = await fetch(`${url}/login`, { method: 'POST', headers: { cookie } });
+    expect(me.headers.getSetCookie()[0]).not.toContain(cookie);
   });
 
   it('a new session: one write, no read', async () => {
