@@ -36,6 +36,11 @@ export interface StatsExtras {
   census?: ItemCensus;
   sizing?: CacheSizeSuggestion | null;
   heldLocks?: HeldLockReport[];
+  /**
+   * Without a census (`watch`): the share of the file's pages the largest item was looked for
+   * in so far (1: all of them, as a census does).
+   */
+  largestShareRead?: number;
 }
 
 export function meanFill(pages: readonly PageStats[]): number {
@@ -95,7 +100,7 @@ export function renderStats(
   stats: CacheStats,
   style: Style,
   now: number,
-  { census, sizing, heldLocks = [] }: StatsExtras = {},
+  { census, sizing, heldLocks = [], largestShareRead = 0 }: StatsExtras = {},
 ): string[] {
   const pageArea = stats.numPages * stats.pageSize;
   const ratio = hitRatio(stats.hits, stats.misses);
@@ -148,27 +153,33 @@ export function renderStats(
   // A held lock first: the apps fail now, whatever else the counters say.
   const advice = [
     ...heldLocks.flatMap((report) => heldLockLines(report, stats.numPages)),
-    ...adviceLines(stats, sizing ?? null, census?.expired ?? 0, census !== undefined),
+    ...adviceLines(
+      stats,
+      sizing ?? null,
+      census?.expired ?? 0,
+      census === undefined ? largestShareRead : 1,
+    ),
   ];
   if (advice.length > 0) lines.push('', ...advice.map((line) => style('yellow', line)));
   return lines;
 }
 
 /**
- * What the counters ask the operator to do, if anything. `readItems`: the sizing knew the
- * largest item (`stats` reads every item; `watch` only the counters).
+ * What the counters ask the operator to do, if anything. `largestShareRead`: the share of the
+ * pages the sizing's largest item was looked for in (`stats` reads every item; `watch` reads
+ * 4 MiB of pages a frame, round the file).
  */
 export function adviceLines(
   stats: CacheStats,
   sizing: CacheSizeSuggestion | null,
   expiredItems = 0,
-  readItems = true,
+  largestShareRead = 1,
 ): string[] {
   const advice: string[] = [];
   if (stats.evictionsUnexpired > 0) {
     advice.push(
       `! ${formatCount(stats.evictionsUnexpired)} items were evicted before they expired: live data (sessions) lost for lack of room.`,
-      ...raiseLines(stats, sizing, expiredItems, readItems),
+      ...raiseLines(stats, sizing, expiredItems, largestShareRead),
     );
   }
   if (stats.repairedPages > 0) {
@@ -195,7 +206,7 @@ function raiseLines(
   stats: CacheStats,
   sizing: CacheSizeSuggestion | null,
   expiredItems: number,
-  readItems: boolean,
+  largestShareRead: number,
 ): string[] {
   const now = formatBytes(stats.numPages * stats.pageSize);
   if (sizing === null) return [`  Raise cacheSize (now ${now}), or shorten the expiry.`];
@@ -220,10 +231,11 @@ function raiseLines(
     lines.push(
       `  That is room for ${formatCount(sizing.items)} items (${kept} kept, ${formatCount(stats.evictionsUnexpired)} evicted) of ${formatBytes(Math.round(sizing.bytesPerItem))}, on pages that fill unevenly, plus a quarter to grow.`,
     );
-    // Without the largest item, a few large sessions among small ones evict again at this size.
-    if (!readItems) {
+    // A larger item in the pages not read yet would ask for more: a few large sessions among
+    // small ones evict again at a size that leaves them out.
+    if (largestShareRead < 1) {
       lines.push(
-        '  Sized from the mean item alone (watch reads no items): `fastmmap stats FILE` sizes for the largest too, and can name a larger cacheSize and pageSize.',
+        `  Sized for the largest item in ${formatPercent(largestShareRead)} of the pages so far (watch reads 4 MiB of them a frame): later frames, or \`fastmmap stats FILE\`, can name a larger cacheSize and pageSize.`,
       );
     }
   }

@@ -3,11 +3,14 @@ import { once } from 'node:events';
 import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSizeAdvisor } from '../src/size-advice.js';
+import { adviceLines } from '../src/stats-report.js';
 import {
   type Fixture,
   leftoverTempDirs,
   loginsFixture,
   sessionsFixture,
+  sixteenMiBFixture,
 } from './helpers/fixtures.js';
 import { spawnCli } from './helpers/run-cli.js';
 
@@ -98,9 +101,9 @@ describe('fastmmap watch', () => {
     expect(text).toMatch(/^ {2}hits 0\.0 +misses 0\.0 +hit ratio -$/m);
   });
 
-  it('says its cacheSize advice leaves out the largest item, which stats sizes for (review)', async () => {
-    // 1 in 50 sessions of 40 KB on 64 KiB pages: watch reads no items, so its figure is the
-    // mean's, and the same logins on a file of that size still lose some.
+  it('sizes for the largest item, as stats does: its advice, followed, loses no session', async () => {
+    // 1 in 50 sessions of 40 KB on 64 KiB pages. Sized from the mean alone (watch read no
+    // items before), the same logins on a file of the advised size still lost some.
     const large = { every: 50, bytes: 40_000 };
     const trial = loginsFixture(3_000, { pageSize: 65_536, cacheSize: 1 << 20 }, large);
     try {
@@ -108,18 +111,51 @@ describe('fastmmap watch', () => {
       const text = await readUntil(child.stdout!, (t) => t.includes('Rates (per second'));
       child.kill('SIGINT');
       await once(child, 'exit');
-      const advised = text.match(/Raise cacheSize \(now 1 MiB\) to \S+ \S+ \((\d+) bytes\)/);
+      const advised = text.match(
+        /Raise cacheSize \(now 1 MiB\) to \S+ \S+ \((\d+) bytes\)(?: with pageSize (\S+ \S+))?/,
+      );
       expect(advised).not.toBeNull();
-      const followed = loginsFixture(
-        3_000,
-        { pageSize: 65_536, cacheSize: Number(advised![1]) },
-        large,
-      );
+      const pageSize = advised![2] === undefined ? 65_536 : bytesOf(advised![2]);
+      const followed = loginsFixture(3_000, { pageSize, cacheSize: Number(advised![1]) }, large);
       followed.cleanup();
-      expect(followed.stats.evictionsUnexpired).toBeGreaterThan(0);
-      expect(text).toContain(
-        'Sized from the mean item alone (watch reads no items): `fastmmap stats FILE` sizes for the largest too',
-      );
+      expect(followed.stats.evictionsUnexpired).toBe(0);
+      // The whole 1 MiB file was read in the first frame: no "so far".
+      expect(text).not.toContain('Sized for the largest item in');
+    } finally {
+      trial.cleanup();
+    }
+  });
+
+  it('reads the largest record 4 MiB of pages a frame, and says how much it has read', async () => {
+    const big = sixteenMiBFixture(40_000);
+    try {
+      const child = spawnCli(['watch', big.path, '--interval', '100', '--json']);
+      const text = await readUntil(child.stdout!, (t) => t.split('\n').length > 5);
+      child.kill('SIGINT');
+      await once(child, 'exit');
+      const frames = text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).largestRecord as { bytes: number; shareRead: number });
+      expect(frames.slice(0, 4).map((f) => f.shareRead)).toEqual([0.25, 0.5, 0.75, 1]);
+      // Once every page was read, the 40 KB session is in the figure, whichever page it is on.
+      expect(frames[3]!.bytes).toBeGreaterThan(40_000);
+      expect(frames[3]!.bytes).toBeLessThan(41_000);
+    } finally {
+      big.cleanup();
+    }
+  });
+
+  it('says its advice may grow while it has not read every page for the largest item', async () => {
+    const large = { every: 50, bytes: 40_000 };
+    const trial = loginsFixture(3_000, { pageSize: 65_536, cacheSize: 1 << 20 }, large);
+    try {
+      expect(trial.stats.evictionsUnexpired).toBeGreaterThan(0);
+      const advise = await loadSizeAdvisor();
+      const sizing = advise(trial.stats, { expired: 0, largestRecord: 400 });
+      const partial = adviceLines(trial.stats, sizing, 0, 0.25).join('\n');
+      expect(partial).toContain('Sized for the largest item in 25.0% of the pages so far');
+      expect(adviceLines(trial.stats, sizing, 0, 1).join('\n')).not.toContain('so far');
     } finally {
       trial.cleanup();
     }
@@ -176,3 +212,10 @@ describe('fastmmap watch', () => {
     }
   });
 });
+
+/** "2 MiB" (as the CLI prints a power-of-two size) in bytes. */
+function bytesOf(text: string): number {
+  const [n, unit] = text.split(' ');
+  const scale = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[unit as 'B'];
+  return Number(n) * scale;
+}

@@ -75,7 +75,9 @@ export const watchCommand: Command = {
       'Opens the file read-only. When stdout is not a terminal, frames are appended instead of\n' +
       'redrawn. With --json prints one JSON object per line and interval:\n' +
       '{ time, stats (as stats --json, without pages, sessionTombstones and expiredItems), rates\n' +
-      '(null in the first line) }. watch reads the counters only, never the items. Like stats,\n' +
+      '(null in the first line), largestRecord: { bytes, shareRead } }. watch reads the counters\n' +
+      'and, for the size advice, the largest record in 4 MiB of pages a frame, round the file\n' +
+      '(shareRead: the share of the pages read so far), never the items. Like stats,\n' +
       'it reports a page lock that one process keeps (stopped, frozen, stuck), with that process\n' +
       'and what to do (heldLocks in --json).',
     options: [
@@ -104,8 +106,10 @@ export const watchCommand: Command = {
       async () => {
         checkStillNamed(cache.path, pathNow());
         const stats = cache.stats();
+        // 4 MiB of pages a frame (~3 ms), round the file: watch reads no items.
+        const largest = cache.largestRecordSoFar();
         // A quiet file costs one look; a kept lock up to 250 ms of sampling (see lock-report).
-        return { stats, heldLocks: await heldLockReports(cache, cache.path) };
+        return { stats, largest, heldLocks: await heldLockReports(cache, cache.path) };
       },
       {
         interval,
@@ -125,7 +129,11 @@ interface WatchOptions {
 }
 
 function watchLoop(
-  readStats: () => Promise<{ stats: CacheStats; heldLocks: HeldLockReport[] }>,
+  readStats: () => Promise<{
+    stats: CacheStats;
+    largest: { bytes: number; shareRead: number };
+    heldLocks: HeldLockReport[];
+  }>,
   { interval, json, io, sizeAdvisor }: WatchOptions,
 ): Promise<number> {
   const style = styleFor(io.stdout);
@@ -135,17 +143,18 @@ function watchLoop(
 
   const frame = async () => {
     const at = Date.now();
-    const { stats, heldLocks } = await readStats();
+    const { stats, largest, heldLocks } = await readStats();
     // Ctrl-C while the locks were sampled: the terminal has been given back already.
     if (stopped) return;
     const seconds = previous ? (at - previous.at) / 1000 : interval / 1000;
     const rates = previous && seconds > 0 ? ratesBetween(previous.stats, stats, seconds) : null;
     previous = { stats, at };
-    const sizing = sizeAdvisor(stats);
+    // Expired items count as live: telling them apart needs every item (`stats`).
+    const sizing = sizeAdvisor(stats, { expired: 0, largestRecord: largest.bytes });
     if (json) {
       const { pages: _pages, ...withoutPages } = statsJson(stats, { sizing, heldLocks });
       io.stdout.write(
-        `${formatJson({ time: new Date(at).toISOString(), stats: withoutPages, rates }, { compact: true })}\n`,
+        `${formatJson({ time: new Date(at).toISOString(), stats: withoutPages, rates, largestRecord: largest }, { compact: true })}\n`,
       );
       return;
     }
@@ -155,7 +164,11 @@ function watchLoop(
         `fastmmap watch · every ${interval} ms · Ctrl-C to quit · ${new Date(at).toISOString()}`,
       ),
       '',
-      ...renderStats(stats, style, at, { sizing, heldLocks }),
+      ...renderStats(stats, style, at, {
+        sizing,
+        heldLocks,
+        largestShareRead: largest.shareRead,
+      }),
       '',
       ...rateLines(rates, seconds, style),
     ];

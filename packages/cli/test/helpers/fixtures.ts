@@ -134,6 +134,19 @@ export function loginsFixture(
   return { ...finish(dir, path, cache), pressure };
 }
 
+/**
+ * A 16 MiB file (256 pages of 64 KiB): four times what `watch` reads a frame for the largest
+ * record. Small sessions, and one of `largeBytes` of notes.
+ */
+export function sixteenMiBFixture(largeBytes: number): Fixture {
+  const dir = tempDir();
+  const path = join(dir, 'big.fmcache');
+  const cache = FastMmapCache.open({ path, pageSize: 65_536, numPages: 256 });
+  for (let i = 0; i < 500; i++) cache.set(loginKey(i), { userId: i, loginAt }, { ttl: HOUR });
+  cache.set('sess:large', { notes: 'n'.repeat(largeBytes) }, { ttl: HOUR });
+  return finish(dir, path, cache);
+}
+
 /** A fixture written with the json codec. */
 export function jsonFixture(): Fixture {
   const dir = tempDir();

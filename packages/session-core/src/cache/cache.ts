@@ -524,6 +524,17 @@ export class FastMmapCache<V = unknown> {
   }
 
   /**
+   * For tools (`fastmmap watch`): the largest record in the file, as the pressure warning knows
+   * it. Each call reads the slot tables of up to 4 MiB of pages more, round the file, without
+   * locks; until the calls have read every page (`shareRead` 1) `bytes` is a lower bound.
+   */
+  largestRecordSoFar(): { bytes: number; shareRead: number } {
+    this.enter();
+    const bytes = this.largestRecord.look(this.store, this.numPages);
+    return { bytes, shareRead: this.largestRecord.shareRead(this.numPages) };
+  }
+
+  /**
    * One look at the page locks, taking none (a read-only instance can): the stripes whose
    * mutex names a holder thread now. A lock is held for microseconds, so a tool (the CLI)
    * reports only a holder seen on looks some tens of ms apart with no write in between.

@@ -28,6 +28,8 @@ export class LargestRecord {
   private nextPage = -1;
   /** Pages the round in progress has still to read. */
   private pagesLeft = 0;
+  /** A round has read every page: the answer is no longer a lower bound. */
+  wholeFileRead = false;
 
   /** A record of `size` bytes was written: one comparison, on every write. */
   written(size: number): void {
@@ -57,5 +59,12 @@ export class LargestRecord {
     this.current = 0;
     this.partial = false;
     this.pagesLeft = numPages;
+    this.wholeFileRead = true;
+  }
+
+  /** The share of the file's pages read so far: 1 once a round is complete. */
+  shareRead(numPages: number): number {
+    if (this.wholeFileRead) return 1;
+    return this.nextPage < 0 ? 0 : 1 - this.pagesLeft / numPages;
   }
 }
