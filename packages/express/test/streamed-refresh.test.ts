@@ -4,14 +4,13 @@
 // the browser out. It stays due for the next response instead.
 import type { Server } from 'node:http';
 import { GatedStore } from '@fastmmap/adapter-test-suite';
-import { session } from '@fastmmap/express';
-import express from 'express';
+import type { session } from '@fastmmap/express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listen } from './helpers/http-server.js';
+import { type FeedWorker, feedOverLogin, feedWorker, pairOf } from './helpers/feed-app.js';
+import { closeServer } from './helpers/http-server.js';
 
 const oldSecret = 'express-streamed-refresh-old-0123456789abcdef';
 const newSecret = 'express-streamed-refresh-new-0123456789abcdef';
-type Data = Record<string, unknown>;
 type Options = Parameters<typeof session>[0];
 
 const servers: Server[] = [];
@@ -24,76 +23,15 @@ class AsyncStore extends GatedStore {
   override beforeWrite = () => new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-/** One worker: /visit stores a token, /login regenerates, /feed streams once told to. */
-async function worker(options: Options) {
-  const app = express();
-  app.use(session(options));
-  let loaded = () => {};
-  let go = () => {};
-  const feedLoaded = new Promise<void>((resolve) => {
-    loaded = resolve;
-  });
-  const feedGo = new Promise<void>((resolve) => {
-    go = resolve;
-  });
-  app.post('/visit', (req, res) => {
-    (req.session.data as Data).csrf = 't';
-    res.json({});
-  });
-  app.post('/login', async (req, res) => {
-    await req.session.regenerate();
-    (req.session.data as Data).user = 'ann';
-    res.json({});
-  });
-  app.get('/feed', async (req, res) => {
-    loaded();
-    await feedGo;
-    if (req.query.write !== undefined) (req.session.data as Data).seen = true;
-    if (req.query.remember !== undefined) req.session.maxAge = 7 * 86_400_000;
-    res.write('event\n');
-    setTimeout(() => res.end(), 5);
-  });
-  app.get('/me', (req, res) => {
-    res.json({ user: (req.session.data as Data).user ?? null });
-  });
-  const server = app.listen(0, '127.0.0.1');
-  servers.push(server);
-  return { url: await listen(server), feedLoaded, go };
-}
-
-const pairOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';', 1)[0]!);
-
-/**
- * A visit on `a`; a feed on `b` loads its cookie and waits; a login on `c` meanwhile; then the
- * feed streams. Returns the feed's Set-Cookie pairs and who the browser is afterwards.
- */
-async function feedOverLogin(
-  a: Awaited<ReturnType<typeof worker>>,
-  b: Awaited<ReturnType<typeof worker>>,
-  query = '',
-  between = () => {},
-) {
-  const visit = await fetch(`${a.url}/visit`, { method: 'POST' });
-  let cookie = pairOf(visit)[0]!;
-  between();
-  const feed = fetch(`${b.url}/feed${query}`, { headers: { cookie } });
-  await b.feedLoaded;
-  const login = await fetch(`${b.url}/login`, { method: 'POST', headers: { cookie } });
-  cookie = pairOf(login)[0]!;
-  b.go();
-  const streamed = await feed;
-  await streamed.text();
-  const fromFeed = pairOf(streamed);
-  cookie = fromFeed[0] ?? cookie; // the browser applies the last response's cookie
-  const me = await fetch(`${b.url}/me`, { headers: { cookie } });
-  return { fromFeed, user: ((await me.json()) as { user: string | null }).user };
-}
+/** One worker on `options`, closed after the test. */
+const worker = (options: Options) => feedWorker(options, servers);
+const same = (w: FeedWorker) => ({ visitOn: w, feedOn: w, loginOn: w });
 
 describe('a streamed body on an asynchronous store, loaded before a login killed its id', () => {
   it('with rolling: sends no cookie for the old id, and the browser stays logged in', async () => {
     const store = new AsyncStore();
     const app = await worker({ secret: newSecret, store, rolling: true });
-    const { fromFeed, user } = await feedOverLogin(app, app);
+    const { fromFeed, user } = await feedOverLogin(same(app));
     expect(user).toBe('ann');
     expect(fromFeed).toEqual([]);
   });
@@ -107,7 +45,7 @@ describe('a streamed body on an asynchronous store, loaded before a login killed
       const due = () => {
         now += 1_500;
       };
-      const { fromFeed, user } = await feedOverLogin(app, app, query, due);
+      const { fromFeed, user } = await feedOverLogin(same(app), { query, between: due });
       expect(user).toBe('ann');
       expect(fromFeed).toEqual([]);
     }
@@ -117,7 +55,11 @@ describe('a streamed body on an asynchronous store, loaded before a login killed
     const store = new AsyncStore();
     const before = await worker({ secret: oldSecret, store });
     const rotated = await worker({ secret: [newSecret, oldSecret], store });
-    const { fromFeed, user } = await feedOverLogin(before, rotated);
+    const { fromFeed, user } = await feedOverLogin({
+      visitOn: before,
+      feedOn: rotated,
+      loginOn: rotated,
+    });
     expect(user).toBe('ann');
     expect(fromFeed).toEqual([]);
   });
