@@ -38,6 +38,29 @@ const endRaw = (ctx: Koa.Context) => {
   ctx.res.end('raw');
 };
 
+/**
+ * /raw with `cookie`, which set a lifetime its response could not carry: reported as owed, and
+ * sent by the next response (well inside touchAfter: only the owed lifetime makes it), once.
+ */
+async function expectOwedLifetime(
+  app: Awaited<ReturnType<typeof startApp>>,
+  cookie: string,
+  maxAge: number,
+) {
+  const late = await app.get('/raw', cookie);
+  await late.text();
+  expect(late.headers.getSetCookie()).toEqual([]);
+  expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
+  expect(app.errors[0]!.message).toMatch(/'fmsid'.*until the next response/);
+  const next = await app.get('/me', cookie);
+  expect(next.headers.getSetCookie()).toEqual([
+    expect.stringMatching(new RegExp(`^fmsid=.*Max-Age=${maxAge / 1000}`)),
+  ]);
+  expect(await next.json()).toEqual({ user: 'ann', n: 1 });
+  // Sent once: the response after it has nothing owed.
+  expect((await app.get('/me', cookie)).headers.getSetCookie()).toEqual([]);
+}
+
 describe('session cookies the response can no longer carry', () => {
   it('a new session: reported by cookie name, and not stored', async () => {
     const app = await startApp(endRaw);
@@ -94,19 +117,7 @@ describe('session cookies the response can no longer carry', () => {
       ctx.res.end();
     });
     const cookie = sessionCookie(await app.get('/login'));
-    const late = await app.get('/raw', cookie);
-    await late.text();
-    expect(late.headers.getSetCookie()).toEqual([]);
-    expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
-    expect(app.errors[0]!.message).toMatch(/'fmsid'.*until the next response/);
-    // Well inside touchAfter: only the owed lifetime makes this response send the cookie.
-    const next = await app.get('/me', cookie);
-    expect(next.headers.getSetCookie()).toEqual([
-      expect.stringMatching(new RegExp(`^fmsid=.*Max-Age=${month / 1000}`)),
-    ]);
-    expect(await next.json()).toEqual({ user: 'ann', n: 1 });
-    // Sent once: the response after it has nothing owed.
-    expect((await app.get('/me', cookie)).headers.getSetCookie()).toEqual([]);
+    await expectOwedLifetime(app, cookie, month);
   });
 
   it('a maxAge saved before a raw write: its cookie went nowhere, so the next response sends it', async () => {
@@ -118,17 +129,7 @@ describe('session cookies the response can no longer carry', () => {
       ctx.res.end('raw');
     });
     const cookie = sessionCookie(await app.get('/login'));
-    const late = await app.get('/raw', cookie);
-    expect(await late.text()).toBe('raw');
-    expect(late.headers.getSetCookie()).toEqual([]);
-    expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
-    expect(app.errors[0]!.message).toMatch(/'fmsid'.*until the next response/);
-    const next = await app.get('/me', cookie);
-    expect(next.headers.getSetCookie()).toEqual([
-      expect.stringMatching(new RegExp(`^fmsid=.*Max-Age=${month / 1000}`)),
-    ]);
-    expect(await next.json()).toEqual({ user: 'ann', n: 1 });
-    expect((await app.get('/me', cookie)).headers.getSetCookie()).toEqual([]);
+    await expectOwedLifetime(app, cookie, month);
   });
 
   it('a maxAge set after a raw write whose headers carried the cookie the app appended: not reported', async () => {
