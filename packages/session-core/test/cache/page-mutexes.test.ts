@@ -110,52 +110,22 @@ describe('page locks', () => {
     cache.set('k', 'stored');
     const holder = await holdPageLock('hold', 60_000);
     const lockTimeout = 1_000;
-    const command = [contenderScript, t.path, String(lockTimeout)];
-    const contender = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(contender);
-    let out = '';
-    contender.stdout!.on('data', (d) => {
-      out += d;
-    });
-    await new Promise<void>((resolve) => {
-      contender.stdout!.on('data', () => {
-        if (out.includes('waiting\n')) resolve();
-      });
-    });
-    await sleep(200); // inside its wait for the held lock
-    contender.kill('SIGSTOP');
-    await sleep(lockTimeout + 500); // its deadline passes while it cannot run
-    contender.kill('SIGCONT');
+    const { contender, output } = await contenderStoppedPastDeadline(lockTimeout);
     await sleep(300);
     holder.kill('SIGKILL'); // the lock is free at last (EOWNERDEAD for the contender)
     await exited(contender);
     // Before, it failed the moment it ran again: ERR_FASTMMAP_LOCK_TIMEOUT, blaming the holder.
-    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toMatchObject({ ok: true });
+    expect(JSON.parse(output().trim().split('\n').at(-1)!)).toMatchObject({ ok: true });
     expect(cache.get('k')).toBe('from the contender');
   });
 
   it('a waiter stopped past its deadline that times out again says how long it waited', async () => {
     const holder = await holdPageLock('hold', 60_000);
     const lockTimeout = 600;
-    const command = [contenderScript, t.path, String(lockTimeout)];
-    const contender = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(contender);
-    let out = '';
-    contender.stdout!.on('data', (d) => {
-      out += d;
-    });
-    await new Promise<void>((resolve) => {
-      contender.stdout!.on('data', () => {
-        if (out.includes('waiting\n')) resolve();
-      });
-    });
-    await sleep(200); // inside its wait for the held lock
-    contender.kill('SIGSTOP');
-    await sleep(lockTimeout + 500); // its deadline passes while it cannot run
-    contender.kill('SIGCONT');
+    const { contender, output } = await contenderStoppedPastDeadline(lockTimeout);
     await exited(contender); // the holder keeps the lock: the second wait times out too
     holder.kill('SIGKILL');
-    const result = JSON.parse(out.trim().split('\n').at(-1)!);
+    const result = JSON.parse(output().trim().split('\n').at(-1)!);
     expect(result).toMatchObject({ ok: false, code: 'ERR_FASTMMAP_LOCK_TIMEOUT' });
     expect(result.ms).toBeGreaterThan(2 * lockTimeout);
     // It said "within 600 ms" after some 1,900 ms.
@@ -328,3 +298,27 @@ describe('page locks', () => {
     expect(other.get('k')).toBe(3);
   });
 });
+
+/**
+ * A contender waiting for the held page lock, stopped (SIGSTOP) 200 ms into its wait and
+ * continued once its deadline has passed: it could not run when the deadline came.
+ */
+async function contenderStoppedPastDeadline(lockTimeout: number) {
+  const command = [contenderScript, t.path, String(lockTimeout)];
+  const contender = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(contender);
+  let out = '';
+  contender.stdout!.on('data', (d) => {
+    out += d;
+  });
+  await new Promise<void>((resolve) => {
+    contender.stdout!.on('data', () => {
+      if (out.includes('waiting\n')) resolve();
+    });
+  });
+  await sleep(200); // inside its wait for the held lock
+  contender.kill('SIGSTOP');
+  await sleep(lockTimeout + 500); // its deadline passes while it cannot run
+  contender.kill('SIGCONT');
+  return { contender, output: () => out };
+}
