@@ -472,12 +472,14 @@ export class Compactor {
     const stamp = u32[d + SD_GEN]!;
     // A pending image always belongs to a page whose write marker is still set, by the write
     // that made it pending (the generation it stamped), or by a redo of it (its own, stamped
-    // just after it was taken); anything else is a stale or damaged descriptor: copying it
+    // just before it is taken: 2 ahead of the page's only while a stamp is ahead of the page,
+    // which no stale stamp is); anything else is a stale or damaged descriptor: copying it
     // would destroy a healthy page, or roll a torn one back to an old image (a flipped state
-    // bit, then a writer killed in the page the stripe last compacted).
+    // bit, then a writer killed in the page the stripe last compacted). SD_REDOING: a redo
+    // killed by a build that marked it so (stamped just after it took its generation).
     const stamped =
       stamp === gen ||
-      (state === SD_PENDING && stamp === 0) ||
+      (state === SD_PENDING && (stamp === 0 || stamp === (gen + 2) >>> 0)) ||
       (state === SD_REDOING && (stamp + 2) >>> 0 === gen);
     if (!valid || (gen & 1) === 0 || !stamped) {
       this.settle(d);
@@ -493,11 +495,13 @@ export class Compactor {
     }
     // The copy gets an odd generation of its own, as ensurePage's rebuild does: a reader
     // without locks that judged the dead writer's generation reads through it at once, and
-    // would read the page half copied (keys it found a moment ago missing). The descriptor
-    // says so first, so that a redo killed before its stamp is written is still redone.
-    Atomics.store(i32, d + SD_STATE, SD_REDOING);
+    // would read the page half copied (keys it found a moment ago missing). It is stamped
+    // before it is taken, so a redo killed at any point leaves a stamp this check accepts
+    // (even one of an older build's image, stamped 0), and the state stays pending: older
+    // builds redo only that state, and a redo killed mid-copy otherwise lost the page's
+    // uncopied records when one of them locked the stripe next (a rolling reload).
+    u32[d + SD_GEN] = (gen + 2) >>> 0;
     Atomics.add(i32, g, 2);
-    u32[d + SD_GEN] = gen + 2;
     const base = this.store.base(page);
     this.store.map.copy(this.store.map, base + P_COPY_FROM, from + P_COPY_FROM, from + len);
     hook('repair:mid');

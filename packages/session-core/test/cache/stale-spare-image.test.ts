@@ -8,6 +8,7 @@ import {
   SD_GEN,
   SD_LENGTH,
   SD_PAGE,
+  SD_PENDING,
   SD_REDOING,
   SD_STATE,
 } from '../../src/cache/layout.js';
@@ -53,7 +54,7 @@ it('a descriptor pending again by damage does not roll a torn page back to its o
   expect(reopened.verify().ok).toBe(true);
 });
 
-it('a redo killed after it took its own generation, before it stamped it, is still redone', () => {
+it('a redo marked SD_REDOING (builds of 2026-11-29) killed before it stamped its generation is redone', () => {
   const cache = t.open(GEOMETRY);
   for (let i = 0; i < 30; i++) cache.set(`k${i}`, { v: 1 });
   const imageLength = () => readFileSync(t.path).readUInt32LE(H_SPARES + SD_LENGTH * 4);
@@ -70,6 +71,31 @@ it('a redo killed after it took its own generation, before it stamped it, is sti
   file.writeUInt32LE(dead, H_SPARES + SD_GEN * 4);
   file.writeUInt32LE(dead + 2, gen); // the redo's own generation, then death
   // The page half copied: its slot table gone (a rebuild from it would keep nothing).
+  file.fill(0, HEADER_SIZE + PAGE_HEADER_SIZE, HEADER_SIZE + PAGE_HEADER_SIZE + 64 * 4);
+  writeFileSync(t.path, file);
+
+  const reopened = t.open();
+  for (let i = 0; i < 30; i++) expect(reopened.get(`k${i}`)).toEqual({ v: 1 });
+  expect(reopened.stats()).toMatchObject({ repairedPages: 1, droppedCorruptRecords: 0 });
+  expect(reopened.verify().ok).toBe(true);
+});
+
+it('a redo killed after it stamped its own generation, before it took it, is still redone', () => {
+  const cache = t.open(GEOMETRY);
+  for (let i = 0; i < 30; i++) cache.set(`k${i}`, { v: 1 });
+  const imageLength = () => readFileSync(t.path).readUInt32LE(H_SPARES + SD_LENGTH * 4);
+  const before = imageLength();
+  for (let i = 0; imageLength() === before; i++) cache.set('filler', { i });
+  cache.close();
+
+  const file = readFileSync(t.path);
+  const gen = HEADER_SIZE + P_GEN;
+  const dead = file.readUInt32LE(gen) | 1; // the compaction's writer died copying its image
+  file.writeUInt32LE(dead, gen);
+  file.writeUInt32LE(SD_PENDING, H_SPARES + SD_STATE * 4);
+  file.writeUInt32LE(0, H_SPARES + SD_PAGE * 4);
+  // The redo's stamp, 2 ahead of the page's generation (no stale stamp is ahead), then death.
+  file.writeUInt32LE(dead + 2, H_SPARES + SD_GEN * 4);
   file.fill(0, HEADER_SIZE + PAGE_HEADER_SIZE, HEADER_SIZE + PAGE_HEADER_SIZE + 64 * 4);
   writeFileSync(t.path, file);
 
