@@ -27,7 +27,6 @@ import {
   SD_NO_PAGE,
   SD_PAGE,
   SD_PENDING,
-  SD_REDOING,
   SD_STATE,
   SLOT_EMPTY,
   SLOT_MAX_LOAD,
@@ -459,7 +458,7 @@ export class Compactor {
     const i32 = this.store.i32;
     const u32 = this.store.u32;
     const state = i32[d + SD_STATE]!; // stripe lock held: only its holder writes this
-    if (state !== SD_PENDING && state !== SD_REDOING) return -1;
+    if (state !== SD_PENDING) return -1;
     const page = u32[d + SD_PAGE]!;
     const len = u32[d + SD_LENGTH]!;
     const valid =
@@ -475,12 +474,8 @@ export class Compactor {
     // just before it is taken: 2 ahead of the page's only while a stamp is ahead of the page,
     // which no stale stamp is); anything else is a stale or damaged descriptor: copying it
     // would destroy a healthy page, or roll a torn one back to an old image (a flipped state
-    // bit, then a writer killed in the page the stripe last compacted). SD_REDOING: a redo
-    // killed by a build that marked it so (stamped just after it took its generation).
-    const stamped =
-      stamp === gen ||
-      (state === SD_PENDING && (stamp === 0 || stamp === (gen + 2) >>> 0)) ||
-      (state === SD_REDOING && (stamp + 2) >>> 0 === gen);
+    // bit, then a writer killed in the page the stripe last compacted).
+    const stamped = stamp === gen || stamp === 0 || stamp === (gen + 2) >>> 0;
     if (!valid || (gen & 1) === 0 || !stamped) {
       this.settle(d);
       return -1;

@@ -38,7 +38,7 @@ export const isCodecName = (name: string): boolean => /^[\x21-\x7e]{1,32}$/.test
 export const H_CRC = 96;
 /**
  * Per-stripe spare-page descriptors (mutable, not covered by the CRC): u32 words state (0 =
- * idle, SD_PENDING; SD_REDOING is read only), target page, image length, and the target's
+ * idle, SD_PENDING), target page, image length, and the target's
  * generation when the image was made pending or its redo's, stamped just before the redo takes
  * it (0: not checked). Versions before the
  * generation word write the first three only, so once its copy is done a writer sets the page
@@ -55,13 +55,6 @@ export const SD_GEN = 3;
 export const SD_NO_PAGE = 0xffffffff;
 /** State SD_PENDING: an image to copy into its page. */
 export const SD_PENDING = 1;
-/**
- * The state a redo under way was marked with by builds of 2026-11-29 (before it stamped its
- * generation): still redone. No longer written: older builds redo only SD_PENDING, and left a
- * page such a redo was killed in to be rebuilt from its half-copied records. "REDO" in ASCII,
- * so no flipped bit of an idle (0) or pending (1) descriptor makes it.
- */
-export const SD_REDOING = 0x4f444552;
 export const MAX_STRIPES = 128;
 /**
  * Stripe s's page lock: a process-shared robust pthread mutex at H_MUTEXES + s * MUTEX_STRIDE
