@@ -23,6 +23,11 @@ function app(clock: () => number) {
       (c.get('session').data as Data).socket = 'open';
       return c.text('upgraded'); // node-ws answers 101 itself; Response refuses that status
     })
+    .get('/socket-remember', async (c) => {
+      c.get('session').maxAge = 30 * 86_400_000;
+      await c.get('session').commit(); // plans a cookie the 101 will not carry
+      return c.text('upgraded');
+    })
     .get('/socket-touch', (c) => {
       c.get('session').touch(); // keeps the session alive while a socket opens
       return c.text('upgraded');
@@ -71,5 +76,17 @@ describe('session() on a WebSocket handshake (@hono/node-ws)', () => {
     now += 10;
     const refreshed = (await hono.request('/', { headers: { cookie } })).headers.getSetCookie();
     expect(refreshed).toHaveLength(1);
+  });
+
+  it('sends a maxAge a commit() in the handshake stored with the next response', async () => {
+    const { hono } = app(() => 1_000_000);
+    const cookie = cookieOf(await hono.request('/login'));
+    const socket = await hono.request('/socket-remember', {
+      headers: { ...handshakeHeaders, cookie },
+    });
+    expect(socket.headers.getSetCookie()).toEqual([]);
+    const next = (await hono.request('/', { headers: { cookie } })).headers.getSetCookie();
+    expect(next).toEqual([expect.stringMatching(/^fmsid=.*Max-Age=2592000/)]);
+    expect((await hono.request('/', { headers: { cookie } })).headers.getSetCookie()).toEqual([]);
   });
 });

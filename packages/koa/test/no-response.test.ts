@@ -145,4 +145,28 @@ describe.each([
     expect(refreshed).toHaveLength(1);
     expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60/);
   });
+
+  it('a maxAge a save() stored there is sent by the next response', async () => {
+    const month = 30 * 86_400_000;
+    const app = new Koa();
+    const middleware = session({ secret, store: new MemoryStore() });
+    const http = async (cookie?: string) => {
+      const req = request(cookie);
+      const ctx = app.createContext(req, new ServerResponse(req));
+      await middleware(ctx, async () => {
+        if (cookie === undefined) (ctx.session.data as Data).user = 'ann';
+      });
+      const value: unknown = ctx.response.get('Set-Cookie');
+      return [value].flat().filter((v): v is string => typeof v === 'string' && v !== '');
+    };
+    const cookie = (await http())[0]!.split(';', 1)[0]!;
+    const socket = socketContext(app, cookie);
+    await middleware(socket, async () => {
+      socket.session.maxAge = month;
+      // Planned a cookie that nothing this request answers can carry.
+      await socket.session.save();
+    });
+    expect(await http(cookie)).toEqual([expect.stringMatching(/^fmsid=.*Max-Age=2592000/)]);
+    expect(await http(cookie)).toEqual([]);
+  });
 });

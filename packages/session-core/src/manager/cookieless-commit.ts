@@ -16,7 +16,7 @@ export function isWebSocketUpgrade(upgradeHeader: string | undefined): boolean {
  * koa-websocket's contexts, which have no response). An id the client does not hold (new, or
  * regenerated here) is not written: no request could ever reach it. A known one is written
  * with no cookie planned and no touch taken, so the next response that can carry the cookie
- * still refreshes it.
+ * still refreshes it, or sends the one an earlier commit of this request planned.
  */
 export function commitCookieless(
   session: Session<object>,
@@ -24,7 +24,9 @@ export function commitCookieless(
 ): string[] | Promise<string[]> {
   if (unreachableAfterHeaders(session as Session, loadedId) && session.cookieHeaders().length > 0)
     return [];
-  return commitWithoutCookies(session);
+  // No answer of this request carries a cookie: one a commit() or save() of it planned before
+  // went nowhere either, so it is owed to the next response that can carry one.
+  return commitWithoutCookies(session, true);
 }
 
 /**
