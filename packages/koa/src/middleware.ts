@@ -8,6 +8,7 @@ import {
   cookieNameOf,
   guardStreamBody,
   isWebSocketUpgrade,
+  lifetimeSetHere,
   unreachableAfterHeaders,
 } from '@fastmmap/session-core/adapter';
 import type { Context, Middleware, Next } from 'koa';
@@ -67,12 +68,12 @@ function commitReachable(
   // A known id: nothing is planned for a response that went out, so a renewal stays due and
   // a new lifetime is owed: the next response that can carry a cookie sends either.
   // Read before the commit: after it, a lifetime another request stored since our load (and
-  // sent) would count as ours.
-  const lifetimeSetHere = session.maxAge !== loaded.maxAge;
+  // sent) would count as ours. A save() takes one too: hence the flag.
+  const lifetimeChanged = lifetimeSetHere(session) && session.maxAge !== loaded.maxAge;
   // A cookie a save() planned went nowhere too, unless the app sent it with the headers.
   const committed = commitWithoutCookies(session, !sentCookieNamed(ctx, loaded.cookieName));
   const reported = (cookies: string[]) => {
-    if (lifetimeSetHere) reportLateLifetime(ctx, session, loaded.cookieName);
+    if (lifetimeChanged) reportLateLifetime(ctx, session, loaded.cookieName);
     return cookies;
   };
   return committed instanceof Promise ? committed.then(reported) : reported(committed);

@@ -22,6 +22,7 @@ export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export {
   commitNow,
   commitWithoutCookies,
+  lifetimeSetHere,
   markCookieless,
   unconfirmedRefresh,
 } from './manager/session.js';

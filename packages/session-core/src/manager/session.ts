@@ -103,6 +103,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** session.maxAge as this request set it (#maxAgeSet), until a commit stores it in #meta. */
   #maxAge: number | null | undefined = undefined;
   #maxAgeSet = false;
+  /** maxAge was set in this request, committed since or not (see lifetimeSetHere). */
+  #lifetimeSet = false;
   /** session.cookie, made on first use (code written for express-session reads it). */
   #cookie: SessionCookie | undefined;
   #cookieSent = false;
@@ -186,6 +188,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     }
     this.#maxAge = sessionMaxAge(value);
     this.#maxAgeSet = true;
+    this.#lifetimeSet = true;
   }
 
   get cookie(): SessionCookie {
@@ -743,6 +746,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return true;
   }
 
+  /** See lifetimeSetHere(): true for anything else, which cannot tell. */
+  static lifetimeSet(session: unknown): boolean {
+    return !ManagedSession.isManaged(session) || session.#lifetimeSet;
+  }
+
   /** See unconfirmedRefresh(). */
   static unconfirmedRefresh(session: unknown): boolean {
     if (!ManagedSession.isManaged(session)) return false;
@@ -816,6 +824,16 @@ export function markCookieless(session: Session<object>): boolean {
  */
 export function unconfirmedRefresh(session: Session<object>): boolean {
   return ManagedSession.unconfirmedRefresh(session);
+}
+
+/**
+ * Whether this request set the session's `maxAge` (a save() may have committed it since). A
+ * commit, save() included, also takes a lifetime another request stored since the load: an
+ * adapter comparing `maxAge` with the loaded one asks this first, so as not to report that
+ * one as its own. True for a session not from manager.load(), which cannot tell.
+ */
+export function lifetimeSetHere(session: Session<object>): boolean {
+  return ManagedSession.lifetimeSet(session);
 }
 
 /**
