@@ -6,6 +6,7 @@ import {
   cookieNameOf,
   headersSentError,
   isRepeatedDataRefusal,
+  lifetimeSetHere,
   unconfirmedRefresh,
   unreachableAfterHeaders,
   unsentCookieNames,
@@ -325,12 +326,16 @@ function warnLateLifetime(state: RequestSession, cookies: readonly string[]): vo
   warn(state, names, 'owed');
 }
 
-/** `maxAge` ("remember me") set after the headers, and so the cookie, went out. */
+/**
+ * `maxAge` ("remember me") set after the headers, and so the cookie, went out. Set here: the
+ * commit also takes a lifetime another request stored (and sent) meanwhile.
+ */
 function lifetimeChangedLate(state: RequestSession): boolean {
   const session = state.current;
   return (
     !session.destroyed &&
     state.maxAgeAtHeaders !== undefined &&
+    lifetimeSetHere(session) &&
     session.maxAge !== state.maxAgeAtHeaders
   );
 }

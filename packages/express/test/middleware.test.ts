@@ -195,6 +195,42 @@ describe('@fastmmap/express session()', () => {
       }
     });
 
+    it('a lifetime another request set while the body streamed is not warned about', async () => {
+      const app = express();
+      app.use(session({ secret, store: new MemoryStore() }));
+      let streaming!: () => void;
+      let release!: () => void;
+      const started = new Promise<void>((resolve) => (streaming = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      app.get('/login', (req, res) => {
+        (req.session.data as Data).user = 'ann';
+        res.json({ ok: true });
+      });
+      app.get('/remember', (req, res) => {
+        req.session.maxAge = 30 * 86_400_000;
+        res.json({ ok: true });
+      });
+      app.get('/feed', async (req, res) => {
+        res.write('chunk ');
+        streaming();
+        await gate;
+        // Its commit stores the other request's lifetime with this change: not one set here.
+        (req.session.data as Data).seen = true;
+        res.end('done');
+      });
+      const url = await serve(app);
+      const cookie = cookieOf(await fetch(`${url}/login`));
+      const warnings = await headersSentWarnings(async () => {
+        const feed = fetch(`${url}/feed`, { headers: { cookie } });
+        await started;
+        const remember = await fetch(`${url}/remember`, { headers: { cookie } });
+        expect(remember.headers.getSetCookie()).toEqual([expect.stringMatching(/Max-Age=2592000/)]);
+        release();
+        expect(await (await feed).text()).toBe('chunk done');
+      });
+      expect(warnings).toEqual([]);
+    });
+
     for (const sync of [true, false]) {
       const kind = sync ? 'a synchronous store' : 'an asynchronous store';
 
