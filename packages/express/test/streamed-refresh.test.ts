@@ -4,10 +4,11 @@
 // the browser out. It stays due for the next response instead.
 import type { Server } from 'node:http';
 import { GatedStore } from '@fastmmap/adapter-test-suite';
-import type { session } from '@fastmmap/express';
+import { session } from '@fastmmap/express';
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FeedWorker, feedOverLogin, feedWorker, pairOf } from './helpers/feed-app.js';
-import { closeServer } from './helpers/http-server.js';
+import { closeServer, listen } from './helpers/http-server.js';
 
 const oldSecret = 'express-streamed-refresh-old-0123456789abcdef';
 const newSecret = 'express-streamed-refresh-new-0123456789abcdef';
@@ -82,6 +83,46 @@ describe('a streamed body on an asynchronous store, its id live', () => {
     const refreshed = next.headers.getSetCookie();
     expect(refreshed).toHaveLength(1);
     expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60;/);
+  });
+
+  it('headers always ahead of the commit (compression() after session()): a refresh a second touchAfter overdue goes', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const store = new AsyncStore({ clock });
+    const app = express();
+    app.use(session({ secret: newSecret, store, clock, ttl: 60_000, touchAfter: 1_000 }));
+    // As compression() does: every end() writes the headers first, the body a tick later.
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function (this: typeof res, ...args: unknown[]) {
+        this.writeHead(this.statusCode);
+        setImmediate(() => (end as (...a: unknown[]) => void).apply(this, args));
+        return this;
+      } as typeof res.end;
+      next();
+    });
+    app.get('/me', (req, res) => {
+      (req.session.data as Record<string, unknown>).seen = true;
+      res.json({ isNew: req.session.isNew });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    const url = await listen(server);
+    const first = await fetch(`${url}/me`);
+    const cookie = pairOf(first)[0]!;
+    now += 1_500; // due: withheld, as for a streamed body
+    expect(pairOf(await fetch(`${url}/me`, { headers: { cookie } }))).toEqual([]);
+    now += 1_000; // a second touchAfter overdue: sent unconfirmed rather than never
+    const refreshed = await fetch(`${url}/me`, { headers: { cookie } });
+    expect(refreshed.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^fmsid=.*Max-Age=60;/),
+    ]);
+    // In use past its 60 s ttl, one request every 1.5 s: it never lapses.
+    for (let i = 0; i < 50; i++) {
+      now += 1_500;
+      const res = await fetch(`${url}/me`, { headers: { cookie } });
+      expect(await res.json()).toEqual({ isNew: false });
+    }
   });
 
   it('still sends a lifetime set before the first chunk (news, not a refresh)', async () => {

@@ -756,6 +756,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (!ManagedSession.isManaged(session)) return false;
     // Finishing in the call, the commit confirms its cookie before the headers take it.
     if (session.#pending === 0 && session.#ctx.sync !== undefined) return false;
+    // A refresh already withheld long enough (its touch a second touchAfter overdue) goes out
+    // unconfirmed: where the headers always precede the commit (compression() mounted after
+    // session() ends every response that way) it would never go, and the session would lapse
+    // while in use.
+    const overdue = session.#ctx.options.clock() - session.#meta.touched;
+    if (overdue >= 2 * session.#touchAfter()) return false;
     return session.#refreshesOnly() && session.cookieHeaders().length > 0;
   }
 
