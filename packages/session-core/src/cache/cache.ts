@@ -517,9 +517,14 @@ export class FastMmapCache<V = unknown> {
   verify(): VerifyReport {
     this.enter();
     const check = (page: number) => this.onPage(page, () => checkPage(this.store, page));
-    const checks = Array.from({ length: this.numPages }, (_, page) => check(page));
-    // Without locks, a live writer set aside mid-write looks like a dead one: look again.
-    if (!this.locks.canLock) recheckTornPages(this.store, checks, check);
+    if (this.locks.canLock)
+      return verifyReport(Array.from({ length: this.numPages }, (_, p) => check(p)));
+    // Without locks: a page seen mid-write is taken as it is at once (no grace each, which a
+    // crash that left many torn pages paid one after another), and all of them are looked at
+    // again together, as a live writer set aside mid-write looks like a dead one.
+    const glance = (page: number) => this.onPage(page, () => checkPage(this.store, page), 0);
+    const checks = Array.from({ length: this.numPages }, (_, page) => glance(page));
+    recheckTornPages(this.store, checks, check);
     return verifyReport(checks);
   }
 
@@ -826,7 +831,7 @@ export class FastMmapCache<V = unknown> {
    * Runs `fn` on a consistent page: under its lock, or, for a reader that cannot lock (see
    * readStablePage), re-run until no writer changed the page meanwhile.
    */
-  private onPage<T>(page: number, fn: () => T): T {
+  private onPage<T>(page: number, fn: () => T, tornGraceMs?: number): T {
     if (this.locks.canLock) {
       this.lock(page);
       try {
@@ -839,7 +844,8 @@ export class FastMmapCache<V = unknown> {
     lockHeld = true; // the same rule: no cache call from a codec meanwhile
     try {
       const gi = store.genIndex(store.base(page));
-      return readStablePage(store.i32, gi, this.lockTimeout, fn, undefined, this.deadWrites);
+      const { deadWrites, lockTimeout } = this;
+      return readStablePage(store.i32, gi, lockTimeout, fn, undefined, deadWrites, tornGraceMs);
     } finally {
       lockHeld = false;
     }

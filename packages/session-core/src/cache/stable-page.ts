@@ -30,7 +30,8 @@ const TORN_GRACE_MS = 20;
  * mapping cannot write, so no reader can make the app's writers wait) reads a page consistently: a seqlock on
  * the page generation, `read` re-run until no writer got in meanwhile. A generation that stays
  * odd is a writer that died (or is stopped) mid-write: when one odd generation has lasted the
- * grace (20 ms, or lockTimeout if shorter), one run is taken as it is.
+ * grace (20 ms, or lockTimeout if shorter; `graceMs` for a caller that looks again itself), one
+ * run is taken as it is.
  * `read` must check each record's checksum on a private copy, so no run can return a wrong
  * value, only miss what a writer was moving.
  */
@@ -41,9 +42,10 @@ export function readStablePage<T>(
   read: () => T,
   time: WaitClock = realTime,
   dead?: DeadWrites,
+  graceMs = TORN_GRACE_MS,
 ): T {
   const started = time.now();
-  const grace = Math.min(TORN_GRACE_MS, timeoutMs);
+  const grace = Math.min(graceMs, timeoutMs);
   let sleepMs = 0.05;
   // The odd generation last seen and since when: only one write that lasts the whole grace
   // counts as a dead writer's, not a busy page's stream of short writes.

@@ -2,10 +2,11 @@
 // aside mid-write for longer than a reader's grace (a loaded host, more processes than cores):
 // the page is torn while it waits, but the file is healthy, and verify must say so.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { FastMmapCache } from '../../src/cache/index.js';
+import { HEADER_SIZE, P_GEN } from '../../src/cache/layout.js';
 import { scratchDir } from './helpers.js';
 
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
@@ -81,4 +82,27 @@ it('a writer that stays stopped: still reported torn', async () => {
   child.kill('SIGKILL');
   await finished;
   expect(report).toMatchObject({ ok: false, tornPages: 1 });
+});
+
+it('a crash that left many torn pages: no grace waited per page, one look again for all', () => {
+  const pages = 1000;
+  const app = t.open({ numPages: pages, pageSize: 4096 });
+  app.close();
+  const file = readFileSync(t.path);
+  for (let p = 0; p < pages; p++) {
+    const gen = HEADER_SIZE + p * 4096 + P_GEN;
+    file.writeUInt32LE(file.readUInt32LE(gen) | 1, gen); // each page's writer died in it
+  }
+  writeFileSync(t.path, file);
+  const reader = FastMmapCache.open({ path: t.path, readOnly: true, adoptGeometry: true });
+  // The sleeps taken: a grace of 20 ms per page took some thousands; the one look again for
+  // all of them sleeps 1 ms at a time for 250 ms at most.
+  const sleeps = vi.spyOn(Atomics, 'wait');
+  try {
+    expect(reader.verify()).toMatchObject({ ok: false, tornPages: pages });
+    expect(sleeps.mock.calls.length).toBeLessThan(pages);
+  } finally {
+    sleeps.mockRestore();
+    reader.close();
+  }
 });
