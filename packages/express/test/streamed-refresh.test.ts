@@ -89,25 +89,13 @@ describe('a streamed body on an asynchronous store, its id live', () => {
     let now = 1_000_000;
     const clock = () => now;
     const store = new AsyncStore({ clock });
-    const app = express();
-    app.use(session({ secret: newSecret, store, clock, ttl: 60_000, touchAfter: 1_000 }));
-    // As compression() does: every end() writes the headers first, the body a tick later.
-    app.use((_req, res, next) => {
-      const end = res.end;
-      res.end = function (this: typeof res, ...args: unknown[]) {
-        this.writeHead(this.statusCode);
-        setImmediate(() => (end as (...a: unknown[]) => void).apply(this, args));
-        return this;
-      } as typeof res.end;
-      next();
+    const url = await compressedApp({
+      secret: newSecret,
+      store,
+      clock,
+      ttl: 60_000,
+      touchAfter: 1_000,
     });
-    app.get('/me', (req, res) => {
-      (req.session.data as Record<string, unknown>).seen = true;
-      res.json({ isNew: req.session.isNew });
-    });
-    const server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    const url = await listen(server);
     const first = await fetch(`${url}/me`);
     const cookie = pairOf(first)[0]!;
     now += 1_500; // due: withheld, as for a streamed body
@@ -125,6 +113,35 @@ describe('a streamed body on an asynchronous store, its id live', () => {
     }
   });
 
+  it('headers always ahead of the commit: the overdue refresh that went counts as a touch', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    let writes = 0;
+    const store = new AsyncStore({ clock });
+    store.beforeWrite = () => {
+      writes++;
+      return new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const url = await compressedApp({
+      secret: newSecret,
+      store,
+      clock,
+      ttl: 60_000,
+      touchAfter: 1_000,
+    });
+    const cookie = pairOf(await fetch(`${url}/me`))[0]!;
+    now += 2_500; // a second touchAfter overdue: the refresh goes
+    expect(pairOf(await fetch(`${url}/me`, { headers: { cookie } }))).toHaveLength(1);
+    const before = writes;
+    // end() marked the session cookieless while that touch waited: it still moved `touched`,
+    // so the next responses neither write nor send a cookie until the throttle is due again.
+    for (let i = 0; i < 3; i++) {
+      now += 300;
+      expect(pairOf(await fetch(`${url}/me`, { headers: { cookie } }))).toEqual([]);
+    }
+    expect(writes).toBe(before);
+  });
+
   it('still sends a lifetime set before the first chunk (news, not a refresh)', async () => {
     const store = new AsyncStore();
     const app = await worker({ secret: newSecret, store });
@@ -138,3 +155,25 @@ describe('a streamed body on an asynchronous store, its id live', () => {
     expect(sent[0]).toMatch(/Max-Age=604800;/);
   });
 });
+
+/** As with compression() mounted after session(): every end() writes the headers first. */
+async function compressedApp(options: Options): Promise<string> {
+  const app = express();
+  app.use(session(options));
+  app.use((_req, res, next) => {
+    const end = res.end;
+    res.end = function (this: typeof res, ...args: unknown[]) {
+      this.writeHead(this.statusCode);
+      setImmediate(() => (end as (...a: unknown[]) => void).apply(this, args));
+      return this;
+    } as typeof res.end;
+    next();
+  });
+  app.get('/me', (req, res) => {
+    (req.session.data as Record<string, unknown>).seen = true;
+    res.json({ isNew: req.session.isNew });
+  });
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  return listen(server);
+}

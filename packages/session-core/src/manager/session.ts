@@ -498,9 +498,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
             : stored.maxAge,
         created: stored?.created ?? this.#meta.created,
         // Cookieless, the write leaves the touch due: it is what refreshes the browser's cookie.
+        // Not when this commit planned a cookie before it was marked (Express marks at end()
+        // while a streamed body's commit still waits): that cookie went out with the headers.
         touched: lifetimeUnsent
           ? 0
-          : this.#cookieless
+          : this.#cookieless && !sendsCookie
             ? (stored?.touched ?? this.#meta.touched)
             : plan.now,
         // What another request sent since our load counts too.
@@ -595,7 +597,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       // Cookieless (a touch() asked for, or #write's second touch), the ttl still moves but
       // the touch stays due, as in #write: the next response's touch refreshes the cookie.
-      if (this.#cookieless) touched = opened.meta.touched;
+      // A cookie this touch planned before it was marked went out, as in #write.
+      if (this.#cookieless && headers.length === 0) touched = opened.meta.touched;
       owed = this.#takesOwedCookie(headers, opened.meta);
       cookieAt = headers.length > 0 || owed ? now : opened.meta.cookieAt;
       // As #write's lifetimeUnsent: the touch falls due and the cookie is owed.
