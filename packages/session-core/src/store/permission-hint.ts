@@ -14,13 +14,26 @@ export function permissionHint(
 ): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if ((code !== 'EACCES' && code !== 'EPERM') || uid === undefined) return '';
-  // The session file, or the directory it was to be made in.
-  const target = [path, dirname(path)].find((p) => statSync(p, { throwIfNoEntry: false }));
-  const owner = target === undefined ? undefined : statSync(target).uid;
+  // The file refused (a lock file beside the session file, say), or the directory it was to
+  // be made in.
+  const refused = (err as NodeJS.ErrnoException).path ?? path;
+  const owners = [refused, dirname(refused)].map((p) => [p, ownerOf(p)] as const);
+  const [target, owner] = owners.find(([, uidOf]) => uidOf !== undefined) ?? [];
   if (owner === undefined || owner === uid) return '';
   const running = `this process runs as uid ${uid}`;
-  if (target === path) {
-    return `. The file belongs to uid ${owner} and ${running}: every process that shares the sessions writes it, so run them all as its owner, or stop them, remove the file and start them as one user (the first makes it anew); or give this one a file of its own with new FastMmapStore({ storage })`;
+  if (target === refused) {
+    const file = refused === path ? 'The file' : `The file ${refused}`;
+    return `. ${file} belongs to uid ${owner} and ${running}: every process that shares the sessions writes it, so run them all as its owner, or stop them, remove the file and start them as one user (the first makes it anew); or give this one a file of its own with new FastMmapStore({ storage })`;
   }
   return `. Its directory ${target} belongs to uid ${owner} and ${running}: let this user write there, or pass a path in a directory it owns with new FastMmapStore({ storage }) (every process that shares the sessions must use the same one)`;
+}
+
+/** A path's owner; undefined where it cannot be read (missing, or a directory not searchable). */
+function ownerOf(path: string): number | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.uid;
+  } catch {
+    // Not this process's to stat either: the open's own error says enough.
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
 // systemd User=, a container's USER, after a first start as root): the error says whose the
 // file is, not only "permission denied".
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,5 +73,26 @@ describe.skipIf(nobodySkip)(`a session file of another user${nobodyNote}`, () =>
     expect(r.message).toContain(
       `Its directory ${rootOnly} belongs to uid 0 and this process runs as uid ${NOBODY}`,
     );
+  });
+
+  it('is still a SessionError when the file cannot even be looked at (a directory it may not search)', () => {
+    const closed = join(t.dir, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    const r = openAsNobody(join(closed, 'sessions.fmcache'));
+    expect(r).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE', cause: 'EACCES' });
+    expect(r.message).toContain(`Its directory ${closed} belongs to uid 0`);
+  });
+
+  it('names the lock file when that is the one refused, not a directory it may write', () => {
+    const shared = join(t.dir, 'shared-lock');
+    mkdirSync(shared, { mode: 0o1777 });
+    chmodSync(shared, 0o1777);
+    const path = join(shared, 'sessions.fmcache');
+    // Left by a root process that died while making the file.
+    writeFileSync(`${path}.lock-create`, '', { mode: 0o600 });
+    const r = openAsNobody(path);
+    expect(r).toMatchObject({ code: 'ERR_SESSION_STORE_UNAVAILABLE', cause: 'EACCES' });
+    expect(r.message).toContain(`The file ${path}.lock-create belongs to uid 0`);
+    expect(r.message).not.toContain('Its directory');
   });
 });
