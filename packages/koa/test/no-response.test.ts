@@ -45,6 +45,20 @@ async function setup() {
   return { store, errors, middleware, cookie, socketContext };
 }
 
+/**
+ * An HTTP request through `middleware` (a login without `cookie`): the Set-Cookie values its
+ * response carries.
+ */
+async function httpRequest(app: Koa, middleware: ReturnType<typeof session>, cookie?: string) {
+  const req = request(cookie);
+  const ctx = app.createContext(req, new ServerResponse(req));
+  await middleware(ctx, async () => {
+    if (cookie === undefined) (ctx.session.data as Data).user = 'ann';
+  });
+  const value: unknown = ctx.response.get('Set-Cookie');
+  return [value].flat().filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
 describe("session() on koa-websocket's contexts, which have no response", () => {
   it('commits what the WebSocket middleware changed in a known session', async () => {
     const { errors, middleware, socketContext } = await setup();
@@ -128,15 +142,7 @@ describe.each([
       ttl: 60_000,
       touchAfter: 1_000,
     });
-    const http = async (cookie?: string) => {
-      const req = request(cookie);
-      const ctx = app.createContext(req, new ServerResponse(req));
-      await middleware(ctx, async () => {
-        if (cookie === undefined) (ctx.session.data as Data).user = 'ann';
-      });
-      const value: unknown = ctx.response.get('Set-Cookie');
-      return [value].flat().filter((v): v is string => typeof v === 'string' && v !== '');
-    };
+    const http = (cookie?: string) => httpRequest(app, middleware, cookie);
     const cookie = (await http())[0]!.split(';', 1)[0]!;
     now += 1_500; // a touch and the cookie's refresh are due when the socket comes
     await middleware(socketContext(app, cookie), async () => {});
@@ -150,15 +156,7 @@ describe.each([
     const month = 30 * 86_400_000;
     const app = new Koa();
     const middleware = session({ secret, store: new MemoryStore() });
-    const http = async (cookie?: string) => {
-      const req = request(cookie);
-      const ctx = app.createContext(req, new ServerResponse(req));
-      await middleware(ctx, async () => {
-        if (cookie === undefined) (ctx.session.data as Data).user = 'ann';
-      });
-      const value: unknown = ctx.response.get('Set-Cookie');
-      return [value].flat().filter((v): v is string => typeof v === 'string' && v !== '');
-    };
+    const http = (cookie?: string) => httpRequest(app, middleware, cookie);
     const cookie = (await http())[0]!.split(';', 1)[0]!;
     const socket = socketContext(app, cookie);
     await middleware(socket, async () => {

@@ -144,87 +144,53 @@ describe('session cookies the response can no longer carry', () => {
     expect(app.errors).toEqual([]);
   });
 
-  it('a lifetime another request set since the load is not reported by a raw write that only changed data', async () => {
-    const store = new MemoryStore();
-    const app = new Koa();
-    const errors: Error[] = [];
-    app.on('error', (err: Error) => errors.push(err));
-    app.use(session({ secret, store }));
-    let loaded!: () => void;
-    let release!: () => void;
-    const rawLoaded = new Promise<void>((resolve) => (loaded = resolve));
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    app.use(async (ctx) => {
-      const data = ctx.session.data as Data;
-      if (ctx.path === '/login') data.user = 'ann';
-      if (ctx.path === '/remember') ctx.session.maxAge = 30 * 86_400_000;
-      if (ctx.path !== '/raw') {
-        ctx.body = data;
-        return;
-      }
-      loaded();
-      await gate;
-      data.n = 1;
-      ctx.respond = false;
-      ctx.res.end('raw');
-    });
-    const url = await serve(app);
-    const cookie = sessionCookie(await fetch(`${url}/login`));
-    const raw = fetch(`${url}/raw`, { headers: { cookie } });
-    await rawLoaded;
-    // The "remember me" response carries its cookie; the raw one changed no lifetime.
-    const remember = await fetch(`${url}/remember`, { headers: { cookie } });
-    expect(remember.headers.getSetCookie()).toEqual([expect.stringMatching(/Max-Age=2592000/)]);
-    release();
-    expect(await (await raw).text()).toBe('raw');
-    expect(errors).toEqual([]);
-    expect(await (await fetch(`${url}/me`, { headers: { cookie } })).json()).toEqual({
-      user: 'ann',
-      n: 1,
-    });
-  });
-
-  it('a lifetime another request set since the load is not reported by a raw write whose save() took it', async () => {
-    const store = new MemoryStore();
-    const app = new Koa();
-    const errors: Error[] = [];
-    app.on('error', (err: Error) => errors.push(err));
-    app.use(session({ secret, store }));
-    let loaded!: () => void;
-    let release!: () => void;
-    const rawLoaded = new Promise<void>((resolve) => (loaded = resolve));
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    app.use(async (ctx) => {
-      const data = ctx.session.data as Data;
-      if (ctx.path === '/login') data.user = 'ann';
-      if (ctx.path === '/remember') ctx.session.maxAge = 30 * 86_400_000;
-      if (ctx.path !== '/raw') {
-        ctx.body = data;
-        return;
-      }
-      loaded();
-      await gate;
-      data.n = 1;
-      // Stores the other request's lifetime with the change (and sends no cookie for it).
-      await ctx.session.save();
-      ctx.respond = false;
-      ctx.res.end('raw');
-    });
-    const url = await serve(app);
-    const cookie = sessionCookie(await fetch(`${url}/login`));
-    const raw = fetch(`${url}/raw`, { headers: { cookie } });
-    await rawLoaded;
-    // The "remember me" response carries its cookie; the raw one changed no lifetime.
-    const remember = await fetch(`${url}/remember`, { headers: { cookie } });
-    expect(remember.headers.getSetCookie()).toEqual([expect.stringMatching(/Max-Age=2592000/)]);
-    release();
-    expect(await (await raw).text()).toBe('raw');
-    expect(errors).toEqual([]);
-    expect(await (await fetch(`${url}/me`, { headers: { cookie } })).json()).toEqual({
-      user: 'ann',
-      n: 1,
-    });
-  });
+  it.each([
+    ['that only changed data', false],
+    // save() stores the other request's lifetime with the change (and sends no cookie for it).
+    ['whose save() took it', true],
+  ])(
+    'a lifetime another request set since the load is not reported by a raw write %s',
+    async (_, save) => {
+      const store = new MemoryStore();
+      const app = new Koa();
+      const errors: Error[] = [];
+      app.on('error', (err: Error) => errors.push(err));
+      app.use(session({ secret, store }));
+      let loaded!: () => void;
+      let release!: () => void;
+      const rawLoaded = new Promise<void>((resolve) => (loaded = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      app.use(async (ctx) => {
+        const data = ctx.session.data as Data;
+        if (ctx.path === '/login') data.user = 'ann';
+        if (ctx.path === '/remember') ctx.session.maxAge = 30 * 86_400_000;
+        if (ctx.path !== '/raw') {
+          ctx.body = data;
+          return;
+        }
+        loaded();
+        await gate;
+        data.n = 1;
+        if (save) await ctx.session.save();
+        ctx.respond = false;
+        ctx.res.end('raw');
+      });
+      const url = await serve(app);
+      const cookie = sessionCookie(await fetch(`${url}/login`));
+      const raw = fetch(`${url}/raw`, { headers: { cookie } });
+      await rawLoaded;
+      // The "remember me" response carries its cookie; the raw one changed no lifetime.
+      const remember = await fetch(`${url}/remember`, { headers: { cookie } });
+      expect(remember.headers.getSetCookie()).toEqual([expect.stringMatching(/Max-Age=2592000/)]);
+      release();
+      expect(await (await raw).text()).toBe('raw');
+      expect(errors).toEqual([]);
+      expect(await (await fetch(`${url}/me`, { headers: { cookie } })).json()).toEqual({
+        user: 'ann',
+        n: 1,
+      });
+    },
+  );
 
   it('without ctx.respond = false, the report does not blame it', async () => {
     const app = new Koa();
