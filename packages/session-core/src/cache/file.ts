@@ -35,6 +35,7 @@ import {
 } from './layout.js';
 import { holdCreationLock } from './lock-files.js';
 import { loadMmapIo } from './native-addons.js';
+import { sleepSync } from './sleep-sync.js';
 import { crashPoint, TEST_FSTYPE, TEST_HOOKS } from './test-hooks.js';
 
 /** statfs f_type values of filesystems where flock or mmap coherence cannot be trusted. */
@@ -237,7 +238,7 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       } catch (err) {
         // A racing creator links its temp file in, then unlinks the temp: nlink is 2 briefly.
         if (isFastMmapNlink(err) && attempt < 10) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+          sleepSync(2);
           continue;
         }
         throw err;

@@ -9,9 +9,7 @@ import {
 import { FastMmapError } from './errors.js';
 import { identityOf, pathState } from './file-identity.js';
 import { loadFsExt } from './native-addons.js';
-
-/** A private buffer to sleep on between tries (Atomics.wait: the synchronous sleep). */
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+import { sleepSync } from './sleep-sync.js';
 
 /** flock with LOCK_NB: false when another process holds a conflicting lock. */
 function tryFlock(fd: number, flags: number): boolean {
@@ -34,7 +32,7 @@ function waiter(timeoutMs: number): (timedOut: () => Error) => void {
   let sleepMs = 0.05;
   return (timedOut) => {
     if (performance.now() > deadline) throw timedOut();
-    Atomics.wait(sleepCell, 0, 0, sleepMs);
+    sleepSync(sleepMs);
     sleepMs = Math.min(sleepMs * 2, 20);
   };
 }

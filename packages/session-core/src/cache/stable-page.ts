@@ -1,7 +1,6 @@
 import { FastMmapError } from './errors.js';
+import { sleepSync } from './sleep-sync.js';
 
-/** A private buffer to sleep on (Atomics.wait is the only synchronous sleep in Node). */
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** The clock and sleep of the wait (injected by tests). */
 export interface WaitClock {
   now(): number;
@@ -10,9 +9,7 @@ export interface WaitClock {
 
 const realTime: WaitClock = {
   now: () => performance.now(),
-  sleep: (ms) => {
-    Atomics.wait(sleepCell, 0, 0, ms);
-  },
+  sleep: sleepSync,
 };
 
 /**

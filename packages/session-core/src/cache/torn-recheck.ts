@@ -1,5 +1,6 @@
 import type { PageCheck } from './page-check.js';
 import type { PageStore } from './page-store.js';
+import { sleepSync } from './sleep-sync.js';
 
 /**
  * How long a read-only verify() watches the pages it found torn. A reader without locks takes
@@ -8,9 +9,6 @@ import type { PageStore } from './page-store.js';
  * CLI's `verify` then failed on a healthy file.
  */
 export const TORN_RECHECK_MS = 250;
-
-/** A private buffer to sleep on (Atomics.wait is the only synchronous sleep in Node). */
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * For a reader without locks, after a verify pass: each page found torn whose write marker
@@ -28,7 +26,7 @@ export function recheckTornPages(
   });
   const deadline = performance.now() + TORN_RECHECK_MS;
   while (watched.size > 0 && performance.now() < deadline) {
-    Atomics.wait(sleepCell, 0, 0, 1);
+    sleepSync(1);
     for (const [page, gen] of watched) {
       const now = Atomics.load(store.i32, store.genIndex(store.base(page)));
       if (now === gen) continue;
