@@ -1,6 +1,7 @@
 import type { Session } from '@fastmmap/session-core';
 import {
   headersSentError,
+  setCookieValues,
   type UnsentOutcome,
   unsentCookieNames,
 } from '@fastmmap/session-core/adapter';
@@ -37,9 +38,8 @@ export function reportLateLifetime(ctx: Context, session: Session, cookieName: s
 
 /** Whether the response's headers set the cookie `name` (the app may have sent it itself). */
 export function sentCookieNamed(ctx: Context, name: string): boolean {
-  const sent = ctx.res.getHeader('set-cookie');
-  const values = Array.isArray(sent) ? sent : sent === undefined ? [] : [String(sent)];
-  return values.some((cookie) => cookie.startsWith(`${name}=`));
+  const sent = setCookieValues(ctx.res.getHeader('set-cookie'));
+  return sent.some((cookie) => cookie.startsWith(`${name}=`));
 }
 
 function report(ctx: Context, names: readonly string[], outcome: UnsentOutcome): void {

@@ -33,6 +33,7 @@ export { guardStreamBody } from './manager/stream-body-errors.js';
 // For adapter packages, not a stable app API: headers sent before the commit (streams, writes).
 export {
   headersSentError,
+  setCookieValues,
   type UnsentOutcome,
   unreachableAfterHeaders,
   unsentCookieNames,

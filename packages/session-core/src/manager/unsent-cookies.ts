@@ -17,17 +17,18 @@ export function unsentCookieNames(
   setCookie: unknown,
 ): string[] {
   if (session.destroyed || cookies.length === 0) return [];
-  const sent = Array.isArray(setCookie)
-    ? setCookie.map(String)
-    : typeof setCookie === 'string'
-      ? [setCookie]
-      : [];
-  const sentPairs = new Set(sent.map(pairOf));
+  const sentPairs = new Set(setCookieValues(setCookie).map(pairOf));
   // The cookie's name only: its value is the signed session id.
   return cookies
     .map(pairOf)
     .filter((pair) => !sentPairs.has(pair))
     .map((pair) => pair.split('=', 1)[0]!);
+}
+
+/** A response's Set-Cookie header as `getHeader()` gives it (a string, an array, none): its values. */
+export function setCookieValues(setCookie: unknown): string[] {
+  if (Array.isArray(setCookie)) return setCookie.map(String);
+  return typeof setCookie === 'string' ? [setCookie] : [];
 }
 
 /**
