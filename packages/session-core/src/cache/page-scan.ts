@@ -1,12 +1,5 @@
 import { copiedRecordOk } from './copied-record.js';
-import {
-  dataStart,
-  P_FREE_DATA,
-  P_NUM_SLOTS,
-  PAGE_HEADER_SIZE,
-  RECORD_HEADER_SIZE,
-  SLOT_TOMBSTONE,
-} from './layout.js';
+import { RECORD_HEADER_SIZE, SLOT_TOMBSTONE } from './layout.js';
 import type { PageStore } from './page-store.js';
 import { ProbeEnd, probeWalk } from './probe-walk.js';
 
@@ -32,11 +25,9 @@ export function scanPage(
   else if (!store.headerSane(base, page)) return batch;
   const u32 = store.u32;
   // Read once: a lock-free reader's header may change under it (readStablePage then reruns).
-  const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-  const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-  if (!store.slotsWalkable(numSlots, freeData)) return batch;
-  const start = dataStart(numSlots);
-  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+  const table = store.walkableSlots(base);
+  if (table === undefined) return batch;
+  const { numSlots, freeData, start, slots } = table;
   // Two slots for one record (a damaged table) must not list its key twice.
   const seen = new Set<number>();
   for (let i = 0; i < numSlots; i++) {

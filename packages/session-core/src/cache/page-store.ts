@@ -312,17 +312,22 @@ export class PageStore {
   // ---- page-level checks ------------------------------------------------------------------
 
   /**
-   * Whether a slot count and data end read from a page header (each once: a lock-free reader's
-   * may change under it) bound a walk of its slot table and records inside the page.
+   * The page's slot table as one read of its header gives it (each word once: a lock-free
+   * reader's may change under it), or undefined when the slot count and data end it read do
+   * not bound a walk of the table and the records inside the page.
    */
-  slotsWalkable(numSlots: number, freeData: number): boolean {
-    return (
+  walkableSlots(base: number): SlotTable | undefined {
+    const numSlots = this.u32[(base + P_NUM_SLOTS) >>> 2]!;
+    const freeData = this.u32[(base + P_FREE_DATA) >>> 2]!;
+    const start = dataStart(numSlots);
+    const walkable =
       numSlots >= this.minSlots &&
       numSlots <= this.maxSlots &&
       (numSlots & (numSlots - 1)) === 0 &&
-      freeData >= dataStart(numSlots) &&
-      freeData <= this.pageSize
-    );
+      freeData >= start &&
+      freeData <= this.pageSize;
+    if (!walkable) return undefined;
+    return { numSlots, freeData, start, slots: (base + PAGE_HEADER_SIZE) >>> 2 };
   }
 
   /** Cheap structural check of a page header (run on every lock, and before lock-free reads). */
@@ -640,11 +645,9 @@ export class PageStore {
     const g = this.genIndex(base);
     const gen = Atomics.load(this.i32, g);
     if ((gen & 1) !== 0) return -1;
-    const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-    const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-    if (!this.slotsWalkable(numSlots, freeData)) return 0;
-    const slots = (base + PAGE_HEADER_SIZE) >>> 2;
-    const start = dataStart(numSlots);
+    const table = this.walkableSlots(base);
+    if (table === undefined) return 0;
+    const { numSlots, freeData, start, slots } = table;
     let largest = 0;
     for (let i = 0; i < numSlots; i++) {
       const rel = u32[slots + i]!;
@@ -738,6 +741,17 @@ export class PageStore {
       damaged: false,
     };
   }
+}
+
+/** A page's slot table as walkableSlots() read it. */
+export interface SlotTable {
+  numSlots: number;
+  /** Where the page's free data starts: records end before it. */
+  freeData: number;
+  /** Where records start, after the slot table. */
+  start: number;
+  /** The u32 index of slot 0. */
+  slots: number;
 }
 
 export interface PageCounters {

@@ -1,13 +1,4 @@
-import {
-  dataStart,
-  P_FREE_DATA,
-  P_NUM_SLOTS,
-  PAGE_HEADER_SIZE,
-  RECORD_HEADER_SIZE,
-  SLOT_TOMBSTONE,
-  W_HASH,
-  W_KEY_LEN,
-} from './layout.js';
+import { RECORD_HEADER_SIZE, SLOT_TOMBSTONE, W_HASH, W_KEY_LEN } from './layout.js';
 import { NOT_FOUND, type PageStore } from './page-store.js';
 import { ProbeEnd, probeWalk } from './probe-walk.js';
 
@@ -30,11 +21,9 @@ export function findPastBrokenSlot(
 ): number {
   const u32 = store.u32;
   const map = store.map;
-  const numSlots = u32[(base + P_NUM_SLOTS) >>> 2]!;
-  const freeData = u32[(base + P_FREE_DATA) >>> 2]!;
-  if (!store.slotsWalkable(numSlots, freeData)) return NOT_FOUND;
-  const start = dataStart(numSlots);
-  const slots = (base + PAGE_HEADER_SIZE) >>> 2;
+  const table = store.walkableSlots(base);
+  if (table === undefined) return NOT_FOUND;
+  const { numSlots, freeData, start, slots } = table;
   const candidates: number[] = [];
   for (let i = 0; i < numSlots; i++) {
     const rel = u32[slots + i]!;
