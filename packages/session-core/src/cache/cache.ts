@@ -790,7 +790,7 @@ export class FastMmapCache<V = unknown> {
    */
   private readCopied(decode: boolean, now: number): V | undefined | typeof MISS {
     const store = this.store;
-    const base = store.base(this.kPage);
+    const base = store.lockFreeBase(this.kPage);
     const off = store.find(base, this.keyBuf, this.keyWords, this.kLen, this.kHash);
     let len = -1;
     if (off >= 0) len = this.copyChecked(base, off);

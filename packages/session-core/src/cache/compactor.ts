@@ -507,6 +507,30 @@ export class Compactor {
   }
 
   /**
+   * For a reader without locks that took the odd generation `gen` of `page` for a dead
+   * writer's: where the stripe's spare page holds the image that writer was copying over the
+   * page (what the next locker's redo puts in place), or -1. The spare is written again only
+   * after a redo has moved the page's generation on, so the reader's seqlock check of `gen`
+   * covers the spare too. Stricter than the redo: an older build's image (stamped 0) is not
+   * taken, and the page is read as it is.
+   */
+  pendingImage(page: number, gen: number): number {
+    const stripe = page % this.store.stripes;
+    const d = this.spareDesc(stripe);
+    const u32 = this.store.u32;
+    if (Atomics.load(this.store.i32, d + SD_STATE) !== SD_PENDING) return -1;
+    const len = u32[d + SD_LENGTH]!;
+    const stamp = u32[d + SD_GEN]!;
+    // The dead writer's stamp, or a redoer's killed before it took its generation (gen + 2).
+    const stamped = stamp === gen >>> 0 || stamp === (gen + 2) >>> 0;
+    if (u32[d + SD_PAGE] !== page || !stamped || len <= P_COPY_FROM || len > this.store.pageSize)
+      return -1;
+    const from = this.spareBase(stripe);
+    // What the redo refuses, the reader does not read either: that page is repaired instead.
+    return this.imageBelongsTo(from, page, len) ? from : -1;
+  }
+
+  /**
    * Whether the page image at `image` (a spare) is one for `page` of `len` bytes: a sane slot
    * table whose every record passes its checksum and hashes to `page`. Runs only when a
    * compaction's copy is redone after a crash, so it may check every record.

@@ -20,9 +20,12 @@ export function scanPage(
   readOnly: boolean,
 ): ScannedEntry[] {
   const batch: ScannedEntry[] = [];
-  const base = store.base(page);
+  const own = store.base(page);
+  // A dead writer's pending compaction image, checked whole, stands for the page it left half
+  // copied (the image has no magic or index of its own to check).
+  const base = readOnly ? store.lockFreeBase(page) : own;
   if (!readOnly) store.ensurePage(page, now);
-  else if (!store.headerSane(base, page)) return batch;
+  else if (base === own && !store.headerSane(base, page)) return batch;
   const u32 = store.u32;
   // Read once: a lock-free reader's header may change under it (readStablePage then reruns).
   const table = store.walkableSlots(base);

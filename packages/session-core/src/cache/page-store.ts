@@ -391,6 +391,17 @@ export class PageStore {
     return true;
   }
 
+  /**
+   * Where a reader without locks (inside readStablePage) reads `page` from: the page, or, while
+   * its generation is odd (a writer it judged dead) and that writer's compaction image is
+   * pending in the stripe's spare page, the image: the page then holds it half copied.
+   */
+  lockFreeBase(page: number): number {
+    const gen = Atomics.load(this.i32, this.genIndex(this.base(page)));
+    const image = (gen & 1) === 0 ? -1 : this.compactor.pendingImage(page, gen);
+    return image < 0 ? this.base(page) : image;
+  }
+
   /** Rebuilds a page whose slots or records are inconsistent (stripe lock held). */
   repairPage(page: number, now: number): void {
     const base = this.base(page);
