@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { FastMmapError } from './errors.js';
 import type { Geometry } from './file.js';
 import {
@@ -155,7 +156,9 @@ export function resolveOptions(o: CacheOptions): ResolvedOptions {
     throw invalid('path must be a non-empty string');
   }
   return {
-    path: o.path ?? defaultCachePath(o.appName),
+    // Resolved once, here: errors, warnings and stats name the file whatever the app's cwd
+    // (PM2, systemd), and a later chdir does not make the file checks look at another path.
+    path: o.path === undefined ? defaultCachePath(o.appName) : resolve(o.path),
     defaultDir: o.path === undefined,
     geometry: { pageSize, numPages, stripes: Math.min(stripesAsked, numPages) },
     explicit: {

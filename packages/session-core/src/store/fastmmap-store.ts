@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { checkedCborCodec } from '../cache/codec.js';
 import { defaultCachePath, FastMmapCache } from '../cache/index.js';
 import type { CacheOptions, Clock } from '../cache/types.js';
@@ -146,7 +147,9 @@ export class FastMmapStore<D extends object = StoredData>
     }
     const appName = options.appName ?? 'sessions';
     const defaultPath = defaultCachePathFor(appName); // validates the name early, as a SessionError
-    const path = options.storage ?? defaultPath; // for the message if the open fails
+    // For the message if the open fails: absolute, as the cache resolves it (an invalid
+    // storage is echoed as given).
+    const path = storagePath(options.storage) ?? defaultPath;
     const cacheOptions: CacheOptions = {
       // No path: the cache itself picks the default one and creates its private 0700 dir.
       ...(options.storage !== undefined ? { path: options.storage } : { appName }),
@@ -301,4 +304,10 @@ function defaultCachePathFor(appName: string): string {
       cause,
     });
   }
+}
+
+/** The file a `storage` names, as the cache resolves it; one it refuses, as given. */
+function storagePath(storage: unknown): string | undefined {
+  if (storage === undefined) return undefined;
+  return typeof storage === 'string' && storage.length > 0 ? resolve(storage) : String(storage);
 }
