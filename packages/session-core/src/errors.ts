@@ -24,6 +24,12 @@ export class SessionError extends Error {
   status: 500 | 503;
   /** The same as `status`, under the name Fastify and http-errors also read. */
   statusCode: 500 | 503;
+  /**
+   * Always false, as http-errors sets it for a 5xx: the message is for logs, not the client.
+   * NestJS's default exception filter sends the message of any error with a `statusCode`
+   * unless `expose` is false, and a store's message can name a Redis host or a cache path.
+   */
+  expose: false;
 
   constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -31,6 +37,7 @@ export class SessionError extends Error {
     this.code = code;
     this.status = code === 'ERR_SESSION_STORE_UNAVAILABLE' ? 503 : 500;
     this.statusCode = this.status;
+    this.expose = false;
   }
 }
 

@@ -48,6 +48,16 @@ describe('SessionError status', () => {
     ]);
   });
 
+  // NestJS's default filter answers an error with a statusCode with { statusCode, message }
+  // unless expose is false, and a store's message can name a Redis host or a cache path.
+  it('is not for the client (expose: false, as http-errors marks a 5xx), whatever the code', async () => {
+    const store = new MemoryStore({ maxSize: 100 });
+    await store.close();
+    const closed = await rejection(Promise.resolve().then(() => store.get('abc')));
+    const made = new SessionError('ERR_SESSION_TOO_LARGE', 'the entry needs 200000 bytes');
+    expect([closed.expose, made.expose]).toEqual([false, false]);
+  });
+
   it('can be reassigned, as Koa does with err.status', () => {
     const err = new SessionError('ERR_SESSION_STORE_UNAVAILABLE', 'down');
     err.status = 500;
