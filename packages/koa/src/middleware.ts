@@ -23,7 +23,12 @@ import {
 } from './context-session.js';
 import { keepSessionCookies } from './late-cookies.js';
 import type { KoaSessionOptions } from './options.js';
-import { reportLateLifetime, reportUnsentCookies, sentCookieNamed } from './unsent-cookies.js';
+import {
+  reportLateLifetime,
+  reportUnsentCookies,
+  sentCookieNamed,
+  unreachableOutcome,
+} from './unsent-cookies.js';
 
 export interface SessionMiddleware extends Middleware {
   /** The manager behind the middleware (its store, its options). */
@@ -57,12 +62,14 @@ function commitReachable(
   // An id the client does not have yet (new, or regenerated here) whose cookie can no longer
   // go out is not written: no request could ever reach it, so it would only take room until
   // it expired. (A regenerated session's old id is already dead: the user is logged out
-  // either way.) A known id is committed: the client's cookie still finds it.
+  // either way.) The report says whether a save() stored it before the headers went out.
+  // A known id is committed: the client's cookie still finds it.
   // Nothing to report on a WebSocket: no response with our headers will ever come.
   if (cannotCarryCookies(ctx)) return commitCookieless(session, loaded.id);
   if (!ctx.headerSent) return commitNow(session);
   if (unreachableAfterHeaders(session, loaded.id)) {
-    if (reportUnsentCookies(ctx, session, session.cookieHeaders(), false)) return [];
+    const outcome = unreachableOutcome(session);
+    if (reportUnsentCookies(ctx, session, session.cookieHeaders(), outcome)) return [];
     return commitNow(session);
   }
   // A known id: nothing is planned for a response that went out, so a renewal stays due and
@@ -166,7 +173,7 @@ export function session(options: KoaSessionOptions): SessionMiddleware {
     // Appended, never replacing: other middleware may have set cookies of their own. On a
     // WebSocket a cookie has nowhere to go (and without ctx.res, ctx.headerSent throws).
     if (cookies.length > 0 && !cannotCarryCookies(ctx)) {
-      if (ctx.headerSent) reportUnsentCookies(ctx, session, cookies, true);
+      if (ctx.headerSent) reportUnsentCookies(ctx, session, cookies, 'stored');
       else {
         for (const cookie of cookies) ctx.append('Set-Cookie', cookie);
         // Answered later, by code that may set a Set-Cookie of its own (a proxy).

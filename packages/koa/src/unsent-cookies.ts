@@ -1,6 +1,7 @@
 import type { Session } from '@fastmmap/session-core';
 import {
   headersSentError,
+  idStored,
   setCookieValues,
   type UnsentOutcome,
   unsentCookieNames,
@@ -10,20 +11,26 @@ import type { Context } from 'koa';
 /**
  * Reports, on the app's 'error' channel, the session cookies among `cookies` that the response
  * cannot carry because its headers went out already (`ctx.respond = false` and a raw
- * `ctx.res.writeHead()`/`end()`, or Koa 2 answering a failed body stream). `stored`: the
- * commit ran (the headers went out while it did) or was skipped (a new id nobody could send).
- * True when there were any.
+ * `ctx.res.writeHead()`/`end()`, or Koa 2 answering a failed body stream). `outcome`: the
+ * commit ran (the headers went out while it did), or was skipped for a new id nobody could
+ * send (which a save() may have stored already: see unreachableOutcome). True when there were
+ * any.
  */
 export function reportUnsentCookies(
   ctx: Context,
   session: Session,
   cookies: readonly string[],
-  stored: boolean,
+  outcome: UnsentOutcome,
 ): boolean {
   const names = unsentCookieNames(session, cookies, ctx.res.getHeader('set-cookie'));
   if (names.length === 0) return false;
-  report(ctx, names, stored ? 'stored' : 'skipped');
+  report(ctx, names, outcome);
   return true;
+}
+
+/** A new id whose cookie cannot go out: skipped by this commit, or stored by an earlier one. */
+export function unreachableOutcome(session: Session): UnsentOutcome {
+  return idStored(session) ? 'unreachable' : 'skipped';
 }
 
 /**

@@ -97,6 +97,32 @@ describe('session cookies the response can no longer carry', () => {
     expect(await (await app.get('/me', cookie)).json()).toEqual({});
   });
 
+  it.each([
+    ['a regenerated id', true],
+    ['a new session', false],
+  ])(
+    '%s a save() stored before a raw write: reported as stored, not as skipped',
+    async (_, login) => {
+      const app = await startApp(async (ctx) => {
+        if (login) await ctx.session.regenerate();
+        // Stored now, under an id whose cookie this response will never carry.
+        await ctx.session.save();
+        ctx.res.end('raw');
+      });
+      const cookie = login ? sessionCookie(await app.get('/login')) : undefined;
+      const res = await app.get('/raw', cookie);
+      expect(await res.text()).toBe('raw');
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_HEADERS_SENT' })]);
+      const { message } = app.errors[0]!;
+      expect(message).toMatch(/'fmsid'/);
+      expect(message).not.toMatch(/not stored/);
+      expect(message).toMatch(/stored.*no client can reach it/);
+      // What the report says: the record is there (the old id's tombstone too, after a login).
+      expect(app.store.size).toBe(login ? 2 : 1);
+    },
+  );
+
   it('a known id whose cookie is re-sent (rolling): stored, and the next response renews it', async () => {
     const app = await startApp(endRaw, { rolling: true });
     const cookie = sessionCookie(await app.get('/login'));

@@ -22,6 +22,7 @@ export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export {
   commitNow,
   commitWithoutCookies,
+  idStored,
   lifetimeSetHere,
   markCookieless,
   unconfirmedRefresh,

@@ -754,6 +754,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return !ManagedSession.isManaged(session) || session.#lifetimeSet;
   }
 
+  /** See idStored(): false for anything else, which cannot tell. */
+  static idStored(session: unknown): boolean {
+    return ManagedSession.isManaged(session) && session.#persisted;
+  }
+
   /** See unconfirmedRefresh(). */
   static unconfirmedRefresh(session: unknown): boolean {
     if (!ManagedSession.isManaged(session)) return false;
@@ -843,6 +848,15 @@ export function unconfirmedRefresh(session: Session<object>): boolean {
  */
 export function lifetimeSetHere(session: Session<object>): boolean {
   return ManagedSession.lifetimeSet(session);
+}
+
+/**
+ * Whether a record under the session's current id is in the store as far as this request
+ * knows: loaded, or written by a commit (a save()) of this request. For a new or regenerated
+ * id, whether a commit stored it already. False for a session not from manager.load().
+ */
+export function idStored(session: Session<object>): boolean {
+  return ManagedSession.idStored(session);
 }
 
 /**

@@ -41,14 +41,18 @@ export function unreachableAfterHeaders(session: Session, loadedId: string): boo
 
 /**
  * What became of a session whose cookie could not be sent: `stored` (a known id: the client's
- * cookie still finds the data), `skipped` (a new id nobody could ever send) or `owed` (a known
- * id whose new lifetime the manager sends with the next response that can carry a cookie).
+ * cookie still finds the data), `skipped` (a new id nobody could ever send), `unreachable` (a
+ * new id an earlier commit, a save(), stored before the headers went out: nobody can send it
+ * either) or `owed` (a known id whose new lifetime the manager sends with the next response
+ * that can carry a cookie).
  */
-export type UnsentOutcome = 'stored' | 'skipped' | 'owed';
+export type UnsentOutcome = 'stored' | 'skipped' | 'unreachable' | 'owed';
 
 const outcomes: Record<UnsentOutcome, string> = {
   stored: 'the session was stored, but the client does not get this cookie',
   skipped: 'the new session was not stored, since no client could ever send its id',
+  unreachable:
+    'the new session was stored by an earlier save() or commit(), but no client can reach it without this cookie',
   owed: "the session was stored; the client's cookie keeps its old lifetime until the next response, which sends the new one",
 };
 
