@@ -6,6 +6,13 @@
  */
 // For adapter and store packages, not a stable app API: refuse options nothing reads.
 export { assertKnownOptions, pickOptions } from './known-options.js';
+// For adapter packages, not a stable app API: responses that cannot carry the cookie (yet).
+export {
+  commitWithoutCookies,
+  lifetimeSetHere,
+  markCookieless,
+  unconfirmedRefresh,
+} from './manager/adapter-cookie-plan.js';
 // For adapter packages, not a stable app API: the manager from their options (shared or own).
 export { type AdapterManager, adapterManager, cookieNameOf } from './manager/adapter-manager.js';
 // For adapter packages, not a stable app API: connect-flash's flash() over a session's messages.
@@ -19,14 +26,8 @@ export { type SessionGuardOptions, sessionGuard } from './manager/guarded-sessio
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
 // For adapter packages, not a stable app API: commit in the call, report a failed commit once.
 export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
-export {
-  commitNow,
-  commitWithoutCookies,
-  idStored,
-  lifetimeSetHere,
-  markCookieless,
-  unconfirmedRefresh,
-} from './manager/session.js';
+// For adapter packages, not a stable app API: commit in the call; whether the id is stored.
+export { commitNow, idStored } from './manager/session.js';
 // For adapter packages, not a stable app API: assigning anything but null to the session.
 export { assignmentDestroys } from './manager/session-assignment.js';
 // For adapter packages, not a stable app API: a stream body failing while the commit waits.

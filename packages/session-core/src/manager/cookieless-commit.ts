@@ -1,5 +1,6 @@
 import { SessionError } from '../errors.js';
-import { commitWithoutCookies, ManagedSession } from './session.js';
+import { commitWithoutCookies } from './adapter-cookie-plan.js';
+import { ManagedSession } from './session.js';
 import type { Session } from './types.js';
 import { unreachableAfterHeaders } from './unsent-cookies.js';
 

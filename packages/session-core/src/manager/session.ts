@@ -11,14 +11,13 @@ import {
   type Snapshot,
   takeSnapshot,
 } from './changes.js';
+import { CookiePlanner } from './cookie-planner.js';
 import type { CookieSerializer } from './cookies.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
-import { type ResolvedOptions, recordTtl, sessionMaxAge } from './options.js';
+import { type ResolvedOptions, recordTtl } from './options.js';
 import {
   buildRecord,
-  COOKIE_OWED,
-  cookieOwed,
   isTombstone,
   openRecord,
   recordMeta,
@@ -94,27 +93,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #meta: SessionMeta;
   /** Created on first use: most requests neither read nor queue flash messages. */
   #flashBox: FlashBox | undefined;
-  #resign: boolean;
+  /** Which Set-Cookie each commit sends (and what the record keeps about it). */
+  readonly #cookies: CookiePlanner;
   /** The cookie value for the id #signedId (HMACs are the costliest part of a cookie). */
   #signedId: string | undefined;
   #signedValue = '';
   #mustCreate = false;
   #touchRequested = false;
-  /** session.maxAge as this request set it (#maxAgeSet), until a commit stores it in #meta. */
-  #maxAge: number | null | undefined = undefined;
-  #maxAgeSet = false;
-  /** maxAge was set in this request, committed since or not (see lifetimeSetHere). */
-  #lifetimeSet = false;
   /** session.cookie, made on first use (code written for express-session reads it). */
   #cookie: SessionCookie | undefined;
-  #cookieSent = false;
-  /** The response cannot carry a cookie (see commitWithoutCookies): none is planned. */
-  #cookieless = false;
-  /**
-   * A cookie an earlier commit of this request planned (a save()) never went out: the next
-   * write or touch leaves it owed, so the next response that can carry a cookie sends it.
-   */
-  #plannedLost = false;
   #destroyed = false;
   /**
    * The record vanished or was tombstoned under us (or just before our load: see
@@ -142,7 +129,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (init.meta.flash !== undefined) {
       this.#flashBox = new FlashBox(init.meta.flash, init.meta.flashTaken);
     }
-    this.#resign = init.resign;
+    this.#cookies = new CookiePlanner(ctx.options, init.resign);
     this.#lost = init.superseded;
     if (init.signedValue !== undefined) {
       this.#signedId = init.id;
@@ -178,17 +165,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   get maxAge(): number | null {
-    const own = this.#ownMaxAge();
-    return own === undefined ? this.#ctx.options.cookie.maxAge : own;
+    return this.#cookies.maxAge(this.#meta);
   }
 
   set maxAge(value: number | null | undefined) {
     if (this.#destroyed) {
       throw new SessionError('ERR_SESSION_DESTROYED', 'maxAge set on a destroyed session');
     }
-    this.#maxAge = sessionMaxAge(value);
-    this.#maxAgeSet = true;
-    this.#lifetimeSet = true;
+    this.#cookies.setMaxAge(value);
   }
 
   get cookie(): SessionCookie {
@@ -283,8 +267,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#lost = false;
       this.#mustCreate = true;
       this.#snapshot = EMPTY_SNAPSHOT;
-      this.#resign = false;
-      this.#cookieSent = false;
+      this.#cookies.regenerated();
     });
   }
 
@@ -402,7 +385,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         this.#lost = true;
         return [];
       }
-      if (!this.#maxAgeSet && opened.meta.maxAge !== assumedMaxAge) {
+      if (!this.#cookies.maxAgeSet && opened.meta.maxAge !== assumedMaxAge) {
         this.#meta = { ...this.#meta, maxAge: opened.meta.maxAge };
         return this.#sent([this.#sessionCookie(now)]);
       }
@@ -416,7 +399,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** What a commit that got this far returns: its cookies, none if the record was lost. */
   #sent(headers: string[]): string[] {
     if (this.#lost) return [];
-    if (headers.length > 0) this.#cookieSent = true;
+    this.#cookies.sending(headers);
     return headers;
   }
 
@@ -426,35 +409,19 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const { changes, next } = diffSnapshot(this.#snapshot, this.#data);
     const write =
       hasChanges(changes) ||
-      (this.#persisted && this.#maxAgeChanged()) ||
+      (this.#persisted && this.#cookies.maxAgeChanged(this.#meta)) ||
       this.#flashBox?.changed === true ||
       this.#mustCreate ||
       (!this.#persisted && options.saveUninitialized);
-    // No touch that falls due without a cookie: the next response that can carry one would find
-    // the record touched and send none (a browser cookie refreshed only with a touch or write).
     const touch =
       !write &&
       this.#persisted &&
-      (this.#touchRequested ||
-        this.#plannedLost ||
-        (!this.#cookieless && now - this.#meta.touched >= this.#touchAfter()));
+      (this.#touchRequested || this.#cookies.touchDue(now, this.#meta));
     return { now, changes, next, write, touch };
   }
 
   #cookieDue(plan: CommitPlan): boolean {
-    // Planned, a refresh would count as sent (cookieAt) and the next response would skip it.
-    if (this.#cookieless) return false;
-    if (this.#cookieSent) return true;
-    // A new (or regenerated) id goes to the browser only once something is stored under it.
-    if (!this.#persisted) return plan.write;
-    if (this.#ctx.options.rolling || this.#resign || this.#maxAgeChanged()) return true;
-    if (!(plan.write || plan.touch)) return false;
-    if (cookieOwed(this.#meta)) return true;
-    if (this.maxAge === null) return false;
-    // The browser's expiry moves like the store's: at most once per touchAfter (unless asked
-    // with touch()). A Set-Cookie on every write would cost server CPU and a cookie-jar write
-    // in the browser for an expiry that barely moved.
-    return this.#touchRequested || plan.now - (this.#meta.cookieAt ?? 0) >= this.#touchAfter();
+    return this.#cookies.cookieDue(plan, this.#persisted, this.#touchRequested, this.#meta);
   }
 
   #write(plan: CommitPlan, headers: string[]): string[] | Promise<string[]> {
@@ -462,10 +429,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // The lifetime this write's ttl and cookie use (see #update).
     const assumedMaxAge = this.#ownMaxAge();
     const sendsCookie = headers.length > 0;
-    // A lifetime changed where no cookie can go out (after the headers, a WebSocket message):
-    // the browser keeps the old one, and the next request setting it again sees no change. The
-    // touch falls due at once instead, so the next response that can carry a cookie sends it.
-    const lifetimeUnsent = (this.#cookieless && this.#maxAgeChanged()) || this.#plannedLost;
+    const cookies = this.#cookies;
+    const lifetimeUnsent = cookies.lifetimeUnsent(this.#meta);
     let dead = false;
     let written: SessionMeta | undefined;
     // A lifetime another request could not send (loaded before it was set): this one sends it.
@@ -484,34 +449,23 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         return undefined;
       }
       const stored = current === undefined ? undefined : recordMeta(current, plan.now);
-      owed = stored !== undefined && this.#takesOwedCookie(headers, stored);
+      owed = stored !== undefined && cookies.takesOwedCookie(headers, stored);
       const flash =
         this.#flashBox === undefined
           ? { flash: FlashBox.kept(stored?.flash), taken: stored?.flashTaken }
           : this.#flashBox.apply(stored?.flash, stored?.flashTaken);
       const meta: SessionMeta = {
         // This request's setting, else the stored one (another request may have set it).
-        maxAge: this.#maxAgeSet
-          ? this.#maxAge
-          : stored === undefined
-            ? this.#meta.maxAge
-            : stored.maxAge,
+        maxAge: cookies.ownMaxAge(stored ?? this.#meta),
         created: stored?.created ?? this.#meta.created,
-        // Cookieless, the write leaves the touch due: it is what refreshes the browser's cookie.
-        // Not when this commit planned a cookie before it was marked (Express marks at end()
-        // while a streamed body's commit still waits): that cookie went out with the headers.
-        touched: lifetimeUnsent
-          ? 0
-          : this.#cookieless && !sendsCookie
-            ? (stored?.touched ?? this.#meta.touched)
-            : plan.now,
-        // What another request sent since our load counts too.
-        cookieAt:
-          sendsCookie || owed
-            ? plan.now
-            : lifetimeUnsent
-              ? COOKIE_OWED
-              : (stored?.cookieAt ?? this.#meta.cookieAt),
+        touched: cookies.touchedByWrite(lifetimeUnsent, sendsCookie, plan.now, stored, this.#meta),
+        cookieAt: cookies.cookieAtByWrite(
+          lifetimeUnsent,
+          sendsCookie || owed,
+          plan.now,
+          stored,
+          this.#meta,
+        ),
         flash: flash.flash,
         flashTaken: flash.taken,
       };
@@ -526,8 +480,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       this.#persisted = true;
       this.#mustCreate = false;
       this.#touchRequested = false;
-      this.#maxAgeSet = false;
-      this.#plannedLost = false;
+      this.#cookies.stored();
       this.#meta = written;
       this.#snapshot = plan.next;
       this.#flashBox?.rebase(written.flash, written.flashTaken);
@@ -583,6 +536,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   #touchRecord(now: number, headers: string[]): string[] | Promise<string[]> {
     const assumedMaxAge = this.#ownMaxAge();
+    const cookies = this.#cookies;
     let dead = false;
     let touched = now;
     let cookieAt: number | undefined;
@@ -595,17 +549,9 @@ export class ManagedSession implements Session<Record<string, unknown>> {
         dead = true;
         return current;
       }
-      // Cookieless (a touch() asked for, or #write's second touch), the ttl still moves but
-      // the touch stays due, as in #write: the next response's touch refreshes the cookie.
-      // A cookie this touch planned before it was marked went out, as in #write.
-      if (this.#cookieless && headers.length === 0) touched = opened.meta.touched;
-      owed = this.#takesOwedCookie(headers, opened.meta);
-      cookieAt = headers.length > 0 || owed ? now : opened.meta.cookieAt;
-      // As #write's lifetimeUnsent: the touch falls due and the cookie is owed.
-      if (this.#plannedLost) {
-        touched = 0;
-        cookieAt = COOKIE_OWED;
-      }
+      touched = cookies.touchedByTouch(headers, now, opened.meta);
+      owed = cookies.takesOwedCookie(headers, opened.meta);
+      cookieAt = cookies.cookieAtByTouch(headers.length > 0 || owed, now, opened.meta);
       storedMaxAge = opened.meta.maxAge;
       return buildRecord(opened.data, { ...opened.meta, touched, cookieAt });
     };
@@ -616,9 +562,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
       }
       this.#meta = { ...this.#meta, touched, cookieAt, maxAge: storedMaxAge };
       this.#touchRequested = false;
-      this.#plannedLost = false;
       // A touch means this request changed no maxAge (an equal one set counts as none).
-      this.#maxAgeSet = false;
+      this.#cookies.stored();
       const sent = owed || headers.length > 0 ? [this.#sessionCookie(now)] : [];
       if (storedMaxAge !== assumedMaxAge) {
         // Another request set a new maxAge after our load: again, with its ttl (see #write).
@@ -648,33 +593,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   /** The session's own maxAge (set by this request, else stored): undefined if it has none. */
   #ownMaxAge(): number | null | undefined {
-    return this.#maxAgeSet ? this.#maxAge : this.#meta.maxAge;
-  }
-
-  /** This request set a maxAge other than the stored one: write it and send the cookie. */
-  /**
-   * Whether this write or touch sends the cookie another request owed (a lifetime it changed
-   * where none could go out, see cookieOwed): it can carry one and planned none.
-   */
-  #takesOwedCookie(headers: readonly string[], stored: SessionMeta): boolean {
-    return headers.length === 0 && !this.#cookieless && cookieOwed(stored);
-  }
-
-  #maxAgeChanged(): boolean {
-    return this.#maxAgeSet && this.#maxAge !== this.#meta.maxAge;
-  }
-
-  /** The touch throttle: at most a tenth of the session's own lifetime, so it cannot lapse. */
-  #touchAfter(): number {
-    const { touchAfter, ttl, browserSessionTtl } = this.#ctx.options;
-    const own = this.#ownMaxAge();
-    if (typeof own === 'number') return Math.min(touchAfter, Math.floor(own / 10));
-    // A browser-session cookie's record keeps one day while a ttl taken from a 30-day
-    // cookie.maxAge (and a throttle of 3 days) is the others': a tenth of its own, too.
-    if (own === null && browserSessionTtl < ttl) {
-      return Math.min(touchAfter, Math.floor(browserSessionTtl / 10));
-    }
-    return touchAfter;
+    return this.#cookies.ownMaxAge(this.#meta);
   }
 
   #sessionCookie(now: number): string {
@@ -743,15 +662,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    */
   static markCookieless(session: unknown, plannedLost = false): boolean {
     if (!ManagedSession.isManaged(session)) return false;
-    session.#cookieless = true;
-    // Only a persisted id: a new one's cookie is the adapter's to report (nothing reaches it).
-    if (plannedLost && session.#cookieSent && session.#persisted) session.#plannedLost = true;
+    session.#cookies.markCookieless(plannedLost, session.#persisted);
     return true;
   }
 
   /** See lifetimeSetHere(): true for anything else, which cannot tell. */
   static lifetimeSet(session: unknown): boolean {
-    return !ManagedSession.isManaged(session) || session.#lifetimeSet;
+    return !ManagedSession.isManaged(session) || session.#cookies.lifetimeSet;
   }
 
   /** See idStored(): false for anything else, which cannot tell. */
@@ -769,7 +686,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // session() ends every response that way) it would never go, and the session would lapse
     // while in use.
     const overdue = session.#ctx.options.clock() - session.#meta.touched;
-    if (overdue >= 2 * session.#touchAfter()) return false;
+    if (overdue >= 2 * session.#cookies.touchAfter(session.#meta)) return false;
     return session.#refreshesOnly() && session.cookieHeaders().length > 0;
   }
 
@@ -780,17 +697,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
    */
   #refreshesOnly(): boolean {
     return (
-      !this.isNew &&
-      this.#persisted &&
-      !this.#destroyed &&
-      !this.#cookieSent &&
-      !this.#maxAgeChanged()
+      !this.isNew && this.#persisted && !this.#destroyed && this.#cookies.refreshOnly(this.#meta)
     );
   }
 
   /** A session from manager.load() of this copy of the package (not a view, not a Proxy). */
   static isManaged(session: unknown): session is ManagedSession {
-    return typeof session === 'object' && session !== null && #cookieless in session;
+    return typeof session === 'object' && session !== null && #cookies in session;
   }
 }
 
@@ -819,59 +732,10 @@ export function commitNow(session: Session<object>): string[] | Promise<string[]
 }
 
 /**
- * From now on the session plans no cookie and takes no touch that merely falls due (see
- * commitWithoutCookies): for a request whose response cannot carry one. False for anything
- * but a session from manager.load().
- */
-export function markCookieless(session: Session<object>): boolean {
-  return ManagedSession.markCookieless(session);
-}
-
-/**
- * For response headers that go out before the body and cannot wait for the commit (Express's
- * streamed body): true when the commit cannot finish in the call (an asynchronous store, or a
- * commit queued) and the cookie it plans would only renew the id the client holds (`rolling`,
- * a refresh due, a re-signed cookie). Unconfirmed, that cookie names an id a concurrent login
- * may have killed since our load: arriving after the login's, it would log the browser out. The
- * adapter then commits with commitWithoutCookies(), so the refresh stays due for the next
- * response. False for a new or regenerated id and a lifetime changed here: that cookie goes.
- */
-export function unconfirmedRefresh(session: Session<object>): boolean {
-  return ManagedSession.unconfirmedRefresh(session);
-}
-
-/**
- * Whether this request set the session's `maxAge` (a save() may have committed it since). A
- * commit, save() included, also takes a lifetime another request stored since the load: an
- * adapter comparing `maxAge` with the loaded one asks this first, so as not to report that
- * one as its own. True for a session not from manager.load(), which cannot tell.
- */
-export function lifetimeSetHere(session: Session<object>): boolean {
-  return ManagedSession.lifetimeSet(session);
-}
-
-/**
  * Whether a record under the session's current id is in the store as far as this request
  * knows: loaded, or written by a commit (a save()) of this request. For a new or regenerated
  * id, whether a commit stored it already. False for a session not from manager.load().
  */
 export function idStored(session: Session<object>): boolean {
   return ManagedSession.idStored(session);
-}
-
-/**
- * commitNow() for a request whose response can carry no cookie (koa-websocket's WebSocket
- * contexts): none is planned from now on, and no touch that falls due, so that the next
- * response that can carry a cookie still finds its refresh due (changes are written). A
- * session that cannot be marked (a wrapping manager's, a second copy of this package's) is
- * committed as usual: failing a commit an app's `manager` option made would be worse.
- * `plannedLost`: a cookie an earlier commit of this request planned (a save()) did not go out
- * either (Koa's raw ctx.res write), so it is owed to the next response that can carry one.
- */
-export function commitWithoutCookies(
-  session: Session<object>,
-  plannedLost = false,
-): string[] | Promise<string[]> {
-  ManagedSession.markCookieless(session, plannedLost);
-  return commitNow(session);
 }
