@@ -5,6 +5,7 @@ import {
   commitWithoutCookies,
   cookieNameOf,
   headersSentError,
+  idStored,
   isRepeatedDataRefusal,
   lifetimeSetHere,
   unconfirmedRefresh,
@@ -368,17 +369,21 @@ function warnUnsent(
 ): boolean {
   const names = unsentCookieNames(state.current, cookies, res.getHeader('set-cookie'));
   if (names.length === 0) return false;
-  warn(state, names, 'skipped');
+  // A save() after the first chunk stored the new id already: say so, not "not stored".
+  warn(state, names, idStored(state.current) ? 'unreachable' : 'skipped');
   return true;
 }
 
 // A new id's cookie is lost for good; a late lifetime only waits for the next response.
+const beforeFirstWrite =
+  'Change the session (awaiting regenerate() or destroy()) before the first write';
 const fixes = {
-  skipped: 'Change the session (awaiting regenerate() or destroy()) before the first write',
+  skipped: beforeFirstWrite,
+  unreachable: beforeFirstWrite,
   owed: 'Set maxAge before the first write: a browser closed in between drops a browser-session cookie',
 } as const;
 
-function warn(state: RequestSession, names: readonly string[], outcome: 'skipped' | 'owed'): void {
+function warn(state: RequestSession, names: readonly string[], outcome: keyof typeof fixes): void {
   if (names.length > 0 && !warned.has(state.manager)) {
     warned.add(state.manager);
     const cause = 'a streamed body, res.write() or res.flushHeaders(), then a session change?';

@@ -299,6 +299,36 @@ describe('@fastmmap/express session()', () => {
         // The old id is a tombstone now; the new one was never written.
         expect(store.size).toBe(sizeBefore);
       });
+
+      it(`with ${kind}: a regenerate and save() after the first chunk is warned as stored but unreachable, not as not stored`, async () => {
+        const store = sync ? new MemoryStore() : new InstrumentedStore();
+        const app = express();
+        app.use(session({ secret, store }));
+        app.get('/login', (req, res) => {
+          (req.session.data as Data).user = 'ann';
+          res.json({ ok: true });
+        });
+        app.get('/late-save', async (req, res) => {
+          res.write('chunk ');
+          await req.session.regenerate();
+          (req.session.data as Data).user = 'bob';
+          await req.session.save();
+          res.end('done');
+        });
+        const url = await serve(app);
+        const cookie = cookieOf(await fetch(`${url}/login`));
+        const sizeBefore = store.size;
+        const warnings = await headersSentWarnings(async () => {
+          const res = await fetch(`${url}/late-save`, { headers: { cookie } });
+          expect(await res.text()).toBe('chunk done');
+          expect(res.headers.getSetCookie()).toEqual([]);
+        });
+        // save() wrote the new id beside the old one's tombstone.
+        expect(store.size).toBe(sizeBefore + 1);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).not.toMatch(/not stored/);
+        expect(warnings[0]).toMatch(/stored by an earlier save\(\).*no client can reach it/);
+      });
     }
   });
 
