@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Session } from '@fastmmap/session-core';
 import {
-  commitNow,
+  commitForCache,
   commitWithoutCookies,
   cookieNameOf,
   headersSentError,
@@ -106,7 +106,7 @@ export function writeHeadWithCookies(
     // the session cookie): set them first, then append.
     args = applyHeaders(res, args);
     state.cookiesDone = true;
-    appendSetCookie(res, streams ? commitAtHeaders(state) : state.current.cookieHeaders());
+    appendSetCookie(res, streams ? commitAtHeaders(res, state) : state.current.cookieHeaders());
   }
   if (streams) commitOnClose(res, state);
   return writeHead.apply(res, args);
@@ -121,7 +121,7 @@ export function writeHeadWithCookies(
  * since, and reports a failure: this one is only a head start (an asynchronous store's
  * cookies are the planned ones, as the headers cannot wait).
  */
-function commitAtHeaders(state: RequestSession): readonly string[] {
+function commitAtHeaders(res: ServerResponse, state: RequestSession): readonly string[] {
   const session = state.current;
   // A destroy under way (`req.session = null`): end() commits once it is done. Its clearing
   // cookie is not known yet, and any other would renew the id being destroyed.
@@ -130,7 +130,7 @@ function commitAtHeaders(state: RequestSession): readonly string[] {
   // for an id a concurrent login killed, it would log the browser out.
   const committed = unconfirmedRefresh(session)
     ? commitWithoutCookies(session)
-    : commitNow(session);
+    : commitForCache(session, cacheControl(res));
   if (!(committed instanceof Promise)) return committed;
   committed.catch(() => {}); // end() (or the close) tries again and reports
   return session.cookieHeaders();
@@ -294,7 +294,15 @@ function commitLast(res: ServerResponse, state: RequestSession): string[] | Prom
 }
 
 function commitAtEnd(res: ServerResponse, session: Session): string[] | Promise<string[]> {
-  return headersSent(res) ? commitWithoutCookies(session) : commitNow(session);
+  return headersSent(res)
+    ? commitWithoutCookies(session)
+    : commitForCache(session, cacheControl(res));
+}
+
+/** Read at the commit: a refresh cookie must not go out on a shared-cacheable response. */
+function cacheControl(res: ServerResponse): unknown {
+  // engine.io's upgrade response has no getHeader (see appendSetCookie).
+  return typeof res.getHeader === 'function' ? res.getHeader('cache-control') : undefined;
 }
 
 function endWithCookies(

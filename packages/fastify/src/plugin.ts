@@ -2,7 +2,7 @@ import './augment.js';
 import type { Session } from '@fastmmap/session-core';
 import {
   adapterManager,
-  commitNow,
+  commitForCache,
   guardStreamBody,
   isRepeatedDataRefusal,
   isWebSocketUpgrade,
@@ -15,7 +15,7 @@ import { clientSafe, originalError } from './client-safe-error.js';
 import { FASTIFY_REGISTER_KEYS, type FastifySessionOptions } from './options.js';
 import { refuseSecondOwner } from './registration.js';
 import { assignSession, CLOSED, DESTROYING, SESSION, slots } from './request-session.js';
-import { failedSave, fastifySessionMembers } from './session-api.js';
+import { failedSave, fastifySessionMembers, loadedSession } from './session-api.js';
 
 /**
  * Set on a request once its first reply's onSend has started the session commit: true when the
@@ -178,7 +178,8 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
       committed =
         destroying instanceof Promise
           ? destroying.then(() => session.commit())
-          : commitNow(session);
+          : // A refresh cookie waits for a reply no shared cache may store.
+            commitForCache(session, reply.getHeader('cache-control'), loadedSession);
     } catch (err) {
       flags[COMMITTED] = true;
       failWith(err, payload, done);

@@ -77,9 +77,19 @@ const saves = new WeakMap<Session, unknown>();
 /** The plugin's way to the Session behind `request.session`. */
 export const RAW_SESSION = Symbol('@fastmmap/fastify session');
 
+/** The Session behind a `request.session` view (anything else: undefined). */
+function rawOf(view: object): Session | undefined {
+  return (view as { [RAW_SESSION]?: Session })[RAW_SESSION];
+}
+
+/** The Session behind a `request.session` view, or the session itself if it is not one. */
+export function loadedSession(view: Session<object>): Session<object> {
+  return rawOf(view) ?? view;
+}
+
 /** What `request.session`'s last save() failed with (the app had it), if it did. */
 export function failedSave(session: object): unknown {
-  const raw = (session as { [RAW_SESSION]?: Session })[RAW_SESSION];
+  const raw = rawOf(session);
   return raw === undefined ? undefined : saves.get(raw);
 }
 

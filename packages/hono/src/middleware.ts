@@ -7,7 +7,7 @@ import {
 import {
   adapterManager,
   commitCookieless,
-  commitNow,
+  commitForCache,
   cookieNameOf,
   isWebSocketUpgrade,
 } from '@fastmmap/session-core/adapter';
@@ -106,7 +106,8 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       // @hono/node-ws sends the handshake's 101 without our headers: no cookie can go out.
       const committed = isWebSocketUpgrade(c.req.header('upgrade'))
         ? commitCookieless(current, loadedId)
-        : commitNow(current);
+        : // A refresh cookie waits for a response no shared cache may store.
+          commitForCache(current, c.res.headers.get('cache-control'));
       const cookies = committed instanceof Promise ? await committed : committed;
       if (cookies.length > 0) appendCookies(c, cookies);
     } catch (err) {

@@ -3,6 +3,7 @@ import { type Session, SessionError, type SessionManager } from '@fastmmap/sessi
 import {
   adapterManager,
   commitCookieless,
+  commitForCache,
   commitNow,
   commitWithoutCookies,
   cookieNameOf,
@@ -66,7 +67,8 @@ function commitReachable(
   // A known id is committed: the client's cookie still finds it.
   // Nothing to report on a WebSocket: no response with our headers will ever come.
   if (cannotCarryCookies(ctx)) return commitCookieless(session, loaded.id);
-  if (!ctx.headerSent) return commitNow(session);
+  // A refresh cookie waits for a response no shared cache may store (see commitForCache).
+  if (!ctx.headerSent) return commitForCache(session, ctx.response.get('Cache-Control'));
   if (unreachableAfterHeaders(session, loaded.id)) {
     const outcome = unreachableOutcome(session);
     if (reportUnsentCookies(ctx, session, session.cookieHeaders(), outcome)) return [];

@@ -30,6 +30,8 @@ export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 export { commitNow, idStored } from './manager/session.js';
 // For adapter packages, not a stable app API: assigning anything but null to the session.
 export { assignmentDestroys } from './manager/session-assignment.js';
+// For adapter packages, not a stable app API: no refresh cookie on a shared-cacheable response.
+export { commitForCache, sharedCacheable } from './manager/shared-cache.js';
 // For adapter packages, not a stable app API: a stream body failing while the commit waits.
 export { guardStreamBody } from './manager/stream-body-errors.js';
 // For adapter packages, not a stable app API: headers sent before the commit (streams, writes).

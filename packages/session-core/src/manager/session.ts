@@ -687,7 +687,16 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // while in use.
     const overdue = session.#ctx.options.clock() - session.#meta.touched;
     if (overdue >= 2 * session.#cookies.touchAfter(session.#meta)) return false;
-    return session.#refreshesOnly() && session.cookieHeaders().length > 0;
+    return ManagedSession.refreshOnly(session);
+  }
+
+  /** See commitForCache(): the cookie this commit plans would only renew the client's id. */
+  static refreshOnly(session: unknown): boolean {
+    return (
+      ManagedSession.isManaged(session) &&
+      session.#refreshesOnly() &&
+      session.cookieHeaders().length > 0
+    );
   }
 
   /**

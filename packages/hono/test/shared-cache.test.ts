@@ -1,0 +1,32 @@
+// A response a shared cache may store (Cache-Control public or s-maxage) carries no cookie
+// that merely refreshes a logged-in id: a CDN would hand that id to every later visitor.
+import { MemoryStore } from '@fastmmap/session-core';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { type SessionVariables, session } from '../src/index.js';
+
+const secret = 'hono-shared-cache-secret-0123456789abcdef';
+type Env = { Variables: SessionVariables<Record<string, unknown>> };
+
+describe('session() and responses a shared cache may store', () => {
+  it('leaves a refresh for the next private response, and writes the data', async () => {
+    const app = new Hono<Env>();
+    app.use(session({ secret, store: new MemoryStore(), rolling: true }));
+    app.get('/login', (c) => {
+      c.get('session').data.user = 'ann';
+      return c.text('ok');
+    });
+    app.get('/asset', (c) => {
+      c.get('session').data.seen = true;
+      return c.text('asset', 200, { 'cache-control': 's-maxage=600' });
+    });
+    app.get('/page', (c) => c.json(c.get('session').data));
+    const login = await app.request('/login');
+    const headers = { cookie: login.headers.getSetCookie()[0]!.split(';', 1)[0]! };
+    const asset = await app.request('/asset', { headers });
+    expect(asset.headers.getSetCookie()).toEqual([]);
+    const page = await app.request('/page', { headers });
+    expect(page.headers.getSetCookie()).toHaveLength(1);
+    expect(await page.json()).toEqual({ user: 'ann', seen: true });
+  });
+});
