@@ -54,13 +54,12 @@ export function createApp({ secret, store } = {}) {
     res.redirect(303, '/');
   });
 
-  // Prometheus scrape endpoint: the shared cache's counters, which cover every worker process.
-  // Only for the embedded store (it exposes its cache); keep it off the public internet.
-  if ('cache' in sessions.manager.store) {
-    app.get('/metrics', (_req, res) => {
-      res.set('Content-Type', prometheusContentType).send(renderPrometheus(sessions.manager.store));
-    });
-  }
+  // Prometheus scrape endpoint: the shared cache's counters, which cover every worker process,
+  // and this process's failed session loads and commits (a store outage, a lock timeout).
+  // Keep it off the public internet.
+  app.get('/metrics', (_req, res) => {
+    res.set('Content-Type', prometheusContentType).send(renderPrometheus(sessions.manager));
+  });
 
   return { app, close: () => sessions.close() };
 }

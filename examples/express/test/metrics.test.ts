@@ -28,5 +28,6 @@ describe('examples/express /metrics', () => {
     expect(text).toMatch(/^# TYPE fastmmap_hits_total counter$/m);
     expect(text).toMatch(/^fastmmap_pages \d+$/m);
     expect(text).toMatch(/^fastmmap_cache_info\{path="[^"]+\.fmcache",.*\} 1$/m);
+    expect(text).toMatch(/^# TYPE fastmmap_session_failures_total counter$/m);
   });
 });

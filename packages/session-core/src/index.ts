@@ -3,6 +3,11 @@
 export type { Clock } from './cache/types.js';
 export { isSessionError, SessionError, type SessionErrorCode } from './errors.js';
 export { commitWithoutCookie } from './manager/cookieless-commit.js';
+export {
+  type FailedOperation,
+  type SessionFailureCount,
+  sessionFailures,
+} from './manager/failures.js';
 export { createSessionManager } from './manager/manager.js';
 export type { SessionCookie } from './manager/session-cookie.js';
 export type {

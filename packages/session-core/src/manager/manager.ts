@@ -1,6 +1,7 @@
 import type { SessionData, Store, StoredData } from '../store/types.js';
 import { createCookieSerializer, readCookieValues } from './cookies.js';
 import { createDefaultStore } from './default-store.js';
+import { FailureCounts, registerFailureCounts } from './failures.js';
 import { newSessionId } from './id.js';
 import { resolveOptions } from './options.js';
 import { isFreshLoginTombstone, openRecord } from './record.js';
@@ -34,7 +35,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const keys = signingKeys(resolved.secrets);
   const verify = createVerifier(keys);
   const cookies = createCookieSerializer(resolved.name, resolved.cookie);
-  const ctx: SessionContext = { options: resolved, store, sync: store.sync, cookies, keys };
+  const failures = new FailureCounts();
+  const ctx: SessionContext = {
+    options: resolved,
+    store,
+    sync: store.sync,
+    cookies,
+    keys,
+    failures,
+  };
+  // Rethrown: the adapter answers the failure; this only counts it (on the failure path alone).
+  const loadFailed = (err: unknown): never => {
+    failures.add('load', err);
+    throw err;
+  };
 
   const publicOptions: Readonly<SessionManagerOptions> = Object.freeze({
     ...options,
@@ -117,6 +131,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         superseded ||= isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW);
         continue;
       }
+      // A later value's read fails in its own then(): counted there, once.
       return ctx.store
         .get(verified.id)
         .then(
@@ -129,6 +144,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
               now,
               superseded || isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW),
             ),
+          loadFailed,
         );
     }
     return fresh(request, now, superseded);
@@ -144,6 +160,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         | Session<D>
         | Promise<Session<D>>;
     } catch (err) {
+      failures.add('load', err);
       // As from an async function: a failure (a throwing genid or store) rejects, never throws.
       return Promise.reject(err);
     }
@@ -157,7 +174,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return loaded instanceof Promise ? loaded : Promise.resolve(loaded);
   }
 
-  return {
+  const manager: SessionManager = {
     store,
     options: publicOptions,
     load,
@@ -168,4 +185,6 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (ownsStore) await store.close();
     },
   };
+  registerFailureCounts(manager, failures);
+  return manager;
 }

@@ -13,6 +13,7 @@ import {
 } from './changes.js';
 import { CookiePlanner } from './cookie-planner.js';
 import type { CookieSerializer } from './cookies.js';
+import type { FailedOperation, FailureCounts } from './failures.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import { type ResolvedOptions, recordTtl } from './options.js';
@@ -46,6 +47,8 @@ export interface SessionContext {
   cookies: CookieSerializer;
   /** The secrets as HMAC keys; the first signs. */
   keys: readonly SigningKey[];
+  /** The manager's counters of failed commits, regenerates and destroys. */
+  failures: FailureCounts;
 }
 
 export interface SessionInit {
@@ -213,7 +216,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   regenerate(): Promise<void> {
-    return this.#serial(async () => {
+    return this.#serial('regenerate', async () => {
       if (this.#destroyed) {
         throw new SessionError('ERR_SESSION_DESTROYED', 'regenerate() on a destroyed session');
       }
@@ -293,7 +296,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   destroy(): Promise<void> {
-    return this.#serial(async () => {
+    return this.#serial('destroy', async () => {
       if (this.#destroyed) return;
       const { options, store } = this.#ctx;
       // A tombstone, not a delete: a request that loaded the session earlier and commits later
@@ -332,7 +335,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   }
 
   commit(): Promise<string[]> {
-    return this.#serial(() => this.#commitNow());
+    return this.#serial('commit', () => this.#commitNow());
   }
 
   /**
@@ -342,8 +345,15 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   commitNow(): string[] | Promise<string[]> {
     if (this.#pending > 0 || this.#ctx.sync === undefined) return this.commit();
     try {
-      return this.#commitNow();
+      const committed = this.#commitNow();
+      // A sync store's commit that still waits (an undo's revived id killed first): as commit().
+      if (!(committed instanceof Promise)) return committed;
+      return committed.catch((err: unknown) => {
+        this.#ctx.failures.add('commit', err);
+        throw err;
+      });
     } catch (err) {
+      this.#ctx.failures.add('commit', err);
       return Promise.reject(err);
     }
   }
@@ -633,7 +643,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   // the previous one failed or not (it ignores its argument), so no catch() link is needed.
   // The first task starts at once: most sessions see one commit, which so saves a promise,
   // a microtask, and the two more that resolving a then() with a promise costs.
-  #serial<T>(task: () => T | PromiseLike<T>): Promise<T> {
+  #serial<T>(operation: FailedOperation, task: () => T | PromiseLike<T>): Promise<T> {
     let run: Promise<T>;
     if (this.#chain === undefined) {
       try {
@@ -651,7 +661,12 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     const settled = () => {
       this.#pending--;
     };
-    run.then(settled, settled);
+    // The failure is the caller's to answer; counted here, on the reaction every task has.
+    const failed = (err: unknown) => {
+      this.#pending--;
+      this.#ctx.failures.add(operation, err);
+    };
+    run.then(settled, failed);
     return run;
   }
 

@@ -1,5 +1,7 @@
 import { FastMmapError } from '../cache/errors.js';
 import type { CacheStats } from '../cache/types.js';
+import { type SessionFailureCount, sessionFailures } from '../manager/failures.js';
+import type { SessionManager } from '../manager/types.js';
 import {
   escapeHelp,
   formatLabels,
@@ -7,16 +9,20 @@ import {
   isValidLabelName,
   isValidMetricName,
 } from './exposition.js';
+import { failureLabelNames, failureLines } from './failure-family.js';
 import { cacheFamilies, infoFamily } from './families.js';
 
 /**
  * A `FastMmapCache`, anything whose `stats()` delegates to one, a store that exposes its cache
- * as `cache` (like `FastMmapStore`), or the stats themselves.
+ * as `cache` (like `FastMmapStore`), or the stats themselves. Or a manager from
+ * createSessionManager() (an adapter's `session().manager`): its failure counters, plus its
+ * store's cache figures when the store is a FastMmapStore.
  */
 export type MetricsSource =
   | CacheStats
   | { stats(): CacheStats }
-  | { readonly cache: { stats(): CacheStats } };
+  | { readonly cache: { stats(): CacheStats } }
+  | SessionManager;
 
 /** One of several caches rendered together; `labels` tell their series apart. */
 export interface LabeledMetricsSource {
@@ -37,9 +43,30 @@ function invalid(message: string): FastMmapError {
   return new FastMmapError('ERR_FASTMMAP_INVALID_OPTION', message);
 }
 
+/** What one source gives: cache figures, a manager's failures, or both. */
+interface SourceReading {
+  stats: CacheStats | undefined;
+  failures: SessionFailureCount[] | undefined;
+}
+
+function readSource(source: MetricsSource): SourceReading {
+  const failures = sessionFailures(source);
+  if (failures === undefined) return { stats: readStats(source), failures };
+  // A manager: its store's cache if it has one (a RedisStore has none, and is no error).
+  const store = (source as SessionManager).store as unknown as MetricsSource;
+  return { stats: hasCache(store) ? readStats(store) : undefined, failures };
+}
+
+function hasCache(store: unknown): boolean {
+  const value = store as { stats?: unknown; cache?: { stats?: unknown } } | null;
+  return typeof value?.stats === 'function' || typeof value?.cache?.stats === 'function';
+}
+
 function readStats(source: MetricsSource): CacheStats {
   if (source === null || typeof source !== 'object') {
-    throw invalid('renderPrometheus: source must be a cache, a store with stats(), or CacheStats');
+    throw invalid(
+      'renderPrometheus: source must be a cache, a store with stats(), CacheStats or a session manager',
+    );
   }
   const stats =
     'stats' in source && typeof source.stats === 'function'
@@ -73,8 +100,7 @@ function toLabelPairs(labels: Readonly<Record<string, string>> | undefined): Lab
   return pairs;
 }
 
-interface Series {
-  stats: CacheStats;
+interface Series extends SourceReading {
   labels: LabelPairs;
 }
 
@@ -98,8 +124,38 @@ function collectSeries(
       throw invalid(`renderPrometheus: two sources share the labels ${identity || '{}'}`);
     }
     seen.add(identity);
-    return { stats: readStats(entry.source), labels };
+    const reading = readSource(entry.source);
+    const clash = failureLabelNames.find((name) => names.has(name));
+    if (reading.failures !== undefined && clash !== undefined) {
+      throw invalid(`renderPrometheus: the label ${clash} is the failure counter's own`);
+    }
+    return { ...reading, labels };
   });
+}
+
+type CacheSeries = Series & { stats: CacheStats };
+type FailureSeries = Series & { failures: SessionFailureCount[] };
+
+/** The cache families, for the sources that have a cache (none when only a Redis manager has). */
+function cacheLines(prefix: string, all: readonly Series[]): string[] {
+  const series = all.filter((s) => s.stats !== undefined) as CacheSeries[];
+  const lines: string[] = [];
+  if (series.length === 0) return lines;
+  for (const family of cacheFamilies) {
+    const name = prefix + family.name;
+    lines.push(`# HELP ${name} ${escapeHelp(family.help)}`, `# TYPE ${name} ${family.type}`);
+    for (const { stats, labels } of series) {
+      lines.push(`${name}${formatLabels(labels)} ${formatSampleValue(family.value(stats))}`);
+    }
+  }
+  const infoName = prefix + infoFamily.name;
+  lines.push(`# HELP ${infoName} ${escapeHelp(infoFamily.help)}`, `# TYPE ${infoName} gauge`);
+  for (const { stats, labels } of series) {
+    // A user label of the same name (say `path`) wins over the file's own.
+    const identity = infoFamily.labels(stats).filter(([name]) => !labels.some(([n]) => n === name));
+    lines.push(`${infoName}${formatLabels([...labels, ...identity])} 1`);
+  }
+  return lines;
 }
 
 /**
@@ -115,23 +171,9 @@ export function renderPrometheus(
     throw invalid(`renderPrometheus: invalid metric name prefix ${JSON.stringify(prefix)}`);
   }
   const series = collectSeries(source, toLabelPairs(options.labels));
-  const lines: string[] = [];
-
-  for (const family of cacheFamilies) {
-    const name = prefix + family.name;
-    lines.push(`# HELP ${name} ${escapeHelp(family.help)}`, `# TYPE ${name} ${family.type}`);
-    for (const { stats, labels } of series) {
-      lines.push(`${name}${formatLabels(labels)} ${formatSampleValue(family.value(stats))}`);
-    }
-  }
-
-  const infoName = prefix + infoFamily.name;
-  lines.push(`# HELP ${infoName} ${escapeHelp(infoFamily.help)}`, `# TYPE ${infoName} gauge`);
-  for (const { stats, labels } of series) {
-    // A user label of the same name (say `path`) wins over the file's own.
-    const identity = infoFamily.labels(stats).filter(([name]) => !labels.some(([n]) => n === name));
-    lines.push(`${infoName}${formatLabels([...labels, ...identity])} 1`);
-  }
+  const lines = cacheLines(prefix, series);
+  const managers = series.filter((s) => s.failures !== undefined) as FailureSeries[];
+  lines.push(...failureLines(prefix, managers));
 
   // The format requires a line feed after the last line.
   return `${lines.join('\n')}\n`;
