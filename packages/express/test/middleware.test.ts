@@ -233,6 +233,17 @@ describe('@fastmmap/express session()', () => {
 
     for (const sync of [true, false]) {
       const kind = sync ? 'a synchronous store' : 'an asynchronous store';
+      /** An app of this store kind whose /login stores a user. */
+      const loginApp = () => {
+        const store = sync ? new MemoryStore() : new InstrumentedStore();
+        const app = express();
+        app.use(session({ secret, store }));
+        app.get('/login', (req, res) => {
+          (req.session.data as Data).user = 'ann';
+          res.json({ ok: true });
+        });
+        return { store, app };
+      };
 
       it(`with ${kind}: a new session is not stored (no cookie could reach it) and the app is warned once`, async () => {
         const store = sync ? new MemoryStore() : new InstrumentedStore();
@@ -259,13 +270,7 @@ describe('@fastmmap/express session()', () => {
       });
 
       it(`with ${kind}: a regenerate after the first chunk is not stored and warned; a data change of a known session is stored without a warning`, async () => {
-        const store = sync ? new MemoryStore() : new InstrumentedStore();
-        const app = express();
-        app.use(session({ secret, store }));
-        app.get('/login', (req, res) => {
-          (req.session.data as Data).user = 'ann';
-          res.json({ ok: true });
-        });
+        const { store, app } = loginApp();
         app.get('/late-change', (req, res) => {
           res.write('chunk ');
           (req.session.data as Data).seen = true;
@@ -301,13 +306,7 @@ describe('@fastmmap/express session()', () => {
       });
 
       it(`with ${kind}: a regenerate and save() after the first chunk is warned as stored but unreachable, not as not stored`, async () => {
-        const store = sync ? new MemoryStore() : new InstrumentedStore();
-        const app = express();
-        app.use(session({ secret, store }));
-        app.get('/login', (req, res) => {
-          (req.session.data as Data).user = 'ann';
-          res.json({ ok: true });
-        });
+        const { store, app } = loginApp();
         app.get('/late-save', async (req, res) => {
           res.write('chunk ');
           await req.session.regenerate();

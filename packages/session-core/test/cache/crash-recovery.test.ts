@@ -1,18 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { scratchDir } from './helpers.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requireBuiltDist, scratchDir } from './helpers.js';
 
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
 const GEOMETRY = { numPages: 1, pageSize: 8192, codec: 'json' } as const;
 
 let t: ReturnType<typeof scratchDir>;
-beforeAll(() => {
-  if (!existsSync(built))
-    throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
-});
+requireBuiltDist();
 beforeEach(() => {
   t = scratchDir();
 });

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll } from 'vitest';
 import { type CacheOptions, FastMmapCache, FastMmapError } from '../../src/cache/index.js';
 
 /** A fresh private directory per test; `cleanup` closes every cache opened through `open`. */
@@ -50,4 +52,14 @@ export function messageOf(fn: () => unknown): string {
     return (err as Error).message;
   }
   throw new Error('nothing was thrown');
+}
+
+const builtCache = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
+
+/** For a file whose child processes run the built dist: fails early, saying how, without it. */
+export function requireBuiltDist(): void {
+  beforeAll(() => {
+    if (!existsSync(builtCache))
+      throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
+  });
 }

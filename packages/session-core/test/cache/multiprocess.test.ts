@@ -1,22 +1,17 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FastMmapCache } from '../../src/cache/index.js';
-import { scratchDir } from './helpers.js';
+import { requireBuiltDist, scratchDir } from './helpers.js';
 
 const worker = fileURLToPath(new URL('./fixtures/increment-worker.mjs', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
 const PROCESSES = 4;
 const INCREMENTS = 20_000;
 const KEYS = 4;
 
 let t: ReturnType<typeof scratchDir>;
-beforeAll(() => {
-  if (!existsSync(built))
-    throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
-});
+requireBuiltDist();
 beforeEach(() => {
   t = scratchDir();
 });

@@ -2,21 +2,17 @@
 // copying a compaction's image over it: the page is half copied, but the image is whole in the
 // stripe's spare page, and the reader reads that (what the next writer's redo puts in place).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { scratchDir } from './helpers.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { requireBuiltDist, scratchDir } from './helpers.js';
 
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
 const GEOMETRY = { numPages: 1, pageSize: 8192, codec: 'json' } as const;
 const STABLE = Array.from({ length: 10 }, (_, i) => `stable:${i}`);
 
 let t: ReturnType<typeof scratchDir>;
-beforeAll(() => {
-  if (!existsSync(built))
-    throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
-});
+requireBuiltDist();
 beforeEach(() => {
   t = scratchDir();
 });

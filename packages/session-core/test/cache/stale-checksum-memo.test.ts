@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FastMmapCache } from '../../src/cache/index.js';
-import { scratchDir } from './helpers.js';
+import { requireBuiltDist, scratchDir } from './helpers.js';
 
 // Each process remembers which records it has verified (offset and checksum word), so a record
 // is hashed once per version, not once per read. Bytes written over a record behind the
@@ -13,16 +13,12 @@ import { scratchDir } from './helpers.js';
 // for one user on one worker), while a fresh process dropped the record and went on. A record
 // that fails to decode is now checked again in full, and dropped by every process alike.
 const holderScript = fileURLToPath(new URL('./fixtures/memo-holder.mjs', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/cache/index.js', import.meta.url));
 const KEYS = ['memo:read-me', 'memo:update-me', 'memo:take-me'];
 const UNSEEN = 'memo:never-read-here';
 
 let t: ReturnType<typeof scratchDir>;
 let holder: ChildProcess | undefined;
-beforeAll(() => {
-  if (!existsSync(built))
-    throw new Error('build first: npx tsc -b packages/session-core (children run dist/)');
-});
+requireBuiltDist();
 beforeEach(() => {
   t = scratchDir();
 });
