@@ -1,12 +1,15 @@
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FastMmapError } from './errors.js';
 import { FORMAT_VERSION } from './layout.js';
 
-/** The private per-uid directory that holds default cache files. */
+/**
+ * The private per-uid directory that holds default cache files. Absolute even under a relative
+ * TMPDIR (os.tmpdir() returns it as given): the open resolves it once, as it does a `path`.
+ */
 export function defaultCacheDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
-  return join(tmpdir(), `fastmmap-${uid}`);
+  return resolve(tmpdir(), `fastmmap-${uid}`);
 }
 
 /**

@@ -20,7 +20,7 @@ beforeEach(() => {
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 /** Runs `body` (an async module body with FastMmapStore, FastMmapCache, out) in `cwd`. */
-function app(body: string): Record<string, unknown> {
+function app(body: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const script = `
     const { FastMmapStore } = await import(${JSON.stringify(lib)});
     const { FastMmapCache } = await import(${JSON.stringify(cacheLib)});
@@ -33,6 +33,7 @@ function app(body: string): Record<string, unknown> {
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd,
+    env,
     encoding: 'utf8',
   });
   expect(r.status, r.stderr).toBe(0);
@@ -84,5 +85,29 @@ it('a chdir after the open is no replaced file', () => {
     cache.set('a', 2);
     cache.close();
   `);
+  expect(out.warnings).toEqual([]);
+});
+
+it('a relative TMPDIR: the default file is named absolute, and a chdir is no replaced file', () => {
+  const out = app(
+    `
+    const store = new FastMmapStore({ appName: 'store' });
+    out.storePath = store.path;
+    store.close();
+    let now = Date.now();
+    const cache = FastMmapCache.open({ appName: 'cache', pageSize: 4096, numPages: 1,
+      clock: () => now });
+    out.cachePath = cache.path;
+    cache.set('a', 1);
+    process.chdir('elsewhere');
+    now += 20_000;
+    cache.set('a', 2);
+    cache.close();
+  `,
+    { ...process.env, TMPDIR: 'run' },
+  );
+  const dir = join(cwd, 'run', `fastmmap-${process.getuid?.() ?? 'user'}`);
+  expect(out.storePath).toBe(join(dir, 'store.v2.fmcache'));
+  expect(out.cachePath).toBe(join(dir, 'cache.v2.fmcache'));
   expect(out.warnings).toEqual([]);
 });
