@@ -93,4 +93,37 @@ describe('session() and responses a shared cache may store', () => {
     const fresh = await fetch(`${app.url}/cached/public`);
     expect(setCookie(fresh)).toHaveLength(1);
   });
+
+  it('answers data no store can keep through the error handler when ended from a callback', async () => {
+    // Ended outside the route handler (a timer here, a stream's 'end' for a file), a throw
+    // out of res.end() would be uncaught: the commit's failure goes to next(err) instead.
+    const app = express();
+    app.use(session({ secret, store: new MemoryStore(), rolling: true }));
+    app.get('/login', (req, res) => {
+      (req.session.data as Record<string, unknown>).user = 'ann';
+      res.send('ok');
+    });
+    app.get('/widget', (req, res) => {
+      (req.session.data as Record<string, unknown>).render = () => 'not data';
+      res.set('Cache-Control', 'public, max-age=60');
+      setImmediate(() => res.send('widget'));
+    });
+    const failures: unknown[] = [];
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
+      failures.push((err as { code?: unknown }).code);
+      res.status(500).send('failed');
+    });
+    const server = app.listen(0);
+    servers.push(server);
+    const url = await listen(server);
+    const login = await fetch(`${url}/login`);
+    const cookie = login.headers.getSetCookie()[0]!.split(';', 1)[0]!;
+    const widget = await fetch(`${url}/widget`, {
+      headers: { cookie },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(widget.status).toBe(500);
+    expect(setCookie(widget)).toEqual([]);
+    expect(failures).toEqual(['ERR_SESSION_UNSUPPORTED_DATA']);
+  });
 });

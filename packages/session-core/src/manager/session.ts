@@ -707,11 +707,14 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   /** See commitForCache(): the cookie this commit plans would only renew the client's id. */
   static refreshOnly(session: unknown): boolean {
-    return (
-      ManagedSession.isManaged(session) &&
-      session.#refreshesOnly() &&
-      session.cookieHeaders().length > 0
-    );
+    if (!ManagedSession.isManaged(session) || !session.#refreshesOnly()) return false;
+    try {
+      return session.cookieHeaders().length > 0;
+    } catch {
+      // Data no store can keep: the commit that follows rejects with it, where the adapter
+      // reports a failed commit. Thrown here, it escaped res.end() (uncaught in a callback).
+      return false;
+    }
   }
 
   /**
