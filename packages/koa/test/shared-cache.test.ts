@@ -1,4 +1,4 @@
-// A response a shared cache may store (koa-static with `maxage` and a public Cache-Control)
+// A response a shared cache may store (a public Cache-Control, as koa-static's setHeaders sets)
 // carries no cookie that merely refreshes a logged-in id: a CDN would hand it to everyone.
 import { session } from '@fastmmap/koa';
 import { MemoryStore } from '@fastmmap/session-core';
