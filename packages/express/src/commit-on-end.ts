@@ -133,7 +133,19 @@ function commitAtHeaders(res: ServerResponse, state: RequestSession): readonly s
     : commitForCache(session, cacheControl(res));
   if (!(committed instanceof Promise)) return committed;
   committed.catch(() => {}); // end() (or the close) tries again and reports
-  return session.cookieHeaders();
+  return plannedCookies(session);
+}
+
+/**
+ * The cookies the waiting commit plans: none when it cannot plan any (data no store can keep).
+ * That commit fails, and end() reports it; thrown here, it escaped res.write() uncaught.
+ */
+function plannedCookies(session: Session): readonly string[] {
+  try {
+    return session.cookieHeaders();
+  } catch {
+    return [];
+  }
 }
 
 /**

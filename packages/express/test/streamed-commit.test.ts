@@ -145,4 +145,39 @@ describe('a streamed body committed at its headers and again at end()', () => {
     expect(me.headers.getSetCookie()).toEqual([]);
     expect(store.reads).toBe(1);
   });
+
+  it('data no store can keep, on an asynchronous store: the failure goes to next(err)', async () => {
+    // The headers' cookies are planned while the commit waits: the plan fails like the commit,
+    // and a throw out of res.write() from a callback would be uncaught.
+    const app = express();
+    app.use(session({ secret, store: new AsyncStore(), rolling: true }));
+    app.post('/login', (req, res) => {
+      (req.session.data as Data).user = 'ann';
+      res.send('ok');
+    });
+    app.get('/feed', (req, res) => {
+      (req.session.data as Data).render = () => 'not data';
+      setImmediate(() => {
+        res.write('a');
+        res.end('b');
+      });
+    });
+    const failures: unknown[] = [];
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
+      failures.push((err as { code?: unknown }).code);
+      res.end();
+    });
+    const server = app.listen(0);
+    servers.push(server);
+    const url = await listen(server);
+    const login = await fetch(`${url}/login`, { method: 'POST' });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const res = await fetch(`${url}/feed`, {
+      headers: { cookie },
+      signal: AbortSignal.timeout(5_000),
+    });
+    await res.text();
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(failures).toEqual(['ERR_SESSION_UNSUPPORTED_DATA']);
+  });
 });
