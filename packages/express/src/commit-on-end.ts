@@ -371,7 +371,8 @@ const cookieNames = (cookies: readonly string[]) => cookies.map((c) => c.split('
 function skipUnreachable(res: ServerResponse, state: RequestSession): boolean {
   const session = state.current;
   if (!unreachableAfterHeaders(session, state.loadedId)) return false;
-  return warnUnsent(res, state, session.cookieHeaders());
+  // No plan (data no store can keep): the commit runs, fails, and end() reports that.
+  return warnUnsent(res, state, plannedCookies(session));
 }
 
 /** Managers (one per session() middleware) whose app has been told already. */

@@ -180,4 +180,30 @@ describe('a streamed body committed at its headers and again at end()', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(failures).toEqual(['ERR_SESSION_UNSUPPORTED_DATA']);
   });
+
+  it('a new session given data no store can keep after the first chunk: the failure goes to next(err)', async () => {
+    // The unsent-cookie warning plans the cookie it could not send: that plan fails like the
+    // commit, and a throw out of res.end() from a callback would be uncaught.
+    const app = express();
+    app.use(session({ secret, store: new MemoryStore() }));
+    app.get('/feed', (req, res) => {
+      res.write('a');
+      setImmediate(() => {
+        (req.session.data as Data).render = () => 'not data';
+        res.end('b');
+      });
+    });
+    const failures: unknown[] = [];
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
+      failures.push((err as { code?: unknown }).code);
+      res.end();
+    });
+    const server = app.listen(0);
+    servers.push(server);
+    const url = await listen(server);
+    const res = await fetch(`${url}/feed`, { signal: AbortSignal.timeout(5_000) });
+    await res.text();
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(failures).toEqual(['ERR_SESSION_UNSUPPORTED_DATA']);
+  });
 });
