@@ -20,7 +20,10 @@ if (cluster.isPrimary && workers > 1) {
     storage: process.env.SESSION_FILE,
   });
   const { app, close } = createApp({ secret, store });
-  const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
+  const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', (error) => {
+    // Express 5 hands a listen error (a busy port) to this callback instead of throwing it:
+    // ignored, one process died of a TypeError and a cluster worker hung without listening.
+    if (error) throw error;
     // In a cluster, the primary says it once every worker listens.
     if (cluster.isPrimary) console.log(`listening on http://127.0.0.1:${server.address().port}`);
   });

@@ -1,0 +1,4 @@
+import { fileURLToPath } from 'node:url';
+import { describeBusyPort } from '../../test-support/busy-port-suite.js';
+
+describeBusyPort('examples/hono', fileURLToPath(new URL('../dist/main.js', import.meta.url)));
