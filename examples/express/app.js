@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { session } from '@fastmmap/express';
 import { prometheusContentType, renderPrometheus } from '@fastmmap/session-core';
 import express from 'express';
@@ -14,7 +15,8 @@ export function createApp({ secret, store } = {}) {
   // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
   // the cheap second line of defence against CSRF.
   app.use(refuseCrossOrigin);
-  app.use(express.urlencoded({ extended: false }));
+  // 10 kB, as the Koa example: a login form is small, and a bigger name would not fit a session.
+  app.use(express.urlencoded({ extended: false, limit: '10kb' }));
   app.use(sessions);
 
   app.get('/', (req, res) => {
@@ -59,6 +61,18 @@ export function createApp({ secret, store } = {}) {
   // Keep it off the public internet.
   app.get('/metrics', (_req, res) => {
     res.set('Content-Type', prometheusContentType).send(renderPrometheus(sessions.manager));
+  });
+
+  // Last: the stack and file paths of an error go to the log, never to the client (Express's
+  // own handler shows them unless NODE_ENV=production).
+  app.use((err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = err.status >= 400 && err.status < 600 ? err.status : 500;
+    if (status >= 500) console.error(err);
+    res
+      .status(status)
+      .type('text')
+      .send(STATUS_CODES[status] ?? 'Error');
   });
 
   return { app, close: () => sessions.close() };

@@ -71,6 +71,15 @@ export function describeLoginExample(name: string, script: string): void {
       expect((await go('GET', '/')).text).toContain('Please enter a name.');
     });
 
+    it('a name too big for a session: 413, no stack trace or path; other sessions go on', async () => {
+      const other = browser(server.url);
+      await other('POST', '/count');
+      const refused = await browser(server.url)('POST', '/login', { username: 'u'.repeat(95_000) });
+      expect(refused.status).toBe(413);
+      expect(refused.text).not.toMatch(/ at |\.js\b|Error/);
+      expect(JSON.parse((await other('GET', '/api/me')).text)).toEqual({ user: null, count: 1 });
+    });
+
     it('refuses a POST from a foreign or null Origin; its own Origin or none is fine', async () => {
       const go = browser(server.url);
       // No Origin, as curl sends it.
