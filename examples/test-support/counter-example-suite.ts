@@ -64,6 +64,15 @@ export function describeCounterExample(name: string, script: string): void {
       expect(await lifetime({ username: 'Bo' })).toBeUndefined();
     });
 
+    it('a name too big for a session: 413, no stack trace or path; the session goes on', async () => {
+      const refused = await browser(app.url)('POST', '/login', { username: 'u'.repeat(95_000) });
+      expect(refused.status).toBe(413);
+      expect(refused.text).not.toMatch(/ at |\.js\b|Error/);
+      expect((await request('/')).text).toContain(
+        'Signed in as <strong>Ann &lt;admin&gt;</strong>',
+      );
+    });
+
     it('refuses a form post from a foreign or null Origin', async () => {
       // `null` is what a sandboxed iframe or some redirects send: foreign, not a server error.
       for (const origin of ['https://evil.example', 'null']) {

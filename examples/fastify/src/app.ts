@@ -24,9 +24,11 @@ export async function buildApp({
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger });
   // HTML forms post application/x-www-form-urlencoded; Fastify parses only JSON by itself.
+  // 10 kB, as the other examples: a login form is small, and a bigger name (Fastify's own limit
+  // is 1 MiB) would not fit a session: a 413 rather than a 500 at the commit.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
+    { parseAs: 'string', bodyLimit: 10 * 1024 },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   // SameSite=Lax already keeps other sites' POSTs cookie-less; refusing a foreign Origin is
