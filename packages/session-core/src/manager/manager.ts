@@ -131,11 +131,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         superseded ||= isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW);
         continue;
       }
-      // A later value's read fails in its own then(): counted there, once.
-      return ctx.store
-        .get(verified.id)
-        .then(
-          (stored) =>
+      // A later value's read fails in its own then(): counted there, once. A throw here (a
+      // genid making the fresh session's id) is counted as loadNow() counts the sync one.
+      return ctx.store.get(verified.id).then((stored) => {
+        try {
+          return (
             sessionFor(request, verified, value, stored, now) ??
             loadFrom(
               request,
@@ -143,9 +143,12 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
               i + 1,
               now,
               superseded || isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW),
-            ),
-          loadFailed,
-        );
+            )
+          );
+        } catch (err) {
+          return loadFailed(err);
+        }
+      }, loadFailed);
     }
     return fresh(request, now, superseded);
   };

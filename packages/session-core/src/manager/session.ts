@@ -119,6 +119,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #chain: Promise<unknown> | undefined;
   /** Serial tasks not yet settled: with none, commitNow() may finish in the call again. */
   #pending = 0;
+  /** A commit failed and none succeeded since: its retry's failure is not counted again. */
+  #commitFailing = false;
 
   constructor(ctx: SessionContext, init: SessionInit) {
     this.#ctx = ctx;
@@ -346,14 +348,23 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     if (this.#pending > 0 || this.#ctx.sync === undefined) return this.commit();
     try {
       const committed = this.#commitNow();
+      if (!(committed instanceof Promise)) {
+        this.#commitFailing = false;
+        return committed;
+      }
       // A sync store's commit that still waits (an undo's revived id killed first): as commit().
-      if (!(committed instanceof Promise)) return committed;
-      return committed.catch((err: unknown) => {
-        this.#ctx.failures.add('commit', err);
-        throw err;
-      });
+      return committed.then(
+        (cookies) => {
+          this.#commitFailing = false;
+          return cookies;
+        },
+        (err: unknown) => {
+          this.#countFailure('commit', err);
+          throw err;
+        },
+      );
     } catch (err) {
-      this.#ctx.failures.add('commit', err);
+      this.#countFailure('commit', err);
       return Promise.reject(err);
     }
   }
@@ -660,14 +671,26 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#pending++;
     const settled = () => {
       this.#pending--;
+      if (operation === 'commit') this.#commitFailing = false;
     };
     // The failure is the caller's to answer; counted here, on the reaction every task has.
     const failed = (err: unknown) => {
       this.#pending--;
-      this.#ctx.failures.add(operation, err);
+      this.#countFailure(operation, err);
     };
     run.then(settled, failed);
     return run;
+  }
+
+  // Counts per failed request, not per store call: a commit retried after it failed (Express's
+  // end() after the streamed headers' commit, or after a failed save()) counts once, until
+  // one succeeds. A long-lived session (socket.io's) counts each outage it meets.
+  #countFailure(operation: FailedOperation, err: unknown): void {
+    if (operation === 'commit') {
+      if (this.#commitFailing) return;
+      this.#commitFailing = true;
+    }
+    this.#ctx.failures.add(operation, err);
   }
 
   /**

@@ -34,6 +34,7 @@ describe.each(['sync', 'async'] as const)('sessionFailures (%s store)', (mode) =
     const { manager, memory } = managerSetup(mode);
     const cookie = await startSession(manager);
     const loaded = await manager.load<Record<string, unknown>>(cookie);
+    const other = await manager.load<Record<string, unknown>>(cookie);
     await memory.close(); // every call now fails with ERR_SESSION_STORE_UNAVAILABLE
     await expect(manager.load(cookie)).rejects.toMatchObject({
       code: 'ERR_SESSION_STORE_UNAVAILABLE',
@@ -41,8 +42,8 @@ describe.each(['sync', 'async'] as const)('sessionFailures (%s store)', (mode) =
     loaded.data.n = 1;
     await expect(loaded.commit()).rejects.toBeInstanceOf(SessionError);
     // The adapters' way: in the call when the store is synchronous.
-    loaded.data.n = 2;
-    const committed = commitNow(loaded);
+    other.data.n = 2;
+    const committed = commitNow(other);
     await expect(Promise.resolve(committed)).rejects.toBeInstanceOf(SessionError);
     expect(counts(manager)).toEqual({
       'load ERR_SESSION_STORE_UNAVAILABLE': 1,
@@ -62,6 +63,34 @@ describe.each(['sync', 'async'] as const)('sessionFailures (%s store)', (mode) =
       'regenerate ERR_SESSION_STORE_UNAVAILABLE': 1,
       'destroy ERR_SESSION_STORE_UNAVAILABLE': 1,
     });
+  });
+
+  it("counts a commit retried after its failure once, and the session's next failure again", async () => {
+    const { manager } = managerSetup(mode);
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    const refused = { code: 'ERR_SESSION_UNSUPPORTED_DATA' };
+    session.data.f = () => {};
+    // save() fails, then the adapter's commit at the end of the response retries it.
+    await expect(session.commit()).rejects.toMatchObject(refused);
+    await expect(Promise.resolve(commitNow(session))).rejects.toMatchObject(refused);
+    expect(counts(manager)).toEqual({ 'commit ERR_SESSION_UNSUPPORTED_DATA': 1 });
+    delete session.data.f;
+    await Promise.resolve(commitNow(session));
+    session.data.f = () => {};
+    await expect(session.commit()).rejects.toMatchObject(refused);
+    expect(counts(manager)).toEqual({ 'commit ERR_SESSION_UNSUPPORTED_DATA': 2 });
+  });
+
+  it('counts a genid that throws after the cookie named no record as a failed load', async () => {
+    const { manager } = managerSetup(mode);
+    const cookie = await startSession(manager);
+    const { manager: failing } = managerSetup(mode, {
+      genid: () => {
+        throw new Error('no entropy');
+      },
+    });
+    await expect(failing.load(cookie)).rejects.toMatchObject({ code: 'ERR_SESSION_OPTIONS' });
+    expect(counts(failing)).toEqual({ 'load ERR_SESSION_OPTIONS': 1 });
   });
 
   it('counts a data refusal under its own code', async () => {
