@@ -29,5 +29,8 @@ describe('examples/express /metrics', () => {
     expect(text).toMatch(/^fastmmap_pages \d+$/m);
     expect(text).toMatch(/^fastmmap_cache_info\{path="[^"]+\.fmcache",.*\} 1$/m);
     expect(text).toMatch(/^# TYPE fastmmap_session_failures_total counter$/m);
+    expect(text).toMatch(
+      /^fastmmap_session_failures_total\{operation="load",code="ERR_SESSION_STORE_UNAVAILABLE"\} 0$/m,
+    );
   });
 });

@@ -28,6 +28,13 @@ async function failingManager(store = new MemoryStore()): Promise<SessionManager
   return manager;
 }
 
+/** The series an outage's alert needs, at 0 until it comes. */
+const outageAtZero = (labels: Record<string, string>) =>
+  ['load', 'commit', 'regenerate', 'destroy'].map((operation) => ({
+    labels: { ...labels, operation, code: 'ERR_SESSION_STORE_UNAVAILABLE' },
+    value: '0',
+  }));
+
 const FAILURES = 'fastmmap_session_failures_total';
 
 function samples(text: string, name: string) {
@@ -41,25 +48,23 @@ describe('renderPrometheus(manager)', () => {
     const text = renderPrometheus(manager, { labels: { app: 'shop' } });
     assertStrictExposition(text);
     expect(text).toContain(`# TYPE ${FAILURES} counter`);
+    const [load, commit, ...rest] = outageAtZero({ app: 'shop' });
     expect(samples(text, FAILURES)).toEqual([
-      {
-        labels: { app: 'shop', operation: 'load', code: 'ERR_SESSION_STORE_UNAVAILABLE' },
-        value: '1',
-      },
-      {
-        labels: { app: 'shop', operation: 'commit', code: 'ERR_SESSION_STORE_UNAVAILABLE' },
-        value: '2',
-      },
+      { ...load, value: '1' },
+      { ...commit, value: '2' },
+      ...rest,
     ]);
     // A MemoryStore has no cache file: no cache family, rather than an error.
     expect(text).not.toContain('fastmmap_hits_total');
   });
 
-  it('renders the family with no samples before any failure', () => {
+  it("renders an outage's series at 0 before any failure", () => {
+    // A series that first appears at 1 shows Prometheus no increase(): the README's alert
+    // would miss a process's first outage.
     const manager = createSessionManager({ secret: SECRET, store: new MemoryStore() });
     const text = renderPrometheus(manager);
     assertStrictExposition(text);
-    expect(text.split('\n').filter((l) => l.startsWith(FAILURES))).toEqual([]);
+    expect(samples(text, FAILURES)).toEqual(outageAtZero({}));
     expect(text).toContain(`# HELP ${FAILURES} `);
   });
 
@@ -76,7 +81,7 @@ describe('renderPrometheus(manager)', () => {
       expect(samples(text, 'fastmmap_sets_total')).toEqual([
         { labels: { worker: '1' }, value: '1' },
       ]);
-      expect(samples(text, FAILURES)).toEqual([]);
+      expect(samples(text, FAILURES)).toEqual(outageAtZero({ worker: '1' }));
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -91,7 +96,10 @@ describe('renderPrometheus(manager)', () => {
       { source: b, labels: { app: 'b' } },
     ]);
     assertStrictExposition(text);
-    expect(samples(text, FAILURES)?.map((s) => s.labels?.app)).toEqual(['a', 'a']);
+    expect(samples(text, FAILURES)?.map((s) => s.labels?.app)).toEqual([
+      ...['a', 'a', 'a', 'a'],
+      ...['b', 'b', 'b', 'b'],
+    ]);
   });
 
   it("refuses a label of the counter's own names with a typed error", async () => {
