@@ -31,8 +31,10 @@ export function createApp({ secret, store } = {}) {
 
   // Express 5 sends a rejected handler to the error handler itself: no try/catch needed.
   app.post('/login', async (req, res) => {
-    const username = String(req.body.username ?? '').trim();
-    const remember = req.body.remember === 'on';
+    // Express 5 leaves req.body undefined for a POST with no form body (curl -X POST).
+    const form = req.body ?? {};
+    const username = String(form.username ?? '').trim();
+    const remember = form.remember === 'on';
     if (!username) {
       req.session.flash('info', 'Please enter a name.');
       return res.redirect(303, '/');

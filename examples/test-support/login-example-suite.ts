@@ -71,6 +71,14 @@ export function describeLoginExample(name: string, script: string): void {
       expect((await go('GET', '/')).text).toContain('Please enter a name.');
     });
 
+    it('a login with no form body at all is refused with the same flash, not a 500', async () => {
+      const res = await fetch(`${server.url}/login`, { method: 'POST', redirect: 'manual' });
+      expect(res.status).toBe(303);
+      const cookie = res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+      const home = await fetch(`${server.url}/`, { headers: { cookie } });
+      expect(await home.text()).toContain('Please enter a name.');
+    });
+
     it('a name too big for a session: 413, no stack trace or path; other sessions go on', async () => {
       const other = browser(server.url);
       await other('POST', '/count');
