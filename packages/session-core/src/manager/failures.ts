@@ -16,7 +16,8 @@ export interface SessionFailureCount {
 const CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_CODES = 64;
 
-function codeOf(err: unknown): string {
+/** The label an error is counted under (before the cap on codes). */
+export function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' && CODE.test(code) ? code : 'unknown';
 }

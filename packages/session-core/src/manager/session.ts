@@ -13,7 +13,7 @@ import {
 } from './changes.js';
 import { CookiePlanner } from './cookie-planner.js';
 import type { CookieSerializer } from './cookies.js';
-import type { FailedOperation, FailureCounts } from './failures.js';
+import { codeOf, type FailedOperation, type FailureCounts } from './failures.js';
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import { type ResolvedOptions, recordTtl } from './options.js';
@@ -119,8 +119,11 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   #chain: Promise<unknown> | undefined;
   /** Serial tasks not yet settled: with none, commitNow() may finish in the call again. */
   #pending = 0;
-  /** A commit failed and none succeeded since: its retry's failure is not counted again. */
-  #commitFailing = false;
+  /**
+   * The code of a commit that failed with none succeeding since: a retry failing with it is
+   * not counted again; one failing with another code (an outage after a refusal) is.
+   */
+  #commitFailing: string | undefined;
 
   constructor(ctx: SessionContext, init: SessionInit) {
     this.#ctx = ctx;
@@ -349,13 +352,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     try {
       const committed = this.#commitNow();
       if (!(committed instanceof Promise)) {
-        this.#commitFailing = false;
+        this.#commitFailing = undefined;
         return committed;
       }
       // A sync store's commit that still waits (an undo's revived id killed first): as commit().
       return committed.then(
         (cookies) => {
-          this.#commitFailing = false;
+          this.#commitFailing = undefined;
           return cookies;
         },
         (err: unknown) => {
@@ -671,7 +674,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     this.#pending++;
     const settled = () => {
       this.#pending--;
-      if (operation === 'commit') this.#commitFailing = false;
+      if (operation === 'commit') this.#commitFailing = undefined;
     };
     // The failure is the caller's to answer; counted here, on the reaction every task has.
     const failed = (err: unknown) => {
@@ -684,11 +687,13 @@ export class ManagedSession implements Session<Record<string, unknown>> {
 
   // Counts per failed request, not per store call: a commit retried after it failed (Express's
   // end() after the streamed headers' commit, or after a failed save()) counts once, until
-  // one succeeds. A long-lived session (socket.io's) counts each outage it meets.
+  // one succeeds. A long-lived session (socket.io's) counts each outage it meets, and an
+  // outage after a failure of another kind (data refused): else the outage series stays at 0.
   #countFailure(operation: FailedOperation, err: unknown): void {
     if (operation === 'commit') {
-      if (this.#commitFailing) return;
-      this.#commitFailing = true;
+      const code = codeOf(err);
+      if (this.#commitFailing === code) return;
+      this.#commitFailing = code;
     }
     this.#ctx.failures.add(operation, err);
   }

@@ -81,6 +81,24 @@ describe.each(['sync', 'async'] as const)('sessionFailures (%s store)', (mode) =
     expect(counts(manager)).toEqual({ 'commit ERR_SESSION_UNSUPPORTED_DATA': 2 });
   });
 
+  it('counts a retried commit again when it fails with another code (an outage after a refusal)', async () => {
+    const { manager, memory } = managerSetup(mode);
+    const session = await manager.load<Record<string, unknown>>(undefined);
+    session.data.f = () => {};
+    await expect(session.commit()).rejects.toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED_DATA' });
+    delete session.data.f;
+    session.data.n = 1;
+    await memory.close();
+    await expect(Promise.resolve(commitNow(session))).rejects.toMatchObject({
+      code: 'ERR_SESSION_STORE_UNAVAILABLE',
+    });
+    await expect(session.commit()).rejects.toBeInstanceOf(SessionError);
+    expect(counts(manager)).toEqual({
+      'commit ERR_SESSION_UNSUPPORTED_DATA': 1,
+      'commit ERR_SESSION_STORE_UNAVAILABLE': 1,
+    });
+  });
+
   it('counts a genid that throws after the cookie named no record as a failed load', async () => {
     const { manager } = managerSetup(mode);
     const cookie = await startSession(manager);
