@@ -7,6 +7,7 @@ import {
   headersSentError,
   idStored,
   isRepeatedDataRefusal,
+  isWebSocketUpgrade,
   lifetimeSetHere,
   unconfirmedRefresh,
   unreachableAfterHeaders,
@@ -99,14 +100,20 @@ export function writeHeadWithCookies(
   const sent = headersSent(res);
   // The lifetime the cookie goes out with: a later change cannot reach the browser.
   if (!sent) state.maxAgeAtHeaders = state.current.maxAge;
-  // Headers before end(), on a real response: a streamed body (see commitAtHeaders).
-  const streams = !sent && !state.ended && typeof res.once === 'function';
+  // Headers before end(), on a real response: a streamed body (see commitAtHeaders). Not
+  // engine.io's WebSocket upgrade response, an emitter since engine.io 6.6: its headers are
+  // gone once the 101 is out, so a commit at its close read them and threw, uncaught.
+  const streams =
+    !sent &&
+    !state.ended &&
+    typeof res.once === 'function' &&
+    !isWebSocketUpgrade(state.req.headers.upgrade);
   if (!state.cookiesDone && !sent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.
     args = applyHeaders(res, args);
     state.cookiesDone = true;
-    appendSetCookie(res, streams ? commitAtHeaders(res, state) : state.current.cookieHeaders());
+    appendSetCookie(res, streams ? commitAtHeaders(res, state) : plannedCookies(state.current));
   }
   if (streams) commitOnClose(res, state);
   return writeHead.apply(res, args);
@@ -137,8 +144,9 @@ function commitAtHeaders(res: ServerResponse, state: RequestSession): readonly s
 }
 
 /**
- * The cookies the waiting commit plans: none when it cannot plan any (data no store can keep).
- * That commit fails, and end() reports it; thrown here, it escaped res.write() uncaught.
+ * The cookies the session plans: none when it cannot plan any (data no store can keep). A
+ * commit of that fails, and end() reports it; thrown here, it escaped res.write() (or
+ * engine.io's handshake) uncaught.
  */
 function plannedCookies(session: Session): readonly string[] {
   try {
