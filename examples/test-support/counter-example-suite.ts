@@ -73,6 +73,21 @@ export function describeCounterExample(name: string, script: string): void {
       );
     });
 
+    it('a JSON login is held to the form limit, and a name that is no string is refused', async () => {
+      // Fastify parses JSON by itself (to 1 MiB): the form's 10 kB limit must hold there too.
+      const post = (body: unknown) =>
+        fetch(`${app.url}/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          redirect: 'manual',
+        });
+      expect((await post({ username: 'u'.repeat(95_000) })).status).toBe(413);
+      for (const username of [5, ['Ann'], { name: 'Ann' }]) {
+        expect((await post({ username })).status, JSON.stringify(username)).toBe(303);
+      }
+    });
+
     it('refuses a form post from a foreign or null Origin', async () => {
       // `null` is what a sandboxed iframe or some redirects send: foreign, not a server error.
       for (const origin of ['https://evil.example', 'null']) {
