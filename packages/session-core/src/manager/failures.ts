@@ -31,7 +31,9 @@ export class FailureCounts {
 
   add(operation: FailedOperation, err: unknown): void {
     let code = codeOf(err);
-    if (!this.#counts.has(`${operation} ${code}`) && this.#counts.size >= MAX_CODES) code = 'other';
+    // An outage keeps its own series past the cap: the README's alert watches that code.
+    const capped = this.#counts.size >= MAX_CODES && code !== 'ERR_SESSION_STORE_UNAVAILABLE';
+    if (capped && !this.#counts.has(`${operation} ${code}`)) code = 'other';
     const key = `${operation} ${code}`;
     const count = (this.#counts.get(key)?.count ?? 0) + 1;
     this.#counts.set(key, { operation, code, count });

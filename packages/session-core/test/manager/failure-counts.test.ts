@@ -142,10 +142,15 @@ describe('sessionFailures', () => {
     expect(counts(manager)).toEqual({ 'load unknown': 1, 'commit ECONNRESET': 1 });
   });
 
-  it('keeps the number of codes bounded', async () => {
+  it('keeps the number of codes bounded, but an outage past the cap keeps its own series', async () => {
     let n = 0;
     const store: Store = {
-      get: () => Promise.reject(Object.assign(new Error('x'), { code: `E_${n++}` })),
+      get: () =>
+        Promise.reject(
+          Object.assign(new Error('x'), {
+            code: n++ < 100 ? `E_${n}` : 'ERR_SESSION_STORE_UNAVAILABLE',
+          }),
+        ),
       store: () => Promise.resolve(),
       delete: () => Promise.resolve(),
       deleteExpired: () => Promise.resolve(0),
@@ -155,11 +160,12 @@ describe('sessionFailures', () => {
     const manager = createSessionManager({ secret: SECRET, store });
     const { manager: other } = managerSetup('sync');
     const cookie = await startSession(other);
-    for (let i = 0; i < 100; i++) await manager.load(cookie).catch(() => {});
+    for (let i = 0; i < 102; i++) await manager.load(cookie).catch(() => {});
     const failures = sessionFailures(manager) ?? [];
-    expect(failures.length).toBeLessThanOrEqual(65);
-    expect(failures.reduce((sum, f) => sum + f.count, 0)).toBe(100);
+    expect(failures.length).toBeLessThanOrEqual(66);
+    expect(failures.reduce((sum, f) => sum + f.count, 0)).toBe(102);
     expect(failures.find((f) => f.code === 'other')?.count).toBe(100 - 64);
+    expect(failures.find((f) => f.code === 'ERR_SESSION_STORE_UNAVAILABLE')?.count).toBe(2);
   });
 
   it('is undefined for anything but a manager from createSessionManager()', () => {
