@@ -22,7 +22,7 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_NO_SPACE' // the disk (or its inodes) filled while the file was made
   | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
   | 'ERR_FASTMMAP_WORKER_THREAD' // open() outside the main thread (fs-ext is not thread-safe)
-  | 'ERR_FASTMMAP_NATIVE_ADDON' // mmap-io, fs-ext or this package's addon is not built (its install script did not run)
+  | 'ERR_FASTMMAP_NATIVE_ADDON' // mmap-io, fs-ext or this package's addon is not built (its install script did not run) or was bundled away
   | 'ERR_FASTMMAP_CLOSED'; // any call after close()
 
 export class FastMmapError extends Error {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { FastMmapError } from './errors.js';
+import { addonLoadError } from './addon-load-error.js';
 
 /** What we use of @riaskov/mmap-io. */
 export interface MmapIo {
@@ -37,7 +37,11 @@ export interface RobustMutexAddon {
   unlock(map: Buffer, offset: number): number;
 }
 
-const require = createRequire(import.meta.url);
+// Undefined in a bundle that cannot load addons: a CommonJS one empties import.meta.url (and
+// createRequire would throw here, at import, for MemoryStore users too); webpack replaces
+// the call with undefined.
+const require: NodeJS.Require | undefined =
+  typeof import.meta.url === 'string' ? createRequire(import.meta.url) : undefined;
 let mmapIo: MmapIo | undefined;
 let fsExt: FsExt | undefined;
 let robustMutex: RobustMutexAddon | undefined;
@@ -66,14 +70,9 @@ export function loadRobustMutex(): RobustMutexAddon {
 
 function load<T>(path: string, name = path): T {
   try {
+    if (require === undefined) throw new Error('createRequire(import.meta.url) was bundled away');
     return require(path) as T;
   } catch (err) {
-    // Usually the install script that builds it did not run: pnpm 10+ skips dependencies'
-    // build scripts unless allowed, and npm skips them with --ignore-scripts.
-    throw new FastMmapError(
-      'ERR_FASTMMAP_NATIVE_ADDON',
-      `the native addon ${name} could not be loaded (${(err as Error)?.message ?? String(err)}). Its build script did not run or failed: with pnpm, allow it (pnpm approve-builds, or allowBuilds in pnpm-workspace.yaml) and reinstall; with npm, reinstall without --ignore-scripts or run npm rebuild ${name}. Building them needs python3, make, gcc and g++`,
-      { cause: err },
-    );
+    throw addonLoadError(name, err, require === undefined);
   }
 }

@@ -36,6 +36,9 @@ describe('native addons that are not built (install scripts skipped)', () => {
       expect(report.cache.message).toContain(`the native addon ${missing} could not be loaded`);
       expect(report.cache.message).toContain('pnpm approve-builds');
       expect(report.cache.message).toContain(`npm rebuild ${missing}`);
+      // All three at once: an install that skipped one build script skipped them all.
+      const rebuilt = /npm rebuild ([^.]+)\./.exec(report.cache.message)?.[1]?.split(' ');
+      expect(rebuilt?.sort()).toEqual(['@fastmmap/session-core', '@riaskov/mmap-io', 'fs-ext']);
       // Refused before any file was made.
       expect(report.fileCreated).toBe(false);
       expect(report.store).toEqual({

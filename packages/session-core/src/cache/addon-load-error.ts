@@ -1,0 +1,32 @@
+import { FastMmapError } from './errors.js';
+
+// Skipped install scripts leave all of them unbuilt: name them all, or the user rebuilds one
+// per failed start.
+const ADDON_PACKAGES = ['@fastmmap/session-core', '@riaskov/mmap-io', 'fs-ext'];
+
+// A bundler copies our JS but not the addons beside it (nor a path to them), so the way out
+// is to leave the package, with its subpaths, to node_modules.
+const KEEP_EXTERNAL =
+  'leave @fastmmap/session-core and its subpaths out of the bundle and deploy node_modules with it (esbuild --external:@fastmmap/session-core; webpack externals /^@fastmmap\\/session-core(\\/|$)/; ncc -e @fastmmap/session-core -e @fastmmap/session-core/adapter -e @fastmmap/session-core/cache; see "Bundling and deploying" in its README)';
+
+/**
+ * ERR_FASTMMAP_NATIVE_ADDON for an addon that would not load: usually its install script did
+ * not run (pnpm 10+ skips them unless allowed, npm with --ignore-scripts); when it is not
+ * found at all, possibly because this code runs from a bundle. `bundled`: the bundler left no
+ * require to look anything up with (import.meta.url emptied, or createRequire replaced).
+ */
+export function addonLoadError(name: string, err: unknown, bundled: boolean): FastMmapError {
+  if (bundled) {
+    return new FastMmapError(
+      'ERR_FASTMMAP_NATIVE_ADDON',
+      `the native addon ${name} could not be loaded: @fastmmap/session-core is bundled, and the bundler took away what loads its addons (a CommonJS bundle empties import.meta.url; webpack replaces createRequire). To use FastMmapStore, ${KEEP_EXTERNAL}`,
+    );
+  }
+  const rebuild = [name, ...ADDON_PACKAGES.filter((other) => other !== name)].join(' ');
+  const notFound = (err as { code?: unknown } | undefined)?.code === 'MODULE_NOT_FOUND';
+  return new FastMmapError(
+    'ERR_FASTMMAP_NATIVE_ADDON',
+    `the native addon ${name} could not be loaded (${(err as Error)?.message ?? String(err)}). Its build script did not run or failed: with pnpm, allow it (pnpm approve-builds, or allowBuilds in pnpm-workspace.yaml) and reinstall; with npm, reinstall without --ignore-scripts or run npm rebuild ${rebuild}. Building them needs python3, make, gcc and g++${notFound ? `. If this code runs from a bundle (esbuild, webpack, ncc, rollup), which cannot carry native addons, ${KEEP_EXTERNAL}` : ''}`,
+    { cause: err },
+  );
+}
