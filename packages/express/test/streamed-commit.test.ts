@@ -146,6 +146,18 @@ describe('a streamed body committed at its headers and again at end()', () => {
     expect(store.reads).toBe(1);
   });
 
+  /** Serves `app` with a last error handler that records the codes it gets. */
+  async function serveRecordingFailures(app: express.Express) {
+    const failures: unknown[] = [];
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
+      failures.push((err as { code?: unknown }).code);
+      res.end();
+    });
+    const server = app.listen(0);
+    servers.push(server);
+    return { url: await listen(server), failures };
+  }
+
   it('data no store can keep, on an asynchronous store: the failure goes to next(err)', async () => {
     // The headers' cookies are planned while the commit waits: the plan fails like the commit,
     // and a throw out of res.write() from a callback would be uncaught.
@@ -162,14 +174,7 @@ describe('a streamed body committed at its headers and again at end()', () => {
         res.end('b');
       });
     });
-    const failures: unknown[] = [];
-    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
-      failures.push((err as { code?: unknown }).code);
-      res.end();
-    });
-    const server = app.listen(0);
-    servers.push(server);
-    const url = await listen(server);
+    const { url, failures } = await serveRecordingFailures(app);
     const login = await fetch(`${url}/login`, { method: 'POST' });
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
     const res = await fetch(`${url}/feed`, {
@@ -193,14 +198,7 @@ describe('a streamed body committed at its headers and again at end()', () => {
         res.end('b');
       });
     });
-    const failures: unknown[] = [];
-    app.use((err: unknown, _req: express.Request, res: express.Response, _next: unknown) => {
-      failures.push((err as { code?: unknown }).code);
-      res.end();
-    });
-    const server = app.listen(0);
-    servers.push(server);
-    const url = await listen(server);
+    const { url, failures } = await serveRecordingFailures(app);
     const res = await fetch(`${url}/feed`, { signal: AbortSignal.timeout(5_000) });
     await res.text();
     expect(res.headers.getSetCookie()).toEqual([]);
