@@ -7,7 +7,6 @@ import {
   headersSentError,
   idStored,
   isRepeatedDataRefusal,
-  isWebSocketUpgrade,
   lifetimeSetHere,
   unconfirmedRefresh,
   unreachableAfterHeaders,
@@ -18,6 +17,7 @@ import { dropSecondAnswer, holdResponse, restoreResponse } from './held-response
 import { settle } from './holders.js';
 import { releaseLastByte, writeHoldingLastByte } from './last-byte.js';
 import type { RequestSession } from './request-session.js';
+import { isWebSocketHandshake } from './websocket-handshake.js';
 
 /** A response method as found before ours (Node's, or another middleware's wrapper). */
 export type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => unknown;
@@ -104,10 +104,7 @@ export function writeHeadWithCookies(
   // engine.io's WebSocket upgrade response, an emitter since engine.io 6.6: its headers are
   // gone once the 101 is out, so a commit at its close read them and threw, uncaught.
   const streams =
-    !sent &&
-    !state.ended &&
-    typeof res.once === 'function' &&
-    !isWebSocketUpgrade(state.req.headers.upgrade);
+    !sent && !state.ended && typeof res.once === 'function' && !isWebSocketHandshake(state.req);
   if (!state.cookiesDone && !sent) {
     // Headers passed to writeHead would replace ours (a Set-Cookie among them would drop
     // the session cookie): set them first, then append.

@@ -5,14 +5,11 @@ import {
   SessionError,
   type SessionManager,
 } from '@fastmmap/session-core';
-import {
-  commitWithoutCookies,
-  isWebSocketUpgrade,
-  settleWithCallback,
-} from '@fastmmap/session-core/adapter';
+import { commitWithoutCookies, settleWithCallback } from '@fastmmap/session-core/adapter';
 import type { Request } from 'express';
 import { requestInfo } from './request-info.js';
 import type { ExpressSession, ExpressSessionApi, SessionCallback } from './session-types.js';
+import { isWebSocketHandshake } from './websocket-handshake.js';
 
 /** What a view works on: the request, its manager and its live session (reload() swaps it). */
 export interface SessionViewContext {
@@ -184,7 +181,7 @@ class SessionApi {
     // request), or for a WebSocket (express-ws, ws): a cookie refresh it planned would count
     // as sent and never reach the browser.
     const late =
-      (context.cookiesDone || isWebSocketUpgrade(context.req.headers.upgrade)) &&
+      (context.cookiesDone || isWebSocketHandshake(context.req)) &&
       !live.isNew &&
       live.id === context.loadedId;
     return new Promise<string[]>((resolve) =>
