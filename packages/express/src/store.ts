@@ -13,6 +13,7 @@ import {
   type Clock,
   type FastMmapCache,
 } from '@fastmmap/session-core/cache';
+import { bundleRequire } from './bundle-require.js';
 import {
   type ExpressSessionInput,
   type ExpressSessionRecord,
@@ -91,11 +92,17 @@ interface ExpressSessionStoreBase extends EventEmitter {
   createSession(req: unknown, session: unknown): any;
 }
 
+type Peer = { Store: new () => ExpressSessionStoreBase };
+
 function loadExpressSessionStore(): new () => ExpressSessionStoreBase {
   try {
-    // CommonJS and an optional peer: resolved only when this entry point is imported.
+    // CommonJS and an optional peer: resolved only when this entry point is imported. A
+    // CommonJS bundle (esbuild's) empties import.meta.url; webpack bundles the peer through
+    // the form below, kept as it is.
+    if (typeof import.meta.url !== 'string')
+      return (bundleRequire()('express-session') as Peer).Store;
     const require = createRequire(import.meta.url);
-    return (require('express-session') as { Store: new () => ExpressSessionStoreBase }).Store;
+    return (require('express-session') as Peer).Store;
   } catch (cause) {
     throw Object.assign(
       new Error(
