@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { FastMmapError } from './errors.js';
 
 // Skipped install scripts leave all of them unbuilt: name them all, or the user rebuilds one
@@ -23,10 +24,25 @@ export function addonLoadError(name: string, err: unknown, bundled: boolean): Fa
     );
   }
   const rebuild = [name, ...ADDON_PACKAGES.filter((other) => other !== name)].join(' ');
-  const notFound = (err as { code?: unknown } | undefined)?.code === 'MODULE_NOT_FOUND';
+  // Not found from inside our own package is an unbuilt addon, not a bundle.
+  const notFound =
+    (err as { code?: unknown } | undefined)?.code === 'MODULE_NOT_FOUND' && !inOwnPackage();
   return new FastMmapError(
     'ERR_FASTMMAP_NATIVE_ADDON',
     `the native addon ${name} could not be loaded (${(err as Error)?.message ?? String(err)}). Its build script did not run or failed: with pnpm, allow it (pnpm approve-builds, or allowBuilds in pnpm-workspace.yaml) and reinstall; with npm, reinstall without --ignore-scripts or run npm rebuild ${rebuild}. Building them needs python3, make, gcc and g++${notFound ? `. If this code runs from a bundle (esbuild, webpack, ncc, rollup), which cannot carry native addons, ${KEEP_EXTERNAL}` : ''}`,
     { cause: err },
   );
+}
+
+/**
+ * Whether this module still sits in the @fastmmap/session-core package (dist/cache/ under its
+ * package.json), as installed; false when a bundler copied it into an app. Error path only.
+ */
+function inOwnPackage(): boolean {
+  try {
+    const manifest = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(manifest) as { name?: unknown }).name === '@fastmmap/session-core';
+  } catch {
+    return false;
+  }
 }

@@ -39,6 +39,8 @@ describe('native addons that are not built (install scripts skipped)', () => {
       // All three at once: an install that skipped one build script skipped them all.
       const rebuilt = /npm rebuild ([^.]+)\./.exec(report.cache.message)?.[1]?.split(' ');
       expect(rebuilt?.sort()).toEqual(['@fastmmap/session-core', '@riaskov/mmap-io', 'fs-ext']);
+      // Not bundled (the package sits in node_modules): no bundler advice to mislead.
+      expect(report.cache.message).not.toContain('bundle');
       // Refused before any file was made.
       expect(report.fileCreated).toBe(false);
       expect(report.store).toEqual({
