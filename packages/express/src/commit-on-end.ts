@@ -8,6 +8,7 @@ import {
   idStored,
   isRepeatedDataRefusal,
   lifetimeSetHere,
+  plannedCookies,
   unconfirmedRefresh,
   unreachableAfterHeaders,
   unsentCookieNames,
@@ -138,19 +139,6 @@ function commitAtHeaders(res: ServerResponse, state: RequestSession): readonly s
   if (!(committed instanceof Promise)) return committed;
   committed.catch(() => {}); // end() (or the close) tries again and reports
   return plannedCookies(session);
-}
-
-/**
- * The cookies the session plans: none when it cannot plan any (data no store can keep). A
- * commit of that fails, and end() reports it; thrown here, it escaped res.write() (or
- * engine.io's handshake) uncaught.
- */
-function plannedCookies(session: Session): readonly string[] {
-  try {
-    return session.cookieHeaders();
-  } catch {
-    return [];
-  }
 }
 
 /**

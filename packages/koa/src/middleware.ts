@@ -10,6 +10,7 @@ import {
   guardStreamBody,
   isWebSocketUpgrade,
   lifetimeSetHere,
+  plannedCookies,
   unreachableAfterHeaders,
 } from '@fastmmap/session-core/adapter';
 import type { Context, Middleware, Next } from 'koa';
@@ -71,7 +72,7 @@ function commitReachable(
   if (!ctx.headerSent) return commitForCache(session, ctx.response.get('Cache-Control'));
   if (unreachableAfterHeaders(session, loaded.id)) {
     const outcome = unreachableOutcome(session);
-    if (reportUnsentCookies(ctx, session, session.cookieHeaders(), outcome)) return [];
+    if (reportUnsentCookies(ctx, session, plannedCookies(session), outcome)) return [];
     return commitNow(session);
   }
   // A known id: nothing is planned for a response that went out, so a renewal stays due and

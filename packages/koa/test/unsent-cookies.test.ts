@@ -1,5 +1,5 @@
 import { session } from '@fastmmap/koa';
-import { MemoryStore } from '@fastmmap/session-core';
+import { MemoryStore, sessionFailures } from '@fastmmap/session-core';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { serve, sessionCookie } from './helpers/serve.js';
@@ -16,7 +16,8 @@ async function startApp(
   const app = new Koa();
   const errors: Error[] = [];
   app.on('error', (err: Error) => errors.push(err));
-  app.use(session({ secret, store, ...options }));
+  const sessions = session({ secret, store, ...options });
+  app.use(sessions);
   app.use(async (ctx) => {
     const data = ctx.session.data as Data;
     if (ctx.path === '/raw') {
@@ -31,7 +32,7 @@ async function startApp(
   const url = await serve(app);
   const get = (path: string, cookie?: string) =>
     fetch(url + path, { headers: cookie ? { cookie } : {} });
-  return { store, errors, get };
+  return { store, errors, get, manager: sessions.manager };
 }
 
 const endRaw = (ctx: Koa.Context) => {
@@ -76,6 +77,21 @@ describe('session cookies the response can no longer carry', () => {
     expect(message).not.toMatch(/fmsid=/);
     expect(message).not.toContain(secret);
     // Nothing was written that no client could reach.
+    expect(app.store.size).toBe(0);
+  });
+
+  it('a new session holding data no store can keep: its failed commit is reported and counted', async () => {
+    const app = await startApp((ctx) => {
+      (ctx.session.data as Data).render = () => 'not data';
+      endRaw(ctx);
+    });
+    const res = await app.get('/raw');
+    expect(await res.text()).toBe('raw');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the error follows the raw end
+    expect(app.errors).toEqual([expect.objectContaining({ code: 'ERR_SESSION_UNSUPPORTED_DATA' })]);
+    expect(sessionFailures(app.manager)).toEqual([
+      { operation: 'commit', code: 'ERR_SESSION_UNSUPPORTED_DATA', count: 1 },
+    ]);
     expect(app.store.size).toBe(0);
   });
 

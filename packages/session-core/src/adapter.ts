@@ -24,6 +24,8 @@ export { getSetMembers } from './manager/get-set-members.js';
 export { type SessionGuardOptions, sessionGuard } from './manager/guarded-session.js';
 // For adapter packages, not a stable app API: node-style callbacks over the session's promises.
 export { type NodeCallback, settleWithCallback } from './manager/node-callback.js';
+// For adapter packages, not a stable app API: the planned cookies, none for unstorable data.
+export { plannedCookies } from './manager/planned-cookies.js';
 // For adapter packages, not a stable app API: commit in the call, report a failed commit once.
 export { isRepeatedDataRefusal } from './manager/repeated-refusal.js';
 // For adapter packages, not a stable app API: commit in the call; whether the id is stored.

@@ -1,5 +1,6 @@
 import { SessionError } from '../errors.js';
 import { commitWithoutCookies } from './adapter-cookie-plan.js';
+import { plannedCookies } from './planned-cookies.js';
 import { ManagedSession } from './session.js';
 import type { Session } from './types.js';
 import { unreachableAfterHeaders } from './unsent-cookies.js';
@@ -23,7 +24,7 @@ export function commitCookieless(
   session: Session<object>,
   loadedId: string,
 ): string[] | Promise<string[]> {
-  if (unreachableAfterHeaders(session as Session, loadedId) && session.cookieHeaders().length > 0)
+  if (unreachableAfterHeaders(session as Session, loadedId) && plannedCookies(session).length > 0)
     return [];
   // No answer of this request carries a cookie: one a commit() or save() of it planned before
   // went nowhere either, so it is owed to the next response that can carry one.

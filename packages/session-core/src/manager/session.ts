@@ -17,6 +17,7 @@ import { codeOf, type FailedOperation, type FailureCounts } from './failures.js'
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import { type ResolvedOptions, recordTtl } from './options.js';
+import { plannedCookies } from './planned-cookies.js';
 import {
   buildRecord,
   isTombstone,
@@ -736,13 +737,7 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** See commitForCache(): the cookie this commit plans would only renew the client's id. */
   static refreshOnly(session: unknown): boolean {
     if (!ManagedSession.isManaged(session) || !session.#refreshesOnly()) return false;
-    try {
-      return session.cookieHeaders().length > 0;
-    } catch {
-      // Data no store can keep: the commit that follows rejects with it, where the adapter
-      // reports a failed commit. Thrown here, it escaped res.end() (uncaught in a callback).
-      return false;
-    }
+    return plannedCookies(session).length > 0;
   }
 
   /**
