@@ -85,17 +85,15 @@ describe('a streamed body on an asynchronous store, its id live', () => {
     expect(refreshed[0]).toMatch(/^fmsid=.*Max-Age=60;/);
   });
 
+  /** compressedApp on `store` and its clock: a 60 s ttl and a 1 s touchAfter. */
+  const compressedOnClock = (store: AsyncStore, clock: () => number) =>
+    compressedApp({ secret: newSecret, store, clock, ttl: 60_000, touchAfter: 1_000 });
+
   it('headers always ahead of the commit (compression() after session()): a refresh a second touchAfter overdue goes', async () => {
     let now = 1_000_000;
     const clock = () => now;
     const store = new AsyncStore({ clock });
-    const url = await compressedApp({
-      secret: newSecret,
-      store,
-      clock,
-      ttl: 60_000,
-      touchAfter: 1_000,
-    });
+    const url = await compressedOnClock(store, clock);
     const first = await fetch(`${url}/me`);
     const cookie = pairOf(first)[0]!;
     now += 1_500; // due: withheld, as for a streamed body
@@ -122,13 +120,7 @@ describe('a streamed body on an asynchronous store, its id live', () => {
       writes++;
       return new Promise((resolve) => setTimeout(resolve, 5));
     };
-    const url = await compressedApp({
-      secret: newSecret,
-      store,
-      clock,
-      ttl: 60_000,
-      touchAfter: 1_000,
-    });
+    const url = await compressedOnClock(store, clock);
     const cookie = pairOf(await fetch(`${url}/me`))[0]!;
     now += 2_500; // a second touchAfter overdue: the refresh goes
     expect(pairOf(await fetch(`${url}/me`, { headers: { cookie } }))).toHaveLength(1);
