@@ -27,15 +27,15 @@ function upgradeRequest(cookie?: string): IncomingMessage {
 /**
  * engine.io 6.6's WebSocketResponse: headers for the 101, no appendHeader, writeHead() a
  * no-op, an emitter whose 'close' follows the socket's. Its headers live on the request until
- * the 101 goes out, and are deleted then: getHeader() throws a TypeError after it.
+ * the 101 goes out, and are deleted then: getHeader() throws a TypeError after it. Nothing
+ * else (no `headers`, getHeaders or headersSent): socket-io.test.ts runs the real one.
  */
 class UpgradeResponse extends EventEmitter {
   #headers: Record<string, unknown> | undefined = {};
+  readonly socket: Socket;
   constructor(readonly req: IncomingMessage) {
     super();
-  }
-  get headers(): Record<string, unknown> {
-    return this.#headers!;
+    this.socket = req.socket;
   }
   setHeader(name: string, value: unknown) {
     this.#headers![name] = value;
@@ -50,6 +50,7 @@ class UpgradeResponse extends EventEmitter {
   write() {}
   writeHead() {}
   end() {
+    this.emit('finish');
     this.ended++; // engine.io destroys the socket: the upgrade is refused
   }
   /** ws's 'headers' event: the 101 goes out with these, and they are gone. */
