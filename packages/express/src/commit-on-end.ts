@@ -9,6 +9,7 @@ import {
   isRepeatedDataRefusal,
   lifetimeSetHere,
   plannedCookies,
+  refreshOnly,
   unconfirmedRefresh,
   unreachableAfterHeaders,
   unsentCookieNames,
@@ -111,10 +112,21 @@ export function writeHeadWithCookies(
     // the session cookie): set them first, then append.
     args = applyHeaders(res, args);
     state.cookiesDone = true;
-    appendSetCookie(res, streams ? commitAtHeaders(res, state) : plannedCookies(state.current));
+    appendSetCookie(res, streams ? commitAtHeaders(res, state) : headersCookies(state));
   }
   if (streams) commitOnClose(res, state);
   return writeHead.apply(res, args);
+}
+
+/**
+ * The cookies for headers that go out without a commit: end()'s own (its commit planned them
+ * already), or a WebSocket handshake's 101, which nothing commits. There a mere refresh would
+ * renew the id as loaded, one a login may have killed since (an asynchronous store's round
+ * trip, engine.io's `allowRequest`): it stays due for the next HTTP response.
+ */
+function headersCookies(state: RequestSession): readonly string[] {
+  if (isWebSocketHandshake(state.req) && refreshOnly(state.current)) return [];
+  return plannedCookies(state.current);
 }
 
 /**

@@ -292,3 +292,23 @@ describe("socket.io's handshake responses", () => {
     expect((await upgradeHeaders(url, cookie))['set-cookie']).toBeUndefined();
   });
 });
+
+describe("a WebSocket handshake's 101", () => {
+  it('sends no refresh of an id a login killed while the upgrade waited', async () => {
+    // engine.io's allowRequest runs after the middleware and may wait (a lookup, a rate limit).
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const allowRequest: Gate = (_req, callback) => void opened.then(() => callback(null, true));
+    const { url } = await build({ rolling: true, allowRequest });
+    const old = await login(url);
+    const upgrade = upgradeHeaders(url, old);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the upgrade's session is loaded
+    const relogin = await fetch(`${url}/relogin`, { method: 'POST', headers: { cookie: old } });
+    const current = relogin.headers.getSetCookie()[0]!.split(';', 1)[0]!;
+    expect(current).not.toBe(old);
+    open();
+    // The browser would take this cookie after the login's: it held the dead id then.
+    expect((await upgrade)['set-cookie']).toBeUndefined();
+    expect(await me(url, current)).toEqual({ user: 'bob' });
+  });
+});

@@ -11,6 +11,7 @@ export {
   commitWithoutCookies,
   lifetimeSetHere,
   markCookieless,
+  refreshOnly,
   unconfirmedRefresh,
 } from './manager/adapter-cookie-plan.js';
 // For adapter packages, not a stable app API: the manager from their options (shared or own).

@@ -27,6 +27,19 @@ export function unconfirmedRefresh(session: Session<object>): boolean {
 }
 
 /**
+ * For response headers that no commit of the session ever confirms (Express's WebSocket
+ * upgrade under engine.io, whose 101 goes out with the handshake's planned cookie): true when
+ * that cookie would only renew the id the client holds (`rolling`, a refresh due, a re-signed
+ * cookie). It names the id as loaded, which a login may have killed since (an asynchronous
+ * store's round trip, an `allowRequest` check): arriving after the login's, it would log the
+ * browser out. Such a refresh stays due for the next response. False for a new or regenerated
+ * id, a lifetime changed here, and anything but a session from manager.load().
+ */
+export function refreshOnly(session: Session<object>): boolean {
+  return ManagedSession.refreshOnly(session);
+}
+
+/**
  * Whether this request set the session's `maxAge` (a save() may have committed it since). A
  * commit, save() included, also takes a lifetime another request stored since the load: an
  * adapter comparing `maxAge` with the loaded one asks this first, so as not to report that
