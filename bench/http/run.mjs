@@ -1,7 +1,7 @@
-// pnpm bench:http: Express in a node:cluster of 2 workers, loaded by this process (or by wrk,
-// with BENCH_LOADER=wrk) with one session cookie per keep-alive connection, for six setups
-// measured in one run. Each request increments a per-session counter; a last pass checks
-// every counter.
+// pnpm bench:http: Express (or, with --framework / BENCH_FRAMEWORK, Fastify, Koa or Hono) in a
+// node:cluster of 2 workers, loaded by this process (or by wrk, with BENCH_LOADER=wrk) with one
+// session cookie per keep-alive connection, for each of its setups (frameworks.mjs) measured
+// in one run. Each request increments a per-session counter; a last pass checks every counter.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -9,10 +9,17 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startRedis } from '../redis-server.mjs';
+import { chooseFramework } from './frameworks.mjs';
 import { runLoad } from './load.mjs';
 import { treeCpuMs } from './server-cpu.mjs';
 import { runWrk, wrkAvailable } from './wrk-load.mjs';
 
+const chosen = chooseFramework(process.argv.slice(2), process.env);
+if (chosen.error) {
+  console.error(`bench:http: ${chosen.error}`);
+  process.exit(2);
+}
+const { framework } = chosen;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3); // per setup and round, measured (wrk)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500); // per connection and round (Node client)
@@ -40,19 +47,9 @@ if (LOADER === 'wrk' && !wrkAvailable()) {
   process.exit(2);
 }
 
-const VARIANTS = [
-  { id: 'fastmmap', label: '@fastmmap/express `session()` (FastMmapStore)' },
-  {
-    id: 'fastmmap-eager',
-    label: '`session()` with `touchAfter: 0` (Set-Cookie on every write, as express-session)',
-  },
-  { id: 'es-fastmmap', label: 'express-session + `ExpressSessionStore`' },
-  { id: 'es-redis', label: 'express-session + connect-redis 9 (local redis-server)' },
-  { id: 'es-memory', label: 'express-session + its MemoryStore' },
-  { id: 'none', label: 'no session middleware' },
-];
+const VARIANTS = framework.variants;
 
-const serverScript = join(import.meta.dirname, 'server.mjs');
+const serverScript = join(import.meta.dirname, framework.server);
 
 /** One GET on a fresh connection (the cluster primary picks the worker). */
 function getOnce(port, path, cookie) {
@@ -70,7 +67,8 @@ function getOnce(port, path, cookie) {
         try {
           resolve({
             json: JSON.parse(body),
-            setCookie: res.headers['set-cookie']?.[0]?.split(';')[0],
+            // Every cookie set, as a Cookie header: koa-session sets its signature apart.
+            setCookie: res.headers['set-cookie']?.map((c) => c.split(';')[0]).join('; '),
           });
         } catch (err) {
           reject(err);
@@ -84,17 +82,17 @@ function getOnce(port, path, cookie) {
 
 async function startServer(variant, dir, redis) {
   const redisUrl = redis?.url;
-  const child = spawn(process.execPath, [serverScript, variant, dir, redisUrl ?? ''], {
+  const child = spawn(process.execPath, [serverScript, variant.id, dir, redisUrl ?? ''], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${variant} server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${variant.id} server exited (${code})`)));
   });
   return {
     port: JSON.parse(line).port,
     // The redis-server's CPU counts for the setup that uses it.
-    cpuMs: () => treeCpuMs(child.pid) + (variant === 'es-redis' ? treeCpuMs(redis.pid) : 0),
+    cpuMs: () => treeCpuMs(child.pid) + (variant.redis ? treeCpuMs(redis.pid) : 0),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);
@@ -105,7 +103,7 @@ async function startServer(variant, dir, redis) {
 
 /** Starts a variant's cluster and gives it one session per connection, created on its own connection. */
 async function prepare(variant, dir, redis) {
-  const server = await startServer(variant.id, dir, redis);
+  const server = await startServer(variant, dir, redis);
   // The load connection of a cookie may well land on the other worker than the one that
   // created it: that worker must then find the session in the shared store.
   const cookies = [];
@@ -152,7 +150,8 @@ async function load(target, { warmup = false } = {}) {
  * or the load did not use its session (a cookie not sent, a session lost).
  */
 async function loadChecked(target) {
-  if (target.variant.id === 'none' || target.variant.id === 'es-memory') return load(target);
+  // A store per worker (or data in the cookie) need not count: the last pass reports it.
+  if (!target.variant.shared) return load(target);
   const before = await readCounters(target);
   const result = await load(target);
   const after = await readCounters(target);
@@ -195,12 +194,15 @@ function fmt(n, digits = 0) {
   });
 }
 
-const redis = await startRedis().catch((err) => {
-  console.error(
-    `bench:http needs a local redis-server for its connect-redis setup: ${err.message}`,
-  );
-  process.exit(2);
-});
+const redisVariant = VARIANTS.find((v) => v.redis);
+const redis = !redisVariant
+  ? undefined
+  : await startRedis().catch((err) => {
+      console.error(
+        `bench:http needs a local redis-server for its ${framework.redisName} setup: ${err.message}`,
+      );
+      process.exit(2);
+    });
 const dir = mkdtempSync(join(tmpdir(), 'fastmmap-bench-http-'));
 const results = new Map();
 const started = Date.now();
@@ -236,14 +238,14 @@ try {
   }
 } finally {
   for (const target of targets) await target.server.stop();
-  await redis.stop();
+  await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
 const ours = results.get('fastmmap');
 const cpu = cpus();
 console.log(
-  `\nExpress 5 in node:cluster (2 workers); ${CONNECTIONS} keep-alive connections, one session` +
+  `\n${framework.title} in node:cluster (2 workers); ${CONNECTIONS} keep-alive connections, one session` +
     ` cookie each, ${
       LOADER === 'wrk'
         ? `from wrk (one thread per connection), ${SECONDS} s per setup and round`
@@ -273,12 +275,7 @@ for (const variant of VARIANTS) {
 }
 const none = results.get('none');
 const added = (id) => fmt(results.get(id).serverUs - none.serverUs);
-console.log(
-  `\nserver CPU added per request over no session: ours ${added('fastmmap')} µs,` +
-    ` express-session + ExpressSessionStore ${added('es-fastmmap')} µs,` +
-    ` express-session + connect-redis ${added('es-redis')} µs (redis-server included);` +
-    ` ours with a Set-Cookie on every write ${added('fastmmap-eager')} µs.`,
-);
+console.log(`\nserver CPU added per request over no session: ${framework.added(added)}`);
 /**
  * The ratio within each round (the two setups measured minutes apart at most), as median and
  * range: the best rounds above may come from different moments of a noisy machine.
@@ -298,13 +295,14 @@ function perRound(id) {
 const cpuRatio = (id) => fmt(results.get(id).serverUs / ours.serverUs, 2);
 if (!RATE)
   console.log(
-    `server CPU per request, connect-redis setup / ours = ${cpuRatio('es-redis')}x;` +
+    `server CPU per request, ${framework.peerCpuName} / ours = ${cpuRatio(framework.peer)}x;` +
       ` no session / ours = ${cpuRatio('none')}x.`,
   );
-const vsRedis = ours.rps / results.get('es-redis').rps;
+const vsPeer = ours.rps / results.get(framework.peer).rps;
 const vsNone = ours.rps / results.get('none').rps;
 /** The ratio and its verdict; a miss that two digits would round up to the target, cut to three. */
 function verdict(ratio, target) {
+  if (target === undefined) return `${fmt(ratio, 2)}x`; // only Express has targets
   const met = ratio >= target;
   const shown =
     !met && fmt(ratio, 2) === fmt(target, 2)
@@ -320,22 +318,24 @@ if (RATE) {
     `open loop: every setup was sent ${fmt(RATE)} req/s${slow.length ? `; fell behind: ${slow.map((v) => v.id).join(', ')}` : ''}.`,
   );
   console.log(
-    `capacity by server CPU, ours / express-session+connect-redis = ${cpuRatio('es-redis')}x${perRound('es-redis')}`,
+    `capacity by server CPU, ours / ${framework.peerName} = ${cpuRatio(framework.peer)}x${perRound(framework.peer)}`,
   );
   console.log(
     `capacity by server CPU, ours / no session = ${cpuRatio('none')}x${perRound('none')}`,
   );
-  console.log('(the targets are req/s ratios in the closed loop: run without BENCH_RATE)');
+  if (framework.targets)
+    console.log('(the targets are req/s ratios in the closed loop: run without BENCH_RATE)');
 } else {
   console.log(
-    `ours / express-session+connect-redis = ${verdict(vsRedis, 1.6)}${perRound('es-redis')}`,
+    `ours / ${framework.peerName} = ${verdict(vsPeer, framework.targets?.peer)}${perRound(framework.peer)}`,
   );
-  console.log(`ours / no session = ${verdict(vsNone, 0.7)}${perRound('none')}`);
+  console.log(`ours / no session = ${verdict(vsNone, framework.targets?.none)}${perRound('none')}`);
 }
-// Our session setups must keep every counter exact across the two workers (a MemoryStore need not).
-const inexact = ['fastmmap', 'fastmmap-eager', 'es-fastmmap'].filter(
-  (id) => results.get(id).consistent !== CONNECTIONS,
-);
+// Every setup with a shared store must keep every counter exact across the two workers (a
+// MemoryStore need not).
+const inexact = VARIANTS.filter(({ shared }) => shared)
+  .map(({ id }) => id)
+  .filter((id) => results.get(id).consistent !== CONNECTIONS);
 if (inexact.length > 0) console.log(`NOT consistent across the workers: ${inexact.join(', ')}`);
 // Any non-200, or a timed run whose counters did not grow by its 200s, invalidates the numbers.
 const invalid = VARIANTS.filter(
@@ -346,6 +346,7 @@ for (const { id } of invalid)
     `INVALID ${id}: ${results.get(id).failedAll} non-200 responses, ${results.get(id).lost} sessions that did not count their timed requests`,
   );
 // Like bench:cache and bench:store: a missed target fails the run (and `pnpm bench`).
-const missed = !RATE && (vsRedis < 1.6 || vsNone < 0.7);
+const goal = framework.targets;
+const missed = !RATE && goal !== undefined && (vsPeer < goal.peer || vsNone < goal.none);
 if (missed || inexact.length > 0 || invalid.length > 0) process.exitCode = 1;
 console.log(`whole run: ${fmt((Date.now() - started) / 1000, 1)} s`);
