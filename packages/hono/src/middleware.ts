@@ -10,6 +10,7 @@ import {
   commitForCache,
   cookieNameOf,
   isWebSocketUpgrade,
+  refreshOnly,
 } from '@fastmmap/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { guardFor, loadedFor } from './guard.js';
@@ -106,8 +107,13 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       // @hono/node-ws sends the handshake's 101 without our headers: no cookie can go out.
       const committed = isWebSocketUpgrade(c.req.header('upgrade'))
         ? commitCookieless(current, loadedId)
-        : // A refresh cookie waits for a response no shared cache may store.
-          commitForCache(current, c.res.headers.get('cache-control'));
+        : // A refresh cookie waits for a response no shared cache may store. The header is
+          // read only for such a cookie: reading `c.res.headers` makes @hono/node-server
+          // build a full Response where it would write its light one (~3 µs a request).
+          commitForCache(
+            current,
+            refreshOnly(current) ? c.res.headers.get('cache-control') : undefined,
+          );
       const cookies = committed instanceof Promise ? await committed : committed;
       if (cookies.length > 0) appendCookies(c, cookies);
     } catch (err) {
