@@ -1,5 +1,6 @@
 import { type ResolvedOptions, sessionMaxAge } from './options.js';
 import { COOKIE_OWED, cookieOwed, type SessionMeta } from './record.js';
+import { stampAge } from './stamp-age.js';
 
 /** What cookieDue() reads of a commit's plan (see session.ts's CommitPlan). */
 interface PlannedCommit {
@@ -90,7 +91,10 @@ export class CookiePlanner {
    * the record touched and send none (a browser cookie refreshed only with a touch or write).
    */
   touchDue(now: number, meta: SessionMeta): boolean {
-    return this.#plannedLost || (!this.#cookieless && now - meta.touched >= this.touchAfter(meta));
+    return (
+      this.#plannedLost ||
+      (!this.#cookieless && stampAge(now, meta.touched) >= this.touchAfter(meta))
+    );
   }
 
   /** Whether the commit planned sends the session cookie. */
@@ -112,7 +116,7 @@ export class CookiePlanner {
     // The browser's expiry moves like the store's: at most once per touchAfter (unless asked
     // with touch()). A Set-Cookie on every write would cost server CPU and a cookie-jar write
     // in the browser for an expiry that barely moved.
-    return touchRequested || plan.now - (meta.cookieAt ?? 0) >= this.touchAfter(meta);
+    return touchRequested || stampAge(plan.now, meta.cookieAt ?? 0) >= this.touchAfter(meta);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { StoredData } from '../store/types.js';
 import type { Changes } from './changes.js';
 import { isCookieLifetime } from './options.js';
+import { stampAge } from './stamp-age.js';
 
 /**
  * The one top-level key of a stored record that belongs to the manager, not to the user.
@@ -86,7 +87,9 @@ export function isTombstone(record: StoredData | undefined): boolean {
  * A tombstone regenerate() wrote (it carries the undo's mark) less than `window` ms before
  * `now`: a login just now. A logout's (destroy()) is none: nothing a late request sends can
  * undo it, and a browser whose logout never arrived (revoked elsewhere, a lost response) must
- * be able to start over at once (a login form's CSRF token).
+ * be able to start over at once (a login form's CSRF token). A stamp the window ahead of `now`
+ * (the clock stepped back since) is no login just now either: read as one, it kept such a
+ * browser from starting over until the clock caught up.
  */
 export function isFreshLoginTombstone(
   record: StoredData | undefined,
@@ -94,7 +97,7 @@ export function isFreshLoginTombstone(
   window: number,
 ): boolean {
   const meta = readMeta(record?.[META_KEY]);
-  return meta?.dead === true && meta.mark !== undefined && now - meta.touched < window;
+  return meta?.dead === true && meta.mark !== undefined && stampAge(now, meta.touched) < window;
 }
 
 /** The metadata of a stored record (adopted when missing), without copying its data. */

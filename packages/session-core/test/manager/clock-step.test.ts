@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionManager, SessionManagerOptions } from '../../src/index.js';
+import { cookieAttributes, cookiePair, managerSetup } from '../helpers.js';
+
+const HOUR = 3_600_000;
+
+// Wall clocks step (NTP, a VM resumed from suspend): after a step back every stored stamp is
+// in the future until the clock catches up, hours or days later.
+for (const mode of ['async', 'sync'] as const) {
+  describe(`a wall clock stepped back, with ${mode} store access`, () => {
+    const setup = (options: Partial<SessionManagerOptions> = {}) =>
+      managerSetup(mode, { ttl: 100_000, touchAfter: 10_000, ...options });
+
+    async function login(manager: SessionManager) {
+      const session = await manager.load<Record<string, unknown>>(undefined);
+      session.data.user = 'ann';
+      return cookiePair((await session.commit())[0]);
+    }
+
+    it('still touches a session in use and re-sends its cookie, once per touchAfter', async () => {
+      const { manager, store, clock, memory } = setup();
+      const cookie = await login(manager);
+      clock.advance(5_000);
+      clock.advance(-HOUR);
+      store.calls.length = 0;
+      const session = await manager.load(cookie);
+      const headers = await session.commit();
+      // Read as an age, the stamp an hour ahead held both back for an hour: the browser's
+      // 100 s cookie lapsed while the session was in use.
+      expect(store.writes()).toHaveLength(1);
+      expect(headers).toHaveLength(1);
+      expect(cookieAttributes(headers[0]!).get('max-age')).toBe('100');
+      // Stamped on the new clock: the throttle holds again.
+      store.calls.length = 0;
+      clock.advance(3_000);
+      expect(await (await manager.load(cookie)).commit()).toEqual([]);
+      expect(store.writes()).toEqual([]);
+      // The store's expiry moved with the touch: 100 s from it.
+      clock.advance(96_999);
+      expect(await memory.get(session.id)).toBeDefined();
+    });
+
+    it('re-sends the cookie on a write', async () => {
+      const { manager, clock } = setup();
+      const cookie = await login(manager);
+      clock.advance(-HOUR);
+      const session = await manager.load<Record<string, unknown>>(cookie);
+      session.data.n = 1;
+      expect(await session.commit()).toHaveLength(1);
+    });
+
+    it('leaves a stamp less than touchAfter ahead alone (another host a little ahead)', async () => {
+      const { manager, store, clock } = setup();
+      const cookie = await login(manager);
+      clock.advance(-3_000);
+      store.calls.length = 0;
+      expect(await (await manager.load(cookie)).commit()).toEqual([]);
+      expect(store.writes()).toEqual([]);
+    });
+
+    it("lets a browser that missed a login's response start over", async () => {
+      const { manager, clock, memory } = setup();
+      const cookie = await login(manager);
+      const other = await manager.load<Record<string, unknown>>(cookie);
+      await other.regenerate();
+      other.data.user = 'bob';
+      await other.commit();
+      clock.advance(30_000);
+      clock.advance(-HOUR);
+      // The login's tombstone, an hour ahead, read as a login just now: the browser's new
+      // session was dropped unstored, with no cookie, until the clock caught up.
+      const fresh = await manager.load<Record<string, unknown>>(cookie);
+      fresh.data.csrf = 'token';
+      expect(await fresh.commit()).toHaveLength(1);
+      expect(await memory.get(fresh.id)).toMatchObject({ csrf: 'token' });
+    });
+  });
+}
