@@ -53,7 +53,7 @@ export function newTag(): string {
 /**
  * The latest expiry a record can hold (15 digits: the year 33658). A larger ttl is accepted,
  * as every store accepts it, and means this instant; Redis's own deadline is capped the same
- * way, since Redis refuses a PXAT beyond 64 bits.
+ * way, since Redis refuses a deadline beyond 64 bits.
  */
 export function capExpiry(expiresAt: number): number {
   return Math.min(expiresAt, MAX_EXPIRY);

@@ -53,8 +53,8 @@ const MIN_SILENCE_MS = 5_000;
 
 /**
  * The Store contract on Redis: one string key per session (`prefix + id`) holding a small
- * header (absolute expiry, write tag, codec) and the encoded data. Redis deletes the key at
- * the same absolute time through PXAT, so it needs no sweeper.
+ * header (absolute expiry, write tag, codec) and the encoded data. Redis deletes the key the
+ * same ttl after the write through PX, so it needs no sweeper.
  */
 export class RedisStore<D extends object = StoredData> implements Store<D> {
   readonly prefix: string;
@@ -62,7 +62,6 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
   readonly codec: CodecName;
   readonly maxBytes: number;
   readonly #clock: Clock;
-  readonly #realClock: boolean;
   readonly #closeClient: boolean;
   readonly #ownClient: boolean;
   readonly #maxRetries: number;
@@ -103,7 +102,6 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
     this.#commandTimeout = options.commandTimeout ?? DEFAULTS.commandTimeout;
     this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.#clock = options.clock ?? Date.now;
-    this.#realClock = options.clock === undefined || options.clock === Date.now;
     checkOptions(options, this);
 
     if (options.client !== undefined) {
@@ -163,13 +161,13 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
     const payload = this.#encode(data);
-    const { expiresAt, deadline } = this.#expiry(ttlMs);
+    const { expiresAt, redisTtl } = this.#expiry(ttlMs);
     await this.#send([
       'SET',
       key,
       buildRecord(this.codec, payload, expiresAt, newTag()),
-      'PXAT',
-      deadline,
+      'PX',
+      redisTtl,
     ]);
   }
 
@@ -177,7 +175,7 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
     await this.#send(['DEL', this.#key(id)]);
   }
 
-  /** Always 0: Redis deletes expired keys itself (each key carries its PXAT deadline). */
+  /** Always 0: Redis deletes expired keys itself (each key carries its PX deadline). */
   async deleteExpired(): Promise<number> {
     this.#assertOpen();
     return 0;
@@ -225,14 +223,14 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
       const next = fn(current);
       if (next === undefined && record === undefined) return undefined; // nothing to delete
       let value: Buffer = DELETE;
-      const { expiresAt, deadline } = this.#expiry(ttlMs);
+      const { expiresAt, redisTtl } = this.#expiry(ttlMs);
       if (next !== undefined) {
         value = buildRecord(this.codec, this.#encode(next), expiresAt, newTag());
       }
       const reply = await this.#script(
         COMPARE_AND_SET,
         key,
-        [record?.tag ?? '', value, deadline],
+        [record?.tag ?? '', value, redisTtl],
         BUFFER_REPLIES,
       );
       if (reply === 1) return next;
@@ -255,16 +253,16 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
     }
   }
 
-  /** New expiry ttlMs from now; patches 15 header bytes and the key's PXAT, not the data. */
+  /** New expiry ttlMs from now; patches 15 header bytes and the key's deadline, not the data. */
   async touch(id: string, ttlMs: number): Promise<boolean> {
     const key = this.#key(id);
     assertValidTtl(ttlMs);
     const now = readClock(this.#clock);
-    const { expiresAt, deadline } = this.#expiry(ttlMs, now);
+    const { expiresAt, redisTtl } = this.#expiry(ttlMs, now);
     const touched = await this.#script(TOUCH, key, [
       String(now),
       formatExpiry(expiresAt),
-      deadline,
+      redisTtl,
     ]);
     // What get() refuses, touch does not call missing: the key is not free for a new session.
     if (touched === TOUCH_NOT_A_RECORD) throw corrupt(this.prefix, 'bad header');
@@ -307,15 +305,16 @@ export class RedisStore<D extends object = StoredData> implements Store<D> {
   }
 
   /**
-   * `expiresAt` (in the record, judged by the store's clock) is clock() + ttl. Redis's own
-   * deadline is the same instant when the clock is the real one; with an injected clock it is
-   * the real-time equivalent (Date.now() + ttl), because Redis judges PXAT by its own clock
-   * and a test clock set in the past would make it delete the key at once.
+   * `expiresAt` (in the record, judged by the store's clock) is clock() + ttl. Redis gets the
+   * ttl itself (PX, capped as the record's expiry is), which it counts on its own clock: an
+   * absolute PXAT deadline was judged by Redis's clock too, so an app host whose clock was
+   * behind Redis's by more than the ttl (a clock wrong at boot, a VM resumed from suspend, an
+   * NTP step back) wrote every session already expired, and nobody could log in. The record's
+   * expiry still decides for this store; Redis only frees the key.
    */
-  #expiry(ttlMs: number, now = readClock(this.#clock)): { expiresAt: number; deadline: string } {
+  #expiry(ttlMs: number, now = readClock(this.#clock)): { expiresAt: number; redisTtl: string } {
     const expiresAt = capExpiry(Math.ceil(now + ttlMs));
-    const deadline = this.#realClock ? expiresAt : capExpiry(Math.ceil(Date.now() + ttlMs));
-    return { expiresAt, deadline: String(deadline) };
+    return { expiresAt, redisTtl: String(Math.max(1, Math.ceil(expiresAt - now))) };
   }
 
   #encode(data: D): Uint8Array {

@@ -28,9 +28,11 @@ const expiryLast = EXPIRY_OFFSET + EXPIRY_DIGITS;
 export const TOUCH_NOT_A_RECORD = -1;
 
 /**
- * touch: KEYS[1]; ARGV now, new expiry (15 digits), Redis deadline (ms epoch).
- * Only a live record (by the store's clock) is touched: its 15 expiry digits are patched in
- * place and the key's own deadline moved; the data is neither read out nor rewritten. A value
+ * touch: KEYS[1]; ARGV now, new expiry (15 digits), Redis ttl (ms from Redis's now).
+ * Only a live record (by the store's clock) is touched: its 15 expiry digits are replaced and
+ * the key set again with Redis's ttl (PX, counted on Redis's clock: see RedisStore's #expiry),
+ * inside Redis; the data is not read out. One SET, not SETRANGE and PEXPIRE: the README's ACL
+ * grants no PEXPIRE, and an absolute PEXPIREAT judged our deadline by Redis's clock. A value
  * whose header get() would refuse answers TOUCH_NOT_A_RECORD (an empty string is one: GETRANGE
  * gives '' for a missing key too, which GET then tells apart; GET, not EXISTS, which the
  * README's ACL does not grant).
@@ -44,14 +46,14 @@ if codec ~= ${CODEC_MARK.cbor} and codec ~= ${CODEC_MARK.json} then return ${TOU
 local digits = string.sub(h, ${expiryFirst}, ${expiryLast})
 if not string.match(digits, '^%d+$') then return ${TOUCH_NOT_A_RECORD} end
 if tonumber(digits) <= tonumber(ARGV[1]) then return 0 end
-redis.call('SETRANGE', KEYS[1], ${EXPIRY_OFFSET}, ARGV[2])
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+local v = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], string.sub(v, 1, ${EXPIRY_OFFSET}) .. ARGV[2] .. string.sub(v, ${expiryLast + 1}), 'PX', ARGV[3])
 return 1
 `);
 
 /**
  * compare-and-set: KEYS[1]; ARGV expected write tag ('' = the key must not exist), new record
- * ('' = delete), Redis deadline. Returns 1 when applied. When someone wrote in between it
+ * ('' = delete), Redis ttl (ms). Returns 1 when applied. When someone wrote in between it
  * writes nothing and returns what is there now (the record, or 0 if the key is gone), read in
  * the same atomic step. So the retry needs no GET of its own, and a writer that lost is one
  * round trip ahead of writers that start afresh (GET, then compare-and-set): losers go first.
@@ -67,7 +69,7 @@ end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
 else
-  redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
 return 1
 `);
