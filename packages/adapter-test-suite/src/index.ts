@@ -27,3 +27,10 @@ export {
 } from './stream-bodies.js';
 export { thrownBy } from './thrown.js';
 export { typeErrors } from './type-errors.js';
+export {
+  type Closed,
+  closedSocket,
+  cookiePairs,
+  type Handshake,
+  openWebSocket,
+} from './websocket-client.js';
