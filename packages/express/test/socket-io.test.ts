@@ -89,11 +89,12 @@ async function build({ guarded = false, rolling = false, allowRequest = undefine
     socket.on('mark', async (value, ack) => {
       try {
         await session.reload(); // what HTTP requests stored since the handshake
+        (session.data as Data).mark = value;
+        await session.save(); // nothing commits a socket's changes for it
       } catch {
-        return socket.disconnect(true); // logged out (an uncaught rejection would end the process)
+        // Logged out, or the store failed: an uncaught rejection would end the process.
+        return socket.disconnect(true);
       }
-      (session.data as Data).mark = value;
-      await session.save(); // nothing commits a socket's changes for it
       ack((session.data as Data).user);
     });
     // Not in the README: what the handshake loaded, and a save() with no reload() first.

@@ -6,11 +6,12 @@ import websocket from '@fastify/websocket';
 import {
   closedSocket,
   cookiePairs,
+  FlakyStore,
   type Handshake,
   openWebSocket,
 } from '@fastmmap/adapter-test-suite';
 import { fastifySession } from '@fastmmap/fastify';
-import { commitWithoutCookie, MemoryStore } from '@fastmmap/session-core';
+import { commitWithoutCookie } from '@fastmmap/session-core';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -30,7 +31,7 @@ afterEach(async () => {
  * /rename, /logout and /me over HTTP.
  */
 async function build(clock = Date.now) {
-  const store = new MemoryStore({ clock });
+  const store = new FlakyStore({ clock }); // a MemoryStore whose outage a test switches on
   const app = Fastify();
   await app.register(websocket);
   await app.register(fastifySession, { secret, store, clock, ttl: 60_000, touchAfter: 1_000 });
@@ -39,10 +40,14 @@ async function build(clock = Date.now) {
       return socket.close(1008, 'log in first');
     }
     socket.on('message', async (message) => {
-      const session = await app.sessionManager.load(request.headers.cookie);
-      if ((session.data as Data).user === undefined) return socket.close(1008, 'logged out');
-      (session.data as Data).lastMessage = String(message);
-      await commitWithoutCookie(session); // commit() would count an unsendable cookie as sent
+      try {
+        const session = await app.sessionManager.load(request.headers.cookie);
+        if ((session.data as Data).user === undefined) return socket.close(1008, 'logged out');
+        (session.data as Data).lastMessage = String(message);
+        await commitWithoutCookie(session); // commit() would count an unsendable cookie as sent
+      } catch {
+        socket.close(1011, 'session unavailable'); // a rejection here would end the process
+      }
     });
   });
   const refuseVisitors = async (
@@ -157,6 +162,18 @@ describe('the README @fastify/websocket recipe', () => {
     expect(await closed).toEqual({ code: 1008, reason: 'logged out' });
     expect(store.size).toBe(records);
     expect((await get(`${http}/me`, cookie)).data).toEqual({});
+  });
+
+  it('closes the socket with 1011 when the store fails, and keeps serving', async () => {
+    const { http, ws, store } = await build();
+    const cookie = await login(http);
+    const { socket } = await open(`${ws}/chat`, cookie);
+    store.failGet = true; // a store outage (or a message too large for a page) in the handler
+    const closed = closedSocket(socket!);
+    socket!.send('hello');
+    expect(await closed).toEqual({ code: 1011, reason: 'session unavailable' });
+    store.failGet = false;
+    expect((await get(`${http}/me`, cookie)).data).toEqual({ user: 'ann' });
   });
 
   it('lets the client close, and app.close() close a socket still open', async () => {

@@ -7,11 +7,12 @@ import type { AddressInfo } from 'node:net';
 import {
   closedSocket,
   cookiePairs,
+  FlakyStore,
   type Handshake,
   openWebSocket,
 } from '@fastmmap/adapter-test-suite';
 import { type SessionVariables, session } from '@fastmmap/hono';
-import { commitWithoutCookie, MemoryStore } from '@fastmmap/session-core';
+import { commitWithoutCookie } from '@fastmmap/session-core';
 import { serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
@@ -30,7 +31,7 @@ afterEach(async () => {
 
 /** The README's app, with /login, /rename, /logout and /me over HTTP. */
 async function build(clock = Date.now) {
-  const store = new MemoryStore({ clock });
+  const store = new FlakyStore({ clock }); // a MemoryStore whose outage a test switches on
   const app = new Hono<{ Variables: SessionVariables }>(); // the README's typing
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
   const sessions = session({ secret, store, clock, ttl: 60_000, touchAfter: 1_000 });
@@ -41,10 +42,14 @@ async function build(clock = Date.now) {
       const cookie = c.req.header('cookie');
       return {
         async onMessage(event, ws) {
-          const current = await sessions.manager.load(cookie);
-          if ((current.data as Data).user === undefined) return ws.close(1008, 'log in first');
-          (current.data as Data).lastMessage = String(event.data);
-          await commitWithoutCookie(current); // commit() would count an unsendable cookie as sent
+          try {
+            const current = await sessions.manager.load(cookie);
+            if ((current.data as Data).user === undefined) return ws.close(1008, 'log in first');
+            (current.data as Data).lastMessage = String(event.data);
+            await commitWithoutCookie(current); // commit() would count an unsendable cookie as sent
+          } catch {
+            ws.close(1011, 'session unavailable'); // a rejection here would end the process
+          }
         },
       };
     }),
@@ -164,6 +169,18 @@ describe('the README @hono/node-ws recipe', () => {
     expect(await closed).toEqual({ code: 1008, reason: 'log in first' });
     expect(store.size).toBe(records);
     expect((await get(`${http}/me`, cookie)).data).toEqual({});
+  });
+
+  it('closes the socket with 1011 when the store fails, and keeps serving', async () => {
+    const { http, ws, store } = await build();
+    const cookie = await login(http);
+    const { socket } = await open(ws, cookie);
+    store.failGet = true; // a store outage (or a message too large for a page) in the handler
+    const closed = closedSocket(socket!);
+    socket!.send('hello');
+    expect(await closed).toEqual({ code: 1011, reason: 'session unavailable' });
+    store.failGet = false;
+    expect((await get(`${http}/me`, cookie)).data).toEqual({ user: 'ann' });
   });
 
   it('lets the client close, and the server close with a socket still open', async () => {

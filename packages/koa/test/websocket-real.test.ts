@@ -6,11 +6,12 @@ import type { AddressInfo } from 'node:net';
 import {
   closedSocket,
   cookiePairs,
+  FlakyStore,
   type Handshake,
   openWebSocket,
 } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/koa';
-import { commitWithoutCookie, MemoryStore } from '@fastmmap/session-core';
+import { commitWithoutCookie } from '@fastmmap/session-core';
 import Koa from 'koa';
 import easyWs from 'koa-easy-ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -33,7 +34,7 @@ afterEach(async () => {
 
 /** The README's app, with /login, /rename, /logout and /me over HTTP. */
 async function build(clock = Date.now) {
-  const store = new MemoryStore({ clock });
+  const store = new FlakyStore({ clock }); // a MemoryStore whose outage a test switches on
   const app = new Koa();
   app.silent = true;
   const sockets = websocket();
@@ -49,10 +50,14 @@ async function build(clock = Date.now) {
     const ws: WebSocket = await ctx.ws();
     const cookie = ctx.get('cookie');
     ws.on('message', async (message) => {
-      const current = await sessions.manager.load(cookie);
-      if ((current.data as Data).user === undefined) return ws.close(1008, 'logged out');
-      (current.data as Data).lastMessage = String(message);
-      await commitWithoutCookie(current); // commit() would count an unsendable cookie as sent
+      try {
+        const current = await sessions.manager.load(cookie);
+        if ((current.data as Data).user === undefined) return ws.close(1008, 'logged out');
+        (current.data as Data).lastMessage = String(message);
+        await commitWithoutCookie(current); // commit() would count an unsendable cookie as sent
+      } catch {
+        ws.close(1011, 'session unavailable'); // a rejection here would end the process
+      }
     });
   });
   app.use(async (ctx) => {
@@ -164,6 +169,18 @@ describe('the README koa-easy-ws recipe', () => {
     expect(await closed).toEqual({ code: 1008, reason: 'logged out' });
     expect(store.size).toBe(records);
     expect((await get(`${http}/me`, cookie)).data).toEqual({});
+  });
+
+  it('closes the socket with 1011 when the store fails, and keeps serving', async () => {
+    const { http, ws, store } = await build();
+    const cookie = await login(http);
+    const { socket } = await open(ws, cookie);
+    store.failGet = true; // a store outage (or a message too large for a page) in the handler
+    const closed = closedSocket(socket!);
+    socket!.send('hello');
+    expect(await closed).toEqual({ code: 1011, reason: 'session unavailable' });
+    store.failGet = false;
+    expect((await get(`${http}/me`, cookie)).data).toEqual({ user: 'ann' });
   });
 
   it('lets the client close, and the server close with a socket still open', async () => {
