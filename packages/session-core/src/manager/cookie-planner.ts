@@ -1,4 +1,4 @@
-import { type ResolvedOptions, sessionMaxAge } from './options.js';
+import { type ResolvedOptions, recordTtl, sessionMaxAge } from './options.js';
 import { COOKIE_OWED, cookieOwed, type SessionMeta } from './record.js';
 import { stampAge } from './stamp-age.js';
 
@@ -86,6 +86,24 @@ export class CookiePlanner {
   }
 
   /**
+   * How old a stamp of this session is at `now` (see stampAge). One ahead of the clock holds
+   * the next touch back by as much as it is ahead: harmless while that leaves half the
+   * session's lifetime to refresh it in, and tolerated up to a touchAfter in any case.
+   */
+  stampAge(now: number, stamp: number, meta: SessionMeta): number {
+    const touchAfter = this.touchAfter(meta);
+    const aheadLimit = Math.max(touchAfter, this.#lifetime(meta) / 2 - touchAfter);
+    return stampAge(now, stamp, aheadLimit);
+  }
+
+  /** The shorter of the record's ttl and the browser cookie's maxAge: what a touch refreshes. */
+  #lifetime(meta: SessionMeta): number {
+    const ttl = recordTtl(this.#options, this.ownMaxAge(meta));
+    const cookie = this.maxAge(meta);
+    return cookie === null ? ttl : Math.min(ttl, cookie);
+  }
+
+  /**
    * Whether a touch falls due without being asked for (a touch() is the session's to add). No
    * touch that falls due without a cookie: the next response that can carry one would find
    * the record touched and send none (a browser cookie refreshed only with a touch or write).
@@ -93,7 +111,7 @@ export class CookiePlanner {
   touchDue(now: number, meta: SessionMeta): boolean {
     return (
       this.#plannedLost ||
-      (!this.#cookieless && stampAge(now, meta.touched) >= this.touchAfter(meta))
+      (!this.#cookieless && this.stampAge(now, meta.touched, meta) >= this.touchAfter(meta))
     );
   }
 
@@ -116,7 +134,9 @@ export class CookiePlanner {
     // The browser's expiry moves like the store's: at most once per touchAfter (unless asked
     // with touch()). A Set-Cookie on every write would cost server CPU and a cookie-jar write
     // in the browser for an expiry that barely moved.
-    return touchRequested || stampAge(plan.now, meta.cookieAt ?? 0) >= this.touchAfter(meta);
+    return (
+      touchRequested || this.stampAge(plan.now, meta.cookieAt ?? 0, meta) >= this.touchAfter(meta)
+    );
   }
 
   /**

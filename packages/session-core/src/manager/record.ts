@@ -97,7 +97,9 @@ export function isFreshLoginTombstone(
   window: number,
 ): boolean {
   const meta = readMeta(record?.[META_KEY]);
-  return meta?.dead === true && meta.mark !== undefined && stampAge(now, meta.touched) < window;
+  return (
+    meta?.dead === true && meta.mark !== undefined && stampAge(now, meta.touched, window) < window
+  );
 }
 
 /** The metadata of a stored record (adopted when missing), without copying its data. */

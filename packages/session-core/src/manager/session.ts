@@ -37,7 +37,6 @@ import {
 } from './regenerate-undo.js';
 import { SessionCookie } from './session-cookie.js';
 import { type SigningKey, signId } from './signing.js';
-import { stampAge } from './stamp-age.js';
 import type { RequestInfo, Session } from './types.js';
 
 /** What every session of one manager shares (one object per manager). */
@@ -730,7 +729,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // unconfirmed: where the headers always precede the commit (compression() mounted after
     // session() ends every response that way) it would never go, and the session would lapse
     // while in use.
-    const overdue = stampAge(session.#ctx.options.clock(), session.#meta.touched);
+    const now = session.#ctx.options.clock();
+    const overdue = session.#cookies.stampAge(now, session.#meta.touched, session.#meta);
     if (overdue >= 2 * session.#cookies.touchAfter(session.#meta)) return false;
     return ManagedSession.refreshOnly(session);
   }

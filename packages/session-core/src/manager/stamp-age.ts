@@ -1,12 +1,13 @@
 /**
- * How far a stored stamp (`touched`, `cookieAt`) lies from `now`, either way. Wall clocks jump
- * (an NTP step, a VM resumed from suspend): after a step back, every stamp is in the future
- * and `now - stamp` stays negative until the clock catches up, hours or days later. Throttles
- * that read it as an age held back every touch and cookie refresh that long, and browsers
- * dropped the cookies of sessions in use. Read as a distance, a stamp farther ahead than the
- * throttle counts as old: one touch rewrites it on the new clock. Clocks a little apart (other
- * hosts sharing a store) stay within the throttle and change nothing.
+ * How old a stored stamp (`touched`, `cookieAt`) is at `now`. Wall clocks jump (an NTP step, a
+ * VM resumed from suspend): after a step back every stamp is in the future, and read as
+ * `now - stamp` it stays young until the clock catches up, hours or days later, holding back
+ * every throttle that long. A stamp a little ahead is also what another host sharing the store
+ * writes when its clock runs ahead, though: read as old, two hosts a touchAfter apart each
+ * rewrote the other's stamp, a touch and a Set-Cookie on every request. So a stamp less than
+ * `aheadLimit` ahead stays young (a negative age), and one farther ahead is old.
  */
-export function stampAge(now: number, stamp: number): number {
-  return Math.abs(now - stamp);
+export function stampAge(now: number, stamp: number, aheadLimit: number): number {
+  const age = now - stamp;
+  return age > -aheadLimit ? age : Number.POSITIVE_INFINITY;
 }

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionManager, SessionManagerOptions } from '../../src/index.js';
-import { cookieAttributes, cookiePair, managerSetup } from '../helpers.js';
+import {
+  createSessionManager,
+  MemoryStore,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '../../src/index.js';
+import {
+  cookieAttributes,
+  cookiePair,
+  fakeClock,
+  managerSetup,
+  recordingStore,
+  SECRET,
+} from '../helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -56,6 +68,36 @@ for (const mode of ['async', 'sync'] as const) {
       store.calls.length = 0;
       expect(await (await manager.load(cookie)).commit()).toEqual([]);
       expect(store.writes()).toEqual([]);
+    });
+
+    it('does not touch on every request when two hosts sharing a store are a touchAfter apart', async () => {
+      const ahead = fakeClock();
+      const memory = new MemoryStore({ clock: ahead });
+      const store = recordingStore(memory, { sync: mode === 'sync' });
+      const options = { secret: SECRET, store, ttl: 100_000, touchAfter: 10_000 };
+      const hostA = createSessionManager({ ...options, clock: ahead });
+      const hostB = createSessionManager({ ...options, clock: () => ahead() - 15_000 });
+      const cookie = await login(hostA);
+      store.calls.length = 0;
+      let cookies = 0;
+      // Requests alternate between the hosts, one a second for 20 s.
+      for (let i = 0; i < 20; i++) {
+        ahead.advance(1_000);
+        const session = await (i % 2 === 0 ? hostB : hostA).load(cookie);
+        cookies += (await session.commit()).length;
+      }
+      // Read as old, each host's stamp made the other touch: a write and a cookie per request.
+      expect(store.writes().length).toBeLessThanOrEqual(3);
+      expect(cookies).toBeLessThanOrEqual(3);
+    });
+
+    it('still touches at once after a step back of half the lifetime', async () => {
+      const { manager, store, clock } = setup();
+      const cookie = await login(manager);
+      clock.advance(-50_000);
+      store.calls.length = 0;
+      expect(await (await manager.load(cookie)).commit()).toHaveLength(1);
+      expect(store.writes()).toHaveLength(1);
     });
 
     it("lets a browser that missed a login's response start over", async () => {
