@@ -15,6 +15,13 @@ import type { RequestInfo, Session, SessionManager, SessionManagerOptions } from
  * holds that cookie (the login's response lost) from starting a new session for that long.
  */
 const SUPERSEDED_WINDOW = 10_000;
+/**
+ * How far ahead of the clock a login's tombstone may be and still count as just now: hosts
+ * sharing a store with clocks apart by more than the window otherwise sent a request in flight
+ * a new session's cookie, which replaced the login's. Past it, the clock stepped back (see
+ * isFreshLoginTombstone).
+ */
+const SUPERSEDED_AHEAD = 60_000;
 
 /**
  * The framework-agnostic session manager: adapters hand it the Cookie header, expose the
@@ -128,7 +135,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         const stored = ctx.sync.getSync(verified.id);
         const session = sessionFor(request, verified, value, stored, now);
         if (session !== undefined) return session;
-        superseded ||= isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW);
+        superseded ||= isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW, SUPERSEDED_AHEAD);
         continue;
       }
       // A later value's read fails in its own then(): counted there, once. A throw here (a
@@ -142,7 +149,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
               values,
               i + 1,
               now,
-              superseded || isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW),
+              superseded || isFreshLoginTombstone(stored, now, SUPERSEDED_WINDOW, SUPERSEDED_AHEAD),
             )
           );
         } catch (err) {

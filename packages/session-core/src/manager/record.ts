@@ -87,18 +87,22 @@ export function isTombstone(record: StoredData | undefined): boolean {
  * A tombstone regenerate() wrote (it carries the undo's mark) less than `window` ms before
  * `now`: a login just now. A logout's (destroy()) is none: nothing a late request sends can
  * undo it, and a browser whose logout never arrived (revoked elsewhere, a lost response) must
- * be able to start over at once (a login form's CSRF token). A stamp the window ahead of `now`
- * (the clock stepped back since) is no login just now either: read as one, it kept such a
- * browser from starting over until the clock caught up.
+ * be able to start over at once (a login form's CSRF token). A stamp ahead of `now` is a login
+ * just now while less than `aheadLimit` ahead (another host's clock, a little ahead), and none
+ * farther ahead (the clock stepped back since): read as one, it kept such a browser from
+ * starting over until the clock caught up.
  */
 export function isFreshLoginTombstone(
   record: StoredData | undefined,
   now: number,
   window: number,
+  aheadLimit: number,
 ): boolean {
   const meta = readMeta(record?.[META_KEY]);
   return (
-    meta?.dead === true && meta.mark !== undefined && stampAge(now, meta.touched, window) < window
+    meta?.dead === true &&
+    meta.mark !== undefined &&
+    stampAge(now, meta.touched, aheadLimit) < window
   );
 }
 

@@ -100,6 +100,25 @@ for (const mode of ['async', 'sync'] as const) {
       expect(store.writes()).toHaveLength(1);
     });
 
+    it('holds a request in flight during a login on a host whose clock is 15 s behind', async () => {
+      const ahead = fakeClock();
+      const store = new MemoryStore({ clock: ahead });
+      const options = { secret: SECRET, store, ttl: 100_000, touchAfter: 10_000 };
+      const hostA = createSessionManager({ ...options, clock: ahead });
+      const hostB = createSessionManager({ ...options, clock: () => ahead() - 15_000 });
+      const cookie = await login(hostA);
+      const signIn = await hostA.load<Record<string, unknown>>(cookie);
+      await signIn.regenerate();
+      signIn.data.user = 'bob';
+      await signIn.commit();
+      ahead.advance(500);
+      // Read as old, the login's tombstone let the late request start a session whose
+      // cookie replaced the login's in the browser.
+      const late = await hostB.load<Record<string, unknown>>(cookie);
+      late.data.csrf = 'token';
+      expect(await late.commit()).toEqual([]);
+    });
+
     it("lets a browser that missed a login's response start over", async () => {
       const { manager, clock, memory } = setup();
       const cookie = await login(manager);
