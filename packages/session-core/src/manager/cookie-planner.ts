@@ -91,6 +91,7 @@ export class CookiePlanner {
    * session's lifetime to refresh it in, and tolerated up to a touchAfter in any case.
    */
   stampAge(now: number, stamp: number, meta: SessionMeta): number {
+    if (now >= stamp) return now - stamp; // the usual case: no lifetime to work out
     const touchAfter = this.touchAfter(meta);
     const aheadLimit = Math.max(touchAfter, this.#lifetime(meta) / 2 - touchAfter);
     return stampAge(now, stamp, aheadLimit);
