@@ -118,14 +118,22 @@ export const FRAMEWORKS = { express, fastify, koa, hono };
  * The framework asked for: `--framework NAME` (or `--framework=NAME`) on the command line,
  * else BENCH_FRAMEWORK, else express. Returns { name, framework } or { error }.
  */
+const USAGE = `usage: pnpm bench:http [-- --framework ${Object.keys(FRAMEWORKS).join('|')}]
+  (or BENCH_FRAMEWORK=<name>; express when unset). Other settings by environment:
+  BENCH_CONNECTIONS, BENCH_REQUESTS, BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS, BENCH_RATE,
+  BENCH_LOADER=wrk, BENCH_SESSION_BYTES (see packages/express/README.md#benchmark)`;
+
 export function chooseFramework(argv, env) {
   let name = env.BENCH_FRAMEWORK || 'express';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') continue; // what `pnpm bench:http -- --framework x` may pass on
-    if (arg === '--framework' && i + 1 < argv.length) name = argv[++i];
-    else if (arg.startsWith('--framework=')) name = arg.slice('--framework='.length);
-    else return { error: `unknown argument ${arg} (bench:http takes --framework NAME)` };
+    if (arg === '--help' || arg === '-h') return { help: USAGE };
+    if (arg === '--framework') {
+      if (i + 1 >= argv.length) return { error: `--framework needs a name\n${USAGE}` };
+      name = argv[++i];
+    } else if (arg.startsWith('--framework=')) name = arg.slice('--framework='.length);
+    else return { error: `unknown argument ${arg}\n${USAGE}` };
   }
   const framework = Object.hasOwn(FRAMEWORKS, name) ? FRAMEWORKS[name] : undefined;
   if (!framework)

@@ -15,6 +15,10 @@ import { treeCpuMs } from './server-cpu.mjs';
 import { runWrk, wrkAvailable } from './wrk-load.mjs';
 
 const chosen = chooseFramework(process.argv.slice(2), process.env);
+if (chosen.help) {
+  console.log(chosen.help);
+  process.exit(0);
+}
 if (chosen.error) {
   console.error(`bench:http: ${chosen.error}`);
   process.exit(2);
