@@ -34,3 +34,14 @@ export {
   type Handshake,
   openWebSocket,
 } from './websocket-client.js';
+export { type RecipeServer, recipeServer } from './websocket-recipe-server.js';
+export {
+  describeWebSocketRecipe,
+  type WebSocketRecipeOptions,
+} from './websocket-recipe-suite.js';
+export type {
+  RecipeApp,
+  RecipeOptions,
+  RecipeTools,
+  StartRecipeApp,
+} from './websocket-recipe-tools.js';
