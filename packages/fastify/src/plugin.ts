@@ -154,12 +154,16 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const state = slots(request);
-    const session = state[SESSION] as Session | null | undefined;
+    const view = state[SESSION] as Session | null | undefined;
     const flags = request as { [COMMITTED]?: Committed };
-    if (session == null) {
+    if (view == null) {
       done(null, payload);
       return;
     }
+    // Committed as loaded, not through request.session: the view would bind and wrap
+    // commitNow for this one call (a WeakMap entry per request, which the garbage collector
+    // pays for). Its errors are made client-safe here instead, as the view's are.
+    const session = loadedSession(view);
     const destroying = state[DESTROYING];
     state[DESTROYING] = CLOSED;
     const first = flags[COMMITTED];
@@ -179,7 +183,7 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
         destroying instanceof Promise
           ? destroying.then(() => session.commit())
           : // A refresh cookie waits for a reply no shared cache may store.
-            commitForCache(session, reply.getHeader('cache-control'), loadedSession);
+            commitForCache(session, reply.getHeader('cache-control'));
     } catch (err) {
       flags[COMMITTED] = true;
       failWith(err, payload, done);
@@ -196,14 +200,15 @@ async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOp
     // A failed commit goes to the error handler, whose reply is a later one (no second commit).
     committed.then(
       (cookies) => (reply.raw.headersSent ? sentTwice(request) : send(cookies)),
-      (err) => {
+      (failure) => {
+        const err = clientSafe(failure);
         if (reply.raw.headersSent) sentTwice(request, err);
         // The app had this very refusal from save() and answers it with an error: its answer
         // goes out (without a session cookie), not the error handler's for the same failure.
         // (The session's methods hand out client-safe copies: compare the originals.)
         else if (
           reply.statusCode >= 400 &&
-          isRepeatedDataRefusal(originalError(err), originalError(failedSave(session)))
+          isRepeatedDataRefusal(originalError(err), originalError(failedSave(view)))
         ) {
           request.log.warn({ err }, '@fastmmap/fastify: the session was not saved');
           done(null, payload);
