@@ -14,6 +14,7 @@ import {
 } from '@fastmmap/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { guardFor, loadedFor } from './guard.js';
+import { requestHeader } from './request-header.js';
 import { type HonoSession, pendingDelete } from './session-api.js';
 
 /** The context variables the middleware sets: `new Hono<{ Variables: SessionVariables }>()`. */
@@ -81,7 +82,7 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       ]);
     } else if (previous === cookieName) return next();
     // A synchronous store (Store.sync) answers in the call: no await, no extra tick.
-    const loaded = manager.loadNow(c.req.header('cookie'), { secure: isHttps(c, trustProxy) });
+    const loaded = manager.loadNow(requestHeader(c, 'cookie'), { secure: isHttps(c, trustProxy) });
     const current = loaded instanceof Promise ? await loaded : loaded;
     const loadedId = current.id;
     c.set('session', guarded(current) as HonoSession);
@@ -105,7 +106,7 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
         await current.regenerate();
       }
       // @hono/node-ws sends the handshake's 101 without our headers: no cookie can go out.
-      const committed = isWebSocketUpgrade(c.req.header('upgrade'))
+      const committed = isWebSocketUpgrade(requestHeader(c, 'upgrade'))
         ? commitCookieless(current, loadedId)
         : // A refresh cookie waits for a response no shared cache may store. The header is
           // read only for such a cookie: reading `c.res.headers` makes @hono/node-server
@@ -206,7 +207,7 @@ function trustProxyOption(value: unknown): boolean {
 
 function isHttps(c: Context, trustProxy: boolean): boolean {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-proto');
+    const forwarded = requestHeader(c, 'x-forwarded-proto');
     // The first value is what the client used (the closest proxy appends after it).
     if (forwarded) return forwarded.split(',', 1)[0]!.trim().toLowerCase() === 'https';
   }
