@@ -17,7 +17,6 @@ import { codeOf, type FailedOperation, type FailureCounts } from './failures.js'
 import { FlashBox } from './flash.js';
 import { newSessionId } from './id.js';
 import { type ResolvedOptions, recordTtl } from './options.js';
-import { plannedCookies } from './planned-cookies.js';
 import {
   buildRecord,
   isTombstone,
@@ -336,7 +335,10 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     // (once it is, the tombstone refuses it).
     if (this.#destroyed) return this.#destroyedCookies();
     if (this.#lost) return [];
-    const plan = this.#plan();
+    return this.#plannedHeaders(this.#plan());
+  }
+
+  #plannedHeaders(plan: CommitPlan): string[] {
     return this.#cookieDue(plan) ? [this.#sessionCookie(plan.now)] : [];
   }
 
@@ -428,9 +430,8 @@ export class ManagedSession implements Session<Record<string, unknown>> {
     return headers;
   }
 
-  #plan(): CommitPlan {
+  #plan(now = this.#ctx.options.clock()): CommitPlan {
     const { options } = this.#ctx;
-    const now = options.clock();
     const { changes, next } = diffSnapshot(this.#snapshot, this.#data);
     const write =
       hasChanges(changes) ||
@@ -738,7 +739,28 @@ export class ManagedSession implements Session<Record<string, unknown>> {
   /** See commitForCache(): the cookie this commit plans would only renew the client's id. */
   static refreshOnly(session: unknown): boolean {
     if (!ManagedSession.isManaged(session) || !session.#refreshesOnly()) return false;
-    return plannedCookies(session).length > 0;
+    return session.#refreshPlanned();
+  }
+
+  /**
+   * plannedCookies(this).length > 0, without the plan's diff of the data (µs per KiB, and
+   * Hono asks on every request) when no plan could send a cookie: cookieDue() reads a loaded
+   * session's write and touch only to refuse the cookie when both are false, so with both
+   * assumed true it says whether any plan could.
+   */
+  #refreshPlanned(): boolean {
+    if (this.#lost) return false;
+    const now = this.#ctx.options.clock();
+    const anyPlan = { now, write: true, touch: true };
+    if (!this.#cookies.cookieDue(anyPlan, this.#persisted, this.#touchRequested, this.#meta)) {
+      return false;
+    }
+    try {
+      return this.#plannedHeaders(this.#plan(now)).length > 0;
+    } catch {
+      // As plannedCookies(): data no store can keep plans nothing; the commit fails with it.
+      return false;
+    }
   }
 
   /**
