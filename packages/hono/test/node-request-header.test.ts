@@ -2,10 +2,12 @@
 // from Node's own headers while c.req.raw is the server's untouched light Request: reading
 // c.req.header() made it build a Web Headers of every request header (12-16 µs of CPU a
 // request with a browser's headers, measured). What it reads must be what c.req.header() gives.
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { MemoryStore } from '@fastmmap/session-core';
-import { serve } from '@hono/node-server';
+import { getRequestListener, serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { type SessionEnv, session } from '../src/index.js';
@@ -145,6 +147,111 @@ describe('session() on @hono/node-server reads request headers from Node', () =>
       expect((await rawGet(wrapped.port, 'Cookie: a=1\r\n')).body).toBe('{"count":2}');
     } finally {
       await wrapped.stop();
+    }
+  });
+});
+
+describe('session() reads what c.req.header() reads behind a Node layer that rewrites req.headers', () => {
+  // The light Request builds its Headers from rawHeaders, so the app never sees this rewrite.
+  function rewrite(req: IncomingMessage) {
+    if (req.headers['x-drop-cookie'] !== undefined) delete req.headers.cookie;
+    if (req.headers['x-claim-https'] !== undefined) req.headers['x-forwarded-proto'] = 'https';
+  }
+
+  async function startBehindLayer(trustProxy: boolean) {
+    const app = new Hono<SessionEnv>();
+    const middleware = session({ secret, store: new MemoryStore(), trustProxy });
+    app.use(middleware);
+    app.get('/inc', (c) => {
+      const data = c.get('session').data as { count?: number };
+      data.count = (data.count ?? 0) + 1;
+      return c.json({ count: data.count, appSees: c.req.header('cookie') ?? null });
+    });
+    const listener = getRequestListener(app.fetch);
+    const server = createServer((req, res) => {
+      rewrite(req);
+      void listener(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const stop = async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await middleware.close();
+    };
+    return { port, stop };
+  }
+
+  it("loads the session from the Cookie line the app's c.req.header() sees", async () => {
+    const { port, stop } = await startBehindLayer(false);
+    try {
+      const cookie = sessionPair((await rawGet(port, '')).head)!;
+      const dropped = await rawGet(port, `Cookie: ${cookie}\r\nX-Drop-Cookie: 1\r\n`);
+      expect(JSON.parse(dropped.body)).toEqual({ count: 2, appSees: cookie });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('decides Secure from the X-Forwarded-Proto the app sees', async () => {
+    const { port, stop } = await startBehindLayer(true);
+    try {
+      const claimed = await rawGet(port, 'X-Claim-Https: 1\r\n');
+      expect(claimed.head).toMatch(/\r\nset-cookie: fmsid=/i);
+      expect(claimed.head).not.toMatch(/Secure/i);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('session() on @hono/node-server over HTTP/2', () => {
+  it('reads a Cookie split over several fields (rawHeaders: pseudo-headers, then each field)', async () => {
+    const app = new Hono<SessionEnv>();
+    const middleware = session({ secret, store: new MemoryStore() });
+    const built: boolean[] = [];
+    app.use(async (c, next) => {
+      await next();
+      built.push(Reflect.ownKeys(c.req.raw).length !== 2);
+    });
+    app.use(middleware);
+    app.get('/inc', (c) => {
+      const data = c.get('session').data as { count?: number };
+      data.count = (data.count ?? 0) + 1;
+      return c.json({ count: data.count });
+    });
+    const server = serve({
+      fetch: app.fetch,
+      port: 0,
+      hostname: '127.0.0.1',
+      createServer: createHttp2Server,
+    });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const client = connectHttp2(`http://127.0.0.1:${port}`);
+    const get = (cookie: string[]) =>
+      new Promise<{ cookie: string | undefined; body: string }>((resolve, reject) => {
+        const stream = client.request({ ':path': '/inc', ...(cookie.length ? { cookie } : {}) });
+        let body = '';
+        let setCookie: string | undefined;
+        stream.setEncoding('utf8');
+        stream.on('response', (headers) => {
+          setCookie = headers['set-cookie']?.[0]?.split(';')[0];
+        });
+        stream.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        stream.on('end', () => resolve({ cookie: setCookie, body }));
+        stream.on('error', reject);
+      });
+    try {
+      const cookie = (await get([])).cookie!;
+      expect(cookie).toMatch(/^fmsid=./);
+      expect((await get(['theme=dark', cookie, 'lang=en'])).body).toBe('{"count":2}');
+      expect(built).toEqual([false, false]);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+      await middleware.close();
     }
   });
 });
