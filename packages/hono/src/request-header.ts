@@ -30,8 +30,8 @@ interface NodeIncoming {
  * Node's raw header lines of the request when `c.req.raw` is @hono/node-server's light
  * Request of `c.env.incoming` as the server made it: its own keys are then exactly the
  * symbols for the IncomingMessage and the URL (the built Headers, a real Request made on
- * demand, or anything set on it adds more). Told by their descriptions: another layout (another version of the
- * server) takes the general way.
+ * demand, or anything set on it adds more). Told by their descriptions: another layout
+ * (another version of the server) takes the general way.
  */
 function untouchedRawHeaders(c: Context): readonly unknown[] | undefined {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;

@@ -17,6 +17,13 @@ const secret = 'a-secret-of-at-least-32-characters!!';
 type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
 
 /** The counter app over real HTTP; `wrap` stands between the server and app.fetch. */
+/** The counter every app here serves: one more on each request of a session. */
+function increment(c: Context<SessionEnv>): number {
+  const data = c.get('session').data as { count?: number };
+  data.count = (data.count ?? 0) + 1;
+  return data.count;
+}
+
 async function start(wrap: (fetch: Fetch) => Fetch = (fetch) => fetch, trustProxy = false) {
   const app = new Hono<SessionEnv>();
   // A middleware may move a header into the Cookie before session() reads it.
@@ -27,11 +34,7 @@ async function start(wrap: (fetch: Fetch) => Fetch = (fetch) => fetch, trustProx
   });
   const middleware = session({ secret, store: new MemoryStore(), trustProxy });
   app.use(middleware);
-  app.get('/inc', (c) => {
-    const data = c.get('session').data as { count?: number };
-    data.count = (data.count ?? 0) + 1;
-    return c.json({ count: data.count });
-  });
+  app.get('/inc', (c) => c.json({ count: increment(c) }));
   const server = serve({
     fetch: wrap(app.fetch as Fetch) as typeof app.fetch,
     port: 0,
@@ -162,11 +165,9 @@ describe('session() reads what c.req.header() reads behind a Node layer that rew
     const app = new Hono<SessionEnv>();
     const middleware = session({ secret, store: new MemoryStore(), trustProxy });
     app.use(middleware);
-    app.get('/inc', (c) => {
-      const data = c.get('session').data as { count?: number };
-      data.count = (data.count ?? 0) + 1;
-      return c.json({ count: data.count, appSees: c.req.header('cookie') ?? null });
-    });
+    app.get('/inc', (c) =>
+      c.json({ count: increment(c), appSees: c.req.header('cookie') ?? null }),
+    );
     const listener = getRequestListener(app.fetch);
     const server = createServer((req, res) => {
       rewrite(req);
@@ -214,11 +215,7 @@ describe('session() on @hono/node-server over HTTP/2', () => {
       built.push(Reflect.ownKeys(c.req.raw).length !== 2);
     });
     app.use(middleware);
-    app.get('/inc', (c) => {
-      const data = c.get('session').data as { count?: number };
-      data.count = (data.count ?? 0) + 1;
-      return c.json({ count: data.count });
-    });
+    app.get('/inc', (c) => c.json({ count: increment(c) }));
     const server = serve({
       fetch: app.fetch,
       port: 0,
