@@ -105,7 +105,8 @@ export function session(options: HonoSessionOptions): SessionMiddleware {
       if (rotate && something && !current.destroyed) {
         await current.regenerate();
       }
-      // @hono/node-ws sends the handshake's 101 without our headers: no cookie can go out.
+      // @hono/node-ws sends the handshake's 101 without our headers: no cookie can go out
+      // (node-server 2.x's own upgradeWebSocket() sends them; session() does not tell which).
       const committed = isWebSocketUpgrade(requestHeader(c, 'upgrade'))
         ? commitCookieless(current, loadedId)
         : // A refresh cookie waits for a response no shared cache may store. The header is

@@ -3,7 +3,7 @@ import { rawHeader, UNREADABLE } from './raw-header.js';
 
 /**
  * A request header as `c.req.header(name)` gives it, read from Node's `rawHeaders` where
- * that is the same thing. On @hono/node-server, `c.req.header()` makes its light Request
+ * that is the same thing. On @hono/node-server 1.x, `c.req.header()` makes its light Request
  * build a Web `Headers` of every request header (each one through undici's checks): 12-16 µs
  * of CPU a request with a browser's usual headers (measured). That Headers is built from
  * `rawHeaders`, so the same lines, scanned with undici's trim and join, give the same value;
@@ -11,7 +11,8 @@ import { rawHeader, UNREADABLE } from './raw-header.js';
  * Read there only while `c.req.raw` is still the light Request of that very IncomingMessage,
  * untouched: its Headers not built yet, so no middleware changed them. Anywhere else
  * (another runtime, `app.request()`, a Request made by app code or by `app.mount()`, Headers
- * already built): `c.req.header()`. `name` is lower case.
+ * already built, and 2.x, whose `c.req.header()` answers from Node's `headers` object
+ * without building a Headers): `c.req.header()`. `name` is lower case.
  */
 export function requestHeader(c: Context, name: string): string | undefined {
   const rawHeaders = untouchedRawHeaders(c);
@@ -27,11 +28,11 @@ interface NodeIncoming {
 }
 
 /**
- * Node's raw header lines of the request when `c.req.raw` is @hono/node-server's light
+ * Node's raw header lines of the request when `c.req.raw` is @hono/node-server 1.x's light
  * Request of `c.env.incoming` as the server made it: its own keys are then exactly the
  * symbols for the IncomingMessage and the URL (the built Headers, a real Request made on
  * demand, or anything set on it adds more). Told by their descriptions: another layout
- * (another version of the server) takes the general way.
+ * (2.x adds a method key, so its requests always have three) takes the general way.
  */
 function untouchedRawHeaders(c: Context): readonly unknown[] | undefined {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
