@@ -14,6 +14,7 @@ import {
 } from '@fastmmap/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { guardFor, loadedFor } from './guard.js';
+import { lightCopyWithCookies } from './light-response.js';
 import { requestHeader } from './request-header.js';
 import { type HonoSession, pendingDelete } from './session-api.js';
 
@@ -216,12 +217,21 @@ function isHttps(c: Context, trustProxy: boolean): boolean {
 }
 
 /**
- * Appends the session's cookies to the response the handler returned. Recent Hono copies a
- * finalized response when a header is added; older Hono (before 4.9), or @hono/node-server 1.x
- * with a `fetch()` response, writes into the returned response, whose headers are immutable
- * when it came from `fetch()` or `Response.redirect()`. Such a response is copied here.
+ * Appends the session's cookies to the response the handler returned: to a copy of
+ * @hono/node-server's light Response (see lightCopyWithCookies), else through `c.header()`.
+ * Recent Hono copies a finalized response when a header is added; older Hono (before 4.9), or
+ * @hono/node-server 1.x with a `fetch()` response, writes into the returned response, whose
+ * headers are immutable when it came from `fetch()` or `Response.redirect()`. Such a
+ * response is copied here.
  */
 function appendCookies(c: Context, cookies: readonly string[]): void {
+  const light = c.finalized ? lightCopyWithCookies(c.res, cookies) : undefined;
+  if (light !== undefined) {
+    // Cleared first, or Hono's setter would copy the old one through its body after all.
+    c.res = undefined as unknown as Response;
+    c.res = light;
+    return;
+  }
   try {
     for (const cookie of cookies) c.header('Set-Cookie', cookie, { append: true });
     return;

@@ -163,6 +163,45 @@ function describeResponses(name: string, node: NodeServer) {
       }
     });
 
+    it("adds the cookie to a copy of the handler's light Response, without building a full one from its body", async () => {
+      // Hono's c.header() copied it through res.body: a full Response, written as a stream
+      // (20-30 µs a response). One Response returned on every request must stay as it was.
+      let shared: Response | undefined;
+      let bodyReads = 0;
+      const { url, errors, close } = await listen(node, (app) =>
+        app.get('/shared', (c) => {
+          (c.get('session').data as Record<string, unknown>).seen = true;
+          if (shared === undefined) {
+            const response = new Response('shared', { headers: { 'x-kept': 'yes' } });
+            Object.defineProperty(response, 'body', {
+              get: () => {
+                bodyReads++;
+                return Reflect.get(Response.prototype, 'body', response) as unknown;
+              },
+            });
+            shared = response;
+          }
+          return shared;
+        }),
+      );
+      try {
+        const answers = [await fetch(`${url}/shared`), await fetch(`${url}/shared`)];
+        for (const res of answers) {
+          expect(res.status).toBe(200);
+          expect(res.headers.get('x-kept')).toBe('yes');
+          expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+          expect(res.headers.get('content-length')).toBe('6');
+          expect(await res.text()).toBe('shared');
+          expect(res.headers.getSetCookie()).toHaveLength(1);
+        }
+        expect(sessionCookie(answers[0]!)).not.toBe(sessionCookie(answers[1]!));
+        expect(bodyReads).toBe(0);
+        expect(errors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
     it('adds the cookie to a fetch() response returned as it is, and to Response.redirect()', async () => {
       const upstream = node.serve({
         fetch: () => Response.json({ up: 1 }, { headers: { 'x-upstream': 'yes' } }),
