@@ -26,7 +26,7 @@ export {
   type StreamAppHandle,
 } from './stream-bodies.js';
 export { thrownBy } from './thrown.js';
-export { typeErrors } from './type-errors.js';
+export { type TypeScriptCompiler, typeErrors } from './type-errors.js';
 export {
   type Closed,
   closedSocket,

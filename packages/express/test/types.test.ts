@@ -17,4 +17,10 @@ describe('typings', () => {
   it("ExpressSessionStore is assignable to express-session's Store", () => {
     expect(typeErrors(project('tsconfig.store.json'))).toBe('');
   });
+
+  // An app may compile with a newer major than our build (5.9): 6 changed defaults, 7 is the
+  // native port.
+  it.each(['typescript-6', 'typescript-7'] as const)('req.session is typed under %s', (tsc) => {
+    expect(typeErrors(project('tsconfig.session.json'), tsc)).toBe('');
+  });
 });

@@ -12,4 +12,12 @@ describe('typings', () => {
   it('takes trustProxy: undefined under exactOptionalPropertyTypes, as every other option', () => {
     expect(typeErrors(project('tsconfig.exact-optional.json'))).toBe('');
   });
+
+  // An app may compile with a newer major than our build (5.9).
+  it.each(['typescript-6', 'typescript-7'] as const)(
+    'SessionVariables is typed under %s',
+    (tsc) => {
+      expect(typeErrors(project('tsconfig.json'), tsc)).toBe('');
+    },
+  );
 });
