@@ -19,7 +19,7 @@ export interface RedisClientLike {
   connect(): Promise<unknown>;
   sendCommand<T = unknown>(
     args: ReadonlyArray<RedisArgument>,
-    options?: { abortSignal?: AbortSignal; typeMapping?: TypeMapping },
+    options?: { abortSignal?: AbortSignal; typeMapping?: TypeMapping; timeout?: number },
   ): Promise<T>;
   close(): Promise<void>;
   destroy(): void;
@@ -60,7 +60,9 @@ export function sendWithDeadline<T>(
     }, timeoutMs);
     let sent: Promise<T>;
     try {
-      sent = client.sendCommand<T>(args, { abortSignal: abort?.signal, typeMapping });
+      // timeout 0: no queue timeout of the client's own (v6 sets 5 s by default), which would
+      // fail a command before commandTimeout, as an unknown outcome, though it was never sent.
+      sent = client.sendCommand<T>(args, { abortSignal: abort?.signal, typeMapping, timeout: 0 });
     } catch (err) {
       clearTimeout(timer);
       reject(toStoreError(err, args, timeoutMs));
@@ -110,6 +112,10 @@ export function isClusterClient(client: object): boolean {
   return 'masters' in client && 'slots' in client && 'getSlotMaster' in client;
 }
 
+/** An error's message, or its class when it has none (node-redis's TimeoutError). */
+export const errorText = (err: unknown): string =>
+  err instanceof Error ? err.message || err.constructor.name : String(err);
+
 /** Commands that never change data: a timeout of one of them has no unknown outcome. */
 const READS = new Set(['GET', 'PING']);
 
@@ -155,7 +161,7 @@ export function toStoreError(
       { cause: err },
     );
   }
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorText(err);
   // A connection that breaks may have taken a write to Redis before its reply was lost.
   const outcome = READS.has(command)
     ? ''

@@ -11,6 +11,7 @@ import type { RedisArgument, TypeMapping } from 'redis';
 import { checkOptions } from './check-options.js';
 import {
   BUFFER_REPLIES,
+  errorText,
   isAbortError,
   isErrorReply,
   type RedisClientLike,
@@ -488,6 +489,3 @@ function handshakeRefusal(err: Error): 'auth' | 'select' | undefined {
   if (/'select' command|DB index is out of range/i.test(err.message)) return 'select';
   return undefined;
 }
-
-const errorText = (err: unknown): string =>
-  err instanceof Error ? err.message || err.name : String(err);

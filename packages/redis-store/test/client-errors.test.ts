@@ -50,6 +50,15 @@ describe('RedisStore error mapping (fake client)', () => {
     await expect(store.delete('id')).rejects.toMatchObject({ redisCode: 'ERR_REDIS_UNAVAILABLE' });
   });
 
+  it('an error without a message is named by its class (node-redis TimeoutError has none)', async () => {
+    class TimeoutError extends Error {}
+    const store = new RedisStore({ client: fakeClient(() => new TimeoutError()) });
+    await expect(store.get('id')).rejects.toMatchObject({
+      redisCode: 'ERR_REDIS_UNAVAILABLE',
+      message: 'Redis is unavailable (TimeoutError)',
+    });
+  });
+
   it("touch of a key of another type is a 500 on Redis 6.2 too, whose script errors start with 'ERR'", async () => {
     // What Redis before 7 answers when touch's GETRANGE meets a hash or a list.
     const redis6 =
