@@ -10,7 +10,7 @@ import {
 import { RedisStoreError } from './errors.js';
 
 /**
- * The part of a node-redis v5 client the store uses. Any `createClient()` result fits
+ * The part of a node-redis 5 or 6 client the store uses. Any `createClient()` result fits
  * (with or without modules, scripts, RESP2 or RESP3); we only send raw commands.
  */
 export interface RedisClientLike {

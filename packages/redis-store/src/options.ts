@@ -4,7 +4,7 @@ import type { CodecName } from './record.js';
 
 export interface RedisStoreOptions {
   /**
-   * An existing node-redis v5 client (`createClient()`, not `createCluster()`), connected or
+   * An existing node-redis 5 or 6 client (`createClient()`, not `createCluster()`), connected or
    * not; the store connects it once if it was not. It is yours: `close()` leaves it open unless
    * `closeClient: true`, and once you close it the store never reopens it (calls then fail
    * with ERR_REDIS_CLOSED).

@@ -10,12 +10,14 @@ const HOUR = 3_600_000;
 // A client the app made with its own node-redis, of either supported major: a copy other than
 // the store's (whose error classes differ), with that major's defaults (v6: RESP3, and a 5 s
 // timeout on every queued command).
+// `resp2`: the options that make it authenticate with AUTH, not HELLO (v5 sends HELLO for any
+// RESP option, 2 included).
 const majors = [
-  ['node-redis 5', (url: string, options = {}) => createClientV5({ url, ...options })],
-  ['node-redis 6', (url: string, options = {}) => createClientV6({ url, ...options })],
+  ['node-redis 5', (url: string, options = {}) => createClientV5({ url, ...options }), {}],
+  ['node-redis 6', (url: string, options = {}) => createClientV6({ url, ...options }), { RESP: 2 }],
 ] as const;
 
-describe.each(majors)('a %s client passed in', (_name, createClient) => {
+describe.each(majors)('a %s client passed in', (_name, createClient, resp2) => {
   const given = (url: string, options = {}): RedisClientLike =>
     createClient(url, options) as unknown as RedisClientLike;
 
@@ -74,6 +76,16 @@ describe.each(majors)('a %s client passed in', (_name, createClient) => {
       await store.close();
       expect(client.isOpen).toBe(false);
       await raw.close();
+    });
+
+    it('a password for a server that has none is reported over RESP2 (the README says how)', async () => {
+      const url = `redis://:stray-secret@127.0.0.1:${server.port}`;
+      const store = new RedisStore({ client: given(url, resp2), closeClient: true });
+      await expect(store.ready()).rejects.toMatchObject({
+        redisCode: 'ERR_REDIS_REPLY',
+        message: expect.stringMatching(/without any password configured/),
+      });
+      await store.close();
     });
   });
 });
