@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /** A process as this machine's /proc shows it. */
 export interface ProcProcess {
@@ -24,7 +25,18 @@ export function processOfThread(threadId: number, proc = '/proc'): ProcProcess |
     pid === threadId
       ? (field('Name') ?? '?')
       : (readProc(`${proc}/${pid}/comm`)?.trim() ?? field('Name') ?? '?');
-  return { pid, name, state };
+  return { pid, name: programName(pid, name, proc), state };
+}
+
+// What Node 24 (MainThread) and 26 (node-MainThread) name their main thread, unless the app
+// sets process.title: every Node app would show as that, which names no program.
+const NODE_MAIN_THREAD_NAMES = new Set(['MainThread', 'node-MainThread']);
+
+/** The main thread's name, or for Node's own thread name the program's (argv[0]'s). */
+function programName(pid: number, mainThreadName: string, proc: string): string {
+  if (!NODE_MAIN_THREAD_NAMES.has(mainThreadName)) return mainThreadName;
+  const argv0 = readProc(`${proc}/${pid}/cmdline`)?.split('\0')[0];
+  return argv0 ? basename(argv0) : mainThreadName;
 }
 
 /** A /proc file's text, or null when it is gone (the process ended) or unreadable. */

@@ -34,6 +34,27 @@ describe('processOfThread', () => {
     });
   });
 
+  it("names a Node 24+ app after its program, not Node's main-thread name", () => {
+    put('proc/4700/status', 'Name:\tMainThread\nState:\tT (stopped)\nTgid:\t4700\nPid:\t4700\n');
+    put('proc/4700/cmdline', '/usr/local/bin/node\0server.js\0');
+    put('proc/4711/status', 'Name:\tlibuv-worker\nState:\tS (sleeping)\nTgid:\t4800\nPid:\t4711\n');
+    put('proc/4800/comm', 'node-MainThread\n');
+    put('proc/4800/cmdline', 'node\0app.js\0');
+    const at = join(dir, 'proc');
+    expect(processOfThread(4700, at)).toEqual({ pid: 4700, name: 'node', state: 'T' });
+    expect(processOfThread(4711, at)).toEqual({ pid: 4800, name: 'node', state: 'S' });
+  });
+
+  it('keeps a title the app set, and the thread name when the command line is gone', () => {
+    put('proc/4700/status', 'Name:\tapi-worker\nState:\tS (sleeping)\nTgid:\t4700\nPid:\t4700\n');
+    put('proc/4700/cmdline', 'api-worker\0');
+    put('proc/4800/status', 'Name:\tMainThread\nState:\tZ (zombie)\nTgid:\t4800\nPid:\t4800\n');
+    put('proc/4800/cmdline', '');
+    const at = join(dir, 'proc');
+    expect(processOfThread(4700, at)?.name).toBe('api-worker');
+    expect(processOfThread(4800, at)?.name).toBe('MainThread');
+  });
+
   it('is null for a thread id no process has', () => {
     expect(processOfThread(4711, join(dir, 'proc'))).toBeNull();
   });
