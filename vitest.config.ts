@@ -10,6 +10,17 @@ const shared = {
   setupFiles: ['./vitest.setup.ts'],
 };
 
+const OWN_MAP_TESTS = [
+  'own-map',
+  'multiprocess',
+  'open-and-file',
+  'api',
+  'group-reader',
+  'watched-restart',
+  'crash-recovery',
+  'held-locks',
+];
+
 export default defineConfig({
   test: {
     globalSetup: ['./vitest.global-setup.ts'],
@@ -23,6 +34,16 @@ export default defineConfig({
             'examples/*/test/**/*.test.ts',
             'scripts/test/**/*.test.ts',
           ],
+        },
+      },
+      {
+        // On Node 23+ @riaskov/mmap-io does not build and the cache maps with session-core's own
+        // addon: the cache tests that share, reopen and read files run again forced onto it.
+        test: {
+          ...shared,
+          name: 'session-core cache on its own map',
+          env: { FASTMMAP_TEST_HOOKS: '1', FASTMMAP_TEST_OWN_MAP: '1' },
+          include: OWN_MAP_TESTS.map((name) => `packages/session-core/test/cache/${name}.test.ts`),
         },
       },
       {

@@ -51,7 +51,7 @@ run('node_modules/.bin/vitest', ['run', ...vitestArgs], copy);
 if (keep) console.log(`floors: passed; the copy is in ${copy}`);
 else rmSync(copy, { recursive: true, force: true });
 
-/** What each published package's dependencies and peers resolved to in the copy. */
+/** What each published package's dependencies (optional ones too) and peers resolved to. */
 function printFloors(dir) {
   const packages = JSON.parse(
     spawnSync('npx', ['--yes', 'pnpm@12.4.2', 'list', '-r', '--depth', '0', '--json'], {
@@ -62,8 +62,12 @@ function printFloors(dir) {
   for (const pkg of packages) {
     const manifest = JSON.parse(readFileSync(join(pkg.path, 'package.json'), 'utf8'));
     if (manifest.private) continue;
-    const wanted = { ...manifest.dependencies, ...manifest.peerDependencies };
-    const resolved = { ...pkg.dependencies, ...pkg.devDependencies };
+    const wanted = {
+      ...manifest.dependencies,
+      ...manifest.optionalDependencies,
+      ...manifest.peerDependencies,
+    };
+    const resolved = { ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies };
     const lines = Object.entries(resolved)
       .filter(([name, info]) => name in wanted || info.from in wanted)
       .filter(([, info]) => !info.version.startsWith('link:'))

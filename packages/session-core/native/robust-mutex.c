@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <node_api.h>
+#include "map-file.h"
 
 static void make(pthread_mutex_t *mutex, int *rc);
 
@@ -210,6 +211,8 @@ static napi_value module_init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "ETIMEDOUT", number(env, ETIMEDOUT));
   napi_set_named_property(env, exports, "EUCLEAN", number(env, EUCLEAN));
   napi_set_named_property(env, exports, "ENOTRECOVERABLE", number(env, ENOTRECOVERABLE));
+  // The cache's mapping, when @riaskov/mmap-io (optional) is not built.
+  register_map_file(env, exports);
   return exports;
 }
 

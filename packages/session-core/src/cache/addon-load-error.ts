@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { FastMmapError } from './errors.js';
 
 // Skipped install scripts leave all of them unbuilt: name them all, or the user rebuilds one
-// per failed start.
-const ADDON_PACKAGES = ['@fastmmap/session-core', '@riaskov/mmap-io', 'fs-ext'];
+// per failed start. Not @riaskov/mmap-io: optional (our addon maps when it is not built), and
+// its build fails on Node 23+.
+const ADDON_PACKAGES = ['@fastmmap/session-core', 'fs-ext'];
 
 // A bundler copies our JS but not the addons beside it (nor a path to them), so the way out
 // is to leave the package, with its subpaths, to node_modules.

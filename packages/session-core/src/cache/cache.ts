@@ -22,7 +22,7 @@ import {
   recordSize,
 } from './layout.js';
 import { StripeLocks } from './locks.js';
-import { loadFsExt, loadMmapIo } from './native-addons.js';
+import { loadFsExt, loadMmapIo, loadRobustMutex } from './native-addons.js';
 import { checkedNow, resolveOptions, validTtl } from './options.js';
 import { checkPage } from './page-check.js';
 import { type ScannedEntry, scanPage } from './page-scan.js';
@@ -76,9 +76,10 @@ export class FastMmapCache<V = unknown> {
         'FastMmapCache.open() works on the main thread only: fs-ext, which provides flock, crashes the process when loaded in a worker thread. Open the cache in the main thread of each process (cluster workers and separate processes are fine)',
       );
     }
-    // Both native addons before any file is touched: a missing build fails here, cleanly.
+    // Every native addon before any file is touched: a missing build fails here, cleanly.
     loadMmapIo();
     loadFsExt();
+    loadRobustMutex();
     return new FastMmapCache<V>(options);
   }
 
@@ -558,7 +559,7 @@ export class FastMmapCache<V = unknown> {
     this.closed = true;
     this.locks.close();
     this.memo?.clear();
-    // The mapping is released when the garbage collector frees it (mmap-io has no unmap).
+    // The mapping is released when the garbage collector frees it (neither mapping addon unmaps on demand).
   }
 
   // ---- internals -----------------------------------------------------------------------------

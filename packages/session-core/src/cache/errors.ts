@@ -18,11 +18,11 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_UNSAFE_FILE' // symlink, foreign owner, group/world-writable, hard-linked
   | 'ERR_FASTMMAP_LOCK_FAILED' // a page lock (a mutex in the header) is damaged and cannot be taken
   | 'ERR_FASTMMAP_NETWORK_FS' // NFS, CIFS, FUSE, 9p... without the explicit override
-  | 'ERR_FASTMMAP_FILE_TOO_LARGE' // mmap-io takes 32-bit sizes: files stay below 2 GiB
+  | 'ERR_FASTMMAP_FILE_TOO_LARGE' // the mapping takes 32-bit sizes: files stay below 2 GiB
   | 'ERR_FASTMMAP_NO_SPACE' // the disk (or its inodes) filled while the file was made
   | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
   | 'ERR_FASTMMAP_WORKER_THREAD' // open() outside the main thread (fs-ext is not thread-safe)
-  | 'ERR_FASTMMAP_NATIVE_ADDON' // mmap-io, fs-ext or this package's addon is not built (its install script did not run) or was bundled away
+  | 'ERR_FASTMMAP_NATIVE_ADDON' // fs-ext or this package's addon is not built (its install script did not run) or was bundled away
   | 'ERR_FASTMMAP_CLOSED'; // any call after close()
 
 export class FastMmapError extends Error {

@@ -142,7 +142,7 @@ export const W_FLAGS = 7;
 export const SLOT_MAX_LOAD = 0.75;
 
 export const MAX_KEY_BYTES = 1024;
-/** Files stay below 2 GiB: @riaskov/mmap-io passes sizes and offsets as int32. */
+/** Files stay below 2 GiB: @riaskov/mmap-io passes sizes and offsets as int32 (our map too). */
 export const MAX_FILE_SIZE = 2 ** 31 - 1;
 
 /** Pages are 4 KiB to 16 MiB, a multiple of 4 KiB. */

@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import { addonLoadError } from './addon-load-error.js';
+import { TEST_OWN_MAP } from './test-hooks.js';
 
-/** What we use of @riaskov/mmap-io. */
+/**
+ * What we use of @riaskov/mmap-io, which this package's addon (native/map-file.c) also provides:
+ * map(size, PROT_READ or PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0). A failed mmap throws an
+ * Error "mmap failed, <errno>" from either (ours adds code, errno and syscall).
+ */
 export interface MmapIo {
   map(size: number, protection: number, flags: number, fd: number, offset?: number): Buffer;
   PROT_READ: number;
@@ -17,9 +22,10 @@ export interface FsExt {
 
 /**
  * This package's own addon (native/robust-mutex.c): robust, process-shared pthread mutexes at
- * a byte offset of a mapping. Results are errno numbers, 0 for success.
+ * a byte offset of a mapping. Results are errno numbers, 0 for success. It also maps files
+ * (native/map-file.c), for when @riaskov/mmap-io is not built.
  */
-export interface RobustMutexAddon {
+export interface RobustMutexAddon extends MmapIo {
   readonly mutexSize: number;
   /** Which C library this build uses (layout.ts LIBC_TAGS); init writes it after the mutex. */
   readonly libcTag: number;
@@ -49,9 +55,20 @@ let robustMutex: RobustMutexAddon | undefined;
 // Both are loaded on the first open, never at import: MemoryStore and RedisStore users, and
 // anyone importing this package in a worker thread (where fs-ext crashes the process), never
 // need them, and a missing build should fail one open with a way out, not every import.
+//
+// @riaskov/mmap-io is an optional dependency: its build fails on Node 23+ (it pins C++17; V8's
+// headers need C++20) and npm and pnpm then install without it. Our addon maps the file the
+// same way (MAP_SHARED, the whole file from offset 0), so processes that map with either share
+// one file. When neither loads, the error names our addon: the page locks need it anyway.
 export function loadMmapIo(): MmapIo {
-  mmapIo ??= load<MmapIo>('@riaskov/mmap-io');
+  mmapIo ??=
+    (TEST_OWN_MAP ? undefined : tryRequire<MmapIo>('@riaskov/mmap-io')) ?? loadRobustMutex();
   return mmapIo;
+}
+
+/** Which addon maps files in this process (for tests). */
+export function mmapProvider(): '@riaskov/mmap-io' | '@fastmmap/session-core' {
+  return loadMmapIo() === robustMutex ? '@fastmmap/session-core' : '@riaskov/mmap-io';
 }
 
 export function loadFsExt(): FsExt {
@@ -66,6 +83,14 @@ export function loadRobustMutex(): RobustMutexAddon {
     '@fastmmap/session-core',
   );
   return robustMutex;
+}
+
+function tryRequire<T>(path: string): T | undefined {
+  try {
+    return require?.(path) as T | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function load<T>(path: string, name = path): T {

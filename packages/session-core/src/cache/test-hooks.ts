@@ -3,12 +3,15 @@
  * FASTMMAP_TEST_NO_LOCK=1 turns page locking into a no-op (proves the multi-process test can
  * fail); FASTMMAP_TEST_CRASHPOINT=<name>:<n> SIGKILLs the process the n-th time <name> is hit
  * (FASTMMAP_TEST_CRASH_SIGNAL=SIGSTOP stops it there instead: a writer the scheduler set aside);
- * FASTMMAP_TEST_FSTYPE=<magic> fakes the filesystem type seen by the network-filesystem check.
+ * FASTMMAP_TEST_FSTYPE=<magic> fakes the filesystem type seen by the network-filesystem check;
+ * FASTMMAP_TEST_OWN_MAP=1 maps with this package's addon though @riaskov/mmap-io loads (as on
+ * Node 23+, where mmap-io does not build).
  */
 const env = process.env;
 
 export const TEST_HOOKS = env.FASTMMAP_TEST_HOOKS === '1';
 export const TEST_NO_LOCK = TEST_HOOKS && env.FASTMMAP_TEST_NO_LOCK === '1';
+export const TEST_OWN_MAP = TEST_HOOKS && env.FASTMMAP_TEST_OWN_MAP === '1';
 
 /** Every crash point the library reaches; the reliability tests iterate over this list. */
 export const CRASH_POINTS = [

@@ -1,9 +1,19 @@
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FastMmapCache } from '../../src/cache/index.js';
 import { requireBuiltDist, scratchDir } from './helpers.js';
+
+function hasMmapIo(): boolean {
+  try {
+    createRequire(import.meta.url)('@riaskov/mmap-io');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const worker = fileURLToPath(new URL('./fixtures/increment-worker.mjs', import.meta.url));
 const PROCESSES = 4;
@@ -17,7 +27,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-function runWorker(env: NodeJS.ProcessEnv): Promise<{ failures: number }> {
+function runWorker(env: NodeJS.ProcessEnv): Promise<{ failures: number; mmap: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -30,15 +40,22 @@ function runWorker(env: NodeJS.ProcessEnv): Promise<{ failures: number }> {
 }
 
 /** The counters' sum, and how many increments threw (only possible with locking off). */
-async function runAll(env: NodeJS.ProcessEnv): Promise<{ total: number; failures: number }> {
+async function runAll(
+  env: NodeJS.ProcessEnv | ((worker: number) => NodeJS.ProcessEnv),
+): Promise<{ total: number; failures: number; mmap: string[] }> {
   // Create the file first so every worker opens the same one with the same geometry.
   t.open({ numPages: 3, pageSize: 8192, lockStripes: 2 });
-  const runs = await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(env)));
+  const envOf = typeof env === 'function' ? env : () => env;
+  const runs = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => runWorker(envOf(i))));
   const cache = FastMmapCache.open<number>({ path: t.path });
   let total = 0;
   for (let k = 0; k < KEYS; k++) total += readCounter(cache, k);
   cache.close();
-  return { total, failures: runs.reduce((sum, r) => sum + r.failures, 0) };
+  return {
+    total,
+    failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    mmap: runs.map((r) => r.mmap),
+  };
 }
 
 /**
@@ -63,6 +80,20 @@ describe('several real processes on one file', () => {
     for (let k = 0; k < KEYS; k++)
       expect(cache.get(`counter:${k}`)).toBe((PROCESSES * INCREMENTS) / KEYS);
     expect(cache.verify().ok).toBe(true);
+  });
+
+  it('half the processes mapping with @riaskov/mmap-io, half with our addon: exactly right too', async () => {
+    // Node 23+ may have no mmap-io (its build fails there): then all map with ours.
+    const mmapIoBuilt = Number(process.versions.node.split('.')[0]) < 23 || hasMmapIo();
+    const { total, failures, mmap } = await runAll((i) => ({
+      FASTMMAP_TEST_HOOKS: '1',
+      FASTMMAP_TEST_OWN_MAP: i % 2 === 0 ? '1' : '0',
+    }));
+    const own = '@fastmmap/session-core';
+    const other = mmapIoBuilt ? '@riaskov/mmap-io' : own;
+    expect(mmap).toEqual(Array.from({ length: PROCESSES }, (_, i) => (i % 2 === 0 ? own : other)));
+    expect(failures).toBe(0);
+    expect(total).toBe(PROCESSES * INCREMENTS);
   });
 
   it('the same run with locking disabled (test hook) loses updates', async () => {
