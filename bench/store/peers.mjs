@@ -89,7 +89,7 @@ export const peers = [
     },
   },
   {
-    name: 'connect-redis 9 (redis 6)',
+    name: 'connect-redis 9 (redis 5)',
     shared: true,
     atomic: false,
     needsRedis: true,
