@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -27,11 +28,14 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-function runWorker(env: NodeJS.ProcessEnv): Promise<{ failures: number; mmap: string }> {
+function runWorker(
+  env: NodeJS.ProcessEnv,
+  startDir: string,
+): Promise<{ failures: number; mmap: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [worker, t.path, String(INCREMENTS), String(KEYS)],
+      [worker, t.path, String(INCREMENTS), String(KEYS), startDir, String(PROCESSES)],
       { env: { ...process.env, ...env }, timeout: 60_000 },
       (err, stdout, stderr) =>
         err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
@@ -46,7 +50,12 @@ async function runAll(
   // Create the file first so every worker opens the same one with the same geometry.
   t.open({ numPages: 3, pageSize: 8192, lockStripes: 2 });
   const envOf = typeof env === 'function' ? env : () => env;
-  const runs = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => runWorker(envOf(i))));
+  // The start line: on a loaded machine, processes started one after another could otherwise
+  // each finish before the next began, and the lock-free run would then lose nothing.
+  const startDir = mkdtempSync(`${t.path}.start-`);
+  const runs = await Promise.all(
+    Array.from({ length: PROCESSES }, (_, i) => runWorker(envOf(i), startDir)),
+  );
   const cache = FastMmapCache.open<number>({ path: t.path });
   let total = 0;
   for (let k = 0; k < KEYS; k++) total += readCounter(cache, k);
