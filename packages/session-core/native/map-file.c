@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "map-file.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -62,27 +63,45 @@ static napi_value mmap_failed(napi_env env, int err) {
   return NULL;
 }
 
+// A JS number that is a whole number in [min, max]. Not napi_get_value_int64/int32: they turn
+// NaN and Infinity into 0, drop fractions and wrap int32s (2^32 + 3 becomes 3), so a caller's
+// bug would map offset 0 or another descriptor instead of throwing.
+static bool integer_arg(napi_env env, napi_value value, double min, double max, int64_t *out) {
+  double number;
+  if (napi_get_value_double(env, value, &number) != napi_ok) return false;
+  if (!(number >= min && number <= max)) return false; // NaN fails here too
+  *out = (int64_t)number;
+  return (double)*out == number;
+}
+
+static bool is_undefined(napi_env env, napi_value value) {
+  napi_valuetype type;
+  return napi_typeof(env, value, &type) == napi_ok && type == napi_undefined;
+}
+
 static napi_value map(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) return bad_argument(env, "map(size, protection, flags, fd[, offset])");
-  int64_t size, offset = 0;
-  int32_t prot, flags, fd;
-  if (napi_get_value_int64(env, argv[0], &size) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &prot) != napi_ok ||
-      napi_get_value_int32(env, argv[2], &flags) != napi_ok ||
-      napi_get_value_int32(env, argv[3], &fd) != napi_ok ||
-      (argc > 4 && napi_get_value_int64(env, argv[4], &offset) != napi_ok))
-    return bad_argument(env, "map: size, protection, flags, fd and offset must be numbers");
+  int64_t size, prot, flags, fd, offset = 0;
   // A Buffer holds at most 2^32 bytes on every Node we support; the cache keeps files below 2 GiB.
-  if (size <= 0 || size > INT32_MAX) return bad_argument(env, "map: size must be 1 to 2^31-1");
-  if (offset < 0 || offset % sysconf(_SC_PAGESIZE) != 0)
+  if (!integer_arg(env, argv[0], 1, INT32_MAX, &size))
+    return bad_argument(env, "map: size must be an integer from 1 to 2^31-1");
+  if (!integer_arg(env, argv[1], INT32_MIN, INT32_MAX, &prot) ||
+      !integer_arg(env, argv[2], INT32_MIN, INT32_MAX, &flags) ||
+      !integer_arg(env, argv[3], INT32_MIN, INT32_MAX, &fd))
+    return bad_argument(env, "map: protection, flags and fd must be 32-bit integers");
+  // undefined is an omitted offset, as the MmapIo type (offset?: number) and mmap-io take it.
+  if (argc > 4 && !is_undefined(env, argv[4]) &&
+      !integer_arg(env, argv[4], 0, 9007199254740991.0, &offset))
+    return bad_argument(env, "map: offset must be a non-negative multiple of the page size");
+  if (offset % sysconf(_SC_PAGESIZE) != 0)
     return bad_argument(env, "map: offset must be a non-negative multiple of the page size");
   if (flags != MAP_SHARED) return bad_argument(env, "map: flags must be MAP_SHARED");
   if (prot != PROT_READ && prot != (PROT_READ | PROT_WRITE))
     return bad_argument(env, "map: protection must be PROT_READ or PROT_READ|PROT_WRITE");
-  void *data = mmap(NULL, (size_t)size, prot, flags, fd, (off_t)offset);
+  void *data = mmap(NULL, (size_t)size, (int)prot, (int)flags, (int)fd, (off_t)offset);
   if (data == MAP_FAILED) return mmap_failed(env, errno);
   napi_value buffer;
   napi_status status =

@@ -119,10 +119,31 @@ describe('map(size, protection, MAP_SHARED, fd, offset)', () => {
       [8192, PROT_READ, MAP_SHARED | 0x20, 0, 0],
       [8192, PROT_READ, MAP_SHARED, 0, 100],
       ['8192', PROT_READ, MAP_SHARED, 0, 0],
+      // Not whole numbers, or past int32: N-API's int getters would make these 0, 4096 or 3.
+      [Number.NaN, PROT_READ, MAP_SHARED, 0, 0],
+      [4096.5, PROT_READ, MAP_SHARED, 0, 0],
+      [8192, 2 ** 32 + PROT_READ, MAP_SHARED, 0, 0],
+      [8192, PROT_READ, 2 ** 32 + MAP_SHARED, 0, 0],
+      [8192, PROT_READ, MAP_SHARED, 2 ** 32, 0],
+      [8192, PROT_READ, MAP_SHARED, Number.NaN, 0],
+      [8192, PROT_READ, MAP_SHARED, 0, Number.NaN],
+      [8192, PROT_READ, MAP_SHARED, 0, Number.POSITIVE_INFINITY],
+      [8192, PROT_READ, MAP_SHARED, 0, 0.5],
     ];
     for (const args of bad) {
       const map = addon.map as (...a: unknown[]) => Buffer;
-      expect(() => map(...args), JSON.stringify(args)).toThrow(TypeError);
+      expect(() => map(...args), String(args)).toThrow(TypeError);
+    }
+  });
+
+  it('takes an undefined offset as an omitted one (offset?: number), as mmap-io does', () => {
+    const fd = openSync(t.path, 'w+');
+    try {
+      ftruncateSync(fd, 8192);
+      const map = addon.map(8192, addon.PROT_READ, addon.MAP_SHARED, fd, undefined);
+      expect(map.length).toBe(8192);
+    } finally {
+      closeSync(fd);
     }
   });
 
