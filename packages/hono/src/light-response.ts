@@ -21,9 +21,29 @@ export function lightCopyWithCookies(
   if (!Array.isArray(cache) || cache.length !== 3 || typeof cache[0] !== 'number') {
     return undefined;
   }
-  const [status, body] = cache as [number, ConstructorParameters<typeof Response>[0], unknown];
-  // Its own headers with the type the server would default to (reading them builds no Response).
+  const [status, body, given] = cache as [
+    number,
+    ConstructorParameters<typeof Response>[0],
+    unknown,
+  ];
+  // Its own headers (reading them builds no Response). Those lack the type a full Response
+  // takes from its body once the app gave any, and say text/plain for a typed Blob: the copy
+  // has the body's type, as Hono's way had (compress() before session() reads it).
   const headers = new Headers(res.headers);
+  const type = bodyType(body);
+  if (
+    type !== undefined &&
+    (!headers.has('content-type') || (given == null && body instanceof Blob))
+  ) {
+    headers.set('content-type', type);
+  }
   for (const cookie of cookies) headers.append('Set-Cookie', cookie);
   return new Response(body, { status, headers });
+}
+
+/** The Content-Type the Fetch standard takes from a string or typed Blob body. */
+function bodyType(body: unknown): string | undefined {
+  if (typeof body === 'string') return 'text/plain;charset=UTF-8';
+  if (body instanceof Blob && body.type !== '') return body.type;
+  return undefined;
 }

@@ -5,7 +5,8 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeAdapterConformance } from '@fastmmap/adapter-test-suite';
 import { MemoryStore, type SessionManagerOptions } from '@fastmmap/session-core';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { compress } from 'hono/compress';
 import { setCookie } from 'hono/cookie';
 import { describe, expect, it } from 'vitest';
 import { type SessionVariables, session } from '../src/index.js';
@@ -106,16 +107,18 @@ async function startApp(node: NodeServer, options: SessionManagerOptions) {
 
 const codeOf = (err: Error) => (err as { code?: unknown }).code;
 
-/** A served app of `routes` after session(), and its URL. */
+/** A served app of `routes` after session() (and `before` it), and its URL. */
 async function listen(
   node: NodeServer,
   routes: (app: Hono<{ Variables: SessionVariables }>) => void,
+  before: MiddlewareHandler[] = [],
 ) {
   const middleware = session({
     secret: 'a-secret-of-at-least-32-characters!!',
     store: new MemoryStore(),
   });
   const app = new Hono<{ Variables: SessionVariables }>();
+  for (const outer of before) app.use(outer);
   app.use(middleware);
   app.get('/me', (c) => c.json({ data: c.get('session').data, isNew: c.get('session').isNew }));
   routes(app);
@@ -196,6 +199,46 @@ function describeResponses(name: string, node: NodeServer) {
         }
         expect(sessionCookie(answers[0]!)).not.toBe(sessionCookie(answers[1]!));
         expect(bodyReads).toBe(0);
+        expect(errors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
+    it("keeps the type a full Response takes from the light one's body", async () => {
+      // The light Response's headers lack the type once the app gave any (compress() before
+      // session() then left the text alone), and say text/plain for a typed Blob.
+      const text = 'words '.repeat(400);
+      const { url, errors, close } = await listen(
+        node,
+        (app) => {
+          app.use(async (c, next) => {
+            (c.get('session').data as Record<string, unknown>).seen = true;
+            await next();
+          });
+          app.get('/text', () => new Response(text, { headers: { 'x-kept': 'yes' } }));
+          app.get('/png', () => new Response(new Blob(['png'], { type: 'image/png' })));
+          app.get(
+            '/png-headers',
+            () =>
+              new Response(new Blob(['png'], { type: 'image/png' }), {
+                headers: { 'x-kept': 'yes' },
+              }),
+          );
+        },
+        [compress()],
+      );
+      try {
+        const compressed = await fetch(`${url}/text`, { headers: { 'accept-encoding': 'gzip' } });
+        expect(compressed.headers.get('content-encoding')).toBe('gzip');
+        expect(compressed.headers.get('x-kept')).toBe('yes');
+        expect(await compressed.text()).toBe(text);
+        for (const path of ['/png', '/png-headers']) {
+          const png = await fetch(`${url}${path}`);
+          expect(png.headers.get('content-type')).toBe('image/png');
+          expect(await png.text()).toBe('png');
+        }
+        expect(sessionCookie(compressed)).toBeDefined();
         expect(errors).toEqual([]);
       } finally {
         await close();
