@@ -8,7 +8,8 @@
  *
  * The light Response keeps `[status, body, headers]` under its only own symbol, `cache`
  * (1.x and 2.x; gone once a full Response is built). The server never writes a statusText
- * from either kind, so the copy has none. Any other response: undefined, Hono's way then.
+ * from either kind, so the copy has none. Any other response, or one framed by its own
+ * Transfer-Encoding: undefined, Hono's way then.
  */
 export function lightCopyWithCookies(
   res: Response,
@@ -30,6 +31,9 @@ export function lightCopyWithCookies(
   // takes from its body once the app gave any, and say text/plain for a typed Blob: the copy
   // has the body's type, as Hono's way had (compress() before session() reads it).
   const headers = new Headers(res.headers);
+  // The server would write a Content-Length beside it (clients refuse both); Hono's way, the
+  // full Response, is written as the app framed it.
+  if (headers.has('transfer-encoding')) return undefined;
   const type = bodyType(body);
   if (
     type !== undefined &&

@@ -245,6 +245,26 @@ function describeResponses(name: string, node: NodeServer) {
       }
     });
 
+    it('keeps the chunked framing of a light Response whose headers name Transfer-Encoding', async () => {
+      // The server writes the copy with a Content-Length beside it, which clients refuse.
+      const { url, errors, close } = await listen(node, (app) =>
+        app.get('/chunked', (c) => {
+          (c.get('session').data as Record<string, unknown>).seen = true;
+          return new Response('abc', { headers: { 'transfer-encoding': 'chunked' } });
+        }),
+      );
+      try {
+        const chunked = await fetch(`${url}/chunked`);
+        expect(chunked.headers.get('transfer-encoding')).toBe('chunked');
+        expect(chunked.headers.get('content-length')).toBeNull();
+        expect(await chunked.text()).toBe('abc');
+        expect(sessionCookie(chunked)).toBeDefined();
+        expect(errors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
     it('adds the cookie to a fetch() response returned as it is, and to Response.redirect()', async () => {
       const upstream = node.serve({
         fetch: () => Response.json({ up: 1 }, { headers: { 'x-upstream': 'yes' } }),
