@@ -41,8 +41,13 @@ export function lightCopyWithCookies(
   ) {
     headers.set('content-type', type);
   }
+  return new Response(body, { status, headers: appendSetCookies(headers, cookies) });
+}
+
+/** `headers` with each of `cookies` appended as a Set-Cookie line. */
+export function appendSetCookies(headers: Headers, cookies: readonly string[]): Headers {
   for (const cookie of cookies) headers.append('Set-Cookie', cookie);
-  return new Response(body, { status, headers });
+  return headers;
 }
 
 /** The Content-Type the Fetch standard takes from a string or typed Blob body. */

@@ -14,7 +14,7 @@ import {
 } from '@fastmmap/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import { guardFor, loadedFor } from './guard.js';
-import { lightCopyWithCookies } from './light-response.js';
+import { appendSetCookies, lightCopyWithCookies } from './light-response.js';
 import { requestHeader } from './request-header.js';
 import { type HonoSession, pendingDelete } from './session-api.js';
 
@@ -227,9 +227,7 @@ function isHttps(c: Context, trustProxy: boolean): boolean {
 function appendCookies(c: Context, cookies: readonly string[]): void {
   const light = c.finalized ? lightCopyWithCookies(c.res, cookies) : undefined;
   if (light !== undefined) {
-    // Cleared first, or Hono's setter would copy the old one through its body after all.
-    c.res = undefined as unknown as Response;
-    c.res = light;
+    replaceResponse(c, light);
     return;
   }
   try {
@@ -239,11 +237,19 @@ function appendCookies(c: Context, cookies: readonly string[]): void {
     if (!(err instanceof TypeError)) throw err;
   }
   const { res } = c;
-  const headers = new Headers(res.headers);
-  for (const cookie of cookies) headers.append('Set-Cookie', cookie);
-  const copy = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-  // Hono's setter merges the old response's headers into the new one (writing to the old
-  // one first, in older Hono): with no old response there is nothing to merge.
+  const headers = appendSetCookies(new Headers(res.headers), cookies);
+  replaceResponse(
+    c,
+    new Response(res.body, { status: res.status, statusText: res.statusText, headers }),
+  );
+}
+
+/**
+ * `c.res = res`, the old response cleared first: Hono's setter merges the old response's
+ * headers into the new one (copying the old one through its body, or writing to it first in
+ * older Hono); with no old response there is nothing to merge.
+ */
+function replaceResponse(c: Context, res: Response): void {
   c.res = undefined as unknown as Response;
-  c.res = copy;
+  c.res = res;
 }

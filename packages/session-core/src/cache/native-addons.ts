@@ -52,7 +52,7 @@ let mmapIo: MmapIo | undefined;
 let fsExt: FsExt | undefined;
 let robustMutex: RobustMutexAddon | undefined;
 
-// Both are loaded on the first open, never at import: MemoryStore and RedisStore users, and
+// All are loaded on the first open, never at import: MemoryStore and RedisStore users, and
 // anyone importing this package in a worker thread (where fs-ext crashes the process), never
 // need them, and a missing build should fail one open with a way out, not every import.
 //
