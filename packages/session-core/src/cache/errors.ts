@@ -20,6 +20,7 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_NETWORK_FS' // NFS, CIFS, FUSE, 9p... without the explicit override
   | 'ERR_FASTMMAP_FILE_TOO_LARGE' // the mapping takes 32-bit sizes: files stay below 2 GiB
   | 'ERR_FASTMMAP_NO_SPACE' // the disk (or its inodes) filled while the file was made
+  | 'ERR_FASTMMAP_MAP_FAILED' // the kernel would not map the file (ulimit -v, vm.max_map_count, a filesystem without mmap)
   | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
   | 'ERR_FASTMMAP_WORKER_THREAD' // open() outside the main thread (fs-ext is not thread-safe)
   | 'ERR_FASTMMAP_NATIVE_ADDON' // fs-ext or this package's addon is not built (its install script did not run) or was bundled away

@@ -34,6 +34,7 @@ import {
   PAGE_MAGIC,
 } from './layout.js';
 import { holdCreationLock } from './lock-files.js';
+import { mapFailure } from './map-failure.js';
 import { loadMmapIo } from './native-addons.js';
 import { sleepSync } from './sleep-sync.js';
 import { crashPoint, TEST_FSTYPE, TEST_HOOKS } from './test-hooks.js';
@@ -250,7 +251,12 @@ export function openCacheFile(req: OpenRequest): OpenedFile {
       if (header.fileSize > MAX_FILE_SIZE) throw tooLarge(header.fileSize);
       const mmap = loadMmapIo();
       const prot = req.readOnly ? mmap.PROT_READ : mmap.PROT_READ | mmap.PROT_WRITE;
-      const map = mmap.map(header.fileSize, prot, mmap.MAP_SHARED, fd, 0);
+      let map: Buffer;
+      try {
+        map = mmap.map(header.fileSize, prot, mmap.MAP_SHARED, fd, 0);
+      } catch (err) {
+        throw mapFailure(err, header.fileSize);
+      }
       return { map, header, identity: { dev: st.dev, ino: st.ino } };
     } finally {
       // The mapping outlives the descriptor.

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { fileCodecOf } from '../cache/errors.js';
 import { isFastMmapError } from '../cache/index.js';
+import { isMapFailureOfPlace } from '../cache/map-failure.js';
 import { SessionError } from '../errors.js';
 import { sessionCodeFor } from './cache-errors.js';
 import { permissionHint } from './permission-hint.js';
@@ -38,7 +39,9 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
     hint === '' &&
     defaultPath &&
     code === 'ERR_SESSION_STORE_UNAVAILABLE' &&
-    !isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON')
+    !isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON') &&
+    // Another path cannot help a process out of address space or mappings.
+    !(isFastMmapError(err, 'ERR_FASTMMAP_MAP_FAILED') && !isMapFailureOfPlace(err))
   )
     hint = defaultPathHint();
   return new SessionError(
