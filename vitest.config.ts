@@ -19,6 +19,7 @@ const OWN_MAP_TESTS = [
   'watched-restart',
   'crash-recovery',
   'held-locks',
+  'map-failure',
 ];
 
 export default defineConfig({
