@@ -29,6 +29,7 @@ import { type ScannedEntry, scanPage } from './page-scan.js';
 import { BROKEN, NOT_FOUND, PageStore } from './page-store.js';
 import { findPastBrokenSlot } from './past-broken-slot.js';
 import { PressureMonitor } from './pressure.js';
+import { unsupportedRuntime, unsupportedRuntimeError } from './runtime.js';
 import { type DeadWrites, readStablePage } from './stable-page.js';
 import { recheckTornPages } from './torn-recheck.js';
 import type { CacheOptions, CacheStats, Clock, Codec, SetOptions } from './types.js';
@@ -68,6 +69,9 @@ type Utf8Writer = Buffer & { utf8Write(text: string, offset: number): number };
 export class FastMmapCache<V = unknown> {
   /** Opens (creating if missing, unless readOnly) the cache file described by `options`. */
   static open<V = unknown>(options: CacheOptions = {}): FastMmapCache<V> {
+    // Before any addon is loaded: on Bun, a build of fs-ext can end the process at load.
+    const runtime = unsupportedRuntime();
+    if (runtime !== undefined) throw unsupportedRuntimeError(runtime);
     if (!isMainThread) {
       // fs-ext (our flock) keeps V8 handles in static variables: loading it in a second
       // isolate crashes the whole process, so worker threads are refused up front.

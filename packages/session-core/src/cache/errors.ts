@@ -24,6 +24,7 @@ export type FastMmapErrorCode =
   | 'ERR_FASTMMAP_READ_ONLY' // a write on a cache opened with readOnly
   | 'ERR_FASTMMAP_WORKER_THREAD' // open() outside the main thread (fs-ext is not thread-safe)
   | 'ERR_FASTMMAP_NATIVE_ADDON' // fs-ext or this package's addon is not built (its install script did not run) or was bundled away
+  | 'ERR_FASTMMAP_UNSUPPORTED_RUNTIME' // open() on Bun or Deno, which cannot load fs-ext
   | 'ERR_FASTMMAP_CLOSED'; // any call after close()
 
 export class FastMmapError extends Error {

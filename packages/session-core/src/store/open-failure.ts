@@ -39,9 +39,7 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
     hint === '' &&
     defaultPath &&
     code === 'ERR_SESSION_STORE_UNAVAILABLE' &&
-    !isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON') &&
-    // Another path cannot help a process out of address space or mappings.
-    !(isFastMmapError(err, 'ERR_FASTMMAP_MAP_FAILED') && !isMapFailureOfPlace(err))
+    anotherPathMayHelp(err)
   )
     hint = defaultPathHint();
   return new SessionError(
@@ -50,6 +48,16 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
     `FastMmapStore could not open the session file ${path}: ${(err as Error)?.message ?? String(err)}${hint}`,
     { cause: err },
   );
+}
+
+/**
+ * Whether the default path's advice (another TMPDIR, a path of one's own) could help: not for
+ * an addon or a runtime that cannot run the cache, nor for a map refused for the file's size.
+ */
+function anotherPathMayHelp(err: unknown): boolean {
+  if (isFastMmapError(err, 'ERR_FASTMMAP_NATIVE_ADDON')) return false;
+  if (isFastMmapError(err, 'ERR_FASTMMAP_UNSUPPORTED_RUNTIME')) return false;
+  return !isFastMmapError(err, 'ERR_FASTMMAP_MAP_FAILED') || isMapFailureOfPlace(err);
 }
 
 // The cache never replaces a file it cannot read: the path may name someone's real data.
