@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { addonLoadError } from './addon-load-error.js';
+import { withoutDeprecations } from './quiet-deprecations.js';
 import { TEST_OWN_MAP } from './test-hooks.js';
 
 /**
@@ -62,7 +63,9 @@ let robustMutex: RobustMutexAddon | undefined;
 // one file. When neither loads, the error names our addon: the page locks need it anyway.
 export function loadMmapIo(): MmapIo {
   mmapIo ??=
-    (TEST_OWN_MAP ? undefined : tryRequire<MmapIo>('@riaskov/mmap-io')) ?? loadRobustMutex();
+    (TEST_OWN_MAP
+      ? undefined
+      : withoutDeprecations(() => tryRequire<MmapIo>('@riaskov/mmap-io'))) ?? loadRobustMutex();
   return mmapIo;
 }
 
