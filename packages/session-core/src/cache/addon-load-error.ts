@@ -24,6 +24,14 @@ export function addonLoadError(name: string, err: unknown, bundled: boolean): Fa
       `the native addon ${name} could not be loaded: @fastmmap/session-core is bundled, and the bundler took away what loads its addons (a CommonJS bundle empties import.meta.url; webpack replaces createRequire). To use FastMmapStore, ${KEEP_EXTERNAL}`,
     );
   }
+  if ((err as { code?: unknown } | undefined)?.code === 'ERR_DLOPEN_DISABLED') {
+    // Node itself refused: the addon is built, and rebuilding changes nothing.
+    return new FastMmapError(
+      'ERR_FASTMMAP_NATIVE_ADDON',
+      `the native addon ${name} could not be loaded: this Node.js process may not load native addons (it runs with --no-addons, or with the permission model, --experimental-permission or --permission, without --allow-addons). FastMmapCache and FastMmapStore need fs-ext and @fastmmap/session-core's addon: drop --no-addons or add --allow-addons, or keep sessions in RedisStore from @fastmmap/redis-store`,
+      { cause: err },
+    );
+  }
   const rebuild = [name, ...ADDON_PACKAGES.filter((other) => other !== name)].join(' ');
   // Not found from inside our own package is an unbuilt addon, not a bundle.
   const notFound =
