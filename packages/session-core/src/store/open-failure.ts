@@ -4,7 +4,7 @@ import { isFastMmapError } from '../cache/index.js';
 import { isMapFailureOfPlace } from '../cache/map-failure.js';
 import { SessionError } from '../errors.js';
 import { sessionCodeFor } from './cache-errors.js';
-import { permissionHint } from './permission-hint.js';
+import { permissionHint, permissionModelHint } from './permission-hint.js';
 
 /**
  * Why FastMmapStore could not open its file, as the SessionError its constructor throws, with
@@ -33,7 +33,7 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
   }
   // The cache lets system errors (EACCES, EROFS...) through as Node's.
   const code = isFastMmapError(err) ? sessionCodeFor(err.code) : 'ERR_SESSION_STORE_UNAVAILABLE';
-  let hint = permissionHint(err, path);
+  let hint = permissionHint(err, path) || permissionModelHint(err, path);
   if (isFastMmapError(err, 'ERR_FASTMMAP_NOT_A_CACHE_FILE')) hint = NOT_A_CACHE_FILE_HINT;
   else if (
     hint === '' &&
@@ -42,10 +42,13 @@ export function openFailure(err: unknown, path: string, defaultPath: boolean): S
     anotherPathMayHelp(err)
   )
     hint = defaultPathHint();
+  const message = (err as Error)?.message ?? String(err);
+  // Node's own messages may end in a period; the hint goes on as a sentence of its own.
+  const said = hint === '' ? message : message.replace(/\.$/, '');
   return new SessionError(
     code,
     // A system error may name a lock file beside it, not the file the user chose.
-    `FastMmapStore could not open the session file ${path}: ${(err as Error)?.message ?? String(err)}${hint}`,
+    `FastMmapStore could not open the session file ${path}: ${said}${hint}`,
     { cause: err },
   );
 }
