@@ -18,11 +18,11 @@ export type UnsupportedRuntime = keyof typeof UNSUPPORTED;
  */
 export function unsupportedRuntime(
   versions: NodeJS.ProcessVersions = process.versions,
-  global: object = globalThis,
 ): UnsupportedRuntime | undefined {
+  // Not their globals: a Node app may define a `Deno` or `Bun` global itself (a shim).
   const own = versions as Partial<Record<string, string>>;
-  if (typeof own.bun === 'string' || 'Bun' in global) return 'Bun';
-  if (typeof own.deno === 'string' || 'Deno' in global) return 'Deno';
+  if (typeof own.bun === 'string') return 'Bun';
+  if (typeof own.deno === 'string') return 'Deno';
   return undefined;
 }
 
