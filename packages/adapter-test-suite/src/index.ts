@@ -4,6 +4,7 @@ export {
   describeAdapterConformance,
   type StartApp,
 } from './conformance.js';
+export { csrfPost, sessionCookiePair, wrongToken } from './csrf-client.js';
 export { FlakyStore } from './flaky-store.js';
 export { GatedStore } from './gated-store.js';
 export {

@@ -1,13 +1,12 @@
 // The real @fastify/csrf-protection 8 with sessionPlugin '@fastify/session' on our plugin: it
 // keeps its secret in request.session._csrf. Two apps over one store stand for two workers.
+
 import csrf from '@fastify/csrf-protection';
+import { csrfPost, sessionCookiePair, wrongToken } from '@fastmmap/adapter-test-suite';
 import { fastifySession } from '@fastmmap/fastify';
 import { MemoryStore } from '@fastmmap/session-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-
-/** The token with its last character changed (a fixed suffix could be the token's own). */
-const wrongToken = (token: string) => `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`;
 
 const secret = 'fastify-csrf-protection-test-secret-0123456789abcdef';
 
@@ -40,31 +39,19 @@ async function startWorker(store: MemoryStore): Promise<string> {
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
-/** The `fmsid=...` pair of a response's session cookie. */
-function sessionCookie(res: Response): string {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('fmsid='));
-  if (!cookie) throw new Error('no session cookie');
-  return cookie.split(';')[0]!;
-}
-
 describe('@fastify/csrf-protection with the plugin, token issued by one worker and checked by another', () => {
   it('accepts the stored secret, refuses a missing or wrong token, and a new one after login and logout', async () => {
     const store = new MemoryStore();
     const [one, two] = [await startWorker(store), await startWorker(store)];
-    const post = (url: string, path: string, cookie: string, token?: string) =>
-      fetch(`${url}${path}`, {
-        method: 'POST',
-        headers: { cookie, ...(token === undefined ? {} : { 'x-csrf-token': token }) },
-      });
     const code = async (res: Promise<Response>) =>
       ((await (await res).json()) as { code?: string }).code;
 
     expect((await fetch(`${one}/anon`)).headers.getSetCookie()).toEqual([]);
 
     const issued = await fetch(`${one}/csrf-token`);
-    const cookie = sessionCookie(issued);
+    const cookie = sessionCookiePair(issued);
     const { token } = (await issued.json()) as { token: string };
-    expect(await (await post(two, '/transfer', cookie, token)).json()).toEqual({
+    expect(await (await csrfPost(two, '/transfer', cookie, token)).json()).toEqual({
       ok: true,
       user: null,
     });
@@ -72,22 +59,22 @@ describe('@fastify/csrf-protection with the plugin, token issued by one worker a
     const again = (await (await fetch(`${two}/csrf-token`, { headers: { cookie } })).json()) as {
       token: string;
     };
-    expect((await post(one, '/transfer', cookie, again.token)).status).toBe(200);
-    expect(await code(post(two, '/transfer', cookie))).toBe('FST_CSRF_INVALID_TOKEN');
-    expect(await code(post(two, '/transfer', cookie, wrongToken(token)))).toBe(
+    expect((await csrfPost(one, '/transfer', cookie, again.token)).status).toBe(200);
+    expect(await code(csrfPost(two, '/transfer', cookie))).toBe('FST_CSRF_INVALID_TOKEN');
+    expect(await code(csrfPost(two, '/transfer', cookie, wrongToken(token)))).toBe(
       'FST_CSRF_INVALID_TOKEN',
     );
 
-    const login = await post(two, '/login', cookie, token);
-    const loggedIn = sessionCookie(login);
+    const login = await csrfPost(two, '/login', cookie, token);
+    const loggedIn = sessionCookiePair(login);
     const fresh = ((await login.json()) as { token: string }).token;
-    expect(await code(post(one, '/transfer', loggedIn, token))).toBe('FST_CSRF_INVALID_TOKEN');
-    expect(await (await post(one, '/transfer', loggedIn, fresh)).json()).toEqual({
+    expect(await code(csrfPost(one, '/transfer', loggedIn, token))).toBe('FST_CSRF_INVALID_TOKEN');
+    expect(await (await csrfPost(one, '/transfer', loggedIn, fresh)).json()).toEqual({
       ok: true,
       user: 'ann',
     });
 
-    expect((await post(one, '/logout', loggedIn, fresh)).status).toBe(200);
-    expect(await code(post(two, '/transfer', loggedIn, fresh))).toBe('FST_CSRF_MISSING_SECRET');
+    expect((await csrfPost(one, '/logout', loggedIn, fresh)).status).toBe(200);
+    expect(await code(csrfPost(two, '/transfer', loggedIn, fresh))).toBe('FST_CSRF_MISSING_SECRET');
   });
 });

@@ -1,14 +1,12 @@
 // The real koa-csrf 5 on session(): it keeps its secret in ctx.session.secret. Two apps over
 // one store stand for two workers, so the token one issues is checked by the other.
+import { csrfPost, wrongToken } from '@fastmmap/adapter-test-suite';
 import { session } from '@fastmmap/koa';
 import { MemoryStore } from '@fastmmap/session-core';
 import Koa from 'koa';
 import CSRF from 'koa-csrf';
 import { describe, expect, it } from 'vitest';
 import { serve, sessionCookie } from './helpers/serve.js';
-
-/** The token with its last character changed (a fixed suffix could be the token's own). */
-const wrongToken = (token: string) => `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`;
 
 const secret = 'koa-csrf-test-secret-0123456789abcdef';
 
@@ -46,37 +44,32 @@ describe('koa-csrf with session(), token issued by one worker and checked by ano
   it('accepts the stored secret, refuses a missing or wrong token, keeps it at login and drops it at logout', async () => {
     const store = new MemoryStore();
     const [one, two] = [await startWorker(store), await startWorker(store)];
-    const post = (url: string, path: string, cookie: string, token?: string) =>
-      fetch(`${url}${path}`, {
-        method: 'POST',
-        headers: { cookie, ...(token === undefined ? {} : { 'x-csrf-token': token }) },
-      });
 
     expect((await fetch(`${one}/anon`)).headers.getSetCookie()).toEqual([]);
 
     const issued = await fetch(`${one}/csrf-token`);
     const cookie = sessionCookie(issued);
     const { token } = (await issued.json()) as { token: string };
-    expect(await (await post(two, '/transfer', cookie, token)).json()).toEqual({
+    expect(await (await csrfPost(two, '/transfer', cookie, token)).json()).toEqual({
       ok: true,
       user: null,
     });
-    expect((await post(two, '/transfer', cookie)).status).toBe(403);
-    expect((await post(two, '/transfer', cookie, wrongToken(token))).status).toBe(403);
+    expect((await csrfPost(two, '/transfer', cookie)).status).toBe(403);
+    expect((await csrfPost(two, '/transfer', cookie, wrongToken(token))).status).toBe(403);
 
     // regenerate() keeps the data, as koa-session's does: the secret too, so both tokens pass.
-    const login = await post(two, '/login', cookie, token);
+    const login = await csrfPost(two, '/login', cookie, token);
     const loggedIn = sessionCookie(login);
     const next = ((await login.json()) as { token: string }).token;
-    expect((await post(one, '/transfer', cookie, token)).status).toBe(403);
+    expect((await csrfPost(one, '/transfer', cookie, token)).status).toBe(403);
     for (const t of [token, next]) {
-      expect(await (await post(one, '/transfer', loggedIn, t)).json()).toEqual({
+      expect(await (await csrfPost(one, '/transfer', loggedIn, t)).json()).toEqual({
         ok: true,
         user: 'ann',
       });
     }
 
-    expect((await post(one, '/logout', loggedIn, next)).status).toBe(200);
-    expect((await post(two, '/transfer', loggedIn, next)).status).toBe(403);
+    expect((await csrfPost(one, '/logout', loggedIn, next)).status).toBe(200);
+    expect((await csrfPost(two, '/transfer', loggedIn, next)).status).toBe(403);
   });
 });
