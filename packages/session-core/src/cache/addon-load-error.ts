@@ -32,6 +32,18 @@ export function addonLoadError(name: string, err: unknown, bundled: boolean): Fa
       { cause: err },
     );
   }
+  const denied = err as { code?: unknown; resource?: unknown } | undefined;
+  if (denied?.code === 'ERR_ACCESS_DENIED') {
+    // Node 22+ under the permission model checks read access to a .node file before loading
+    // it, even with --allow-addons: the addon is built, and rebuilding changes nothing.
+    const what =
+      typeof denied.resource === 'string' && denied.resource !== '' ? denied.resource : 'its file';
+    return new FastMmapError(
+      'ERR_FASTMMAP_NATIVE_ADDON',
+      `the native addon ${name} could not be loaded: Node's permission model did not let this process read ${what}. FastMmapCache and FastMmapStore need fs-ext and @fastmmap/session-core's addon: grant --allow-fs-read on them (on the app's node_modules, say) as well as --allow-addons, or keep sessions in RedisStore from @fastmmap/redis-store`,
+      { cause: err },
+    );
+  }
   const rebuild = [name, ...ADDON_PACKAGES.filter((other) => other !== name)].join(' ');
   // Not found from inside our own package is an unbuilt addon, not a bundle.
   const notFound =

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addonLoadError } from '../../src/cache/addon-load-error.js';
+import { requireBuiltDist, scratchDir } from './helpers.js';
+
+const packageDir = fileURLToPath(new URL('../../', import.meta.url));
+const storeEntry = join(packageDir, 'dist/index.js');
+const major = Number(process.versions.node.split('.')[0]);
+
+requireBuiltDist();
+
+/** What Node 22+ throws for a require() of a .node file the permission model may not read. */
+function readDenied(resource: string) {
+  return Object.assign(
+    new Error('Access to this API has been restricted. Use --allow-fs-read to manage permissions.'),
+    {
+      code: 'ERR_ACCESS_DENIED',
+      permission: 'FileSystemRead',
+      resource,
+    },
+  );
+}
+
+describe("an addon Node's permission model may not read", () => {
+  let t: ReturnType<typeof scratchDir>;
+  beforeEach(() => {
+    t = scratchDir();
+  });
+  afterEach(() => t.cleanup());
+
+  it('names the path and --allow-fs-read, not a rebuild', () => {
+    const addon = '/app/node_modules/@fastmmap/session-core/build/Release/robust_mutex.node';
+    const err = addonLoadError('@fastmmap/session-core', readDenied(addon), false);
+    expect(err.code).toBe('ERR_FASTMMAP_NATIVE_ADDON');
+    expect(err.message).toContain(`permission model did not let this process read ${addon}`);
+    expect(err.message).toContain('--allow-fs-read');
+    expect(err.message).not.toContain('rebuild');
+    expect(err.message).not.toContain('build script');
+  });
+
+  // Node 20 loads a granted addon without checking its read access.
+  it.skipIf(major < 22)(
+    'says so in a real process with reads granted on the package but its build/',
+    () => {
+      const script = `
+      const { FastMmapStore } = await import(${JSON.stringify(storeEntry)});
+      try {
+        new FastMmapStore({ storage: ${JSON.stringify(t.path)} });
+        console.log(JSON.stringify({ opened: true }));
+      } catch (err) {
+        console.log(JSON.stringify({ code: err.code, cause: err.cause?.code, message: err.message }));
+      }
+    `;
+      const reads = [
+        join(packageDir, 'dist'),
+        join(packageDir, 'package.json'),
+        join(packageDir, 'node_modules'),
+        t.dir,
+      ];
+      // Where the package's dependencies really are (pnpm links them from a store).
+      reads.push(join(dirname(dirname(packageDir)), 'node_modules'));
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--permission',
+          '--allow-addons',
+          ...reads.map((path) => `--allow-fs-read=${path}`),
+          `--allow-fs-write=${t.dir}`,
+          '--no-warnings',
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(child.stderr).toBe('');
+      const report = JSON.parse(child.stdout);
+      expect(report).toMatchObject({
+        code: 'ERR_SESSION_STORE_UNAVAILABLE',
+        cause: 'ERR_FASTMMAP_NATIVE_ADDON',
+      });
+      expect(report.message).toContain('permission model did not let this process read');
+      expect(report.message).toContain('robust_mutex.node');
+      expect(report.message).not.toContain('rebuild');
+    },
+  );
+});
