@@ -39,13 +39,18 @@ export function mapFailureMessage(errno: string, fileSize: number, limits: Mappi
   const { addressSpace, mappings } = limits;
   if (addressSpace !== undefined) {
     // Node and V8 reserve several hundred MiB of address space before any app code runs.
-    return `${what}: this process may use ${addressSpace} bytes of address space in all (ulimit -v, "Max address space" in /proc/self/limits), and Node itself takes a large share; raise the limit or give the cache a smaller cacheSize`;
+    return `${what}: this process may use ${addressSpace} bytes of address space in all (ulimit -v, "Max address space" in /proc/self/limits), and Node itself takes a large share; raise the limit, or ${SMALLER_FILE}`;
   }
   if (mappings !== undefined && mappings.count >= mappings.max - 16) {
     return `${what}: this process has ${mappings.count} memory mappings and the kernel allows ${mappings.max} (sysctl vm.max_map_count); raise it`;
   }
-  return `${what}: the system has no room for the mapping; give the cache a smaller cacheSize`;
+  return `${what}: the system has no room for the mapping; ${SMALLER_FILE}`;
 }
+
+// A file is never resized: a smaller cacheSize on the same path fails with
+// ERR_FASTMMAP_GEOMETRY, even when this open made the file.
+const SMALLER_FILE =
+  'use a smaller file: the file keeps its size, so give a smaller cacheSize with another path (`fastmmap copy FROM TO --cache-size <bytes>` from @fastmmap/cli moves its entries there)';
 
 function errnoName(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;

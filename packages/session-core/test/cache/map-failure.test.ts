@@ -37,6 +37,12 @@ describe('a cache file the kernel will not map', () => {
     expect(cache.message).toContain(`${limit * 1024} bytes of address space`);
     expect(cache.message).toContain('ulimit -v');
 
+    // The file stays at its size: a smaller cacheSize on the same path is refused, so the
+    // advice names another path.
+    expect(cache.message).toContain('with another path');
+    const smaller = JSON.parse(run(limit, String(16 * MiB), 'cache'));
+    expect(smaller.code).toBe('ERR_FASTMMAP_GEOMETRY');
+
     // The store's error wraps it, without the advice to move the default path (it cannot help).
     const store = JSON.parse(run(limit, String(128 * MiB), 'store'));
     expect(store.code).toBe('ERR_SESSION_STORE_UNAVAILABLE');
@@ -73,7 +79,8 @@ describe('a cache file the kernel will not map', () => {
     expect(maps).toContain('65530 memory mappings');
     const neither = mapFailureMessage('ENOMEM', size, { mappings: { count: 90, max: 65530 } });
     expect(neither).not.toContain('max_map_count');
-    expect(neither).toContain('smaller cacheSize');
+    expect(neither).toContain('smaller cacheSize with another path');
+    expect(neither).toContain('fastmmap copy');
     expect(mapFailureMessage('ENODEV', size, {})).toContain('local disk or a tmpfs');
     expect(mapFailureMessage('EPERM', size, {})).toContain('(EPERM)');
   });
