@@ -4,8 +4,11 @@ import { FastMmapError } from './errors.js';
 
 /** What the kernel's limits said when a map failed (read only then; Linux's /proc). */
 export interface MappingLimits {
-  /** RLIMIT_AS's soft limit in bytes (`ulimit -v`), undefined when unlimited or unknown. */
-  addressSpace?: number | undefined;
+  /**
+   * RLIMIT_AS's soft limit in bytes (`ulimit -v`) and the address space in use (VmSize),
+   * undefined when unlimited or unknown.
+   */
+  addressSpace?: { limit: number; used: number } | undefined;
   /** This process's mappings and vm.max_map_count, when both could be read. */
   mappings?: { count: number; max: number } | undefined;
 }
@@ -37,9 +40,10 @@ export function mapFailureMessage(errno: string, fileSize: number, limits: Mappi
   }
   if (errno !== 'ENOMEM') return `${what}: the kernel refused the mapping`;
   const { addressSpace, mappings } = limits;
-  if (addressSpace !== undefined) {
+  // Blamed only when the file would not fit under it: a high limit is not the cause.
+  if (addressSpace !== undefined && addressSpace.used + fileSize > addressSpace.limit) {
     // Node and V8 reserve several hundred MiB of address space before any app code runs.
-    return `${what}: this process may use ${addressSpace} bytes of address space in all (ulimit -v, "Max address space" in /proc/self/limits), and Node itself takes a large share; raise the limit, or ${SMALLER_FILE}`;
+    return `${what}: this process may use ${addressSpace.limit} bytes of address space in all (ulimit -v, "Max address space" in /proc/self/limits) and uses ${addressSpace.used} already, Node itself a large share; raise the limit, or ${SMALLER_FILE}`;
   }
   if (mappings !== undefined && mappings.count >= mappings.max - 16) {
     return `${what}: this process has ${mappings.count} memory mappings and the kernel allows ${mappings.max} (sysctl vm.max_map_count); raise it`;
@@ -66,7 +70,10 @@ function readMappingLimits(): MappingLimits {
   const limits: MappingLimits = {};
   try {
     const line = /^Max address space\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
-    if (line?.[1] !== undefined && line[1] !== 'unlimited') limits.addressSpace = Number(line[1]);
+    const used = /^VmSize:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'latin1'));
+    if (line?.[1] !== undefined && line[1] !== 'unlimited' && used?.[1] !== undefined) {
+      limits.addressSpace = { limit: Number(line[1]), used: Number(used[1]) * 1024 };
+    }
   } catch {
     // Not Linux, or /proc not mounted: the message names no limit.
   }

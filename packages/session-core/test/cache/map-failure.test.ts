@@ -71,10 +71,15 @@ describe('a cache file the kernel will not map', () => {
 
   it('says which limit refused it: address space, the mapping count, or neither', () => {
     const size = 64 * MiB;
-    expect(mapFailureMessage('ENOMEM', size, { addressSpace: 1e9 })).toContain(
+    const tight = { limit: 1e9, used: 1e9 - size / 2 };
+    expect(mapFailureMessage('ENOMEM', size, { addressSpace: tight })).toContain(
       '1000000000 bytes of address space',
     );
-    const maps = mapFailureMessage('ENOMEM', size, { mappings: { count: 65530, max: 65530 } });
+    // A limit the file would fit under is not what refused it.
+    const roomy = { limit: 64e9, used: 1e9 };
+    const counted = { count: 65530, max: 65530 };
+    const maps = mapFailureMessage('ENOMEM', size, { addressSpace: roomy, mappings: counted });
+    expect(maps).not.toContain('address space');
     expect(maps).toContain('vm.max_map_count');
     expect(maps).toContain('65530 memory mappings');
     const neither = mapFailureMessage('ENOMEM', size, { mappings: { count: 90, max: 65530 } });
