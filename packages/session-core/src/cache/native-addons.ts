@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { addonLoadError } from './addon-load-error.js';
+import { mmapIoBinding } from './mmap-io-binding.js';
 import { withoutDeprecations } from './quiet-deprecations.js';
-import { TEST_OWN_MAP } from './test-hooks.js';
+import { TEST_MMAP_IO_ENTRY, TEST_OWN_MAP } from './test-hooks.js';
 
 /**
  * What we use of @riaskov/mmap-io, which this package's addon (native/map-file.c) also provides:
@@ -62,11 +63,16 @@ let robustMutex: RobustMutexAddon | undefined;
 // same way (MAP_SHARED, the whole file from offset 0), so processes that map with either share
 // one file. When neither loads, the error names our addon: the page locks need it anyway.
 export function loadMmapIo(): MmapIo {
-  mmapIo ??=
-    (TEST_OWN_MAP
-      ? undefined
-      : withoutDeprecations(() => tryRequire<MmapIo>('@riaskov/mmap-io'))) ?? loadRobustMutex();
+  mmapIo ??= (TEST_OWN_MAP ? undefined : loadMmapIoPackage()) ?? loadRobustMutex();
   return mmapIo;
+}
+
+/** @riaskov/mmap-io's binding directly, else through its package entry (another layout). */
+function loadMmapIoPackage(): MmapIo | undefined {
+  if (require === undefined) return undefined;
+  const binding = TEST_MMAP_IO_ENTRY ? undefined : mmapIoBinding<MmapIo>(require);
+  if (binding === 'not built') return undefined;
+  return binding ?? withoutDeprecations(() => tryRequire<MmapIo>('@riaskov/mmap-io'));
 }
 
 /** Which addon maps files in this process (for tests). */

@@ -5,13 +5,15 @@
  * (FASTMMAP_TEST_CRASH_SIGNAL=SIGSTOP stops it there instead: a writer the scheduler set aside);
  * FASTMMAP_TEST_FSTYPE=<magic> fakes the filesystem type seen by the network-filesystem check;
  * FASTMMAP_TEST_OWN_MAP=1 maps with this package's addon though @riaskov/mmap-io loads (as on
- * Node 23+, where mmap-io does not build).
+ * Node 23+, where mmap-io does not build); FASTMMAP_TEST_MMAP_IO_ENTRY=1 loads mmap-io through
+ * its package entry, as when its binding is not where mmap-io-binding.ts looks.
  */
 const env = process.env;
 
 export const TEST_HOOKS = env.FASTMMAP_TEST_HOOKS === '1';
 export const TEST_NO_LOCK = TEST_HOOKS && env.FASTMMAP_TEST_NO_LOCK === '1';
 export const TEST_OWN_MAP = TEST_HOOKS && env.FASTMMAP_TEST_OWN_MAP === '1';
+export const TEST_MMAP_IO_ENTRY = TEST_HOOKS && env.FASTMMAP_TEST_MMAP_IO_ENTRY === '1';
 
 /** Every crash point the library reaches; the reliability tests iterate over this list. */
 export const CRASH_POINTS = [
