@@ -36,7 +36,10 @@ function openWith(flags: string[], { after = '', env = {} } = {}) {
   }
 }
 
-const opened = { value: 1, noDeprecation: null, mmap: '@riaskov/mmap-io' };
+// mmap-io does not build on Node 23+: our own addon maps there, and no node-pre-gyp runs.
+const mapper =
+  Number(process.versions.node.split('.')[0]) >= 23 ? '@fastmmap/session-core' : '@riaskov/mmap-io';
+const opened = { value: 1, noDeprecation: null, mmap: mapper };
 
 describe('hardened deprecation flags', () => {
   it('--throw-deprecation --pending-deprecation: opening a cache neither warns nor ends the process', () => {
