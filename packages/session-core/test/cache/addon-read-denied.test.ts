@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addonLoadError } from '../../src/cache/addon-load-error.js';
+import { storeInProcess } from '../store/store-in-process.js';
 import { requireBuiltDist, scratchDir } from './helpers.js';
 
 const packageDir = fileURLToPath(new URL('../../', import.meta.url));
-const storeEntry = join(packageDir, 'dist/index.js');
 const major = Number(process.versions.node.split('.')[0]);
 
 requireBuiltDist();
@@ -43,15 +42,6 @@ describe("an addon Node's permission model may not read", () => {
   // Node 20 loads a granted addon without checking its read access: the open gets past the
   // addons and stops at making the file (the model refuses its fsync).
   it('says so in a real process with reads granted on the package but its build/ (Node 22+; Node 20 loads the addons)', () => {
-    const script = `
-      const { FastMmapStore } = await import(${JSON.stringify(storeEntry)});
-      try {
-        new FastMmapStore({ storage: ${JSON.stringify(t.path)} });
-        console.log(JSON.stringify({ opened: true }));
-      } catch (err) {
-        console.log(JSON.stringify({ code: err.code, cause: err.cause?.code, message: err.message }));
-      }
-    `;
     const reads = [
       join(packageDir, 'dist'),
       join(packageDir, 'package.json'),
@@ -60,22 +50,13 @@ describe("an addon Node's permission model may not read", () => {
     ];
     // Where the package's dependencies really are (pnpm links them from a store).
     reads.push(join(dirname(dirname(packageDir)), 'node_modules'));
-    const child = spawnSync(
-      process.execPath,
-      [
-        major < 22 ? '--experimental-permission' : '--permission',
-        '--allow-addons',
-        ...reads.map((path) => `--allow-fs-read=${path}`),
-        `--allow-fs-write=${t.dir}`,
-        '--no-warnings',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    expect(child.stderr).toBe('');
-    const report = JSON.parse(child.stdout);
+    const report = storeInProcess(t.path, [
+      major < 22 ? '--experimental-permission' : '--permission',
+      '--allow-addons',
+      ...reads.map((path) => `--allow-fs-read=${path}`),
+      `--allow-fs-write=${t.dir}`,
+      '--no-warnings',
+    ]) as { code: string; cause: string; message: string };
     if (major < 22) {
       expect(report).toMatchObject({
         code: 'ERR_SESSION_STORE_UNAVAILABLE',

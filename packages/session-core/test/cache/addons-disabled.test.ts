@@ -1,29 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { storeInProcess } from '../store/store-in-process.js';
 import { scratchDir } from './helpers.js';
-
-const storeEntry = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 /** new FastMmapStore() in a process started with `flags`: its error's code, cause and message. */
 function openWith(flags: string[]) {
   const t = scratchDir();
-  const script = `
-    const { FastMmapStore } = await import(${JSON.stringify(storeEntry)});
-    try {
-      new FastMmapStore({ storage: ${JSON.stringify(t.path)} });
-      console.log(JSON.stringify({ opened: true }));
-    } catch (err) {
-      console.log(JSON.stringify({ code: err.code, cause: err.cause?.code, message: err.message }));
-    }
-  `;
   try {
-    const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(child.status, child.stderr).toBe(0);
-    return JSON.parse(child.stdout);
+    return storeInProcess(t.path, flags) as { code: string; cause: string; message: string };
   } finally {
     t.cleanup();
   }
