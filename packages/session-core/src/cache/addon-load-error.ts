@@ -11,6 +11,9 @@ const ADDON_PACKAGES = ['@fastmmap/session-core', 'fs-ext'];
 const KEEP_EXTERNAL =
   'leave @fastmmap/session-core and its subpaths out of the bundle and deploy node_modules with it (esbuild --external:@fastmmap/session-core; webpack externals /^@fastmmap\\/session-core(\\/|$)/; ncc -e @fastmmap/session-core -e @fastmmap/session-core/adapter -e @fastmmap/session-core/cache; see "Bundling and deploying" in its README)';
 
+const NEEDED = "FastMmapCache and FastMmapStore need fs-ext and @fastmmap/session-core's addon";
+const OR_REDIS = 'or keep sessions in RedisStore from @fastmmap/redis-store';
+
 /**
  * ERR_FASTMMAP_NATIVE_ADDON for an addon that would not load: usually its install script did
  * not run (pnpm 10+ skips them unless allowed, npm with --ignore-scripts); when it is not
@@ -24,30 +27,31 @@ export function addonLoadError(name: string, err: unknown, bundled: boolean): Fa
       `the native addon ${name} could not be loaded: @fastmmap/session-core is bundled, and the bundler took away what loads its addons (a CommonJS bundle empties import.meta.url; webpack replaces createRequire). To use FastMmapStore, ${KEEP_EXTERNAL}`,
     );
   }
-  if ((err as { code?: unknown } | undefined)?.code === 'ERR_DLOPEN_DISABLED') {
-    // Node itself refused: the addon is built, and rebuilding changes nothing.
+  // Node itself refused an addon that is built: rebuilding changes nothing.
+  const refused = err as { code?: unknown; resource?: unknown } | undefined;
+  if (refused?.code === 'ERR_DLOPEN_DISABLED') {
     return new FastMmapError(
       'ERR_FASTMMAP_NATIVE_ADDON',
-      `the native addon ${name} could not be loaded: this Node.js process may not load native addons (it runs with --no-addons, or with the permission model, --experimental-permission or --permission, without --allow-addons). FastMmapCache and FastMmapStore need fs-ext and @fastmmap/session-core's addon: drop --no-addons or add --allow-addons, or keep sessions in RedisStore from @fastmmap/redis-store`,
+      `the native addon ${name} could not be loaded: this Node.js process may not load native addons (it runs with --no-addons, or with the permission model, --experimental-permission or --permission, without --allow-addons). ${NEEDED}: drop --no-addons or add --allow-addons, ${OR_REDIS}`,
       { cause: err },
     );
   }
-  const denied = err as { code?: unknown; resource?: unknown } | undefined;
-  if (denied?.code === 'ERR_ACCESS_DENIED') {
+  if (refused?.code === 'ERR_ACCESS_DENIED') {
     // Node 22+ under the permission model checks read access to a .node file before loading
-    // it, even with --allow-addons: the addon is built, and rebuilding changes nothing.
+    // it, even with --allow-addons.
     const what =
-      typeof denied.resource === 'string' && denied.resource !== '' ? denied.resource : 'its file';
+      typeof refused.resource === 'string' && refused.resource !== ''
+        ? refused.resource
+        : 'its file';
     return new FastMmapError(
       'ERR_FASTMMAP_NATIVE_ADDON',
-      `the native addon ${name} could not be loaded: Node's permission model did not let this process read ${what}. FastMmapCache and FastMmapStore need fs-ext and @fastmmap/session-core's addon: grant --allow-fs-read on them (on the app's node_modules, say) as well as --allow-addons, or keep sessions in RedisStore from @fastmmap/redis-store`,
+      `the native addon ${name} could not be loaded: Node's permission model did not let this process read ${what}. ${NEEDED}: grant --allow-fs-read on them (on the app's node_modules, say) as well as --allow-addons, ${OR_REDIS}`,
       { cause: err },
     );
   }
   const rebuild = [name, ...ADDON_PACKAGES.filter((other) => other !== name)].join(' ');
   // Not found from inside our own package is an unbuilt addon, not a bundle.
-  const notFound =
-    (err as { code?: unknown } | undefined)?.code === 'MODULE_NOT_FOUND' && !inOwnPackage();
+  const notFound = refused?.code === 'MODULE_NOT_FOUND' && !inOwnPackage();
   return new FastMmapError(
     'ERR_FASTMMAP_NATIVE_ADDON',
     `the native addon ${name} could not be loaded (${(err as Error)?.message ?? String(err)}). Its build script did not run or failed: with pnpm, allow it (pnpm approve-builds, or allowBuilds in pnpm-workspace.yaml) and reinstall; with npm, reinstall without --ignore-scripts or run npm rebuild ${rebuild}. Building them needs python3, make, gcc and g++${notFound ? `. If this code runs from a bundle (esbuild, webpack, ncc, rollup), which cannot carry native addons, ${KEEP_EXTERNAL}` : ''}`,
